@@ -1,0 +1,250 @@
+//! The sync wire types the app and the server share (API version 1, under `/api/v1`).
+//!
+//! A sync is two steps, designed so that a sync where nothing changed is one small round trip
+//! whatever the number of documents:
+//!
+//! 1. **Manifest** ([`ManifestRequest`] → [`ManifestResponse`]): the device sends one
+//!    [`HeadsDigest`] per document it holds, plus a digest of the whole list. The server
+//!    answers with the documents whose heads differ from its own and the documents the device
+//!    may read but does not have yet. When the summary matches, the device may leave out the
+//!    per-document entries entirely.
+//! 2. **Exchange** ([`SyncRequest`] → [`SyncResponse`]): for the documents that differ,
+//!    automerge's own sync messages, many documents per request, bounded by
+//!    [`MAX_DOCS_PER_REQUEST`]. The reply carries the server's messages back and, per
+//!    document, the change hashes now durably stored ([`DocAck`]): the only acknowledgement a
+//!    device may act on (to show "synced", to let go of local photo copies).
+//!
+//! Every request names its [`API_VERSION`]; a server refuses versions it does not speak with a
+//! message that says to update the app.
+
+use serde::{Deserialize, Serialize};
+
+use crate::doc::DocId;
+use crate::time::Timestamp;
+
+/// The wire version these types describe.
+pub const API_VERSION: u32 = 1;
+/// Most documents one manifest may list.
+pub const MAX_MANIFEST_DOCS: usize = 20_000;
+/// Most documents one exchange request may carry.
+pub const MAX_DOCS_PER_REQUEST: usize = 64;
+/// Largest single automerge sync message accepted, in bytes.
+pub const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// A BLAKE3 digest of a document's sorted heads (or of a whole manifest), 16 bytes as 32 hex
+/// digits: enough to tell "same" from "different" without sending every 32-byte head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct HeadsDigest([u8; 16]);
+
+impl HeadsDigest {
+    /// The digest of a document's heads (order does not matter).
+    pub fn of_heads(heads: &[automerge::ChangeHash]) -> Self {
+        let mut sorted: Vec<&automerge::ChangeHash> = heads.iter().collect();
+        sorted.sort();
+        let mut h = blake3::Hasher::new();
+        for head in sorted {
+            h.update(&head.0);
+        }
+        Self::truncate(h.finalize())
+    }
+
+    /// The digest of a whole manifest: every (document, digest) pair, sorted by document.
+    pub fn of_manifest<'a>(
+        entries: impl IntoIterator<Item = (&'a DocId, &'a HeadsDigest)>,
+    ) -> Self {
+        let mut sorted: Vec<(String, HeadsDigest)> = entries
+            .into_iter()
+            .map(|(d, h)| (d.to_string(), *h))
+            .collect();
+        sorted.sort();
+        let mut h = blake3::Hasher::new();
+        for (doc, digest) in sorted {
+            h.update(doc.as_bytes());
+            h.update(&[0]);
+            h.update(&digest.0);
+        }
+        Self::truncate(h.finalize())
+    }
+
+    fn truncate(hash: blake3::Hash) -> Self {
+        let mut out = [0; 16];
+        out.copy_from_slice(&hash.as_bytes()[..16]);
+        Self(out)
+    }
+}
+
+impl TryFrom<String> for HeadsDigest {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let bad = || {
+            format!(
+                "heads digest `{}` is not 32 hex digits",
+                s.chars().take(40).collect::<String>()
+            )
+        };
+        if s.len() != 32 {
+            return Err(bad());
+        }
+        let mut out = [0u8; 16];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(s.get(2 * i..2 * i + 2).ok_or_else(bad)?, 16)
+                .map_err(|_| bad())?;
+        }
+        Ok(Self(out))
+    }
+}
+
+impl From<HeadsDigest> for String {
+    fn from(d: HeadsDigest) -> String {
+        d.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// One document in a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    /// The document.
+    pub doc: DocId,
+    /// The digest of the device's heads for it.
+    pub heads: HeadsDigest,
+}
+
+/// Step 1, device → server: what the device holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestRequest {
+    /// Must be [`API_VERSION`].
+    pub api_version: u32,
+    /// The device's clock when it sent this, for measuring its skew.
+    pub device_time: Timestamp,
+    /// [`HeadsDigest::of_manifest`] over every document the device holds.
+    pub summary: HeadsDigest,
+    /// Per-document digests; may be empty when the device expects the summary to match.
+    pub entries: Vec<ManifestEntry>,
+}
+
+/// Step 1, server → device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum ManifestResponse {
+    /// The summary matches: nothing to do.
+    InSync {
+        /// The server's clock.
+        server_time: Timestamp,
+    },
+    /// The summary differs but the request had no entries: send them.
+    SendEntries {
+        /// The server's clock.
+        server_time: Timestamp,
+    },
+    /// These documents need an exchange.
+    Differs {
+        /// The server's clock.
+        server_time: Timestamp,
+        /// Documents both sides hold with different heads, and documents only the device holds.
+        changed: Vec<DocId>,
+        /// Documents the device may read but does not hold.
+        new_on_server: Vec<DocId>,
+    },
+}
+
+/// One automerge sync message for one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMessage {
+    /// The document.
+    pub doc: DocId,
+    /// `automerge::sync::Message::encode()` bytes.
+    #[serde(with = "serde_bytes")]
+    pub message: Vec<u8>,
+}
+
+/// Step 2, device → server: sync messages for up to [`MAX_DOCS_PER_REQUEST`] documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// Must be [`API_VERSION`].
+    pub api_version: u32,
+    /// The device's clock when it sent this, for measuring its skew.
+    pub device_time: Timestamp,
+    /// One message per document.
+    pub messages: Vec<DocMessage>,
+}
+
+/// What the server durably stored of one document in this exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocAck {
+    /// The document.
+    pub doc: DocId,
+    /// Hex hashes of the device's changes that are now on the server's disk.
+    pub stored: Vec<String>,
+}
+
+/// A document whose changes the server refused, whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocRefusal {
+    /// The document.
+    pub doc: DocId,
+    /// Why, in words for a person.
+    pub reason: String,
+}
+
+/// Step 2, server → device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    /// The server's clock.
+    pub server_time: Timestamp,
+    /// The server's sync messages back, per document.
+    pub messages: Vec<DocMessage>,
+    /// What is now durably stored.
+    pub acks: Vec<DocAck>,
+    /// Documents whose incoming changes were refused.
+    pub refused: Vec<DocRefusal>,
+}
+
+/// An error body, for every non-2xx reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    /// A stable code to branch on (`unauthorized`, `bad_request`, `version`, …).
+    pub code: String,
+    /// A sentence for a person, in the requester's language where there is one.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_digest_ignores_order_and_roundtrips_as_hex() {
+        let a = automerge::ChangeHash([1; 32]);
+        let b = automerge::ChangeHash([2; 32]);
+        let d = HeadsDigest::of_heads(&[a, b]);
+        assert_eq!(d, HeadsDigest::of_heads(&[b, a]));
+        assert_ne!(d, HeadsDigest::of_heads(&[a]));
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(json.len(), 34);
+        assert_eq!(serde_json::from_str::<HeadsDigest>(&json).unwrap(), d);
+        assert!(serde_json::from_str::<HeadsDigest>("\"zz\"").is_err());
+    }
+
+    #[test]
+    fn manifest_digest_depends_on_every_entry() {
+        let u1: DocId = "unit:u1".parse().unwrap();
+        let u2: DocId = "unit:u2".parse().unwrap();
+        let x = HeadsDigest::of_heads(&[]);
+        let y = HeadsDigest::of_heads(&[automerge::ChangeHash([9; 32])]);
+        let m1 = HeadsDigest::of_manifest([(&u1, &x), (&u2, &y)]);
+        assert_eq!(m1, HeadsDigest::of_manifest([(&u2, &y), (&u1, &x)]));
+        assert_ne!(m1, HeadsDigest::of_manifest([(&u1, &y), (&u2, &x)]));
+    }
+
+    #[test]
+    fn responses_are_tagged_json() {
+        let r = ManifestResponse::InSync {
+            server_time: Timestamp(5),
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"result":"in_sync","server_time":5}"#
+        );
+    }
+}

@@ -1,0 +1,529 @@
+//! What can happen to a finding: the events of its timeline.
+//!
+//! A finding's timeline is append-only. Each [`Event`] says what happened ([`EventKind`]), who
+//! did it ([`Actor`]) and when by the device's clock. The server adds its receipt time
+//! separately ([`Receipt`]), so the event itself never changes once written.
+//!
+//! The events follow DESIGN.md §2 ("A finding's life"). Status, deadlines and penalty conditions
+//! are never stored: [`crate::workflow`] derives them from these events.
+//!
+//! Money is in fen (分, 1/100 CNY) as `i64`, so sums are exact.
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{BlobHash, ClaimId, ContractorId, EventId, FindingId, FineId};
+use crate::role::{Actor, Role};
+use crate::time::Timestamp;
+use crate::workflow::PenaltyCondition;
+
+/// One entry of a finding's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Event {
+    /// Unique id; a second event with the same id is a duplicate delivery and counts once.
+    #[key]
+    pub id: EventId,
+    /// What happened.
+    pub kind: EventKind,
+    /// Who did it, in which role, on which device.
+    pub actor: Actor,
+    /// When, by the device's clock (see [`Receipt`] for why that is not trusted blindly).
+    pub at: Timestamp,
+}
+
+/// When the server first stored an event, and how far off the sending device's clock was.
+///
+/// Written once by the server beside the event (never inside it). The workflow uses the
+/// device's time when the device's clock was within the skew bound at that sync, and the
+/// receipt time otherwise (flagged as an anomaly for review).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Receipt {
+    /// Server time at which the event arrived.
+    pub received_at: Timestamp,
+    /// Device clock minus server clock, measured during the sync that delivered it (ms).
+    pub skew_ms: i64,
+}
+
+/// Where a finding came from.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Reconcile,
+    Hydrate,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// 前期验收: pre-handover inspection.
+    Inspection,
+    /// 业主来电: an owner's call.
+    OwnerCall,
+    /// 业主来访: an owner's visit.
+    OwnerVisit,
+    /// 验房: the owner's handover walk.
+    HandoverWalk,
+    /// 物业公司: reported by the property company.
+    PropertyCompany,
+}
+
+impl Origin {
+    /// Every origin.
+    pub const ALL: [Origin; 5] = [
+        Origin::Inspection,
+        Origin::OwnerCall,
+        Origin::OwnerVisit,
+        Origin::HandoverWalk,
+        Origin::PropertyCompany,
+    ];
+
+    /// The Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Origin::Inspection => "前期验收",
+            Origin::OwnerCall => "业主来电",
+            Origin::OwnerVisit => "业主来访",
+            Origin::HandoverWalk => "交付验房",
+            Origin::PropertyCompany => "物业公司",
+        }
+    }
+}
+
+/// How the contractor answered a notice within its response window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseMode {
+    /// 到场: someone is on site.
+    OnSite,
+    /// 提交方案: a repair plan was presented.
+    Plan,
+}
+
+/// How an owner was called back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackChannel {
+    /// 电话回访.
+    Phone,
+    /// 上门回访.
+    Visit,
+}
+
+/// The owner's satisfaction at a callback (回访满意度).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    Reconcile,
+    Hydrate,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Satisfaction {
+    /// 非常满意.
+    VerySatisfied,
+    /// 满意.
+    Satisfied,
+    /// 基本满意.
+    BasicallySatisfied,
+    /// 不满意: reopens the case (penalty condition 4).
+    Dissatisfied,
+}
+
+impl Satisfaction {
+    /// All four levels, best first.
+    pub const ALL: [Satisfaction; 4] = [
+        Satisfaction::VerySatisfied,
+        Satisfaction::Satisfied,
+        Satisfaction::BasicallySatisfied,
+        Satisfaction::Dissatisfied,
+    ];
+
+    /// The Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Satisfaction::VerySatisfied => "非常满意",
+            Satisfaction::Satisfied => "满意",
+            Satisfaction::BasicallySatisfied => "基本满意",
+            Satisfaction::Dissatisfied => "不满意",
+        }
+    }
+
+    /// The English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Satisfaction::VerySatisfied => "Very satisfied",
+            Satisfaction::Satisfied => "Satisfied",
+            Satisfaction::BasicallySatisfied => "Basically satisfied",
+            Satisfaction::Dissatisfied => "Dissatisfied",
+        }
+    }
+}
+
+/// Why the office asks the inspector for more evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceRequestReason {
+    /// 重拍: the photo must be taken again.
+    Reshoot,
+    /// 房间不符: the photo shows the wrong room.
+    WrongRoom,
+    /// 不清晰: the photo is unclear.
+    Unclear,
+    /// 其他.
+    Other,
+}
+
+/// The approvals a fine slip needs, in this order.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Reconcile, Hydrate,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FineApprovalStep {
+    /// 组长 / 总协调员 sets the amount and approves first.
+    Leader,
+    /// 经理 (the deputy in the rules) signs off second.
+    Manager,
+}
+
+/// What happened. See DESIGN.md §2 for the meaning of each.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum EventKind {
+    /// The finding was recorded; opens the case.
+    Recorded {
+        /// Where it came from.
+        origin: Origin,
+    },
+    /// A photo or signature was attached.
+    EvidenceAdded {
+        /// The blob's hash (its metadata is in the finding's evidence map).
+        hash: BlobHash,
+    },
+    /// The office asks for more evidence; shows on the device.
+    EvidenceRequested {
+        /// Why.
+        reason: EvidenceRequestReason,
+        /// Free text.
+        note: String,
+    },
+    /// A rectification notice (工程整改通知单) was issued: starts the 4-hour response clock.
+    NoticeIssued {
+        /// Notice number, e.g. `ZG-2026-0042`.
+        notice_no: String,
+        /// The contractor it is addressed to.
+        contractor: ContractorId,
+        /// When the repair must be done.
+        repair_deadline: Timestamp,
+    },
+    /// The contractor refused the notice (penalty condition 1).
+    NoticeRefused {
+        /// The contractor's reason.
+        reason: String,
+    },
+    /// The contractor is on site or presented a plan: stops the response clock.
+    ContractorResponded {
+        /// On site or plan.
+        mode: ResponseMode,
+        /// Free text.
+        note: String,
+    },
+    /// The contractor disputes the assignment: its clock stops.
+    Disputed {
+        /// The contractor's reason.
+        reason: String,
+    },
+    /// After a dispute or a refusal the finding goes to another contractor, with a fresh
+    /// notice and a fresh four hours.
+    Reassigned {
+        /// The new notice number.
+        notice_no: String,
+        /// The new contractor.
+        contractor: ContractorId,
+        /// The new repair deadline.
+        repair_deadline: Timestamp,
+    },
+    /// The contractor reports the repair done; awaits acceptance.
+    RepairReported {
+        /// Free text.
+        note: String,
+        /// Photos of the repair.
+        evidence: Vec<BlobHash>,
+    },
+    /// The inspector accepted the repair on site.
+    AcceptancePassed {
+        /// Free text.
+        note: String,
+    },
+    /// The repair failed acceptance (penalty condition 3).
+    AcceptanceFailed {
+        /// Why.
+        reason: String,
+    },
+    /// The notice came back with the contractor's reply (missing in time: condition 5).
+    NoticeReturned {
+        /// The contractor's reply.
+        reply: String,
+    },
+    /// Another team repairs at the contractor's cost (应急维修).
+    EmergencyRepairStarted {
+        /// The team doing it.
+        team: String,
+        /// Why.
+        reason: String,
+    },
+    /// The emergency repair is done; awaits acceptance like any repair.
+    EmergencyRepairFinished {
+        /// Its cost in fen, charged to the contractor.
+        cost_fen: i64,
+    },
+    /// A fine slip (罚款单) was drafted.
+    FineDrafted {
+        /// The fine's id, for approvals and voiding.
+        fine: FineId,
+        /// The contractor fined.
+        contractor: ContractorId,
+        /// The penalty condition that justifies it.
+        condition: PenaltyCondition,
+        /// Amount in fen; never below 5,000 CNY (500,000 fen).
+        amount_fen: i64,
+    },
+    /// One approval of a fine slip.
+    FineApproved {
+        /// Which fine.
+        fine: FineId,
+        /// Which approval.
+        step: FineApprovalStep,
+    },
+    /// A fine slip was voided (never deleted).
+    FineVoided {
+        /// Which fine.
+        fine: FineId,
+        /// Why; required.
+        reason: String,
+    },
+    /// The owner was called back (回访).
+    Callback {
+        /// Phone or visit.
+        channel: CallbackChannel,
+        /// How satisfied the owner is.
+        level: Satisfaction,
+        /// Free text.
+        note: String,
+    },
+    /// An owner's claim (索赔) was recorded.
+    ClaimRecorded {
+        /// The claim's id.
+        claim: ClaimId,
+        /// What was damaged.
+        damage: String,
+        /// Amount claimed, in fen.
+        claimed_fen: i64,
+    },
+    /// The amount agreed for a claim.
+    ClaimAgreed {
+        /// Which claim.
+        claim: ClaimId,
+        /// Amount agreed, in fen.
+        agreed_fen: i64,
+    },
+    /// A claim was paid.
+    ClaimPaid {
+        /// Which claim.
+        claim: ClaimId,
+        /// Amount paid, in fen.
+        paid_fen: i64,
+    },
+    /// This finding duplicates another and is merged into it: it counts once, there.
+    MergedInto {
+        /// The surviving finding.
+        other: FindingId,
+    },
+    /// Another finding was merged into this one.
+    MergedFrom {
+        /// The merged finding.
+        other: FindingId,
+    },
+    /// The case is reopened by hand (a callback of 不满意 reopens it by itself).
+    Reopened {
+        /// Why.
+        reason: String,
+    },
+    /// The case is closed.
+    Closed {
+        /// Why.
+        reason: String,
+    },
+    /// The case is cancelled; "not a defect" cancellations count nowhere.
+    Cancelled {
+        /// Why.
+        reason: String,
+        /// Whether the finding turned out not to be a defect.
+        not_a_defect: bool,
+    },
+}
+
+impl EventKind {
+    /// The stable machine name of the kind (`notice_issued`, …), for logs and tables.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Recorded { .. } => "recorded",
+            EventKind::EvidenceAdded { .. } => "evidence_added",
+            EventKind::EvidenceRequested { .. } => "evidence_requested",
+            EventKind::NoticeIssued { .. } => "notice_issued",
+            EventKind::NoticeRefused { .. } => "notice_refused",
+            EventKind::ContractorResponded { .. } => "contractor_responded",
+            EventKind::Disputed { .. } => "disputed",
+            EventKind::Reassigned { .. } => "reassigned",
+            EventKind::RepairReported { .. } => "repair_reported",
+            EventKind::AcceptancePassed { .. } => "acceptance_passed",
+            EventKind::AcceptanceFailed { .. } => "acceptance_failed",
+            EventKind::NoticeReturned { .. } => "notice_returned",
+            EventKind::EmergencyRepairStarted { .. } => "emergency_repair_started",
+            EventKind::EmergencyRepairFinished { .. } => "emergency_repair_finished",
+            EventKind::FineDrafted { .. } => "fine_drafted",
+            EventKind::FineApproved { .. } => "fine_approved",
+            EventKind::FineVoided { .. } => "fine_voided",
+            EventKind::Callback { .. } => "callback",
+            EventKind::ClaimRecorded { .. } => "claim_recorded",
+            EventKind::ClaimAgreed { .. } => "claim_agreed",
+            EventKind::ClaimPaid { .. } => "claim_paid",
+            EventKind::MergedInto { .. } => "merged_into",
+            EventKind::MergedFrom { .. } => "merged_from",
+            EventKind::Reopened { .. } => "reopened",
+            EventKind::Closed { .. } => "closed",
+            EventKind::Cancelled { .. } => "cancelled",
+        }
+    }
+
+    /// The roles that may append this event. The server refuses a change that appends an
+    /// event its author's role may not (an inspector approving a fine, a contractor accepting
+    /// its own repair). Office roles may record a contractor's answers on its behalf (a phone
+    /// call, a paper reply).
+    pub fn allowed_roles(&self) -> &'static [Role] {
+        use Role::*;
+        const OFFICE_RECORDS_CONTRACTOR: &[Role] =
+            &[Contractor, Inspector, Manager, Coordinator, FrontDesk];
+        match self {
+            EventKind::Recorded { .. } => &[Inspector, FrontDesk, CustomerRep, Manager],
+            EventKind::EvidenceAdded { .. } => {
+                &[Inspector, FrontDesk, CustomerRep, Manager, Contractor]
+            }
+            EventKind::EvidenceRequested { .. } => &[Inspector, Manager, Coordinator, FrontDesk],
+            EventKind::NoticeIssued { .. } | EventKind::Reassigned { .. } => {
+                &[Inspector, Manager, Coordinator]
+            }
+            EventKind::NoticeRefused { .. }
+            | EventKind::ContractorResponded { .. }
+            | EventKind::Disputed { .. }
+            | EventKind::RepairReported { .. }
+            | EventKind::NoticeReturned { .. } => OFFICE_RECORDS_CONTRACTOR,
+            EventKind::AcceptancePassed { .. } | EventKind::AcceptanceFailed { .. } => {
+                &[Inspector, Manager]
+            }
+            EventKind::EmergencyRepairStarted { .. } => &[Manager, Coordinator],
+            EventKind::EmergencyRepairFinished { .. } => &[Manager, Coordinator, Inspector],
+            EventKind::FineDrafted { .. } => &[Inspector, Coordinator],
+            EventKind::FineApproved {
+                step: FineApprovalStep::Leader,
+                ..
+            } => &[Coordinator],
+            EventKind::FineApproved {
+                step: FineApprovalStep::Manager,
+                ..
+            } => &[Manager],
+            EventKind::FineVoided { .. } => &[Coordinator, Manager],
+            EventKind::Callback { .. } => &[FrontDesk, CustomerRep, Manager],
+            EventKind::ClaimRecorded { .. } => &[Inspector, FrontDesk, Manager],
+            EventKind::ClaimAgreed { .. } | EventKind::ClaimPaid { .. } => &[Manager],
+            EventKind::MergedInto { .. } | EventKind::MergedFrom { .. } => &[Inspector, Manager],
+            EventKind::Reopened { .. } => &[Inspector, Manager, FrontDesk],
+            EventKind::Closed { .. } | EventKind::Cancelled { .. } => &[Inspector, Manager],
+        }
+    }
+
+    /// Whether `role` may append this event.
+    pub fn allows(&self, role: Role) -> bool {
+        self.allowed_roles().contains(&role)
+    }
+
+    /// The free-text fields of the event, for bounding their length.
+    pub fn texts(&self) -> Vec<&str> {
+        match self {
+            EventKind::EvidenceRequested { note, .. }
+            | EventKind::ContractorResponded { note, .. }
+            | EventKind::RepairReported { note, .. }
+            | EventKind::AcceptancePassed { note }
+            | EventKind::Callback { note, .. } => vec![note],
+            EventKind::NoticeIssued { notice_no, .. } | EventKind::Reassigned { notice_no, .. } => {
+                vec![notice_no]
+            }
+            EventKind::NoticeRefused { reason }
+            | EventKind::Disputed { reason }
+            | EventKind::AcceptanceFailed { reason }
+            | EventKind::FineVoided { reason, .. }
+            | EventKind::Reopened { reason }
+            | EventKind::Closed { reason }
+            | EventKind::Cancelled { reason, .. } => vec![reason],
+            EventKind::NoticeReturned { reply } => vec![reply],
+            EventKind::EmergencyRepairStarted { team, reason } => vec![team, reason],
+            EventKind::ClaimRecorded { damage, .. } => vec![damage],
+            EventKind::Recorded { .. }
+            | EventKind::EvidenceAdded { .. }
+            | EventKind::EmergencyRepairFinished { .. }
+            | EventKind::FineDrafted { .. }
+            | EventKind::FineApproved { .. }
+            | EventKind::ClaimAgreed { .. }
+            | EventKind::ClaimPaid { .. }
+            | EventKind::MergedInto { .. }
+            | EventKind::MergedFrom { .. } => vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contractors_cannot_accept_or_approve() {
+        let accept = EventKind::AcceptancePassed {
+            note: String::new(),
+        };
+        assert!(!accept.allows(Role::Contractor));
+        assert!(accept.allows(Role::Inspector));
+        let approve = EventKind::FineApproved {
+            fine: FineId::new("f1").unwrap(),
+            step: FineApprovalStep::Leader,
+        };
+        assert!(!approve.allows(Role::Inspector));
+        assert!(approve.allows(Role::Coordinator));
+    }
+
+    #[test]
+    fn every_role_list_is_non_empty() {
+        let repair = EventKind::RepairReported {
+            note: String::new(),
+            evidence: vec![],
+        };
+        assert!(repair.allows(Role::Contractor));
+        assert!(
+            !EventKind::Recorded {
+                origin: Origin::Inspection
+            }
+            .allows(Role::Contractor)
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! # plumbline-shared
+//!
+//! The vocabulary of Plumbline and the rules every replica applies the same way. Pure: no I/O,
+//! no async, no clock (callers pass "now").
+//!
+//! - [`ids`]: typed ids ([`ids::UnitId`], [`ids::FindingId`], [`ids::BlobHash`], …).
+//! - [`project`]: project (楼盘) → building (楼栋) → unit (户), contractors (施工单位).
+//! - [`template`]: checklist templates (rooms × check items), validated on load.
+//! - [`demo`]: the demo project, 郦城 (Licheng).
+//! - [`doc`]: the automerge documents — one per unit (rounds, checklist results, findings with
+//!   their evidence and event timelines) and one per project — and the typed operations that
+//!   change them.
+//! - [`event`]: what can happen to a finding (notice issued, repair reported, fine drafted, …).
+//! - [`workflow`]: one deterministic function from a finding's events and the time to its
+//!   [`workflow::CaseState`]: status, deadlines, overdue flags, penalty conditions 1–5,
+//!   emergency repair, callbacks, anomalies.
+//! - [`api`]: the versioned sync wire types that the app and the server share.
+//!
+//! ```
+//! use plumbline_shared::doc::unit::{NewFinding, UnitDoc};
+//! use plumbline_shared::event::Origin;
+//! use plumbline_shared::ids::{DeviceId, ProjectId, UnitId, UserId};
+//! use plumbline_shared::role::{Actor, Role};
+//! use plumbline_shared::severity::Severity;
+//! use plumbline_shared::time::Timestamp;
+//! use plumbline_shared::workflow::{CaseState, Status, WorkflowSettings};
+//!
+//! let unit = UnitId::new("licheng-b1-1201").unwrap();
+//! let mut doc = UnitDoc::new(&ProjectId::new("licheng").unwrap(), &unit);
+//! let inspector = Actor {
+//!     user: UserId::new("wang.li").unwrap(),
+//!     role: Role::Inspector,
+//!     device: DeviceId::new("phone-1").unwrap(),
+//! };
+//! let id = doc
+//!     .record_finding(&inspector, Timestamp(1_000), NewFinding {
+//!         origin: Origin::Inspection,
+//!         round: None,
+//!         room: "kitchen".parse().unwrap(),
+//!         item: "kitchen.sink_drain".parse().unwrap(),
+//!         category: "plumbing".parse().unwrap(),
+//!         severity: Severity::S2,
+//!         description: "水槽下水慢".into(),
+//!     })
+//!     .unwrap();
+//! let finding = doc.finding(&id).unwrap();
+//! let state = CaseState::derive(&finding.timeline(), Timestamp(2_000), &WorkflowSettings::default());
+//! assert_eq!(state.status, Status::Open);
+//! ```
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod demo;
+pub mod doc;
+pub mod event;
+pub mod ids;
+pub mod project;
+pub mod role;
+pub mod severity;
+pub mod template;
+pub mod time;
+pub mod workflow;

@@ -1,0 +1,159 @@
+//! `cargo xtask bench`: runs the criterion benchmarks, then prints each one's **median** time.
+//!
+//! Criterion's own `time: [low estimate high]` line is its estimate of the mean (or of the
+//! slope of a linear fit), which a few slow outliers pull up. Our performance notes
+//! (`docs/benchmarks.md`) quote medians, so after the run this reads the median that criterion
+//! saved in `target/criterion/<benchmark>/new/estimates.json` for every benchmark run just now
+//! and prints it with its 95% confidence interval.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::cmd;
+
+/// The crates with benchmarks.
+const BENCHED_PACKAGES: &[&str] = &["plumbline-shared"];
+
+/// Runs the benchmarks (`bench_args` go to criterion, e.g. a name filter) and prints medians.
+pub fn run(bench_args: &[String]) -> Result<()> {
+    let started = SystemTime::now();
+    let mut bench = cmd::cargo();
+    bench.args(["bench", "--locked"]);
+    for package in BENCHED_PACKAGES {
+        bench.args(["--package", package]);
+    }
+    if !bench_args.is_empty() {
+        bench.arg("--").args(bench_args);
+    }
+    cmd::run(&mut bench)?;
+
+    let criterion_dir = target_dir()?.join("criterion");
+    let mut results = Vec::new();
+    collect_medians(&criterion_dir, started, &mut results).with_context(|| {
+        format!(
+            "could not read criterion's results in {}",
+            criterion_dir.display()
+        )
+    })?;
+    if results.is_empty() {
+        tracing::warn!("criterion saved no results: did the filter match no benchmark?");
+        return Ok(());
+    }
+    results.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:>12}  {:>25}  benchmark",
+        "median", "95% confidence interval"
+    )?;
+    for result in &results {
+        let interval = &result.median.confidence_interval;
+        writeln!(
+            out,
+            "{:>12}  {:>25}  {}",
+            duration(result.median.point_estimate),
+            format!(
+                "[{} {}]",
+                duration(interval.lower_bound),
+                duration(interval.upper_bound)
+            ),
+            result.id
+        )?;
+    }
+    Ok(())
+}
+
+/// One benchmark's median, as criterion saved it.
+#[derive(Debug)]
+struct Median {
+    id: String,
+    median: Estimate,
+}
+
+/// The parts of criterion's `estimates.json` read here (times in nanoseconds).
+#[derive(Debug, Deserialize)]
+struct Estimates {
+    median: Estimate,
+}
+
+#[derive(Debug, Deserialize)]
+struct Estimate {
+    point_estimate: f64,
+    confidence_interval: ConfidenceInterval,
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfidenceInterval {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+/// The part of criterion's `benchmark.json` read here: the benchmark's name.
+#[derive(Debug, Deserialize)]
+struct BenchmarkId {
+    full_id: String,
+}
+
+/// Finds every `new/` folder under `dir` that criterion wrote after `since` (older ones are
+/// from earlier runs, e.g. of benchmarks the filter left out) and reads its median.
+fn collect_medians(dir: &Path, since: SystemTime, results: &mut Vec<Median>) -> Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry?.path();
+        if !path.is_dir() {
+            continue;
+        }
+        if path.file_name().is_some_and(|name| name == "new") {
+            let estimates = path.join("estimates.json");
+            let written = fs::metadata(&estimates).and_then(|meta| meta.modified());
+            if written.is_ok_and(|written| written >= since) {
+                let id: BenchmarkId = read_json(&path.join("benchmark.json"))?;
+                let estimates: Estimates = read_json(&estimates)?;
+                results.push(Median {
+                    id: id.full_id,
+                    median: estimates.median,
+                });
+            }
+        } else {
+            collect_medians(&path, since, results)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// Where cargo puts build output, as `cargo metadata` reports it (so `CARGO_TARGET_DIR` and
+/// `build.target-dir` are honoured).
+fn target_dir() -> Result<PathBuf> {
+    #[derive(Deserialize)]
+    struct Metadata {
+        target_directory: PathBuf,
+    }
+    let text = cmd::output(cmd::cargo().args(["metadata", "--format-version", "1", "--no-deps"]))?
+        .context("`cargo metadata` failed")?;
+    let metadata: Metadata =
+        serde_json::from_str(&text).context("could not parse `cargo metadata` output")?;
+    Ok(metadata.target_directory)
+}
+
+/// A time in nanoseconds, in the unit that reads best.
+fn duration(nanos: f64) -> String {
+    match nanos {
+        n if n < 1e3 => format!("{n:.1} ns"),
+        n if n < 1e6 => format!("{:.2} µs", n / 1e3),
+        n if n < 1e9 => format!("{:.2} ms", n / 1e6),
+        n => format!("{:.3} s", n / 1e9),
+    }
+}

@@ -1,0 +1,76 @@
+//! `cargo xtask`: the project's commands, so that the README names exactly one way to run and
+//! one way to test Plumbline.
+//!
+//! - `cargo xtask test` ([`test`]): installs the system packages the build needs (see
+//!   [`prerequisites`]), then checks formatting, runs clippy with warnings denied, and runs every
+//!   test in the workspace, `#[ignore]`d ones included. It stops at the first failing step.
+//! - `cargo xtask demo` ([`demo`]): loads the demo project and prints what it holds.
+//! - `cargo xtask bench` ([`bench`]): runs the criterion benchmarks and prints their medians.
+//!
+//! The `xtask` alias lives in `.cargo/config.toml`. Logs go to stderr through `tracing`
+//! (`RUST_LOG` filters them); a failing child command's exit status becomes this command's.
+
+mod bench;
+mod cmd;
+mod demo;
+mod prerequisites;
+mod test;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// Plumbline's project commands.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Install system prerequisites, then check formatting, lint and run every test.
+    Test {
+        /// Arguments for the test binaries after `--`, e.g. a test-name filter:
+        /// `cargo xtask test -- two_inspectors`.
+        #[arg(last = true)]
+        test_args: Vec<String>,
+    },
+    /// Load the demo project and print what it holds.
+    Demo,
+    /// Run the criterion benchmarks and print each benchmark's median time.
+    Bench {
+        /// Arguments for criterion after `--`, e.g. a benchmark-name filter.
+        #[arg(last = true)]
+        bench_args: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_target(false)
+        .without_time()
+        .with_writer(std::io::stderr)
+        .init();
+
+    let result = match Cli::parse().command {
+        Command::Test { test_args } => test::run(&test_args),
+        Command::Demo => demo::run(),
+        Command::Bench { bench_args } => bench::run(&bench_args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            // Pass a failing child's status through (cargo test exits with 101, for example).
+            let code = err
+                .chain()
+                .find_map(|cause| cause.downcast_ref::<cmd::ChildFailed>())
+                .map_or(1, |failed| failed.code);
+            ExitCode::from(u8::try_from(code).ok().filter(|&c| c != 0).unwrap_or(1))
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! `cargo xtask test`: the one test command, for people and for CI alike.
+//!
+//! The steps run in order and stop at the first failure; a summary of each step's time follows
+//! either way. There are deliberately no flags to skip a step: CI and a contributor run the
+//! same path, so "it passed for me" means the same thing for both.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::{cmd, prerequisites};
+
+/// Runs every step; `test_args` go to the test binaries (a name filter, `--nocapture`, …).
+pub fn run(test_args: &[String]) -> Result<()> {
+    let steps: [(&str, &dyn Fn() -> Result<()>); 5] = [
+        ("system prerequisites", &prerequisites::ensure),
+        ("formatting: cargo fmt --check", &|| {
+            cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))
+                .context("formatting differs: run `cargo fmt --all` and commit the result")
+        }),
+        ("lints: cargo clippy, warnings denied", &|| {
+            cmd::run(
+                cmd::cargo()
+                    .args(["clippy", "--workspace", "--all-targets", "--locked"])
+                    .args(["--", "-D", "warnings"]),
+            )
+        }),
+        // `--include-ignored`: an #[ignore]d test still runs, so nothing is skipped silently.
+        // `--all-targets` runs the benchmarks once each as tests too, which keeps them working.
+        ("tests: cargo test --all-targets", &|| {
+            cmd::run(
+                cmd::cargo()
+                    .args(["test", "--workspace", "--all-targets", "--locked", "--"])
+                    .arg("--include-ignored")
+                    .args(test_args),
+            )
+        }),
+        // `--all-targets` leaves doc tests out; they get their own run. With `--include-ignored`
+        // rustdoc still compiles `ignore`d examples: mark one that must not run `no_run`, and
+        // one that is not Rust `text`.
+        ("doc tests: cargo test --doc", &|| {
+            cmd::run(
+                cmd::cargo()
+                    .args(["test", "--workspace", "--doc", "--locked", "--"])
+                    .arg("--include-ignored")
+                    .args(test_args),
+            )
+        }),
+    ];
+
+    let mut finished: Vec<(&str, Duration, bool)> = Vec::new();
+    let mut outcome = Ok(());
+    for (index, (name, step)) in steps.iter().enumerate() {
+        tracing::info!("==> [{}/{}] {name}", index + 1, steps.len());
+        let started = Instant::now();
+        let result = step();
+        finished.push((name, started.elapsed(), result.is_ok()));
+        if let Err(err) = result {
+            outcome = Err(err.context(format!("step `{name}` failed")));
+            break;
+        }
+    }
+
+    tracing::info!("summary:");
+    for (name, elapsed, ok) in &finished {
+        let verdict = if *ok { "ok" } else { "FAILED" };
+        tracing::info!("  {:>7.1}s  {verdict:<7}  {name}", elapsed.as_secs_f64());
+    }
+    for (name, _) in steps.iter().skip(finished.len()) {
+        tracing::info!("  {:>8}  {:<7}  {name}", "-", "not run");
+    }
+    outcome
+}

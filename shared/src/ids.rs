@@ -214,7 +214,7 @@ string_id!(
     "room"
 );
 string_id!(
-    /// A check item in a checklist template, e.g. `kitchen.sink_drain`.
+    /// A check item in a checklist template, e.g. `kitchen.drain`.
     ItemId,
     "item"
 );

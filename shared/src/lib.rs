@@ -37,7 +37,7 @@
 //!         origin: Origin::Inspection,
 //!         round: None,
 //!         room: "kitchen".parse().unwrap(),
-//!         item: "kitchen.sink_drain".parse().unwrap(),
+//!         item: "kitchen.drain".parse().unwrap(),
 //!         category: "plumbing".parse().unwrap(),
 //!         severity: Severity::S2,
 //!         description: "水槽下水慢".into(),

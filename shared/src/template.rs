@@ -30,7 +30,7 @@
 //! assert!(err.to_string().starts_with("checklist template `mine.json`: "));
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -410,22 +410,14 @@ fn labels(at: &Option<String>, zh: &str, en: &str) -> Result<(), Invalid> {
 }
 
 fn validate(t: &ChecklistTemplate) -> Result<(), Invalid> {
-    // Bounds first: the rest is quadratic-free but there is no point reading a runaway file.
-    if t.rooms.len() > MAX_ROOMS {
-        return Err((
-            None,
-            TemplateProblem::TooManyRooms {
-                count: t.rooms.len(),
-            },
-        ));
+    // Bounds first: a runaway file is refused as such, not for its thousandth repeated id.
+    let count = t.rooms.len();
+    if count > MAX_ROOMS {
+        return Err((None, TemplateProblem::TooManyRooms { count }));
     }
-    if t.item_count() > MAX_ITEMS {
-        return Err((
-            None,
-            TemplateProblem::TooManyItems {
-                count: t.item_count(),
-            },
-        ));
+    let count = t.item_count();
+    if count > MAX_ITEMS {
+        return Err((None, TemplateProblem::TooManyItems { count }));
     }
 
     let whole = None;
@@ -437,10 +429,10 @@ fn validate(t: &ChecklistTemplate) -> Result<(), Invalid> {
         return Err((whole, TemplateProblem::NoRooms));
     }
 
-    let mut categories: HashMap<&CategoryId, ()> = HashMap::new();
+    let mut categories: HashSet<&CategoryId> = HashSet::new();
     for c in &t.categories {
         let at = Some(format!("category `{}`", c.id));
-        if categories.insert(&c.id, ()).is_some() {
+        if !categories.insert(&c.id) {
             return Err((at, TemplateProblem::DuplicateCategory));
         }
         labels(&at, &c.zh, &c.en)?;
@@ -504,7 +496,7 @@ fn validate(t: &ChecklistTemplate) -> Result<(), Invalid> {
                 return Err((at, problem));
             }
             labels(&at, &item.zh, &item.en)?;
-            if !categories.contains_key(&item.category) {
+            if !categories.contains(&item.category) {
                 let problem = TemplateProblem::UnknownCategory {
                     category: item.category.clone(),
                     defined: t.categories.iter().map(|c| c.id.clone()).collect(),

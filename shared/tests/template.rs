@@ -1,5 +1,6 @@
 //! Checklist templates: the built-in default loads, and every kind of broken template is refused
 //! with a message that names the file, the place and the problem.
+#![allow(clippy::unwrap_used)] // test helpers panic on bad fixtures, by design
 
 use std::path::PathBuf;
 

@@ -1,6 +1,7 @@
 //! Table-driven tests of the case workflow: the penalty conditions, the four-hour boundary,
 //! clock skew, disputes and reassignment, reopen after 不满意, the fine minimum, and
 //! out-of-order and duplicated events.
+#![allow(clippy::unwrap_used)] // test helpers panic on bad fixtures, by design
 
 use std::collections::BTreeMap;
 

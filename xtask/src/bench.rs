@@ -157,3 +157,75 @@ fn duration(nanos: f64) -> String {
         n => format!("{:.3} s", n / 1e9),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Writes one benchmark's results the way criterion 0.8 lays them out.
+    fn write_result(criterion: &Path, group: &str, function: &str, median_ns: f64) -> PathBuf {
+        let new = criterion.join(group).join(function).join("new");
+        fs::create_dir_all(&new).expect("create the result folder");
+        let estimate = |point: f64| {
+            format!(
+                r#"{{"confidence_interval":{{"confidence_level":0.95,"lower_bound":{},"upper_bound":{}}},"point_estimate":{point},"standard_error":1.0}}"#,
+                point * 0.9,
+                point * 1.1
+            )
+        };
+        let estimates = format!(
+            r#"{{"mean":{mean},"median":{median},"median_abs_dev":{mad},"slope":null,"std_dev":{mad}}}"#,
+            mean = estimate(median_ns * 2.0),
+            median = estimate(median_ns),
+            mad = estimate(1.0),
+        );
+        fs::write(new.join("estimates.json"), estimates).expect("write estimates.json");
+        let id = format!(
+            r#"{{"group_id":"{group}","function_id":"{function}","value_str":null,"throughput":null,"full_id":"{group}/{function}","directory_name":"{group}/{function}","title":"{group}/{function}"}}"#
+        );
+        fs::write(new.join("benchmark.json"), id).expect("write benchmark.json");
+        new.join("estimates.json")
+    }
+
+    #[test]
+    fn bench_reports_the_median_of_benchmarks_run_now_and_skips_older_results() {
+        let criterion = std::env::temp_dir()
+            .join(format!("plumbline-xtask-bench-{}", std::process::id()))
+            .join("criterion");
+        let _ = fs::remove_dir_all(&criterion);
+        let since = SystemTime::now() - Duration::from_secs(60);
+        write_result(
+            &criterion,
+            "unit_document",
+            "save_100_findings",
+            1_500_000.0,
+        );
+        let stale = write_result(&criterion, "unit_document", "load_100_findings", 2_000.0);
+        fs::File::options()
+            .write(true)
+            .open(&stale)
+            .and_then(|file| file.set_modified(since - Duration::from_secs(3600)))
+            .expect("backdate the stale result");
+
+        let mut results = Vec::new();
+        collect_medians(&criterion, since, &mut results).expect("the results read");
+        let _ = fs::remove_dir_all(criterion.parent().expect("a temp folder"));
+
+        assert_eq!(results.len(), 1, "{results:?}");
+        assert_eq!(results[0].id, "unit_document/save_100_findings");
+        assert_eq!(duration(results[0].median.point_estimate), "1.50 ms");
+        assert_eq!(
+            duration(results[0].median.confidence_interval.lower_bound),
+            "1.35 ms"
+        );
+    }
+
+    #[test]
+    fn durations_read_in_the_unit_that_fits() {
+        assert_eq!(duration(850.0), "850.0 ns");
+        assert_eq!(duration(12_340.0), "12.34 µs");
+        assert_eq!(duration(2_500_000_000.0), "2.500 s");
+    }
+}

@@ -453,12 +453,11 @@ impl UnitDoc {
         self.check_event(&finding, &event)?;
         let events = self.list_obj(&finding, "events")?;
         for i in 0..self.doc.length(&events) {
-            if let Some((Value::Object(_), e)) = self.doc.get(&events, i)? {
-                if let Some((v, _)) = self.doc.get(&e, "id")? {
-                    if v.as_str() == Some(event.id.as_str()) {
-                        return Ok(event.id);
-                    }
-                }
+            if let Some((Value::Object(_), e)) = self.doc.get(&events, i)?
+                && let Some((v, _)) = self.doc.get(&e, "id")?
+                && v.as_str() == Some(event.id.as_str())
+            {
+                return Ok(event.id);
             }
         }
         self.begin(&event.actor)?;

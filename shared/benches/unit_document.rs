@@ -155,6 +155,14 @@ fn unit_document(c: &mut Criterion) {
     c.bench_function("load_raw_automerge", |b| {
         b.iter(|| automerge::AutoCommit::load(&bytes).expect("load"))
     });
+    c.bench_function("automerge_hydrate_whole_doc", |b| {
+        b.iter(|| {
+            automerge::ReadDoc::hydrate(doc.automerge(), automerge::ROOT, None).expect("hydrate")
+        })
+    });
+    c.bench_function("autosurgeon_read_whole_doc", |b| {
+        b.iter(|| doc.read().expect("read"))
+    });
     let now = Timestamp(1_900_000_000_000);
     let settings = WorkflowSettings::default();
     c.bench_function("hydrate_and_derive_all_states", |b| {

@@ -17,11 +17,11 @@ use crate::role::{Actor, Role};
 use crate::time::Timestamp;
 use crate::workflow::PenaltyCondition;
 
-/// One entry of a finding's timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+/// One entry of a finding's timeline. Sealed in the document (one JSON string per event):
+/// events are immutable, so they need no field-level merging.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// Unique id; a second event with the same id is a duplicate delivery and counts once.
-    #[key]
     pub id: EventId,
     /// What happened.
     pub kind: EventKind,
@@ -36,7 +36,7 @@ pub struct Event {
 /// Written once by the server beside the event (never inside it). The workflow uses the
 /// device's time when the device's clock was within the skew bound at that sync, and the
 /// receipt time otherwise (flagged as an anomaly for review).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
     /// Server time at which the event arrived.
     pub received_at: Timestamp,
@@ -199,7 +199,7 @@ pub enum FineApprovalStep {
 }
 
 /// What happened. See DESIGN.md §2 for the meaning of each.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum EventKind {
     /// The finding was recorded; opens the case.

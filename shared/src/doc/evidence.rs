@@ -5,14 +5,13 @@
 //! hash and the metadata the evidence needs (re-encoding a photo drops its EXIF, so capture time
 //! and location are kept here explicitly).
 
-use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{BlobHash, DeviceId, UserId};
 use crate::time::Timestamp;
 
 /// What kind of evidence a blob is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
     /// A photo (JPEG).
@@ -22,7 +21,7 @@ pub enum EvidenceKind {
 }
 
 /// Where a photo was taken, when the device knows.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Location {
     /// Latitude in degrees.
     pub lat: f64,
@@ -33,7 +32,7 @@ pub struct Location {
 }
 
 /// A pin on a floor-plan image: where in the unit the defect is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanPin {
     /// The floor plan's blob hash.
     pub plan: BlobHash,
@@ -43,8 +42,8 @@ pub struct PlanPin {
     pub y: f64,
 }
 
-/// One photo or signature attached to a finding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+/// One photo or signature attached to a finding. Sealed in the document: written once, whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceRef {
     /// BLAKE3 hash of the bytes: the blob's name.
     pub hash: BlobHash,

@@ -40,13 +40,14 @@ pub struct Finding {
     /// When (device time).
     pub created_at: Timestamp,
     /// Photos and signatures, by hash.
-    #[autosurgeon(with = "autosurgeon::map_with_parseable_keys")]
+    #[autosurgeon(with = "crate::doc::sealed::map")]
     pub evidence: BTreeMap<BlobHash, EvidenceRef>,
     /// The append-only timeline, in the order the document's list holds it (not the workflow's
     /// order: [`CaseState::derive`] sorts).
+    #[autosurgeon(with = "crate::doc::sealed::list")]
     pub events: Vec<Event>,
     /// The server's receipts, by event id.
-    #[autosurgeon(with = "autosurgeon::map_with_parseable_keys")]
+    #[autosurgeon(with = "crate::doc::sealed::map")]
     pub receipts: BTreeMap<EventId, Receipt>,
 }
 

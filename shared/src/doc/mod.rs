@@ -40,6 +40,7 @@ pub mod evidence;
 pub mod finding;
 pub mod project;
 pub mod round;
+mod sealed;
 pub mod unit;
 
 use std::fmt;

@@ -22,7 +22,7 @@ pub enum RoundKind {
 }
 
 /// The outcome of one check item in a round.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// 合格.
@@ -33,8 +33,9 @@ pub enum Outcome {
     NotApplicable,
 }
 
-/// One check item's result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+/// One check item's result. Sealed: re-marking an item replaces the whole result, and two
+/// concurrent marks are both kept as a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {
     /// Pass, defect or not applicable.
     pub outcome: Outcome,
@@ -60,6 +61,6 @@ pub struct Round {
     /// Who started it.
     pub started_by: Actor,
     /// Results by check item.
-    #[autosurgeon(with = "autosurgeon::map_with_parseable_keys")]
+    #[autosurgeon(with = "crate::doc::sealed::map")]
     pub results: BTreeMap<ItemId, CheckResult>,
 }

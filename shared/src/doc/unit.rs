@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, Value, transaction::Transactable};
-use autosurgeon::{Hydrate, hydrate_prop, reconcile_insert, reconcile_prop};
+use autosurgeon::{Hydrate, hydrate_prop, reconcile_prop};
 
 use crate::doc::conflict::{FieldConflict, field_conflicts};
 use crate::doc::evidence::EvidenceRef;
@@ -18,7 +18,7 @@ use crate::doc::round::{CheckResult, Outcome, Round, RoundKind};
 use crate::doc::{
     DocError, MAX_DESCRIPTION_CHARS, MAX_EVENT_TEXT_CHARS, MAX_EVENTS_PER_FINDING,
     MAX_EVIDENCE_PER_FINDING, MAX_FINDINGS_PER_UNIT, actor_for, check_text, commit,
-    deterministic_doc,
+    deterministic_doc, sealed::seal,
 };
 use crate::event::{Event, EventKind, Origin, Receipt};
 use crate::ids::{
@@ -86,6 +86,12 @@ pub struct UnitRecord {
     /// Who is behind each device that wrote to this document.
     #[autosurgeon(with = "autosurgeon::map_with_parseable_keys")]
     pub editors: BTreeMap<DeviceId, UserId>,
+}
+
+/// Reads only the id of a sealed event.
+#[derive(serde::Deserialize)]
+struct EventIdOnly {
+    id: EventId,
 }
 
 /// One unit's automerge document.
@@ -318,8 +324,7 @@ impl UnitDoc {
             at,
         };
         self.begin(actor)?;
-        reconcile_prop(&mut self.doc, &results, item.as_str(), &result)
-            .map_err(|e| DocError::Invalid(format!("could not write result: {e}")))?;
+        self.doc.put(&results, item.as_str(), seal(&result))?;
         commit(&mut self.doc, at, "record result");
         Ok(())
     }
@@ -422,8 +427,8 @@ impl UnitDoc {
         };
         self.check_event(&finding, &event)?;
         self.begin(actor)?;
-        reconcile_prop(&mut self.doc, &map, evidence.hash.as_str(), &evidence)
-            .map_err(|e| DocError::Invalid(format!("could not write evidence: {e}")))?;
+        self.doc
+            .put(&map, evidence.hash.as_str(), seal(&evidence))?;
         let event_id = self.insert_event(&finding, &event)?;
         commit(&mut self.doc, at, "attach evidence");
         Ok(Some(event_id))
@@ -453,9 +458,9 @@ impl UnitDoc {
         self.check_event(&finding, &event)?;
         let events = self.list_obj(&finding, "events")?;
         for i in 0..self.doc.length(&events) {
-            if let Some((Value::Object(_), e)) = self.doc.get(&events, i)?
-                && let Some((v, _)) = self.doc.get(&e, "id")?
-                && v.as_str() == Some(event.id.as_str())
+            if let Some((v, _)) = self.doc.get(&events, i)?
+                && let Some(text) = v.as_str()
+                && serde_json::from_str::<EventIdOnly>(text).is_ok_and(|e| e.id == event.id)
             {
                 return Ok(event.id);
             }
@@ -481,8 +486,7 @@ impl UnitDoc {
             return Ok(false);
         }
         self.begin(server)?;
-        reconcile_prop(&mut self.doc, &receipts, event.as_str(), receipt)
-            .map_err(|e| DocError::Invalid(format!("could not write receipt: {e}")))?;
+        self.doc.put(&receipts, event.as_str(), seal(&receipt))?;
         commit(&mut self.doc, receipt.received_at, "receipt");
         Ok(true)
     }
@@ -507,8 +511,7 @@ impl UnitDoc {
     fn insert_event(&mut self, finding: &ObjId, event: &Event) -> Result<EventId, DocError> {
         let events = self.list_obj(finding, "events")?;
         let end = self.doc.length(&events);
-        reconcile_insert(&mut self.doc, events, end, event)
-            .map_err(|e| DocError::Invalid(format!("could not write event: {e}")))?;
+        self.doc.insert(&events, end, seal(event))?;
         Ok(event.id.clone())
     }
 

@@ -125,7 +125,7 @@ pub struct ManifestRequest {
 
 /// Step 1, server → device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ManifestResponse {
     /// The summary matches: nothing to do.
     InSync {
@@ -169,13 +169,42 @@ pub struct SyncRequest {
     pub messages: Vec<DocMessage>,
 }
 
-/// What the server durably stored of one document in this exchange.
+/// What the server durably holds of one document after this exchange.
+///
+/// `heads` are the server's heads, every one of them on disk before the reply was sent: each of
+/// the device's changes that is one of these or an ancestor of one is stored. A device checks
+/// that with `AutoCommit::get_changes(&heads)` (its changes missing from the result are stored).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocAck {
     /// The document.
     pub doc: DocId,
-    /// Hex hashes of the device's changes that are now on the server's disk.
-    pub stored: Vec<String>,
+    /// The server's durable heads, 32 bytes each.
+    pub heads: Vec<serde_bytes::ByteBuf>,
+}
+
+impl DocAck {
+    /// The heads as automerge change hashes (entries that are not 32 bytes are skipped).
+    pub fn change_hashes(&self) -> Vec<automerge::ChangeHash> {
+        self.heads
+            .iter()
+            .filter_map(|h| {
+                <[u8; 32]>::try_from(h.as_slice())
+                    .ok()
+                    .map(automerge::ChangeHash)
+            })
+            .collect()
+    }
+}
+
+/// Encodes a wire value compactly (postcard), the body format of `application/x-postcard`.
+pub fn to_postcard<T: Serialize>(value: &T) -> Vec<u8> {
+    postcard::to_stdvec(value).expect("wire types always serialise")
+}
+
+/// Decodes a postcard body.
+pub fn from_postcard<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    postcard::from_bytes(bytes)
+        .map_err(|e| format!("the body is not a valid message of this API version: {e}"))
 }
 
 /// A document whose changes the server refused, whole.
@@ -238,13 +267,16 @@ mod tests {
     }
 
     #[test]
-    fn responses_are_tagged_json() {
+    fn responses_roundtrip_as_json_and_postcard() {
         let r = ManifestResponse::InSync {
             server_time: Timestamp(5),
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
-            r#"{"result":"in_sync","server_time":5}"#
+            r#"{"in_sync":{"server_time":5}}"#
         );
+        let back: ManifestResponse = from_postcard(&to_postcard(&r)).unwrap();
+        assert_eq!(back, r);
+        assert!(from_postcard::<ManifestResponse>(&[200, 1]).is_err());
     }
 }

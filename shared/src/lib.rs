@@ -14,6 +14,7 @@
 //! - [`workflow`]: one deterministic function from a finding's events and the time to its
 //!   [`workflow::CaseState`]: status, deadlines, overdue flags, penalty conditions 1–5,
 //!   emergency repair, callbacks, anomalies.
+//! - [`projection`]: a unit document as rows of case records, for the server's tables.
 //! - [`api`]: the versioned sync wire types that the app and the server share.
 //!
 //! ```
@@ -55,6 +56,7 @@ pub mod doc;
 pub mod event;
 pub mod ids;
 pub mod project;
+pub mod projection;
 pub mod role;
 pub mod severity;
 pub mod template;

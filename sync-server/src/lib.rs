@@ -1,16 +1,92 @@
 //! # plumbline-sync-server
 //!
-//! The server side of Plumbline. It will hold:
+//! Where every device's records meet and become the central case records.
 //!
-//! - the **axum sync server**: authenticated, batched sync of automerge documents with devices,
-//!   a change from a device checked against its author's role before it is kept, and an explicit,
-//!   durable acknowledgement;
-//! - **storage**: append-only change storage behind one store trait, SQLite by default and
-//!   PostgreSQL for several server replicas;
-//! - **blobs**: evidence photos stored by their BLAKE3 hash, uploaded resumably and verified;
-//! - the **projection**: the case-record tables (cases, events, notices, fines, …) derived from
-//!   the documents with `plumbline_shared`'s workflow, rebuildable at will;
-//! - the **office web**: server-rendered pages for office staff (zh-CN first, English second),
-//!   whose actions are changes to the same documents.
+//! - [`store`]: durable storage behind the [`store::Store`] trait (SQLite embedded).
+//! - [`docs`]: loaded documents and per-device sync states.
+//! - [`handlers`]: the HTTP API — enrollment, the two-step sync, case records.
+//! - [`validate`]: what a device may change, checked on a scratch copy before storing.
+//! - [`setup`]: creating a project's documents.
+//! - [`routes`]: the route table and middleware.
 //!
-//! Nothing is built here yet.
+//! [`launch`] runs the server on a listener until a shutdown signal, letting in-flight
+//! requests finish.
+
+pub mod accounts;
+pub mod admin;
+pub mod auth;
+pub mod codec;
+pub mod config;
+pub mod docs;
+pub mod error;
+pub mod handlers;
+pub mod openapi;
+pub mod routes;
+pub mod setup;
+pub mod state;
+pub mod store;
+pub mod validate;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use object_store::local::LocalFileSystem;
+use plumbline_shared::ids::DeviceId;
+use plumbline_shared::workflow::WorkflowSettings;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::docs::DocCache;
+use crate::state::{AppState, server_actor};
+
+/// The server's persistent instance id (`<data_dir>/server-id`), created on first start. It is
+/// the automerge actor of everything this server writes, so two servers never share one.
+fn instance_id(data_dir: &Path) -> anyhow::Result<DeviceId> {
+    let path = data_dir.join("server-id");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return DeviceId::new(text.trim())
+            .with_context(|| format!("{} holds an invalid id", path.display()));
+    }
+    let id = DeviceId::new(format!("server-{}", uuid::Uuid::new_v4().simple()))
+        .expect("a valid generated id");
+    std::fs::write(&path, id.as_str()).with_context(|| format!("writing {}", path.display()))?;
+    Ok(id)
+}
+
+/// Opens storage and builds the shared state.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
+    let store = store::connect(&config.db.url).await?;
+    std::fs::create_dir_all(&config.blobs.dir)
+        .with_context(|| format!("creating {}", config.blobs.dir))?;
+    let blobs = LocalFileSystem::new_with_prefix(&config.blobs.dir)
+        .with_context(|| format!("opening the blob folder {}", config.blobs.dir))?;
+    let server = server_actor(instance_id(&config.data_dir)?);
+    Ok(AppState {
+        docs: Arc::new(DocCache::new(store.clone())),
+        store,
+        blobs: Arc::new(blobs),
+        config: Arc::new(config),
+        server,
+        settings: WorkflowSettings::default(),
+    })
+}
+
+/// Serves `state` on `listener` until `shutdown` resolves; in-flight requests finish first.
+pub async fn launch(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "plumbline sync server listening");
+    axum::serve(listener, routes::router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("plumbline sync server stopped");
+    Ok(())
+}

@@ -137,6 +137,17 @@ impl UnitDoc {
         Ok(this)
     }
 
+    /// Wraps a document that was validated before (the server's stored copy) without checking it
+    /// again: validation hydrates everything, which a hot path should not repeat.
+    pub fn from_trusted(doc: AutoCommit) -> Self {
+        Self { doc }
+    }
+
+    /// Unwraps the automerge document.
+    pub fn into_automerge(self) -> AutoCommit {
+        self.doc
+    }
+
     /// Checks the whole document against the schema, naming the first part that does not fit.
     pub fn validate(&self) -> Result<(), DocError> {
         match self.doc.get(ROOT, "schema")? {

@@ -1,0 +1,320 @@
+//! Unit document → case records: the rows of the server's relational tables.
+//!
+//! The server's tables (cases, events, notices, fines, callbacks, evidence) are a projection
+//! of the unit documents, rebuilt from them at will. This module is that projection as a pure
+//! function, so every storage backend writes the same rows and `reindex` gives the same result
+//! as incremental updates.
+//!
+//! Time-dependent flags (overdue, emergency required) are computed at `now` and go stale as the
+//! clock moves; the deadlines are stored beside them so queries can re-evaluate against the
+//! current time.
+
+use serde::{Deserialize, Serialize};
+
+use crate::doc::DocError;
+use crate::doc::unit::UnitDoc;
+use crate::event::{CallbackChannel, Origin, Satisfaction};
+use crate::ids::{BlobHash, ContractorId, EventId, FindingId, FineId, ProjectId, UnitId, UserId};
+use crate::role::Role;
+use crate::severity::Severity;
+use crate::time::Timestamp;
+use crate::workflow::{FineStatus, PenaltyCondition, Status, WorkflowSettings};
+
+/// Every row one unit document contributes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitProjection {
+    /// The project.
+    pub project: ProjectId,
+    /// The unit.
+    pub unit: UnitId,
+    /// One row per finding.
+    pub cases: Vec<CaseRow>,
+    /// One row per distinct timeline event.
+    pub events: Vec<EventRow>,
+    /// One row per notice (current and past).
+    pub notices: Vec<NoticeRow>,
+    /// One row per fine slip.
+    pub fines: Vec<FineRow>,
+    /// One row per callback.
+    pub callbacks: Vec<CallbackRow>,
+    /// One row per evidence reference.
+    pub evidence: Vec<EvidenceRow>,
+}
+
+/// A case (one finding) as the office lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRow {
+    /// The finding.
+    pub finding: FindingId,
+    /// Origin.
+    pub origin: Origin,
+    /// Room id.
+    pub room: String,
+    /// Check item id.
+    pub item: String,
+    /// Category id.
+    pub category: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Description.
+    pub description: String,
+    /// Derived status.
+    pub status: Status,
+    /// Responsible contractor.
+    pub contractor: Option<ContractorId>,
+    /// Current notice number.
+    pub notice_no: Option<String>,
+    /// Current notice's response deadline.
+    pub response_deadline: Option<Timestamp>,
+    /// Current notice's repair deadline.
+    pub repair_deadline: Option<Timestamp>,
+    /// Current notice's return deadline.
+    pub return_deadline: Option<Timestamp>,
+    /// Response window breached (at projection time).
+    pub response_overdue: bool,
+    /// Repair overdue (at projection time).
+    pub repair_overdue: bool,
+    /// Notice not returned in time (at projection time).
+    pub return_overdue: bool,
+    /// Emergency repair required (at projection time).
+    pub emergency_required: bool,
+    /// Penalty condition numbers that hold, in order.
+    pub penalties: Vec<u8>,
+    /// Number of anomalies.
+    pub anomalies: u32,
+    /// Number of fields with conflicting values.
+    pub conflicts: u32,
+    /// Number of evidence references.
+    pub evidence_refs: u32,
+    /// Open requests for more evidence.
+    pub open_evidence_requests: u32,
+    /// Times reopened.
+    pub reopen_count: u32,
+    /// Who recorded it.
+    pub created_by: UserId,
+    /// When it was recorded (device time).
+    pub created_at: Timestamp,
+    /// When it was closed or cancelled.
+    pub closed_at: Option<Timestamp>,
+    /// Whether it counts in figures.
+    pub counts: bool,
+    /// Merged into this finding.
+    pub merged_into: Option<FindingId>,
+}
+
+/// One timeline event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRow {
+    /// The event.
+    pub event: EventId,
+    /// Its finding.
+    pub finding: FindingId,
+    /// Kind name (`notice_issued`, …).
+    pub kind: String,
+    /// Who.
+    pub user: UserId,
+    /// In which role.
+    pub role: Role,
+    /// On which device.
+    pub device: String,
+    /// Device time.
+    pub device_time: Timestamp,
+    /// Server receipt time, once received.
+    pub received_at: Option<Timestamp>,
+    /// The whole event as JSON.
+    pub payload: String,
+}
+
+/// One rectification notice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoticeRow {
+    /// Notice number.
+    pub notice_no: String,
+    /// Its finding.
+    pub finding: FindingId,
+    /// Addressed to.
+    pub contractor: ContractorId,
+    /// Issued.
+    pub issued_at: Timestamp,
+    /// Response deadline.
+    pub response_deadline: Timestamp,
+    /// Answered (on site or plan).
+    pub responded_at: Option<Timestamp>,
+    /// Repair deadline.
+    pub repair_deadline: Timestamp,
+    /// Repair reported.
+    pub repair_reported_at: Option<Timestamp>,
+    /// Accepted.
+    pub accepted_at: Option<Timestamp>,
+    /// Returned with the contractor's reply.
+    pub returned_at: Option<Timestamp>,
+    /// Whether it is the finding's current notice.
+    pub current: bool,
+}
+
+/// One fine slip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FineRow {
+    /// The fine.
+    pub fine: FineId,
+    /// Its finding.
+    pub finding: FindingId,
+    /// Fined contractor.
+    pub contractor: ContractorId,
+    /// The condition.
+    pub condition: PenaltyCondition,
+    /// Amount in fen.
+    pub amount_fen: i64,
+    /// Where it stands.
+    pub status: FineStatus,
+    /// Drafted.
+    pub drafted_at: Timestamp,
+}
+
+/// One callback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallbackRow {
+    /// The callback event.
+    pub event: EventId,
+    /// Its finding.
+    pub finding: FindingId,
+    /// When.
+    pub at: Timestamp,
+    /// Phone or visit.
+    pub channel: CallbackChannel,
+    /// Satisfaction.
+    pub level: Satisfaction,
+}
+
+/// One evidence reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceRow {
+    /// The blob.
+    pub hash: BlobHash,
+    /// Its finding.
+    pub finding: FindingId,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// When captured.
+    pub captured_at: Timestamp,
+}
+
+/// Projects one unit document at `now`.
+pub fn project_unit(
+    doc: &UnitDoc,
+    now: Timestamp,
+    settings: &WorkflowSettings,
+) -> Result<UnitProjection, DocError> {
+    let record = doc.read()?;
+    let mut out = UnitProjection {
+        project: record.project.clone(),
+        unit: record.unit.clone(),
+        cases: Vec::new(),
+        events: Vec::new(),
+        notices: Vec::new(),
+        fines: Vec::new(),
+        callbacks: Vec::new(),
+        evidence: Vec::new(),
+    };
+    for f in record.findings.values() {
+        let state = f.state(now, settings);
+        let conflicts = doc.conflicts(&f.id)?.len() as u32;
+        let notice = state.notice.as_ref();
+        out.cases.push(CaseRow {
+            finding: f.id.clone(),
+            origin: f.origin,
+            room: f.room.to_string(),
+            item: f.item.to_string(),
+            category: f.category.to_string(),
+            severity: f.severity,
+            description: f.description.clone(),
+            status: state.status,
+            contractor: state.contractor.clone(),
+            notice_no: notice.map(|n| n.notice_no.clone()),
+            response_deadline: notice.map(|n| n.response_deadline),
+            repair_deadline: notice.map(|n| n.repair_deadline),
+            return_deadline: notice.and_then(|n| n.return_deadline),
+            response_overdue: state.response_overdue,
+            repair_overdue: state.repair_overdue,
+            return_overdue: state.return_overdue,
+            emergency_required: state.emergency_required,
+            penalties: state
+                .penalties
+                .iter()
+                .map(|p| p.condition.number())
+                .collect(),
+            anomalies: state.anomalies.len() as u32,
+            conflicts,
+            evidence_refs: f.evidence.len() as u32,
+            open_evidence_requests: state.open_evidence_requests.len() as u32,
+            reopen_count: state.reopen_count,
+            created_by: f.created_by.user.clone(),
+            created_at: f.created_at,
+            closed_at: state.closed_at,
+            counts: state.counts(),
+            merged_into: state.merged_into.clone(),
+        });
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &f.events {
+            if !seen.insert(e.id.clone()) {
+                continue;
+            }
+            out.events.push(EventRow {
+                event: e.id.clone(),
+                finding: f.id.clone(),
+                kind: e.kind.name().to_owned(),
+                user: e.actor.user.clone(),
+                role: e.actor.role,
+                device: e.actor.device.to_string(),
+                device_time: e.at,
+                received_at: f.receipts.get(&e.id).map(|r| r.received_at),
+                payload: serde_json::to_string(e).expect("events always serialise"),
+            });
+        }
+        let current = state.notice.iter().map(|n| (n, true));
+        for (n, is_current) in state.past_notices.iter().map(|n| (n, false)).chain(current) {
+            out.notices.push(NoticeRow {
+                notice_no: n.notice_no.clone(),
+                finding: f.id.clone(),
+                contractor: n.contractor.clone(),
+                issued_at: n.issued_at,
+                response_deadline: n.response_deadline,
+                responded_at: n.responded.map(|(t, _)| t),
+                repair_deadline: n.repair_deadline,
+                repair_reported_at: n.repair_reported_at,
+                accepted_at: n.accepted_at,
+                returned_at: n.returned_at,
+                current: is_current,
+            });
+        }
+        for fine in &state.fines {
+            out.fines.push(FineRow {
+                fine: fine.id.clone(),
+                finding: f.id.clone(),
+                contractor: fine.contractor.clone(),
+                condition: fine.condition,
+                amount_fen: fine.amount_fen,
+                status: fine.status,
+                drafted_at: fine.drafted_at,
+            });
+        }
+        for c in &state.callbacks {
+            out.callbacks.push(CallbackRow {
+                event: c.event.clone(),
+                finding: f.id.clone(),
+                at: c.at,
+                channel: c.channel,
+                level: c.level,
+            });
+        }
+        for ev in f.evidence.values() {
+            out.evidence.push(EvidenceRow {
+                hash: ev.hash.clone(),
+                finding: f.id.clone(),
+                bytes: ev.bytes,
+                captured_at: ev.captured_at,
+            });
+        }
+    }
+    Ok(out)
+}

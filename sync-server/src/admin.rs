@@ -1,0 +1,192 @@
+//! Administration on the server's own data folder: users, roles, devices, enrollment codes,
+//! the demo, and rebuilding the case records.
+
+use std::io::Write;
+
+use anyhow::Context;
+use plumbline_shared::demo::demo_project;
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::unit::UnitDoc;
+use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UserId};
+use plumbline_shared::projection::project_unit;
+use plumbline_shared::role::Role;
+use plumbline_shared::time::{HOUR_MS, Timestamp};
+use rand::Rng;
+
+use crate::accounts::{hash_password, new_enrollment_code};
+use crate::setup::create_project;
+use crate::state::{AppState, now};
+use crate::store::{Membership, NewUser, StoreError};
+
+/// A random password of 12 letters and digits, for demo and new accounts.
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..12)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Creates a user with a role in a project; returns the password when one was generated.
+pub async fn add_user(
+    state: &AppState,
+    user: &UserId,
+    display_name: &str,
+    password: Option<&str>,
+    membership: Membership,
+) -> anyhow::Result<String> {
+    let password = password.map(str::to_owned).unwrap_or_else(random_password);
+    anyhow::ensure!(
+        password.chars().count() >= 8,
+        "a password needs at least 8 characters"
+    );
+    if membership.role == Role::Contractor {
+        anyhow::ensure!(
+            membership.contractor.is_some(),
+            "a contractor account needs --contractor <company id>"
+        );
+    }
+    state
+        .store
+        .create_user(NewUser {
+            user: user.clone(),
+            display_name: display_name.to_owned(),
+            password_hash: Some(hash_password(&password)?),
+        })
+        .await?;
+    state.store.set_membership(user, membership).await?;
+    Ok(password)
+}
+
+/// Issues a one-time enrollment code for a user's next device.
+pub async fn enrollment_code(state: &AppState, user: &UserId) -> anyhow::Result<String> {
+    let (code, hash) = new_enrollment_code();
+    let hours = state.config.limits.enrollment_code_hours;
+    state
+        .store
+        .create_enrollment_code(hash, user, Timestamp(now().0 + hours * HOUR_MS))
+        .await?;
+    Ok(code)
+}
+
+/// The demo's accounts: (login, name, role, company).
+const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
+    ("wangli", "王丽", Role::Inspector, None),
+    ("zhaomin", "赵敏", Role::Manager, None),
+    ("liqiang", "李强", Role::Coordinator, None),
+    ("chenjing", "陈静", Role::FrontDesk, None),
+    ("sunyue", "孙悦", Role::CustomerRep, None),
+    ("zhougang", "周刚", Role::Contractor, Some("hengzhu-civil")),
+    ("admin", "管理员", Role::Admin, None),
+];
+
+/// Creates the demo on a fresh data folder (project, accounts for every role, an enrollment
+/// code) and prints the secrets once. On a folder that already holds it, does nothing.
+pub async fn demo(state: &AppState, out: &mut impl Write) -> anyhow::Result<()> {
+    let project =
+        demo_project(chrono::Local::now().date_naive()).context("building the demo project")?;
+    if state
+        .store
+        .doc_heads(&DocId::Project(project.id.clone()))
+        .await?
+        .is_some()
+    {
+        writeln!(
+            out,
+            "演示数据已存在 The demo already exists in this data folder; serving it."
+        )?;
+        return Ok(());
+    }
+    create_project(state, &project).await?;
+    writeln!(
+        out,
+        "演示项目 Demo project: {} {} — {} 户 units",
+        project.name_zh,
+        project.name_en,
+        project.units().count()
+    )?;
+    writeln!(out, "演示账号 Demo accounts (shown once 仅显示一次):")?;
+    for (login, name, role, company) in DEMO_ACCOUNTS {
+        let user = UserId::new(*login)?;
+        let membership = Membership {
+            project: project.id.clone(),
+            role: *role,
+            contractor: company.map(ContractorId::new).transpose()?,
+        };
+        let password = add_user(state, &user, name, None, membership).await?;
+        writeln!(
+            out,
+            "  {:<10} {:<6} {:<14} password 密码: {password}",
+            login,
+            name,
+            role.label_zh()
+        )?;
+    }
+    let code = enrollment_code(state, &UserId::new("wangli")?).await?;
+    writeln!(
+        out,
+        "检查员手机注册码 Enrollment code for 王丽's phone: {code}"
+    )?;
+    Ok(())
+}
+
+/// Rebuilds every case-record table from the documents alone.
+pub async fn reindex(state: &AppState) -> anyhow::Result<usize> {
+    let at = now();
+    let mut projections = Vec::new();
+    for id in state.store.all_docs().await? {
+        if let DocId::Unit(_) = id {
+            let mut guard = state.docs.lock(&id).await;
+            let Some(loaded) = state.docs.get(&mut guard, &id).await? else {
+                continue;
+            };
+            let unit = UnitDoc::from_automerge(loaded.doc.clone())
+                .with_context(|| format!("document {id}"))?;
+            projections.push(project_unit(&unit, at, &state.settings)?);
+        }
+    }
+    let n = projections.len();
+    state.store.replace_all_projections(projections).await?;
+    Ok(n)
+}
+
+/// Revokes a device.
+pub async fn revoke(state: &AppState, device: &DeviceId) -> anyhow::Result<()> {
+    state
+        .store
+        .revoke_device(device, now())
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound(_) => {
+                anyhow::anyhow!("no device `{device}`; `admin devices` lists them")
+            }
+            other => other.into(),
+        })
+}
+
+/// Grants a role.
+pub async fn grant(
+    state: &AppState,
+    user: &UserId,
+    project: &ProjectId,
+    role: Role,
+    contractor: Option<ContractorId>,
+) -> anyhow::Result<()> {
+    if role == Role::Contractor {
+        anyhow::ensure!(
+            contractor.is_some(),
+            "a contractor account needs --contractor <company id>"
+        );
+    }
+    Ok(state
+        .store
+        .set_membership(
+            user,
+            Membership {
+                project: project.clone(),
+                role,
+                contractor,
+            },
+        )
+        .await?)
+}

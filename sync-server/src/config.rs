@@ -1,0 +1,180 @@
+//! Server configuration, loaded in layers: built-in defaults (the example file below, embedded
+//! so docs and defaults cannot drift), then a TOML file, then `PLUMBLINE_*` environment
+//! variables (`__` for nesting, e.g. `PLUMBLINE_LIMITS__MAX_BODY_BYTES`), then command-line
+//! flags. Validated once, at startup, into typed values.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The default configuration file, with comments; `print-default-config` prints it.
+pub const DEFAULT_CONFIG: &str = include_str!("../plumbline-server.toml");
+
+/// Everything the server needs to start.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Folder for the database, blobs and the server id.
+    pub data_dir: PathBuf,
+    /// Address of the API and office web.
+    pub listen: SocketAddr,
+    /// Address of the Prometheus metrics listener; empty to disable.
+    pub metrics_listen: String,
+    /// Database settings.
+    pub db: DbConfig,
+    /// Blob storage settings.
+    pub blobs: BlobConfig,
+    /// Request bounds.
+    pub limits: Limits,
+}
+
+/// Database settings. `Debug` redacts the URL's password.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct DbConfig {
+    /// `sqlite:<path>`; empty means `sqlite:<data_dir>/plumbline.db`. May hold a password (a
+    /// future `postgres://` URL), so [`Config`]'s `Debug` redacts it.
+    pub url: String,
+}
+
+/// Blob storage settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BlobConfig {
+    /// A folder for blobs; empty means `<data_dir>/blobs`.
+    pub dir: String,
+}
+
+/// Request bounds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Limits {
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest a request may take, in seconds.
+    pub request_timeout_secs: u64,
+    /// Most documents in one sync exchange.
+    pub max_docs_per_request: usize,
+    /// How long an enrollment code stays valid, in hours.
+    pub enrollment_code_hours: i64,
+}
+
+impl std::fmt::Debug for DbConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbConfig")
+            .field("url", &crate::store::redact(&self.url))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("metrics_listen", &self.metrics_listen)
+            .field("db", &self.db)
+            .field("blobs", &self.blobs)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+/// Flags that override the configuration.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    /// `--data`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// `--listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+}
+
+impl Config {
+    /// Loads defaults, then `file` (when given or when `plumbline-server.toml` exists in the
+    /// working folder), then the environment, then `overrides`.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_CONFIG));
+        match file {
+            Some(path) => {
+                anyhow::ensure!(
+                    path.exists(),
+                    "configuration file {} does not exist",
+                    path.display()
+                );
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("plumbline-server.toml")),
+        }
+        figment = figment
+            .merge(Env::prefixed("PLUMBLINE_").split("__"))
+            .merge(Serialized::defaults(overrides));
+        let config: Config = figment.extract().context("reading the configuration")?;
+        config.validated()
+    }
+
+    /// The built-in defaults with `data_dir` and `listen` replaced (for tests and the demo).
+    pub fn for_data_dir(data_dir: &Path, listen: SocketAddr) -> anyhow::Result<Self> {
+        let mut config: Config = Figment::from(Toml::string(DEFAULT_CONFIG)).extract()?;
+        config.data_dir = data_dir.to_owned();
+        config.listen = listen;
+        config.metrics_listen = String::new();
+        config.validated()
+    }
+
+    fn validated(mut self) -> anyhow::Result<Self> {
+        if self.db.url.is_empty() {
+            self.db.url = format!("sqlite:{}", self.data_dir.join("plumbline.db").display());
+        }
+        if self.blobs.dir.is_empty() {
+            self.blobs.dir = self.data_dir.join("blobs").display().to_string();
+        }
+        anyhow::ensure!(
+            self.limits.max_body_bytes >= 64 * 1024,
+            "limits.max_body_bytes must be at least 65536"
+        );
+        anyhow::ensure!(
+            self.limits.request_timeout_secs >= 1,
+            "limits.request_timeout_secs must be at least 1"
+        );
+        anyhow::ensure!(
+            (1..=1000).contains(&self.limits.max_docs_per_request),
+            "limits.max_docs_per_request must be between 1 and 1000"
+        );
+        if !self.metrics_listen.is_empty() {
+            self.metrics_listen.parse::<SocketAddr>().with_context(|| {
+                format!(
+                    "metrics_listen `{}` is not an address like 127.0.0.1:9090",
+                    self.metrics_listen
+                )
+            })?;
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_flags_win() {
+        let overrides = Overrides {
+            data_dir: Some("/srv/p".into()),
+            listen: Some("127.0.0.1:9999".parse().unwrap()),
+        };
+        let c = Config::load(None, &overrides).unwrap();
+        assert_eq!(c.listen.port(), 9999);
+        assert_eq!(c.db.url, "sqlite:/srv/p/plumbline.db");
+        assert!(c.limits.max_body_bytes >= 1024 * 1024);
+    }
+
+    #[test]
+    fn debug_redacts_database_passwords() {
+        let mut c = Config::for_data_dir(Path::new("d"), "127.0.0.1:1".parse().unwrap()).unwrap();
+        c.db.url = "postgres://app:hunter2@db/x".into();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

@@ -1,0 +1,156 @@
+//! Loaded documents and per-device sync states.
+//!
+//! A sync needs the server's copy of each document in memory. [`DocCache`] keeps recently used
+//! documents loaded, one async lock per document so that two devices syncing the same unit are
+//! applied one after the other (never two forks of one document racing to the store). Before a
+//! cached copy is used it is checked against the heads in the store, so a change written by
+//! another server replica (or by `reindex`, or the admin CLI) is never missed.
+//!
+//! Sync states (`automerge::sync::State`, one per device and document) live in memory only:
+//! after a restart a device's first exchange for a document takes one more round trip, which
+//! automerge's protocol handles by itself.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use automerge::{AutoCommit, ChangeHash};
+use plumbline_shared::doc::DocId;
+use plumbline_shared::ids::{DeviceId, ProjectId};
+use tokio::sync::OwnedMutexGuard;
+
+use crate::store::{NewChange, Store, StoreResult};
+
+/// Most documents kept loaded; past it, idle ones are dropped.
+const MAX_LOADED: usize = 4_096;
+/// Most sync states kept; past it, all are dropped (devices then take one extra round trip).
+const MAX_SYNC_STATES: usize = 200_000;
+
+/// A document in memory.
+#[derive(Debug)]
+pub struct LoadedDoc {
+    /// Its project.
+    pub project: ProjectId,
+    /// The automerge document.
+    pub doc: AutoCommit,
+}
+
+/// The lock-protected slot of one document.
+#[derive(Debug, Default)]
+pub struct Slot {
+    loaded: Option<LoadedDoc>,
+}
+
+/// Documents in memory and sync states. See the module docs.
+pub struct DocCache {
+    store: Arc<dyn Store>,
+    slots: Mutex<HashMap<DocId, Arc<tokio::sync::Mutex<Slot>>>>,
+    sync_states: Mutex<HashMap<(DeviceId, DocId), automerge::sync::State>>,
+}
+
+impl std::fmt::Debug for DocCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocCache").finish_non_exhaustive()
+    }
+}
+
+/// A locked document slot.
+pub type DocGuard = OwnedMutexGuard<Slot>;
+
+impl DocCache {
+    /// An empty cache over `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            slots: Mutex::new(HashMap::new()),
+            sync_states: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Locks one document. Lock several in sorted order to avoid deadlocks.
+    pub async fn lock(&self, id: &DocId) -> DocGuard {
+        let slot = {
+            let mut slots = self.slots.lock().expect("doc cache lock poisoned");
+            if slots.len() >= MAX_LOADED {
+                slots.retain(|_, s| Arc::strong_count(s) > 1);
+            }
+            slots.entry(id.clone()).or_default().clone()
+        };
+        slot.lock_owned().await
+    }
+
+    /// The document in `guard`, loaded or refreshed from the store. `None` when the store has
+    /// no such document.
+    pub async fn get<'g>(
+        &self,
+        guard: &'g mut DocGuard,
+        id: &DocId,
+    ) -> StoreResult<Option<&'g mut LoadedDoc>> {
+        let stored_heads = self.store.doc_heads(id).await?;
+        let Some(mut stored_heads) = stored_heads else {
+            guard.loaded = None;
+            return Ok(None);
+        };
+        stored_heads.sort();
+        let fresh = match guard.loaded.as_mut() {
+            Some(loaded) => {
+                let mut heads = loaded.doc.get_heads();
+                heads.sort();
+                heads == stored_heads
+            }
+            None => false,
+        };
+        if !fresh {
+            let Some(stored) = self.store.load_doc(id).await? else {
+                guard.loaded = None;
+                return Ok(None);
+            };
+            let mut doc = match &stored.snapshot {
+                Some(bytes) => AutoCommit::load(bytes)
+                    .map_err(|e| anyhow::anyhow!("stored snapshot of {id}: {e}"))?,
+                None => AutoCommit::new(),
+            };
+            for change in &stored.changes {
+                doc.load_incremental(change)
+                    .map_err(|e| anyhow::anyhow!("stored change of {id}: {e}"))?;
+            }
+            guard.loaded = Some(LoadedDoc {
+                project: stored.project,
+                doc,
+            });
+        }
+        Ok(guard.loaded.as_mut())
+    }
+
+    /// Replaces the loaded copy after a successful write.
+    pub fn put(guard: &mut DocGuard, loaded: LoadedDoc) {
+        guard.loaded = Some(loaded);
+    }
+
+    /// Takes the sync state of (device, document), or a fresh one.
+    pub fn take_sync_state(&self, device: &DeviceId, doc: &DocId) -> automerge::sync::State {
+        let mut states = self.sync_states.lock().expect("sync state lock poisoned");
+        states
+            .remove(&(device.clone(), doc.clone()))
+            .unwrap_or_default()
+    }
+
+    /// Keeps the sync state of (device, document) for the device's next request.
+    pub fn keep_sync_state(&self, device: &DeviceId, doc: &DocId, state: automerge::sync::State) {
+        let mut states = self.sync_states.lock().expect("sync state lock poisoned");
+        if states.len() >= MAX_SYNC_STATES {
+            states.clear();
+        }
+        states.insert((device.clone(), doc.clone()), state);
+    }
+}
+
+/// The changes of `doc` that are not ancestors of `before`, as rows to store.
+pub fn new_changes(doc: &mut AutoCommit, before: &[ChangeHash]) -> Vec<NewChange> {
+    doc.get_changes(before)
+        .into_iter()
+        .map(|c| NewChange {
+            hash: c.hash(),
+            bytes: c.raw_bytes().to_vec(),
+        })
+        .collect()
+}

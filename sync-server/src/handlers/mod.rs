@@ -1,0 +1,6 @@
+//! HTTP handlers, one module per resource.
+
+pub mod cases;
+pub mod enroll;
+pub mod health;
+pub mod sync;

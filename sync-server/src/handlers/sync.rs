@@ -1,0 +1,331 @@
+//! `/api/v1/sync/manifest` and `/api/v1/sync/exchange`: the two steps of a sync (see
+//! `plumbline_shared::api`).
+
+use std::collections::{BTreeSet, HashMap};
+
+use automerge::sync::{self, SyncDoc};
+use axum::extract::State;
+use plumbline_shared::api::{
+    API_VERSION, DocAck, DocMessage, DocRefusal, HeadsDigest, MAX_MANIFEST_DOCS, MAX_MESSAGE_BYTES,
+    ManifestRequest, ManifestResponse, SyncRequest, SyncResponse,
+};
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::unit::UnitDoc;
+use plumbline_shared::event::Receipt;
+use plumbline_shared::projection::project_unit;
+use plumbline_shared::role::Role;
+use serde_bytes::ByteBuf;
+
+use crate::auth::DeviceAuth;
+use crate::codec::{Reply, Wire};
+use crate::docs::{DocCache, LoadedDoc, new_changes};
+use crate::error::ApiError;
+use crate::state::{AppState, now};
+use crate::store::{DocSummary, DocWrite, Identity};
+use crate::validate;
+
+fn check_version(version: u32) -> Result<(), ApiError> {
+    if version != API_VERSION {
+        return Err(ApiError::BadRequest(format!(
+            "this server speaks sync API version {API_VERSION}, the app sent version {version}; update the app"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `identity` may read `doc` of `project`: members read their projects' documents,
+/// except that contractors read only project documents (a unit document holds other
+/// companies' findings).
+fn may_read(identity: &Identity, doc: &DocId, project: &plumbline_shared::ids::ProjectId) -> bool {
+    match identity.membership(project) {
+        None => false,
+        Some(m) if m.role == Role::Contractor => matches!(doc, DocId::Project(_)),
+        Some(_) => true,
+    }
+}
+
+async fn readable_docs(state: &AppState, identity: &Identity) -> Result<Vec<DocSummary>, ApiError> {
+    let projects: Vec<_> = identity
+        .memberships
+        .iter()
+        .map(|m| m.project.clone())
+        .collect();
+    let all = state.store.doc_summaries(&projects).await?;
+    Ok(all
+        .into_iter()
+        .filter(|s| {
+            let project = match &s.doc {
+                DocId::Project(p) => Some(p),
+                DocId::Unit(_) => None,
+            };
+            match project {
+                Some(p) => identity.membership(p).is_some(),
+                None => identity
+                    .memberships
+                    .iter()
+                    .any(|m| m.role != Role::Contractor),
+            }
+        })
+        .collect())
+}
+
+/// Step 1: which documents differ.
+#[tracing::instrument(skip_all, err(level = "warn"), fields(device.id = %identity.device))]
+pub async fn manifest(
+    State(state): State<AppState>,
+    DeviceAuth(identity): DeviceAuth,
+    Wire(req, format): Wire<ManifestRequest>,
+) -> Result<Reply<ManifestResponse>, ApiError> {
+    check_version(req.api_version)?;
+    if req.entries.len() > MAX_MANIFEST_DOCS {
+        return Err(ApiError::TooLarge(format!(
+            "a manifest may list at most {MAX_MANIFEST_DOCS} documents; this one lists {}",
+            req.entries.len()
+        )));
+    }
+    let server_time = now();
+    let readable = readable_docs(&state, &identity).await?;
+    let summary = HeadsDigest::of_manifest(readable.iter().map(|s| (&s.doc, &s.heads)));
+    metrics::counter!("plumbline_sync_manifests_total").increment(1);
+    if summary == req.summary {
+        return Ok(Reply(ManifestResponse::InSync { server_time }, format));
+    }
+    if req.entries.is_empty() {
+        return Ok(Reply(ManifestResponse::SendEntries { server_time }, format));
+    }
+    let device: HashMap<&DocId, &HeadsDigest> =
+        req.entries.iter().map(|e| (&e.doc, &e.heads)).collect();
+    let mut changed = Vec::new();
+    let mut new_on_server = Vec::new();
+    for s in &readable {
+        match device.get(&s.doc) {
+            Some(d) if **d == s.heads => {}
+            Some(_) => changed.push(s.doc.clone()),
+            None => new_on_server.push(s.doc.clone()),
+        }
+    }
+    Ok(Reply(
+        ManifestResponse::Differs {
+            server_time,
+            changed,
+            new_on_server,
+        },
+        format,
+    ))
+}
+
+/// A document's part of an exchange, between applying and replying.
+struct Pending {
+    doc: DocId,
+    accepted: Option<LoadedDoc>,
+    sync_state: sync::State,
+}
+
+/// Step 2: automerge sync messages for many documents, validated, stored durably, answered.
+#[tracing::instrument(skip_all, err(level = "warn"), fields(device.id = %identity.device, docs = req.messages.len()))]
+pub async fn exchange(
+    State(state): State<AppState>,
+    DeviceAuth(identity): DeviceAuth,
+    Wire(req, format): Wire<SyncRequest>,
+) -> Result<Reply<SyncResponse>, ApiError> {
+    check_version(req.api_version)?;
+    let limit = state.config.limits.max_docs_per_request;
+    if req.messages.len() > limit {
+        return Err(ApiError::TooLarge(format!(
+            "send at most {limit} documents per request; this one has {}",
+            req.messages.len()
+        )));
+    }
+    let mut seen = BTreeSet::new();
+    let mut decoded = Vec::with_capacity(req.messages.len());
+    for DocMessage { doc, message } in req.messages {
+        if !seen.insert(doc.clone()) {
+            return Err(ApiError::BadRequest(format!(
+                "document {doc} appears twice in one request"
+            )));
+        }
+        if message.len() > MAX_MESSAGE_BYTES {
+            return Err(ApiError::TooLarge(format!(
+                "the sync message for {doc} is {} bytes; at most {MAX_MESSAGE_BYTES} are accepted",
+                message.len()
+            )));
+        }
+        let msg = sync::Message::decode(&message).map_err(|e| {
+            ApiError::BadRequest(format!(
+                "the sync message for {doc} is not an automerge sync message: {e}"
+            ))
+        })?;
+        decoded.push((doc, msg));
+    }
+    decoded.sort_by(|a, b| a.0.cmp(&b.0));
+    let order: HashMap<DocId, usize> = decoded
+        .iter()
+        .enumerate()
+        .map(|(i, (d, _))| (d.clone(), i))
+        .collect();
+
+    let server_now = now();
+    let skew_ms = req.device_time.0.saturating_sub(server_now.0);
+    let mut guards = Vec::with_capacity(decoded.len());
+    for (doc, _) in &decoded {
+        guards.push(state.docs.lock(doc).await);
+    }
+
+    let mut refused = Vec::new();
+    let mut writes = Vec::new();
+    let mut pending = Vec::new();
+    for ((doc_id, msg), guard) in decoded.into_iter().zip(guards.iter_mut()) {
+        let Some(loaded) = state.docs.get(guard, &doc_id).await? else {
+            refused.push(DocRefusal {
+                doc: doc_id,
+                reason: "this document does not exist on the server".into(),
+            });
+            continue;
+        };
+        if !may_read(&identity, &doc_id, &loaded.project) {
+            refused.push(DocRefusal {
+                doc: doc_id,
+                reason: "your account may not read this document".into(),
+            });
+            continue;
+        }
+        let before_heads = loaded.doc.get_heads();
+        let mut fork = loaded.doc.fork();
+        let mut sync_state = state.docs.take_sync_state(&identity.device, &doc_id);
+        let mut fork_state = sync_state.clone();
+        if let Err(e) = fork.sync().receive_sync_message(&mut fork_state, msg) {
+            refused.push(DocRefusal {
+                doc: doc_id,
+                reason: format!("the sync message does not apply: {e}"),
+            });
+            continue;
+        }
+        let incoming = fork.get_changes(&before_heads);
+        if incoming.is_empty() {
+            sync_state = fork_state;
+            pending.push(Pending {
+                doc: doc_id,
+                accepted: None,
+                sync_state,
+            });
+            continue;
+        }
+        let project = loaded.project.clone();
+        let outcome = match &doc_id {
+            DocId::Project(_) => match identity.membership(&project) {
+                Some(m) if m.role == Role::Admin => Ok(None),
+                _ => Err(validate::Refusal(
+                    "only administrators change project documents".into(),
+                )),
+            },
+            DocId::Unit(_) => {
+                let before = UnitDoc::from_trusted(loaded.doc.clone());
+                let after = UnitDoc::from_trusted(fork.clone());
+                validate::unit_changes(&identity, &project, &before, &after, &incoming)
+                    .map(|()| Some((before, after)))
+            }
+        };
+        let units = match outcome {
+            Err(refusal) => {
+                metrics::counter!("plumbline_sync_refused_total").increment(1);
+                tracing::warn!(doc = %doc_id, reason = %refusal, "refused a device's changes");
+                refused.push(DocRefusal {
+                    doc: doc_id,
+                    reason: refusal.0,
+                });
+                continue;
+            }
+            Ok(units) => units,
+        };
+        let (doc, projection) = match units {
+            None => (fork, None),
+            Some((before, mut after)) => {
+                let old = before.read().map_err(|e| ApiError::Internal(e.into()))?;
+                let new = after.read().map_err(|e| ApiError::Internal(e.into()))?;
+                for f in new.findings.values() {
+                    for e in &f.events {
+                        let known = old
+                            .findings
+                            .get(&f.id)
+                            .is_some_and(|o| o.events.iter().any(|x| x.id == e.id));
+                        if !known {
+                            let receipt = Receipt {
+                                received_at: server_now,
+                                skew_ms,
+                            };
+                            after
+                                .record_receipt(&state.server, &f.id, &e.id, receipt)
+                                .map_err(|e| ApiError::Internal(e.into()))?;
+                        }
+                    }
+                }
+                let projection = project_unit(&after, server_now, &state.settings)
+                    .map_err(|e| ApiError::Internal(e.into()))?;
+                (after.into_automerge(), Some(projection))
+            }
+        };
+        let mut doc = doc;
+        writes.push(DocWrite {
+            doc: doc_id.clone(),
+            project: project.clone(),
+            device: Some(identity.device.clone()),
+            changes: new_changes(&mut doc, &before_heads),
+            heads: doc.get_heads(),
+            projection,
+        });
+        pending.push(Pending {
+            doc: doc_id,
+            accepted: Some(LoadedDoc { project, doc }),
+            sync_state: fork_state,
+        });
+    }
+
+    // Durable before anything is acknowledged.
+    let stored = writes.len();
+    state.store.write_docs(writes).await?;
+    metrics::counter!("plumbline_sync_docs_stored_total").increment(stored as u64);
+
+    let mut messages = Vec::new();
+    let mut acks = Vec::new();
+    for p in pending {
+        let Some(&i) = order.get(&p.doc) else {
+            continue;
+        };
+        let guard = &mut guards[i];
+        if let Some(loaded) = p.accepted {
+            DocCache::put(guard, loaded);
+        }
+        let mut sync_state = p.sync_state;
+        let Some(loaded) = state.docs.get(guard, &p.doc).await? else {
+            continue;
+        };
+        if let Some(reply) = loaded.doc.sync().generate_sync_message(&mut sync_state) {
+            messages.push(DocMessage {
+                doc: p.doc.clone(),
+                message: reply.encode(),
+            });
+        }
+        let heads = loaded
+            .doc
+            .get_heads()
+            .into_iter()
+            .map(|h| ByteBuf::from(h.0.to_vec()))
+            .collect();
+        acks.push(DocAck {
+            doc: p.doc.clone(),
+            heads,
+        });
+        state
+            .docs
+            .keep_sync_state(&identity.device, &p.doc, sync_state);
+    }
+    Ok(Reply(
+        SyncResponse {
+            server_time: now(),
+            messages,
+            acks,
+            refused,
+        },
+        format,
+    ))
+}

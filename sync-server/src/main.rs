@@ -1,0 +1,255 @@
+//! `plumbline-sync-server`: serve, run the demo, administer, rebuild case records.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UserId};
+use plumbline_shared::role::Role;
+use plumbline_sync_server::config::{Config, DEFAULT_CONFIG, Overrides};
+use plumbline_sync_server::store::Membership;
+use plumbline_sync_server::{admin, build_state, launch};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "plumbline-sync-server",
+    version,
+    about = "Plumbline sync server"
+)]
+struct Cli {
+    /// Configuration file (default: ./plumbline-server.toml when it exists).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+struct Place {
+    /// Data folder (database, blobs).
+    #[arg(long = "data")]
+    data_dir: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API.
+    Serve(Place),
+    /// Create the demo project on a fresh data folder (accounts printed once), then serve.
+    Demo(Place),
+    /// Administer users, roles, devices and enrollment codes.
+    Admin {
+        /// Data folder.
+        #[arg(long = "data")]
+        data_dir: Option<PathBuf>,
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// Rebuild the case-record tables from the documents.
+    Reindex {
+        /// Data folder.
+        #[arg(long = "data")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Print the default configuration file.
+    PrintDefaultConfig,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminAction {
+    /// Create a user with a role in a project; prints a generated password unless one is given.
+    AddUser {
+        /// Login name.
+        user: UserId,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Project.
+        #[arg(long)]
+        project: ProjectId,
+        /// Role: inspector, manager, coordinator, front_desk, customer_rep, contractor, admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The contractor company, for the contractor role.
+        #[arg(long)]
+        contractor: Option<ContractorId>,
+        /// Password (read from PLUMBLINE_NEW_PASSWORD when not given here, else generated).
+        #[arg(long, env = "PLUMBLINE_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Give a user a role in a project.
+    Grant {
+        /// Login name.
+        user: UserId,
+        /// Project.
+        #[arg(long)]
+        project: ProjectId,
+        /// Role.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The contractor company, for the contractor role.
+        #[arg(long)]
+        contractor: Option<ContractorId>,
+    },
+    /// Issue a one-time enrollment code for a user's device.
+    Code {
+        /// Login name.
+        user: UserId,
+    },
+    /// List devices.
+    Devices,
+    /// Revoke a device; its next request is refused.
+    Revoke {
+        /// Device id.
+        device: DeviceId,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown role `{s}`; use one of {}", names.join(", "))
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn start_metrics(config: &Config) -> anyhow::Result<()> {
+    if config.metrics_listen.is_empty() {
+        return Ok(());
+    }
+    let addr: SocketAddr = config.metrics_listen.parse()?;
+    metrics_exporter_prometheus::PrometheusBuilder::new()
+        .with_http_listener(addr)
+        .install()
+        .with_context(|| format!("starting the metrics listener on {addr}"))?;
+    tracing::info!(%addr, "Prometheus metrics listening");
+    Ok(())
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    start_metrics(&config)?;
+    let listen = config.listen;
+    let state = build_state(config).await?;
+    if demo {
+        admin::demo(&state, &mut std::io::stdout().lock()).await?;
+    }
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    launch(state, listener, shutdown_signal()).await
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let load = |data_dir: Option<PathBuf>, listen: Option<SocketAddr>| {
+        Config::load(cli.config.as_deref(), &Overrides { data_dir, listen })
+    };
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::PrintDefaultConfig => out.write_all(DEFAULT_CONFIG.as_bytes())?,
+        Command::Serve(p) => {
+            drop(out);
+            serve(load(p.data_dir, p.listen)?, false).await?
+        }
+        Command::Demo(p) => {
+            drop(out);
+            serve(load(p.data_dir, p.listen)?, true).await?
+        }
+        Command::Reindex { data_dir } => {
+            let state = build_state(load(data_dir, None)?).await?;
+            let n = admin::reindex(&state).await?;
+            writeln!(out, "rebuilt the case records of {n} units")?;
+        }
+        Command::Admin { data_dir, action } => {
+            let state = build_state(load(data_dir, None)?).await?;
+            match action {
+                AdminAction::AddUser {
+                    user,
+                    name,
+                    project,
+                    role,
+                    contractor,
+                    password,
+                } => {
+                    let given = password.is_some();
+                    let password = admin::add_user(
+                        &state,
+                        &user,
+                        &name,
+                        password.as_deref(),
+                        Membership {
+                            project,
+                            role,
+                            contractor,
+                        },
+                    )
+                    .await?;
+                    if given {
+                        writeln!(out, "created {user}")?;
+                    } else {
+                        writeln!(out, "created {user}; password (shown once): {password}")?;
+                    }
+                }
+                AdminAction::Grant {
+                    user,
+                    project,
+                    role,
+                    contractor,
+                } => {
+                    admin::grant(&state, &user, &project, role, contractor).await?;
+                    writeln!(out, "{user} is now {} in {project}", role.as_str())?;
+                }
+                AdminAction::Code { user } => {
+                    let code = admin::enrollment_code(&state, &user).await?;
+                    writeln!(out, "enrollment code for {user}: {code}")?;
+                }
+                AdminAction::Devices => {
+                    for d in state.store.devices().await? {
+                        let status = match d.revoked_at {
+                            Some(t) => format!("revoked {t}"),
+                            None => "active".into(),
+                        };
+                        writeln!(out, "{}\t{}\t{}\t{}", d.device, d.user, d.name, status)?;
+                    }
+                }
+                AdminAction::Revoke { device } => {
+                    admin::revoke(&state, &device).await?;
+                    writeln!(out, "revoked {device}")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! Creating projects on the server: the project document and one unit document per unit.
+
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::project::ProjectDoc;
+use plumbline_shared::doc::unit::UnitDoc;
+use plumbline_shared::project::Project;
+use plumbline_shared::projection::project_unit;
+
+use crate::docs::new_changes;
+use crate::state::{AppState, now};
+use crate::store::DocWrite;
+
+/// Writes the documents of `project`: its project document and an empty document for every
+/// unit that has none yet. Idempotent: unit documents are created deterministically, and the
+/// project document is updated in place when it exists.
+pub async fn create_project(state: &AppState, project: &Project) -> anyhow::Result<()> {
+    let at = now();
+    let project_doc_id = DocId::Project(project.id.clone());
+    let mut writes = Vec::new();
+    {
+        let mut guard = state.docs.lock(&project_doc_id).await;
+        let existing = state.docs.get(&mut guard, &project_doc_id).await?;
+        let (mut doc, before) = match existing {
+            Some(loaded) => {
+                let before = loaded.doc.get_heads();
+                let mut doc = ProjectDoc::load(&loaded.doc.save())?;
+                doc.update(project, &state.server.device, at)?;
+                (doc, before)
+            }
+            None => (
+                ProjectDoc::create(project, &state.server.device, at)?,
+                Vec::new(),
+            ),
+        };
+        let am = doc.automerge_mut();
+        writes.push(DocWrite {
+            doc: project_doc_id.clone(),
+            project: project.id.clone(),
+            device: None,
+            changes: new_changes(am, &before),
+            heads: am.get_heads(),
+            projection: None,
+        });
+    }
+    for (_, unit) in project.units() {
+        let id = DocId::Unit(unit.id.clone());
+        if state.store.doc_heads(&id).await?.is_some() {
+            continue;
+        }
+        let mut doc = UnitDoc::new(&project.id, &unit.id);
+        let projection = project_unit(&doc, at, &state.settings)?;
+        let am = doc.automerge_mut();
+        writes.push(DocWrite {
+            doc: id,
+            project: project.id.clone(),
+            device: None,
+            changes: new_changes(am, &[]),
+            heads: am.get_heads(),
+            projection: Some(projection),
+        });
+    }
+    let count = writes.len();
+    state.store.write_docs(writes).await?;
+    tracing::info!(project = %project.id, documents = count, "project documents written");
+    Ok(())
+}

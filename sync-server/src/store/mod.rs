@@ -1,0 +1,322 @@
+//! Durable storage: documents as append-only changes, accounts, and the case-record tables.
+//!
+//! [`Store`] is the seam between the server and its database. The embedded default is
+//! [`sqlite::SqliteStore`]; a PostgreSQL backend will implement the same trait, so the trait
+//! speaks only Plumbline's types (ids, [`UnitProjection`], [`Identity`]) and never rows or SQL.
+//!
+//! Guarantees every implementation must give:
+//! - **Durable acknowledgement.** When a write method returns `Ok`, the data is on disk: a crash
+//!   right after loses nothing. The sync handler replies only after that.
+//! - **Idempotent changes.** [`Store::write_docs`] keyed by change hash: storing a change twice is
+//!   a no-op, so a device may resend a batch after a cut connection.
+//! - **Atomic batches.** One `write_docs` call lands whole or not at all: changes, new heads and
+//!   projection rows of every document in it.
+
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use automerge::ChangeHash;
+use plumbline_shared::api::HeadsDigest;
+use plumbline_shared::doc::DocId;
+use plumbline_shared::ids::{BlobHash, ContractorId, DeviceId, ProjectId, UnitId, UserId};
+use plumbline_shared::projection::{CaseRow, UnitProjection};
+use plumbline_shared::role::Role;
+use plumbline_shared::time::Timestamp;
+use serde::Serialize;
+
+/// What a store call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing named does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The write conflicts with what is stored (a duplicate id, a used code).
+    #[error("{0}")]
+    Conflict(String),
+    /// Anything else (I/O, a corrupt row); logged, never shown to a device.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound("row".into()),
+            other => StoreError::Other(other.into()),
+        }
+    }
+}
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A document as stored: an optional compacted snapshot plus the changes after it.
+#[derive(Debug, Clone)]
+pub struct StoredDoc {
+    /// The project it belongs to.
+    pub project: ProjectId,
+    /// A `save()` of the document up to some point.
+    pub snapshot: Option<Vec<u8>>,
+    /// Raw change bytes stored after the snapshot, in storage order.
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// One document's heads digest, for manifests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocSummary {
+    /// The document.
+    pub doc: DocId,
+    /// Digest of its heads on the server.
+    pub heads: HeadsDigest,
+}
+
+/// A change to store.
+#[derive(Debug, Clone)]
+pub struct NewChange {
+    /// Its hash.
+    pub hash: ChangeHash,
+    /// Its raw bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Everything one sync (or one office action) writes for one document.
+#[derive(Debug, Clone)]
+pub struct DocWrite {
+    /// The document.
+    pub doc: DocId,
+    /// Its project.
+    pub project: ProjectId,
+    /// The device that sent the changes (`None` for the server's own).
+    pub device: Option<DeviceId>,
+    /// New changes (already-stored ones are skipped).
+    pub changes: Vec<NewChange>,
+    /// The document's heads after these changes.
+    pub heads: Vec<ChangeHash>,
+    /// The unit's case records after these changes (unit documents only).
+    pub projection: Option<UnitProjection>,
+}
+
+/// A project role held by a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Membership {
+    /// The project.
+    pub project: ProjectId,
+    /// The role in it.
+    pub role: Role,
+    /// The contractor company, for the contractor role.
+    pub contractor: Option<ContractorId>,
+}
+
+/// Who is behind an authenticated device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    /// The device.
+    pub device: DeviceId,
+    /// The person.
+    pub user: UserId,
+    /// Their display name.
+    pub display_name: String,
+    /// Their roles, per project.
+    pub memberships: Vec<Membership>,
+}
+
+impl Identity {
+    /// The user's membership in `project`, if any.
+    pub fn membership(&self, project: &ProjectId) -> Option<&Membership> {
+        self.memberships.iter().find(|m| &m.project == project)
+    }
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Login name.
+    pub user: UserId,
+    /// Display name.
+    pub display_name: String,
+    /// argon2id PHC string, or `None` for an account that cannot sign in with a password.
+    pub password_hash: Option<String>,
+}
+
+/// A device as administrators list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceInfo {
+    /// The device.
+    pub device: DeviceId,
+    /// Its owner.
+    pub user: UserId,
+    /// Its name.
+    pub name: String,
+    /// Enrolled at.
+    pub created_at: Timestamp,
+    /// Revoked at.
+    pub revoked_at: Option<Timestamp>,
+    /// Last request.
+    pub last_seen: Option<Timestamp>,
+}
+
+/// Which cases to list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    /// Only these projects (empty: none).
+    pub projects: Vec<ProjectId>,
+    /// Only this unit.
+    pub unit: Option<UnitId>,
+    /// Only cases of this contractor.
+    pub contractor: Option<ContractorId>,
+}
+
+/// A page of a listing.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    /// Rows to skip.
+    pub offset: u32,
+    /// Rows to return (bounded by the store to 500).
+    pub limit: u32,
+}
+
+/// A case row with where it is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseRecord {
+    /// The project.
+    pub project: ProjectId,
+    /// The unit.
+    pub unit: UnitId,
+    /// The case.
+    #[serde(flatten)]
+    pub case: CaseRow,
+}
+
+/// Per-unit evidence arrival.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceStatus {
+    /// Referenced by documents.
+    pub referenced: u64,
+    /// Of those, arrived.
+    pub arrived: u64,
+    /// Hashes still missing.
+    pub missing: Vec<BlobHash>,
+}
+
+/// Durable storage for documents, accounts and case records. See the module docs for the
+/// guarantees every implementation gives.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Checks the database answers (readiness).
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Loads a document's snapshot and changes.
+    async fn load_doc(&self, doc: &DocId) -> StoreResult<Option<StoredDoc>>;
+    /// The heads digest of every document of these projects.
+    async fn doc_summaries(&self, projects: &[ProjectId]) -> StoreResult<Vec<DocSummary>>;
+    /// The server's heads for one document.
+    async fn doc_heads(&self, doc: &DocId) -> StoreResult<Option<Vec<ChangeHash>>>;
+    /// Every document id (for `reindex`).
+    async fn all_docs(&self) -> StoreResult<Vec<DocId>>;
+    /// Stores changes, heads and projections of several documents in one durable transaction.
+    async fn write_docs(&self, writes: Vec<DocWrite>) -> StoreResult<()>;
+    /// Replaces a document's stored changes with a snapshot that contains all of them. Changes
+    /// stored after `heads` was read are kept.
+    async fn compact_doc(&self, doc: &DocId, snapshot: Vec<u8>, up_to_seq: i64) -> StoreResult<()>;
+    /// Replaces the whole case-record projection (for `reindex`).
+    async fn replace_all_projections(&self, projections: Vec<UnitProjection>) -> StoreResult<()>;
+
+    /// Creates a user.
+    async fn create_user(&self, user: NewUser) -> StoreResult<()>;
+    /// Grants (or changes) a user's role in a project.
+    async fn set_membership(&self, user: &UserId, membership: Membership) -> StoreResult<()>;
+    /// The argon2id hash of a user's password, if the user exists and has one.
+    async fn password_hash(&self, user: &UserId) -> StoreResult<Option<String>>;
+    /// Stores a one-time enrollment code (its hash) for a user.
+    async fn create_enrollment_code(
+        &self,
+        code_hash: [u8; 32],
+        user: &UserId,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Consumes an enrollment code and enrolls a device, atomically: a code enrolls at most one
+    /// device, and only before it expires.
+    async fn enroll_device(
+        &self,
+        code_hash: [u8; 32],
+        device: &DeviceId,
+        name: &str,
+        token_hash: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<Identity>;
+    /// The identity behind a bearer token, unless the device is revoked.
+    async fn identity_by_token(
+        &self,
+        token_hash: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<Option<Identity>>;
+    /// Every enrolled device.
+    async fn devices(&self) -> StoreResult<Vec<DeviceInfo>>;
+    /// Revokes a device; its next request is refused.
+    async fn revoke_device(&self, device: &DeviceId, now: Timestamp) -> StoreResult<()>;
+
+    /// Case records, newest first.
+    async fn cases(&self, filter: &CaseFilter, page: Page) -> StoreResult<Vec<CaseRecord>>;
+    /// Evidence arrival for a unit (or every unit of the projects, when `unit` is `None`).
+    async fn evidence_status(
+        &self,
+        projects: &[ProjectId],
+        unit: Option<&UnitId>,
+    ) -> StoreResult<EvidenceStatus>;
+    /// Records that a blob has arrived (idempotent).
+    async fn record_blob(
+        &self,
+        hash: &BlobHash,
+        bytes: u64,
+        content_type: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Whether a blob has arrived.
+    async fn blob_exists(&self, hash: &BlobHash) -> StoreResult<bool>;
+    /// The projects whose documents reference a blob (for authorising downloads).
+    async fn blob_projects(&self, hash: &BlobHash) -> StoreResult<Vec<ProjectId>>;
+}
+
+/// Opens the store named by `url` (`sqlite:<path>`).
+pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    match url.split_once(':') {
+        Some(("sqlite", path)) => Ok(Arc::new(sqlite::SqliteStore::open(path.as_ref()).await?)),
+        Some(("postgres" | "postgresql", _)) => {
+            anyhow::bail!("the PostgreSQL backend is not built yet; use a sqlite: URL")
+        }
+        _ => anyhow::bail!(
+            "database URL `{}` is not understood; use sqlite:<path>",
+            redact(url)
+        ),
+    }
+}
+
+/// A URL with any password replaced, for logs and errors.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_passwords_only() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(redact("sqlite:data/p.db"), "sqlite:data/p.db");
+    }
+}

@@ -1,0 +1,936 @@
+//! The embedded SQLite backend.
+//!
+//! One writer thread owns the only read-write connection and performs **group commit**: it takes
+//! every write waiting in its queue, runs each in its own savepoint inside one transaction, and
+//! commits once. Each caller gets its answer only after that commit. So many concurrent syncs
+//! share one fsync, and none is acknowledged before it is on disk.
+//!
+//! Durability: the database runs in WAL mode with `synchronous = FULL`. In WAL mode, `NORMAL`
+//! syncs the WAL only at checkpoints, so a power cut can lose the last commits even though they
+//! were acknowledged; `FULL` syncs the WAL at every commit, which is what makes an
+//! acknowledgement durable. Group commit keeps that cost to one fsync per batch.
+//!
+//! Reads use a small pool of read-only connections on the blocking thread pool; WAL lets them
+//! run while the writer writes.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+
+use anyhow::Context;
+use async_trait::async_trait;
+use automerge::ChangeHash;
+use plumbline_shared::api::HeadsDigest;
+use plumbline_shared::doc::DocId;
+use plumbline_shared::ids::{BlobHash, ContractorId, DeviceId, ProjectId, UnitId, UserId};
+use plumbline_shared::projection::{CaseRow, UnitProjection};
+use plumbline_shared::role::Role;
+use plumbline_shared::time::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::oneshot;
+
+use super::{
+    CaseFilter, CaseRecord, DeviceInfo, DocSummary, DocWrite, EvidenceStatus, Identity, Membership,
+    NewUser, Page, Store, StoreError, StoreResult, StoredDoc,
+};
+
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "20261127000000_create_tables",
+    include_str!("../../migrations/sqlite/20261127000000_create_tables.sql"),
+)];
+
+/// Most writes folded into one transaction.
+const MAX_GROUP: usize = 256;
+
+type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+
+/// The SQLite store. Cheap to clone.
+#[derive(Clone)]
+pub struct SqliteStore {
+    jobs: mpsc::Sender<Job>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn open_connection(path: &Path) -> anyhow::Result<Connection> {
+    let conn =
+        Connection::open(path).with_context(|| format!("opening database {}", path.display()))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")?;
+    for (name, sql) in MIGRATIONS {
+        let done: bool = conn
+            .query_row(
+                "SELECT 1 FROM schema_migrations WHERE name = ?1",
+                [name],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if done {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)
+            .with_context(|| format!("applying migration {name}"))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)",
+            params![name, chrono::Utc::now().timestamp_millis()],
+        )?;
+        tx.commit()?;
+        tracing::info!(migration = name, "applied database migration");
+    }
+    Ok(())
+}
+
+fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let tx = match conn.transaction() {
+            Ok(tx) => tx,
+            Err(e) => {
+                tracing::error!(error = %e, "could not begin a transaction");
+                continue;
+            }
+        };
+        let mut completions = Vec::with_capacity(batch.len());
+        for job in batch {
+            if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+                tracing::error!(error = %e, "could not open a savepoint");
+                continue;
+            }
+            let (ok, done) = job(&tx);
+            let end = if ok {
+                "RELEASE job"
+            } else {
+                "ROLLBACK TO job; RELEASE job"
+            };
+            if let Err(e) = tx.execute_batch(end) {
+                tracing::error!(error = %e, "could not close a savepoint");
+            }
+            completions.push(done);
+        }
+        let outcome = tx.commit().map_err(|e| e.to_string());
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, "group commit failed");
+        }
+        metrics::histogram!("plumbline_store_group_commit_size").record(completions.len() as f64);
+        for done in completions {
+            done(outcome.clone());
+        }
+    }
+}
+
+fn hashes_to_blob(heads: &[ChangeHash]) -> Vec<u8> {
+    let mut sorted = heads.to_vec();
+    sorted.sort();
+    sorted.iter().flat_map(|h| h.0).collect()
+}
+
+fn blob_to_hashes(blob: &[u8]) -> anyhow::Result<Vec<ChangeHash>> {
+    blob.chunks(32)
+        .map(|c| {
+            Ok(ChangeHash(
+                c.try_into()
+                    .context("stored heads are not a multiple of 32 bytes")?,
+            ))
+        })
+        .collect()
+}
+
+fn parse<T: std::str::FromStr>(what: &str, value: String) -> rusqlite::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("stored {what} `{value}` does not parse: {e}").into(),
+        )
+    })
+}
+
+fn parse_role(value: String) -> rusqlite::Result<Role> {
+    Role::parse(&value).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("stored role `{value}` is unknown").into(),
+        )
+    })
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+fn from_json_text<T: serde::de::DeserializeOwned>(text: String) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(text.clone()))
+        .or_else(|_| serde_json::from_str(&text))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+fn delete_projection(conn: &Connection, unit: &UnitId) -> rusqlite::Result<()> {
+    for table in [
+        "cases",
+        "case_events",
+        "notices",
+        "fines",
+        "callbacks",
+        "evidence_refs",
+    ] {
+        conn.execute(
+            &format!("DELETE FROM {table} WHERE unit_id = ?1"),
+            [unit.as_str()],
+        )?;
+    }
+    Ok(())
+}
+
+fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlite::Result<()> {
+    delete_projection(conn, &p.unit)?;
+    let unit = p.unit.as_str();
+    let mut case = conn.prepare_cached(
+        "INSERT INTO cases (finding_id, project_id, unit_id, origin, room, item, category, severity,
+            description, status, contractor_id, notice_no, response_deadline, repair_deadline,
+            return_deadline, response_overdue, repair_overdue, return_overdue, emergency_required,
+            penalties, anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count,
+            created_by, created_at, closed_at, counts, merged_into, projected_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
+    )?;
+    for c in &p.cases {
+        let penalties: Vec<String> = c.penalties.iter().map(u8::to_string).collect();
+        case.execute(params![
+            c.finding.as_str(),
+            p.project.as_str(),
+            unit,
+            json_text(&c.origin),
+            c.room,
+            c.item,
+            c.category,
+            c.severity.as_str(),
+            c.description,
+            c.status.as_str(),
+            c.contractor.as_ref().map(|x| x.as_str()),
+            c.notice_no,
+            c.response_deadline.map(|t| t.0),
+            c.repair_deadline.map(|t| t.0),
+            c.return_deadline.map(|t| t.0),
+            c.response_overdue,
+            c.repair_overdue,
+            c.return_overdue,
+            c.emergency_required,
+            penalties.join(","),
+            c.anomalies,
+            c.conflicts,
+            c.evidence_refs,
+            c.open_evidence_requests,
+            c.reopen_count,
+            c.created_by.as_str(),
+            c.created_at.0,
+            c.closed_at.map(|t| t.0),
+            c.counts,
+            c.merged_into.as_ref().map(|x| x.as_str()),
+            now,
+        ])?;
+    }
+    let mut ev = conn.prepare_cached(
+        "INSERT OR REPLACE INTO case_events (event_id, finding_id, unit_id, kind, user_id, role,
+            device_id, device_time, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for e in &p.events {
+        ev.execute(params![
+            e.event.as_str(),
+            e.finding.as_str(),
+            unit,
+            e.kind,
+            e.user.as_str(),
+            e.role.as_str(),
+            e.device,
+            e.device_time.0,
+            e.received_at.map(|t| t.0),
+            e.payload,
+        ])?;
+    }
+    let mut notice = conn.prepare_cached(
+        "INSERT OR REPLACE INTO notices (notice_no, finding_id, unit_id, contractor_id, issued_at,
+            response_deadline, responded_at, repair_deadline, repair_reported_at, accepted_at,
+            returned_at, current) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    for n in &p.notices {
+        notice.execute(params![
+            n.notice_no,
+            n.finding.as_str(),
+            unit,
+            n.contractor.as_str(),
+            n.issued_at.0,
+            n.response_deadline.0,
+            n.responded_at.map(|t| t.0),
+            n.repair_deadline.0,
+            n.repair_reported_at.map(|t| t.0),
+            n.accepted_at.map(|t| t.0),
+            n.returned_at.map(|t| t.0),
+            n.current,
+        ])?;
+    }
+    let mut fine = conn.prepare_cached(
+        "INSERT OR REPLACE INTO fines (fine_id, finding_id, unit_id, contractor_id, condition,
+            amount_fen, status, drafted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for f in &p.fines {
+        fine.execute(params![
+            f.fine.as_str(),
+            f.finding.as_str(),
+            unit,
+            f.contractor.as_str(),
+            f.condition.number(),
+            f.amount_fen,
+            json_text(&f.status),
+            f.drafted_at.0,
+        ])?;
+    }
+    let mut cb = conn.prepare_cached(
+        "INSERT OR REPLACE INTO callbacks (event_id, finding_id, unit_id, at, channel, level)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for c in &p.callbacks {
+        cb.execute(params![
+            c.event.as_str(),
+            c.finding.as_str(),
+            unit,
+            c.at.0,
+            json_text(&c.channel),
+            json_text(&c.level),
+        ])?;
+    }
+    let mut evid = conn.prepare_cached(
+        "INSERT OR REPLACE INTO evidence_refs (hash, finding_id, unit_id, project_id, bytes, captured_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for e in &p.evidence {
+        evid.execute(params![
+            e.hash.as_str(),
+            e.finding.as_str(),
+            unit,
+            p.project.as_str(),
+            e.bytes as i64,
+            e.captured_at.0,
+        ])?;
+    }
+    Ok(())
+}
+
+fn identity_for_device(conn: &Connection, device: &str) -> rusqlite::Result<Identity> {
+    let (user, display_name): (String, String) = conn.query_row(
+        "SELECT u.user_id, u.display_name FROM devices d JOIN users u ON u.user_id = d.user_id
+         WHERE d.device_id = ?1",
+        [device],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT project_id, role, contractor_id FROM memberships WHERE user_id = ?1 ORDER BY project_id",
+    )?;
+    let memberships = stmt
+        .query_map([&user], |r| {
+            Ok(Membership {
+                project: parse("project id", r.get(0)?)?,
+                role: parse_role(r.get(1)?)?,
+                contractor: r
+                    .get::<_, Option<String>>(2)?
+                    .map(|c| parse::<ContractorId>("contractor id", c))
+                    .transpose()?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Identity {
+        device: parse("device id", device.to_owned())?,
+        user: parse("user id", user)?,
+        display_name,
+        memberships,
+    })
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating when needed) the database at `path`.
+    pub async fn open(path: &Path) -> anyhow::Result<Self> {
+        let path = path.to_owned();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let mut conn = open_connection(&path)?;
+        migrate(&mut conn)?;
+        let (jobs, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .context("starting the database writer thread")?;
+        Ok(Self {
+            jobs,
+            readers: Arc::new(Mutex::new(Vec::new())),
+            path,
+        })
+    }
+
+    /// Runs `f` in the writer's next group commit and answers after the commit is durable.
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            let done: Completion = Box::new(move |commit| {
+                let answer = match commit {
+                    Ok(()) => result,
+                    Err(e) => Err(StoreError::Other(anyhow::anyhow!("commit failed: {e}"))),
+                };
+                let _ = tx.send(answer);
+            });
+            (ok, done)
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::Other(anyhow::anyhow!("the database writer has stopped")))?;
+        rx.await.map_err(|_| {
+            StoreError::Other(anyhow::anyhow!("the database writer dropped a write"))
+        })?
+    }
+
+    /// Runs `f` on a pooled read-only connection on the blocking pool.
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = readers
+                .lock()
+                .map_err(|_| anyhow::anyhow!("reader pool poisoned"))?
+                .pop();
+            let conn = match pooled {
+                Some(c) => c,
+                None => {
+                    let c = open_connection(&path)?;
+                    c.execute_batch("PRAGMA query_only = ON")?;
+                    c
+                }
+            };
+            let result = f(&conn);
+            if let Ok(mut pool) = readers.lock()
+                && pool.len() < 8
+            {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("read task failed: {e}")))?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
+    }
+
+    async fn load_doc(&self, doc: &DocId) -> StoreResult<Option<StoredDoc>> {
+        let id = doc.to_string();
+        self.read(move |c| {
+            let row: Option<(String, Option<Vec<u8>>, i64)> = c
+                .query_row(
+                    "SELECT project_id, snapshot, snapshot_changes FROM docs WHERE doc_id = ?1",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((project, snapshot, folded)) = row else {
+                return Ok(None);
+            };
+            let mut stmt = c.prepare_cached(
+                "SELECT bytes FROM changes WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq",
+            )?;
+            let changes = stmt
+                .query_map(params![id, folded], |r| r.get::<_, Vec<u8>>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(Some(StoredDoc {
+                project: parse("project id", project)?,
+                snapshot,
+                changes,
+            }))
+        })
+        .await
+    }
+
+    async fn doc_summaries(&self, projects: &[ProjectId]) -> StoreResult<Vec<DocSummary>> {
+        let projects: Vec<String> = projects.iter().map(|p| p.to_string()).collect();
+        self.read(move |c| {
+            let mut out = Vec::new();
+            let mut stmt =
+                c.prepare_cached("SELECT doc_id, heads_digest FROM docs WHERE project_id = ?1")?;
+            for p in &projects {
+                let rows = stmt.query_map([p], |r| {
+                    let doc: String = r.get(0)?;
+                    let digest: String = r.get(1)?;
+                    Ok(DocSummary {
+                        doc: parse("document id", doc)?,
+                        heads: HeadsDigest::try_from(digest).map_err(|e| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                1,
+                                rusqlite::types::Type::Text,
+                                e.into(),
+                            )
+                        })?,
+                    })
+                })?;
+                for row in rows {
+                    out.push(row?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn doc_heads(&self, doc: &DocId) -> StoreResult<Option<Vec<ChangeHash>>> {
+        let id = doc.to_string();
+        self.read(move |c| {
+            let blob: Option<Vec<u8>> = c
+                .query_row("SELECT heads FROM docs WHERE doc_id = ?1", [&id], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            Ok(blob.map(|b| blob_to_hashes(&b)).transpose()?)
+        })
+        .await
+    }
+
+    async fn all_docs(&self) -> StoreResult<Vec<DocId>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT doc_id FROM docs ORDER BY doc_id")?;
+            let rows = stmt.query_map([], |r| parse::<DocId>("document id", r.get(0)?))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn write_docs(&self, writes: Vec<DocWrite>) -> StoreResult<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        self.write(move |c| {
+            let now = chrono::Utc::now().timestamp_millis();
+            let mut insert = c.prepare_cached(
+                "INSERT OR IGNORE INTO changes (doc_id, hash, device_id, bytes, stored_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for w in &writes {
+                let id = w.doc.to_string();
+                for ch in &w.changes {
+                    insert.execute(params![
+                        id,
+                        &ch.hash.0[..],
+                        w.device.as_ref().map(|d| d.as_str()),
+                        ch.bytes,
+                        now
+                    ])?;
+                }
+                c.execute(
+                    "INSERT INTO docs (doc_id, project_id, heads, heads_digest, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (doc_id) DO UPDATE SET heads = excluded.heads,
+                        heads_digest = excluded.heads_digest, updated_at = excluded.updated_at",
+                    params![
+                        id,
+                        w.project.as_str(),
+                        hashes_to_blob(&w.heads),
+                        String::from(HeadsDigest::of_heads(&w.heads)),
+                        now
+                    ],
+                )?;
+                if let Some(p) = &w.projection {
+                    insert_projection(c, p, now)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn compact_doc(&self, doc: &DocId, snapshot: Vec<u8>, up_to_seq: i64) -> StoreResult<()> {
+        let id = doc.to_string();
+        self.write(move |c| {
+            c.execute(
+                "UPDATE docs SET snapshot = ?2, snapshot_changes = ?3 WHERE doc_id = ?1",
+                params![id, snapshot, up_to_seq],
+            )?;
+            c.execute(
+                "DELETE FROM changes WHERE doc_id = ?1 AND seq <= ?2",
+                params![id, up_to_seq],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn replace_all_projections(&self, projections: Vec<UnitProjection>) -> StoreResult<()> {
+        self.write(move |c| {
+            for table in [
+                "cases",
+                "case_events",
+                "notices",
+                "fines",
+                "callbacks",
+                "evidence_refs",
+            ] {
+                c.execute(&format!("DELETE FROM {table}"), [])?;
+            }
+            let now = chrono::Utc::now().timestamp_millis();
+            for p in &projections {
+                insert_projection(c, p, now)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<()> {
+        self.write(move |c| {
+            let inserted = c.execute(
+                "INSERT OR IGNORE INTO users (user_id, display_name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![user.user.as_str(), user.display_name, user.password_hash, chrono::Utc::now().timestamp_millis()],
+            )?;
+            if inserted == 0 {
+                return Err(StoreError::Conflict(format!("user `{}` already exists", user.user)));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_membership(&self, user: &UserId, m: Membership) -> StoreResult<()> {
+        let user = user.clone();
+        self.write(move |c| {
+            let exists: Option<i64> =
+                c.query_row("SELECT 1 FROM users WHERE user_id = ?1", [user.as_str()], |r| r.get(0)).optional()?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound(format!("user `{user}`")));
+            }
+            c.execute(
+                "INSERT INTO memberships (user_id, project_id, role, contractor_id) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (user_id, project_id) DO UPDATE SET role = excluded.role, contractor_id = excluded.contractor_id",
+                params![user.as_str(), m.project.as_str(), m.role.as_str(), m.contractor.as_ref().map(|x| x.as_str())],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn password_hash(&self, user: &UserId) -> StoreResult<Option<String>> {
+        let user = user.clone();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT password_hash FROM users WHERE user_id = ?1",
+                [user.as_str()],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+        })
+        .await
+    }
+
+    async fn create_enrollment_code(
+        &self,
+        code_hash: [u8; 32],
+        user: &UserId,
+        expires_at: Timestamp,
+    ) -> StoreResult<()> {
+        let user = user.clone();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO enrollment_codes (code_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![&code_hash[..], user.as_str(), chrono::Utc::now().timestamp_millis(), expires_at.0],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn enroll_device(
+        &self,
+        code_hash: [u8; 32],
+        device: &DeviceId,
+        name: &str,
+        token_hash: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<Identity> {
+        let device = device.clone();
+        let name = name.to_owned();
+        self.write(move |c| {
+            let row: Option<(String, i64, Option<i64>)> = c
+                .query_row(
+                    "SELECT user_id, expires_at, used_at FROM enrollment_codes WHERE code_hash = ?1",
+                    [&code_hash[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((user, expires_at, used_at)) = row else {
+                return Err(StoreError::NotFound("enrollment code".into()));
+            };
+            if used_at.is_some() {
+                return Err(StoreError::Conflict("this enrollment code was already used".into()));
+            }
+            if expires_at < now.0 {
+                return Err(StoreError::Conflict("this enrollment code has expired".into()));
+            }
+            c.execute(
+                "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
+                params![&code_hash[..], now.0, device.as_str()],
+            )?;
+            c.execute(
+                "INSERT INTO devices (device_id, user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![device.as_str(), user, name, &token_hash[..], now.0],
+            )?;
+            Ok(identity_for_device(c, device.as_str())?)
+        })
+        .await
+    }
+
+    async fn identity_by_token(
+        &self,
+        token_hash: [u8; 32],
+        _now: Timestamp,
+    ) -> StoreResult<Option<Identity>> {
+        self.read(move |c| {
+            let row: Option<(String, Option<i64>)> = c
+                .query_row(
+                    "SELECT device_id, revoked_at FROM devices WHERE token_hash = ?1",
+                    [&token_hash[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match row {
+                Some((device, None)) => Ok(Some(identity_for_device(c, &device)?)),
+                _ => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn devices(&self) -> StoreResult<Vec<DeviceInfo>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT device_id, user_id, name, created_at, revoked_at, last_seen FROM devices ORDER BY created_at",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(DeviceInfo {
+                    device: parse("device id", r.get(0)?)?,
+                    user: parse("user id", r.get(1)?)?,
+                    name: r.get(2)?,
+                    created_at: Timestamp(r.get(3)?),
+                    revoked_at: r.get::<_, Option<i64>>(4)?.map(Timestamp),
+                    last_seen: r.get::<_, Option<i64>>(5)?.map(Timestamp),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, device: &DeviceId, now: Timestamp) -> StoreResult<()> {
+        let device = device.clone();
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE device_id = ?1",
+                params![device.as_str(), now.0],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("device `{device}`")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn cases(&self, filter: &CaseFilter, page: Page) -> StoreResult<Vec<CaseRecord>> {
+        let filter = filter.clone();
+        self.read(move |c| {
+            let mut out = Vec::new();
+            let limit = page.limit.min(500);
+            let mut stmt = c.prepare_cached(
+                "SELECT project_id, unit_id, finding_id, origin, room, item, category, severity, description,
+                    status, contractor_id, notice_no, response_deadline, repair_deadline, return_deadline,
+                    response_overdue, repair_overdue, return_overdue, emergency_required, penalties,
+                    anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count, created_by,
+                    created_at, closed_at, counts, merged_into
+                 FROM cases
+                 WHERE project_id = ?1 AND (?2 IS NULL OR unit_id = ?2) AND (?3 IS NULL OR contractor_id = ?3)
+                 ORDER BY created_at DESC, finding_id LIMIT ?4 OFFSET ?5",
+            )?;
+            for project in &filter.projects {
+                let rows = stmt.query_map(
+                    params![
+                        project.as_str(),
+                        filter.unit.as_ref().map(|u| u.as_str()),
+                        filter.contractor.as_ref().map(|x| x.as_str()),
+                        limit,
+                        page.offset
+                    ],
+                    |r| {
+                        let penalties: String = r.get(19)?;
+                        Ok(CaseRecord {
+                            project: parse("project id", r.get(0)?)?,
+                            unit: parse("unit id", r.get(1)?)?,
+                            case: CaseRow {
+                                finding: parse("finding id", r.get(2)?)?,
+                                origin: from_json_text(r.get(3)?)?,
+                                room: r.get(4)?,
+                                item: r.get(5)?,
+                                category: r.get(6)?,
+                                severity: from_json_text(r.get(7)?)?,
+                                description: r.get(8)?,
+                                status: from_json_text(r.get(9)?)?,
+                                contractor: r.get::<_, Option<String>>(10)?.map(|x| parse("contractor id", x)).transpose()?,
+                                notice_no: r.get(11)?,
+                                response_deadline: r.get::<_, Option<i64>>(12)?.map(Timestamp),
+                                repair_deadline: r.get::<_, Option<i64>>(13)?.map(Timestamp),
+                                return_deadline: r.get::<_, Option<i64>>(14)?.map(Timestamp),
+                                response_overdue: r.get(15)?,
+                                repair_overdue: r.get(16)?,
+                                return_overdue: r.get(17)?,
+                                emergency_required: r.get(18)?,
+                                penalties: penalties.split(',').filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect(),
+                                anomalies: r.get(20)?,
+                                conflicts: r.get(21)?,
+                                evidence_refs: r.get(22)?,
+                                open_evidence_requests: r.get(23)?,
+                                reopen_count: r.get(24)?,
+                                created_by: parse("user id", r.get(25)?)?,
+                                created_at: Timestamp(r.get(26)?),
+                                closed_at: r.get::<_, Option<i64>>(27)?.map(Timestamp),
+                                counts: r.get(28)?,
+                                merged_into: r.get::<_, Option<String>>(29)?.map(|x| parse("finding id", x)).transpose()?,
+                            },
+                        })
+                    },
+                )?;
+                for row in rows {
+                    out.push(row?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn evidence_status(
+        &self,
+        projects: &[ProjectId],
+        unit: Option<&UnitId>,
+    ) -> StoreResult<EvidenceStatus> {
+        let projects: Vec<String> = projects.iter().map(|p| p.to_string()).collect();
+        let unit = unit.map(|u| u.to_string());
+        self.read(move |c| {
+            let mut status = EvidenceStatus { referenced: 0, arrived: 0, missing: Vec::new() };
+            let mut stmt = c.prepare_cached(
+                "SELECT DISTINCT e.hash, b.hash IS NOT NULL FROM evidence_refs e LEFT JOIN blobs b ON b.hash = e.hash
+                 WHERE e.project_id = ?1 AND (?2 IS NULL OR e.unit_id = ?2) ORDER BY e.hash",
+            )?;
+            for p in &projects {
+                let rows = stmt.query_map(params![p, unit], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?;
+                for row in rows {
+                    let (hash, arrived) = row?;
+                    status.referenced += 1;
+                    if arrived {
+                        status.arrived += 1;
+                    } else {
+                        status.missing.push(BlobHash::parse(&hash).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?);
+                    }
+                }
+            }
+            Ok(status)
+        })
+        .await
+    }
+
+    async fn record_blob(
+        &self,
+        hash: &BlobHash,
+        bytes: u64,
+        content_type: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let hash = hash.clone();
+        let content_type = content_type.to_owned();
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO blobs (hash, bytes, content_type, stored_at) VALUES (?1, ?2, ?3, ?4)",
+                params![hash.as_str(), bytes as i64, content_type, now.0],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn blob_exists(&self, hash: &BlobHash) -> StoreResult<bool> {
+        let hash = hash.clone();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT 1 FROM blobs WHERE hash = ?1",
+                [hash.as_str()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+        })
+        .await
+    }
+
+    async fn blob_projects(&self, hash: &BlobHash) -> StoreResult<Vec<ProjectId>> {
+        let hash = hash.clone();
+        self.read(move |c| {
+            let mut stmt =
+                c.prepare_cached("SELECT DISTINCT project_id FROM evidence_refs WHERE hash = ?1")?;
+            let rows = stmt.query_map([hash.as_str()], |r| {
+                parse::<ProjectId>("project id", r.get(0)?)
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+}

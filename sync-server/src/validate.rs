@@ -1,0 +1,223 @@
+//! What a device may change: incoming changes are applied to a scratch copy of the document and
+//! the two versions compared before anything is stored.
+//!
+//! The rules follow DESIGN.md: documents are the truth, so the server is the one place where a
+//! forged change can be stopped. A batch is refused whole when any of these fail:
+//!
+//! 1. Every new change is signed by the sending device (its automerge actor id): a device
+//!    cannot pass off changes as another device's.
+//! 2. The result still fits the unit schema.
+//! 3. The unit's identity (schema, project, unit) is unchanged.
+//! 4. Nothing is removed: findings, evidence, events and receipts are append-only, and events
+//!    and evidence are never rewritten.
+//! 5. Each new event is by this device's user in their role in this project, and that role may
+//!    append that kind of event (`EventKind::allowed_roles`): an inspector cannot approve a fine,
+//!    a contractor cannot accept its own repair.
+//! 6. Receipts are the server's alone.
+//! 7. Plain fields (category, severity, description) may be edited by office and inspection
+//!    roles; the rest of a finding is written once.
+//!
+//! Contractor devices do not write unit documents at all: a unit document holds other
+//! companies' findings, so contractors act through their own endpoint, where the server writes
+//! the event for them after checking the finding is assigned to their company.
+
+use std::collections::BTreeMap;
+
+use automerge::Change;
+use plumbline_shared::doc::actor_for;
+use plumbline_shared::doc::finding::Finding;
+use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
+use plumbline_shared::event::Event;
+use plumbline_shared::ids::{EventId, ProjectId};
+use plumbline_shared::role::{Actor, Role};
+
+use crate::store::Identity;
+
+/// Why a batch was refused, in words for the person whose device sent it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+fn refuse<T>(msg: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal(msg.into()))
+}
+
+/// Roles that may edit a finding's plain fields.
+const FIELD_EDITORS: &[Role] = &[
+    Role::Inspector,
+    Role::Manager,
+    Role::Coordinator,
+    Role::FrontDesk,
+    Role::CustomerRep,
+];
+
+/// The actor an identity writes as in `project`, when it may write there at all.
+pub fn actor_in(identity: &Identity, project: &ProjectId) -> Option<Actor> {
+    identity.membership(project).map(|m| Actor {
+        user: identity.user.clone(),
+        role: m.role,
+        device: identity.device.clone(),
+    })
+}
+
+/// Checks what `changes` (already applied to `after`) do to `before`, for a device of `identity`.
+pub fn unit_changes(
+    identity: &Identity,
+    project: &ProjectId,
+    before: &UnitDoc,
+    after: &UnitDoc,
+    changes: &[Change],
+) -> Result<(), Refusal> {
+    let Some(actor) = actor_in(identity, project) else {
+        return refuse(format!("your account has no role in project `{project}`"));
+    };
+    if actor.role == Role::Contractor {
+        return refuse(
+            "contractor devices change findings through the contractor endpoint, not by syncing unit documents",
+        );
+    }
+    let own = actor_for(&identity.device);
+    if let Some(c) = changes.iter().find(|c| c.actor_id() != &own) {
+        return refuse(format!(
+            "a change is signed by another device ({}); a device may only send its own changes",
+            c.actor_id()
+        ));
+    }
+    after
+        .validate()
+        .map_err(|e| Refusal(format!("the changes break the unit document: {e}")))?;
+    let before = before
+        .read()
+        .map_err(|e| Refusal(format!("the stored document does not read: {e}")))?;
+    let after = after
+        .read()
+        .map_err(|e| Refusal(format!("the changes break the unit document: {e}")))?;
+    compare(&actor, &before, &after)
+}
+
+fn compare(actor: &Actor, before: &UnitRecord, after: &UnitRecord) -> Result<(), Refusal> {
+    if before.schema != after.schema || before.project != after.project || before.unit != after.unit
+    {
+        return refuse("the changes rewrite which unit this document is for");
+    }
+    for (device, user) in &after.editors {
+        if before.editors.get(device) != Some(user)
+            && (device != &actor.device || user != &actor.user)
+        {
+            return refuse(format!(
+                "the changes name `{user}` as the person behind device `{device}`"
+            ));
+        }
+    }
+    if after.rounds != before.rounds && !matches!(actor.role, Role::Inspector | Role::Manager) {
+        return refuse(format!(
+            "a {} may not record inspection rounds",
+            actor.role.label_en().to_lowercase()
+        ));
+    }
+    for (id, old) in &before.findings {
+        let Some(new) = after.findings.get(id) else {
+            return refuse(format!(
+                "the changes delete finding `{id}`; findings are never deleted"
+            ));
+        };
+        finding_changes(actor, Some(old), new)?;
+    }
+    for (id, new) in &after.findings {
+        if !before.findings.contains_key(id) {
+            finding_changes(actor, None, new)?;
+        }
+    }
+    Ok(())
+}
+
+fn finding_changes(actor: &Actor, old: Option<&Finding>, new: &Finding) -> Result<(), Refusal> {
+    let id = &new.id;
+    match old {
+        None => {
+            if new.created_by != *actor {
+                return refuse(format!(
+                    "finding `{id}` claims to be recorded by `{}`, not by you",
+                    new.created_by.user
+                ));
+            }
+        }
+        Some(old) => {
+            let fixed = old.origin == new.origin
+                && old.round == new.round
+                && old.room == new.room
+                && old.item == new.item
+                && old.created_by == new.created_by
+                && old.created_at == new.created_at;
+            if !fixed {
+                return refuse(format!(
+                    "finding `{id}`: where and by whom it was recorded cannot change"
+                ));
+            }
+            let edited = old.category != new.category
+                || old.severity != new.severity
+                || old.description != new.description;
+            if edited && !FIELD_EDITORS.contains(&actor.role) {
+                return refuse(format!(
+                    "a {} may not edit findings",
+                    actor.role.label_en().to_lowercase()
+                ));
+            }
+            if old.receipts != new.receipts {
+                return refuse(format!(
+                    "finding `{id}`: receipts are written by the server only"
+                ));
+            }
+            for (hash, evidence) in &old.evidence {
+                if new.evidence.get(hash) != Some(evidence) {
+                    return refuse(format!(
+                        "finding `{id}`: evidence {hash} was removed or rewritten; evidence is never changed"
+                    ));
+                }
+            }
+        }
+    }
+    if old.is_none() && !new.receipts.is_empty() {
+        return refuse(format!(
+            "finding `{id}`: receipts are written by the server only"
+        ));
+    }
+    for (hash, evidence) in &new.evidence {
+        let known = old.is_some_and(|o| o.evidence.contains_key(hash));
+        if !known && (evidence.device != actor.device || evidence.author != actor.user) {
+            return refuse(format!(
+                "finding `{id}`: evidence {hash} claims another author or device"
+            ));
+        }
+    }
+    let old_events: BTreeMap<&EventId, &Event> = old
+        .map(|o| o.events.iter().map(|e| (&e.id, e)).collect())
+        .unwrap_or_default();
+    let new_events: BTreeMap<&EventId, &Event> = new.events.iter().map(|e| (&e.id, e)).collect();
+    for (eid, e) in &old_events {
+        if new_events.get(eid) != Some(e) {
+            return refuse(format!(
+                "finding `{id}`: event `{eid}` was removed or rewritten; the timeline is append-only"
+            ));
+        }
+    }
+    for (eid, e) in &new_events {
+        if old_events.contains_key(eid) {
+            continue;
+        }
+        if e.actor != *actor {
+            return refuse(format!(
+                "finding `{id}`: event `{eid}` claims to be by {} as {}, not by you as {}",
+                e.actor.user, e.actor.role, actor.role
+            ));
+        }
+        if !e.kind.allows(actor.role) {
+            return refuse(format!(
+                "a {} may not record `{}` (finding `{id}`)",
+                actor.role.label_en().to_lowercase(),
+                e.kind.name()
+            ));
+        }
+    }
+    Ok(())
+}

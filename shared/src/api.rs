@@ -119,8 +119,9 @@ pub struct ManifestRequest {
     pub device_time: Timestamp,
     /// [`HeadsDigest::of_manifest`] over every document the device holds.
     pub summary: HeadsDigest,
-    /// Per-document digests; may be empty when the device expects the summary to match.
-    pub entries: Vec<ManifestEntry>,
+    /// Per-document digests, or `None` to send only the summary first (when the device expects
+    /// it to match). `Some(vec![])` means the device holds no documents.
+    pub entries: Option<Vec<ManifestEntry>>,
 }
 
 /// Step 1, server → device.
@@ -132,7 +133,7 @@ pub enum ManifestResponse {
         /// The server's clock.
         server_time: Timestamp,
     },
-    /// The summary differs but the request had no entries: send them.
+    /// The summary differs and the request had no entries (`None`): send them.
     SendEntries {
         /// The server's clock.
         server_time: Timestamp,

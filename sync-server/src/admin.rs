@@ -1,19 +1,22 @@
 //! Administration on the server's own data folder: users, roles, devices, enrollment codes,
-//! the demo, and rebuilding the case records.
+//! the demo, importing units, and rebuilding the case records.
 
+use std::collections::HashSet;
 use std::io::Write;
 
 use anyhow::Context;
 use plumbline_shared::demo::demo_project;
 use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::doc::unit::UnitDoc;
-use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UserId};
+use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UnitId, UserId};
 use plumbline_shared::projection::project_unit;
 use plumbline_shared::role::Role;
 use plumbline_shared::time::{HOUR_MS, Timestamp};
 use rand::Rng;
 
 use crate::accounts::{hash_password, new_enrollment_code};
+use crate::import::{ImportSummary, parse_units_csv_against};
 use crate::setup::create_project;
 use crate::state::{AppState, now};
 use crate::store::{Membership, NewUser, StoreError};
@@ -189,4 +192,72 @@ pub async fn grant(
             },
         )
         .await?)
+}
+
+/// Imports buildings and units into an existing project from CSV text (see [`crate::import`]
+/// for the format and the rules).
+///
+/// Every row is checked first, against the project and against the unit documents already on
+/// the server; when any row is bad the error is an [`ImportErrors`](crate::import::ImportErrors)
+/// listing every problem by line, and nothing is written. Otherwise the project document and
+/// the new units' documents are written in one transaction.
+///
+/// The project is read, then written by [`create_project`] under a second lock: an
+/// administrator editing the same project at that very moment (from the app) could see that
+/// edit overwritten. Imports are rare, deliberate office work, so this is accepted.
+pub async fn import_units(
+    state: &AppState,
+    project: &ProjectId,
+    csv_text: &str,
+) -> anyhow::Result<ImportSummary> {
+    let doc_id = DocId::Project(project.clone());
+    let current = {
+        let mut guard = state.docs.lock(&doc_id).await;
+        let Some(loaded) = state.docs.get(&mut guard, &doc_id).await? else {
+            anyhow::bail!(
+                "project `{project}` does not exist in this data folder; check the id \
+                 (the demo project is `licheng`) or create the project first"
+            );
+        };
+        ProjectDoc::load(&loaded.doc.save())
+            .and_then(|doc| doc.project())
+            .with_context(|| format!("reading the document of project `{project}`"))?
+    };
+    let taken: HashSet<UnitId> = state
+        .store
+        .all_docs()
+        .await?
+        .into_iter()
+        .filter_map(|doc| match doc {
+            DocId::Unit(unit) => Some(unit),
+            DocId::Project(_) => None,
+        })
+        .collect();
+    let merged = match parse_units_csv_against(&current, csv_text, &taken) {
+        Ok(merged) => merged,
+        Err(errors) => {
+            tracing::warn!(
+                project = %project,
+                problems = errors.0.len(),
+                first = %errors.0.first().map(ToString::to_string).unwrap_or_default(),
+                "unit import refused; nothing stored"
+            );
+            for e in &errors.0 {
+                tracing::debug!(project = %project, problem = %e, "unit import problem");
+            }
+            return Err(errors.into());
+        }
+    };
+    let summary = ImportSummary::between(&current, &merged);
+    create_project(state, &merged)
+        .await
+        .with_context(|| format!("writing the imported units of project `{project}`"))?;
+    tracing::info!(
+        project = %project,
+        units = summary.units_added,
+        buildings_added = summary.buildings_added,
+        buildings_extended = summary.buildings_extended,
+        "units imported"
+    );
+    Ok(summary)
 }

@@ -134,6 +134,21 @@ impl DocCache {
             .unwrap_or_default()
     }
 
+    /// Starts a new sync session of `device` for `docs`: the per-connection parts of their sync
+    /// states (what was sent, what the device was last known to have) are dropped, keeping only
+    /// the heads both sides shared. automerge's protocol expects exactly this between
+    /// connections; without it, a state that believes everything was already sent stays
+    /// silent while the device has since lost or never applied what was sent.
+    pub fn begin_session<'a>(&self, device: &DeviceId, docs: impl IntoIterator<Item = &'a DocId>) {
+        let mut states = self.sync_states.lock().expect("sync state lock poisoned");
+        for doc in docs {
+            let key = (device.clone(), doc.clone());
+            if let Some(state) = states.get_mut(&key) {
+                *state = automerge::sync::State::decode(&state.encode()).unwrap_or_default();
+            }
+        }
+    }
+
     /// Keeps the sync state of (device, document) for the device's next request.
     pub fn keep_sync_state(&self, device: &DeviceId, doc: &DocId, state: automerge::sync::State) {
         let mut states = self.sync_states.lock().expect("sync state lock poisoned");

@@ -4,6 +4,7 @@
 //!
 //! - [`store`]: durable storage behind the [`store::Store`] trait (SQLite embedded).
 //! - [`docs`]: loaded documents and per-device sync states.
+//! - [`blobs`]: evidence photos, uploaded by hash in resumable chunks and verified on arrival.
 //! - [`handlers`]: the HTTP API — enrollment, the two-step sync, case records.
 //! - [`validate`]: what a device may change, checked on a scratch copy before storing.
 //! - [`setup`]: creating a project's documents.
@@ -15,11 +16,13 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod blobs;
 pub mod codec;
 pub mod config;
 pub mod docs;
 pub mod error;
 pub mod handlers;
+pub mod import;
 pub mod openapi;
 pub mod routes;
 pub mod setup;
@@ -65,10 +68,12 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let blobs = LocalFileSystem::new_with_prefix(&config.blobs.dir)
         .with_context(|| format!("opening the blob folder {}", config.blobs.dir))?;
     let server = server_actor(instance_id(&config.data_dir)?);
+    let uploads = crate::blobs::Uploads::open(config.data_dir.join("uploads"))?;
     Ok(AppState {
         docs: Arc::new(DocCache::new(store.clone())),
         store,
         blobs: Arc::new(blobs),
+        uploads: Arc::new(uploads),
         config: Arc::new(config),
         server,
         settings: WorkflowSettings::default(),

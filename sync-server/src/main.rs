@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UserId};
 use plumbline_shared::role::Role;
 use plumbline_sync_server::config::{Config, DEFAULT_CONFIG, Overrides};
+use plumbline_sync_server::import::{self, ImportErrors};
+use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::store::Membership;
 use plumbline_sync_server::{admin, build_state, launch};
 use tokio::net::TcpListener;
@@ -109,6 +111,16 @@ enum AdminAction {
         /// Device id.
         device: DeviceId,
     },
+    /// Add buildings and units to a project from a UTF-8 CSV file with the header
+    /// `building_id,building_name,floors,unit_id,unit_label,floor,position,handover`.
+    /// Every bad row is listed by line number, and then nothing is imported.
+    ImportUnits {
+        /// Project.
+        #[arg(long)]
+        project: ProjectId,
+        /// The CSV file.
+        file: PathBuf,
+    },
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -116,6 +128,53 @@ fn parse_role(s: &str) -> Result<Role, String> {
         let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         format!("unknown role `{s}`; use one of {}", names.join(", "))
     })
+}
+
+/// `admin import-units`: prints what was added, or every problem and fails.
+async fn import_units(
+    state: &AppState,
+    project: &ProjectId,
+    file: &std::path::Path,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let result = match import::decode(&bytes) {
+        Ok(text) => admin::import_units(state, project, text).await,
+        Err(errors) => {
+            tracing::warn!(
+                file = %file.display(),
+                problems = errors.0.len(),
+                "unit import refused; nothing stored"
+            );
+            Err(errors.into())
+        }
+    };
+    match result {
+        Ok(summary) => {
+            writeln!(
+                out,
+                "{}: imported into project {project}: {summary}",
+                file.display()
+            )?;
+            Ok(())
+        }
+        Err(e) => match e.downcast_ref::<ImportErrors>() {
+            Some(errors) => {
+                let mut err = std::io::stderr().lock();
+                for problem in &errors.0 {
+                    writeln!(err, "{}: {problem}", file.display())?;
+                }
+                let n = errors.0.len();
+                anyhow::bail!(
+                    "nothing was imported: {} has {n} problem{} (listed above); fix them and run \
+                     the import again",
+                    file.display(),
+                    if n == 1 { "" } else { "s" }
+                )
+            }
+            None => Err(e),
+        },
+    }
 }
 
 async fn shutdown_signal() {
@@ -247,6 +306,9 @@ async fn main() -> anyhow::Result<()> {
                 AdminAction::Revoke { device } => {
                     admin::revoke(&state, &device).await?;
                     writeln!(out, "revoked {device}")?;
+                }
+                AdminAction::ImportUnits { project, file } => {
+                    import_units(&state, &project, &file, &mut out).await?;
                 }
             }
         }

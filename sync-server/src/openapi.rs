@@ -24,6 +24,9 @@ mod tests {
             "/sync/exchange",
             "/cases",
             "/evidence/status",
+            "/blobs/{hash}",
+            "/blobs/{hash}/status",
+            "/openapi.json",
         ] {
             assert!(paths.contains_key(p), "{p} is not described");
         }

@@ -14,7 +14,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::handlers::{cases, enroll, health, sync};
+use crate::handlers::{blobs, cases, enroll, health, sync};
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -28,6 +28,15 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/exchange", post(sync::exchange))
         .route("/cases", get(cases::list))
         .route("/evidence/status", get(cases::evidence))
+        // A chunk's body is the chunk alone, so the limit is exactly the chunk bound; it
+        // overrides the global limit below for these routes only.
+        .route(
+            "/blobs/{hash}",
+            get(blobs::get)
+                .put(blobs::put)
+                .layer(DefaultBodyLimit::max(crate::blobs::MAX_CHUNK_BYTES)),
+        )
+        .route("/blobs/{hash}/status", get(blobs::status))
         .route("/openapi.json", get(crate::openapi::serve));
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -19,6 +19,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Evidence blobs, content-addressed.
     pub blobs: Arc<dyn ObjectStore>,
+    /// Evidence uploads in progress (staging files, one lock per hash).
+    pub uploads: Arc<crate::blobs::Uploads>,
     /// Loaded documents and sync states.
     pub docs: Arc<DocCache>,
     /// The validated configuration.

@@ -1,5 +1,6 @@
 //! HTTP handlers, one module per resource.
 
+pub mod blobs;
 pub mod cases;
 pub mod enroll;
 pub mod health;

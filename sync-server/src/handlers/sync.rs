@@ -77,10 +77,10 @@ pub async fn manifest(
     Wire(req, format): Wire<ManifestRequest>,
 ) -> Result<Reply<ManifestResponse>, ApiError> {
     check_version(req.api_version)?;
-    if req.entries.len() > MAX_MANIFEST_DOCS {
+    let listed = req.entries.as_ref().map_or(0, Vec::len);
+    if listed > MAX_MANIFEST_DOCS {
         return Err(ApiError::TooLarge(format!(
-            "a manifest may list at most {MAX_MANIFEST_DOCS} documents; this one lists {}",
-            req.entries.len()
+            "a manifest may list at most {MAX_MANIFEST_DOCS} documents; this one lists {listed}"
         )));
     }
     let server_time = now();
@@ -90,11 +90,11 @@ pub async fn manifest(
     if summary == req.summary {
         return Ok(Reply(ManifestResponse::InSync { server_time }, format));
     }
-    if req.entries.is_empty() {
+    let Some(entries) = &req.entries else {
         return Ok(Reply(ManifestResponse::SendEntries { server_time }, format));
-    }
+    };
     let device: HashMap<&DocId, &HeadsDigest> =
-        req.entries.iter().map(|e| (&e.doc, &e.heads)).collect();
+        entries.iter().map(|e| (&e.doc, &e.heads)).collect();
     let mut changed = Vec::new();
     let mut new_on_server = Vec::new();
     for s in &readable {
@@ -104,6 +104,9 @@ pub async fn manifest(
             None => new_on_server.push(s.doc.clone()),
         }
     }
+    state
+        .docs
+        .begin_session(&identity.device, changed.iter().chain(&new_on_server));
     Ok(Reply(
         ManifestResponse::Differs {
             server_time,

@@ -1,0 +1,816 @@
+//! Evidence upload over real HTTP: chunked and resumable, verified by hash, idempotent, bounded,
+//! and downloadable only by members of a project that references the blob.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef};
+use plumbline_shared::doc::unit::{NewFinding, UnitDoc};
+use plumbline_shared::event::Origin;
+use plumbline_shared::ids::{
+    BlobHash, CategoryId, ContractorId, ItemId, ProjectId, RoomId, UnitId, UserId,
+};
+use plumbline_shared::projection::project_unit;
+use plumbline_shared::role::Role;
+use plumbline_shared::severity::Severity;
+use plumbline_sync_server::admin;
+use plumbline_sync_server::blobs::{MAX_CHUNK_BYTES, object_path};
+use plumbline_sync_server::docs::new_changes;
+use plumbline_sync_server::state::now;
+use plumbline_sync_server::store::{DocWrite, Membership, NewUser};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const MIB: usize = MAX_CHUNK_BYTES;
+
+mod common;
+
+/// The shared test server with an HTTP client for raw requests.
+struct Server {
+    inner: common::TestServer,
+    http: reqwest::Client,
+}
+
+impl std::ops::Deref for Server {
+    type Target = common::TestServer;
+    fn deref(&self) -> &common::TestServer {
+        &self.inner
+    }
+}
+
+/// What one PUT got back.
+#[derive(Debug)]
+struct Reply {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Server {
+    async fn start() -> Self {
+        Self {
+            inner: common::TestServer::start().await,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Enrolls a device for a new user; `membership` `None` makes a user with no role at all.
+    async fn device(&self, login: &str, membership: Option<(Role, ProjectId)>) -> String {
+        let user = UserId::new(login).unwrap();
+        match membership {
+            Some((role, project)) => {
+                let contractor =
+                    (role == Role::Contractor).then(|| ContractorId::new("hengzhu-civil").unwrap());
+                let m = Membership {
+                    project,
+                    role,
+                    contractor,
+                };
+                admin::add_user(&self.state, &user, login, Some("password-123"), m)
+                    .await
+                    .unwrap();
+            }
+            None => self
+                .state
+                .store
+                .create_user(NewUser {
+                    user: user.clone(),
+                    display_name: login.into(),
+                    password_hash: None,
+                })
+                .await
+                .unwrap(),
+        }
+        let code = admin::enrollment_code(&self.state, &user).await.unwrap();
+        let res = self
+            .http
+            .post(self.url("/enroll"))
+            .json(&json!({"code": code, "device_name": format!("{login} phone")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    fn unit(&self) -> UnitId {
+        self.project.units().next().unwrap().1.id.clone()
+    }
+
+    /// Records a finding with this photo in the first unit, as the server would store an
+    /// inspector's synced change: the project's documents now reference the hash.
+    async fn reference(&self, hash: &BlobHash, bytes: u64) {
+        let state = &self.state;
+        let id = DocId::Unit(self.unit());
+        let mut guard = state.docs.lock(&id).await;
+        let loaded = state.docs.get(&mut guard, &id).await.unwrap().unwrap();
+        let before = loaded.doc.get_heads();
+        let mut doc = UnitDoc::from_automerge(loaded.doc.clone()).unwrap();
+        let (actor, at) = (state.server.clone(), now());
+        let finding = doc
+            .record_finding(
+                &actor,
+                at,
+                NewFinding {
+                    origin: Origin::Inspection,
+                    round: None,
+                    room: RoomId::new("kitchen").unwrap(),
+                    item: ItemId::new("wall-tiles").unwrap(),
+                    category: CategoryId::new("tiling").unwrap(),
+                    severity: Severity::S3,
+                    description: "厨房墙砖空鼓".into(),
+                },
+            )
+            .unwrap();
+        let evidence = EvidenceRef {
+            hash: hash.clone(),
+            kind: EvidenceKind::Photo,
+            bytes,
+            width: 2048,
+            height: 1536,
+            captured_at: at,
+            device: actor.device.clone(),
+            author: actor.user.clone(),
+            location: None,
+            pin: None,
+        };
+        doc.attach_evidence(&actor, at, &finding, evidence)
+            .unwrap()
+            .unwrap();
+        let projection = project_unit(&doc, at, &state.settings).unwrap();
+        let am = doc.automerge_mut();
+        let write = DocWrite {
+            doc: id,
+            project: self.project.id.clone(),
+            device: None,
+            changes: new_changes(am, &before),
+            heads: am.get_heads(),
+            projection: Some(projection),
+        };
+        state.store.write_docs(vec![write]).await.unwrap();
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn put_raw(
+        &self,
+        token: Option<&str>,
+        hash: &str,
+        query: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req = self
+            .http
+            .put(self.url(&format!("/blobs/{hash}{query}")))
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, body }
+    }
+
+    /// PUTs one JPEG chunk.
+    async fn put(
+        &self,
+        token: &str,
+        hash: &BlobHash,
+        offset: usize,
+        total: usize,
+        chunk: &[u8],
+    ) -> Reply {
+        self.put_raw(
+            Some(token),
+            hash.as_str(),
+            &format!("?offset={offset}&total={total}"),
+            Some("image/jpeg"),
+            chunk.to_vec(),
+        )
+        .await
+    }
+
+    async fn status(&self, token: &str, hash: &BlobHash) -> Value {
+        let res = self
+            .http
+            .get(self.url(&format!("/blobs/{hash}/status")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
+    async fn evidence(&self, token: &str) -> Value {
+        let res = self
+            .http
+            .get(self.url("/evidence/status"))
+            .query(&[
+                ("project", self.project.id.as_str()),
+                ("unit", self.unit().as_str()),
+            ])
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
+    fn staging(&self, hash: &BlobHash) -> std::path::PathBuf {
+        self.state.uploads.staging_path(hash)
+    }
+
+    /// Asserts nothing of `hash` is kept: not recorded, not in the object store, nothing staged.
+    async fn assert_nothing_kept(&self, token: &str, hash: &BlobHash) {
+        assert!(!self.state.store.blob_exists(hash).await.unwrap());
+        assert!(matches!(
+            self.state.blobs.head(&object_path(hash)).await,
+            Err(object_store::Error::NotFound { .. })
+        ));
+        assert!(
+            !self.staging(hash).exists(),
+            "a staging file was left behind"
+        );
+        let status = self.status(token, hash).await;
+        assert_eq!(status["complete"], false, "{status}");
+        assert_eq!(status["offset"], 0, "{status}");
+    }
+}
+
+/// A JPEG-looking body: the JPEG magic, then deterministic noise.
+fn jpeg(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut v: Vec<u8> = (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    v[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+    v
+}
+
+#[tokio::test]
+async fn a_photo_uploads_in_chunks_resumes_after_a_cut_and_downloads_identically() {
+    let s = Server::start().await;
+    let inspector = s
+        .device("wangli", Some((Role::Inspector, s.project.id.clone())))
+        .await;
+    let photo = jpeg(5 * MIB / 2, 7);
+    let hash = BlobHash::of(&photo);
+    let total = photo.len();
+    s.reference(&hash, total as u64).await;
+
+    let before = s.evidence(&inspector).await;
+    assert_eq!(before["referenced"], 1, "{before}");
+    assert_eq!(before["arrived"], 0, "{before}");
+    assert_eq!(before["missing"], json!([hash.as_str()]));
+
+    // Chunk 1 arrives.
+    let r = s.put(&inspector, &hash, 0, total, &photo[..MIB]).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        r.body,
+        json!({"hash": hash.as_str(), "complete": false, "offset": MIB})
+    );
+
+    // Chunk 2 is cut off half-way: the connection drops mid-body.
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let head = format!(
+        "PUT /api/v1/blobs/{hash}?offset={MIB}&total={total} HTTP/1.1\r\nhost: x\r\n\
+         authorization: Bearer {inspector}\r\ncontent-type: image/jpeg\r\n\
+         content-length: {MIB}\r\n\r\n"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&photo[MIB..MIB + 300_000]).await.unwrap();
+    tcp.shutdown().await.unwrap();
+    let mut ignored = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut ignored)).await;
+    drop(tcp);
+
+    // The device asks where to resume: the cut chunk left nothing behind.
+    let status = s.status(&inspector, &hash).await;
+    assert_eq!(
+        status,
+        json!({"hash": hash.as_str(), "complete": false, "offset": MIB})
+    );
+    assert_eq!(
+        std::fs::metadata(s.staging(&hash)).unwrap().len(),
+        MIB as u64
+    );
+    assert!(!s.state.store.blob_exists(&hash).await.unwrap());
+
+    // It goes on from the offset the server gave.
+    let offset = status["offset"].as_u64().unwrap() as usize;
+    let r = s
+        .put(
+            &inspector,
+            &hash,
+            offset,
+            total,
+            &photo[offset..offset + MIB],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["offset"], 2 * MIB);
+    let r = s
+        .put(&inspector, &hash, 2 * MIB, total, &photo[2 * MIB..])
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(
+        r.body,
+        json!({"hash": hash.as_str(), "complete": true, "offset": total, "bytes": total})
+    );
+    assert!(
+        !s.staging(&hash).exists(),
+        "the staging file is removed once stored"
+    );
+    assert!(s.state.store.blob_exists(&hash).await.unwrap());
+
+    let after = s.evidence(&inspector).await;
+    assert_eq!(after["referenced"], 1, "{after}");
+    assert_eq!(after["arrived"], 1, "{after}");
+    assert_eq!(after["missing"], json!([]));
+    let status = s.status(&inspector, &hash).await;
+    assert_eq!(status["complete"], true);
+    assert_eq!(status["bytes"], total);
+
+    // A member downloads exactly the bytes that were uploaded.
+    let res = s
+        .http
+        .get(s.url(&format!("/blobs/{hash}")))
+        .bearer_auth(&inspector)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    assert_eq!(res.headers()["content-length"], total.to_string().as_str());
+    assert_eq!(res.bytes().await.unwrap().as_ref(), photo.as_slice());
+
+    // HEAD answers the headers alone.
+    let res = s
+        .http
+        .head(s.url(&format!("/blobs/{hash}")))
+        .bearer_auth(&inspector)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-length"], total.to_string().as_str());
+}
+
+#[tokio::test]
+async fn uploading_a_stored_blob_again_changes_nothing() {
+    let s = Server::start().await;
+    let inspector = s
+        .device("wangli", Some((Role::Inspector, s.project.id.clone())))
+        .await;
+    let photo = jpeg(300_000, 11);
+    let hash = BlobHash::of(&photo);
+    let total = photo.len();
+    let r = s.put(&inspector, &hash, 0, total, &photo).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let stored = s.state.blobs.head(&object_path(&hash)).await.unwrap();
+
+    // The whole photo again, a stale chunk from the start, and one from the middle.
+    for (offset, end) in [(0, total), (0, 1000), (200_000, total)] {
+        let r = s
+            .put(&inspector, &hash, offset, total, &photo[offset..end])
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(
+            r.body,
+            json!({"hash": hash.as_str(), "complete": true, "offset": total, "bytes": total})
+        );
+    }
+    let again = s.state.blobs.head(&object_path(&hash)).await.unwrap();
+    assert_eq!(
+        again.last_modified, stored.last_modified,
+        "the object was not written again"
+    );
+    assert!(!s.staging(&hash).exists());
+
+    // A contractor's device uploads its repair photo too.
+    let contractor = s
+        .device("zhougang", Some((Role::Contractor, s.project.id.clone())))
+        .await;
+    let repair = jpeg(10_000, 12);
+    let repair_hash = BlobHash::of(&repair);
+    let r = s
+        .put(&contractor, &repair_hash, 0, repair.len(), &repair)
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+}
+
+#[tokio::test]
+async fn bytes_that_do_not_match_their_hash_are_refused_and_nothing_is_kept() {
+    let s = Server::start().await;
+    let inspector = s
+        .device("wangli", Some((Role::Inspector, s.project.id.clone())))
+        .await;
+    let photo = jpeg(3 * MIB / 2, 21);
+    let hash = BlobHash::of(&jpeg(3 * MIB / 2, 22));
+    let total = photo.len();
+    let r = s.put(&inspector, &hash, 0, total, &photo[..MIB]).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = s.put(&inspector, &hash, MIB, total, &photo[MIB..]).await;
+    assert_eq!(r.status, 422, "{r:?}");
+    assert_eq!(r.body["code"], "refused");
+    let message = r.body["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("the bytes do not match hash {hash}")),
+        "{message}"
+    );
+    assert!(message.contains(BlobHash::of(&photo).as_str()), "{message}");
+    s.assert_nothing_kept(&inspector, &hash).await;
+    assert!(
+        !s.state
+            .store
+            .blob_exists(&BlobHash::of(&photo))
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_chunk_at_the_wrong_offset_gets_409_with_where_to_resume() {
+    let s = Server::start().await;
+    let inspector = s
+        .device("wangli", Some((Role::Inspector, s.project.id.clone())))
+        .await;
+    let photo = jpeg(2 * MIB, 31);
+    let hash = BlobHash::of(&photo);
+    let total = photo.len();
+    assert_eq!(
+        s.put(&inspector, &hash, 0, total, &photo[..1000])
+            .await
+            .status,
+        200
+    );
+
+    for offset in [0, 500, 2000] {
+        let r = s
+            .put(
+                &inspector,
+                &hash,
+                offset,
+                total,
+                &photo[offset..offset + 100],
+            )
+            .await;
+        assert_eq!(r.status, 409, "{r:?}");
+        assert_eq!(r.body["code"], "offset_mismatch");
+        assert_eq!(r.body["offset"], 1000);
+        assert!(
+            r.body["message"]
+                .as_str()
+                .unwrap()
+                .contains("from offset 1000"),
+            "{r:?}"
+        );
+    }
+    assert_eq!(std::fs::metadata(s.staging(&hash)).unwrap().len(), 1000);
+    assert_eq!(s.status(&inspector, &hash).await["offset"], 1000);
+    assert!(!s.state.store.blob_exists(&hash).await.unwrap());
+
+    // The device follows the 409 and finishes.
+    let r = s
+        .put(&inspector, &hash, 1000, total, &photo[1000..1000 + MIB])
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = s
+        .put(&inspector, &hash, 1000 + MIB, total, &photo[1000 + MIB..])
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+}
+
+#[tokio::test]
+async fn sizes_are_bounded() {
+    let s = Server::start().await;
+    let inspector = s
+        .device("wangli", Some((Role::Inspector, s.project.id.clone())))
+        .await;
+
+    // A chunk over 1 MiB.
+    let photo = jpeg(MIB + 1, 41);
+    let hash = BlobHash::of(&photo);
+    let r = s.put(&inspector, &hash, 0, photo.len(), &photo).await;
+    assert_eq!(r.status, 413, "{r:?}");
+    assert_eq!(r.body["code"], "too_large");
+    assert!(
+        r.body["message"].as_str().unwrap().contains("1 MiB"),
+        "{r:?}"
+    );
+    s.assert_nothing_kept(&inspector, &hash).await;
+
+    // A chunk of exactly 1 MiB is fine.
+    let r = s
+        .put(&inspector, &hash, 0, photo.len(), &photo[..MIB])
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+
+    // A blob over 16 MiB, declared in the first chunk.
+    let big = 16 * MIB + 1;
+    let other = BlobHash::of(b"big");
+    let r = s.put(&inspector, &other, 0, big, &photo[..1000]).await;
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(
+        r.body["message"].as_str().unwrap().contains("16 MiB"),
+        "{r:?}"
+    );
+    s.assert_nothing_kept(&inspector, &other).await;
+
+    // A chunk that ends past its own total.
+    let r = s.put(&inspector, &other, 0, 500, &photo[..1000]).await;
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("past the blob's total"),
+        "{r:?}"
+    );
+    s.assert_nothing_kept(&inspector, &other).await;
+
+    // A total of zero.
+    let r = s.put(&inspector, &other, 0, 0, &[]).await;
+    assert_eq!(r.status, 400, "{r:?}");
+    s.assert_nothing_kept(&inspector, &other).await;
+}
+
+#[tokio::test]
+async fn only_jpeg_and_png_are_kept() {
+    let s = Server::start().await;
+    let inspector = s
+        .device("wangli", Some((Role::Inspector, s.project.id.clone())))
+        .await;
+
+    // Text declared as a JPEG.
+    let text = b"this is not a photo, only a few words".repeat(10);
+    let hash = BlobHash::of(&text);
+    let r = s.put(&inspector, &hash, 0, text.len(), &text).await;
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("neither a JPEG"),
+        "{r:?}"
+    );
+    s.assert_nothing_kept(&inspector, &hash).await;
+
+    // A JPEG declared as a PNG.
+    let photo = jpeg(5000, 51);
+    let hash = BlobHash::of(&photo);
+    let query = format!("?offset=0&total={}", photo.len());
+    let r = s
+        .put_raw(
+            Some(&inspector),
+            hash.as_str(),
+            &query,
+            Some("image/png"),
+            photo.clone(),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("the bytes are image/jpeg"),
+        "{r:?}"
+    );
+    s.assert_nothing_kept(&inspector, &hash).await;
+
+    // A GIF's content type, and none at all.
+    for ct in [Some("image/gif"), None] {
+        let r = s
+            .put_raw(Some(&inspector), hash.as_str(), &query, ct, photo.clone())
+            .await;
+        assert_eq!(r.status, 400, "{r:?}");
+        assert!(
+            r.body["message"].as_str().unwrap().contains("image/jpeg"),
+            "{r:?}"
+        );
+        s.assert_nothing_kept(&inspector, &hash).await;
+    }
+
+    // A PNG signature declared as one is kept, and served as one.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&jpeg(4000, 52)[4..]);
+    let png_hash = BlobHash::of(&png);
+    let query = format!("?offset=0&total={}", png.len());
+    let r = s
+        .put_raw(
+            Some(&inspector),
+            png_hash.as_str(),
+            &query,
+            Some("image/png"),
+            png,
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+}
+
+#[tokio::test]
+async fn malformed_requests_get_clear_errors() {
+    let s = Server::start().await;
+    let inspector = s
+        .device("wangli", Some((Role::Inspector, s.project.id.clone())))
+        .await;
+    let photo = jpeg(1000, 61);
+    let hash = BlobHash::of(&photo);
+
+    for bad in [
+        "not-a-hash",
+        &hash.as_str().to_uppercase(),
+        &hash.as_str()[..63],
+    ] {
+        let r = s
+            .put_raw(
+                Some(&inspector),
+                bad,
+                "?offset=0&total=1000",
+                Some("image/jpeg"),
+                photo.clone(),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{r:?}");
+        assert!(
+            r.body["message"].as_str().unwrap().contains("BLAKE3"),
+            "{r:?}"
+        );
+        let res = s
+            .http
+            .get(s.url(&format!("/blobs/{bad}/status")))
+            .bearer_auth(&inspector)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+    }
+    for query in [
+        "",
+        "?offset=0",
+        "?total=1000",
+        "?offset=-1&total=1000",
+        "?offset=x&total=1000",
+    ] {
+        let r = s
+            .put_raw(
+                Some(&inspector),
+                hash.as_str(),
+                query,
+                Some("image/jpeg"),
+                photo.clone(),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{query}: {r:?}");
+        assert!(
+            r.body["message"].as_str().unwrap().contains("?offset="),
+            "{r:?}"
+        );
+    }
+    s.assert_nothing_kept(&inspector, &hash).await;
+}
+
+#[tokio::test]
+async fn who_may_upload_and_download() {
+    let s = Server::start().await;
+    let inspector = s
+        .device("wangli", Some((Role::Inspector, s.project.id.clone())))
+        .await;
+    let stranger = s
+        .device(
+            "outsider",
+            Some((Role::Inspector, ProjectId::new("other-project").unwrap())),
+        )
+        .await;
+    let nobody = s.device("nobody", None).await;
+    let photo = jpeg(20_000, 71);
+    let hash = BlobHash::of(&photo);
+    let total = photo.len();
+    let blob_url = s.url(&format!("/blobs/{hash}"));
+
+    // No token: 401 everywhere, nothing staged.
+    let r = s
+        .put_raw(
+            None,
+            hash.as_str(),
+            &format!("?offset=0&total={total}"),
+            Some("image/jpeg"),
+            photo.clone(),
+        )
+        .await;
+    assert_eq!(r.status, 401, "{r:?}");
+    for url in [blob_url.clone(), format!("{blob_url}/status")] {
+        assert_eq!(s.http.get(&url).send().await.unwrap().status(), 401);
+    }
+    // A user without any role may not upload.
+    let r = s.put(&nobody, &hash, 0, total, &photo).await;
+    assert_eq!(r.status, 403, "{r:?}");
+    let res = s
+        .http
+        .get(format!("{blob_url}/status"))
+        .bearer_auth(&nobody)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    s.assert_nothing_kept(&inspector, &hash).await;
+
+    // Referenced by the demo project but not uploaded yet: members learn it is missing.
+    s.reference(&hash, total as u64).await;
+    let res = s
+        .http
+        .get(&blob_url)
+        .bearer_auth(&inspector)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("not been uploaded yet"),
+        "{body}"
+    );
+
+    // A member of another project may upload (the photo may come before its document)...
+    let r = s.put(&stranger, &hash, 0, total, &photo).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    // ...but may not download a blob only the demo project references: 404, as if it did not exist.
+    for token in [&stranger, &nobody] {
+        let res = s
+            .http
+            .get(&blob_url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["message"], format!("blob `{hash}` not found"));
+    }
+    let res = s
+        .http
+        .get(&blob_url)
+        .bearer_auth(&inspector)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), photo.as_slice());
+
+    // A blob nobody references is not downloadable, even by the one who uploaded it.
+    let loose = jpeg(1000, 72);
+    let loose_hash = BlobHash::of(&loose);
+    assert_eq!(
+        s.put(&inspector, &loose_hash, 0, loose.len(), &loose)
+            .await
+            .status,
+        201
+    );
+    let res = s
+        .http
+        .get(s.url(&format!("/blobs/{loose_hash}")))
+        .bearer_auth(&inspector)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn concurrent_uploads_of_one_photo_store_it_once() {
+    let s = Server::start().await;
+    let inspector = s
+        .device("wangli", Some((Role::Inspector, s.project.id.clone())))
+        .await;
+    let photo = jpeg(MIB, 81);
+    let hash = BlobHash::of(&photo);
+    let total = photo.len();
+    let replies =
+        futures::future::join_all((0..6).map(|_| s.put(&inspector, &hash, 0, total, &photo))).await;
+    let created = replies.iter().filter(|r| r.status == 201).count();
+    assert_eq!(created, 1, "{replies:?}");
+    assert!(
+        replies.iter().all(|r| r.body["complete"] == true),
+        "{replies:?}"
+    );
+    assert!(!s.staging(&hash).exists());
+}

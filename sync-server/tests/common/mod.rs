@@ -1,0 +1,279 @@
+//! Test fixtures: a real server on a loopback port with a temporary data folder, and a minimal
+//! device that enrolls and syncs over real HTTP.
+#![allow(dead_code, clippy::unwrap_used)] // each test file uses part of the fixture
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use automerge::AutoCommit;
+use automerge::sync::{self, SyncDoc};
+use plumbline_shared::api::{
+    API_VERSION, DocMessage, HeadsDigest, ManifestEntry, ManifestRequest, ManifestResponse,
+    SyncRequest, SyncResponse, from_postcard, to_postcard,
+};
+use plumbline_shared::demo::demo_project;
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::unit::UnitDoc;
+use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UserId};
+use plumbline_shared::project::Project;
+use plumbline_shared::role::{Actor, Role};
+use plumbline_shared::time::Timestamp;
+use plumbline_sync_server::config::Config;
+use plumbline_sync_server::state::AppState;
+use plumbline_sync_server::store::Membership;
+use plumbline_sync_server::{admin, build_state, launch, setup};
+use serde_json::json;
+use tokio::sync::oneshot;
+
+/// A server on 127.0.0.1 with its own data folder; shut down on drop.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub project: Project,
+    shutdown: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server holding the demo project.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::for_data_dir(dir.path(), "127.0.0.1:0".parse().unwrap()).unwrap();
+        let state = build_state(config).await.unwrap();
+        let project = demo_project(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()).unwrap();
+        setup::create_project(&state, &project).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let serving = state.clone();
+        tokio::spawn(async move {
+            launch(serving, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            addr,
+            state,
+            project,
+            shutdown: Some(tx),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}/api/v1{path}", self.addr)
+    }
+
+    /// Creates a user with a role in the demo project and enrolls a device for them.
+    pub async fn device(&self, login: &str, role: Role) -> Device {
+        self.device_in(login, role, &self.project.id.clone()).await
+    }
+
+    pub async fn device_in(&self, login: &str, role: Role, project: &ProjectId) -> Device {
+        let user = UserId::new(login).unwrap();
+        let contractor =
+            (role == Role::Contractor).then(|| ContractorId::new("hengzhu-civil").unwrap());
+        let membership = Membership {
+            project: project.clone(),
+            role,
+            contractor,
+        };
+        if self
+            .state
+            .store
+            .password_hash(&user)
+            .await
+            .unwrap()
+            .is_none()
+        {
+            admin::add_user(&self.state, &user, login, Some("password-123"), membership)
+                .await
+                .unwrap();
+        }
+        let code = admin::enrollment_code(&self.state, &user).await.unwrap();
+        let res = reqwest::Client::new()
+            .post(self.url("/enroll"))
+            .json(&json!({"code": code, "device_name": format!("{login} phone")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let body: serde_json::Value = res.json().await.unwrap();
+        Device {
+            base: self.url(""),
+            token: body["token"].as_str().unwrap().to_owned(),
+            actor: Actor {
+                user,
+                role,
+                device: DeviceId::new(body["device_id"].as_str().unwrap()).unwrap(),
+            },
+            docs: BTreeMap::new(),
+            states: BTreeMap::new(),
+            http: reqwest::Client::new(),
+            bytes_sent: 0,
+            bytes_received: 0,
+            round_trips: 0,
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Default)]
+pub struct SyncReport {
+    pub refused: Vec<(DocId, String)>,
+    pub acked: BTreeMap<DocId, Vec<automerge::ChangeHash>>,
+}
+
+/// A device: its documents, its sync states and its token.
+pub struct Device {
+    pub base: String,
+    pub token: String,
+    pub actor: Actor,
+    pub docs: BTreeMap<DocId, AutoCommit>,
+    pub states: BTreeMap<DocId, sync::State>,
+    pub http: reqwest::Client,
+    pub bytes_sent: usize,
+    pub bytes_received: usize,
+    pub round_trips: usize,
+}
+
+impl Device {
+    /// A unit document of this device, for writing.
+    pub fn unit(&mut self, id: &DocId) -> UnitDoc {
+        UnitDoc::from_trusted(self.docs.get(id).unwrap().clone())
+    }
+
+    /// Stores an edited unit document back.
+    pub fn put_unit(&mut self, id: &DocId, doc: UnitDoc) {
+        self.docs.insert(id.clone(), doc.into_automerge());
+    }
+
+    pub async fn post(&mut self, path: &str, body: Vec<u8>) -> reqwest::Response {
+        self.bytes_sent += body.len();
+        self.round_trips += 1;
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/x-postcard")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn manifest_request(&mut self, with_entries: bool) -> ManifestRequest {
+        let entries: Vec<ManifestEntry> = self
+            .docs
+            .iter_mut()
+            .map(|(doc, am)| ManifestEntry {
+                doc: doc.clone(),
+                heads: HeadsDigest::of_heads(&am.get_heads()),
+            })
+            .collect();
+        let summary = HeadsDigest::of_manifest(entries.iter().map(|e| (&e.doc, &e.heads)));
+        ManifestRequest {
+            api_version: API_VERSION,
+            device_time: Timestamp(chrono::Utc::now().timestamp_millis()),
+            summary,
+            entries: with_entries.then_some(entries),
+        }
+    }
+
+    /// Runs a whole sync: manifest (summary first), then exchanges until both sides are done.
+    pub async fn sync(&mut self) -> SyncReport {
+        let mut report = SyncReport::default();
+        let req = self.manifest_request(false);
+        let mut resp = self.manifest(&req).await;
+        if matches!(resp, ManifestResponse::SendEntries { .. }) {
+            let req = self.manifest_request(true);
+            resp = self.manifest(&req).await;
+        }
+        let mut todo: Vec<DocId> = match resp {
+            ManifestResponse::InSync { .. } => return report,
+            ManifestResponse::SendEntries { .. } => panic!("the server asked for entries twice"),
+            ManifestResponse::Differs {
+                changed,
+                new_on_server,
+                ..
+            } => changed.into_iter().chain(new_on_server).collect(),
+        };
+        for doc in &todo {
+            self.docs.entry(doc.clone()).or_default();
+            // A new session: keep only the heads both sides shared (automerge's rule between
+            // connections), so that a document the server changed is always asked for.
+            if let Some(state) = self.states.get_mut(doc) {
+                *state = sync::State::decode(&state.encode()).unwrap();
+            }
+        }
+        for _round in 0..12 {
+            if todo.is_empty() {
+                break;
+            }
+            let mut next = Vec::new();
+            for batch in todo.chunks(64) {
+                let mut messages = Vec::new();
+                for doc in batch {
+                    let state = self.states.entry(doc.clone()).or_default();
+                    let am = self.docs.get_mut(doc).unwrap();
+                    if let Some(m) = am.sync().generate_sync_message(state) {
+                        messages.push(DocMessage {
+                            doc: doc.clone(),
+                            message: m.encode(),
+                        });
+                    }
+                }
+                if messages.is_empty() {
+                    continue;
+                }
+                let sent: Vec<DocId> = messages.iter().map(|m| m.doc.clone()).collect();
+                let body = to_postcard(&SyncRequest {
+                    api_version: API_VERSION,
+                    device_time: Timestamp(chrono::Utc::now().timestamp_millis()),
+                    messages,
+                });
+                let res = self.post("/sync/exchange", body).await;
+                assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+                let bytes = res.bytes().await.unwrap();
+                self.bytes_received += bytes.len();
+                let reply: SyncResponse = from_postcard(&bytes).unwrap();
+                for m in reply.messages {
+                    let state = self.states.entry(m.doc.clone()).or_default();
+                    let am = self.docs.get_mut(&m.doc).unwrap();
+                    am.sync()
+                        .receive_sync_message(state, sync::Message::decode(&m.message).unwrap())
+                        .unwrap();
+                }
+                for a in reply.acks {
+                    report.acked.insert(a.doc.clone(), a.change_hashes());
+                }
+                for r in reply.refused {
+                    report.refused.push((r.doc.clone(), r.reason));
+                    // Forget what we told the server about this document so it is resent later.
+                    self.states.remove(&r.doc);
+                }
+                next.extend(sent);
+            }
+            next.retain(|d| !report.refused.iter().any(|(r, _)| r == d));
+            todo = next;
+        }
+        report
+    }
+
+    pub async fn manifest(&mut self, req: &ManifestRequest) -> ManifestResponse {
+        let res = self.post("/sync/manifest", to_postcard(req)).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let bytes = res.bytes().await.unwrap();
+        self.bytes_received += bytes.len();
+        from_postcard(&bytes).unwrap()
+    }
+}

@@ -1,0 +1,459 @@
+//! Sync over real HTTP on loopback: enroll, sync, read case records back, converge, and the
+//! authorization and bad-input rules.
+#![allow(clippy::unwrap_used)] // tests panic on failure, by design
+
+mod common;
+
+use common::{Device, TestServer};
+use plumbline_shared::api::{
+    API_VERSION, DocMessage, ManifestResponse, SyncRequest, SyncResponse, from_postcard,
+    to_postcard,
+};
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::conflict::FindingField;
+use plumbline_shared::doc::unit::{FieldEdit, NewFinding};
+use plumbline_shared::event::{EventKind, FineApprovalStep, Origin};
+use plumbline_shared::ids::{FineId, UnitId};
+use plumbline_shared::role::{Actor, Role};
+use plumbline_shared::severity::Severity;
+use plumbline_shared::time::Timestamp;
+use plumbline_sync_server::store::{CaseFilter, Page};
+
+fn unit_doc(server: &TestServer, n: usize) -> (UnitId, DocId) {
+    let unit = server.project.units().nth(n).unwrap().1.id.clone();
+    (unit.clone(), DocId::Unit(unit))
+}
+
+fn leak() -> NewFinding {
+    NewFinding {
+        origin: Origin::Inspection,
+        round: None,
+        room: "bathroom".parse().unwrap(),
+        item: "bathroom.ponding_test".parse().unwrap(),
+        category: "waterproofing".parse().unwrap(),
+        severity: Severity::S1,
+        description: "闭水试验渗漏".into(),
+    }
+}
+
+fn now() -> Timestamp {
+    Timestamp(chrono::Utc::now().timestamp_millis())
+}
+
+async fn record(device: &mut Device, doc: &DocId) -> plumbline_shared::ids::FindingId {
+    let mut unit = device.unit(doc);
+    let actor = device.actor.clone();
+    let id = unit.record_finding(&actor, now(), leak()).unwrap();
+    device.put_unit(doc, unit);
+    id
+}
+
+async fn cases_of(
+    server: &TestServer,
+    unit: &UnitId,
+) -> Vec<plumbline_sync_server::store::CaseRecord> {
+    let filter = CaseFilter {
+        projects: vec![server.project.id.clone()],
+        unit: Some(unit.clone()),
+        contractor: None,
+    };
+    server
+        .state
+        .store
+        .cases(
+            &filter,
+            Page {
+                offset: 0,
+                limit: 100,
+            },
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_inspector_enrolls_syncs_offline_work_and_the_office_sees_the_case() {
+    let server = TestServer::start().await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    let first = phone.sync().await;
+    assert!(first.refused.is_empty(), "{:?}", first.refused);
+    assert_eq!(
+        phone.docs.len(),
+        145,
+        "the project document and 144 unit documents"
+    );
+
+    let (unit, doc) = unit_doc(&server, 5);
+    let finding = record(&mut phone, &doc).await;
+    let local_heads = phone.docs.get_mut(&doc).unwrap().get_heads();
+    let report = phone.sync().await;
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    // The acknowledgement covers the device's change: nothing of it is missing on the server.
+    let acked = &report.acked[&doc];
+    assert!(
+        phone
+            .docs
+            .get_mut(&doc)
+            .unwrap()
+            .get_changes(acked)
+            .is_empty()
+    );
+    assert!(local_heads.iter().all(|h| server_has(&server, &doc, h)));
+
+    let cases = cases_of(&server, &unit).await;
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].case.finding, finding);
+    assert_eq!(cases[0].case.description, "闭水试验渗漏");
+    assert_eq!(cases[0].case.status.as_str(), "open");
+
+    // The server stamped its receipt on the event, and the device got it back.
+    let f = phone.unit(&doc).finding(&finding).unwrap();
+    assert_eq!(f.receipts.len(), 1);
+
+    // Over HTTP too, with the device's token.
+    let res = phone
+        .http
+        .get(server.url(&format!("/cases?project=licheng&unit={unit}")))
+        .bearer_auth(&phone.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body[0]["finding"], finding.as_str());
+}
+
+fn server_has(server: &TestServer, doc: &DocId, head: &automerge::ChangeHash) -> bool {
+    let heads = futures::executor::block_on(server.state.store.doc_heads(doc))
+        .unwrap()
+        .unwrap();
+    let stored = futures::executor::block_on(server.state.store.load_doc(doc))
+        .unwrap()
+        .unwrap();
+    let mut am = automerge::AutoCommit::new();
+    for c in &stored.changes {
+        am.load_incremental(c).unwrap();
+    }
+    !heads.is_empty() && am.get_change_by_hash(head).is_some()
+}
+
+#[tokio::test]
+async fn a_sync_with_nothing_new_is_one_small_round_trip() {
+    let server = TestServer::start().await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    let (trips, sent, received) = (phone.round_trips, phone.bytes_sent, phone.bytes_received);
+    let report = phone.sync().await;
+    assert!(report.acked.is_empty());
+    assert_eq!(phone.round_trips - trips, 1);
+    assert!(
+        phone.bytes_sent - sent < 64,
+        "{} bytes sent",
+        phone.bytes_sent - sent
+    );
+    assert!(phone.bytes_received - received < 32);
+}
+
+#[tokio::test]
+async fn two_inspectors_edit_the_same_unit_offline_and_converge() {
+    let server = TestServer::start().await;
+    let mut a = server.device("wangli", Role::Inspector).await;
+    let mut b = server.device("liuyang", Role::Inspector).await;
+    a.sync().await;
+    b.sync().await;
+    let (_, doc) = unit_doc(&server, 7);
+    let finding = record(&mut a, &doc).await;
+    a.sync().await;
+    b.sync().await;
+
+    // Offline: both change the severity, and each records another finding.
+    for (device, severity) in [(&mut a, Severity::S2), (&mut b, Severity::S3)] {
+        let mut unit = device.unit(&doc);
+        let actor = device.actor.clone();
+        unit.edit_field(&actor, now(), &finding, FieldEdit::Severity(severity))
+            .unwrap();
+        unit.record_finding(&actor, now(), leak()).unwrap();
+        device.put_unit(&doc, unit);
+    }
+    for report in [a.sync().await, b.sync().await, a.sync().await] {
+        assert!(report.refused.is_empty(), "{:?}", report.refused);
+    }
+    let heads_a = a.docs.get_mut(&doc).unwrap().get_heads();
+    let heads_b = b.docs.get_mut(&doc).unwrap().get_heads();
+    assert_eq!(heads_a, heads_b);
+    let ua = a.unit(&doc);
+    assert_eq!(ua.findings().unwrap().len(), 3);
+    assert_eq!(ua.read().unwrap(), b.unit(&doc).read().unwrap());
+    let conflicts = ua.conflicts(&finding).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].field, FindingField::Severity);
+    let mut who: Vec<String> = conflicts[0]
+        .values
+        .iter()
+        .map(|v| v.user.as_ref().unwrap().to_string())
+        .collect();
+    who.sort();
+    assert_eq!(who, ["liuyang", "wangli"]);
+}
+
+#[tokio::test]
+async fn an_inspector_cannot_approve_a_fine_and_nothing_of_the_batch_is_stored() {
+    let server = TestServer::start().await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    let (unit, doc) = unit_doc(&server, 3);
+    let finding = record(&mut phone, &doc).await;
+    let mut u = phone.unit(&doc);
+    let actor = phone.actor.clone();
+    u.append_event(
+        &actor,
+        now(),
+        &finding,
+        EventKind::FineApproved {
+            fine: FineId::new("f1").unwrap(),
+            step: FineApprovalStep::Leader,
+        },
+    )
+    .unwrap();
+    phone.put_unit(&doc, u);
+    let before = server.state.store.doc_heads(&doc).await.unwrap();
+
+    let report = phone.sync().await;
+    assert_eq!(report.refused.len(), 1);
+    assert!(
+        report.refused[0].1.contains("fine_approved"),
+        "{}",
+        report.refused[0].1
+    );
+    assert_eq!(
+        server.state.store.doc_heads(&doc).await.unwrap(),
+        before,
+        "nothing of the batch is stored"
+    );
+    assert!(
+        cases_of(&server, &unit).await.is_empty(),
+        "not even the finding recorded in the same batch"
+    );
+}
+
+#[tokio::test]
+async fn a_device_cannot_write_events_in_someone_elses_name() {
+    let server = TestServer::start().await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    let (_, doc) = unit_doc(&server, 4);
+    let finding = record(&mut phone, &doc).await;
+    let mut u = phone.unit(&doc);
+    let forged = Actor {
+        role: Role::Manager,
+        ..phone.actor.clone()
+    };
+    u.append_event(
+        &forged,
+        now(),
+        &finding,
+        EventKind::Closed { reason: "x".into() },
+    )
+    .unwrap();
+    phone.put_unit(&doc, u);
+    let report = phone.sync().await;
+    assert_eq!(report.refused.len(), 1);
+    assert!(
+        report.refused[0].1.contains("not by you"),
+        "{}",
+        report.refused[0].1
+    );
+}
+
+#[tokio::test]
+async fn contractors_get_no_unit_documents_and_cannot_push_them() {
+    let server = TestServer::start().await;
+    let mut foreman = server.device("zhougang", Role::Contractor).await;
+    foreman.sync().await;
+    assert_eq!(
+        foreman.docs.keys().collect::<Vec<_>>(),
+        vec![&DocId::Project(server.project.id.clone())]
+    );
+
+    // A forged push of a unit document is refused.
+    let (_, doc) = unit_doc(&server, 0);
+    let mut am = automerge::AutoCommit::new();
+    let body = to_postcard(&SyncRequest {
+        api_version: API_VERSION,
+        device_time: now(),
+        messages: vec![DocMessage {
+            doc: doc.clone(),
+            message: automerge::sync::SyncDoc::generate_sync_message(
+                &am.sync(),
+                &mut Default::default(),
+            )
+            .unwrap()
+            .encode(),
+        }],
+    });
+    let res = foreman.post("/sync/exchange", body).await;
+    assert_eq!(res.status(), 200);
+    let reply: SyncResponse = from_postcard(&res.bytes().await.unwrap()).unwrap();
+    assert_eq!(reply.refused.len(), 1);
+    assert!(reply.messages.is_empty());
+}
+
+#[tokio::test]
+async fn access_across_projects_is_refused() {
+    let server = TestServer::start().await;
+    let other = plumbline_shared::ids::ProjectId::new("other-project").unwrap();
+    let mut outsider = server.device_in("outsider", Role::Inspector, &other).await;
+    outsider.sync().await;
+    assert!(
+        outsider.docs.is_empty(),
+        "no documents of a project the user is not in"
+    );
+    let (unit, _) = unit_doc(&server, 0);
+    let res = outsider
+        .http
+        .get(server.url(&format!("/cases?project=licheng&unit={unit}")))
+        .bearer_auth(&outsider.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn a_revoked_device_is_refused_on_its_next_request() {
+    let server = TestServer::start().await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    plumbline_sync_server::admin::revoke(&server.state, &phone.actor.device)
+        .await
+        .unwrap();
+    let req = phone.manifest_request(false);
+    let res = phone.post("/sync/manifest", to_postcard(&req)).await;
+    assert_eq!(res.status(), 401);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("revoked"));
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_and_changes_nothing() {
+    let server = TestServer::start().await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    let before = server.state.store.all_docs().await.unwrap();
+    let http = reqwest::Client::new();
+
+    // No token.
+    let res = http
+        .post(server.url("/sync/manifest"))
+        .body(vec![1, 2, 3])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+
+    // Not a sync message at all.
+    let res = phone.post("/sync/exchange", vec![0xff; 40]).await;
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a valid message"),
+        "{body}"
+    );
+
+    // A wrong API version.
+    let body = to_postcard(&SyncRequest {
+        api_version: 99,
+        device_time: now(),
+        messages: vec![],
+    });
+    let res = phone.post("/sync/exchange", body).await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("update the app"));
+
+    // A message that is not automerge.
+    let (_, doc) = unit_doc(&server, 1);
+    let body = to_postcard(&SyncRequest {
+        api_version: API_VERSION,
+        device_time: now(),
+        messages: vec![DocMessage {
+            doc: doc.clone(),
+            message: b"hello".to_vec(),
+        }],
+    });
+    let res = phone.post("/sync/exchange", body).await;
+    assert_eq!(res.status(), 400);
+
+    // The same document twice.
+    let msg = DocMessage {
+        doc: doc.clone(),
+        message: vec![],
+    };
+    let body = to_postcard(&SyncRequest {
+        api_version: API_VERSION,
+        device_time: now(),
+        messages: vec![msg.clone(), msg],
+    });
+    assert_eq!(phone.post("/sync/exchange", body).await.status(), 400);
+
+    // Too many documents in one request.
+    let messages = (0..65)
+        .map(|i| DocMessage {
+            doc: DocId::Unit(UnitId::new(format!("u{i}")).unwrap()),
+            message: vec![],
+        })
+        .collect();
+    let body = to_postcard(&SyncRequest {
+        api_version: API_VERSION,
+        device_time: now(),
+        messages,
+    });
+    assert_eq!(phone.post("/sync/exchange", body).await.status(), 413);
+
+    // A body over the limit.
+    let res = phone.post("/sync/exchange", vec![0; 9 * 1024 * 1024]).await;
+    assert_eq!(res.status(), 413);
+
+    // An unknown document is refused, not created.
+    let ghost = DocId::Unit(UnitId::new("no-such-unit").unwrap());
+    let mut am = automerge::AutoCommit::new();
+    let message =
+        automerge::sync::SyncDoc::generate_sync_message(&am.sync(), &mut Default::default())
+            .unwrap()
+            .encode();
+    let body = to_postcard(&SyncRequest {
+        api_version: API_VERSION,
+        device_time: now(),
+        messages: vec![DocMessage {
+            doc: ghost.clone(),
+            message,
+        }],
+    });
+    let res = phone.post("/sync/exchange", body).await;
+    let reply: SyncResponse = from_postcard(&res.bytes().await.unwrap()).unwrap();
+    assert_eq!(reply.refused[0].doc, ghost);
+
+    // JSON works as well as postcard, and a manifest with unknown fields of the wrong type fails.
+    let res = http
+        .post(server.url("/sync/manifest"))
+        .bearer_auth(&phone.token)
+        .header("content-type", "application/json")
+        .body(r#"{"api_version":1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+
+    assert_eq!(
+        server.state.store.all_docs().await.unwrap(),
+        before,
+        "no document was created or removed"
+    );
+    let req = phone.manifest_request(false);
+    assert!(
+        matches!(phone.manifest(&req).await, ManifestResponse::InSync { .. }),
+        "the device's view is unchanged"
+    );
+}

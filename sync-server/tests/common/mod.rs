@@ -93,29 +93,7 @@ impl TestServer {
                 .unwrap();
         }
         let code = admin::enrollment_code(&self.state, &user).await.unwrap();
-        let res = reqwest::Client::new()
-            .post(self.url("/enroll"))
-            .json(&json!({"code": code, "device_name": format!("{login} phone")}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-        let body: serde_json::Value = res.json().await.unwrap();
-        Device {
-            base: self.url(""),
-            token: body["token"].as_str().unwrap().to_owned(),
-            actor: Actor {
-                user,
-                role,
-                device: DeviceId::new(body["device_id"].as_str().unwrap()).unwrap(),
-            },
-            docs: BTreeMap::new(),
-            states: BTreeMap::new(),
-            http: reqwest::Client::new(),
-            bytes_sent: 0,
-            bytes_received: 0,
-            round_trips: 0,
-        }
+        Device::enroll(&self.url(""), &code, &format!("{login} phone"), user, role).await
     }
 }
 
@@ -148,6 +126,35 @@ pub struct Device {
 }
 
 impl Device {
+    /// Enrolls a new device with a one-time `code` at `base` (the `/api/v1` URL of any
+    /// server, in-process or a real binary) for `user`, who has `role`.
+    pub async fn enroll(base: &str, code: &str, name: &str, user: UserId, role: Role) -> Device {
+        let http = reqwest::Client::new();
+        let res = http
+            .post(format!("{base}/enroll"))
+            .json(&json!({"code": code, "device_name": name}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let body: serde_json::Value = res.json().await.unwrap();
+        Device {
+            base: base.to_owned(),
+            token: body["token"].as_str().unwrap().to_owned(),
+            actor: Actor {
+                user,
+                role,
+                device: DeviceId::new(body["device_id"].as_str().unwrap()).unwrap(),
+            },
+            docs: BTreeMap::new(),
+            states: BTreeMap::new(),
+            http,
+            bytes_sent: 0,
+            bytes_received: 0,
+            round_trips: 0,
+        }
+    }
+
     /// A unit document of this device, for writing.
     pub fn unit(&mut self, id: &DocId) -> UnitDoc {
         UnitDoc::from_trusted(self.docs.get(id).unwrap().clone())

@@ -281,3 +281,43 @@ mod tests {
         assert!(from_postcard::<ManifestResponse>(&[200, 1]).is_err());
     }
 }
+
+/// Most photos one contractor action may attach.
+pub const MAX_ACTION_EVIDENCE: usize = 20;
+
+/// `POST /api/v1/contractor/actions`: a contractor's answer to a finding assigned to its company
+/// (on site now, a plan, a refusal, a dispute, repair done with photos, the notice returned).
+///
+/// Contractor devices never hold unit documents (a unit holds other companies' findings), so
+/// the server writes the event into the unit document for them after checking the finding is
+/// theirs. Retrying with the same `event` id changes nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractorAction {
+    /// API version of the sender.
+    pub api_version: u32,
+    /// The finding's unit.
+    pub unit: crate::ids::UnitId,
+    /// The finding.
+    pub finding: crate::ids::FindingId,
+    /// The event's id, made on the device so that a retry counts once.
+    pub event: crate::ids::EventId,
+    /// When the contractor acted (device time; may be long before sending).
+    pub at: Timestamp,
+    /// The device's clock when sending, to measure its skew.
+    pub device_time: Timestamp,
+    /// What the contractor did.
+    pub kind: crate::event::EventKind,
+    /// Photos attached with it (each uploaded as a blob, before or after).
+    #[serde(default)]
+    pub evidence: Vec<crate::doc::evidence::EvidenceRef>,
+}
+
+/// The reply to a [`ContractorAction`]: stored, and where the case stands now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractorActionReply {
+    /// The event, now durably stored.
+    pub event: crate::ids::EventId,
+    /// The case's status after it.
+    pub status: crate::workflow::Status,
+}

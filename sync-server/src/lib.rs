@@ -28,6 +28,7 @@ pub mod routes;
 pub mod setup;
 pub mod state;
 pub mod store;
+pub mod unit_write;
 pub mod validate;
 
 use std::future::Future;

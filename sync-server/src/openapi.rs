@@ -27,6 +27,7 @@ mod tests {
             "/blobs/{hash}",
             "/blobs/{hash}/status",
             "/openapi.json",
+            "/contractor/actions",
         ] {
             assert!(paths.contains_key(p), "{p} is not described");
         }

@@ -14,7 +14,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::handlers::{blobs, cases, enroll, health, sync};
+use crate::handlers::{blobs, cases, contractor, enroll, health, sync};
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route("/enroll", post(enroll::enroll))
         .route("/sync/manifest", post(sync::manifest))
         .route("/sync/exchange", post(sync::exchange))
+        .route("/contractor/actions", post(contractor::act))
         .route("/cases", get(cases::list))
         .route("/evidence/status", get(cases::evidence))
         // A chunk's body is the chunk alone, so the limit is exactly the chunk bound; it

@@ -1,7 +1,9 @@
 //! `GET /api/v1/cases`: the case records a device's user may see.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use crate::codec::QueryParams;
 use plumbline_shared::ids::{ProjectId, UnitId};
 use serde::Deserialize;
 
@@ -29,7 +31,7 @@ pub struct CasesQuery {
 pub async fn list(
     State(state): State<AppState>,
     DeviceAuth(identity): DeviceAuth,
-    Query(q): Query<CasesQuery>,
+    QueryParams(q): QueryParams<CasesQuery>,
 ) -> Result<Json<Vec<CaseRecord>>, ApiError> {
     let Some(m) = identity.membership(&q.project) else {
         return Err(ApiError::NotFound(format!(
@@ -81,7 +83,7 @@ pub struct EvidenceQuery {
 pub async fn evidence(
     State(state): State<AppState>,
     DeviceAuth(identity): DeviceAuth,
-    Query(q): Query<EvidenceQuery>,
+    QueryParams(q): QueryParams<EvidenceQuery>,
 ) -> Result<Json<EvidenceStatus>, ApiError> {
     match identity.membership(&q.project) {
         Some(m) if m.role != Role::Contractor => {}

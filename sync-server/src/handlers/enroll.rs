@@ -6,6 +6,7 @@ use plumbline_shared::ids::DeviceId;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{code_hash, new_token};
+use crate::codec::JsonBody;
 use crate::error::ApiError;
 use crate::state::{AppState, now};
 use crate::store::{Membership, StoreError};
@@ -38,7 +39,7 @@ pub struct EnrollResponse {
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn enroll(
     State(state): State<AppState>,
-    Json(req): Json<EnrollRequest>,
+    JsonBody(req): JsonBody<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
     let name = req.device_name.trim();
     if name.is_empty() || name.chars().count() > 80 {

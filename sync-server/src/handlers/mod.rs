@@ -2,6 +2,7 @@
 
 pub mod blobs;
 pub mod cases;
+pub mod contractor;
 pub mod enroll;
 pub mod health;
 pub mod sync;

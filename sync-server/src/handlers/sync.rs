@@ -11,8 +11,6 @@ use plumbline_shared::api::{
 };
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::UnitDoc;
-use plumbline_shared::event::Receipt;
-use plumbline_shared::projection::project_unit;
 use plumbline_shared::role::Role;
 use serde_bytes::ByteBuf;
 
@@ -22,7 +20,7 @@ use crate::docs::{DocCache, LoadedDoc, new_changes};
 use crate::error::ApiError;
 use crate::state::{AppState, now};
 use crate::store::{DocSummary, DocWrite, Identity};
-use crate::validate;
+use crate::{unit_write, validate};
 
 fn check_version(version: u32) -> Result<(), ApiError> {
     if version != API_VERSION {
@@ -242,29 +240,10 @@ pub async fn exchange(
         };
         let (doc, projection) = match units {
             None => (fork, None),
-            Some((before, mut after)) => {
+            Some((before, after)) => {
                 let old = before.read().map_err(|e| ApiError::Internal(e.into()))?;
-                let new = after.read().map_err(|e| ApiError::Internal(e.into()))?;
-                for f in new.findings.values() {
-                    for e in &f.events {
-                        let known = old
-                            .findings
-                            .get(&f.id)
-                            .is_some_and(|o| o.events.iter().any(|x| x.id == e.id));
-                        if !known {
-                            let receipt = Receipt {
-                                received_at: server_now,
-                                skew_ms,
-                            };
-                            after
-                                .record_receipt(&state.server, &f.id, &e.id, receipt)
-                                .map_err(|e| ApiError::Internal(e.into()))?;
-                        }
-                    }
-                }
-                let projection = project_unit(&after, server_now, &state.settings)
-                    .map_err(|e| ApiError::Internal(e.into()))?;
-                (after.into_automerge(), Some(projection))
+                let (doc, projection) = unit_write::seal(&state, &old, after, server_now, skew_ms)?;
+                (doc, Some(projection))
             }
         };
         let mut doc = doc;

@@ -1,0 +1,104 @@
+//! Accepting a new version of a unit document: receipts, projection, durable write.
+//!
+//! Two paths change unit documents on the server. A device's sync applies automerge changes it
+//! sent; an action taken on the server for a person (a contractor's answer through its
+//! endpoint, later every office action) edits the document here. Both end the same way, in
+//! [`seal`]: every event new to the document gets the server's receipt (when it arrived, and
+//! how far the sender's clock was off), the unit is projected into its case records, and the
+//! changes and the records are written in one transaction before anyone is told "stored".
+
+use automerge::AutoCommit;
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
+use plumbline_shared::event::Receipt;
+use plumbline_shared::ids::DeviceId;
+use plumbline_shared::projection::{UnitProjection, project_unit};
+use plumbline_shared::time::Timestamp;
+
+use crate::docs::{DocCache, LoadedDoc, new_changes};
+use crate::error::ApiError;
+use crate::state::{AppState, now};
+use crate::store::DocWrite;
+
+/// Stamps a receipt on every event of `after` that `before` does not hold, then projects the
+/// unit. Returns the document and its case records.
+pub fn seal(
+    state: &AppState,
+    before: &UnitRecord,
+    mut after: UnitDoc,
+    received_at: Timestamp,
+    skew_ms: i64,
+) -> Result<(AutoCommit, UnitProjection), ApiError> {
+    let new = after.read().map_err(|e| ApiError::Internal(e.into()))?;
+    for f in new.findings.values() {
+        let known = before.findings.get(&f.id);
+        for e in &f.events {
+            if known.is_some_and(|o| o.events.iter().any(|x| x.id == e.id)) {
+                continue;
+            }
+            let receipt = Receipt {
+                received_at,
+                skew_ms,
+            };
+            after
+                .record_receipt(&state.server, &f.id, &e.id, receipt)
+                .map_err(|e| ApiError::Internal(e.into()))?;
+        }
+    }
+    let projection = project_unit(&after, received_at, &state.settings)
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok((after.into_automerge(), projection))
+}
+
+/// Edits a stored unit document on the server for a person and stores the result durably.
+///
+/// `edit` gets the document (to change) and what it held before (to check against); it returns
+/// a value for the caller or an error, in which case nothing is stored. An edit that changes
+/// nothing (a retried action whose event is already there) stores nothing and succeeds.
+/// `device` is the device the action came from, when it came from one.
+pub async fn edit_unit<T>(
+    state: &AppState,
+    doc_id: &DocId,
+    device: Option<&DeviceId>,
+    skew_ms: i64,
+    edit: impl FnOnce(
+        &mut UnitDoc,
+        &UnitRecord,
+        &plumbline_shared::ids::ProjectId,
+    ) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let mut guard = state.docs.lock(doc_id).await;
+    let Some(loaded) = state.docs.get(&mut guard, doc_id).await? else {
+        return Err(ApiError::NotFound(format!(
+            "unit document `{doc_id}` not found"
+        )));
+    };
+    let project = loaded.project.clone();
+    let before_heads = loaded.doc.get_heads();
+    let before = UnitDoc::from_trusted(loaded.doc.clone());
+    let old = before
+        .read()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored {doc_id} does not read: {e}")))?;
+    let mut after = UnitDoc::from_trusted(loaded.doc.fork());
+    let value = edit(&mut after, &old, &project)?;
+    if after.automerge_mut().get_heads() == before_heads {
+        return Ok(value);
+    }
+    after
+        .validate()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("an edit broke {doc_id}: {e}")))?;
+    let (mut doc, projection) = seal(state, &old, after, now(), skew_ms)?;
+    state
+        .store
+        .write_docs(vec![DocWrite {
+            doc: doc_id.clone(),
+            project: project.clone(),
+            device: device.cloned(),
+            changes: new_changes(&mut doc, &before_heads),
+            heads: doc.get_heads(),
+            projection: Some(projection),
+        }])
+        .await?;
+    DocCache::put(&mut guard, LoadedDoc { project, doc });
+    Ok(value)
+}

@@ -29,6 +29,17 @@ pub struct Config {
     pub blobs: BlobConfig,
     /// Request bounds.
     pub limits: Limits,
+    /// When documents are folded into snapshots.
+    pub compaction: CompactionConfig,
+}
+
+/// When documents are folded into snapshots (see `crate::compaction`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CompactionConfig {
+    /// Changes since the last snapshot that make a document due.
+    pub min_changes: usize,
+    /// Seconds between background passes; 0 disables them.
+    pub every_secs: u64,
 }
 
 /// Database settings. `Debug` redacts the URL's password.
@@ -76,6 +87,7 @@ impl std::fmt::Debug for Config {
             .field("db", &self.db)
             .field("blobs", &self.blobs)
             .field("limits", &self.limits)
+            .field("compaction", &self.compaction)
             .finish()
     }
 }

@@ -18,7 +18,7 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::{DeviceId, ProjectId};
 use tokio::sync::OwnedMutexGuard;
 
-use crate::store::{NewChange, Store, StoreResult};
+use crate::store::{NewChange, Store, StoreResult, StoredDoc};
 
 /// Most documents kept loaded; past it, idle ones are dropped.
 const MAX_LOADED: usize = 4_096;
@@ -104,15 +104,7 @@ impl DocCache {
                 guard.loaded = None;
                 return Ok(None);
             };
-            let mut doc = match &stored.snapshot {
-                Some(bytes) => AutoCommit::load(bytes)
-                    .map_err(|e| anyhow::anyhow!("stored snapshot of {id}: {e}"))?,
-                None => AutoCommit::new(),
-            };
-            for change in &stored.changes {
-                doc.load_incremental(change)
-                    .map_err(|e| anyhow::anyhow!("stored change of {id}: {e}"))?;
-            }
+            let doc = assemble(id, &stored)?;
             guard.loaded = Some(LoadedDoc {
                 project: stored.project,
                 doc,
@@ -157,6 +149,21 @@ impl DocCache {
         }
         states.insert((device.clone(), doc.clone()), state);
     }
+}
+
+/// Rebuilds a stored document: its snapshot, then every change stored after it.
+pub fn assemble(id: &DocId, stored: &StoredDoc) -> anyhow::Result<AutoCommit> {
+    let mut doc = match &stored.snapshot {
+        Some(bytes) => {
+            AutoCommit::load(bytes).map_err(|e| anyhow::anyhow!("stored snapshot of {id}: {e}"))?
+        }
+        None => AutoCommit::new(),
+    };
+    for change in &stored.changes {
+        doc.load_incremental(change)
+            .map_err(|e| anyhow::anyhow!("stored change of {id}: {e}"))?;
+    }
+    Ok(doc)
 }
 
 /// The changes of `doc` that are not ancestors of `before`, as rows to store.

@@ -3,7 +3,8 @@
 //! Where every device's records meet and become the central case records.
 //!
 //! - [`store`]: durable storage behind the [`store::Store`] trait (SQLite embedded).
-//! - [`docs`]: loaded documents and per-device sync states.
+//! - [`docs`]: loaded documents and per-device sync states; [`compaction`] folds their
+//!   changes into snapshots from time to time.
 //! - [`blobs`]: evidence photos, uploaded by hash in resumable chunks and verified on arrival.
 //! - [`handlers`]: the HTTP API — enrollment, the two-step sync, case records.
 //! - [`validate`]: what a device may change, checked on a scratch copy before storing.
@@ -18,6 +19,7 @@ pub mod admin;
 pub mod auth;
 pub mod blobs;
 pub mod codec;
+pub mod compaction;
 pub mod config;
 pub mod docs;
 pub mod error;
@@ -89,6 +91,7 @@ pub async fn launch(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "plumbline sync server listening");
+    compaction::spawn(state.clone());
     axum::serve(listener, routes::router(state))
         .with_graceful_shutdown(shutdown)
         .await

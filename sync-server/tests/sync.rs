@@ -130,10 +130,7 @@ fn server_has(server: &TestServer, doc: &DocId, head: &automerge::ChangeHash) ->
     let stored = futures::executor::block_on(server.state.store.load_doc(doc))
         .unwrap()
         .unwrap();
-    let mut am = automerge::AutoCommit::new();
-    for c in &stored.changes {
-        am.load_incremental(c).unwrap();
-    }
+    let mut am = plumbline_sync_server::docs::assemble(doc, &stored).unwrap();
     !heads.is_empty() && am.get_change_by_hash(head).is_some()
 }
 
@@ -455,5 +452,58 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     assert!(
         matches!(phone.manifest(&req).await, ManifestResponse::InSync { .. }),
         "the device's view is unchanged"
+    );
+}
+
+#[tokio::test]
+async fn compaction_folds_changes_into_a_snapshot_and_sync_goes_on() {
+    let server = TestServer::start().await;
+    let mut a = server.device("wangli", Role::Inspector).await;
+    a.sync().await;
+    let (unit, doc) = unit_doc(&server, 7);
+    for _ in 0..3 {
+        record(&mut a, &doc).await;
+        assert!(a.sync().await.refused.is_empty());
+    }
+    let heads = server.state.store.doc_heads(&doc).await.unwrap();
+    let stored = server.state.store.load_doc(&doc).await.unwrap().unwrap();
+    assert!(
+        stored.changes.len() >= 4,
+        "{} changes",
+        stored.changes.len()
+    );
+
+    // Only documents over the threshold are due.
+    let due = server.state.store.docs_to_compact(4).await.unwrap();
+    assert_eq!(due, vec![doc.clone()]);
+    let compacted = plumbline_sync_server::compaction::compact_due(&server.state, 4)
+        .await
+        .unwrap();
+    assert_eq!(compacted, 1);
+    let stored = server.state.store.load_doc(&doc).await.unwrap().unwrap();
+    assert!(stored.snapshot.is_some());
+    assert!(stored.changes.is_empty());
+    assert_eq!(server.state.store.doc_heads(&doc).await.unwrap(), heads);
+    let mut rebuilt = plumbline_sync_server::docs::assemble(&doc, &stored).unwrap();
+    let mut want = rebuilt.get_heads();
+    want.sort();
+    let mut have = heads.clone().unwrap();
+    have.sort();
+    assert_eq!(want, have, "the snapshot holds exactly what was stored");
+
+    // A new device gets everything; the first keeps syncing on top of the snapshot.
+    let mut b = server.device("liuyang", Role::Inspector).await;
+    b.sync().await;
+    assert_eq!(b.unit(&doc).findings().unwrap().len(), 3);
+    record(&mut a, &doc).await;
+    let report = a.sync().await;
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    assert_eq!(cases_of(&server, &unit).await.len(), 4);
+    b.sync().await;
+    assert_eq!(b.unit(&doc).findings().unwrap().len(), 4);
+    let stored = server.state.store.load_doc(&doc).await.unwrap().unwrap();
+    assert!(
+        !stored.changes.is_empty(),
+        "new changes are stored after the snapshot"
     );
 }

@@ -61,6 +61,9 @@ pub struct StoredDoc {
     pub snapshot: Option<Vec<u8>>,
     /// Raw change bytes stored after the snapshot, in storage order.
     pub changes: Vec<Vec<u8>>,
+    /// The storage position of the last of `changes` (or of the snapshot when there are
+    /// none): compacting up to it folds exactly what was loaded.
+    pub last_seq: i64,
 }
 
 /// One document's heads digest, for manifests.
@@ -217,8 +220,11 @@ pub trait Store: Send + Sync + 'static {
     async fn all_docs(&self) -> StoreResult<Vec<DocId>>;
     /// Stores changes, heads and projections of several documents in one durable transaction.
     async fn write_docs(&self, writes: Vec<DocWrite>) -> StoreResult<()>;
-    /// Replaces a document's stored changes with a snapshot that contains all of them. Changes
-    /// stored after `heads` was read are kept.
+    /// Documents with at least `min_changes` changes stored since their last snapshot.
+    async fn docs_to_compact(&self, min_changes: usize) -> StoreResult<Vec<DocId>>;
+    /// Replaces a document's changes up to `up_to_seq` ([`StoredDoc::last_seq`]) by `snapshot`,
+    /// a save of exactly the loaded document, in one transaction. Changes stored after the load
+    /// have higher positions and are kept.
     async fn compact_doc(&self, doc: &DocId, snapshot: Vec<u8>, up_to_seq: i64) -> StoreResult<()>;
     /// Replaces the whole case-record projection (for `reindex`).
     async fn replace_all_projections(&self, projections: Vec<UnitProjection>) -> StoreResult<()>;

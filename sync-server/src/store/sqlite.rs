@@ -483,15 +483,19 @@ impl Store for SqliteStore {
                 return Ok(None);
             };
             let mut stmt = c.prepare_cached(
-                "SELECT bytes FROM changes WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq",
+                "SELECT seq, bytes FROM changes WHERE doc_id = ?1 AND seq > ?2 ORDER BY seq",
             )?;
-            let changes = stmt
-                .query_map(params![id, folded], |r| r.get::<_, Vec<u8>>(0))?
+            let rows = stmt
+                .query_map(params![id, folded], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            let last_seq = rows.last().map_or(folded, |(seq, _)| *seq);
             Ok(Some(StoredDoc {
                 project: parse("project id", project)?,
                 snapshot,
-                changes,
+                changes: rows.into_iter().map(|(_, bytes)| bytes).collect(),
+                last_seq,
             }))
         })
         .await
@@ -587,6 +591,18 @@ impl Store for SqliteStore {
                 }
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn docs_to_compact(&self, min_changes: usize) -> StoreResult<Vec<DocId>> {
+        let min = i64::try_from(min_changes).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            let mut stmt = c.prepare(
+                "SELECT doc_id FROM changes GROUP BY doc_id HAVING COUNT(*) >= ?1 ORDER BY doc_id",
+            )?;
+            let rows = stmt.query_map([min], |r| parse::<DocId>("document id", r.get(0)?))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }

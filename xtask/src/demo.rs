@@ -1,8 +1,12 @@
 //! `cargo xtask demo`: the one run command.
 //!
-//! Until the sync server and the app exist, it loads the demo project and its checklist
-//! template from `plumbline_shared` and prints what they hold, in Chinese and English. Handover
-//! dates are shown relative to today's local date, since the demo project is dated from it.
+//! It prints what the demo project holds (in Chinese and English; handover dates relative to
+//! today, since the demo is dated from it), then builds and starts the sync server's `demo`
+//! command on `plumbline-data/` in the workspace root: on the first run that creates the
+//! project, prints an account for every role and an enrollment code, and serves; on later runs
+//! it serves what the folder holds. Ctrl-C stops the server. `--print-only` stops after the
+//! summary (for a machine where a server is not wanted), and extra arguments after `--` go to
+//! the server (`cargo xtask demo -- --listen 0.0.0.0:8080`).
 
 use std::io::Write;
 
@@ -11,14 +15,34 @@ use chrono::NaiveDate;
 use plumbline_shared::project::{Project, Unit};
 use plumbline_shared::template::ChecklistTemplate;
 
-/// Loads the demo project and prints its summary to stdout.
-pub fn run() -> Result<()> {
+use crate::cmd;
+
+/// The demo's data folder, relative to the workspace root (ignored by git).
+const DATA_DIR: &str = "plumbline-data";
+
+/// Prints the demo project's summary, then runs the demo server until it is stopped.
+pub fn run(print_only: bool, server_args: &[String]) -> Result<()> {
     let today = chrono::Local::now().date_naive();
     let project =
         plumbline_shared::demo::demo_project(today).context("could not build the demo project")?;
     let template = plumbline_shared::template::residential();
     write_summary(&mut std::io::stdout().lock(), &project, &template, today)
-        .context("could not write the demo summary to stdout")
+        .context("could not write the demo summary to stdout")?;
+    if print_only {
+        return Ok(());
+    }
+    let mut server = cmd::cargo();
+    server
+        .args([
+            "run",
+            "--locked",
+            "--package",
+            "plumbline-sync-server",
+            "--",
+        ])
+        .args(["demo", "--data", DATA_DIR])
+        .args(server_args);
+    cmd::run(&mut server)
 }
 
 /// Writes what the project and template hold, one fact per line, Chinese first.

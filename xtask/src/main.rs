@@ -4,7 +4,7 @@
 //! - `cargo xtask test` ([`test`]): installs the system packages the build needs (see
 //!   [`prerequisites`]), then checks formatting, runs clippy with warnings denied, and runs every
 //!   test in the workspace, `#[ignore]`d ones included. It stops at the first failing step.
-//! - `cargo xtask demo` ([`demo`]): loads the demo project and prints what it holds.
+//! - `cargo xtask demo` ([`demo`]): prints the demo project, then starts the demo sync server.
 //! - `cargo xtask bench` ([`bench`]): runs the criterion benchmarks and prints their medians.
 //!
 //! The `xtask` alias lives in `.cargo/config.toml`. Logs go to stderr through `tracing`
@@ -39,8 +39,15 @@ enum Command {
         #[arg(last = true)]
         test_args: Vec<String>,
     },
-    /// Load the demo project and print what it holds.
-    Demo,
+    /// Print what the demo project holds, then start the demo sync server.
+    Demo {
+        /// Only print the summary; do not start the server.
+        #[arg(long)]
+        print_only: bool,
+        /// Arguments for the server after `--`, e.g. `--listen 0.0.0.0:8080`.
+        #[arg(last = true)]
+        server_args: Vec<String>,
+    },
     /// Run the criterion benchmarks and print each benchmark's median time.
     Bench {
         /// Arguments for criterion after `--`, e.g. a benchmark-name filter.
@@ -60,7 +67,10 @@ fn main() -> ExitCode {
 
     let result = match Cli::parse().command {
         Command::Test { test_args } => test::run(&test_args),
-        Command::Demo => demo::run(),
+        Command::Demo {
+            print_only,
+            server_args,
+        } => demo::run(print_only, &server_args),
         Command::Bench { bench_args } => bench::run(&bench_args),
     };
     match result {

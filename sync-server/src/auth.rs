@@ -49,6 +49,7 @@ impl FromRequestParts<AppState> for DeviceAuth {
                 )
             })?;
         tracing::Span::current().record("device.id", identity.device.as_str());
+        state.presence.saw(&identity.device, crate::state::now());
         Ok(DeviceAuth(identity))
     }
 }

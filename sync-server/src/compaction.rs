@@ -55,13 +55,13 @@ pub async fn compact(state: &AppState, doc: &DocId) -> anyhow::Result<bool> {
 
 /// Runs [`compact_due`] every `[compaction] every_secs` until the process ends; does nothing
 /// when that is 0. A failed pass is logged and the next one tries again.
-pub fn spawn(state: AppState) {
+pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
     let every = state.config.compaction.every_secs;
     if every == 0 {
-        return;
+        return None;
     }
     let min_changes = state.config.compaction.min_changes;
-    tokio::spawn(async move {
+    Some(tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(every));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await; // the first tick is immediate; let the server start first
@@ -71,5 +71,5 @@ pub fn spawn(state: AppState) {
                 tracing::warn!(error = ?e, "a compaction pass failed; the next one retries");
             }
         }
-    });
+    }))
 }

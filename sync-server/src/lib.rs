@@ -26,6 +26,7 @@ pub mod error;
 pub mod handlers;
 pub mod import;
 pub mod openapi;
+pub mod presence;
 pub mod routes;
 pub mod setup;
 pub mod state;
@@ -77,6 +78,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         store,
         blobs: Arc::new(blobs),
         uploads: Arc::new(uploads),
+        presence: Arc::default(),
         config: Arc::new(config),
         server,
         settings: WorkflowSettings::default(),
@@ -91,11 +93,22 @@ pub async fn launch(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "plumbline sync server listening");
-    compaction::spawn(state.clone());
+    let background = [
+        compaction::spawn(state.clone()),
+        Some(presence::spawn_flusher(state.clone())),
+    ];
+    let last = state.clone();
     axum::serve(listener, routes::router(state))
         .with_graceful_shutdown(shutdown)
         .await
         .context("serving HTTP")?;
+    for task in background.into_iter().flatten() {
+        task.abort();
+    }
+    last.presence
+        .flush(&*last.store)
+        .await
+        .context("recording when devices were last seen")?;
     tracing::info!("plumbline sync server stopped");
     Ok(())
 }

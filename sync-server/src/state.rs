@@ -27,6 +27,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The actor the server writes as (receipts, office actions on behalf of users).
     pub server: Actor,
+    /// Last-seen times of devices, written in batches.
+    pub presence: Arc<crate::presence::Presence>,
     /// Workflow clock rules.
     pub settings: WorkflowSettings,
 }

@@ -507,3 +507,25 @@ async fn compaction_folds_changes_into_a_snapshot_and_sync_goes_on() {
         "new changes are stored after the snapshot"
     );
 }
+
+#[tokio::test]
+async fn the_office_sees_when_each_device_was_last_seen() {
+    let server = TestServer::start().await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    let idle = server.device("liuyang", Role::Inspector).await;
+    let before = now();
+    phone.sync().await;
+    let written = server
+        .state
+        .presence
+        .flush(&*server.state.store)
+        .await
+        .unwrap();
+    assert_eq!(written, 1, "only the device that made requests");
+    let devices = server.state.store.devices().await.unwrap();
+    let seen = |id: &plumbline_shared::ids::DeviceId| {
+        devices.iter().find(|d| &d.device == id).unwrap().last_seen
+    };
+    assert!(seen(&phone.actor.device).is_some_and(|t| t >= before));
+    assert_eq!(seen(&idle.actor.device), None);
+}

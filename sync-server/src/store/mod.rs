@@ -260,6 +260,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<Identity>>;
     /// Every enrolled device.
     async fn devices(&self) -> StoreResult<Vec<DeviceInfo>>;
+    /// Records when devices were last seen (a later time only ever replaces an earlier one).
+    async fn record_last_seen(&self, seen: Vec<(DeviceId, Timestamp)>) -> StoreResult<()>;
     /// Revokes a device; its next request is refused.
     async fn revoke_device(&self, device: &DeviceId, now: Timestamp) -> StoreResult<()>;
 

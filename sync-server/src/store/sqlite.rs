@@ -788,6 +788,19 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn record_last_seen(&self, seen: Vec<(DeviceId, Timestamp)>) -> StoreResult<()> {
+        self.write(move |c| {
+            let mut stmt = c.prepare_cached(
+                "UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), ?2) WHERE device_id = ?1",
+            )?;
+            for (device, at) in &seen {
+                stmt.execute(params![device.as_str(), at.0])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn revoke_device(&self, device: &DeviceId, now: Timestamp) -> StoreResult<()> {
         let device = device.clone();
         self.write(move |c| {

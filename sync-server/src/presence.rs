@@ -1,0 +1,69 @@
+//! When each device was last seen, for the office ("王丽's phone last synced 3 days ago").
+//!
+//! Writing `devices.last_seen` on every request would put a durable write (and its fsync) on
+//! the path of the cheapest request there is, the no-change manifest. So authenticated
+//! requests note the time in memory, and [`Presence::flush`] writes the latest time per
+//! device in one transaction every [`FLUSH_EVERY`] and at shutdown. A crash loses at most that
+//! much of "last seen", never a record.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use plumbline_shared::ids::DeviceId;
+use plumbline_shared::time::Timestamp;
+
+use crate::store::{Store, StoreResult};
+
+/// How often noted times are written.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(30);
+
+/// Last-seen times not yet written. See the module docs.
+#[derive(Debug, Default)]
+pub struct Presence {
+    pending: Mutex<HashMap<DeviceId, Timestamp>>,
+}
+
+impl Presence {
+    /// Notes that `device` made a request at `at`.
+    pub fn saw(&self, device: &DeviceId, at: Timestamp) {
+        let mut pending = self.pending.lock().expect("presence lock poisoned");
+        pending
+            .entry(device.clone())
+            .and_modify(|t| *t = (*t).max(at))
+            .or_insert(at);
+    }
+
+    /// Writes every noted time; returns how many devices were written. On failure the times
+    /// are kept for the next flush.
+    pub async fn flush(&self, store: &dyn Store) -> StoreResult<usize> {
+        let batch: Vec<(DeviceId, Timestamp)> = {
+            let mut pending = self.pending.lock().expect("presence lock poisoned");
+            pending.drain().collect()
+        };
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let n = batch.len();
+        if let Err(e) = store.record_last_seen(batch.clone()).await {
+            for (device, at) in batch {
+                self.saw(&device, at);
+            }
+            return Err(e);
+        }
+        Ok(n)
+    }
+}
+
+/// Flushes [`AppState::presence`](crate::state::AppState) every [`FLUSH_EVERY`] until aborted.
+pub fn spawn_flusher(state: crate::state::AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(FLUSH_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.presence.flush(&*state.store).await {
+                tracing::warn!(error = ?e, "could not record when devices were last seen");
+            }
+        }
+    })
+}

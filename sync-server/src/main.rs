@@ -301,7 +301,14 @@ async fn main() -> anyhow::Result<()> {
                             Some(t) => format!("revoked {t}"),
                             None => "active".into(),
                         };
-                        writeln!(out, "{}\t{}\t{}\t{}", d.device, d.user, d.name, status)?;
+                        let seen = d
+                            .last_seen
+                            .map_or_else(|| "never seen".to_owned(), |t| format!("last seen {t}"));
+                        writeln!(
+                            out,
+                            "{}\t{}\t{}\t{}\t{}",
+                            d.device, d.user, d.name, status, seen
+                        )?;
                     }
                 }
                 AdminAction::Revoke { device } => {

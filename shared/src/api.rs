@@ -321,3 +321,55 @@ pub struct ContractorActionReply {
     /// The case's status after it.
     pub status: crate::workflow::Status,
 }
+
+/// The largest chunk of an evidence upload (`PUT /api/v1/blobs/{hash}?offset=&total=`): a photo
+/// on a bad uplink resends at most this much after a cut.
+pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
+
+/// How far an upload is: the reply to a chunk and to a status query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadStatus {
+    /// The blob.
+    pub hash: crate::ids::BlobHash,
+    /// Verified and stored: nothing more to send.
+    pub complete: bool,
+    /// Bytes the server holds: where the next chunk starts (the size, once complete).
+    pub offset: u64,
+    /// The blob's size, once complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+}
+
+impl UploadStatus {
+    /// A complete upload of `bytes` bytes.
+    pub fn stored(hash: crate::ids::BlobHash, bytes: u64) -> Self {
+        Self {
+            hash,
+            complete: true,
+            offset: bytes,
+            bytes: Some(bytes),
+        }
+    }
+
+    /// An upload holding its first `offset` bytes.
+    pub fn staged(hash: crate::ids::BlobHash, offset: u64) -> Self {
+        Self {
+            hash,
+            complete: false,
+            offset,
+            bytes: None,
+        }
+    }
+}
+
+/// The 409 body of a chunk sent at the wrong offset: an
+/// [`ApiErrorBody`] plus where to resume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetConflict {
+    /// Always `offset_mismatch`.
+    pub code: String,
+    /// What went wrong, for a person.
+    pub message: String,
+    /// The bytes the server holds: send the next chunk from here.
+    pub offset: u64,
+}

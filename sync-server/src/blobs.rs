@@ -101,9 +101,8 @@ use tokio::sync::OwnedMutexGuard;
 
 use crate::store::{Store, StoreError};
 
-/// Largest chunk of one upload request, in bytes (1 MiB): small enough to get through a bad
-/// mobile uplink within the request timeout.
-pub const MAX_CHUNK_BYTES: usize = 1024 * 1024;
+/// Largest chunk, in bytes (shared with the device: [`plumbline_shared::api::MAX_CHUNK_BYTES`]).
+pub use plumbline_shared::api::MAX_CHUNK_BYTES;
 /// Largest blob, in bytes (16 MiB); the same bound documents put on evidence.
 pub const MAX_BLOB_BYTES: u64 = MAX_EVIDENCE_BYTES;
 

@@ -16,8 +16,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use plumbline_shared::api::{OffsetConflict, UploadStatus};
 use plumbline_shared::ids::BlobHash;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::auth::DeviceAuth;
 use crate::blobs::{self, Chunk, ImageType, MAX_CHUNK_BYTES, Progress, UploadError, UploadState};
@@ -32,52 +33,6 @@ pub struct PutQuery {
     pub offset: u64,
     /// The whole blob's size, in bytes.
     pub total: u64,
-}
-
-/// How far an upload is: the reply to a chunk and to a status query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UploadStatus {
-    /// The blob.
-    pub hash: BlobHash,
-    /// Verified and stored: nothing more to send.
-    pub complete: bool,
-    /// Bytes the server holds: where the next chunk starts (the size, once complete).
-    pub offset: u64,
-    /// The blob's size, once complete.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bytes: Option<u64>,
-}
-
-impl UploadStatus {
-    fn stored(hash: BlobHash, bytes: u64) -> Self {
-        Self {
-            hash,
-            complete: true,
-            offset: bytes,
-            bytes: Some(bytes),
-        }
-    }
-
-    fn staged(hash: BlobHash, offset: u64) -> Self {
-        Self {
-            hash,
-            complete: false,
-            offset,
-            bytes: None,
-        }
-    }
-}
-
-/// The 409 body of a chunk sent at the wrong offset: an
-/// [`ApiErrorBody`](plumbline_shared::api::ApiErrorBody) plus where to resume.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OffsetConflict {
-    /// Always `offset_mismatch`.
-    pub code: String,
-    /// What went wrong, for a person.
-    pub message: String,
-    /// The bytes the server holds: send the next chunk from here.
-    pub offset: u64,
 }
 
 /// Why a chunk was refused: an [`ApiError`], or a 409 that says where to resume.

@@ -1,13 +1,25 @@
 //! # plumbline-app
 //!
-//! The inspector's app (投诉代表 and 施工单位 on a phone with no signal). It will hold two layers:
+//! The inspector's app (投诉代表 and 施工单位 on a phone with no signal), in two layers:
 //!
-//! - the **device engine**: a headless task that owns the local SQLite store, the automerge unit
-//!   and project documents and the photo files; captures findings and evidence offline; and syncs
-//!   with the sync server using the wire types in `plumbline_shared::api`. It takes commands and
-//!   emits events, so it runs the same with or without a window (the end-to-end tests drive it
-//!   directly).
-//! - the **Dioxus UI**: one screen per file, all routes in one place, that only sends commands to
-//!   the engine and renders its events — it never touches SQLite or automerge itself.
-//!
-//! Nothing is built here yet; the domain rules it will use live in `plumbline_shared`.
+//! - the **device engine** ([`Engine`]): the one owner of the local SQLite store
+//!   ([`local_store`]), the automerge unit and project documents and the photo files
+//!   ([`files`]). It records findings and photos offline, committing each action before it
+//!   reports it saved, and syncs with the sync server ([`sync_run`], [`uploads`], over
+//!   [`client`]) in the background: records first, then photos in resumable chunks. It takes
+//!   commands and emits [`events`], so it runs the same with or without a window; the
+//!   end-to-end tests drive it directly.
+//! - the **Dioxus UI** (planned): one screen per file, all routes in one place, that only sends
+//!   commands to the engine and renders its events — it never touches SQLite or automerge.
+
+pub mod client;
+pub mod engine;
+pub mod events;
+pub mod files;
+pub mod local_store;
+pub mod sync_run;
+pub mod uploads;
+
+pub use engine::{DeviceIdentity, Engine, EngineError, NewPhoto};
+pub use events::{EngineEvent, Outbox, SyncProgress, SyncStatus};
+pub use sync_run::SyncReport;

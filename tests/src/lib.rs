@@ -1,9 +1,136 @@
 //! # plumbline-tests
 //!
-//! End-to-end scenarios across Plumbline's parts: a real sync server on a random port with
-//! temporary storage, and several headless device engines acting as inspectors, contractors and
-//! office staff, each working offline and then syncing — for example, two inspectors editing the
-//! same unit offline converge to the same case record.
+//! End-to-end scenarios across Plumbline's parts: a real sync server on a loopback port with
+//! temporary storage ([`TestServer`]), and headless device engines (`plumbline_app::Engine`)
+//! acting as inspectors, contractors and office staff, each working offline and then syncing.
+//! [`proxy::CuttingProxy`] stands between them where a scenario needs a bad network.
 //!
-//! The scenarios will live in `tests/`, named after what they show; this library will hold the
-//! fixtures they share. None exist yet.
+//! The scenarios live in `tests/`, named after what they show.
+
+pub mod proxy;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use plumbline_shared::demo::demo_project;
+use plumbline_shared::ids::{ContractorId, UserId};
+use plumbline_shared::project::Project;
+use plumbline_shared::role::Role;
+use plumbline_sync_server::config::Config;
+use plumbline_sync_server::state::AppState;
+use plumbline_sync_server::store::Membership;
+use plumbline_sync_server::{admin, build_state, launch, setup};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A sync server on 127.0.0.1 holding the demo project, with its own data folder. It can be
+/// stopped and started again on the same folder and port, like a server that went down.
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its state (store, documents), for asserting on what it holds.
+    pub state: AppState,
+    /// The demo project.
+    pub project: Project,
+    data: PathBuf,
+    running: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
+    _dir: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for TestServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TestServer {
+    /// Starts a server holding the demo project (dated 2026-11-27).
+    pub async fn start() -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let data = dir.path().join("server");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let state = build_state(Config::for_data_dir(&data, addr)?).await?;
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).context("a valid date")?;
+        let project = demo_project(date)?;
+        setup::create_project(&state, &project).await?;
+        let running = Some(serve(state.clone(), listener));
+        Ok(Self {
+            addr,
+            state,
+            project,
+            data,
+            running,
+            _dir: dir,
+        })
+    }
+
+    /// The address a device enrolls with.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> &Path {
+        &self.data
+    }
+
+    /// Creates a user with `role` in the demo project (once) and returns a one-time
+    /// enrollment code for a device of theirs.
+    pub async fn code_for(&self, login: &str, role: Role) -> anyhow::Result<String> {
+        let user = UserId::new(login)?;
+        if self.state.store.password_hash(&user).await?.is_none() {
+            let contractor = (role == Role::Contractor)
+                .then(|| ContractorId::new("hengzhu-civil"))
+                .transpose()?;
+            let membership = Membership {
+                project: self.project.id.clone(),
+                role,
+                contractor,
+            };
+            admin::add_user(&self.state, &user, login, Some("password-123"), membership).await?;
+        }
+        admin::enrollment_code(&self.state, &user).await
+    }
+
+    /// Stops serving, letting requests in flight finish. Connections are refused until
+    /// [`Self::restart`].
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        if let Some((tx, task)) = self.running.take() {
+            let _ = tx.send(());
+            task.await??;
+        }
+        Ok(())
+    }
+
+    /// Starts serving again on the same folder and port, from what is on disk.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop().await?;
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        self.state = build_state(Config::for_data_dir(&self.data, self.addr)?).await?;
+        self.running = Some(serve(self.state.clone(), listener));
+        Ok(())
+    }
+}
+
+fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+) -> (oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>) {
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(launch(state, listener, async {
+        let _ = rx.await;
+    }));
+    (tx, task)
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some((tx, _)) = self.running.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -222,6 +222,12 @@ impl UnitDoc {
         hydrate_prop(&self.doc, ROOT, "unit").map_err(|e| schema_error(format!("`unit`: {e}")))
     }
 
+    /// The project this document belongs to.
+    pub fn project_id(&self) -> Result<ProjectId, DocError> {
+        hydrate_prop(&self.doc, ROOT, "project")
+            .map_err(|e| schema_error(format!("`project`: {e}")))
+    }
+
     /// Everything in the document.
     pub fn read(&self) -> Result<UnitRecord, DocError> {
         autosurgeon::hydrate(&self.doc).map_err(|e| schema_error(e.to_string()))

@@ -1,0 +1,245 @@
+//! The sync server's HTTP API as the device calls it.
+//!
+//! Every failure is sorted into what the engine must do about it ([`ClientError`]): try again
+//! later (no network, a timeout, a server error), stop and tell the user (the device was
+//! revoked), or give up on this item with the server's own sentence (a refusal).
+
+use std::time::Duration;
+
+use plumbline_shared::api::{
+    ApiErrorBody, ManifestRequest, ManifestResponse, OffsetConflict, SyncRequest, SyncResponse,
+    UploadStatus, from_postcard, to_postcard,
+};
+use plumbline_shared::ids::{BlobHash, ContractorId, ProjectId};
+use plumbline_shared::role::Role;
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+
+const POSTCARD: &str = "application/x-postcard";
+
+/// Why a call to the server failed, sorted by what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// The server could not be reached or did not answer in time: try again later.
+    #[error("the server cannot be reached: {0}")]
+    Offline(String),
+    /// The token is unknown or revoked: nothing more will work until the device enrolls again.
+    #[error("this device is no longer signed in: {0}")]
+    Unauthorized(String),
+    /// The server refused the request; the message says why, for a person.
+    #[error("the server refused: {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
+    /// The server failed (5xx): try again later.
+    #[error("the server had a problem ({status}); it will be tried again")]
+    ServerFailed {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The reply could not be read: the app and the server do not speak the same version.
+    #[error("the server's reply could not be read ({0}); the app may need an update")]
+    BadReply(String),
+}
+
+impl ClientError {
+    /// Whether trying again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, ClientError::Offline(_) | ClientError::ServerFailed { .. })
+    }
+}
+
+/// A role the enrolled person holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// The project.
+    pub project: ProjectId,
+    /// The role there.
+    pub role: Role,
+    /// The company, for contractors.
+    #[serde(default)]
+    pub contractor: Option<ContractorId>,
+}
+
+/// What enrolling returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolled {
+    /// The device's id, also its automerge actor.
+    pub device_id: String,
+    /// The bearer token (kept only in the local database).
+    pub token: String,
+    /// The person's login.
+    pub user: String,
+    /// Their name.
+    pub display_name: String,
+    /// Their roles.
+    pub memberships: Vec<Membership>,
+}
+
+/// What a chunk upload led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChunkOutcome {
+    /// Accepted; the status says where the upload stands.
+    Accepted(UploadStatus),
+    /// The server holds a different number of bytes: resume from there.
+    ResumeAt(u64),
+}
+
+/// An HTTP client bound to one server.
+#[derive(Debug, Clone)]
+pub struct ServerClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl ServerClient {
+    /// A client of the server at `server` (e.g. `https://plumbline.example.com`), with the
+    /// device token once enrolled.
+    pub fn new(server: &str, token: Option<String>) -> Result<Self, ClientError> {
+        let server = server.trim().trim_end_matches('/');
+        if !(server.starts_with("http://") || server.starts_with("https://")) {
+            return Err(ClientError::Refused {
+                status: 0,
+                message: format!(
+                    "`{server}` is not a server address; it starts with https:// (or http://)"
+                ),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| ClientError::Offline(e.to_string()))?;
+        Ok(Self {
+            http,
+            base: format!("{server}/api/v1"),
+            token,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn authed(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    /// Trades a one-time code for a token.
+    pub async fn enroll(&self, code: &str, device_name: &str) -> Result<Enrolled, ClientError> {
+        let res = self
+            .http
+            .post(self.url("/enroll"))
+            .json(&serde_json::json!({"code": code, "device_name": device_name}))
+            .send()
+            .await
+            .map_err(transport)?;
+        let res = check(res).await?;
+        res.json().await.map_err(|e| ClientError::BadReply(e.to_string()))
+    }
+
+    /// Step 1 of a sync.
+    pub async fn manifest(&self, req: &ManifestRequest) -> Result<ManifestResponse, ClientError> {
+        self.post_postcard("/sync/manifest", to_postcard(req)).await
+    }
+
+    /// Step 2 of a sync.
+    pub async fn exchange(&self, req: &SyncRequest) -> Result<SyncResponse, ClientError> {
+        self.post_postcard("/sync/exchange", to_postcard(req)).await
+    }
+
+    async fn post_postcard<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<T, ClientError> {
+        let res = self
+            .authed(self.http.post(self.url(path)))
+            .header(reqwest::header::CONTENT_TYPE, POSTCARD)
+            .body(body)
+            .send()
+            .await
+            .map_err(transport)?;
+        let res = check(res).await?;
+        let bytes = res.bytes().await.map_err(transport)?;
+        from_postcard(&bytes).map_err(ClientError::BadReply)
+    }
+
+    /// How much of a blob the server holds.
+    pub async fn upload_status(&self, hash: &BlobHash) -> Result<UploadStatus, ClientError> {
+        let res = self
+            .authed(self.http.get(self.url(&format!("/blobs/{hash}/status"))))
+            .send()
+            .await
+            .map_err(transport)?;
+        let res = check(res).await?;
+        res.json().await.map_err(|e| ClientError::BadReply(e.to_string()))
+    }
+
+    /// Sends one chunk of a blob, starting at `offset`, of a blob of `total` bytes.
+    pub async fn put_chunk(
+        &self,
+        hash: &BlobHash,
+        offset: u64,
+        total: u64,
+        chunk: Vec<u8>,
+    ) -> Result<ChunkOutcome, ClientError> {
+        let res = self
+            .authed(self.http.put(self.url(&format!(
+                "/blobs/{hash}?offset={offset}&total={total}"
+            ))))
+            .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
+            .body(chunk)
+            .send()
+            .await
+            .map_err(transport)?;
+        if res.status() == StatusCode::CONFLICT {
+            let body: OffsetConflict = res
+                .json()
+                .await
+                .map_err(|e| ClientError::BadReply(e.to_string()))?;
+            return Ok(ChunkOutcome::ResumeAt(body.offset));
+        }
+        let res = check(res).await?;
+        let status = res
+            .json()
+            .await
+            .map_err(|e| ClientError::BadReply(e.to_string()))?;
+        Ok(ChunkOutcome::Accepted(status))
+    }
+}
+
+fn transport(e: reqwest::Error) -> ClientError {
+    ClientError::Offline(e.to_string())
+}
+
+/// Passes a successful response through; sorts a failed one.
+async fn check(res: reqwest::Response) -> Result<reqwest::Response, ClientError> {
+    let status = res.status();
+    if status.is_success() {
+        return Ok(res);
+    }
+    if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
+        return Err(ClientError::ServerFailed {
+            status: status.as_u16(),
+        });
+    }
+    let text = res.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<ApiErrorBody>(&text)
+        .map(|b| b.message)
+        .unwrap_or(text);
+    if status == StatusCode::UNAUTHORIZED {
+        return Err(ClientError::Unauthorized(message));
+    }
+    Err(ClientError::Refused {
+        status: status.as_u16(),
+        message,
+    })
+}

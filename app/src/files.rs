@@ -1,0 +1,117 @@
+//! Photo files on the device: `photos/<hash>.jpg` (what is uploaded) and
+//! `thumbs/<hash>.jpg` (for lists).
+//!
+//! A file is written to a temporary name, synced, renamed into place, and its folder synced,
+//! before the database row that references it is committed: after a crash a row never points
+//! at a missing or half-written file. A file without a row (a crash between the two) is a
+//! stray, removed at the next start.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use plumbline_shared::ids::BlobHash;
+
+/// The photo folders. See the module docs.
+#[derive(Debug)]
+pub struct PhotoFiles {
+    photos: PathBuf,
+    thumbs: PathBuf,
+}
+
+impl PhotoFiles {
+    /// Opens (creates) the folders under `dir`.
+    pub fn open(dir: &Path) -> io::Result<Self> {
+        let photos = dir.join("photos");
+        let thumbs = dir.join("thumbs");
+        fs::create_dir_all(&photos)?;
+        fs::create_dir_all(&thumbs)?;
+        Ok(Self { photos, thumbs })
+    }
+
+    fn photo_file(&self, hash: &BlobHash) -> PathBuf {
+        self.photos.join(format!("{hash}.jpg"))
+    }
+
+    fn thumb_file(&self, hash: &BlobHash) -> PathBuf {
+        self.thumbs.join(format!("{hash}.jpg"))
+    }
+
+    /// Writes a photo and its thumbnail durably.
+    pub fn write(&self, hash: &BlobHash, jpeg: &[u8], thumbnail: &[u8]) -> io::Result<()> {
+        write_durably(&self.photo_file(hash), jpeg)?;
+        write_durably(&self.thumb_file(hash), thumbnail)
+    }
+
+    /// The photo's path, while the file exists.
+    pub fn photo(&self, hash: &BlobHash) -> Option<PathBuf> {
+        let path = self.photo_file(hash);
+        path.exists().then_some(path)
+    }
+
+    /// The thumbnail's path, while the file exists.
+    pub fn thumbnail(&self, hash: &BlobHash) -> Option<PathBuf> {
+        let path = self.thumb_file(hash);
+        path.exists().then_some(path)
+    }
+
+    /// Reads `len` bytes of the photo from `offset`.
+    pub fn read_range(&self, hash: &BlobHash, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = File::open(self.photo_file(hash))?;
+        file.seek(SeekFrom::Start(offset))?;
+        let mut buf = Vec::with_capacity(len);
+        file.take(len as u64).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+
+    /// Deletes the full-size photo (the thumbnail stays).
+    pub fn delete_photo(&self, hash: &BlobHash) -> io::Result<()> {
+        remove_if_present(&self.photo_file(hash))
+    }
+
+    /// Deletes both files of a photo.
+    pub fn remove(&self, hash: &BlobHash) -> io::Result<()> {
+        remove_if_present(&self.photo_file(hash))?;
+        remove_if_present(&self.thumb_file(hash))
+    }
+
+    /// Removes files that belong to no known photo, and temporary files. Returns how many.
+    pub fn remove_strays(&self, known: &[BlobHash]) -> io::Result<usize> {
+        let known: std::collections::HashSet<String> =
+            known.iter().map(|h| format!("{h}.jpg")).collect();
+        let mut removed = 0;
+        for dir in [&self.photos, &self.thumbs] {
+            for entry in fs::read_dir(dir)? {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !known.contains(&name) {
+                    fs::remove_file(entry.path())?;
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
+    }
+}
+
+fn remove_if_present(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}

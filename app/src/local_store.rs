@@ -1,0 +1,460 @@
+//! The device's own database: documents, evidence and its upload state, sync state, settings.
+//!
+//! One SQLite file in WAL mode with `synchronous = FULL`: a commit is on disk before the engine
+//! tells the user "saved", so a crash (or the battery dying) at any moment loses nothing the
+//! user saw saved. Every user action is one transaction: the automerge changes it made and,
+//! for a photo, the evidence row that puts it in the outbox.
+//!
+//! Documents are stored the way the server stores them: a snapshot plus the incremental saves
+//! made since, so that an action writes a few hundred bytes, not the whole unit. [`LocalStore::
+//! compact`] folds them when they pile up.
+
+use std::path::Path;
+
+use automerge::{AutoCommit, ChangeHash};
+use plumbline_shared::doc::DocId;
+use plumbline_shared::ids::{BlobHash, FindingId};
+use plumbline_shared::time::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Why the local store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite refused.
+    #[error("the local database failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A stored value does not read back.
+    #[error("the local database holds a damaged {what}: {detail}")]
+    Damaged {
+        /// What was being read.
+        what: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+}
+
+/// A result of the local store.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS docs (
+    doc_id      TEXT PRIMARY KEY,
+    snapshot    BLOB,
+    acked_heads BLOB NOT NULL DEFAULT x'',
+    sync_state  BLOB,
+    refused     TEXT
+);
+CREATE TABLE IF NOT EXISTS doc_changes (
+    seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL,
+    bytes  BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS doc_changes_doc ON doc_changes(doc_id, seq);
+CREATE TABLE IF NOT EXISTS evidence (
+    hash         TEXT PRIMARY KEY,
+    doc_id       TEXT NOT NULL,
+    finding_id   TEXT NOT NULL,
+    bytes        INTEGER NOT NULL,
+    state        TEXT NOT NULL,
+    sent_bytes   INTEGER NOT NULL DEFAULT 0,
+    error        TEXT,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    file_deleted INTEGER NOT NULL DEFAULT 0
+);
+";
+
+/// Where an evidence upload stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadState {
+    /// Waiting for a sync.
+    Queued,
+    /// Part of it is on the server.
+    Uploading,
+    /// The server confirmed the hash: stored.
+    Sent,
+    /// The server refused it; retrying will not help (the reason is kept).
+    Failed,
+}
+
+impl UploadState {
+    fn as_str(self) -> &'static str {
+        match self {
+            UploadState::Queued => "queued",
+            UploadState::Uploading => "uploading",
+            UploadState::Sent => "sent",
+            UploadState::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> StoreResult<Self> {
+        Ok(match s {
+            "queued" => UploadState::Queued,
+            "uploading" => UploadState::Uploading,
+            "sent" => UploadState::Sent,
+            "failed" => UploadState::Failed,
+            other => {
+                return Err(StoreError::Damaged {
+                    what: "upload state",
+                    detail: other.to_owned(),
+                });
+            }
+        })
+    }
+}
+
+/// One photo in the outbox (or already sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRow {
+    /// The photo's hash: its name here and on the server.
+    pub hash: BlobHash,
+    /// The unit document that references it.
+    pub doc: DocId,
+    /// The finding it belongs to.
+    pub finding: FindingId,
+    /// Its size.
+    pub bytes: u64,
+    /// Where its upload stands.
+    pub state: UploadState,
+    /// Bytes the server is known to hold.
+    pub sent_bytes: u64,
+    /// The last failure, in words.
+    pub error: Option<String>,
+    /// Upload attempts so far.
+    pub attempts: u32,
+    /// When it was captured into the outbox.
+    pub created_at: Timestamp,
+    /// When the server confirmed it.
+    pub confirmed_at: Option<Timestamp>,
+    /// Whether the full-size file was deleted (after confirmation, under the retention rule).
+    pub file_deleted: bool,
+}
+
+/// A document as stored: snapshot plus incremental saves.
+#[derive(Debug, Default)]
+pub struct StoredDoc {
+    /// A full save, when one was made.
+    pub snapshot: Option<Vec<u8>>,
+    /// Incremental saves since, in order.
+    pub changes: Vec<Vec<u8>>,
+    /// What the server acknowledged holding.
+    pub acked_heads: Vec<ChangeHash>,
+    /// The persisted automerge sync state.
+    pub sync_state: Option<Vec<u8>>,
+    /// Why the server last refused this document's changes.
+    pub refused: Option<String>,
+}
+
+impl StoredDoc {
+    /// Rebuilds the automerge document.
+    pub fn assemble(&self) -> Result<AutoCommit, automerge::AutomergeError> {
+        let mut doc = match &self.snapshot {
+            Some(bytes) => AutoCommit::load(bytes)?,
+            None => AutoCommit::new(),
+        };
+        for change in &self.changes {
+            doc.load_incremental(change)?;
+        }
+        Ok(doc)
+    }
+}
+
+/// The device's SQLite database. See the module docs.
+#[derive(Debug)]
+pub struct LocalStore {
+    conn: Connection,
+}
+
+fn heads_to_bytes(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+fn heads_from_bytes(bytes: &[u8]) -> StoreResult<Vec<ChangeHash>> {
+    if !bytes.len().is_multiple_of(32) {
+        return Err(StoreError::Damaged {
+            what: "list of heads",
+            detail: format!("{} bytes is not a multiple of 32", bytes.len()),
+        });
+    }
+    Ok(bytes
+        .chunks_exact(32)
+        .map(|c| {
+            let mut h = [0u8; 32];
+            h.copy_from_slice(c);
+            ChangeHash(h)
+        })
+        .collect())
+}
+
+fn parse<T: std::str::FromStr>(what: &'static str, s: &str) -> StoreResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e: T::Err| StoreError::Damaged {
+        what,
+        detail: format!("`{s}`: {e}"),
+    })
+}
+
+/// One write of an action: changes to documents and evidence rows, committed together.
+#[derive(Debug, Default)]
+pub struct ActionWrite {
+    /// Incremental saves, per document.
+    pub changes: Vec<(DocId, Vec<u8>)>,
+    /// New photos for the outbox.
+    pub evidence: Vec<EvidenceRow>,
+}
+
+impl LocalStore {
+    /// Opens (or creates) the database at `path`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let conn = Connection::open(path)?;
+        // FULL: in WAL mode, NORMAL may lose the last commits on power loss; the user was told
+        // "saved" after each of them, so every commit is synced.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self { conn })
+    }
+
+    /// A setting, when set.
+    pub fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets several settings in one transaction.
+    pub fn set_settings(&mut self, values: &[(&str, &str)]) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        for (k, v) in values {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![k, v],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every stored document id.
+    pub fn doc_ids(&self) -> StoreResult<Vec<DocId>> {
+        let mut stmt = self.conn.prepare("SELECT doc_id FROM docs ORDER BY doc_id")?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ids.iter().map(|s| parse("document id", s)).collect()
+    }
+
+    /// A stored document.
+    pub fn load_doc(&self, doc: &DocId) -> StoreResult<Option<StoredDoc>> {
+        let id = doc.to_string();
+        let row = self
+            .conn
+            .query_row(
+                "SELECT snapshot, acked_heads, sync_state, refused FROM docs WHERE doc_id = ?1",
+                [&id],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<Vec<u8>>>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, Option<Vec<u8>>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((snapshot, acked, sync_state, refused)) = row else {
+            return Ok(None);
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT bytes FROM doc_changes WHERE doc_id = ?1 ORDER BY seq")?;
+        let changes = stmt
+            .query_map([&id], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(StoredDoc {
+            snapshot,
+            changes,
+            acked_heads: heads_from_bytes(&acked)?,
+            sync_state,
+            refused,
+        }))
+    }
+
+    /// Commits one action: its document changes and new evidence rows, all or nothing.
+    pub fn commit_action(&mut self, write: &ActionWrite) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        for (doc, bytes) in &write.changes {
+            if bytes.is_empty() {
+                continue;
+            }
+            let id = doc.to_string();
+            tx.execute("INSERT OR IGNORE INTO docs (doc_id) VALUES (?1)", [&id])?;
+            tx.execute(
+                "INSERT INTO doc_changes (doc_id, bytes) VALUES (?1, ?2)",
+                params![id, bytes],
+            )?;
+        }
+        for e in &write.evidence {
+            tx.execute(
+                "INSERT OR IGNORE INTO evidence (hash, doc_id, finding_id, bytes, state, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    e.hash.as_str(),
+                    e.doc.to_string(),
+                    e.finding.as_str(),
+                    e.bytes as i64,
+                    e.state.as_str(),
+                    e.created_at.0
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Commits what one sync exchange did to a document: the changes received (an incremental
+    /// save), the sync state to resume from, and the acknowledged heads when the server sent
+    /// them. One transaction, so that a crash never leaves a state that claims changes the
+    /// document does not hold.
+    pub fn commit_sync(
+        &mut self,
+        doc: &DocId,
+        changes: &[u8],
+        sync_state: &[u8],
+        acked_heads: Option<&[ChangeHash]>,
+        refused: Option<&str>,
+    ) -> StoreResult<()> {
+        let id = doc.to_string();
+        let tx = self.conn.transaction()?;
+        tx.execute("INSERT OR IGNORE INTO docs (doc_id) VALUES (?1)", [&id])?;
+        if !changes.is_empty() {
+            tx.execute(
+                "INSERT INTO doc_changes (doc_id, bytes) VALUES (?1, ?2)",
+                params![id, changes],
+            )?;
+        }
+        tx.execute(
+            "UPDATE docs SET sync_state = ?2, refused = ?3 WHERE doc_id = ?1",
+            params![id, sync_state, refused],
+        )?;
+        if let Some(heads) = acked_heads {
+            tx.execute(
+                "UPDATE docs SET acked_heads = ?2 WHERE doc_id = ?1",
+                params![id, heads_to_bytes(heads)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces a document's snapshot and incremental saves by one full save.
+    pub fn compact(&mut self, doc: &DocId, snapshot: &[u8]) -> StoreResult<()> {
+        let id = doc.to_string();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE docs SET snapshot = ?2 WHERE doc_id = ?1",
+            params![id, snapshot],
+        )?;
+        tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [&id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every evidence row, oldest first.
+    pub fn evidence(&self) -> StoreResult<Vec<EvidenceRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT hash, doc_id, finding_id, bytes, state, sent_bytes, error, attempts,
+                    created_at, confirmed_at, file_deleted
+             FROM evidence ORDER BY created_at, hash",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, i64>(8)?,
+                    r.get::<_, Option<i64>>(9)?,
+                    r.get::<_, bool>(10)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(hash, doc, finding, bytes, state, sent, error, attempts, created, confirmed, deleted)| {
+                Ok(EvidenceRow {
+                    hash: parse("photo hash", &hash)?,
+                    doc: parse("document id", &doc)?,
+                    finding: parse("finding id", &finding)?,
+                    bytes: bytes.max(0) as u64,
+                    state: UploadState::parse(&state)?,
+                    sent_bytes: sent.max(0) as u64,
+                    error,
+                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    created_at: Timestamp(created),
+                    confirmed_at: confirmed.map(Timestamp),
+                    file_deleted: deleted,
+                })
+            })
+            .collect()
+    }
+
+    /// Records an upload's progress or outcome.
+    pub fn set_upload(
+        &mut self,
+        hash: &BlobHash,
+        state: UploadState,
+        sent_bytes: u64,
+        error: Option<&str>,
+        confirmed_at: Option<Timestamp>,
+    ) -> StoreResult<()> {
+        self.conn.execute(
+            "UPDATE evidence SET state = ?2, sent_bytes = ?3, error = ?4,
+                    confirmed_at = COALESCE(confirmed_at, ?5)
+             WHERE hash = ?1",
+            params![
+                hash.as_str(),
+                state.as_str(),
+                sent_bytes as i64,
+                error,
+                confirmed_at.map(|t| t.0)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Counts one more upload attempt.
+    pub fn count_attempt(&mut self, hash: &BlobHash) -> StoreResult<()> {
+        self.conn.execute(
+            "UPDATE evidence SET attempts = attempts + 1 WHERE hash = ?1",
+            [hash.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// Marks a photo's full-size file deleted (it stays on the server).
+    pub fn mark_file_deleted(&mut self, hash: &BlobHash) -> StoreResult<()> {
+        self.conn.execute(
+            "UPDATE evidence SET file_deleted = 1 WHERE hash = ?1 AND state = 'sent'",
+            [hash.as_str()],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,340 @@
+//! One sync, and the background loop that runs them.
+//!
+//! Records before photos, always: documents are exchanged first so the office sees a finding
+//! while its photos are still on the way; then photos upload in chunks ([`crate::uploads`]).
+//!
+//! The document part is the server's two steps (see `plumbline_shared::api`): a manifest of
+//! heads digests (one small round trip when nothing changed), then automerge sync messages for
+//! the documents that differ, at most [`MAX_DOCS_PER_REQUEST`] per request, until neither side
+//! has anything to send. Whatever a reply brings is committed per document in one transaction
+//! together with the sync state and the acknowledged heads, so a sync cut off at any point
+//! resumes where it stopped and never claims more than the device holds.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use automerge::AutoCommit;
+use automerge::sync::{self, SyncDoc};
+use plumbline_shared::api::{
+    API_VERSION, DocMessage, HeadsDigest, MAX_DOCS_PER_REQUEST, ManifestEntry, ManifestRequest,
+    ManifestResponse, SyncRequest,
+};
+use plumbline_shared::doc::DocId;
+
+use crate::client::{ClientError, ServerClient};
+use crate::engine::{Engine, EngineError, now};
+use crate::events::{EngineEvent, SyncProgress};
+
+/// Most exchange rounds one sync makes; automerge needs two or three, more means a bug or a
+/// server that keeps changing, and the next sync continues.
+const MAX_ROUNDS: usize = 16;
+/// Longest wait between failed background syncs.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Documents the server acknowledged.
+    pub docs_acked: usize,
+    /// Documents whose changes the server refused, with its reasons.
+    pub refused: Vec<(DocId, String)>,
+    /// Photos the server confirmed.
+    pub photos_sent: usize,
+    /// Requests made.
+    pub round_trips: usize,
+}
+
+impl Engine {
+    /// Runs one sync now: documents, then photos. Waits for a sync already running to end
+    /// first. A failure leaves everything as it was committed so far; the next sync resumes.
+    pub async fn sync(&self) -> Result<SyncReport, EngineError> {
+        let _one_at_a_time = self.shared.sync_lock.lock().await;
+        let client = self.client()?;
+        self.set_status(|s| s.running = true);
+        self.emit(EngineEvent::SyncStarted);
+        let mut report = SyncReport::default();
+        let mut progress = SyncProgress::default();
+        let result = async {
+            self.sync_docs(&client, &mut report, &mut progress).await?;
+            self.upload_photos(&client, &mut report, &mut progress)
+                .await?;
+            self.apply_retention()?;
+            Ok::<_, EngineError>(())
+        }
+        .await;
+        match &result {
+            Ok(()) => {
+                self.set_status(|s| {
+                    s.running = false;
+                    s.last_success = Some(now());
+                    s.last_error = None;
+                });
+                self.emit(EngineEvent::SyncFinished {
+                    docs_acked: report.docs_acked,
+                    photos_sent: report.photos_sent,
+                });
+            }
+            Err(EngineError::Server(ClientError::Unauthorized(reason))) => {
+                self.set_status(|s| {
+                    s.running = false;
+                    s.signed_out = true;
+                    s.last_error = Some(reason.clone());
+                });
+                self.emit(EngineEvent::SignedOut {
+                    reason: reason.clone(),
+                });
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                self.set_status(|s| {
+                    s.running = false;
+                    s.last_error = Some(reason.clone());
+                });
+                self.emit(EngineEvent::SyncFailed { reason });
+            }
+        }
+        result.map(|()| report)
+    }
+
+    fn set_status(&self, f: impl FnOnce(&mut crate::events::SyncStatus)) {
+        f(&mut self.shared.status.lock().expect("status lock poisoned"));
+    }
+
+    /// Asks the background loop to sync as soon as it can (after an edit, on demand, when the
+    /// network comes back).
+    pub fn sync_soon(&self) {
+        self.shared.wake.notify_one();
+    }
+
+    /// Starts the background loop: a sync at start, on every [`Self::sync_soon`], and every
+    /// `every`; after a failure it waits longer each time, up to five minutes. Stops when the
+    /// device is signed out (enrolling again calls `sync_soon`, which needs a running loop:
+    /// start it again then).
+    pub fn start(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_secs(2);
+            loop {
+                if engine.identity().is_some() && !engine.sync_status().signed_out {
+                    match engine.sync().await {
+                        Ok(_) => backoff = Duration::from_secs(2),
+                        Err(e) => {
+                            tracing::info!(error = %e, "background sync failed; retrying later");
+                            let wait = backoff;
+                            backoff = (backoff * 2).min(MAX_BACKOFF);
+                            tokio::select! {
+                                () = tokio::time::sleep(wait) => {}
+                                () = engine.shared.wake.notified() => {}
+                            }
+                            continue;
+                        }
+                    }
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(every) => {}
+                    () = engine.shared.wake.notified() => {}
+                }
+            }
+        })
+    }
+
+    /// The manifest entries of every document on the device.
+    fn manifest_request(&self, with_entries: bool) -> Result<ManifestRequest, EngineError> {
+        let mut inner = self.inner();
+        let ids = inner.store.doc_ids()?;
+        let mut entries = Vec::with_capacity(ids.len());
+        for doc in ids {
+            if !Engine::ensure_loaded(&mut inner, &doc)? {
+                continue;
+            }
+            let am = inner.docs.get_mut(&doc).expect("loaded just above");
+            entries.push(ManifestEntry {
+                heads: HeadsDigest::of_heads(&am.get_heads()),
+                doc,
+            });
+        }
+        let summary = HeadsDigest::of_manifest(entries.iter().map(|e| (&e.doc, &e.heads)));
+        Ok(ManifestRequest {
+            api_version: API_VERSION,
+            device_time: now(),
+            summary,
+            entries: with_entries.then_some(entries),
+        })
+    }
+
+    async fn sync_docs(
+        &self,
+        client: &ServerClient,
+        report: &mut SyncReport,
+        progress: &mut SyncProgress,
+    ) -> Result<(), EngineError> {
+        report.round_trips += 1;
+        let mut answer = client.manifest(&self.manifest_request(false)?).await?;
+        if matches!(answer, ManifestResponse::SendEntries { .. }) {
+            report.round_trips += 1;
+            answer = client.manifest(&self.manifest_request(true)?).await?;
+        }
+        let todo: Vec<DocId> = match answer {
+            ManifestResponse::InSync { .. } => return Ok(()),
+            ManifestResponse::SendEntries { .. } => {
+                return Err(ClientError::BadReply(
+                    "the server asked for the manifest entries twice".into(),
+                )
+                .into());
+            }
+            ManifestResponse::Differs {
+                changed,
+                new_on_server,
+                ..
+            } => changed.into_iter().chain(new_on_server).collect(),
+        };
+        progress.docs_total = todo.len();
+        self.emit(EngineEvent::SyncProgress(progress.clone()));
+
+        // A new session for each document: only the heads both sides shared are kept.
+        let mut states: BTreeMap<DocId, sync::State> = BTreeMap::new();
+        {
+            let mut inner = self.inner();
+            for doc in &todo {
+                if !Engine::ensure_loaded(&mut inner, doc)? {
+                    inner.docs.insert(doc.clone(), AutoCommit::new());
+                }
+                let stored = inner.store.load_doc(doc)?.and_then(|s| s.sync_state);
+                let state = stored
+                    .and_then(|bytes| sync::State::decode(&bytes).ok())
+                    .unwrap_or_default();
+                states.insert(doc.clone(), state);
+            }
+        }
+        let mut done = std::collections::BTreeSet::new();
+        let mut pending = todo;
+        for _ in 0..MAX_ROUNDS {
+            if pending.is_empty() {
+                break;
+            }
+            let mut next = Vec::new();
+            for batch in pending.chunks(MAX_DOCS_PER_REQUEST) {
+                let messages = self.outgoing(batch, &mut states);
+                if messages.is_empty() {
+                    continue;
+                }
+                let sent: Vec<DocId> = messages.iter().map(|m| m.doc.clone()).collect();
+                report.round_trips += 1;
+                let reply = client
+                    .exchange(&SyncRequest {
+                        api_version: API_VERSION,
+                        device_time: now(),
+                        messages,
+                    })
+                    .await?;
+                self.apply_reply(reply, &mut states, report)?;
+                for doc in &sent {
+                    if done.insert(doc.clone()) {
+                        progress.docs_done += 1;
+                    }
+                }
+                self.emit(EngineEvent::SyncProgress(progress.clone()));
+                next.extend(
+                    sent.into_iter()
+                        .filter(|d| !report.refused.iter().any(|(r, _)| r == d)),
+                );
+            }
+            pending = next;
+        }
+        progress.docs_done = progress.docs_total;
+        self.emit(EngineEvent::SyncProgress(progress.clone()));
+        Ok(())
+    }
+
+    /// The sync messages this device has for `docs`.
+    fn outgoing(
+        &self,
+        docs: &[DocId],
+        states: &mut BTreeMap<DocId, sync::State>,
+    ) -> Vec<DocMessage> {
+        let mut inner = self.inner();
+        let mut messages = Vec::new();
+        for doc in docs {
+            let (Some(am), Some(state)) = (inner.docs.get_mut(doc), states.get_mut(doc)) else {
+                continue;
+            };
+            if let Some(m) = am.sync().generate_sync_message(state) {
+                messages.push(DocMessage {
+                    doc: doc.clone(),
+                    message: m.encode(),
+                });
+            }
+        }
+        messages
+    }
+
+    /// Applies and commits what the server answered.
+    fn apply_reply(
+        &self,
+        reply: plumbline_shared::api::SyncResponse,
+        states: &mut BTreeMap<DocId, sync::State>,
+        report: &mut SyncReport,
+    ) -> Result<(), EngineError> {
+        let mut acked: BTreeMap<DocId, Vec<automerge::ChangeHash>> = reply
+            .acks
+            .iter()
+            .map(|a| (a.doc.clone(), a.change_hashes()))
+            .collect();
+        let mut inner = self.inner();
+        let mut touched: Vec<DocId> = Vec::new();
+        for m in reply.messages {
+            let message = sync::Message::decode(&m.message).map_err(|e| {
+                ClientError::BadReply(format!("a sync message for {}: {e}", m.doc))
+            })?;
+            let (Some(am), Some(state)) = (inner.docs.get_mut(&m.doc), states.get_mut(&m.doc))
+            else {
+                continue;
+            };
+            let before = am.get_heads();
+            am.sync()
+                .receive_sync_message(state, message)
+                .map_err(|e| ClientError::BadReply(format!("a sync message for {}: {e}", m.doc)))?;
+            let changes: Vec<u8> = am
+                .get_changes(&before)
+                .iter()
+                .flat_map(|c| c.raw_bytes().to_vec())
+                .collect();
+            let heads = acked.remove(&m.doc);
+            if heads.is_some() {
+                report.docs_acked += 1;
+            }
+            let encoded = state.encode();
+            inner
+                .store
+                .commit_sync(&m.doc, &changes, &encoded, heads.as_deref(), None)?;
+            touched.push(m.doc);
+        }
+        for (doc, heads) in acked {
+            let Some(state) = states.get(&doc) else {
+                continue;
+            };
+            report.docs_acked += 1;
+            inner
+                .store
+                .commit_sync(&doc, &[], &state.encode(), Some(&heads), None)?;
+        }
+        for r in reply.refused {
+            tracing::warn!(doc = %r.doc, reason = %r.reason, "the server refused a document's changes");
+            // The server dropped its side of the session; so do we, and keep the changes.
+            states.insert(r.doc.clone(), sync::State::new());
+            inner.store.commit_sync(
+                &r.doc,
+                &[],
+                &sync::State::new().encode(),
+                None,
+                Some(&r.reason),
+            )?;
+            report.refused.push((r.doc.clone(), r.reason.clone()));
+            self.emit(EngineEvent::Refused {
+                doc: r.doc,
+                reason: r.reason,
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,148 @@
+//! Photo uploads: resumable 1 MiB chunks, never re-sending a chunk the server holds.
+//!
+//! Each upload first asks the server how many bytes it holds (a previous attempt may have been
+//! cut after the server stored a chunk but before the reply arrived), then sends the rest
+//! chunk by chunk, recording the offset after each. The server verifies the BLAKE3 hash of the
+//! whole; only its "complete" answer marks the photo sent. A refusal (the server's words) marks
+//! the photo failed and moves on to the next; a network failure stops the sync, to be resumed.
+//!
+//! Retention: the full-size file of a sent photo is kept for [`RETENTION`] after the server
+//! confirmed it (an inspector may still want to look at it offline), then deleted; the
+//! thumbnail stays.
+
+use std::time::Duration;
+
+use plumbline_shared::api::MAX_CHUNK_BYTES;
+
+use crate::client::{ChunkOutcome, ClientError, ServerClient};
+use crate::engine::{Engine, EngineError, now};
+use crate::events::{EngineEvent, SyncProgress};
+use crate::local_store::UploadState;
+use crate::sync_run::SyncReport;
+
+/// How long a confirmed photo's full-size file stays on the device.
+pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+impl Engine {
+    pub(crate) async fn upload_photos(
+        &self,
+        client: &ServerClient,
+        report: &mut SyncReport,
+        progress: &mut SyncProgress,
+    ) -> Result<(), EngineError> {
+        let todo: Vec<_> = self
+            .inner()
+            .store
+            .evidence()?
+            .into_iter()
+            .filter(|e| matches!(e.state, UploadState::Queued | UploadState::Uploading))
+            .collect();
+        progress.photos_total = todo.len();
+        progress.bytes_total = todo.iter().map(|e| e.bytes).sum();
+        for row in todo {
+            let hash = row.hash.clone();
+            self.inner().store.count_attempt(&hash)?;
+            match self.upload_one(client, &row, progress).await {
+                Ok(()) => {
+                    self.inner().store.set_upload(
+                        &hash,
+                        UploadState::Sent,
+                        row.bytes,
+                        None,
+                        Some(now()),
+                    )?;
+                    report.photos_sent += 1;
+                }
+                Err(EngineError::Server(ClientError::Refused { message, .. })) => {
+                    tracing::warn!(%hash, reason = %message, "the server refused a photo");
+                    self.inner().store.set_upload(
+                        &hash,
+                        UploadState::Failed,
+                        0,
+                        Some(&message),
+                        None,
+                    )?;
+                }
+                Err(e) => return Err(e),
+            }
+            progress.photos_done += 1;
+            self.emit(EngineEvent::SyncProgress(progress.clone()));
+        }
+        Ok(())
+    }
+
+    async fn upload_one(
+        &self,
+        client: &ServerClient,
+        row: &crate::local_store::EvidenceRow,
+        progress: &mut SyncProgress,
+    ) -> Result<(), EngineError> {
+        let status = client.upload_status(&row.hash).await?;
+        if status.complete {
+            progress.bytes_sent += row.bytes;
+            return Ok(());
+        }
+        let mut offset = status.offset.min(row.bytes);
+        progress.bytes_sent += offset;
+        // Every round moves forward or resumes where the server says; bound them anyway.
+        let most_rounds = row.bytes / MAX_CHUNK_BYTES as u64 + 16;
+        for _ in 0..most_rounds {
+            let len = usize::try_from(row.bytes - offset)
+                .unwrap_or(MAX_CHUNK_BYTES)
+                .min(MAX_CHUNK_BYTES);
+            let chunk = self.shared.files.read_range(&row.hash, offset, len)?;
+            let sent = chunk.len() as u64;
+            match client.put_chunk(&row.hash, offset, row.bytes, chunk).await? {
+                ChunkOutcome::Accepted(status) => {
+                    progress.bytes_sent += status.offset.saturating_sub(offset);
+                    if status.complete {
+                        return Ok(());
+                    }
+                    if status.offset <= offset && sent > 0 {
+                        return Err(ClientError::BadReply(format!(
+                            "the server accepted a chunk of {} but did not move past byte {offset}",
+                            row.hash
+                        ))
+                        .into());
+                    }
+                    offset = status.offset;
+                }
+                ChunkOutcome::ResumeAt(at) => offset = at.min(row.bytes),
+            }
+            self.inner().store.set_upload(
+                &row.hash,
+                UploadState::Uploading,
+                offset,
+                None,
+                None,
+            )?;
+            self.emit(EngineEvent::SyncProgress(progress.clone()));
+        }
+        Err(ClientError::BadReply(format!(
+            "the upload of {} did not finish in {most_rounds} requests",
+            row.hash
+        ))
+        .into())
+    }
+
+    /// Deletes full-size files of photos the server confirmed longer than [`RETENTION`] ago.
+    pub(crate) fn apply_retention(&self) -> Result<usize, EngineError> {
+        let cutoff = now().0 - i64::try_from(RETENTION.as_millis()).unwrap_or(i64::MAX);
+        let mut inner = self.inner();
+        let due: Vec<_> = inner
+            .store
+            .evidence()?
+            .into_iter()
+            .filter(|e| {
+                e.state == UploadState::Sent
+                    && !e.file_deleted
+                    && e.confirmed_at.is_some_and(|t| t.0 <= cutoff)
+            })
+            .collect();
+        for e in &due {
+            self.shared.files.delete_photo(&e.hash)?;
+            inner.store.mark_file_deleted(&e.hash)?;
+        }
+        Ok(due.len())
+    }
+}

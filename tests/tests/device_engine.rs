@@ -1,0 +1,360 @@
+//! The device engine against a real sync server on loopback: offline work reaches the case
+//! records, two engines converge, photos upload in resumable chunks, and a cut connection, a
+//! server that goes down and a revoked device each end the way a user would expect.
+#![allow(clippy::unwrap_used)] // tests panic on failure, by design
+
+use plumbline_app::local_store::UploadState;
+use plumbline_app::{Engine, EngineError, EngineEvent, NewPhoto};
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::conflict::FindingField;
+use plumbline_shared::doc::unit::{FieldEdit, NewFinding};
+use plumbline_shared::event::Origin;
+use plumbline_shared::ids::{BlobHash, FindingId, UnitId};
+use plumbline_shared::role::Role;
+use plumbline_shared::severity::Severity;
+use plumbline_shared::time::Timestamp;
+use plumbline_sync_server::store::{CaseFilter, Page};
+use plumbline_tests::TestServer;
+use plumbline_tests::proxy::CuttingProxy;
+
+fn leak() -> NewFinding {
+    NewFinding {
+        origin: Origin::Inspection,
+        round: None,
+        room: "bathroom".parse().unwrap(),
+        item: "bathroom.ponding_test".parse().unwrap(),
+        category: "waterproofing".parse().unwrap(),
+        severity: Severity::S1,
+        description: "闭水试验渗漏".into(),
+    }
+}
+
+/// Bytes that pass the server's JPEG check, `len` long, different per `seed`.
+fn photo_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut v: Vec<u8> = (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    v[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+    v
+}
+
+fn photo(len: usize, seed: u64) -> NewPhoto {
+    NewPhoto {
+        jpeg: photo_bytes(len, seed),
+        thumbnail: photo_bytes(2_000, seed + 1),
+        width: 2048,
+        height: 1536,
+        captured_at: Timestamp(chrono::Utc::now().timestamp_millis()),
+        location: None,
+        pin: None,
+    }
+}
+
+/// An engine in its own folder, enrolled as `login` and synced once.
+async fn engine(server: &TestServer, base: &str, login: &str, dir: &tempfile::TempDir) -> Engine {
+    let engine = Engine::open(dir.path()).unwrap();
+    let code = server.code_for(login, Role::Inspector).await.unwrap();
+    engine
+        .enroll(base, &code, &format!("{login} phone"))
+        .await
+        .unwrap();
+    engine.sync().await.unwrap();
+    engine
+}
+
+fn unit(server: &TestServer, n: usize) -> UnitId {
+    server.project.units().nth(n).unwrap().1.id.clone()
+}
+
+async fn server_cases(
+    server: &TestServer,
+    unit: &UnitId,
+) -> Vec<plumbline_sync_server::store::CaseRecord> {
+    let filter = CaseFilter {
+        projects: vec![server.project.id.clone()],
+        unit: Some(unit.clone()),
+        contractor: None,
+    };
+    server
+        .state
+        .store
+        .cases(
+            &filter,
+            Page {
+                offset: 0,
+                limit: 100,
+            },
+        )
+        .await
+        .unwrap()
+}
+
+fn record(engine: &Engine, unit: &UnitId) -> FindingId {
+    engine
+        .edit_unit(unit, |u, actor, at| u.record_finding(actor, at, leak()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn offline_work_reaches_the_case_records_after_a_sync() {
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = engine(&server, &server.base_url(), "wangli", &dir).await;
+    assert_eq!(phone.units().unwrap().len(), 144);
+    assert!(phone.outbox().unwrap().is_empty());
+
+    let u = unit(&server, 3);
+    let mut events = phone.subscribe();
+    let finding = record(&phone, &u);
+    assert!(matches!(
+        events.recv().await.unwrap(),
+        EngineEvent::Saved { .. }
+    ));
+    let hash = phone.attach_photo(&u, &finding, photo(300_000, 1)).unwrap();
+
+    // Unsynced work is shown as such.
+    let outbox = phone.outbox().unwrap();
+    assert_eq!(outbox.records.len(), 1);
+    assert_eq!(outbox.records[0].doc, DocId::Unit(u.clone()));
+    assert_eq!(
+        outbox.records[0].changes, 2,
+        "the finding and the photo reference"
+    );
+    assert_eq!(outbox.photos.len(), 1);
+    assert_eq!(outbox.photos[0].state, UploadState::Queued);
+    assert!(server_cases(&server, &u).await.is_empty());
+
+    let report = phone.sync().await.unwrap();
+    assert_eq!(report.photos_sent, 1);
+    assert!(report.refused.is_empty());
+    assert!(
+        phone.outbox().unwrap().is_empty(),
+        "{:?}",
+        phone.outbox().unwrap()
+    );
+
+    let cases = server_cases(&server, &u).await;
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].case.finding, finding);
+    assert!(server.state.store.blob_exists(&hash).await.unwrap());
+    // The server's receipt came back to the device.
+    let record = phone.unit(&u).unwrap();
+    assert_eq!(
+        record.findings[&finding].receipts.len(),
+        record.findings[&finding].events.len()
+    );
+
+    // Reopening the engine finds everything as it was.
+    drop(phone);
+    let again = Engine::open(dir.path()).unwrap();
+    assert!(again.outbox().unwrap().is_empty());
+    assert_eq!(again.unit(&u).unwrap().findings.len(), 1);
+    assert!(again.photo_path(&hash).is_some());
+    assert!(again.thumbnail_path(&hash).is_some());
+}
+
+#[tokio::test]
+async fn two_engines_edit_one_unit_offline_converge_and_show_the_conflict() {
+    let server = TestServer::start().await.unwrap();
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = engine(&server, &server.base_url(), "wangli", &da).await;
+    let b = engine(&server, &server.base_url(), "liuyang", &db).await;
+    let u = unit(&server, 5);
+    let shared = record(&a, &u);
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+    assert!(b.unit(&u).unwrap().findings.contains_key(&shared));
+
+    // Offline on both: each records a finding and both change the same field.
+    let fa = record(&a, &u);
+    let fb = record(&b, &u);
+    a.edit_unit(&u, |d, actor, at| {
+        d.edit_field(actor, at, &shared, FieldEdit::Severity(Severity::S2))
+    })
+    .unwrap();
+    b.edit_unit(&u, |d, actor, at| {
+        d.edit_field(actor, at, &shared, FieldEdit::Severity(Severity::S3))
+    })
+    .unwrap();
+    for _ in 0..2 {
+        a.sync().await.unwrap();
+        b.sync().await.unwrap();
+    }
+    let (ra, rb) = (a.unit(&u).unwrap(), b.unit(&u).unwrap());
+    assert_eq!(ra, rb, "both engines hold the same unit");
+    assert!(ra.findings.contains_key(&fa) && ra.findings.contains_key(&fb));
+    let conflicts = a.edit_unit(&u, |d, _, _| d.conflicts(&shared)).unwrap();
+    assert!(
+        conflicts
+            .iter()
+            .any(|c| c.field == FindingField::Severity && c.values.len() == 2),
+        "{conflicts:?}"
+    );
+    assert_eq!(server_cases(&server, &u).await.len(), 3);
+    assert!(a.outbox().unwrap().is_empty() && b.outbox().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_cut_upload_resumes_without_resending_finished_chunks() {
+    let server = TestServer::start().await.unwrap();
+    // Cut once 1.6 MiB went up: past the first 1 MiB chunk, inside the second.
+    let proxy = CuttingProxy::start(server.addr, 1_700_000).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = engine(&server, &proxy.base_url(), "wangli", &dir).await;
+    let u = unit(&server, 8);
+    let finding = record(&phone, &u);
+    let size = 3 * 1024 * 1024 + 12_345;
+    let hash = phone.attach_photo(&u, &finding, photo(size, 9)).unwrap();
+
+    let err = phone.sync().await.unwrap_err();
+    assert!(
+        matches!(err, EngineError::Server(ref e) if e.is_transient()),
+        "{err}"
+    );
+    assert!(proxy.has_cut());
+    // The record went before the photo: the office already sees the finding.
+    assert_eq!(server_cases(&server, &u).await.len(), 1);
+    let outbox = phone.outbox().unwrap();
+    assert!(outbox.records.is_empty(), "{outbox:?}");
+    assert_eq!(outbox.photos.len(), 1);
+    assert_eq!(outbox.photos[0].state, UploadState::Uploading);
+    assert!(outbox.photos[0].percent >= 25, "{outbox:?}");
+    assert!(
+        matches!(phone.sync_status().last_error, Some(ref e) if e.contains("cannot be reached"))
+    );
+
+    proxy.heal();
+    let report = phone.sync().await.unwrap();
+    assert_eq!(report.photos_sent, 1);
+    assert!(server.state.store.blob_exists(&hash).await.unwrap());
+    // What is left after the first (finished) chunk, plus requests and headers.
+    let rest = size as u64 - 1024 * 1024;
+    assert!(
+        (rest..rest + 64 * 1024).contains(&proxy.bytes_up()),
+        "only the unfinished chunks went up again: {} bytes for the last {rest} of the photo",
+        proxy.bytes_up()
+    );
+    assert!(phone.outbox().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_server_down_and_back_up_loses_nothing() {
+    let mut server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = engine(&server, &server.base_url(), "wangli", &dir).await;
+    let u = unit(&server, 10);
+    server.stop().await.unwrap();
+
+    let finding = record(&phone, &u);
+    phone.attach_photo(&u, &finding, photo(50_000, 3)).unwrap();
+    let mut events = phone.subscribe();
+    let err = phone.sync().await.unwrap_err();
+    assert!(
+        matches!(err, EngineError::Server(ref e) if e.is_transient()),
+        "{err}"
+    );
+    let mut failed = false;
+    while let Ok(e) = events.try_recv() {
+        failed |= matches!(e, EngineEvent::SyncFailed { .. });
+    }
+    assert!(failed, "the UI is told the sync failed");
+    let outbox = phone.outbox().unwrap();
+    assert_eq!((outbox.records.len(), outbox.photos.len()), (1, 1));
+
+    server.restart().await.unwrap();
+    phone.sync().await.unwrap();
+    assert!(phone.outbox().unwrap().is_empty());
+    assert_eq!(server_cases(&server, &u).await.len(), 1);
+    // Syncing again changes nothing: no duplicates.
+    phone.sync().await.unwrap();
+    assert_eq!(server_cases(&server, &u).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_revoked_device_is_told_and_keeps_its_work() {
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = engine(&server, &server.base_url(), "wangli", &dir).await;
+    let u = unit(&server, 12);
+    let finding = record(&phone, &u);
+    let device = phone.identity().unwrap().device;
+    plumbline_sync_server::admin::revoke(&server.state, &device)
+        .await
+        .unwrap();
+
+    let mut events = phone.subscribe();
+    let err = phone.sync().await.unwrap_err();
+    assert!(
+        !matches!(err, EngineError::Server(ref e) if e.is_transient()),
+        "{err}"
+    );
+    assert!(phone.sync_status().signed_out);
+    let mut told = false;
+    while let Ok(e) = events.try_recv() {
+        told |= matches!(e, EngineEvent::SignedOut { ref reason } if reason.contains("revoked"));
+    }
+    assert!(told);
+    // Nothing local is lost; enrolling again sends it.
+    assert!(phone.unit(&u).unwrap().findings.contains_key(&finding));
+    assert_eq!(phone.outbox().unwrap().records.len(), 1);
+    let code = server.code_for("wangli", Role::Inspector).await.unwrap();
+    phone
+        .enroll(&server.base_url(), &code, "wangli phone")
+        .await
+        .unwrap();
+    // The new enrollment is a new device, and the server accepts only a device's own changes:
+    // work recorded under the revoked device is refused, and stays on the phone, marked so,
+    // for the office to look at (a revoked device is one the office no longer trusts).
+    let report = phone.sync().await.unwrap();
+    assert_eq!(report.refused.len(), 1, "{report:?}");
+    let outbox = phone.outbox().unwrap();
+    assert!(
+        outbox.records[0]
+            .refused
+            .as_deref()
+            .is_some_and(|r| r.contains("another device")),
+        "{outbox:?}"
+    );
+    assert!(phone.unit(&u).unwrap().findings.contains_key(&finding));
+}
+
+#[tokio::test]
+async fn photos_of_a_finding_are_deduplicated_and_bad_input_changes_nothing() {
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = engine(&server, &server.base_url(), "wangli", &dir).await;
+    let u = unit(&server, 2);
+    let finding = record(&phone, &u);
+    let p = photo(40_000, 5);
+    let h1 = phone.attach_photo(&u, &finding, p.clone()).unwrap();
+    let h2 = phone.attach_photo(&u, &finding, p).unwrap();
+    assert_eq!(h1, h2);
+    assert_eq!(phone.outbox().unwrap().photos.len(), 1, "one photo, once");
+
+    // A photo for a finding that does not exist: refused, nothing kept.
+    let ghost = FindingId::new("no-such-finding").unwrap();
+    let before = phone.outbox().unwrap();
+    let err = phone
+        .attach_photo(&u, &ghost, photo(40_000, 6))
+        .unwrap_err();
+    assert!(matches!(err, EngineError::Doc(_)), "{err}");
+    assert_eq!(phone.outbox().unwrap(), before);
+    assert!(
+        phone
+            .photo_path(&BlobHash::of(&photo_bytes(40_000, 6)))
+            .is_none()
+    );
+    // A unit that is not on the device.
+    let err = phone
+        .edit_unit(&UnitId::new("nowhere").unwrap(), |u, a, t| {
+            u.record_finding(a, t, leak())
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("not on this device"), "{err}");
+}

@@ -14,8 +14,8 @@ use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
 use plumbline_shared::time::Timestamp;
 use plumbline_sync_server::store::{CaseFilter, Page};
-use plumbline_tests::TestServer;
 use plumbline_tests::proxy::CuttingProxy;
+use plumbline_tests::{TestServer, fake_jpeg};
 
 fn leak() -> NewFinding {
     NewFinding {
@@ -29,25 +29,10 @@ fn leak() -> NewFinding {
     }
 }
 
-/// Bytes that pass the server's JPEG check, `len` long, different per `seed`.
-fn photo_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut v: Vec<u8> = (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect();
-    v[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
-    v
-}
-
 fn photo(len: usize, seed: u64) -> NewPhoto {
     NewPhoto {
-        jpeg: photo_bytes(len, seed),
-        thumbnail: photo_bytes(2_000, seed + 1),
+        jpeg: fake_jpeg(len, seed),
+        thumbnail: fake_jpeg(2_000, seed + 1),
         width: 2048,
         height: 1536,
         captured_at: Timestamp(chrono::Utc::now().timestamp_millis()),
@@ -347,7 +332,7 @@ async fn photos_of_a_finding_are_deduplicated_and_bad_input_changes_nothing() {
     assert_eq!(phone.outbox().unwrap(), before);
     assert!(
         phone
-            .photo_path(&BlobHash::of(&photo_bytes(40_000, 6)))
+            .photo_path(&BlobHash::of(&fake_jpeg(40_000, 6)))
             .is_none()
     );
     // A unit that is not on the device.

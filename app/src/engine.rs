@@ -342,6 +342,7 @@ impl Engine {
         inner.docs.insert(doc_id.clone(), edited);
         drop(inner);
         self.emit(EngineEvent::Saved { doc: doc_id });
+        self.sync_soon();
         Ok(value)
     }
 
@@ -394,7 +395,6 @@ impl Engine {
             }
             return Err(e);
         }
-        self.sync_soon();
         Ok(hash)
     }
 

@@ -106,6 +106,15 @@ impl Engine {
         self.shared.wake.notify_one();
     }
 
+    /// The platform reports the network came back (or changed): sync now if there is
+    /// anything to do. Going offline needs no call: a sync that cannot reach the server fails
+    /// quietly and the loop waits.
+    pub fn connectivity_changed(&self, online: bool) {
+        if online {
+            self.sync_soon();
+        }
+    }
+
     /// Starts the background loop: a sync at start, on every [`Self::sync_soon`], and every
     /// `every`; after a failure it waits longer each time, up to five minutes. Stops when the
     /// device is signed out (enrolling again calls `sync_soon`, which needs a running loop:

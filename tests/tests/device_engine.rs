@@ -343,3 +343,28 @@ async fn photos_of_a_finding_are_deduplicated_and_bad_input_changes_nothing() {
         .unwrap_err();
     assert!(err.to_string().contains("not on this device"), "{err}");
 }
+
+#[tokio::test]
+async fn the_background_loop_syncs_an_edit_without_being_asked() {
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = engine(&server, &server.base_url(), "wangli", &dir).await;
+    let u = unit(&server, 30);
+    // A long timer: only the edit itself can start the sync.
+    let background = phone.start(std::time::Duration::from_secs(3600));
+    let mut events = phone.subscribe();
+    let finding = record(&phone, &u);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if matches!(event, EngineEvent::SyncFinished { .. }) && phone.outbox().unwrap().is_empty() {
+            break;
+        }
+    }
+    assert_eq!(server_cases(&server, &u).await[0].case.finding, finding);
+    assert!(phone.sync_status().last_success.is_some());
+    background.abort();
+}

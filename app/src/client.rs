@@ -183,6 +183,26 @@ impl ServerClient {
         res.json().await.map_err(|e| ClientError::BadReply(e.to_string()))
     }
 
+    /// Downloads a whole blob (a photo of someone else's finding), at most `max_bytes`.
+    pub async fn download(&self, hash: &BlobHash, max_bytes: u64) -> Result<Vec<u8>, ClientError> {
+        let res = self
+            .authed(self.http.get(self.url(&format!("/blobs/{hash}"))))
+            .send()
+            .await
+            .map_err(transport)?;
+        let mut res = check(res).await?;
+        let mut body = Vec::new();
+        while let Some(chunk) = res.chunk().await.map_err(transport)? {
+            body.extend_from_slice(&chunk);
+            if body.len() as u64 > max_bytes {
+                return Err(ClientError::BadReply(format!(
+                    "photo {hash} is larger than the {max_bytes} bytes a photo may have"
+                )));
+            }
+        }
+        Ok(body)
+    }
+
     /// Sends one chunk of a blob, starting at `offset`, of a blob of `total` bytes.
     pub async fn put_chunk(
         &self,

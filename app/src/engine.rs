@@ -116,6 +116,9 @@ impl std::fmt::Debug for Engine {
 const IDENTITY_KEY: &str = "identity";
 const TOKEN_KEY: &str = "token";
 
+/// Most bytes of other people's photos kept on the device.
+pub const PHOTO_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Local changes folded into a snapshot when a document has more incremental saves than this.
 const COMPACT_AFTER: usize = 64;
 
@@ -406,6 +409,29 @@ impl Engine {
     /// The thumbnail file of a photo taken on this device.
     pub fn thumbnail_path(&self, hash: &BlobHash) -> Option<PathBuf> {
         self.shared.files.thumbnail(hash)
+    }
+
+    /// A photo to show: this device's own file, else a cached download, else downloaded now
+    /// from the server (checked against its hash) into a cache of at most
+    /// [`PHOTO_CACHE_BYTES`], least recently used photos evicted first.
+    pub async fn fetch_photo(&self, hash: &BlobHash) -> Result<PathBuf, EngineError> {
+        if let Some(path) = self.shared.files.photo(hash) {
+            return Ok(path);
+        }
+        if let Some(path) = self.shared.files.cached(hash) {
+            return Ok(path);
+        }
+        let client = self.client()?;
+        let bytes = client
+            .download(hash, plumbline_shared::doc::evidence::MAX_EVIDENCE_BYTES)
+            .await?;
+        if &BlobHash::of(&bytes) != hash {
+            return Err(ClientError::BadReply(format!(
+                "the server sent bytes that are not photo {hash}"
+            ))
+            .into());
+        }
+        Ok(self.shared.files.cache(hash, &bytes, PHOTO_CACHE_BYTES)?)
     }
 
     /// What the server has not confirmed yet.

@@ -17,6 +17,7 @@ use plumbline_shared::ids::BlobHash;
 pub struct PhotoFiles {
     photos: PathBuf,
     thumbs: PathBuf,
+    cache: PathBuf,
 }
 
 impl PhotoFiles {
@@ -24,9 +25,15 @@ impl PhotoFiles {
     pub fn open(dir: &Path) -> io::Result<Self> {
         let photos = dir.join("photos");
         let thumbs = dir.join("thumbs");
+        let cache = dir.join("cache");
         fs::create_dir_all(&photos)?;
         fs::create_dir_all(&thumbs)?;
-        Ok(Self { photos, thumbs })
+        fs::create_dir_all(&cache)?;
+        Ok(Self {
+            photos,
+            thumbs,
+            cache,
+        })
     }
 
     fn photo_file(&self, hash: &BlobHash) -> PathBuf {
@@ -53,6 +60,41 @@ impl PhotoFiles {
     pub fn thumbnail(&self, hash: &BlobHash) -> Option<PathBuf> {
         let path = self.thumb_file(hash);
         path.exists().then_some(path)
+    }
+
+    /// A downloaded photo of someone else's finding, when cached; using it marks it recent.
+    pub fn cached(&self, hash: &BlobHash) -> Option<PathBuf> {
+        let path = self.cache.join(format!("{hash}.jpg"));
+        let file = File::options().append(true).open(&path).ok()?;
+        // Recently used photos are evicted last: the modification time is the use time.
+        let _ = file.set_modified(std::time::SystemTime::now());
+        Some(path)
+    }
+
+    /// Keeps a downloaded photo in the cache, then evicts the least recently used ones until
+    /// the cache holds at most `bound` bytes (the new one always stays).
+    pub fn cache(&self, hash: &BlobHash, bytes: &[u8], bound: u64) -> io::Result<PathBuf> {
+        let path = self.cache.join(format!("{hash}.jpg"));
+        write_durably(&path, bytes)?;
+        let mut entries = Vec::new();
+        let mut total = 0u64;
+        for entry in fs::read_dir(&self.cache)? {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            total += meta.len();
+            if entry.path() != path {
+                entries.push((meta.modified()?, meta.len(), entry.path()));
+            }
+        }
+        entries.sort();
+        for (_, len, old) in entries {
+            if total <= bound {
+                break;
+            }
+            remove_if_present(&old)?;
+            total -= len;
+        }
+        Ok(path)
     }
 
     /// Reads `len` bytes of the photo from `offset`.

@@ -368,3 +368,34 @@ async fn the_background_loop_syncs_an_edit_without_being_asked() {
     assert!(phone.sync_status().last_success.is_some());
     background.abort();
 }
+
+#[tokio::test]
+async fn another_inspectors_photo_downloads_on_demand_and_stays_cached() {
+    let mut server = TestServer::start().await.unwrap();
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = engine(&server, &server.base_url(), "wangli", &da).await;
+    let b = engine(&server, &server.base_url(), "liuyang", &db).await;
+    let u = unit(&server, 40);
+    let finding = record(&a, &u);
+    let p = photo(120_000, 11);
+    let bytes = p.jpeg.clone();
+    let hash = a.attach_photo(&u, &finding, p).unwrap();
+    a.sync().await.unwrap();
+    b.sync().await.unwrap();
+
+    // B sees the reference, not the file, until it asks.
+    assert!(
+        b.unit(&u).unwrap().findings[&finding]
+            .evidence
+            .contains_key(&hash)
+    );
+    assert!(b.photo_path(&hash).is_none());
+    let path = b.fetch_photo(&hash).await.unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    // Cached: shown again with the server down.
+    server.stop().await.unwrap();
+    assert_eq!(b.fetch_photo(&hash).await.unwrap(), path);
+    // A photo nobody has cannot be fetched offline, and says why.
+    let err = b.fetch_photo(&BlobHash::of(b"nothing")).await.unwrap_err();
+    assert!(err.to_string().contains("cannot be reached"), "{err}");
+}

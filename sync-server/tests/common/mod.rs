@@ -205,40 +205,16 @@ impl Device {
             let req = self.manifest_request(true);
             resp = self.manifest(&req).await;
         }
-        let mut todo: Vec<DocId> = match resp {
-            ManifestResponse::InSync { .. } => return report,
-            ManifestResponse::SendEntries { .. } => panic!("the server asked for entries twice"),
-            ManifestResponse::Differs {
-                changed,
-                new_on_server,
-                ..
-            } => changed.into_iter().chain(new_on_server).collect(),
+        let Some(mut todo) = self.begin_session(resp) else {
+            return report;
         };
-        for doc in &todo {
-            self.docs.entry(doc.clone()).or_default();
-            // A new session: keep only the heads both sides shared (automerge's rule between
-            // connections), so that a document the server changed is always asked for.
-            if let Some(state) = self.states.get_mut(doc) {
-                *state = sync::State::decode(&state.encode()).unwrap();
-            }
-        }
         for _round in 0..12 {
             if todo.is_empty() {
                 break;
             }
             let mut next = Vec::new();
             for batch in todo.chunks(64) {
-                let mut messages = Vec::new();
-                for doc in batch {
-                    let state = self.states.entry(doc.clone()).or_default();
-                    let am = self.docs.get_mut(doc).unwrap();
-                    if let Some(m) = am.sync().generate_sync_message(state) {
-                        messages.push(DocMessage {
-                            doc: doc.clone(),
-                            message: m.encode(),
-                        });
-                    }
-                }
+                let messages = self.outgoing(batch);
                 if messages.is_empty() {
                     continue;
                 }
@@ -253,13 +229,7 @@ impl Device {
                 let bytes = res.bytes().await.unwrap();
                 self.bytes_received += bytes.len();
                 let reply: SyncResponse = from_postcard(&bytes).unwrap();
-                for m in reply.messages {
-                    let state = self.states.entry(m.doc.clone()).or_default();
-                    let am = self.docs.get_mut(&m.doc).unwrap();
-                    am.sync()
-                        .receive_sync_message(state, sync::Message::decode(&m.message).unwrap())
-                        .unwrap();
-                }
+                self.receive(reply.messages);
                 for a in reply.acks {
                     report.acked.insert(a.doc.clone(), a.change_hashes());
                 }
@@ -274,6 +244,56 @@ impl Device {
             todo = next;
         }
         report
+    }
+
+    /// Starts the exchange step after a manifest answer: the documents to exchange, each with
+    /// a new session (only the heads both sides shared are kept, automerge's rule between
+    /// connections, so that a document the server changed is always asked for). `None` when
+    /// the manifest said everything is in sync.
+    pub fn begin_session(&mut self, resp: ManifestResponse) -> Option<Vec<DocId>> {
+        let todo: Vec<DocId> = match resp {
+            ManifestResponse::InSync { .. } => return None,
+            ManifestResponse::SendEntries { .. } => panic!("the server asked for entries twice"),
+            ManifestResponse::Differs {
+                changed,
+                new_on_server,
+                ..
+            } => changed.into_iter().chain(new_on_server).collect(),
+        };
+        for doc in &todo {
+            self.docs.entry(doc.clone()).or_default();
+            if let Some(state) = self.states.get_mut(doc) {
+                *state = sync::State::decode(&state.encode()).unwrap();
+            }
+        }
+        Some(todo)
+    }
+
+    /// The sync messages this device has for `docs`.
+    pub fn outgoing(&mut self, docs: &[DocId]) -> Vec<DocMessage> {
+        let mut messages = Vec::new();
+        for doc in docs {
+            let state = self.states.entry(doc.clone()).or_default();
+            let am = self.docs.get_mut(doc).unwrap();
+            if let Some(m) = am.sync().generate_sync_message(state) {
+                messages.push(DocMessage {
+                    doc: doc.clone(),
+                    message: m.encode(),
+                });
+            }
+        }
+        messages
+    }
+
+    /// Applies the server's sync messages.
+    pub fn receive(&mut self, messages: Vec<DocMessage>) {
+        for m in messages {
+            let state = self.states.entry(m.doc.clone()).or_default();
+            let am = self.docs.get_mut(&m.doc).unwrap();
+            am.sync()
+                .receive_sync_message(state, sync::Message::decode(&m.message).unwrap())
+                .unwrap();
+        }
     }
 
     pub async fn manifest(&mut self, req: &ManifestRequest) -> ManifestResponse {

@@ -16,15 +16,14 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use automerge::{AutoCommit, ChangeHash, ReadDoc};
 use common::Device;
+use common::process::{ServerProcess, free_addr};
 use plumbline_shared::api::{
     API_VERSION, ManifestResponse, SyncRequest, SyncResponse, from_postcard, to_postcard,
 };
@@ -58,95 +57,6 @@ const DOWN_FOR: Duration = Duration::from_millis(300);
 const BACKOFF: Duration = Duration::from_millis(40);
 /// Longest any wait of this test may take before it fails instead of hanging.
 const DEADLINE: Duration = Duration::from_secs(90);
-
-/// The real server binary, killed (SIGKILL) when dropped so that a failing test leaves no
-/// process behind; its log is printed when the test is failing.
-struct ServerProcess {
-    child: Child,
-    log: PathBuf,
-}
-
-impl ServerProcess {
-    /// Starts `serve` on `<dir>/data` at `addr` and waits until it answers `/readyz`.
-    async fn start(dir: &Path, addr: SocketAddr, log_name: &str) -> Self {
-        // A configuration file of our own: the working folder's `plumbline-server.toml` (the
-        // package's example) is not read, and the metrics listener (a fixed port) is off.
-        let config = dir.join("test-server.toml");
-        std::fs::write(&config, "metrics_listen = \"\"\n").unwrap();
-        let log = dir.join(log_name);
-        let child = Command::new(env!("CARGO_BIN_EXE_plumbline-sync-server"))
-            .arg("--config")
-            .arg(&config)
-            .arg("serve")
-            .arg("--data")
-            .arg(dir.join("data"))
-            .arg("--listen")
-            .arg(addr.to_string())
-            .current_dir(dir)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut server = Self { child, log };
-        server.wait_ready(addr).await;
-        server
-    }
-
-    async fn wait_ready(&mut self, addr: SocketAddr) {
-        let http = reqwest::Client::new();
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("the server exited ({status}) before it was ready");
-            }
-            let res = http
-                .get(format!("http://{addr}/readyz"))
-                .timeout(Duration::from_secs(1))
-                .send()
-                .await;
-            if res.is_ok_and(|r| r.status() == 200) {
-                return;
-            }
-            assert!(start.elapsed() < DEADLINE, "the server never became ready");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// SIGKILL (what `Child::kill` sends on Unix): the process ends at once, mid-request.
-    fn crash(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(40).collect();
-            eprintln!("--- server log (last lines) ---");
-            for line in tail.into_iter().rev() {
-                eprintln!("{line}");
-            }
-        }
-    }
-}
-
-/// A free loopback port: bound, read and released. The server binds it right after; the
-/// restarted server binds it again (tokio sets `SO_REUSEADDR`, so connections of the killed
-/// process lingering in `TIME_WAIT` do not block it).
-fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
 
 /// Writes the demo project, one inspector per device and one enrollment code per device into
 /// `<dir>/data`, in process, before any server runs. The state is dropped on return; its
@@ -569,7 +479,7 @@ async fn a_killed_server_loses_no_acknowledged_change_and_every_device_converges
     let (units, codes) = prepare(dir.path()).await;
     let addr = free_addr();
     let base = format!("http://{addr}/api/v1");
-    let server = ServerProcess::start(dir.path(), addr, "server-1.log").await;
+    let server = ServerProcess::serve(dir.path(), addr, "server-1.log").await;
     eprintln!("prepared and started in {:?}", t0.elapsed());
 
     // Units 0..4 are written by every device; then each device has units of its own.
@@ -616,7 +526,7 @@ async fn a_killed_server_loses_no_acknowledged_change_and_every_device_converges
         t0.elapsed()
     );
     progress.restarted.store(true, Ordering::SeqCst);
-    let server = ServerProcess::start(dir.path(), addr, "server-2.log").await;
+    let server = ServerProcess::serve(dir.path(), addr, "server-2.log").await;
     eprintln!("restarted at {:?}", t0.elapsed());
 
     wait_for(

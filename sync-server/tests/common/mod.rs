@@ -2,6 +2,8 @@
 //! device that enrolls and syncs over real HTTP.
 #![allow(dead_code, clippy::unwrap_used)] // each test file uses part of the fixture
 
+pub mod process;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 

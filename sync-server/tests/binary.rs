@@ -1,0 +1,128 @@
+//! The real binary as an operator runs it: `demo` prints its accounts once, metrics are served
+//! on their own listener, every response carries a request id, and SIGTERM lets a request in
+//! flight finish before the process exits cleanly.
+#![allow(clippy::unwrap_used)] // tests panic on failure, by design
+
+mod common;
+
+use std::time::Duration;
+
+use common::Device;
+use common::process::{ServerProcess, free_addr};
+use plumbline_shared::ids::{BlobHash, UserId};
+use plumbline_shared::role::Role;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The enrollment code `demo` prints on its last line.
+fn printed_code(stdout: &str) -> String {
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("Enrollment code"))
+        .unwrap_or_else(|| panic!("no enrollment code in:\n{stdout}"));
+    line.rsplit(' ').next().unwrap().trim().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_prints_accounts_once_serves_metrics_and_stops_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_addr();
+    let metrics = free_addr();
+    let config = format!("metrics_listen = \"{metrics}\"\n");
+    let mut server = ServerProcess::run(dir.path(), "demo", addr, &config, "demo-1.log").await;
+
+    // One account of every role, each with a password, and a code for the inspector's phone.
+    let stdout = server.stdout();
+    assert_eq!(stdout.matches("password 密码: ").count(), 7, "{stdout}");
+    for login in [
+        "wangli", "zhaomin", "liqiang", "chenjing", "sunyue", "zhougang", "admin",
+    ] {
+        assert!(stdout.contains(login), "{login} missing from:\n{stdout}");
+    }
+    let code = printed_code(&stdout);
+    let base = format!("http://{addr}/api/v1");
+    let mut phone = Device::enroll(
+        &base,
+        &code,
+        "王丽的手机",
+        UserId::new("wangli").unwrap(),
+        Role::Inspector,
+    )
+    .await;
+    let report = phone.sync().await;
+    assert!(report.refused.is_empty());
+    assert_eq!(phone.docs.len(), 145);
+
+    // Every response names its request, and the same id is on the server's log lines.
+    let res = reqwest::get(format!("http://{addr}/healthz"))
+        .await
+        .unwrap();
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(!request_id.is_empty());
+    // Metrics, on their own listener, count what happened.
+    let text = reqwest::get(format!("http://{metrics}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("plumbline_sync_manifests_total"), "{text}");
+    assert!(
+        reqwest::get(format!("http://{addr}/metrics"))
+            .await
+            .unwrap()
+            .status()
+            == 404,
+        "metrics are not on the public listener"
+    );
+
+    // A photo chunk half sent when SIGTERM arrives still completes; then the process exits 0.
+    let photo = b"\xFF\xD8\xFF\xE0 a small photo that arrives slowly".repeat(50);
+    let hash = BlobHash::of(&photo);
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PUT /api/v1/blobs/{hash}?offset=0&total={len} HTTP/1.1\r\nhost: {addr}\r\n\
+         authorization: Bearer {token}\r\ncontent-type: image/jpeg\r\n\
+         content-length: {len}\r\nconnection: close\r\n\r\n",
+        len = photo.len(),
+        token = phone.token
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&photo[..100]).await.unwrap();
+    conn.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.terminate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    conn.write_all(&photo[100..]).await.unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    assert!(answer.contains("\"complete\":true"), "{answer}");
+    let status = server.wait_exit().await;
+    assert!(status.success(), "{status}");
+    let log = server.log();
+    assert!(log.contains("shutting down"), "{log}");
+    assert!(
+        log.contains(&request_id),
+        "the request id is on the log lines"
+    );
+
+    // Started again on the same folder, `demo` serves what is there and prints no secrets.
+    let mut again = ServerProcess::run(dir.path(), "demo", addr, &config, "demo-2.log").await;
+    let stdout = again.stdout();
+    assert!(stdout.contains("already exists"), "{stdout}");
+    assert!(!stdout.contains("password"), "{stdout}");
+    let status_url = format!("http://{addr}/api/v1/blobs/{hash}/status");
+    let res = reqwest::Client::new()
+        .get(status_url)
+        .bearer_auth(&phone.token)
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        body["complete"], true,
+        "the photo stored before the stop is there"
+    );
+    again.terminate();
+    assert!(again.wait_exit().await.success());
+}

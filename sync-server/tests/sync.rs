@@ -529,3 +529,67 @@ async fn the_office_sees_when_each_device_was_last_seen() {
     assert!(seen(&phone.actor.device).is_some_and(|t| t >= before));
     assert_eq!(seen(&idle.actor.device), None);
 }
+
+#[tokio::test]
+async fn a_change_that_breaks_the_schema_is_refused_and_nothing_is_stored() {
+    use automerge::transaction::Transactable;
+    let server = TestServer::start().await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    let (unit, doc) = unit_doc(&server, 9);
+    record(&mut phone, &doc).await;
+    // Then, in the same batch, a raw edit that turns the findings map into a number.
+    let am = phone.docs.get_mut(&doc).unwrap();
+    am.set_actor(plumbline_shared::doc::actor_for(&phone.actor.device));
+    am.put(automerge::ROOT, "findings", 42_i64).unwrap();
+    am.commit();
+    let before = server.state.store.doc_heads(&doc).await.unwrap();
+    let report = phone.sync().await;
+    assert_eq!(report.refused.len(), 1);
+    assert!(
+        report.refused[0].1.contains("break the unit document"),
+        "{}",
+        report.refused[0].1
+    );
+    assert_eq!(server.state.store.doc_heads(&doc).await.unwrap(), before);
+    assert!(cases_of(&server, &unit).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_expired_or_used_enrollment_code_enrolls_nothing() {
+    let server = TestServer::start().await;
+    let user = plumbline_shared::ids::UserId::new("wangli").unwrap();
+    server.device("wangli", Role::Inspector).await; // creates the user
+    let (code, hash) = plumbline_sync_server::accounts::new_enrollment_code();
+    server
+        .state
+        .store
+        .create_enrollment_code(hash, &user, Timestamp(now().0 - 1))
+        .await
+        .unwrap();
+    let devices = server.state.store.devices().await.unwrap().len();
+    let http = reqwest::Client::new();
+    let enroll = |code: String| {
+        http.post(server.url("/enroll"))
+            .json(&serde_json::json!({"code": code, "device_name": "phone"}))
+            .send()
+    };
+    let res = enroll(code).await.unwrap();
+    assert_eq!(res.status(), 401);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("expired"),
+        "{body}"
+    );
+    // A good code works once.
+    let code = plumbline_sync_server::admin::enrollment_code(&server.state, &user)
+        .await
+        .unwrap();
+    assert_eq!(enroll(code.clone()).await.unwrap().status(), 200);
+    assert_eq!(enroll(code).await.unwrap().status(), 401);
+    assert_eq!(
+        server.state.store.devices().await.unwrap().len(),
+        devices + 1,
+        "only the one good enrollment made a device"
+    );
+}

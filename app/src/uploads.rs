@@ -6,9 +6,10 @@
 //! whole; only its "complete" answer marks the photo sent. A refusal (the server's words) marks
 //! the photo failed and moves on to the next; a network failure stops the sync, to be resumed.
 //!
-//! Retention: the full-size file of a sent photo is kept for [`RETENTION`] after the server
-//! confirmed it (an inspector may still want to look at it offline), then deleted; the
-//! thumbnail stays.
+//! Retention: the full-size file of a sent photo is kept for a while after the server
+//! confirmed it ([`DEFAULT_RETENTION`], an inspector may still want to look at it offline;
+//! [`Engine::set_photo_retention`] changes it), then deleted; the thumbnail stays. A photo the
+//! server has not confirmed is never deleted.
 
 use std::time::Duration;
 
@@ -20,8 +21,9 @@ use crate::events::{EngineEvent, SyncProgress};
 use crate::local_store::UploadState;
 use crate::sync_run::SyncReport;
 
-/// How long a confirmed photo's full-size file stays on the device.
-pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long a confirmed photo's full-size file stays on the device, unless set otherwise.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+const RETENTION_KEY: &str = "photo_retention_secs";
 
 impl Engine {
     pub(crate) async fn upload_photos(
@@ -125,9 +127,27 @@ impl Engine {
         .into())
     }
 
-    /// Deletes full-size files of photos the server confirmed longer than [`RETENTION`] ago.
+    /// How long confirmed photos stay on the device.
+    pub fn photo_retention(&self) -> Result<Duration, EngineError> {
+        let stored = self.inner().store.setting(RETENTION_KEY)?;
+        Ok(stored
+            .and_then(|s| s.parse().ok())
+            .map_or(DEFAULT_RETENTION, Duration::from_secs))
+    }
+
+    /// Sets how long confirmed photos stay on the device (0: delete once confirmed).
+    pub fn set_photo_retention(&self, keep: Duration) -> Result<(), EngineError> {
+        let secs = keep.as_secs().to_string();
+        self.inner()
+            .store
+            .set_settings(&[(RETENTION_KEY, secs.as_str())])?;
+        Ok(())
+    }
+
+    /// Deletes full-size files of photos the server confirmed longer than the retention ago.
     pub(crate) fn apply_retention(&self) -> Result<usize, EngineError> {
-        let cutoff = now().0 - i64::try_from(RETENTION.as_millis()).unwrap_or(i64::MAX);
+        let keep = self.photo_retention()?;
+        let cutoff = now().0 - i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
         let mut inner = self.inner();
         let due: Vec<_> = inner
             .store

@@ -399,3 +399,33 @@ async fn another_inspectors_photo_downloads_on_demand_and_stays_cached() {
     let err = b.fetch_photo(&BlobHash::of(b"nothing")).await.unwrap_err();
     assert!(err.to_string().contains("cannot be reached"), "{err}");
 }
+
+#[tokio::test]
+async fn a_photo_file_is_deleted_only_after_the_server_confirmed_it() {
+    let mut server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = engine(&server, &server.base_url(), "wangli", &dir).await;
+    phone
+        .set_photo_retention(std::time::Duration::ZERO)
+        .unwrap();
+    let u = unit(&server, 50);
+    let finding = record(&phone, &u);
+    let hash = phone.attach_photo(&u, &finding, photo(60_000, 21)).unwrap();
+
+    // Unconfirmed: kept, whatever the retention says, also through a failed sync.
+    server.stop().await.unwrap();
+    assert!(phone.sync().await.is_err());
+    assert!(phone.photo_path(&hash).is_some());
+
+    server.restart().await.unwrap();
+    phone.sync().await.unwrap();
+    assert!(server.state.store.blob_exists(&hash).await.unwrap());
+    assert!(
+        phone.photo_path(&hash).is_none(),
+        "confirmed and past retention: deleted"
+    );
+    assert!(phone.thumbnail_path(&hash).is_some(), "the thumbnail stays");
+    // It can still be seen: downloaded again from the server.
+    let path = phone.fetch_photo(&hash).await.unwrap();
+    assert_eq!(BlobHash::of(&std::fs::read(path).unwrap()), hash);
+}

@@ -408,6 +408,70 @@ impl EventKind {
         }
     }
 
+    /// What happened, in Chinese, for timelines.
+    pub fn label_zh(&self) -> &'static str {
+        match self {
+            EventKind::Recorded { .. } => "登记问题",
+            EventKind::EvidenceAdded { .. } => "补充照片",
+            EventKind::EvidenceRequested { .. } => "要求补充证据",
+            EventKind::NoticeIssued { .. } => "下发整改通知单",
+            EventKind::NoticeRefused { .. } => "施工单位拒绝整改",
+            EventKind::ContractorResponded { .. } => "施工单位响应",
+            EventKind::Disputed { .. } => "施工单位提出异议",
+            EventKind::Reassigned { .. } => "改派施工单位",
+            EventKind::RepairReported { .. } => "报告整改完成",
+            EventKind::AcceptancePassed { .. } => "验收合格",
+            EventKind::AcceptanceFailed { .. } => "验收不合格",
+            EventKind::NoticeReturned { .. } => "通知单回执",
+            EventKind::EmergencyRepairStarted { .. } => "启动应急维修",
+            EventKind::EmergencyRepairFinished { .. } => "应急维修完成",
+            EventKind::FineDrafted { .. } => "开具罚款单",
+            EventKind::FineApproved { .. } => "罚款审批",
+            EventKind::FineVoided { .. } => "罚款作废",
+            EventKind::Callback { .. } => "回访",
+            EventKind::ClaimRecorded { .. } => "登记索赔",
+            EventKind::ClaimAgreed { .. } => "索赔金额确认",
+            EventKind::ClaimPaid { .. } => "索赔已支付",
+            EventKind::MergedInto { .. } => "合并到其他案件",
+            EventKind::MergedFrom { .. } => "合并了其他案件",
+            EventKind::Reopened { .. } => "重新打开",
+            EventKind::Closed { .. } => "结案",
+            EventKind::Cancelled { .. } => "取消",
+        }
+    }
+
+    /// What happened, in English, for timelines.
+    pub fn label_en(&self) -> &'static str {
+        match self {
+            EventKind::Recorded { .. } => "Recorded",
+            EventKind::EvidenceAdded { .. } => "Evidence added",
+            EventKind::EvidenceRequested { .. } => "Evidence requested",
+            EventKind::NoticeIssued { .. } => "Notice issued",
+            EventKind::NoticeRefused { .. } => "Notice refused",
+            EventKind::ContractorResponded { .. } => "Contractor responded",
+            EventKind::Disputed { .. } => "Disputed",
+            EventKind::Reassigned { .. } => "Reassigned",
+            EventKind::RepairReported { .. } => "Repair reported",
+            EventKind::AcceptancePassed { .. } => "Acceptance passed",
+            EventKind::AcceptanceFailed { .. } => "Acceptance failed",
+            EventKind::NoticeReturned { .. } => "Notice returned",
+            EventKind::EmergencyRepairStarted { .. } => "Emergency repair started",
+            EventKind::EmergencyRepairFinished { .. } => "Emergency repair finished",
+            EventKind::FineDrafted { .. } => "Fine drafted",
+            EventKind::FineApproved { .. } => "Fine approved",
+            EventKind::FineVoided { .. } => "Fine voided",
+            EventKind::Callback { .. } => "Callback",
+            EventKind::ClaimRecorded { .. } => "Claim recorded",
+            EventKind::ClaimAgreed { .. } => "Claim agreed",
+            EventKind::ClaimPaid { .. } => "Claim paid",
+            EventKind::MergedInto { .. } => "Merged into",
+            EventKind::MergedFrom { .. } => "Merged from",
+            EventKind::Reopened { .. } => "Reopened",
+            EventKind::Closed { .. } => "Closed",
+            EventKind::Cancelled { .. } => "Cancelled",
+        }
+    }
+
     /// The roles that may append this event. The server refuses a change that appends an
     /// event its author's role may not (an inspector approving a fine, a contractor accepting
     /// its own repair). Office roles may record a contractor's answers on its behalf (a phone

@@ -10,6 +10,7 @@
 //! - [`validate`]: what a device may change, checked on a scratch copy before storing.
 //! - [`setup`]: creating a project's documents.
 //! - [`routes`]: the route table and middleware.
+//! - [`web`]: the office web, rendered on the server.
 //!
 //! [`launch`] runs the server on a listener until a shutdown signal, letting in-flight
 //! requests finish.
@@ -33,6 +34,7 @@ pub mod state;
 pub mod store;
 pub mod unit_write;
 pub mod validate;
+pub mod web;
 
 use std::future::Future;
 use std::path::Path;

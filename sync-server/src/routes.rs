@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", api)
+        .merge(crate::web::router())
         .with_state(state)
         .layer(
             ServiceBuilder::new()

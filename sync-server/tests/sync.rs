@@ -56,6 +56,7 @@ async fn cases_of(
         projects: vec![server.project.id.clone()],
         unit: Some(unit.clone()),
         contractor: None,
+        ..Default::default()
     };
     server
         .state

@@ -65,6 +65,7 @@ async fn server_cases(
         projects: vec![server.project.id.clone()],
         unit: Some(unit.clone()),
         contractor: None,
+        ..Default::default()
     };
     server
         .state

@@ -55,6 +55,7 @@ pub async fn list(
         projects: vec![q.project],
         unit: q.unit,
         contractor,
+        ..Default::default()
     };
     Ok(Json(
         state

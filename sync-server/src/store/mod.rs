@@ -160,6 +160,36 @@ pub struct DeviceInfo {
     pub last_seen: Option<Timestamp>,
 }
 
+/// A new office web session.
+#[derive(Debug, Clone)]
+pub struct NewWebSession {
+    /// BLAKE3 of the cookie value.
+    pub session_hash: [u8; 32],
+    /// Who signed in.
+    pub user: UserId,
+    /// The form token of this session.
+    pub csrf_token: String,
+    /// Signed in at.
+    pub created_at: Timestamp,
+    /// Ends at.
+    pub expires_at: Timestamp,
+}
+
+/// A live office web session.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    /// Who.
+    pub user: UserId,
+    /// Their name.
+    pub display_name: String,
+    /// Their roles.
+    pub memberships: Vec<Membership>,
+    /// The form token.
+    pub csrf_token: String,
+    /// Ends at.
+    pub expires_at: Timestamp,
+}
+
 /// Which cases to list.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -169,6 +199,18 @@ pub struct CaseFilter {
     pub unit: Option<UnitId>,
     /// Only cases of this contractor.
     pub contractor: Option<ContractorId>,
+    /// Only cases in this status.
+    pub status: Option<plumbline_shared::workflow::Status>,
+    /// Only this severity.
+    pub severity: Option<plumbline_shared::severity::Severity>,
+    /// Only this category id.
+    pub category: Option<String>,
+    /// Only this room id.
+    pub room: Option<String>,
+    /// Only cases whose description contains this text.
+    pub text: Option<String>,
+    /// Only cases whose response window or repair deadline had passed at this time.
+    pub overdue_at: Option<Timestamp>,
 }
 
 /// A page of a listing.
@@ -265,8 +307,39 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes a device; its next request is refused.
     async fn revoke_device(&self, device: &DeviceId, now: Timestamp) -> StoreResult<()>;
 
+    /// Starts an office web session; only the hash of its cookie is stored.
+    async fn create_web_session(&self, session: NewWebSession) -> StoreResult<()>;
+    /// The signed-in person behind a session cookie's hash, unless it expired.
+    async fn web_session(
+        &self,
+        session_hash: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<Option<WebSession>>;
+    /// Ends a session (signing out).
+    async fn delete_web_session(&self, session_hash: [u8; 32]) -> StoreResult<()>;
+    /// A person's display name and roles, when the user exists.
+    async fn user(&self, user: &UserId) -> StoreResult<Option<(String, Vec<Membership>)>>;
+    /// Failed sign-ins recorded for a login name: (failures, locked until).
+    async fn login_failures(&self, login: &str) -> StoreResult<(u32, Option<Timestamp>)>;
+    /// Records a failed sign-in; locks the name for `lock` once `lock_after` failures in a row
+    /// are reached. Returns the failures so far.
+    async fn record_login_failure(
+        &self,
+        login: &str,
+        now: Timestamp,
+        lock_after: u32,
+        lock_ms: i64,
+    ) -> StoreResult<u32>;
+    /// Forgets failed sign-ins after a successful one.
+    async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
+
+    /// The next rectification notice number of `year` (1, 2, …); never the same twice.
+    async fn next_notice_number(&self, year: i32) -> StoreResult<u32>;
+
     /// Case records, newest first.
     async fn cases(&self, filter: &CaseFilter, page: Page) -> StoreResult<Vec<CaseRecord>>;
+    /// How many case records match.
+    async fn case_count(&self, filter: &CaseFilter) -> StoreResult<u64>;
     /// Evidence arrival for a unit (or every unit of the projects, when `unit` is `None`).
     async fn evidence_status(
         &self,

@@ -30,13 +30,19 @@ use tokio::sync::oneshot;
 
 use super::{
     CaseFilter, CaseRecord, DeviceInfo, DocSummary, DocWrite, EvidenceStatus, Identity, Membership,
-    NewUser, Page, Store, StoreError, StoreResult, StoredDoc,
+    NewUser, NewWebSession, Page, Store, StoreError, StoreResult, StoredDoc, WebSession,
 };
 
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "20261127000000_create_tables",
-    include_str!("../../migrations/sqlite/20261127000000_create_tables.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "20261127000000_create_tables",
+        include_str!("../../migrations/sqlite/20261127000000_create_tables.sql"),
+    ),
+    (
+        "20261127120000_add_web_sessions",
+        include_str!("../../migrations/sqlite/20261127120000_add_web_sessions.sql"),
+    ),
+];
 
 /// Most writes folded into one transaction.
 const MAX_GROUP: usize = 256;
@@ -350,6 +356,55 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
     Ok(())
 }
 
+/// The `WHERE` clause of a case listing and its values, in order. Every value is a bound
+/// parameter; only fixed SQL text is formatted in.
+fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
+    let mut clause = Vec::new();
+    let mut values: Vec<Box<dyn rusqlite::ToSql + Send>> = Vec::new();
+    if filter.projects.is_empty() {
+        clause.push("0".to_owned());
+    } else {
+        clause.push(format!(
+            "project_id IN ({})",
+            vec!["?"; filter.projects.len()].join(", ")
+        ));
+        for p in &filter.projects {
+            values.push(Box::new(p.as_str().to_owned()));
+        }
+    }
+    let mut eq = |column: &str, value: Option<String>| {
+        if let Some(v) = value {
+            clause.push(format!("{column} = ?"));
+            values.push(Box::new(v));
+        }
+    };
+    eq("unit_id", filter.unit.as_ref().map(|u| u.as_str().to_owned()));
+    eq(
+        "contractor_id",
+        filter.contractor.as_ref().map(|x| x.as_str().to_owned()),
+    );
+    eq("status", filter.status.as_ref().map(json_text));
+    eq("severity", filter.severity.as_ref().map(json_text));
+    eq("category", filter.category.clone());
+    eq("room", filter.room.clone());
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+        // instr, not LIKE: a plain substring match, byte for byte, so Chinese text matches and
+        // `%` or `_` in the search mean themselves.
+        clause.push("instr(description, ?) > 0".to_owned());
+        values.push(Box::new(text.to_owned()));
+    }
+    if let Some(at) = filter.overdue_at {
+        clause.push(
+            "((status = '\"notified\"' AND response_deadline < ?)
+              OR (status IN ('\"notified\"', '\"in_repair\"') AND repair_deadline < ?))"
+                .to_owned(),
+        );
+        values.push(Box::new(at.0));
+        values.push(Box::new(at.0));
+    }
+    (clause.join(" AND "), values)
+}
+
 fn identity_for_device(conn: &Connection, device: &str) -> rusqlite::Result<Identity> {
     let (user, display_name): (String, String) = conn.query_row(
         "SELECT u.user_id, u.display_name FROM devices d JOIN users u ON u.user_id = d.user_id
@@ -357,11 +412,21 @@ fn identity_for_device(conn: &Connection, device: &str) -> rusqlite::Result<Iden
         [device],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let memberships = memberships_of(conn, &user)?;
+    Ok(Identity {
+        device: parse("device id", device.to_owned())?,
+        user: parse("user id", user)?,
+        display_name,
+        memberships,
+    })
+}
+
+fn memberships_of(conn: &Connection, user: &str) -> rusqlite::Result<Vec<Membership>> {
     let mut stmt = conn.prepare_cached(
         "SELECT project_id, role, contractor_id FROM memberships WHERE user_id = ?1 ORDER BY project_id",
     )?;
     let memberships = stmt
-        .query_map([&user], |r| {
+        .query_map([user], |r| {
             Ok(Membership {
                 project: parse("project id", r.get(0)?)?,
                 role: parse_role(r.get(1)?)?,
@@ -372,12 +437,7 @@ fn identity_for_device(conn: &Connection, device: &str) -> rusqlite::Result<Iden
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Identity {
-        device: parse("device id", device.to_owned())?,
-        user: parse("user id", user)?,
-        display_name,
-        memberships,
-    })
+    Ok(memberships)
 }
 
 impl SqliteStore {
@@ -816,30 +876,160 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn create_web_session(&self, s: NewWebSession) -> StoreResult<()> {
+        self.write(move |c| {
+            // Expired sessions go whenever a new one starts.
+            c.execute(
+                "DELETE FROM web_sessions WHERE expires_at <= ?1",
+                [s.created_at.0],
+            )?;
+            c.execute(
+                "INSERT INTO web_sessions (session_hash, user_id, csrf_token, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    &s.session_hash[..],
+                    s.user.as_str(),
+                    s.csrf_token,
+                    s.created_at.0,
+                    s.expires_at.0
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn web_session(
+        &self,
+        session_hash: [u8; 32],
+        now: Timestamp,
+    ) -> StoreResult<Option<WebSession>> {
+        self.read(move |c| {
+            let row: Option<(String, String, String, i64)> = c
+                .query_row(
+                    "SELECT s.user_id, u.display_name, s.csrf_token, s.expires_at
+                     FROM web_sessions s JOIN users u ON u.user_id = s.user_id
+                     WHERE s.session_hash = ?1 AND s.expires_at > ?2",
+                    params![&session_hash[..], now.0],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((user, display_name, csrf_token, expires_at)) = row else {
+                return Ok(None);
+            };
+            let memberships = memberships_of(c, &user)?;
+            Ok(Some(WebSession {
+                user: parse("user id", user)?,
+                display_name,
+                memberships,
+                csrf_token,
+                expires_at: Timestamp(expires_at),
+            }))
+        })
+        .await
+    }
+
+    async fn delete_web_session(&self, session_hash: [u8; 32]) -> StoreResult<()> {
+        self.write(move |c| {
+            c.execute(
+                "DELETE FROM web_sessions WHERE session_hash = ?1",
+                [&session_hash[..]],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn user(&self, user: &UserId) -> StoreResult<Option<(String, Vec<Membership>)>> {
+        let user = user.clone();
+        self.read(move |c| {
+            let name: Option<String> = c
+                .query_row(
+                    "SELECT display_name FROM users WHERE user_id = ?1",
+                    [user.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match name {
+                Some(name) => Ok(Some((name, memberships_of(c, user.as_str())?))),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn login_failures(&self, login: &str) -> StoreResult<(u32, Option<Timestamp>)> {
+        let login = login.to_owned();
+        self.read(move |c| {
+            let row: Option<(u32, Option<i64>)> = c
+                .query_row(
+                    "SELECT failures, locked_until FROM login_failures WHERE login = ?1",
+                    [&login],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            Ok(row.map_or((0, None), |(n, until)| (n, until.map(Timestamp))))
+        })
+        .await
+    }
+
+    async fn record_login_failure(
+        &self,
+        login: &str,
+        now: Timestamp,
+        lock_after: u32,
+        lock_ms: i64,
+    ) -> StoreResult<u32> {
+        let login = login.to_owned();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO login_failures (login, failures, last_failure) VALUES (?1, 1, ?2)
+                 ON CONFLICT (login) DO UPDATE SET failures = failures + 1, last_failure = ?2",
+                params![login, now.0],
+            )?;
+            let failures: u32 = c.query_row(
+                "SELECT failures FROM login_failures WHERE login = ?1",
+                [&login],
+                |r| r.get(0),
+            )?;
+            if failures >= lock_after {
+                c.execute(
+                    "UPDATE login_failures SET locked_until = ?2 WHERE login = ?1",
+                    params![login, now.0 + lock_ms],
+                )?;
+            }
+            Ok(failures)
+        })
+        .await
+    }
+
+    async fn clear_login_failures(&self, login: &str) -> StoreResult<()> {
+        let login = login.to_owned();
+        self.write(move |c| {
+            c.execute("DELETE FROM login_failures WHERE login = ?1", [&login])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn cases(&self, filter: &CaseFilter, page: Page) -> StoreResult<Vec<CaseRecord>> {
         let filter = filter.clone();
         self.read(move |c| {
-            let mut out = Vec::new();
-            let limit = page.limit.min(500);
-            let mut stmt = c.prepare_cached(
+            let (clause, mut values) = case_where(&filter);
+            values.push(Box::new(i64::from(page.limit.min(500))));
+            values.push(Box::new(i64::from(page.offset)));
+            let sql = format!(
                 "SELECT project_id, unit_id, finding_id, origin, room, item, category, severity, description,
                     status, contractor_id, notice_no, response_deadline, repair_deadline, return_deadline,
                     response_overdue, repair_overdue, return_overdue, emergency_required, penalties,
                     anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count, created_by,
                     created_at, closed_at, counts, merged_into
-                 FROM cases
-                 WHERE project_id = ?1 AND (?2 IS NULL OR unit_id = ?2) AND (?3 IS NULL OR contractor_id = ?3)
-                 ORDER BY created_at DESC, finding_id LIMIT ?4 OFFSET ?5",
-            )?;
-            for project in &filter.projects {
-                let rows = stmt.query_map(
-                    params![
-                        project.as_str(),
-                        filter.unit.as_ref().map(|u| u.as_str()),
-                        filter.contractor.as_ref().map(|x| x.as_str()),
-                        limit,
-                        page.offset
-                    ],
+                 FROM cases WHERE {clause}
+                 ORDER BY created_at DESC, finding_id LIMIT ? OFFSET ?"
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
                     |r| {
                         let penalties: String = r.get(19)?;
                         Ok(CaseRecord {
@@ -877,12 +1067,39 @@ impl Store for SqliteStore {
                             },
                         })
                     },
-                )?;
-                for row in rows {
-                    out.push(row?);
-                }
-            }
-            Ok(out)
+            )?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn next_notice_number(&self, year: i32) -> StoreResult<u32> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO notice_counters (year, last) VALUES (?1, 1)
+                 ON CONFLICT (year) DO UPDATE SET last = last + 1",
+                [year],
+            )?;
+            Ok(c.query_row(
+                "SELECT last FROM notice_counters WHERE year = ?1",
+                [year],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn case_count(&self, filter: &CaseFilter) -> StoreResult<u64> {
+        let filter = filter.clone();
+        self.read(move |c| {
+            let (clause, values) = case_where(&filter);
+            let sql = format!("SELECT COUNT(*) FROM cases WHERE {clause}");
+            let n: i64 = c.query_row(
+                &sql,
+                rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or(0))
         })
         .await
     }

@@ -1,0 +1,609 @@
+//! `GET /cases/{unit}/{finding}`: one case — what, where, photos, the timeline with device
+//! and server times, conflicting values, anomalies — and the workflow's actions on it.
+//!
+//! Each action is an event appended to the unit document for the signed-in person (through
+//! `unit_write::edit_unit`, the same path as a contractor's action), so it reaches the devices
+//! on their next sync. Whether the person's role may take it is checked here, on the server,
+//! with the same rule the sync applies (`EventKind::allows`).
+
+use axum::Form;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Datelike;
+use dioxus::prelude::*;
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::finding::Finding;
+use plumbline_shared::doc::unit::UnitDoc;
+use plumbline_shared::event::{CallbackChannel, Event, EventKind, Satisfaction};
+use plumbline_shared::ids::{
+    BlobHash, ContractorId, DeviceId, EventId, FindingId, ProjectId, UnitId,
+};
+use plumbline_shared::project::{Contractor, Project};
+use plumbline_shared::role::{Actor, Role};
+use plumbline_shared::time::{DAY_MS, Timestamp};
+use plumbline_shared::workflow::CaseState;
+use serde::Deserialize;
+
+use super::i18n::{Lang, Msg};
+use super::layout::{message_page, render};
+use super::session::Staff;
+use crate::error::ApiError;
+use crate::state::{AppState, now};
+use crate::unit_write::edit_unit;
+
+/// Everything the page shows, read under the document's lock.
+struct Loaded {
+    project: Project,
+    finding: Finding,
+    state: CaseState,
+    conflicts: Vec<plumbline_shared::doc::conflict::FieldConflict>,
+}
+
+async fn load(
+    state: &AppState,
+    unit: &UnitId,
+    finding: &FindingId,
+) -> Result<Option<Loaded>, ApiError> {
+    let doc_id = DocId::Unit(unit.clone());
+    let unit_doc = {
+        let mut guard = state.docs.lock(&doc_id).await;
+        match state.docs.get(&mut guard, &doc_id).await? {
+            Some(loaded) => UnitDoc::from_trusted(loaded.doc.clone()),
+            None => return Ok(None),
+        }
+    };
+    let project_id = unit_doc
+        .project_id()
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let Ok(f) = unit_doc.finding(finding) else {
+        return Ok(None);
+    };
+    let conflicts = unit_doc
+        .conflicts(finding)
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let project = load_project(state, &project_id).await?;
+    Ok(Some(Loaded {
+        state: f.state(now(), &state.settings),
+        finding: f,
+        project,
+        conflicts,
+    }))
+}
+
+async fn load_project(state: &AppState, id: &ProjectId) -> Result<Project, ApiError> {
+    let doc_id = DocId::Project(id.clone());
+    let mut guard = state.docs.lock(&doc_id).await;
+    let Some(loaded) = state.docs.get(&mut guard, &doc_id).await? else {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "project document {id} is missing"
+        )));
+    };
+    let bytes = loaded.doc.save();
+    plumbline_shared::doc::project::ProjectDoc::load(&bytes)
+        .and_then(|d| d.project())
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// Beijing time, to the minute.
+pub fn beijing(t: Timestamp) -> String {
+    t.to_datetime()
+        .map(|d| {
+            d.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid"))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+#[derive(Props, Clone, PartialEq)]
+struct DetailProps {
+    lang: Lang,
+    unit: UnitId,
+    finding: Finding,
+    state: CaseState,
+    contractors: Vec<Contractor>,
+    arrived: Vec<BlobHash>,
+    conflicts: Vec<plumbline_shared::doc::conflict::FieldConflict>,
+    csrf: String,
+}
+
+#[allow(non_snake_case)] // a component
+fn CaseDetail(p: DetailProps) -> Element {
+    let lang = p.lang;
+    let f = &p.finding;
+    let st = &p.state;
+    let base = format!("/cases/{}/{}", p.unit, f.id);
+    let mut events: Vec<&Event> = f.events.iter().collect();
+    events.sort_by_key(|e| (e.at, e.id.clone()));
+    rsx! {
+        h1 { "{p.unit} · {f.description}" }
+        table { class: "facts",
+            tr { th { {Msg::Status.text(lang)} } td { id: "status", {lang.pick(st.status.label_zh(), st.status.label_en())} } }
+            tr { th { {Msg::Room.text(lang)} } td { "{f.room}" } }
+            tr { th { {Msg::Item.text(lang)} } td { "{f.item}" } }
+            tr { th { {Msg::Category.text(lang)} } td { "{f.category}" } }
+            tr { th { {Msg::Severity.text(lang)} } td { {lang.pick(f.severity.label_zh(), f.severity.label_en())} } }
+            tr { th { {Msg::Contractor.text(lang)} } td { {st.contractor.as_ref().map(|c| c.to_string()).unwrap_or_default()} } }
+            if let Some(n) = &st.notice {
+                tr { th { {Msg::NoticeNo.text(lang)} } td { id: "notice-no", "{n.notice_no} " a { href: "{base}/notice", {Msg::PrintNotice.text(lang)} } } }
+                tr { th { {Msg::ResponseDue.text(lang)} } td { class: if st.response_overdue { "overdue" } else { "" }, {beijing(n.response_deadline)} } }
+                tr { th { {Msg::Deadline.text(lang)} } td { class: if st.repair_overdue { "overdue" } else { "" }, {beijing(n.repair_deadline)} } }
+            }
+        }
+        h2 { {Msg::Photos.text(lang)} }
+        ul { class: "photos",
+            for (hash, _ev) in f.evidence.iter() {
+                li {
+                    if p.arrived.contains(hash) {
+                        a { href: "/photos/{hash}", target: "_blank", img { src: "/photos/{hash}", alt: "{hash}", width: 240 } }
+                    } else {
+                        span { class: "missing", "{hash} · " {Msg::NotArrived.text(lang)} }
+                    }
+                }
+            }
+        }
+        if !p.conflicts.is_empty() {
+            h2 { {Msg::Conflicts.text(lang)} }
+            ul {
+                for c in p.conflicts.iter() {
+                    li { "{c.field:?}: " {c.values.iter().map(|v| v.value.clone()).collect::<Vec<_>>().join(" / ")} }
+                }
+            }
+        }
+        if !st.anomalies.is_empty() {
+            h2 { {Msg::Anomalies.text(lang)} }
+            ul {
+                for a in st.anomalies.iter() {
+                    li { "{a.detail}" }
+                }
+            }
+        }
+        h2 { {Msg::Timeline.text(lang)} }
+        table { id: "timeline",
+            thead { tr {
+                th { {Msg::DeviceTime.text(lang)} }
+                th { {Msg::ServerTime.text(lang)} }
+                th { {Msg::Who.text(lang)} }
+                th { "" }
+            } }
+            tbody {
+                for e in events {
+                    tr {
+                        td { {beijing(e.at)} }
+                        td { {f.receipts.get(&e.id).map(|r| beijing(r.received_at)).unwrap_or_default()} }
+                        td { "{e.actor.user} ({lang.pick(e.actor.role.label_zh(), e.actor.role.label_en())})" }
+                        td { {lang.pick(e.kind.label_zh(), e.kind.label_en())} }
+                    }
+                }
+            }
+        }
+        section { class: "noprint",
+            h2 { {Msg::IssueNotice.text(lang)} }
+            form { method: "post", action: "{base}/notice",
+                input { r#type: "hidden", name: "csrf", value: "{p.csrf}" }
+                label { {Msg::Contractor.text(lang)} " "
+                    select { name: "contractor", required: true,
+                        for c in p.contractors.iter() {
+                            option { value: "{c.id}", "{c.name}" }
+                        }
+                    }
+                }
+                " "
+                label { {Msg::RepairDays.text(lang)} " "
+                    input { r#type: "number", name: "days", min: 1, max: 60, value: 3, required: true }
+                }
+                " "
+                button { r#type: "submit", {Msg::IssueNotice.text(lang)} }
+            }
+            h2 { {Msg::RecordCallback.text(lang)} }
+            form { method: "post", action: "{base}/callback",
+                input { r#type: "hidden", name: "csrf", value: "{p.csrf}" }
+                label { {Msg::Channel.text(lang)} " "
+                    select { name: "channel",
+                        option { value: "phone", {Msg::Phone.text(lang)} }
+                        option { value: "visit", {Msg::Visit.text(lang)} }
+                    }
+                }
+                " "
+                label { {Msg::Satisfaction.text(lang)} " "
+                    select { name: "level",
+                        for s in Satisfaction::ALL {
+                            option { value: "{level_code(s)}", {lang.pick(s.label_zh(), s.label_en())} }
+                        }
+                    }
+                }
+                " "
+                label { {Msg::Note.text(lang)} " " input { name: "note", maxlength: 500 } }
+                " "
+                button { r#type: "submit", {Msg::Save.text(lang)} }
+            }
+        }
+    }
+}
+
+fn level_code(s: Satisfaction) -> &'static str {
+    match s {
+        Satisfaction::VerySatisfied => "very_satisfied",
+        Satisfaction::Satisfied => "satisfied",
+        Satisfaction::BasicallySatisfied => "basically_satisfied",
+        Satisfaction::Dissatisfied => "dissatisfied",
+    }
+}
+
+fn ids(unit: &str, finding: &str) -> Option<(UnitId, FindingId)> {
+    Some((UnitId::new(unit).ok()?, FindingId::new(finding).ok()?))
+}
+
+fn not_found(staff: &Staff) -> Response {
+    message_page(
+        StatusCode::NOT_FOUND,
+        staff.lang,
+        Msg::NotFound.text(staff.lang),
+        Some(staff.top_bar()),
+    )
+}
+
+fn internal(e: impl std::fmt::Debug) -> Response {
+    tracing::error!(error = ?e, "an office page failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
+/// `GET /cases/{unit}/{finding}`.
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((unit, finding)): Path<(String, String)>,
+) -> Response {
+    let Some((unit, finding)) = ids(&unit, &finding) else {
+        return not_found(&staff);
+    };
+    let loaded = match load(&state, &unit, &finding).await {
+        Ok(Some(l)) => l,
+        Ok(None) => return not_found(&staff),
+        Err(e) => return internal(e),
+    };
+    if !matches!(staff.role_in(&loaded.project.id), Some(r) if r != Role::Contractor) {
+        return not_found(&staff);
+    }
+    let mut arrived = Vec::new();
+    for hash in loaded.finding.evidence.keys() {
+        match state.store.blob_exists(hash).await {
+            Ok(true) => arrived.push(hash.clone()),
+            Ok(false) => {}
+            Err(e) => return internal(e),
+        }
+    }
+    let props = DetailProps {
+        lang: staff.lang,
+        unit,
+        state: loaded.state,
+        contractors: loaded.project.contractors.clone(),
+        arrived,
+        conflicts: loaded.conflicts,
+        csrf: staff.csrf.clone(),
+        finding: loaded.finding,
+    };
+    let title = props.finding.description.clone();
+    let body = rsx! { CaseDetail { ..props } };
+    render(staff.lang, &title, Some(staff.top_bar()), body).into_response()
+}
+
+/// The automerge actor of a person's office web actions: one per person and server instance,
+/// so that two servers never write as the same actor.
+fn web_device(state: &AppState, staff: &Staff) -> Result<DeviceId, ApiError> {
+    let instance = state.server.device.as_str().trim_start_matches("server-");
+    let short: String = instance.chars().take(8).collect();
+    DeviceId::new(format!("web-{short}-{}", staff.user))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("web device id: {e}")))
+}
+
+/// The project of a unit and the person's role in it; `Err` is the page to answer with.
+async fn context(
+    state: &AppState,
+    staff: &Staff,
+    unit: &UnitId,
+) -> Result<(Project, Role), Response> {
+    let doc_id = DocId::Unit(unit.clone());
+    let project_id = {
+        let mut guard = state.docs.lock(&doc_id).await;
+        match state.docs.get(&mut guard, &doc_id).await {
+            Ok(Some(loaded)) => loaded.project.clone(),
+            Ok(None) => return Err(not_found(staff)),
+            Err(e) => return Err(internal(e)),
+        }
+    };
+    let Some(role) = staff.role_in(&project_id) else {
+        return Err(not_found(staff));
+    };
+    let project = load_project(state, &project_id).await.map_err(internal)?;
+    Ok((project, role))
+}
+
+/// Refuses `kind` when `role` may not record it (the rule the sync applies too).
+fn role_refusal(staff: &Staff, role: Role, kind: &EventKind) -> Option<Response> {
+    if kind.allows(role) {
+        return None;
+    }
+    tracing::warn!(user = %staff.user, kind = kind.name(), "an office action refused for the role");
+    let lang = staff.lang;
+    Some(message_page(
+        StatusCode::FORBIDDEN,
+        lang,
+        Msg::Forbidden.text(lang),
+        Some(staff.top_bar()),
+    ))
+}
+
+/// Appends `kind` for the signed-in person (role already checked), then back to the case.
+async fn append(
+    state: &AppState,
+    staff: &Staff,
+    unit: &UnitId,
+    finding: &FindingId,
+    role: Role,
+    kind: EventKind,
+) -> Response {
+    let lang = staff.lang;
+    let device = match web_device(state, staff) {
+        Ok(d) => d,
+        Err(e) => return internal(e),
+    };
+    let actor = Actor {
+        user: staff.user.clone(),
+        role,
+        device: device.clone(),
+    };
+    let event = Event {
+        id: EventId::random(),
+        kind,
+        actor,
+        at: now(),
+    };
+    let doc_id = DocId::Unit(unit.clone());
+    let result = edit_unit(
+        state,
+        &doc_id,
+        Some(&device),
+        0,
+        |doc, _before, _project| {
+            doc.append(finding, event)
+                .map_err(|e| ApiError::BadRequest(e.to_string()))
+        },
+    )
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/cases/{unit}/{finding}")).into_response(),
+        Err(ApiError::BadRequest(m)) => {
+            message_page(StatusCode::BAD_REQUEST, lang, &m, Some(staff.top_bar()))
+        }
+        Err(ApiError::NotFound(_)) => not_found(staff),
+        Err(e) => internal(e),
+    }
+}
+
+/// The notice form.
+#[derive(Debug, Deserialize)]
+pub struct NoticeForm {
+    csrf: String,
+    contractor: String,
+    days: String,
+}
+
+/// `POST /cases/{unit}/{finding}/notice`: issues a rectification notice, numbered per year.
+pub async fn issue_notice(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((unit, finding)): Path<(String, String)>,
+    Form(form): Form<NoticeForm>,
+) -> Response {
+    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
+        return refused;
+    }
+    let Some((unit, finding)) = ids(&unit, &finding) else {
+        return not_found(&staff);
+    };
+    let lang = staff.lang;
+    let days: i64 = match form.days.trim().parse() {
+        Ok(d) if (1..=60).contains(&d) => d,
+        _ => {
+            let m = lang.pick(
+                "整改天数须为 1 到 60 天。",
+                "Days to repair must be 1 to 60.",
+            );
+            return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+        }
+    };
+    let Ok(contractor) = ContractorId::new(form.contractor.trim()) else {
+        let m = lang.pick("请选择施工单位。", "Choose a contractor.");
+        return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+    };
+    let (project, role) = match context(&state, &staff, &unit).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    if !project.contractors.iter().any(|c| c.id == contractor) {
+        let m = lang.pick(
+            "该施工单位不属于本项目。",
+            "That contractor is not on this project.",
+        );
+        return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+    }
+    let at = now();
+    let probe = EventKind::NoticeIssued {
+        notice_no: String::new(),
+        contractor: contractor.clone(),
+        repair_deadline: at,
+    };
+    if let Some(refused) = role_refusal(&staff, role, &probe) {
+        return refused;
+    }
+    // The number is taken only once every check passed, so refused attempts use none.
+    let year = at.to_datetime().map_or(2026, |d| d.year());
+    let number = match state.store.next_notice_number(year).await {
+        Ok(n) => n,
+        Err(e) => return internal(e),
+    };
+    let kind = EventKind::NoticeIssued {
+        notice_no: format!("ZG-{year}-{number:04}"),
+        contractor,
+        repair_deadline: Timestamp(at.0 + days * DAY_MS),
+    };
+    append(&state, &staff, &unit, &finding, role, kind).await
+}
+
+/// The callback form.
+#[derive(Debug, Deserialize)]
+pub struct CallbackForm {
+    csrf: String,
+    channel: String,
+    level: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /cases/{unit}/{finding}/callback`: records a callback; 不满意 reopens the case (the
+/// workflow derives that from the event).
+pub async fn record_callback(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((unit, finding)): Path<(String, String)>,
+    Form(form): Form<CallbackForm>,
+) -> Response {
+    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
+        return refused;
+    }
+    let Some((unit, finding)) = ids(&unit, &finding) else {
+        return not_found(&staff);
+    };
+    let lang = staff.lang;
+    let channel = match form.channel.as_str() {
+        "phone" => CallbackChannel::Phone,
+        "visit" => CallbackChannel::Visit,
+        _ => {
+            let m = lang.pick("回访方式无效。", "The channel is not valid.");
+            return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+        }
+    };
+    let Some(level) = Satisfaction::ALL
+        .into_iter()
+        .find(|s| level_code(*s) == form.level)
+    else {
+        let m = lang.pick("满意度无效。", "The satisfaction level is not valid.");
+        return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+    };
+    if form.note.chars().count() > 500 {
+        let m = lang.pick(
+            "备注最多 500 字。",
+            "The note may have at most 500 characters.",
+        );
+        return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+    }
+    let note = form.note.trim().to_owned();
+    let (_, role) = match context(&state, &staff, &unit).await {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
+    let kind = EventKind::Callback {
+        channel,
+        level,
+        note,
+    };
+    if let Some(refused) = role_refusal(&staff, role, &kind) {
+        return refused;
+    }
+    append(&state, &staff, &unit, &finding, role, kind).await
+}
+
+/// `GET /cases/{unit}/{finding}/notice`: the printable 工程整改通知单 of the current notice.
+pub async fn print_notice(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((unit, finding)): Path<(String, String)>,
+) -> Response {
+    let Some((unit, finding)) = ids(&unit, &finding) else {
+        return not_found(&staff);
+    };
+    let loaded = match load(&state, &unit, &finding).await {
+        Ok(Some(l)) => l,
+        Ok(None) => return not_found(&staff),
+        Err(e) => return internal(e),
+    };
+    if staff.role_in(&loaded.project.id).is_none() {
+        return not_found(&staff);
+    }
+    let Some(notice) = loaded.state.notice.clone() else {
+        return not_found(&staff);
+    };
+    let lang = staff.lang;
+    let contractor = loaded
+        .project
+        .contractors
+        .iter()
+        .find(|c| c.id == notice.contractor)
+        .map_or_else(|| notice.contractor.to_string(), |c| c.name.clone());
+    let f = &loaded.finding;
+    let project_name = loaded.project.name_zh.clone();
+    let body = rsx! {
+        article { class: "notice",
+            h1 { style: "text-align:center", {Msg::NoticeTitle.text(lang)} }
+            p { {Msg::NoticeNo.text(lang)} "：" span { id: "notice-no", "{notice.notice_no}" } }
+            table {
+                tr { th { {Msg::Project.text(lang)} } td { "{project_name}" } }
+                tr { th { {Msg::Unit.text(lang)} } td { "{unit}" } }
+                tr { th { {Msg::Contractor.text(lang)} } td { "{contractor}" } }
+                tr { th { {Msg::Room.text(lang)} } td { "{f.room} / {f.item}" } }
+                tr { th { {Msg::Description.text(lang)} } td { "{f.description}" } }
+                tr { th { {Msg::Issued.text(lang)} } td { {beijing(notice.issued_at)} } }
+                tr { th { {Msg::ResponseDue.text(lang)} } td { {beijing(notice.response_deadline)} } }
+                tr { th { {Msg::Deadline.text(lang)} } td { {beijing(notice.repair_deadline)} } }
+            }
+            p { style: "margin-top:3rem", {Msg::ReplyLine.text(lang)} }
+        }
+    };
+    render(
+        lang,
+        Msg::NoticeTitle.text(lang),
+        Some(staff.top_bar()),
+        body,
+    )
+    .into_response()
+}
+
+/// `GET /photos/{hash}`: a photo for a signed-in member of a project that references it.
+pub async fn photo(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(hash): Path<String>,
+) -> Response {
+    let Ok(hash) = hash.parse::<BlobHash>() else {
+        return not_found(&staff);
+    };
+    let projects = match state.store.blob_projects(&hash).await {
+        Ok(p) => p,
+        Err(e) => return internal(e),
+    };
+    if !projects.iter().any(|p| staff.role_in(p).is_some()) {
+        return not_found(&staff);
+    }
+    let path = crate::blobs::object_path(&hash);
+    match state.blobs.get(&path).await {
+        Ok(got) => match got.bytes().await {
+            Ok(bytes) => (
+                [
+                    (header::CONTENT_TYPE, "image/jpeg"),
+                    (
+                        header::CACHE_CONTROL,
+                        "private, max-age=31536000, immutable",
+                    ),
+                ],
+                Body::from(bytes),
+            )
+                .into_response(),
+            Err(e) => internal(e),
+        },
+        Err(object_store::Error::NotFound { .. }) => not_found(&staff),
+        Err(e) => internal(e),
+    }
+}

@@ -1,0 +1,457 @@
+//! `GET /cases`: the case list with filters and paging, and its CSV export.
+//!
+//! Filters are plain query parameters, so a filtered list is a link that can be bookmarked,
+//! sent to a colleague, or put behind a dashboard figure.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use dioxus::prelude::*;
+use plumbline_shared::ids::{ContractorId, ProjectId, UnitId};
+use plumbline_shared::role::Role;
+use plumbline_shared::severity::Severity;
+use plumbline_shared::time::Timestamp;
+use plumbline_shared::workflow::Status;
+use serde::Deserialize;
+
+use super::i18n::{Lang, Msg};
+use super::layout::{message_page, render};
+use super::session::Staff;
+use crate::state::{AppState, now};
+use crate::store::{CaseFilter, CaseRecord, Page};
+
+/// Rows per page.
+pub const PAGE_SIZE: u32 = 50;
+/// Most rows one CSV export holds.
+pub const MAX_EXPORT_ROWS: u32 = 20_000;
+
+/// The list's query parameters; empty values mean "any".
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ListQuery {
+    /// Project (default: the person's first).
+    #[serde(default)]
+    pub project: String,
+    /// Unit id.
+    #[serde(default)]
+    pub unit: String,
+    /// Status (`open`, `notified`, …).
+    #[serde(default)]
+    pub status: String,
+    /// Severity (`S1` … `S4`).
+    #[serde(default)]
+    pub severity: String,
+    /// Category id.
+    #[serde(default)]
+    pub category: String,
+    /// Contractor id.
+    #[serde(default)]
+    pub contractor: String,
+    /// Text in the description.
+    #[serde(default)]
+    pub q: String,
+    /// `1`: only overdue cases.
+    #[serde(default)]
+    pub overdue: String,
+    /// Page, from 1.
+    #[serde(default)]
+    pub page: Option<u32>,
+}
+
+impl ListQuery {
+    /// The query string for this filter on another page.
+    fn link(&self, page: u32) -> String {
+        let pairs = [
+            ("project", self.project.as_str()),
+            ("unit", &self.unit),
+            ("status", &self.status),
+            ("severity", &self.severity),
+            ("category", &self.category),
+            ("contractor", &self.contractor),
+            ("q", &self.q),
+            ("overdue", &self.overdue),
+        ];
+        let mut out = String::from("/cases?");
+        for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+            out.push_str(k);
+            out.push('=');
+            out.push_str(&encode(v));
+            out.push('&');
+        }
+        out.push_str(&format!("page={page}"));
+        out
+    }
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A filter that does not parse: the message names the parameter.
+fn bad(lang: Lang, what: &str) -> String {
+    lang.pick(
+        &format!("筛选条件“{what}”无效。"),
+        &format!("The filter `{what}` is not valid."),
+    )
+    .to_owned()
+}
+
+/// Turns the query into a store filter the person may run.
+fn filter_for(
+    staff: &Staff,
+    q: &ListQuery,
+    at: Timestamp,
+) -> Result<(ProjectId, CaseFilter), String> {
+    let lang = staff.lang;
+    let project = if q.project.is_empty() {
+        staff
+            .memberships
+            .iter()
+            .find(|m| m.role != Role::Contractor)
+            .map(|m| m.project.clone())
+            .ok_or_else(|| Msg::Forbidden.text(lang).to_owned())?
+    } else {
+        ProjectId::new(q.project.as_str()).map_err(|_| bad(lang, "project"))?
+    };
+    match staff.role_in(&project) {
+        Some(Role::Contractor) | None => return Err(Msg::Forbidden.text(lang).to_owned()),
+        Some(_) => {}
+    }
+    let opt = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let status = match q.status.as_str() {
+        "" => None,
+        s => Some(
+            Status::ALL
+                .into_iter()
+                .find(|x| x.as_str() == s)
+                .ok_or_else(|| bad(lang, "status"))?,
+        ),
+    };
+    let severity = match q.severity.as_str() {
+        "" => None,
+        s => Some(
+            Severity::ALL
+                .into_iter()
+                .find(|x| x.as_str() == s)
+                .ok_or_else(|| bad(lang, "severity"))?,
+        ),
+    };
+    let unit = opt(&q.unit)
+        .map(UnitId::new)
+        .transpose()
+        .map_err(|_| bad(lang, "unit"))?;
+    let contractor = opt(&q.contractor)
+        .map(ContractorId::new)
+        .transpose()
+        .map_err(|_| bad(lang, "contractor"))?;
+    if q.q.chars().count() > 100 {
+        return Err(bad(lang, "q"));
+    }
+    Ok((
+        project.clone(),
+        CaseFilter {
+            projects: vec![project],
+            unit,
+            contractor,
+            status,
+            severity,
+            category: opt(&q.category),
+            room: None,
+            text: opt(q.q.trim()),
+            overdue_at: (q.overdue == "1").then_some(at),
+        },
+    ))
+}
+
+fn time_text(t: Option<Timestamp>) -> String {
+    t.and_then(|t| t.to_datetime())
+        .map(|d| {
+            d.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid"))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a case is overdue now (the stored flags are as of its last change).
+fn overdue_now(c: &CaseRecord, at: Timestamp) -> bool {
+    let passed = |t: Option<Timestamp>| t.is_some_and(|t| t < at);
+    match c.case.status {
+        Status::Notified => passed(c.case.response_deadline) || passed(c.case.repair_deadline),
+        Status::InRepair => passed(c.case.repair_deadline),
+        _ => false,
+    }
+}
+
+#[derive(Props, Clone, PartialEq)]
+struct ListProps {
+    lang: Lang,
+    query: ListQuery,
+    project: String,
+    rows: Vec<CaseRecord>,
+    total: u64,
+    page: u32,
+    now: Timestamp,
+    error: Option<String>,
+}
+
+#[allow(non_snake_case)] // a component
+fn CaseList(p: ListProps) -> Element {
+    let lang = p.lang;
+    let q = &p.query;
+    let pages = p.total.div_ceil(u64::from(PAGE_SIZE)).max(1);
+    let summary = Msg::PageOf
+        .text(lang)
+        .replace("{page}", &format!("{}/{pages}", p.page))
+        .replace("{total}", &p.total.to_string());
+    let export = q.link(1).replacen("/cases?", "/cases/export.csv?", 1);
+    rsx! {
+        h1 { {Msg::Cases.text(lang)} }
+        if let Some(error) = &p.error {
+            p { class: "error", role: "alert", "{error}" }
+        }
+        form { class: "filters noprint", method: "get", action: "/cases",
+            input { r#type: "hidden", name: "project", value: "{p.project}" }
+            label { {Msg::Status.text(lang)}
+                select { name: "status",
+                    option { value: "", {Msg::Any.text(lang)} }
+                    for s in Status::ALL {
+                        option { value: s.as_str(), selected: q.status == s.as_str(),
+                            {lang.pick(s.label_zh(), s.label_en())}
+                        }
+                    }
+                }
+            }
+            label { {Msg::Severity.text(lang)}
+                select { name: "severity",
+                    option { value: "", {Msg::Any.text(lang)} }
+                    for s in Severity::ALL {
+                        option { value: s.as_str(), selected: q.severity == s.as_str(),
+                            {lang.pick(s.label_zh(), s.label_en())}
+                        }
+                    }
+                }
+            }
+            label { {Msg::Unit.text(lang)} input { name: "unit", value: "{q.unit}", size: 16 } }
+            label { {Msg::Category.text(lang)} input { name: "category", value: "{q.category}", size: 12 } }
+            label { {Msg::Contractor.text(lang)} input { name: "contractor", value: "{q.contractor}", size: 14 } }
+            label { {Msg::Search.text(lang)} input { name: "q", value: "{q.q}", maxlength: 100 } }
+            label { {Msg::OnlyOverdue.text(lang)}
+                input { r#type: "checkbox", name: "overdue", value: "1", checked: q.overdue == "1" }
+            }
+            button { r#type: "submit", {Msg::Filter.text(lang)} }
+            a { href: "{export}", {Msg::ExportCsv.text(lang)} }
+        }
+        if p.rows.is_empty() {
+            p { {Msg::NoCases.text(lang)} }
+        } else {
+            table { id: "cases",
+                thead { tr {
+                    th { {Msg::Unit.text(lang)} }
+                    th { {Msg::Room.text(lang)} }
+                    th { {Msg::Category.text(lang)} }
+                    th { {Msg::Severity.text(lang)} }
+                    th { {Msg::Description.text(lang)} }
+                    th { {Msg::Status.text(lang)} }
+                    th { {Msg::Contractor.text(lang)} }
+                    th { {Msg::Deadline.text(lang)} }
+                    th { {Msg::Recorded.text(lang)} }
+                } }
+                tbody {
+                    for c in p.rows.iter() {
+                        tr { class: if overdue_now(c, p.now) { "overdue" } else { "" },
+                            td { "{c.unit}" }
+                            td { "{c.case.room}" }
+                            td { "{c.case.category}" }
+                            td { {lang.pick(c.case.severity.label_zh(), c.case.severity.label_en())} }
+                            td { a { href: "/cases/{c.unit}/{c.case.finding}", "{c.case.description}" } }
+                            td {
+                                {lang.pick(c.case.status.label_zh(), c.case.status.label_en())}
+                                if overdue_now(c, p.now) { " · " {Msg::Overdue.text(lang)} }
+                            }
+                            td { {c.case.contractor.as_ref().map(|x| x.to_string()).unwrap_or_default()} }
+                            td { {time_text(c.case.repair_deadline)} }
+                            td { {time_text(Some(c.case.created_at))} }
+                        }
+                    }
+                }
+            }
+        }
+        div { class: "pager noprint",
+            if p.page > 1 {
+                a { href: "{q.link(p.page - 1)}", {Msg::Previous.text(lang)} }
+            }
+            span { "{summary}" }
+            if u64::from(p.page) < pages {
+                a { href: "{q.link(p.page + 1)}", {Msg::Next.text(lang)} }
+            }
+        }
+    }
+}
+
+/// `GET /cases`.
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    let lang = staff.lang;
+    let Ok(Query(query)) = query else {
+        return message_page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            &bad(lang, "?"),
+            Some(staff.top_bar()),
+        );
+    };
+    let at = now();
+    let (project, filter) = match filter_for(&staff, &query, at) {
+        Ok(f) => f,
+        Err(message) => {
+            return message_page(
+                StatusCode::BAD_REQUEST,
+                lang,
+                &message,
+                Some(staff.top_bar()),
+            );
+        }
+    };
+    let page = query.page.unwrap_or(1).clamp(1, 100_000);
+    let rows = state
+        .store
+        .cases(
+            &filter,
+            Page {
+                offset: (page - 1) * PAGE_SIZE,
+                limit: PAGE_SIZE,
+            },
+        )
+        .await;
+    let total = state.store.case_count(&filter).await;
+    let (rows, total) = match (rows, total) {
+        (Ok(r), Ok(t)) => (r, t),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = ?e, "listing cases");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        }
+    };
+    let props = ListProps {
+        lang,
+        query,
+        project: project.to_string(),
+        rows,
+        total,
+        page,
+        now: at,
+        error: None,
+    };
+    let body = rsx! { CaseList { ..props } };
+    render(lang, Msg::Cases.text(lang), Some(staff.top_bar()), body).into_response()
+}
+
+/// `GET /cases/export.csv`: the filtered list (every page), with Chinese headers; UTF-8 with a
+/// byte-order mark so that Excel opens the Chinese text correctly.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    staff: Staff,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    let lang = staff.lang;
+    let Ok(Query(query)) = query else {
+        return message_page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            &bad(lang, "?"),
+            Some(staff.top_bar()),
+        );
+    };
+    let (project, filter) = match filter_for(&staff, &query, now()) {
+        Ok(f) => f,
+        Err(message) => {
+            return message_page(
+                StatusCode::BAD_REQUEST,
+                lang,
+                &message,
+                Some(staff.top_bar()),
+            );
+        }
+    };
+    let rows = match state
+        .store
+        .cases(
+            &filter,
+            Page {
+                offset: 0,
+                limit: MAX_EXPORT_ROWS,
+            },
+        )
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = ?e, "exporting cases");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        }
+    };
+    let header = [
+        "房号",
+        "房间",
+        "检查项",
+        "类别",
+        "严重程度",
+        "问题描述",
+        "状态",
+        "施工单位",
+        "通知单编号",
+        "整改期限",
+        "登记时间",
+        "编号",
+    ];
+    let write = || -> Result<Vec<u8>, csv::Error> {
+        let mut out = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+        out.write_record(header)?;
+        for c in &rows {
+            out.write_record([
+                c.unit.as_str(),
+                &c.case.room,
+                &c.case.item,
+                &c.case.category,
+                c.case.severity.label_zh(),
+                &c.case.description,
+                c.case.status.label_zh(),
+                c.case.contractor.as_ref().map_or("", |x| x.as_str()),
+                c.case.notice_no.as_deref().unwrap_or(""),
+                &time_text(c.case.repair_deadline),
+                &time_text(Some(c.case.created_at)),
+                c.case.finding.as_str(),
+            ])?;
+        }
+        out.into_inner().map_err(|e| e.into_error().into())
+    };
+    match write() {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"cases-{project}.csv\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "writing the CSV export");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The office web's words, in Chinese (the default) and English.
+//!
+//! A typed catalogue rather than message files: every label is a [`Msg`] variant with both
+//! languages next to each other, so a missing translation is a compile error, not a blank on a
+//! page, and the pages need no run-time lookup. Domain labels (statuses, severities, roles)
+//! come from `plumbline_shared`, where the devices use the same words.
+
+use serde::Deserialize;
+
+/// The page language, from the `lang` cookie; Chinese unless English was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum Lang {
+    /// 简体中文.
+    #[default]
+    #[serde(rename = "zh-CN")]
+    Zh,
+    /// English.
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    /// From a cookie or form value; anything unknown is Chinese.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "en" => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+
+    /// The code for `<html lang>` and the cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the text of this language.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+macro_rules! catalogue {
+    ($($name:ident => $zh:literal, $en:literal;)*) => {
+        /// Every fixed text of the office web.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg {
+            $(#[doc = $en] $name,)*
+        }
+
+        impl Msg {
+            /// The text in `lang`.
+            pub fn text(self, lang: Lang) -> &'static str {
+                match self {
+                    $(Msg::$name => lang.pick($zh, $en),)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    AppName => "铅垂线 · 客户投诉中心", "Plumbline · Customer Complaint Center";
+    SignIn => "登录", "Sign in";
+    SignOut => "退出", "Sign out";
+    Login => "账号", "Login";
+    Password => "密码", "Password";
+    BadCredentials => "账号或密码不正确。", "The login or the password is wrong.";
+    Locked => "登录失败次数过多，请稍后再试。", "Too many failed sign-ins; try again later.";
+    FormExpired => "表单已过期，请重新提交。", "This form has expired; please submit it again.";
+    Cases => "案件", "Cases";
+    Dashboard => "工作台", "Dashboard";
+    OtherLanguage => "English", "中文";
+    Project => "项目", "Project";
+    Unit => "房号", "Unit";
+    Room => "房间", "Room";
+    Item => "检查项", "Item";
+    Category => "类别", "Category";
+    Severity => "严重程度", "Severity";
+    Status => "状态", "Status";
+    Contractor => "施工单位", "Contractor";
+    Description => "问题描述", "Description";
+    Recorded => "登记时间", "Recorded";
+    Deadline => "整改期限", "Repair deadline";
+    Overdue => "超期", "Overdue";
+    OnlyOverdue => "只看超期", "Overdue only";
+    Search => "搜索描述", "Search descriptions";
+    Filter => "筛选", "Filter";
+    Any => "全部", "Any";
+    NoCases => "没有符合条件的案件。", "No cases match.";
+    Previous => "上一页", "Previous";
+    Next => "下一页", "Next";
+    PageOf => "第 {page} 页，共 {total} 条", "Page {page}, {total} cases";
+    ExportCsv => "导出 CSV", "Export CSV";
+    Timeline => "处理记录", "Timeline";
+    Photos => "照片", "Photos";
+    NotArrived => "尚未上传", "Not uploaded yet";
+    Notice => "整改通知", "Rectification notice";
+    IssueNotice => "下发整改通知单", "Issue a rectification notice";
+    RepairDays => "整改天数", "Days to repair";
+    PrintNotice => "打印整改通知单", "Print the notice";
+    Callback => "回访", "Callback";
+    RecordCallback => "记录回访", "Record a callback";
+    Channel => "方式", "Channel";
+    Phone => "电话", "Phone";
+    Visit => "上门", "Visit";
+    Satisfaction => "满意度", "Satisfaction";
+    Note => "备注", "Note";
+    Save => "保存", "Save";
+    Forbidden => "您的角色不能执行此操作。", "Your role may not do this.";
+    NotFound => "找不到该记录。", "Not found.";
+    Who => "操作人", "By";
+    When => "时间", "When";
+    DeviceTime => "设备时间", "Device time";
+    ServerTime => "服务器接收时间", "Server time";
+    Anomalies => "异常", "Anomalies";
+    Conflicts => "冲突的字段值", "Conflicting field values";
+    ResponseDue => "响应期限（4小时）", "Response due (4 h)";
+    NoticeTitle => "工程整改通知单", "Rectification notice";
+    NoticeNo => "编号", "Number";
+    Issued => "下发时间", "Issued";
+    ReplyLine => "施工单位回复（签字）：", "Contractor's reply (signature):";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_by_default_english_on_request() {
+        assert_eq!(Lang::default(), Lang::Zh);
+        assert_eq!(Lang::parse("en"), Lang::En);
+        assert_eq!(Lang::parse("fr"), Lang::Zh);
+        assert_eq!(Msg::SignIn.text(Lang::Zh), "登录");
+        assert_eq!(Msg::SignIn.text(Lang::En), "Sign in");
+    }
+}

@@ -1,0 +1,44 @@
+//! The office web: the case records and the complaint-center workflow in the browser.
+//!
+//! Pages are rendered on the server with Dioxus `rsx!` and `dioxus-ssr`: plain HTML, forms and
+//! links, no script needed, so they work on any office PC and print cleanly. zh-CN by default,
+//! English on a switch ([`i18n`]). Staff sign in with a password ([`session`]); every form
+//! carries a CSRF token; roles are checked on the server for every action, never by hiding a
+//! button.
+//!
+//! - [`cases`]: the case list, its filters, paging and CSV export.
+//! - [`case_detail`]: one case, its timeline and photos, and the workflow's actions.
+//! - [`layout`]: the page shell.
+
+pub mod case_detail;
+pub mod cases;
+pub mod i18n;
+pub mod layout;
+pub mod session;
+
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+/// The office web's routes (outside `/api/v1`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/cases") }))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", axum::routing::post(session::logout))
+        .route("/lang/{code}", get(session::switch_language))
+        .route("/cases", get(cases::list))
+        .route("/cases/export.csv", get(cases::export_csv))
+        .route("/cases/{unit}/{finding}", get(case_detail::show))
+        .route(
+            "/cases/{unit}/{finding}/notice",
+            get(case_detail::print_notice).post(case_detail::issue_notice),
+        )
+        .route(
+            "/cases/{unit}/{finding}/callback",
+            axum::routing::post(case_detail::record_callback),
+        )
+        .route("/photos/{hash}", get(case_detail::photo))
+}

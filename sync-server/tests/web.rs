@@ -1,0 +1,525 @@
+//! The office web over real HTTP: signing in (throttled, CSRF-checked), the case list with
+//! its filters, paging and CSV export, the language switch, signing out.
+#![allow(clippy::unwrap_used)] // tests panic on failure, by design
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{Device, TestServer};
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::unit::NewFinding;
+use plumbline_shared::event::{EventKind, Origin, ResponseMode};
+use plumbline_shared::ids::{ProjectId, UserId};
+use plumbline_shared::role::Role;
+use plumbline_shared::severity::Severity;
+use plumbline_shared::time::Timestamp;
+use plumbline_sync_server::admin;
+use plumbline_sync_server::store::Membership;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+/// A browser without a browser: keeps cookies, follows no redirects, reads form tokens.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: BTreeMap<String, String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+}
+
+impl Browser {
+    fn new(server: &TestServer) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            base: format!("http://{}", server.addr),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn keep(&mut self, res: reqwest::Response) -> Page {
+        for value in res.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() || text.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        Page {
+            status: res.status(),
+            location: res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned()),
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("referer", format!("{}/cases", self.base))
+            .send()
+            .await
+            .unwrap();
+        self.keep(res).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(res).await
+    }
+
+    /// Signs in through the form; returns the answer to the POST.
+    async fn sign_in(&mut self, login: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let token = csrf_of(&form.body);
+        self.post(
+            "/login",
+            &[("login", login), ("password", password), ("csrf", &token)],
+        )
+        .await
+    }
+}
+
+/// The value of the first `csrf` hidden field of a page.
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\"")
+        .expect("a form with a CSRF token");
+    let rest = &html[at..];
+    let start = rest.find("value=\"").unwrap() + 7;
+    let end = rest[start..].find('"').unwrap();
+    rest[start..start + end].to_owned()
+}
+
+async fn staff(server: &TestServer, login: &str, role: Role) {
+    let m = Membership {
+        project: server.project.id.clone(),
+        role,
+        contractor: (role == Role::Contractor).then(|| "hengzhu-civil".parse().unwrap()),
+    };
+    admin::add_user(
+        &server.state,
+        &UserId::new(login).unwrap(),
+        login,
+        Some("good-password-1"),
+        m,
+    )
+    .await
+    .unwrap();
+}
+
+fn finding(severity: Severity, description: &str) -> NewFinding {
+    NewFinding {
+        origin: Origin::Inspection,
+        round: None,
+        room: "bathroom".parse().unwrap(),
+        item: "bathroom.ponding_test".parse().unwrap(),
+        category: "waterproofing".parse().unwrap(),
+        severity,
+        description: description.into(),
+    }
+}
+
+/// An inspector's device records `n` findings on unit 0 (the first two special) and syncs.
+async fn cases(server: &TestServer, n: usize) -> Device {
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    let unit = server.project.units().next().unwrap().1.id.clone();
+    let doc = DocId::Unit(unit);
+    let mut u = phone.unit(&doc);
+    let actor = phone.actor.clone();
+    let at = Timestamp(chrono::Utc::now().timestamp_millis());
+    for i in 0..n {
+        let f = match i {
+            0 => finding(Severity::S1, "卫生间闭水试验渗漏到楼下"),
+            1 => finding(Severity::S3, "客厅墙面空鼓"),
+            _ => finding(Severity::S4, &format!("细微划痕 {i}")),
+        };
+        u.record_finding(&actor, at, f).unwrap();
+    }
+    phone.put_unit(&doc, u);
+    assert!(phone.sync().await.refused.is_empty());
+    phone
+}
+
+#[tokio::test]
+async fn staff_sign_in_and_pages_need_a_session() {
+    let server = TestServer::start().await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    let mut b = Browser::new(&server);
+
+    let page = b.get("/cases").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/login"));
+    let login = b.get("/login").await;
+    assert!(login.body.contains("登录"), "Chinese by default");
+    assert!(login.body.contains("<html lang=\"zh-CN\""));
+
+    let page = b.sign_in("zhaomin", "good-password-1").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/cases"));
+    assert!(b.cookies.contains_key("plumbline_session"));
+    let list = b.get("/cases").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("没有符合条件的案件"), "{}", list.body);
+
+    // Signing out needs the form token; then the session is gone.
+    let token = csrf_of(&list.body);
+    let page = b.post("/logout", &[("csrf", "forged")]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        b.get("/cases").await.status,
+        StatusCode::OK,
+        "still signed in"
+    );
+    let page = b.post("/logout", &[("csrf", &token)]).await;
+    assert_eq!(page.location.as_deref(), Some("/login"));
+    assert_eq!(b.get("/cases").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sign_in_refuses_forged_forms_and_locks_after_repeated_failures() {
+    let server = TestServer::start().await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    let mut b = Browser::new(&server);
+
+    // A form posted without the token of the page it came from.
+    b.get("/login").await;
+    let page = b
+        .post(
+            "/login",
+            &[
+                ("login", "zhaomin"),
+                ("password", "good-password-1"),
+                ("csrf", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(!b.cookies.contains_key("plumbline_session"));
+
+    // Wrong passwords: the same answer for a name that exists and one that does not.
+    let page = b.sign_in("zhaomin", "wrong").await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert!(page.body.contains("账号或密码不正确"));
+    let page = b.sign_in("nobody", "wrong").await;
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    assert!(page.body.contains("账号或密码不正确"));
+
+    for _ in 0..3 {
+        b.sign_in("zhaomin", "wrong").await;
+    }
+    let page = b.sign_in("zhaomin", "wrong").await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    // Locked: even the right password is refused for now.
+    let page = b.sign_in("zhaomin", "good-password-1").await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.body.contains("稍后再试"));
+    assert!(!b.cookies.contains_key("plumbline_session"));
+}
+
+#[tokio::test]
+async fn the_case_list_filters_pages_searches_chinese_and_exports() {
+    let server = TestServer::start().await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    cases(&server, 55).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("zhaomin", "good-password-1").await;
+
+    let all = b.get("/cases").await;
+    assert_eq!(
+        all.body.matches("<tr class=").count(),
+        50,
+        "a page holds 50"
+    );
+    assert!(all.body.contains("第 1/2 页，共 55 条"), "{}", all.body);
+    let second = b.get("/cases?page=2").await;
+    assert_eq!(second.body.matches("<tr class=").count(), 5);
+
+    let s1 = b.get("/cases?severity=S1").await;
+    assert_eq!(s1.body.matches("<tr class=").count(), 1);
+    assert!(s1.body.contains("卫生间闭水试验渗漏到楼下"));
+    // A Chinese substring from the middle of a description.
+    let q = b.get("/cases?q=%E7%A9%BA%E9%BC%93").await; // 空鼓
+    assert_eq!(q.body.matches("<tr class=").count(), 1, "{}", q.body);
+    assert!(q.body.contains("客厅墙面空鼓"));
+    let none = b.get("/cases?status=closed").await;
+    assert!(none.body.contains("没有符合条件的案件"));
+    let overdue = b.get("/cases?overdue=1").await;
+    assert!(
+        overdue.body.contains("没有符合条件的案件"),
+        "nothing is notified yet"
+    );
+
+    // A filter that makes no sense gets a message, not an error page of the framework.
+    let bad = b.get("/cases?status=nonsense").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("筛选条件“status”无效"), "{}", bad.body);
+    let bad = b.get("/cases?page=abc").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    // The export holds every matching row (not one page), with Chinese headers, for Excel.
+    let res = b
+        .http
+        .get(format!("{}/cases/export.csv?severity=S4", b.base))
+        .header("cookie", b.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF");
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    assert!(text.starts_with("房号,房间,检查项,类别,严重程度,问题描述,状态"));
+    assert_eq!(text.lines().count(), 1 + 53);
+}
+
+#[tokio::test]
+async fn english_on_a_switch_and_contractors_are_kept_out() {
+    let server = TestServer::start().await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    staff(&server, "zhougang", Role::Contractor).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("zhaomin", "good-password-1").await;
+    let page = b.get("/lang/en").await;
+    assert_eq!(page.location.as_deref(), Some("/cases"));
+    let list = b.get("/cases").await;
+    assert!(list.body.contains("<html lang=\"en\""));
+    assert!(list.body.contains("No cases match."));
+
+    // A contractor has no office pages; another project is not theirs either.
+    let mut c = Browser::new(&server);
+    c.sign_in("zhougang", "good-password-1").await;
+    let page = c.get("/cases").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("您的角色不能执行此操作"));
+    let other = ProjectId::new("other-project").unwrap();
+    let page = b.get(&format!("/cases?project={other}")).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+}
+
+/// The link of the first case in a list page.
+fn first_case_link(html: &str) -> String {
+    let at = html.find("<td><a href=\"/cases/").expect("a case link");
+    let rest = &html[at + "<td><a href=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn a_notice_is_issued_printed_and_reaches_the_device_and_roles_are_enforced() {
+    let server = TestServer::start().await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    staff(&server, "chenjing", Role::FrontDesk).await;
+    let mut phone = cases(&server, 1).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("zhaomin", "good-password-1").await;
+    let list = b.get("/cases").await;
+    let link = first_case_link(&list.body);
+    let detail = b.get(&link).await;
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);
+    assert!(detail.body.contains("卫生间闭水试验渗漏到楼下"));
+    assert!(
+        detail.body.contains("登记问题"),
+        "the timeline names the event: {}",
+        detail.body
+    );
+    let token = csrf_of(&detail.body);
+
+    // Bad input: a message, nothing stored.
+    let unit = server.project.units().next().unwrap().1.id.clone();
+    let doc = DocId::Unit(unit);
+    let heads = server.state.store.doc_heads(&doc).await.unwrap();
+    for form in [
+        vec![
+            ("csrf", token.as_str()),
+            ("contractor", "hengzhu-civil"),
+            ("days", "0"),
+        ],
+        vec![
+            ("csrf", token.as_str()),
+            ("contractor", "no-such-company"),
+            ("days", "3"),
+        ],
+        vec![
+            ("csrf", "forged"),
+            ("contractor", "hengzhu-civil"),
+            ("days", "3"),
+        ],
+    ] {
+        let page = b.post(&format!("{link}/notice"), &form).await;
+        assert!(page.status.is_client_error(), "{form:?}: {}", page.status);
+    }
+    assert_eq!(server.state.store.doc_heads(&doc).await.unwrap(), heads);
+
+    // The front desk may not issue notices: refused on the server, whatever the page shows.
+    let mut desk = Browser::new(&server);
+    desk.sign_in("chenjing", "good-password-1").await;
+    let desk_page = desk.get(&link).await;
+    let desk_token = csrf_of(&desk_page.body);
+    let page = desk
+        .post(
+            &format!("{link}/notice"),
+            &[
+                ("csrf", &desk_token),
+                ("contractor", "hengzhu-civil"),
+                ("days", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(server.state.store.doc_heads(&doc).await.unwrap(), heads);
+
+    // The manager issues it: numbered per year, printable, and the device gets it.
+    let page = b
+        .post(
+            &format!("{link}/notice"),
+            &[
+                ("csrf", &token),
+                ("contractor", "hengzhu-civil"),
+                ("days", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let detail = b.get(&link).await;
+    assert!(
+        detail.body.contains("已通知") || detail.body.contains("Notified"),
+        "{}",
+        detail.body
+    );
+    assert!(detail.body.contains("ZG-2026-0001"), "{}", detail.body);
+    let print = b.get(&format!("{link}/notice")).await;
+    assert_eq!(print.status, StatusCode::OK);
+    assert!(print.body.contains("工程整改通知单"));
+    assert!(print.body.contains("郦城"));
+
+    phone.sync().await;
+    let finding = phone
+        .unit(&doc)
+        .findings()
+        .unwrap()
+        .into_values()
+        .next()
+        .unwrap();
+    assert!(
+        finding
+            .events
+            .iter()
+            .any(|e| e.kind.name() == "notice_issued"),
+        "the device has the notice after its sync"
+    );
+    let cases = b.get("/cases?status=notified").await;
+    assert_eq!(cases.body.matches("<tr class=").count(), 1);
+}
+
+#[tokio::test]
+async fn a_dissatisfied_callback_reopens_the_case() {
+    let server = TestServer::start().await;
+    staff(&server, "chenjing", Role::FrontDesk).await;
+    let mut phone = cases(&server, 1).await;
+    // The inspector runs the case to an accepted repair on the phone (recording the
+    // contractor's answers as the office may).
+    let unit = server.project.units().next().unwrap().1.id.clone();
+    let doc = DocId::Unit(unit);
+    let mut u = phone.unit(&doc);
+    let actor = phone.actor.clone();
+    let id = u.finding_ids().unwrap()[0].clone();
+    let t0 = chrono::Utc::now().timestamp_millis();
+    let kinds = [
+        EventKind::NoticeIssued {
+            notice_no: "ZG-2026-0100".into(),
+            contractor: "hengzhu-civil".parse().unwrap(),
+            repair_deadline: Timestamp(t0 + 3 * 86_400_000),
+        },
+        EventKind::ContractorResponded {
+            mode: ResponseMode::OnSite,
+            note: String::new(),
+        },
+        EventKind::RepairReported {
+            note: "已修复".into(),
+            evidence: Vec::new(),
+        },
+        EventKind::AcceptancePassed {
+            note: "合格".into(),
+        },
+    ];
+    for (i, kind) in kinds.into_iter().enumerate() {
+        u.append_event(&actor, Timestamp(t0 - (4 - i as i64) * 60_000), &id, kind)
+            .unwrap();
+    }
+    phone.put_unit(&doc, u);
+    assert!(phone.sync().await.refused.is_empty());
+    let mut b = Browser::new(&server);
+    b.sign_in("chenjing", "good-password-1").await;
+    let list = b.get("/cases").await;
+    let link = first_case_link(&list.body);
+    let token = csrf_of(&b.get(&link).await.body);
+    let page = b
+        .post(
+            &format!("{link}/callback"),
+            &[
+                ("csrf", &token),
+                ("channel", "phone"),
+                ("level", "nonsense"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    let page = b
+        .post(
+            &format!("{link}/callback"),
+            &[
+                ("csrf", &token),
+                ("channel", "phone"),
+                ("level", "dissatisfied"),
+                ("note", "业主不满意"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let detail = b.get(&link).await;
+    assert!(detail.body.contains("回访"), "{}", detail.body);
+    let reopened = b.get("/cases?status=reopened").await;
+    assert_eq!(
+        reopened.body.matches("<tr class=").count(),
+        1,
+        "{}",
+        reopened.body
+    );
+}

@@ -20,6 +20,7 @@ use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::time::Timestamp;
 use tokio::sync::broadcast;
 
+use crate::capture::{CaptureSettings, StoragePolicy, StorageStatus};
 use crate::client::{ClientError, Enrolled, Membership, ServerClient};
 use crate::events::{EngineEvent, Outbox, PendingPhoto, PendingRecord, SyncStatus};
 use crate::files::PhotoFiles;
@@ -49,6 +50,19 @@ pub enum EngineError {
     /// The server could not be used.
     #[error(transparent)]
     Server(#[from] ClientError),
+    /// The photo could not be processed (not an image, HEIC, too large…); the message says
+    /// what to do.
+    #[error(transparent)]
+    Capture(#[from] crate::capture::CaptureError),
+    /// The phone is too full to take another photo safely.
+    #[error(
+        "the phone has only {} MB free; sync to upload photos, or free some space, before taking more",
+        free_bytes / (1024 * 1024)
+    )]
+    StorageFull {
+        /// Free space now.
+        free_bytes: u64,
+    },
 }
 
 /// Who this device is, once enrolled.
@@ -91,6 +105,7 @@ pub(crate) struct Inner {
 }
 
 pub(crate) struct Shared {
+    pub(crate) dir: PathBuf,
     pub(crate) inner: Mutex<Inner>,
     pub(crate) files: PhotoFiles,
     pub(crate) events: broadcast::Sender<EngineEvent>,
@@ -115,6 +130,10 @@ impl std::fmt::Debug for Engine {
 
 const IDENTITY_KEY: &str = "identity";
 const TOKEN_KEY: &str = "token";
+
+/// The accuracy assumed for an EXIF GPS position that does not state its own, in metres
+/// (a phone's GPS in the open; indoors it is worse, which is why the pin on the plan exists).
+const GPS_ASSUMED_ACCURACY_M: f64 = 30.0;
 
 /// Most bytes of other people's photos kept on the device.
 pub const PHOTO_CACHE_BYTES: u64 = 256 * 1024 * 1024;
@@ -156,6 +175,7 @@ impl Engine {
         };
         Ok(Self {
             shared: Arc::new(Shared {
+                dir: dir.to_owned(),
                 inner: Mutex::new(Inner {
                     store,
                     docs: BTreeMap::new(),
@@ -399,6 +419,47 @@ impl Engine {
             return Err(e);
         }
         Ok(hash)
+    }
+
+    /// Free space where the engine keeps its data, judged by the default policy: whether a
+    /// photo may be taken, and whether to warn (the UI shows it before the camera opens).
+    pub fn storage(&self) -> Result<StorageStatus, EngineError> {
+        let free = crate::capture::free_bytes(&self.shared.dir)?;
+        Ok(crate::capture::storage_check(free, &StoragePolicy::default()))
+    }
+
+    /// Takes a photo from a camera or gallery file into a finding: checks free space, then
+    /// decodes, orients, downscales, encodes and hashes it on a blocking thread (about half a
+    /// second for a 12 MP photo on one core; the caller's task is never blocked), then attaches
+    /// it like [`Self::attach_photo`]. Returns the photo's hash and the storage status after
+    /// it, so the UI can warn while there is still room.
+    pub async fn capture_photo(
+        &self,
+        unit: &UnitId,
+        finding: &FindingId,
+        source: Vec<u8>,
+        pin: Option<PlanPin>,
+    ) -> Result<(BlobHash, StorageStatus), EngineError> {
+        if let StorageStatus::Full { free_bytes, .. } = self.storage()? {
+            return Err(EngineError::StorageFull { free_bytes });
+        }
+        let at = now();
+        let captured = tokio::task::spawn_blocking(move || {
+            crate::capture::process(&source, &CaptureSettings::default(), at)
+        })
+        .await
+        .map_err(|e| std::io::Error::other(format!("the photo processing stopped: {e}")))??;
+        let photo = NewPhoto {
+            location: captured.gps.map(|g| g.to_location(GPS_ASSUMED_ACCURACY_M)),
+            jpeg: captured.display_jpeg,
+            thumbnail: captured.thumb_jpeg,
+            width: captured.width,
+            height: captured.height,
+            captured_at: captured.captured_at,
+            pin,
+        };
+        let hash = self.attach_photo(unit, finding, photo)?;
+        Ok((hash, self.storage()?))
     }
 
     /// The full-size photo file, while it is on the device.

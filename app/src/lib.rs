@@ -5,13 +5,16 @@
 //! - the **device engine** ([`Engine`]): the one owner of the local SQLite store
 //!   ([`local_store`]), the automerge unit and project documents and the photo files
 //!   ([`files`]). It records findings and photos offline, committing each action before it
-//!   reports it saved, and syncs with the sync server ([`sync_run`], [`uploads`], over
-//!   [`client`]) in the background: records first, then photos in resumable chunks. It takes
+//!   reports it saved, turns camera files into evidence ([`capture`]: bounded decode, EXIF
+//!   orientation and time, 2,048 px JPEG, thumbnail, BLAKE3), and syncs with the sync server
+//!   ([`sync_run`], [`uploads`], over [`client`]) in the background: records first, then
+//!   photos in resumable chunks. It takes
 //!   commands and emits [`events`], so it runs the same with or without a window; the
 //!   end-to-end tests drive it directly.
 //! - the **Dioxus UI** (planned): one screen per file, all routes in one place, that only sends
 //!   commands to the engine and renders its events — it never touches SQLite or automerge.
 
+pub mod capture;
 pub mod client;
 pub mod engine;
 pub mod events;

@@ -430,3 +430,47 @@ async fn a_photo_file_is_deleted_only_after_the_server_confirmed_it() {
     let path = phone.fetch_photo(&hash).await.unwrap();
     assert_eq!(BlobHash::of(&std::fs::read(path).unwrap()), hash);
 }
+
+/// A PNG of `w`×`h` pixels: a gradient, like a wall photographed in even light.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_captured_photo_is_downscaled_attached_and_uploaded() {
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = engine(&server, &server.base_url(), "wangli", &dir).await;
+    assert!(phone.storage().unwrap().allows_capture());
+    let u = unit(&server, 60);
+    let finding = record(&phone, &u);
+
+    let (hash, storage) = phone
+        .capture_photo(&u, &finding, png(3000, 2000), None)
+        .await
+        .unwrap();
+    assert!(storage.allows_capture());
+    let evidence = &phone.unit(&u).unwrap().findings[&finding].evidence[&hash];
+    assert_eq!((evidence.width, evidence.height), (2048, 1365));
+    let file = std::fs::read(phone.photo_path(&hash).unwrap()).unwrap();
+    assert_eq!(BlobHash::of(&file), hash);
+    assert_eq!(&file[..3], b"\xFF\xD8\xFF", "stored as JPEG");
+
+    // Something that is not a photo: a clear error, nothing kept.
+    let before = phone.outbox().unwrap();
+    let heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic".to_vec();
+    let err = phone
+        .capture_photo(&u, &finding, heic, None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("HEIC"), "{err}");
+    assert_eq!(phone.outbox().unwrap(), before);
+
+    phone.sync().await.unwrap();
+    assert!(server.state.store.blob_exists(&hash).await.unwrap());
+}

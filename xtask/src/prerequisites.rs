@@ -24,11 +24,25 @@ struct SystemPackage {
 /// test starts needing something from the system. Add a row with the reason; keep the list to
 /// what is needed now (e.g. `pkg-config` comes with the first `-sys` crate that looks a system
 /// library up, such as WebKit for the desktop app).
-const SYSTEM_PACKAGES: &[SystemPackage] = &[SystemPackage {
-    name: "build-essential",
-    why: "a C compiler and linker: rustc links through `cc`, and the `cc` crate compiles \
-          blake3's SIMD code",
-}];
+const SYSTEM_PACKAGES: &[SystemPackage] = &[
+    SystemPackage {
+        name: "build-essential",
+        why: "a C compiler and linker: rustc links through `cc`, and the `cc` crate compiles \
+              blake3's SIMD code",
+    },
+    SystemPackage {
+        name: "chromium",
+        why: "the office web's browser tests drive a real headless Chromium",
+    },
+    SystemPackage {
+        name: "chromium-driver",
+        why: "chromedriver: the WebDriver server the browser tests talk to",
+    },
+    SystemPackage {
+        name: "fonts-noto-cjk",
+        why: "Chinese glyphs in the browser tests' screenshots",
+    },
+];
 
 /// A rustup component that a step of `cargo xtask test` runs.
 #[derive(Debug)]

@@ -48,7 +48,10 @@ pub enum ClientError {
 impl ClientError {
     /// Whether trying again later may succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, ClientError::Offline(_) | ClientError::ServerFailed { .. })
+        matches!(
+            self,
+            ClientError::Offline(_) | ClientError::ServerFailed { .. }
+        )
     }
 }
 
@@ -142,7 +145,9 @@ impl ServerClient {
             .await
             .map_err(transport)?;
         let res = check(res).await?;
-        res.json().await.map_err(|e| ClientError::BadReply(e.to_string()))
+        res.json()
+            .await
+            .map_err(|e| ClientError::BadReply(e.to_string()))
     }
 
     /// Step 1 of a sync.
@@ -180,7 +185,9 @@ impl ServerClient {
             .await
             .map_err(transport)?;
         let res = check(res).await?;
-        res.json().await.map_err(|e| ClientError::BadReply(e.to_string()))
+        res.json()
+            .await
+            .map_err(|e| ClientError::BadReply(e.to_string()))
     }
 
     /// Downloads a whole blob (a photo of someone else's finding), at most `max_bytes`.
@@ -212,9 +219,10 @@ impl ServerClient {
         chunk: Vec<u8>,
     ) -> Result<ChunkOutcome, ClientError> {
         let res = self
-            .authed(self.http.put(self.url(&format!(
-                "/blobs/{hash}?offset={offset}&total={total}"
-            ))))
+            .authed(
+                self.http
+                    .put(self.url(&format!("/blobs/{hash}?offset={offset}&total={total}"))),
+            )
             .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
             .body(chunk)
             .send()

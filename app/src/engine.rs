@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use automerge::AutoCommit;
+use plumbline_shared::doc::DocError;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef, Location, PlanPin};
 use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
-use plumbline_shared::doc::DocError;
 use plumbline_shared::ids::{BlobHash, DeviceId, FindingId, UnitId, UserId};
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::time::Timestamp;
@@ -201,7 +201,10 @@ impl Engine {
     }
 
     pub(crate) fn inner(&self) -> MutexGuard<'_, Inner> {
-        self.shared.inner.lock().expect("engine state lock poisoned")
+        self.shared
+            .inner
+            .lock()
+            .expect("engine state lock poisoned")
     }
 
     /// Who this device is, once enrolled.
@@ -332,7 +335,9 @@ impl Engine {
         unit: &UnitId,
         edit: impl FnOnce(&mut UnitDoc, &Actor, Timestamp) -> Result<T, DocError>,
     ) -> Result<T, EngineError> {
-        self.edit_unit_with(unit, |doc, actor, at| Ok((edit(doc, actor, at)?, Vec::new())))
+        self.edit_unit_with(unit, |doc, actor, at| {
+            Ok((edit(doc, actor, at)?, Vec::new()))
+        })
     }
 
     /// [`Self::edit_unit`] that may also put photos in the outbox, in the same transaction.
@@ -378,7 +383,9 @@ impl Engine {
         photo: NewPhoto,
     ) -> Result<BlobHash, EngineError> {
         let hash = BlobHash::of(&photo.jpeg);
-        self.shared.files.write(&hash, &photo.jpeg, &photo.thumbnail)?;
+        self.shared
+            .files
+            .write(&hash, &photo.jpeg, &photo.thumbnail)?;
         let doc = DocId::Unit(unit.clone());
         let bytes = photo.jpeg.len() as u64;
         let result = self.edit_unit_with(unit, |u, actor, at| {
@@ -412,7 +419,12 @@ impl Engine {
         });
         if let Err(e) = result {
             // The files have no record: remove them, unless an earlier attach owns them.
-            let owned = self.inner().store.evidence()?.iter().any(|r| r.hash == hash);
+            let owned = self
+                .inner()
+                .store
+                .evidence()?
+                .iter()
+                .any(|r| r.hash == hash);
             if !owned {
                 self.shared.files.remove(&hash)?;
             }
@@ -425,7 +437,10 @@ impl Engine {
     /// photo may be taken, and whether to warn (the UI shows it before the camera opens).
     pub fn storage(&self) -> Result<StorageStatus, EngineError> {
         let free = crate::capture::free_bytes(&self.shared.dir)?;
-        Ok(crate::capture::storage_check(free, &StoragePolicy::default()))
+        Ok(crate::capture::storage_check(
+            free,
+            &StoragePolicy::default(),
+        ))
     }
 
     /// Takes a photo from a camera or gallery file into a finding: checks free space, then

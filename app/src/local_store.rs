@@ -250,7 +250,9 @@ impl LocalStore {
 
     /// Every stored document id.
     pub fn doc_ids(&self) -> StoreResult<Vec<DocId>> {
-        let mut stmt = self.conn.prepare("SELECT doc_id FROM docs ORDER BY doc_id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT doc_id FROM docs ORDER BY doc_id")?;
         let ids = stmt
             .query_map([], |r| r.get::<_, String>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -398,21 +400,35 @@ impl LocalStore {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
-            .map(|(hash, doc, finding, bytes, state, sent, error, attempts, created, confirmed, deleted)| {
-                Ok(EvidenceRow {
-                    hash: parse("photo hash", &hash)?,
-                    doc: parse("document id", &doc)?,
-                    finding: parse("finding id", &finding)?,
-                    bytes: bytes.max(0) as u64,
-                    state: UploadState::parse(&state)?,
-                    sent_bytes: sent.max(0) as u64,
+            .map(
+                |(
+                    hash,
+                    doc,
+                    finding,
+                    bytes,
+                    state,
+                    sent,
                     error,
-                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                    created_at: Timestamp(created),
-                    confirmed_at: confirmed.map(Timestamp),
-                    file_deleted: deleted,
-                })
-            })
+                    attempts,
+                    created,
+                    confirmed,
+                    deleted,
+                )| {
+                    Ok(EvidenceRow {
+                        hash: parse("photo hash", &hash)?,
+                        doc: parse("document id", &doc)?,
+                        finding: parse("finding id", &finding)?,
+                        bytes: bytes.max(0) as u64,
+                        state: UploadState::parse(&state)?,
+                        sent_bytes: sent.max(0) as u64,
+                        error,
+                        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                        created_at: Timestamp(created),
+                        confirmed_at: confirmed.map(Timestamp),
+                        file_deleted: deleted,
+                    })
+                },
+            )
             .collect()
     }
 

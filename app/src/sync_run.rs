@@ -292,9 +292,8 @@ impl Engine {
         let mut inner = self.inner();
         let mut touched: Vec<DocId> = Vec::new();
         for m in reply.messages {
-            let message = sync::Message::decode(&m.message).map_err(|e| {
-                ClientError::BadReply(format!("a sync message for {}: {e}", m.doc))
-            })?;
+            let message = sync::Message::decode(&m.message)
+                .map_err(|e| ClientError::BadReply(format!("a sync message for {}: {e}", m.doc)))?;
             let (Some(am), Some(state)) = (inner.docs.get_mut(&m.doc), states.get_mut(&m.doc))
             else {
                 continue;

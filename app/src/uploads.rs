@@ -94,7 +94,10 @@ impl Engine {
                 .min(MAX_CHUNK_BYTES);
             let chunk = self.shared.files.read_range(&row.hash, offset, len)?;
             let sent = chunk.len() as u64;
-            match client.put_chunk(&row.hash, offset, row.bytes, chunk).await? {
+            match client
+                .put_chunk(&row.hash, offset, row.bytes, chunk)
+                .await?
+            {
                 ChunkOutcome::Accepted(status) => {
                     progress.bytes_sent += status.offset.saturating_sub(offset);
                     if status.complete {
@@ -111,13 +114,9 @@ impl Engine {
                 }
                 ChunkOutcome::ResumeAt(at) => offset = at.min(row.bytes),
             }
-            self.inner().store.set_upload(
-                &row.hash,
-                UploadState::Uploading,
-                offset,
-                None,
-                None,
-            )?;
+            self.inner()
+                .store
+                .set_upload(&row.hash, UploadState::Uploading, offset, None, None)?;
             self.emit(EngineEvent::SyncProgress(progress.clone()));
         }
         Err(ClientError::BadReply(format!(

@@ -205,7 +205,17 @@ pub fn project_unit(
     now: Timestamp,
     settings: &WorkflowSettings,
 ) -> Result<UnitProjection, DocError> {
-    let record = doc.read()?;
+    project_record(doc, &doc.read()?, now, settings)
+}
+
+/// [`project_unit`] for a caller that has already read the document into `record` (reading a
+/// unit is the expensive part; the sync server reads each version once).
+pub fn project_record(
+    doc: &UnitDoc,
+    record: &crate::doc::unit::UnitRecord,
+    now: Timestamp,
+    settings: &WorkflowSettings,
+) -> Result<UnitProjection, DocError> {
     let mut out = UnitProjection {
         project: record.project.clone(),
         unit: record.unit.clone(),

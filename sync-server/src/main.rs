@@ -227,7 +227,9 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
+                // automerge logs whole change graphs at INFO while loading; that formatting cost
+                // most of a cold server's first sync.
+                .unwrap_or_else(|_| "info,tower_http=info,automerge=warn".into()),
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)

@@ -12,7 +12,7 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
 use plumbline_shared::event::Receipt;
 use plumbline_shared::ids::DeviceId;
-use plumbline_shared::projection::{UnitProjection, project_unit};
+use plumbline_shared::projection::{UnitProjection, project_record};
 use plumbline_shared::time::Timestamp;
 
 use crate::docs::{DocCache, LoadedDoc, new_changes};
@@ -21,16 +21,22 @@ use crate::state::{AppState, now};
 use crate::store::DocWrite;
 
 /// Stamps a receipt on every event of `after` that `before` does not hold, then projects the
-/// unit. Returns the document and its case records.
+/// unit. Returns the document and its case records. `new` is `after` already read, when the
+/// caller has it: reading a unit document is the expensive step of a sync, so the receipts
+/// are added to the record in memory rather than read back.
 pub fn seal(
     state: &AppState,
     before: &UnitRecord,
     mut after: UnitDoc,
+    new: Option<UnitRecord>,
     received_at: Timestamp,
     skew_ms: i64,
 ) -> Result<(AutoCommit, UnitProjection), ApiError> {
-    let new = after.read().map_err(|e| ApiError::Internal(e.into()))?;
-    for f in new.findings.values() {
+    let mut new = match new {
+        Some(record) => record,
+        None => after.read().map_err(|e| ApiError::Internal(e.into()))?,
+    };
+    for f in new.findings.values_mut() {
         let known = before.findings.get(&f.id);
         for e in &f.events {
             if known.is_some_and(|o| o.events.iter().any(|x| x.id == e.id)) {
@@ -40,12 +46,15 @@ pub fn seal(
                 received_at,
                 skew_ms,
             };
-            after
+            let stamped = after
                 .record_receipt(&state.server, &f.id, &e.id, receipt)
                 .map_err(|e| ApiError::Internal(e.into()))?;
+            if stamped {
+                f.receipts.insert(e.id.clone(), receipt);
+            }
         }
     }
-    let projection = project_unit(&after, received_at, &state.settings)
+    let projection = project_record(&after, &new, received_at, &state.settings)
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok((after.into_automerge(), projection))
 }
@@ -87,7 +96,7 @@ pub async fn edit_unit<T>(
     after
         .validate()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("an edit broke {doc_id}: {e}")))?;
-    let (mut doc, projection) = seal(state, &old, after, now(), skew_ms)?;
+    let (mut doc, projection) = seal(state, &old, after, None, now(), skew_ms)?;
     state
         .store
         .write_docs(vec![DocWrite {

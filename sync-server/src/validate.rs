@@ -61,13 +61,14 @@ pub fn actor_in(identity: &Identity, project: &ProjectId) -> Option<Actor> {
 }
 
 /// Checks what `changes` (already applied to `after`) do to `before`, for a device of `identity`.
+/// Returns both versions as read, so that the caller does not read them again.
 pub fn unit_changes(
     identity: &Identity,
     project: &ProjectId,
     before: &UnitDoc,
     after: &UnitDoc,
     changes: &[Change],
-) -> Result<(), Refusal> {
+) -> Result<(UnitRecord, UnitRecord), Refusal> {
     let Some(actor) = actor_in(identity, project) else {
         return refuse(format!("your account has no role in project `{project}`"));
     };
@@ -92,7 +93,8 @@ pub fn unit_changes(
     let after = after
         .read()
         .map_err(|e| Refusal(format!("the changes break the unit document: {e}")))?;
-    compare(&actor, &before, &after)
+    compare(&actor, &before, &after)?;
+    Ok((before, after))
 }
 
 fn compare(actor: &Actor, before: &UnitRecord, after: &UnitRecord) -> Result<(), Refusal> {

@@ -1,10 +1,25 @@
-//! `cargo xtask bench`: runs the criterion benchmarks, then prints each one's **median** time.
+//! `cargo xtask bench`: runs the benchmarks, then prints each one's **median**.
 //!
-//! Criterion's own `time: [low estimate high]` line is its estimate of the mean (or of the
-//! slope of a linear fit), which a few slow outliers pull up. Our performance notes
-//! (`docs/benchmarks.md`) quote medians, so after the run this reads the median that criterion
-//! saved in `target/criterion/<benchmark>/new/estimates.json` for every benchmark run just now
-//! and prints it with its 95% confidence interval.
+//! Two kinds of benchmark run:
+//!
+//! - **criterion** benchmarks (`shared/benches/`). Criterion's own `time: [low estimate high]`
+//!   line is its estimate of the mean (or of the slope of a linear fit), which a few slow
+//!   outliers pull up. Our performance notes (`docs/benchmarks.md`) quote medians, so after the
+//!   run this reads the median that criterion saved in
+//!   `target/criterion/<benchmark>/new/estimates.json` for every benchmark run just now and
+//!   prints it with its 95% confidence interval.
+//! - the **sync workloads** (`sync-server/benches/sync_workloads.rs`, `harness = false`): whole
+//!   syncs against the server binary, too slow and too stateful for criterion's sampling. The
+//!   benchmark repeats each workload a few times and computes its own medians; it writes them
+//!   to the JSON file named by [`SYNC_RESULTS_ENV`], which this reads and prints after
+//!   criterion's table, so one command ends with every figure the notes quote.
+//!
+//! - the **capture pipeline** (`app/benches/capture.rs`, `harness = false`): a real camera photo
+//!   against `vipsthumbnail`, as a ratio measured in one run; it prints its own table (and
+//!   installs the Debian packages it needs when they are missing).
+//!
+//! Arguments after `--` go to every benchmark binary: a name filter selects criterion
+//! benchmarks and sync workloads alike (`cargo xtask bench -- sync/` runs only the workloads).
 
 use std::fs;
 use std::io::Write;
@@ -17,22 +32,39 @@ use serde::Deserialize;
 use crate::cmd;
 
 /// The crates with benchmarks.
-const BENCHED_PACKAGES: &[&str] = &["plumbline-shared"];
+const BENCHED_PACKAGES: &[&str] = &["plumbline-shared", "plumbline-sync-server", "plumbline-app"];
 
-/// Runs the benchmarks (`bench_args` go to criterion, e.g. a name filter) and prints medians.
+/// The environment variable that tells the sync workloads where to write their results.
+const SYNC_RESULTS_ENV: &str = "SYNC_WORKLOADS_JSON";
+
+/// Runs the benchmarks (`bench_args` go to every benchmark, e.g. a name filter) and prints
+/// medians.
 pub fn run(bench_args: &[String]) -> Result<()> {
     let started = SystemTime::now();
+    let target = target_dir()?;
+    let sync_results = target.join("sync-workloads.json");
+    // A file from an earlier run must not pass for this run's results.
+    match fs::remove_file(&sync_results) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("removing {}", sync_results.display()));
+        }
+        _ => {}
+    }
     let mut bench = cmd::cargo();
     bench.args(["bench", "--locked"]);
     for package in BENCHED_PACKAGES {
         bench.args(["--package", package]);
     }
+    // Only `[[bench]]` targets: by default cargo would also build every library and binary as
+    // a test harness in release mode, only to report their tests as ignored.
+    bench.args(["--bench", "*"]);
+    bench.env(SYNC_RESULTS_ENV, &sync_results);
     if !bench_args.is_empty() {
         bench.arg("--").args(bench_args);
     }
     cmd::run(&mut bench)?;
 
-    let criterion_dir = target_dir()?.join("criterion");
+    let criterion_dir = target.join("criterion");
     let mut results = Vec::new();
     collect_medians(&criterion_dir, started, &mut results).with_context(|| {
         format!(
@@ -40,33 +72,117 @@ pub fn run(bench_args: &[String]) -> Result<()> {
             criterion_dir.display()
         )
     })?;
-    if results.is_empty() {
-        tracing::warn!("criterion saved no results: did the filter match no benchmark?");
+    let sync = read_sync_results(&sync_results)?;
+    if results.is_empty() && sync.is_empty() {
+        tracing::warn!("no benchmark saved results: did the filter match no benchmark?");
         return Ok(());
     }
     results.sort_by(|a, b| a.id.cmp(&b.id));
 
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "{:>12}  {:>25}  benchmark",
-        "median", "95% confidence interval"
-    )?;
-    for result in &results {
-        let interval = &result.median.confidence_interval;
+    if !results.is_empty() {
         writeln!(
             out,
-            "{:>12}  {:>25}  {}",
-            duration(result.median.point_estimate),
-            format!(
-                "[{} {}]",
-                duration(interval.lower_bound),
-                duration(interval.upper_bound)
-            ),
-            result.id
+            "{:>12}  {:>25}  benchmark",
+            "median", "95% confidence interval"
         )?;
+        for result in &results {
+            let interval = &result.median.confidence_interval;
+            writeln!(
+                out,
+                "{:>12}  {:>25}  {}",
+                duration(result.median.point_estimate),
+                format!(
+                    "[{} {}]",
+                    duration(interval.lower_bound),
+                    duration(interval.upper_bound)
+                ),
+                result.id
+            )?;
+        }
+    }
+    if !sync.is_empty() {
+        if !results.is_empty() {
+            writeln!(out)?;
+        }
+        for line in sync_table(&sync) {
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
+}
+
+/// One measurement of the sync workloads, as `sync_workloads` writes it.
+#[derive(Debug, Deserialize)]
+struct SyncRow {
+    id: String,
+    unit: SyncUnit,
+    median: f64,
+    low: f64,
+    high: f64,
+    runs: usize,
+}
+
+/// What a sync measurement counts.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SyncUnit {
+    /// Nanoseconds.
+    Ns,
+    Bytes,
+    Count,
+    /// A rate per second.
+    PerS,
+}
+
+#[derive(Debug, Deserialize)]
+struct SyncResults {
+    results: Vec<SyncRow>,
+}
+
+/// The sync workloads' results, or none when the file is absent (the filter left them out).
+fn read_sync_results(path: &Path) -> Result<Vec<SyncRow>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let results: SyncResults = read_json(path)?;
+    Ok(results.results)
+}
+
+/// The sync workloads as a table: median, range over the runs, runs, measurement.
+fn sync_table(rows: &[SyncRow]) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{:>12}  {:>25}  {:>4}  sync workload (median of runs)",
+        "median", "range", "runs"
+    )];
+    for row in rows {
+        lines.push(format!(
+            "{:>12}  {:>25}  {:>4}  {}",
+            sync_value(row.unit, row.median),
+            format!(
+                "[{} {}]",
+                sync_value(row.unit, row.low),
+                sync_value(row.unit, row.high)
+            ),
+            row.runs,
+            row.id
+        ));
+    }
+    lines
+}
+
+/// A sync measurement in the unit that reads best.
+fn sync_value(unit: SyncUnit, value: f64) -> String {
+    match unit {
+        SyncUnit::Ns => duration(value),
+        SyncUnit::Bytes => match value {
+            b if b < 10_000.0 => format!("{b:.0} B"),
+            b if b < 10.0 * 1024.0 * 1024.0 => format!("{:.1} KiB", b / 1024.0),
+            b => format!("{:.1} MiB", b / (1024.0 * 1024.0)),
+        },
+        SyncUnit::Count => format!("{value:.0}"),
+        SyncUnit::PerS => format!("{value:.1}/s"),
+    }
 }
 
 /// One benchmark's median, as criterion saved it.
@@ -220,6 +336,43 @@ mod tests {
             duration(results[0].median.confidence_interval.lower_bound),
             "1.35 ms"
         );
+    }
+
+    #[test]
+    fn sync_results_are_read_and_printed_in_their_units() {
+        let dir = std::env::temp_dir().join(format!("plumbline-xtask-sync-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("create a temp folder");
+        let path = dir.join("sync-workloads.json");
+        assert!(read_sync_results(&path).expect("absent is fine").is_empty());
+        fs::write(
+            &path,
+            r#"{"results":[
+                {"id":"sync/a/time","unit":"ns","median":1.5e9,"low":1.4e9,"high":1.7e9,"runs":5},
+                {"id":"sync/b/payload_bytes","unit":"bytes","median":412.0,"low":410.0,"high":415.0,"runs":9},
+                {"id":"sync/c/server_peak_memory","unit":"bytes","median":104857600.0,"low":1.0e8,"high":1.1e8,"runs":3},
+                {"id":"sync/c/rate","unit":"per_s","median":123.45,"low":120.0,"high":130.0,"runs":3},
+                {"id":"sync/d/round_trips","unit":"count","median":1.0,"low":1.0,"high":1.0,"runs":9}
+            ]}"#,
+        )
+        .expect("write the results");
+        let rows = read_sync_results(&path).expect("the results read");
+        let _ = fs::remove_dir_all(&dir);
+
+        let table = sync_table(&rows);
+        assert_eq!(table.len(), 6);
+        assert!(
+            table[1].ends_with("[1.400 s 1.700 s]     5  sync/a/time"),
+            "{}",
+            table[1]
+        );
+        assert!(table[2].trim_start().starts_with("412 B"), "{}", table[2]);
+        assert!(
+            table[3].trim_start().starts_with("100.0 MiB"),
+            "{}",
+            table[3]
+        );
+        assert!(table[4].trim_start().starts_with("123.5/s"), "{}", table[4]);
+        assert!(table[5].trim_start().starts_with("1  "), "{}", table[5]);
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //!   [`prerequisites`]), then checks formatting, runs clippy with warnings denied, and runs every
 //!   test in the workspace, `#[ignore]`d ones included. It stops at the first failing step.
 //! - `cargo xtask demo` ([`demo`]): prints the demo project, then starts the demo sync server.
-//! - `cargo xtask bench` ([`bench`]): runs the criterion benchmarks and prints their medians.
+//! - `cargo xtask bench` ([`bench`]): runs every benchmark (criterion, the sync workloads, the
+//!   capture pipeline) and prints their medians.
 //!
 //! The `xtask` alias lives in `.cargo/config.toml`. Logs go to stderr through `tracing`
 //! (`RUST_LOG` filters them); a failing child command's exit status becomes this command's.
@@ -48,9 +49,9 @@ enum Command {
         #[arg(last = true)]
         server_args: Vec<String>,
     },
-    /// Run the criterion benchmarks and print each benchmark's median time.
+    /// Run every benchmark (criterion, sync workloads, capture) and print the medians.
     Bench {
-        /// Arguments for criterion after `--`, e.g. a benchmark-name filter.
+        /// Arguments for the benchmarks after `--`, e.g. a name filter (`sync/`).
         #[arg(last = true)]
         bench_args: Vec<String>,
     },

@@ -223,7 +223,7 @@ pub async fn exchange(
                 let before = UnitDoc::from_trusted(loaded.doc.clone());
                 let after = UnitDoc::from_trusted(fork.clone());
                 validate::unit_changes(&identity, &project, &before, &after, &incoming)
-                    .map(|()| Some((before, after)))
+                    .map(|records| Some((after, records)))
             }
         };
         let units = match outcome {
@@ -240,9 +240,9 @@ pub async fn exchange(
         };
         let (doc, projection) = match units {
             None => (fork, None),
-            Some((before, after)) => {
-                let old = before.read().map_err(|e| ApiError::Internal(e.into()))?;
-                let (doc, projection) = unit_write::seal(&state, &old, after, server_now, skew_ms)?;
+            Some((after, (old, new))) => {
+                let (doc, projection) =
+                    unit_write::seal(&state, &old, after, Some(new), server_now, skew_ms)?;
                 (doc, Some(projection))
             }
         };
@@ -281,11 +281,17 @@ pub async fn exchange(
         let Some(loaded) = state.docs.get(guard, &p.doc).await? else {
             continue;
         };
-        if let Some(reply) = loaded.doc.sync().generate_sync_message(&mut sync_state) {
-            messages.push(DocMessage {
+        match loaded.doc.sync().generate_sync_message(&mut sync_state) {
+            Some(reply) => messages.push(DocMessage {
                 doc: p.doc.clone(),
                 message: reply.encode(),
-            });
+            }),
+            // Nothing more to say: keep only the heads both sides share. The full state (the
+            // device's `have` summaries and what was sent) is the bulk of the server's memory
+            // per device and document; a later message from the device rebuilds what it needs.
+            None => {
+                sync_state = sync::State::decode(&sync_state.encode()).unwrap_or_default();
+            }
         }
         let heads = loaded
             .doc

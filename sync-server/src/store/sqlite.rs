@@ -378,7 +378,10 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
             values.push(Box::new(v));
         }
     };
-    eq("unit_id", filter.unit.as_ref().map(|u| u.as_str().to_owned()));
+    eq(
+        "unit_id",
+        filter.unit.as_ref().map(|u| u.as_str().to_owned()),
+    );
     eq(
         "contractor_id",
         filter.contractor.as_ref().map(|x| x.as_str().to_owned()),

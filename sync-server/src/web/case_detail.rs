@@ -27,6 +27,7 @@ use plumbline_shared::workflow::CaseState;
 use serde::Deserialize;
 
 use super::i18n::{Lang, Msg};
+use super::labels;
 use super::layout::{message_page, render};
 use super::session::Staff;
 use crate::error::ApiError;
@@ -121,9 +122,9 @@ fn CaseDetail(p: DetailProps) -> Element {
         h1 { "{p.unit} · {f.description}" }
         table { class: "facts",
             tr { th { {Msg::Status.text(lang)} } td { id: "status", {lang.pick(st.status.label_zh(), st.status.label_en())} } }
-            tr { th { {Msg::Room.text(lang)} } td { "{f.room}" } }
-            tr { th { {Msg::Item.text(lang)} } td { "{f.item}" } }
-            tr { th { {Msg::Category.text(lang)} } td { "{f.category}" } }
+            tr { th { {Msg::Room.text(lang)} } td { {labels::room(lang, f.room.as_str())} } }
+            tr { th { {Msg::Item.text(lang)} } td { {labels::item(lang, f.item.as_str())} } }
+            tr { th { {Msg::Category.text(lang)} } td { {labels::category(lang, f.category.as_str())} } }
             tr { th { {Msg::Severity.text(lang)} } td { {lang.pick(f.severity.label_zh(), f.severity.label_en())} } }
             tr { th { {Msg::Contractor.text(lang)} } td { {st.contractor.as_ref().map(|c| c.to_string()).unwrap_or_default()} } }
             if let Some(n) = &st.notice {
@@ -553,7 +554,7 @@ pub async fn print_notice(
                 tr { th { {Msg::Project.text(lang)} } td { "{project_name}" } }
                 tr { th { {Msg::Unit.text(lang)} } td { "{unit}" } }
                 tr { th { {Msg::Contractor.text(lang)} } td { "{contractor}" } }
-                tr { th { {Msg::Room.text(lang)} } td { "{f.room} / {f.item}" } }
+                tr { th { {Msg::Room.text(lang)} } td { {labels::room(lang, f.room.as_str())} " / " {labels::item(lang, f.item.as_str())} } }
                 tr { th { {Msg::Description.text(lang)} } td { "{f.description}" } }
                 tr { th { {Msg::Issued.text(lang)} } td { {beijing(notice.issued_at)} } }
                 tr { th { {Msg::ResponseDue.text(lang)} } td { {beijing(notice.response_deadline)} } }

@@ -16,6 +16,7 @@ use plumbline_shared::workflow::Status;
 use serde::Deserialize;
 
 use super::i18n::{Lang, Msg};
+use super::labels;
 use super::layout::{message_page, render};
 use super::session::Staff;
 use crate::state::{AppState, now};
@@ -270,8 +271,8 @@ fn CaseList(p: ListProps) -> Element {
                     for c in p.rows.iter() {
                         tr { class: if overdue_now(c, p.now) { "overdue" } else { "" },
                             td { "{c.unit}" }
-                            td { "{c.case.room}" }
-                            td { "{c.case.category}" }
+                            td { {labels::room(lang, &c.case.room)} }
+                            td { {labels::category(lang, &c.case.category)} }
                             td { {lang.pick(c.case.severity.label_zh(), c.case.severity.label_en())} }
                             td { a { href: "/cases/{c.unit}/{c.case.finding}", "{c.case.description}" } }
                             td {
@@ -422,9 +423,9 @@ pub async fn export_csv(
         for c in &rows {
             out.write_record([
                 c.unit.as_str(),
-                &c.case.room,
-                &c.case.item,
-                &c.case.category,
+                &labels::room(Lang::Zh, &c.case.room),
+                &labels::item(Lang::Zh, &c.case.item),
+                &labels::category(Lang::Zh, &c.case.category),
                 c.case.severity.label_zh(),
                 &c.case.description,
                 c.case.status.label_zh(),

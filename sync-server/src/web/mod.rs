@@ -13,6 +13,7 @@
 pub mod case_detail;
 pub mod cases;
 pub mod i18n;
+pub mod labels;
 pub mod layout;
 pub mod session;
 

@@ -121,7 +121,15 @@ const RECONNECT: &str = "sync/reconnect_240_docs_one_changed";
 const WORKLOADS: &[&str] = &[FIRST_SYNC, FIELD_EDIT, FIFTY, UNCHANGED, RECONNECT];
 
 fn main() -> Result<()> {
-    let args = Args::parse(std::env::args().skip(1));
+    let mut args = Args::parse(std::env::args().skip(1));
+    if !args.bench && !args.list && args.filters.is_empty() {
+        // Under `cargo test --all-targets` (unoptimised): a smoke run of the cheapest workload,
+        // which still builds the tower, starts the server binary and syncs over HTTP.
+        eprintln!(
+            "sync_workloads: smoke run of {UNCHANGED} (measure with `cargo xtask bench -- sync/`)"
+        );
+        args.filters.push(UNCHANGED.to_owned());
+    }
     let selected: Vec<&str> = WORKLOADS
         .iter()
         .copied()
@@ -181,6 +189,8 @@ fn main() -> Result<()> {
 struct Args {
     filters: Vec<String>,
     list: bool,
+    /// `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it.
+    bench: bool,
 }
 
 impl Args {
@@ -213,6 +223,8 @@ impl Args {
         while let Some(arg) = args.next() {
             if arg == "--list" {
                 out.list = true;
+            } else if arg == "--bench" {
+                out.bench = true;
             } else if WITH_VALUE.contains(&arg.as_str()) {
                 args.next();
             } else if !arg.starts_with('-') {

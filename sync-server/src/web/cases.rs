@@ -299,6 +299,29 @@ fn CaseList(p: ListProps) -> Element {
     }
 }
 
+/// The query as a filter the person may run, or the sentence saying why not.
+fn parsed(
+    staff: &Staff,
+    query: Result<Query<ListQuery>, QueryRejection>,
+    at: Timestamp,
+) -> Result<(ListQuery, ProjectId, CaseFilter), String> {
+    let Ok(Query(query)) = query else {
+        return Err(bad(staff.lang, "?"));
+    };
+    let (project, filter) = filter_for(staff, &query, at)?;
+    Ok((query, project, filter))
+}
+
+/// A filter that cannot run, answered with its reason.
+fn refusal(staff: &Staff, message: &str) -> Response {
+    message_page(
+        StatusCode::BAD_REQUEST,
+        staff.lang,
+        message,
+        Some(staff.top_bar()),
+    )
+}
+
 /// `GET /cases`.
 pub async fn list(
     State(state): State<AppState>,
@@ -306,25 +329,10 @@ pub async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let lang = staff.lang;
-    let Ok(Query(query)) = query else {
-        return message_page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            &bad(lang, "?"),
-            Some(staff.top_bar()),
-        );
-    };
     let at = now();
-    let (project, filter) = match filter_for(&staff, &query, at) {
-        Ok(f) => f,
-        Err(message) => {
-            return message_page(
-                StatusCode::BAD_REQUEST,
-                lang,
-                &message,
-                Some(staff.top_bar()),
-            );
-        }
+    let (query, project, filter) = match parsed(&staff, query, at) {
+        Ok(parsed) => parsed,
+        Err(message) => return refusal(&staff, &message),
     };
     let page = query.page.unwrap_or(1).clamp(1, 100_000);
     let rows = state
@@ -366,25 +374,9 @@ pub async fn export_csv(
     staff: Staff,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
-    let lang = staff.lang;
-    let Ok(Query(query)) = query else {
-        return message_page(
-            StatusCode::BAD_REQUEST,
-            lang,
-            &bad(lang, "?"),
-            Some(staff.top_bar()),
-        );
-    };
-    let (project, filter) = match filter_for(&staff, &query, now()) {
-        Ok(f) => f,
-        Err(message) => {
-            return message_page(
-                StatusCode::BAD_REQUEST,
-                lang,
-                &message,
-                Some(staff.top_bar()),
-            );
-        }
+    let (_, project, filter) = match parsed(&staff, query, now()) {
+        Ok(parsed) => parsed,
+        Err(message) => return refusal(&staff, &message),
     };
     let rows = match state
         .store

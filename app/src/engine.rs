@@ -516,7 +516,7 @@ impl Engine {
         let device = self.identity().map(|i| i.device);
         let mut records = Vec::new();
         for doc in inner.store.doc_ids()? {
-            let Some(stored) = inner.store.load_doc(&doc)? else {
+            let Some(stored) = inner.store.sync_info(&doc)? else {
                 continue;
             };
             if !Self::ensure_loaded(&mut inner, &doc)? {

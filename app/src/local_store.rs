@@ -295,6 +295,35 @@ impl LocalStore {
         }))
     }
 
+    /// What is known about a document's sync, without reading its content: the acknowledged
+    /// heads, the persisted sync state and the last refusal. `None` for an unknown document.
+    pub fn sync_info(&self, doc: &DocId) -> StoreResult<Option<StoredDoc>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT acked_heads, sync_state, refused FROM docs WHERE doc_id = ?1",
+                [doc.to_string()],
+                |r| {
+                    Ok((
+                        r.get::<_, Vec<u8>>(0)?,
+                        r.get::<_, Option<Vec<u8>>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(acked, sync_state, refused)| {
+            Ok(StoredDoc {
+                snapshot: None,
+                changes: Vec::new(),
+                acked_heads: heads_from_bytes(&acked)?,
+                sync_state,
+                refused,
+            })
+        })
+        .transpose()
+    }
+
     /// Commits one action: its document changes and new evidence rows, all or nothing.
     pub fn commit_action(&mut self, write: &ActionWrite) -> StoreResult<()> {
         let tx = self.conn.transaction()?;

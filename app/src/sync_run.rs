@@ -208,7 +208,7 @@ impl Engine {
                 if !Engine::ensure_loaded(&mut inner, doc)? {
                     inner.docs.insert(doc.clone(), AutoCommit::new());
                 }
-                let stored = inner.store.load_doc(doc)?.and_then(|s| s.sync_state);
+                let stored = inner.store.sync_info(doc)?.and_then(|s| s.sync_state);
                 let state = stored
                     .and_then(|bytes| sync::State::decode(&bytes).ok())
                     .unwrap_or_default();

@@ -31,6 +31,10 @@ const SYSTEM_PACKAGES: &[SystemPackage] = &[
               blake3's SIMD code",
     },
     SystemPackage {
+        name: "procps",
+        why: "`kill`: the server binary's test stops it with SIGTERM, as a service manager would",
+    },
+    SystemPackage {
         name: "chromium",
         why: "the office web's browser tests drive a real headless Chromium",
     },

@@ -96,6 +96,23 @@ impl TestServer {
         admin::enrollment_code(&self.state, &user).await
     }
 
+    /// The case records the server holds for one unit (at most 500), newest first.
+    pub async fn cases_of(
+        &self,
+        unit: &plumbline_shared::ids::UnitId,
+    ) -> anyhow::Result<Vec<plumbline_sync_server::store::CaseRecord>> {
+        let filter = plumbline_sync_server::store::CaseFilter {
+            projects: vec![self.project.id.clone()],
+            unit: Some(unit.clone()),
+            ..Default::default()
+        };
+        let page = plumbline_sync_server::store::Page {
+            offset: 0,
+            limit: 500,
+        };
+        Ok(self.state.store.cases(&filter, page).await?)
+    }
+
     /// Stops serving, letting requests in flight finish. Connections are refused until
     /// [`Self::restart`].
     pub async fn stop(&mut self) -> anyhow::Result<()> {

@@ -13,7 +13,6 @@ use plumbline_shared::ids::{BlobHash, FindingId, UnitId};
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
 use plumbline_shared::time::Timestamp;
-use plumbline_sync_server::store::{CaseFilter, Page};
 use plumbline_tests::proxy::CuttingProxy;
 use plumbline_tests::{TestServer, fake_jpeg};
 
@@ -57,30 +56,6 @@ fn unit(server: &TestServer, n: usize) -> UnitId {
     server.project.units().nth(n).unwrap().1.id.clone()
 }
 
-async fn server_cases(
-    server: &TestServer,
-    unit: &UnitId,
-) -> Vec<plumbline_sync_server::store::CaseRecord> {
-    let filter = CaseFilter {
-        projects: vec![server.project.id.clone()],
-        unit: Some(unit.clone()),
-        contractor: None,
-        ..Default::default()
-    };
-    server
-        .state
-        .store
-        .cases(
-            &filter,
-            Page {
-                offset: 0,
-                limit: 100,
-            },
-        )
-        .await
-        .unwrap()
-}
-
 fn record(engine: &Engine, unit: &UnitId) -> FindingId {
     engine
         .edit_unit(unit, |u, actor, at| u.record_finding(actor, at, leak()))
@@ -114,7 +89,7 @@ async fn offline_work_reaches_the_case_records_after_a_sync() {
     );
     assert_eq!(outbox.photos.len(), 1);
     assert_eq!(outbox.photos[0].state, UploadState::Queued);
-    assert!(server_cases(&server, &u).await.is_empty());
+    assert!(server.cases_of(&u).await.unwrap().is_empty());
 
     let report = phone.sync().await.unwrap();
     assert_eq!(report.photos_sent, 1);
@@ -125,7 +100,7 @@ async fn offline_work_reaches_the_case_records_after_a_sync() {
         phone.outbox().unwrap()
     );
 
-    let cases = server_cases(&server, &u).await;
+    let cases = server.cases_of(&u).await.unwrap();
     assert_eq!(cases.len(), 1);
     assert_eq!(cases[0].case.finding, finding);
     assert!(server.state.store.blob_exists(&hash).await.unwrap());
@@ -182,7 +157,7 @@ async fn two_engines_edit_one_unit_offline_converge_and_show_the_conflict() {
             .any(|c| c.field == FindingField::Severity && c.values.len() == 2),
         "{conflicts:?}"
     );
-    assert_eq!(server_cases(&server, &u).await.len(), 3);
+    assert_eq!(server.cases_of(&u).await.unwrap().len(), 3);
     assert!(a.outbox().unwrap().is_empty() && b.outbox().unwrap().is_empty());
 }
 
@@ -205,7 +180,7 @@ async fn a_cut_upload_resumes_without_resending_finished_chunks() {
     );
     assert!(proxy.has_cut());
     // The record went before the photo: the office already sees the finding.
-    assert_eq!(server_cases(&server, &u).await.len(), 1);
+    assert_eq!(server.cases_of(&u).await.unwrap().len(), 1);
     let outbox = phone.outbox().unwrap();
     assert!(outbox.records.is_empty(), "{outbox:?}");
     assert_eq!(outbox.photos.len(), 1);
@@ -256,10 +231,10 @@ async fn a_server_down_and_back_up_loses_nothing() {
     server.restart().await.unwrap();
     phone.sync().await.unwrap();
     assert!(phone.outbox().unwrap().is_empty());
-    assert_eq!(server_cases(&server, &u).await.len(), 1);
+    assert_eq!(server.cases_of(&u).await.unwrap().len(), 1);
     // Syncing again changes nothing: no duplicates.
     phone.sync().await.unwrap();
-    assert_eq!(server_cases(&server, &u).await.len(), 1);
+    assert_eq!(server.cases_of(&u).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -365,7 +340,7 @@ async fn the_background_loop_syncs_an_edit_without_being_asked() {
             break;
         }
     }
-    assert_eq!(server_cases(&server, &u).await[0].case.finding, finding);
+    assert_eq!(server.cases_of(&u).await.unwrap()[0].case.finding, finding);
     assert!(phone.sync_status().last_success.is_some());
     background.abort();
 }

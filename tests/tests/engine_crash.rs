@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 use plumbline_app::Engine;
 use plumbline_app::local_store::UploadState;
-use plumbline_shared::ids::{BlobHash, FindingId, UnitId};
+use plumbline_shared::ids::{BlobHash, FindingId};
 use plumbline_shared::role::Role;
-use plumbline_sync_server::store::{CaseFilter, Page};
 use plumbline_tests::TestServer;
 
 /// Kill rounds per test.
@@ -138,7 +137,7 @@ async fn killed_during_capture_loses_nothing_it_reported_saved() {
     let outbox = engine.outbox().unwrap();
     assert!(outbox.is_empty(), "{outbox:?}");
     let local = engine.unit(&unit).unwrap().findings.len();
-    let cases = server_cases(&server, &unit).await;
+    let cases = server.cases_of(&unit).await.unwrap();
     assert_eq!(cases.len(), local, "each finding once in the case records");
     for h in &saved_photos {
         assert!(server.state.store.blob_exists(h).await.unwrap());
@@ -182,7 +181,7 @@ async fn killed_during_upload_resumes_and_duplicates_nothing() {
     assert!(engine.outbox().unwrap().is_empty());
     let record = engine.unit(&unit).unwrap();
     assert_eq!(
-        server_cases(&server, &unit).await.len(),
+        server.cases_of(&unit).await.unwrap().len(),
         record.findings.len()
     );
     for f in record.findings.values() {
@@ -190,28 +189,4 @@ async fn killed_during_upload_resumes_and_duplicates_nothing() {
             assert!(server.state.store.blob_exists(h).await.unwrap());
         }
     }
-}
-
-async fn server_cases(
-    server: &TestServer,
-    unit: &UnitId,
-) -> Vec<plumbline_sync_server::store::CaseRecord> {
-    let filter = CaseFilter {
-        projects: vec![server.project.id.clone()],
-        unit: Some(unit.clone()),
-        contractor: None,
-        ..Default::default()
-    };
-    server
-        .state
-        .store
-        .cases(
-            &filter,
-            Page {
-                offset: 0,
-                limit: 500,
-            },
-        )
-        .await
-        .unwrap()
 }

@@ -16,7 +16,7 @@ use common::process::free_addr;
 use fantoccini::{Client, ClientBuilder, Locator};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::NewFinding;
-use plumbline_shared::event::{EventKind, Origin, ResponseMode};
+use plumbline_shared::event::Origin;
 use plumbline_shared::ids::UserId;
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
@@ -152,35 +152,7 @@ async fn the_office_runs_cases_in_a_real_browser() {
     let crack = u
         .record_finding(&actor, Timestamp(t0), finding(Severity::S3, "客厅墙面空鼓"))
         .unwrap();
-    for (i, kind) in [
-        EventKind::NoticeIssued {
-            notice_no: "ZG-2026-0900".into(),
-            contractor: "hengzhu-civil".parse().unwrap(),
-            repair_deadline: Timestamp(t0 + 3 * 86_400_000),
-        },
-        EventKind::ContractorResponded {
-            mode: ResponseMode::OnSite,
-            note: String::new(),
-        },
-        EventKind::RepairReported {
-            note: "已修复".into(),
-            evidence: Vec::new(),
-        },
-        EventKind::AcceptancePassed {
-            note: "合格".into(),
-        },
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        u.append_event(
-            &actor,
-            Timestamp(t0 + (i as i64 + 1) * 60_000),
-            &crack,
-            kind,
-        )
-        .unwrap();
-    }
+    common::accept_repair(&mut u, &actor, &crack, Timestamp(t0));
     phone.put_unit(&doc, u);
     assert!(phone.sync().await.refused.is_empty());
 

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use common::{Device, TestServer};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::NewFinding;
-use plumbline_shared::event::{EventKind, Origin, ResponseMode};
+use plumbline_shared::event::Origin;
 use plumbline_shared::ids::{ProjectId, UserId};
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
@@ -459,29 +459,8 @@ async fn a_dissatisfied_callback_reopens_the_case() {
     let mut u = phone.unit(&doc);
     let actor = phone.actor.clone();
     let id = u.finding_ids().unwrap()[0].clone();
-    let t0 = chrono::Utc::now().timestamp_millis();
-    let kinds = [
-        EventKind::NoticeIssued {
-            notice_no: "ZG-2026-0100".into(),
-            contractor: "hengzhu-civil".parse().unwrap(),
-            repair_deadline: Timestamp(t0 + 3 * 86_400_000),
-        },
-        EventKind::ContractorResponded {
-            mode: ResponseMode::OnSite,
-            note: String::new(),
-        },
-        EventKind::RepairReported {
-            note: "已修复".into(),
-            evidence: Vec::new(),
-        },
-        EventKind::AcceptancePassed {
-            note: "合格".into(),
-        },
-    ];
-    for (i, kind) in kinds.into_iter().enumerate() {
-        u.append_event(&actor, Timestamp(t0 - (4 - i as i64) * 60_000), &id, kind)
-            .unwrap();
-    }
+    let five_minutes_ago = chrono::Utc::now().timestamp_millis() - 5 * 60_000;
+    common::accept_repair(&mut u, &actor, &id, Timestamp(five_minutes_ago));
     phone.put_unit(&doc, u);
     assert!(phone.sync().await.refused.is_empty());
     let mut b = Browser::new(&server);

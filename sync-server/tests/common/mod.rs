@@ -306,3 +306,37 @@ impl Device {
         from_postcard(&bytes).unwrap()
     }
 }
+
+/// Appends, as `actor`, the events that take `finding` to an accepted repair — a notice to
+/// 恒筑 (civil), the contractor on site, the repair reported, acceptance — one minute apart
+/// after `start`: an inspector recording the contractor's answers, as the office may.
+pub fn accept_repair(
+    unit: &mut UnitDoc,
+    actor: &Actor,
+    finding: &plumbline_shared::ids::FindingId,
+    start: Timestamp,
+) {
+    use plumbline_shared::event::{EventKind, ResponseMode};
+    let kinds = [
+        EventKind::NoticeIssued {
+            notice_no: "ZG-2026-0900".into(),
+            contractor: ContractorId::new("hengzhu-civil").unwrap(),
+            repair_deadline: Timestamp(start.0 + 3 * 86_400_000),
+        },
+        EventKind::ContractorResponded {
+            mode: ResponseMode::OnSite,
+            note: String::new(),
+        },
+        EventKind::RepairReported {
+            note: "已修复".into(),
+            evidence: Vec::new(),
+        },
+        EventKind::AcceptancePassed {
+            note: "合格".into(),
+        },
+    ];
+    for (i, kind) in kinds.into_iter().enumerate() {
+        let at = Timestamp(start.0 + (i as i64 + 1) * 60_000);
+        unit.append_event(actor, at, finding, kind).unwrap();
+    }
+}

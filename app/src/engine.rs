@@ -13,7 +13,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use automerge::AutoCommit;
 use plumbline_shared::doc::DocError;
 use plumbline_shared::doc::DocId;
-use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef, Location, PlanPin};
+use plumbline_shared::doc::evidence::{
+    EvidenceKind, EvidenceRef, Location, MAX_EVIDENCE_BYTES, MAX_THUMBNAIL_BYTES, PlanPin,
+    Thumbnail,
+};
 use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
 use plumbline_shared::ids::{BlobHash, DeviceId, FindingId, UnitId, UserId};
 use plumbline_shared::role::{Actor, Role};
@@ -24,7 +27,9 @@ use crate::capture::{CaptureSettings, StoragePolicy, StorageStatus};
 use crate::client::{ClientError, Enrolled, Membership, ServerClient};
 use crate::events::{EngineEvent, Outbox, PendingPhoto, PendingRecord, SyncStatus};
 use crate::files::PhotoFiles;
-use crate::local_store::{ActionWrite, EvidenceRow, LocalStore, StoreError, UploadState};
+use crate::local_store::{
+    ActionWrite, EvidenceRow, LocalStore, StoreError, ThumbnailUpload, UploadState,
+};
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -85,8 +90,12 @@ pub struct DeviceIdentity {
 pub struct NewPhoto {
     /// The display image, JPEG: what is uploaded and hashed.
     pub jpeg: Vec<u8>,
-    /// A small JPEG for lists.
+    /// A small JPEG for lists; it travels as its own blob, ahead of the photo.
     pub thumbnail: Vec<u8>,
+    /// Pixel width of `thumbnail`.
+    pub thumb_width: u32,
+    /// Pixel height of `thumbnail`.
+    pub thumb_height: u32,
     /// Pixel width of `jpeg`.
     pub width: u32,
     /// Pixel height of `jpeg`.
@@ -388,6 +397,12 @@ impl Engine {
             .write(&hash, &photo.jpeg, &photo.thumbnail)?;
         let doc = DocId::Unit(unit.clone());
         let bytes = photo.jpeg.len() as u64;
+        let thumbnail = Thumbnail {
+            hash: BlobHash::of(&photo.thumbnail),
+            bytes: photo.thumbnail.len() as u64,
+            width: photo.thumb_width,
+            height: photo.thumb_height,
+        };
         let result = self.edit_unit_with(unit, |u, actor, at| {
             let reference = EvidenceRef {
                 hash: hash.clone(),
@@ -400,6 +415,7 @@ impl Engine {
                 author: actor.user.clone(),
                 location: photo.location,
                 pin: photo.pin,
+                thumbnail: Some(thumbnail.clone()),
             };
             u.attach_evidence(actor, at, finding, reference)?;
             let row = EvidenceRow {
@@ -414,6 +430,11 @@ impl Engine {
                 created_at: at,
                 confirmed_at: None,
                 file_deleted: false,
+                thumbnail: Some(ThumbnailUpload {
+                    hash: thumbnail.hash.clone(),
+                    bytes: thumbnail.bytes,
+                    state: UploadState::Queued,
+                }),
             };
             Ok(((), vec![row]))
         });
@@ -468,6 +489,8 @@ impl Engine {
             location: captured.gps.map(|g| g.to_location(GPS_ASSUMED_ACCURACY_M)),
             jpeg: captured.display_jpeg,
             thumbnail: captured.thumb_jpeg,
+            thumb_width: captured.thumb_width,
+            thumb_height: captured.thumb_height,
             width: captured.width,
             height: captured.height,
             captured_at: captured.captured_at,
@@ -487,20 +510,40 @@ impl Engine {
         self.shared.files.thumbnail(hash)
     }
 
-    /// A photo to show: this device's own file, else a cached download, else downloaded now
-    /// from the server (checked against its hash) into a cache of at most
-    /// [`PHOTO_CACHE_BYTES`], least recently used photos evicted first.
+    /// A photo to show full size: this device's own file, else a cached download, else
+    /// downloaded now from the server (checked against its hash) into a cache of at most
+    /// [`PHOTO_CACHE_BYTES`], least recently used photos evicted first. Lists call
+    /// [`Self::fetch_thumbnail`] instead; this is for the one photo the user opened.
     pub async fn fetch_photo(&self, hash: &BlobHash) -> Result<PathBuf, EngineError> {
         if let Some(path) = self.shared.files.photo(hash) {
             return Ok(path);
         }
+        self.cached_or_download(hash, MAX_EVIDENCE_BYTES).await
+    }
+
+    /// A photo's thumbnail for a list: this device's own thumbnail when it took the photo,
+    /// else the thumbnail blob (about 20 KB) from the cache or the server. Only a reference
+    /// written without a thumbnail falls back to the full-size photo.
+    pub async fn fetch_thumbnail(&self, evidence: &EvidenceRef) -> Result<PathBuf, EngineError> {
+        if let Some(path) = self.shared.files.thumbnail(&evidence.hash) {
+            return Ok(path);
+        }
+        match &evidence.thumbnail {
+            Some(t) => self.cached_or_download(&t.hash, MAX_THUMBNAIL_BYTES).await,
+            None => self.fetch_photo(&evidence.hash).await,
+        }
+    }
+
+    async fn cached_or_download(
+        &self,
+        hash: &BlobHash,
+        limit: u64,
+    ) -> Result<PathBuf, EngineError> {
         if let Some(path) = self.shared.files.cached(hash) {
             return Ok(path);
         }
         let client = self.client()?;
-        let bytes = client
-            .download(hash, plumbline_shared::doc::evidence::MAX_EVIDENCE_BYTES)
-            .await?;
+        let bytes = client.download(hash, limit).await?;
         if &BlobHash::of(&bytes) != hash {
             return Err(ClientError::BadReply(format!(
                 "the server sent bytes that are not photo {hash}"

@@ -107,6 +107,11 @@ impl PhotoFiles {
         Ok(buf)
     }
 
+    /// The thumbnail's bytes, whole (it is small: one upload request).
+    pub fn read_thumbnail(&self, hash: &BlobHash) -> io::Result<Vec<u8>> {
+        fs::read(self.thumb_file(hash))
+    }
+
     /// Deletes the full-size photo (the thumbnail stays).
     pub fn delete_photo(&self, hash: &BlobHash) -> io::Result<()> {
         remove_if_present(&self.photo_file(hash))

@@ -69,6 +69,15 @@ CREATE TABLE IF NOT EXISTS evidence (
 );
 ";
 
+/// Schema changes after [`SCHEMA`], in order; `PRAGMA user_version` counts those applied. A
+/// phone updated in the field keeps its database: each step runs once, in one transaction.
+const MIGRATIONS: &[&str] = &[
+    // A photo's thumbnail is uploaded as its own blob, before the photo (see `crate::uploads`).
+    "ALTER TABLE evidence ADD COLUMN thumb_hash TEXT;
+     ALTER TABLE evidence ADD COLUMN thumb_bytes INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE evidence ADD COLUMN thumb_state TEXT;",
+];
+
 /// Where an evidence upload stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -134,6 +143,19 @@ pub struct EvidenceRow {
     pub confirmed_at: Option<Timestamp>,
     /// Whether the full-size file was deleted (after confirmation, under the retention rule).
     pub file_deleted: bool,
+    /// The thumbnail's upload, when the photo has one.
+    pub thumbnail: Option<ThumbnailUpload>,
+}
+
+/// The upload of a photo's thumbnail: small, sent in one request before any full-size photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThumbnailUpload {
+    /// The thumbnail's hash.
+    pub hash: BlobHash,
+    /// Its size.
+    pub bytes: u64,
+    /// Queued, sent or failed (never "uploading": it is one request).
+    pub state: UploadState,
 }
 
 /// A document as stored: snapshot plus incremental saves.
@@ -221,7 +243,24 @@ impl LocalStore {
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Self { conn })
+        let mut store = Self { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> StoreResult<()> {
+        let applied: usize = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?
+            .try_into()
+            .unwrap_or(0);
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
     }
 
     /// A setting, when set.
@@ -340,15 +379,19 @@ impl LocalStore {
         }
         for e in &write.evidence {
             tx.execute(
-                "INSERT OR IGNORE INTO evidence (hash, doc_id, finding_id, bytes, state, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT OR IGNORE INTO evidence
+                    (hash, doc_id, finding_id, bytes, state, created_at, thumb_hash, thumb_bytes, thumb_state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     e.hash.as_str(),
                     e.doc.to_string(),
                     e.finding.as_str(),
                     e.bytes as i64,
                     e.state.as_str(),
-                    e.created_at.0
+                    e.created_at.0,
+                    e.thumbnail.as_ref().map(|t| t.hash.as_str()),
+                    e.thumbnail.as_ref().map_or(0, |t| t.bytes as i64),
+                    e.thumbnail.as_ref().map(|t| t.state.as_str()),
                 ],
             )?;
         }
@@ -408,7 +451,7 @@ impl LocalStore {
     pub fn evidence(&self) -> StoreResult<Vec<EvidenceRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT hash, doc_id, finding_id, bytes, state, sent_bytes, error, attempts,
-                    created_at, confirmed_at, file_deleted
+                    created_at, confirmed_at, file_deleted, thumb_hash, thumb_bytes, thumb_state
              FROM evidence ORDER BY created_at, hash",
         )?;
         let rows = stmt
@@ -425,6 +468,11 @@ impl LocalStore {
                     r.get::<_, i64>(8)?,
                     r.get::<_, Option<i64>>(9)?,
                     r.get::<_, bool>(10)?,
+                    (
+                        r.get::<_, Option<String>>(11)?,
+                        r.get::<_, i64>(12)?,
+                        r.get::<_, Option<String>>(13)?,
+                    ),
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -442,7 +490,16 @@ impl LocalStore {
                     created,
                     confirmed,
                     deleted,
+                    (thumb_hash, thumb_bytes, thumb_state),
                 )| {
+                    let thumbnail = match (thumb_hash, thumb_state) {
+                        (Some(hash), Some(state)) => Some(ThumbnailUpload {
+                            hash: parse("thumbnail hash", &hash)?,
+                            bytes: thumb_bytes.max(0) as u64,
+                            state: UploadState::parse(&state)?,
+                        }),
+                        _ => None,
+                    };
                     Ok(EvidenceRow {
                         hash: parse("photo hash", &hash)?,
                         doc: parse("document id", &doc)?,
@@ -455,6 +512,7 @@ impl LocalStore {
                         created_at: Timestamp(created),
                         confirmed_at: confirmed.map(Timestamp),
                         file_deleted: deleted,
+                        thumbnail,
                     })
                 },
             )
@@ -485,6 +543,19 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Records a thumbnail's upload outcome (keyed by its photo's hash).
+    pub fn set_thumbnail_upload(
+        &mut self,
+        photo: &BlobHash,
+        state: UploadState,
+    ) -> StoreResult<()> {
+        self.conn.execute(
+            "UPDATE evidence SET thumb_state = ?2 WHERE hash = ?1 AND thumb_hash IS NOT NULL",
+            params![photo.as_str(), state.as_str()],
+        )?;
+        Ok(())
+    }
+
     /// Counts one more upload attempt.
     pub fn count_attempt(&mut self, hash: &BlobHash) -> StoreResult<()> {
         self.conn.execute(
@@ -501,5 +572,43 @@ impl LocalStore {
             [hash.as_str()],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A database written before the first migration (as on a phone updated in the field)
+    /// opens, keeps its rows, and gains the new columns; opening it again changes nothing.
+    #[test]
+    fn an_old_database_is_migrated_once_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.sqlite");
+        let hash = BlobHash::of(b"photo");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(SCHEMA).unwrap();
+            old.execute(
+                "INSERT INTO evidence (hash, doc_id, finding_id, bytes, state, created_at)
+                 VALUES (?1, 'unit:licheng-b1-101', 'f-1', 5, 'queued', 1)",
+                [hash.as_str()],
+            )
+            .unwrap();
+        }
+        for _ in 0..2 {
+            let store = LocalStore::open(&path).unwrap();
+            let rows = store.evidence().unwrap();
+            assert_eq!(rows.len(), 1);
+            assert_eq!(rows[0].hash, hash);
+            assert_eq!(rows[0].thumbnail, None);
+            let version: i64 = store
+                .conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(version, MIGRATIONS.len() as i64);
+        }
     }
 }

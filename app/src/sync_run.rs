@@ -56,6 +56,7 @@ impl Engine {
         let mut progress = SyncProgress::default();
         let result = async {
             self.sync_docs(&client, &mut report, &mut progress).await?;
+            self.upload_thumbnails(&client, &mut progress).await?;
             self.upload_photos(&client, &mut report, &mut progress)
                 .await?;
             self.apply_retention()?;

@@ -1,5 +1,7 @@
 //! Photo uploads: resumable 1 MiB chunks, never re-sending a chunk the server holds.
 //!
+//! Thumbnails go first, each in one request, then the full-size photos.
+//!
 //! Each upload first asks the server how many bytes it holds (a previous attempt may have been
 //! cut after the server stored a chunk but before the reply arrived), then sends the rest
 //! chunk by chunk, recording the offset after each. The server verifies the BLAKE3 hash of the
@@ -14,11 +16,12 @@
 use std::time::Duration;
 
 use plumbline_shared::api::MAX_CHUNK_BYTES;
+use plumbline_shared::ids::BlobHash;
 
 use crate::client::{ChunkOutcome, ClientError, ServerClient};
 use crate::engine::{Engine, EngineError, now};
 use crate::events::{EngineEvent, SyncProgress};
-use crate::local_store::UploadState;
+use crate::local_store::{ThumbnailUpload, UploadState};
 use crate::sync_run::SyncReport;
 
 /// How long a confirmed photo's full-size file stays on the device, unless set otherwise.
@@ -26,6 +29,88 @@ pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 const RETENTION_KEY: &str = "photo_retention_secs";
 
 impl Engine {
+    /// Sends the thumbnails of queued photos, before any full-size photo: one small request
+    /// each, so that the office and the other phones can show every photo of this sync as soon
+    /// as its record is in, while the megabytes follow.
+    pub(crate) async fn upload_thumbnails(
+        &self,
+        client: &ServerClient,
+        progress: &mut SyncProgress,
+    ) -> Result<(), EngineError> {
+        let todo: Vec<(BlobHash, ThumbnailUpload)> = self
+            .inner()
+            .store
+            .evidence()?
+            .into_iter()
+            .filter_map(|e| e.thumbnail.map(|t| (e.hash, t)))
+            .filter(|(_, t)| t.state == UploadState::Queued)
+            .collect();
+        progress.bytes_total += todo.iter().map(|(_, t)| t.bytes).sum::<u64>();
+        for (photo, thumb) in todo {
+            let bytes = match self.shared.files.read_thumbnail(&photo) {
+                Ok(bytes) if BlobHash::of(&bytes) == thumb.hash => bytes,
+                damaged => {
+                    // Nothing to send: the full-size photo still goes, and other phones fall
+                    // back to it.
+                    let reason = damaged
+                        .err()
+                        .map_or("damaged".to_owned(), |e| e.to_string());
+                    tracing::warn!(%photo, %reason, "the thumbnail file cannot be sent");
+                    self.inner()
+                        .store
+                        .set_thumbnail_upload(&photo, UploadState::Failed)?;
+                    continue;
+                }
+            };
+            let outcome = self.upload_whole(client, &thumb.hash, &bytes).await;
+            match outcome {
+                Ok(()) => {
+                    self.inner()
+                        .store
+                        .set_thumbnail_upload(&photo, UploadState::Sent)?;
+                    progress.bytes_sent += thumb.bytes;
+                }
+                Err(EngineError::Server(ClientError::Refused { message, .. })) => {
+                    // The photo itself may still go: it is the evidence; the thumbnail only
+                    // saves other people bandwidth.
+                    tracing::warn!(%photo, reason = %message, "a thumbnail was not sent");
+                    self.inner()
+                        .store
+                        .set_thumbnail_upload(&photo, UploadState::Failed)?;
+                }
+                Err(e) => return Err(e),
+            }
+            self.emit(EngineEvent::SyncProgress(progress.clone()));
+        }
+        Ok(())
+    }
+
+    /// Uploads a small blob held in memory, resuming where the server says.
+    async fn upload_whole(
+        &self,
+        client: &ServerClient,
+        hash: &BlobHash,
+        bytes: &[u8],
+    ) -> Result<(), EngineError> {
+        let total = bytes.len() as u64;
+        let status = client.upload_status(hash).await?;
+        if status.complete {
+            return Ok(());
+        }
+        let mut offset = status.offset.min(total);
+        for _ in 0..total / MAX_CHUNK_BYTES as u64 + 4 {
+            let start = usize::try_from(offset).unwrap_or(bytes.len());
+            let end = bytes.len().min(start.saturating_add(MAX_CHUNK_BYTES));
+            let chunk = bytes.get(start..end).unwrap_or_default().to_vec();
+            match client.put_chunk(hash, offset, total, chunk).await? {
+                ChunkOutcome::Accepted(status) if status.complete => return Ok(()),
+                ChunkOutcome::Accepted(status) => offset = status.offset.min(total),
+                ChunkOutcome::ResumeAt(at) => offset = at.min(total),
+            }
+        }
+        Err(ClientError::BadReply(format!("the upload of {hash} did not finish")).into())
+    }
+
     pub(crate) async fn upload_photos(
         &self,
         client: &ServerClient,
@@ -40,7 +125,7 @@ impl Engine {
             .filter(|e| matches!(e.state, UploadState::Queued | UploadState::Uploading))
             .collect();
         progress.photos_total = todo.len();
-        progress.bytes_total = todo.iter().map(|e| e.bytes).sum();
+        progress.bytes_total += todo.iter().map(|e| e.bytes).sum::<u64>();
         for row in todo {
             let hash = row.hash.clone();
             self.inner().store.count_attempt(&hash)?;

@@ -286,6 +286,7 @@ fn hashes_are_blake3_of_the_output_and_the_output_is_valid_evidence() {
         author: UserId::new("inspector-1").expect("id"),
         location: None,
         pin: None,
+        thumbnail: None,
     };
     evidence.validate().expect("valid evidence");
     // Same bytes in, same bytes out: a retried capture names the same blob.

@@ -68,6 +68,7 @@ fn build() -> UnitDoc {
                 author: inspector.user.clone(),
                 location: None,
                 pin: None,
+                thumbnail: None,
             };
             doc.attach_evidence(&inspector, at(0), &id, evidence)
                 .expect("attach");

@@ -197,6 +197,8 @@ pub struct EvidenceRow {
     pub bytes: u64,
     /// When captured.
     pub captured_at: Timestamp,
+    /// The thumbnail's blob, when the photo has one.
+    pub thumbnail: Option<BlobHash>,
 }
 
 /// Projects one unit document at `now`.
@@ -323,6 +325,7 @@ pub fn project_record(
                 finding: f.id.clone(),
                 bytes: ev.bytes,
                 captured_at: ev.captured_at,
+                thumbnail: ev.thumbnail.as_ref().map(|t| t.hash.clone()),
             });
         }
     }

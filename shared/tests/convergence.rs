@@ -264,6 +264,7 @@ fn run(ops: Vec<Op>, n: usize) {
                         author: me.user.clone(),
                         location: None,
                         pin: None,
+                        thumbnail: None,
                     };
                     replicas[replica]
                         .attach_evidence(&me, at, &id, evidence)

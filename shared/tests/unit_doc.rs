@@ -57,6 +57,7 @@ fn photo(bytes: &[u8], device: &Actor) -> EvidenceRef {
             accuracy_m: 8.0,
         }),
         pin: None,
+        thumbnail: None,
     }
 }
 

@@ -449,6 +449,7 @@ fn photo(actor: &Actor, at: Timestamp, seed: &str) -> EvidenceRef {
         author: actor.user.clone(),
         location: None,
         pin: None,
+        thumbnail: None,
     }
 }
 

@@ -377,6 +377,7 @@ async fn a_contractor_acts_only_on_its_own_findings_and_only_as_a_contractor() {
         author: foreman.actor.user.clone(),
         location: None,
         pin: None,
+        thumbnail: None,
     };
     let repair = |evidence: Vec<EvidenceRef>| ContractorAction {
         kind: EventKind::RepairReported {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use plumbline_shared::doc::DocId;
-use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef};
+use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef, Thumbnail};
 use plumbline_shared::doc::unit::{NewFinding, UnitDoc};
 use plumbline_shared::event::Origin;
 use plumbline_shared::ids::{
@@ -102,6 +102,16 @@ impl Server {
     /// Records a finding with this photo in the first unit, as the server would store an
     /// inspector's synced change: the project's documents now reference the hash.
     async fn reference(&self, hash: &BlobHash, bytes: u64) {
+        self.reference_with_thumbnail(hash, bytes, None).await;
+    }
+
+    /// [`Self::reference`] for a photo whose reference names its thumbnail blob.
+    async fn reference_with_thumbnail(
+        &self,
+        hash: &BlobHash,
+        bytes: u64,
+        thumbnail: Option<Thumbnail>,
+    ) {
         let state = &self.state;
         let id = DocId::Unit(self.unit());
         let mut guard = state.docs.lock(&id).await;
@@ -135,6 +145,7 @@ impl Server {
             author: actor.user.clone(),
             location: None,
             pin: None,
+            thumbnail,
         };
         doc.attach_evidence(&actor, at, &finding, evidence)
             .unwrap()
@@ -775,6 +786,40 @@ async fn who_may_upload_and_download() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().as_ref(), photo.as_slice());
+
+    // A thumbnail is downloadable by whoever may download its photo, and by nobody else.
+    let (full, small) = (jpeg(30_000, 73), jpeg(2_000, 74));
+    let (full_hash, small_hash) = (BlobHash::of(&full), BlobHash::of(&small));
+    let thumbnail = Thumbnail {
+        hash: small_hash.clone(),
+        bytes: small.len() as u64,
+        width: 320,
+        height: 240,
+    };
+    s.reference_with_thumbnail(&full_hash, full.len() as u64, Some(thumbnail))
+        .await;
+    let r = s.put(&inspector, &small_hash, 0, small.len(), &small).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let small_url = s.url(&format!("/blobs/{small_hash}"));
+    let res = s
+        .http
+        .get(&small_url)
+        .bearer_auth(&inspector)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), small.as_slice());
+    for token in [&stranger, &nobody] {
+        let res = s
+            .http
+            .get(&small_url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+    }
 
     // A blob nobody references is not downloadable, even by the one who uploaded it.
     let loose = jpeg(1000, 72);

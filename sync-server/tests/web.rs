@@ -502,3 +502,102 @@ async fn a_dissatisfied_callback_reopens_the_case() {
         reopened.body
     );
 }
+
+/// Uploads a blob as `phone` in one chunk.
+async fn upload(phone: &Device, bytes: &[u8]) {
+    let hash = plumbline_shared::ids::BlobHash::of(bytes);
+    let res = phone
+        .http
+        .put(format!(
+            "{}/blobs/{hash}?offset=0&total={}",
+            phone.base,
+            bytes.len()
+        ))
+        .bearer_auth(&phone.token)
+        .header("content-type", "image/jpeg")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+fn jpeg(len: usize, seed: u8) -> Vec<u8> {
+    let mut v: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(seed)).collect();
+    v[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+    v
+}
+
+#[tokio::test]
+async fn a_case_shows_its_photos_as_thumbnails_as_they_arrive() {
+    use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef, Thumbnail};
+    use plumbline_shared::ids::BlobHash;
+
+    let server = TestServer::start().await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    let mut phone = cases(&server, 1).await;
+    let doc = DocId::Unit(server.project.units().next().unwrap().1.id.clone());
+    let (full, small) = (jpeg(40_000, 7), jpeg(2_000, 11));
+    let (full_hash, small_hash) = (BlobHash::of(&full), BlobHash::of(&small));
+    let mut u = phone.unit(&doc);
+    let finding = u.findings().unwrap().into_iter().next().unwrap().0;
+    let actor = phone.actor.clone();
+    let at = Timestamp(chrono::Utc::now().timestamp_millis());
+    let photo = EvidenceRef {
+        hash: full_hash.clone(),
+        kind: EvidenceKind::Photo,
+        bytes: full.len() as u64,
+        width: 2048,
+        height: 1536,
+        captured_at: at,
+        device: actor.device.clone(),
+        author: actor.user.clone(),
+        location: None,
+        pin: None,
+        thumbnail: Some(Thumbnail {
+            hash: small_hash.clone(),
+            bytes: small.len() as u64,
+            width: 320,
+            height: 240,
+        }),
+    };
+    u.attach_evidence(&actor, at, &finding, photo).unwrap();
+    phone.put_unit(&doc, u);
+    assert!(phone.sync().await.refused.is_empty());
+
+    let mut b = Browser::new(&server);
+    b.sign_in("zhaomin", "good-password-1").await;
+    let link = first_case_link(&b.get("/cases").await.body);
+    // Nothing uploaded yet: the page says so and shows no image.
+    let page = b.get(&link).await.body;
+    assert!(page.contains("尚未上传"), "{page}");
+    assert!(!page.contains("<img"), "{page}");
+
+    // The thumbnail came first: it is shown, the photo is still on its way.
+    upload(&phone, &small).await;
+    let page = b.get(&link).await.body;
+    assert!(
+        page.contains(&format!("src=\"/photos/{small_hash}\"")),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("href=\"/photos/{full_hash}\"")),
+        "{page}"
+    );
+    assert!(page.contains("尚未上传"), "{page}");
+    let thumb = b.get(&format!("/photos/{small_hash}")).await;
+    assert_eq!(thumb.status, StatusCode::OK);
+
+    // Both arrived: the thumbnail links to the full-size photo.
+    upload(&phone, &full).await;
+    let page = b.get(&link).await.body;
+    assert!(
+        page.contains(&format!("src=\"/photos/{small_hash}\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("href=\"/photos/{full_hash}\"")),
+        "{page}"
+    );
+    assert!(!page.contains("尚未上传"), "{page}");
+}

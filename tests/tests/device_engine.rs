@@ -32,6 +32,8 @@ fn photo(len: usize, seed: u64) -> NewPhoto {
     NewPhoto {
         jpeg: fake_jpeg(len, seed),
         thumbnail: fake_jpeg(2_000, seed + 1),
+        thumb_width: 320,
+        thumb_height: 240,
         width: 2048,
         height: 1536,
         captured_at: Timestamp(chrono::Utc::now().timestamp_millis()),
@@ -171,7 +173,9 @@ async fn a_cut_upload_resumes_without_resending_finished_chunks() {
     let u = unit(&server, 8);
     let finding = record(&phone, &u);
     let size = 3 * 1024 * 1024 + 12_345;
-    let hash = phone.attach_photo(&u, &finding, photo(size, 9)).unwrap();
+    let p = photo(size, 9);
+    let thumb = BlobHash::of(&p.thumbnail);
+    let hash = phone.attach_photo(&u, &finding, p).unwrap();
 
     let err = phone.sync().await.unwrap_err();
     assert!(
@@ -179,8 +183,11 @@ async fn a_cut_upload_resumes_without_resending_finished_chunks() {
         "{err}"
     );
     assert!(proxy.has_cut());
-    // The record went before the photo: the office already sees the finding.
+    // The record went before the photo, and the thumbnail too: the office already sees the
+    // finding and what the photo shows.
     assert_eq!(server.cases_of(&u).await.unwrap().len(), 1);
+    assert!(server.state.store.blob_exists(&thumb).await.unwrap());
+    assert!(!server.state.store.blob_exists(&hash).await.unwrap());
     let outbox = phone.outbox().unwrap();
     assert!(outbox.records.is_empty(), "{outbox:?}");
     assert_eq!(outbox.photos.len(), 1);
@@ -346,7 +353,7 @@ async fn the_background_loop_syncs_an_edit_without_being_asked() {
 }
 
 #[tokio::test]
-async fn another_inspectors_photo_downloads_on_demand_and_stays_cached() {
+async fn another_inspectors_photo_downloads_thumbnail_first_on_demand_and_stays_cached() {
     let mut server = TestServer::start().await.unwrap();
     let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let a = engine(&server, &server.base_url(), "wangli", &da).await;
@@ -354,23 +361,40 @@ async fn another_inspectors_photo_downloads_on_demand_and_stays_cached() {
     let u = unit(&server, 40);
     let finding = record(&a, &u);
     let p = photo(120_000, 11);
-    let bytes = p.jpeg.clone();
+    let (bytes, thumb_bytes) = (p.jpeg.clone(), p.thumbnail.clone());
     let hash = a.attach_photo(&u, &finding, p).unwrap();
     a.sync().await.unwrap();
     b.sync().await.unwrap();
 
-    // B sees the reference, not the file, until it asks.
-    assert!(
-        b.unit(&u).unwrap().findings[&finding]
-            .evidence
-            .contains_key(&hash)
-    );
+    // B sees the reference, with its thumbnail's, not the files, until it asks.
+    let evidence = b.unit(&u).unwrap().findings[&finding].evidence[&hash].clone();
+    let thumb = evidence
+        .thumbnail
+        .clone()
+        .expect("a photo taken here has a thumbnail");
+    assert_eq!(thumb.hash, BlobHash::of(&thumb_bytes));
+    assert_eq!((thumb.width, thumb.height), (320, 240));
     assert!(b.photo_path(&hash).is_none());
+
+    // A list asks for the thumbnail: 2 KB come down, not the 120 KB photo.
+    let small = b.fetch_thumbnail(&evidence).await.unwrap();
+    assert_eq!(std::fs::read(&small).unwrap(), thumb_bytes);
+    let cached: Vec<_> = std::fs::read_dir(small.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(cached, vec![format!("{}.jpg", thumb.hash)]);
+    // The photo's own device shows its own thumbnail file without asking anyone.
+    let own = a.fetch_thumbnail(&evidence).await.unwrap();
+    assert_eq!(std::fs::read(&own).unwrap(), thumb_bytes);
+
+    // Opening the photo downloads it whole.
     let path = b.fetch_photo(&hash).await.unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
-    // Cached: shown again with the server down.
+    // Both cached: shown again with the server down.
     server.stop().await.unwrap();
     assert_eq!(b.fetch_photo(&hash).await.unwrap(), path);
+    assert_eq!(b.fetch_thumbnail(&evidence).await.unwrap(), small);
     // A photo nobody has cannot be fetched offline, and says why.
     let err = b.fetch_photo(&BlobHash::of(b"nothing")).await.unwrap_err();
     assert!(err.to_string().contains("cannot be reached"), "{err}");

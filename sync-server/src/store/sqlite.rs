@@ -42,6 +42,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261127120000_add_web_sessions",
         include_str!("../../migrations/sqlite/20261127120000_add_web_sessions.sql"),
     ),
+    (
+        "20261127180000_add_evidence_thumbnails",
+        include_str!("../../migrations/sqlite/20261127180000_add_evidence_thumbnails.sql"),
+    ),
 ];
 
 /// Most writes folded into one transaction.
@@ -340,8 +344,8 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
         ])?;
     }
     let mut evid = conn.prepare_cached(
-        "INSERT OR REPLACE INTO evidence_refs (hash, finding_id, unit_id, project_id, bytes, captured_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR REPLACE INTO evidence_refs (hash, finding_id, unit_id, project_id, bytes, captured_at, thumb_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for e in &p.evidence {
         evid.execute(params![
@@ -351,6 +355,7 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             p.project.as_str(),
             e.bytes as i64,
             e.captured_at.0,
+            e.thumbnail.as_ref().map(BlobHash::as_str),
         ])?;
     }
     Ok(())
@@ -1173,8 +1178,10 @@ impl Store for SqliteStore {
     async fn blob_projects(&self, hash: &BlobHash) -> StoreResult<Vec<ProjectId>> {
         let hash = hash.clone();
         self.read(move |c| {
-            let mut stmt =
-                c.prepare_cached("SELECT DISTINCT project_id FROM evidence_refs WHERE hash = ?1")?;
+            let mut stmt = c.prepare_cached(
+                "SELECT project_id FROM evidence_refs WHERE hash = ?1
+                 UNION SELECT project_id FROM evidence_refs WHERE thumb_hash = ?1",
+            )?;
             let rows = stmt.query_map([hash.as_str()], |r| {
                 parse::<ProjectId>("project id", r.get(0)?)
             })?;

@@ -135,12 +135,24 @@ fn CaseDetail(p: DetailProps) -> Element {
         }
         h2 { {Msg::Photos.text(lang)} }
         ul { class: "photos",
-            for (hash, _ev) in f.evidence.iter() {
+            for (hash, ev) in f.evidence.iter() {
                 li {
-                    if p.arrived.contains(hash) {
-                        a { href: "/photos/{hash}", target: "_blank", img { src: "/photos/{hash}", alt: "{hash}", width: 240 } }
-                    } else {
-                        span { class: "missing", "{hash} · " {Msg::NotArrived.text(lang)} }
+                    // The list shows the thumbnail (about 20 KB) where it has arrived; the link
+                    // opens the full-size photo.
+                    {
+                        let thumb = ev.thumbnail.as_ref().map(|t| &t.hash).filter(|t| p.arrived.contains(*t));
+                        let full = p.arrived.contains(hash);
+                        let src = thumb.unwrap_or(hash);
+                        rsx! {
+                            if full {
+                                a { href: "/photos/{hash}", target: "_blank", img { src: "/photos/{src}", alt: "{hash}", width: 240 } }
+                            } else if let Some(t) = thumb {
+                                img { src: "/photos/{t}", alt: "{hash}", width: 240 }
+                                span { class: "missing", " " {Msg::NotArrived.text(lang)} }
+                            } else {
+                                span { class: "missing", "{hash} · " {Msg::NotArrived.text(lang)} }
+                            }
+                        }
                     }
                 }
             }
@@ -269,7 +281,12 @@ pub async fn show(
         return not_found(&staff);
     }
     let mut arrived = Vec::new();
-    for hash in loaded.finding.evidence.keys() {
+    let mut blobs: Vec<BlobHash> = Vec::new();
+    for (hash, ev) in &loaded.finding.evidence {
+        blobs.push(hash.clone());
+        blobs.extend(ev.thumbnail.as_ref().map(|t| t.hash.clone()));
+    }
+    for hash in &blobs {
         match state.store.blob_exists(hash).await {
             Ok(true) => arrived.push(hash.clone()),
             Ok(false) => {}

@@ -57,6 +57,8 @@ async fn main() -> anyhow::Result<()> {
                 let photo = NewPhoto {
                     jpeg: fake_jpeg(200_000, seed0 + n),
                     thumbnail: fake_jpeg(3_000, seed0 + n + 7),
+                    thumb_width: 320,
+                    thumb_height: 240,
                     width: 2048,
                     height: 1536,
                     captured_at: Timestamp(chrono::Utc::now().timestamp_millis()),

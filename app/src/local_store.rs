@@ -76,6 +76,9 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE evidence ADD COLUMN thumb_hash TEXT;
      ALTER TABLE evidence ADD COLUMN thumb_bytes INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE evidence ADD COLUMN thumb_state TEXT;",
+    // Documents edited here since the server last acknowledged holding exactly what this
+    // device holds: a sync pushes them before asking for the manifest (see `crate::sync_run`).
+    "ALTER TABLE docs ADD COLUMN unsent INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Where an evidence upload stands.
@@ -287,6 +290,27 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Documents edited here that the server has not acknowledged whole yet, and whose last
+    /// push was not refused.
+    pub fn unsent_docs(&self) -> StoreResult<Vec<DocId>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT doc_id FROM docs WHERE unsent = 1 AND refused IS NULL ORDER BY doc_id",
+        )?;
+        let ids = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ids.iter().map(|s| parse("document id", s)).collect()
+    }
+
+    /// The server acknowledged holding exactly what this device holds of `doc`.
+    pub fn mark_sent(&mut self, doc: &DocId) -> StoreResult<()> {
+        self.conn.execute(
+            "UPDATE docs SET unsent = 0 WHERE doc_id = ?1",
+            [doc.to_string()],
+        )?;
+        Ok(())
+    }
+
     /// Every stored document id.
     pub fn doc_ids(&self) -> StoreResult<Vec<DocId>> {
         let mut stmt = self
@@ -372,6 +396,7 @@ impl LocalStore {
             }
             let id = doc.to_string();
             tx.execute("INSERT OR IGNORE INTO docs (doc_id) VALUES (?1)", [&id])?;
+            tx.execute("UPDATE docs SET unsent = 1 WHERE doc_id = ?1", [&id])?;
             tx.execute(
                 "INSERT INTO doc_changes (doc_id, bytes) VALUES (?1, ?2)",
                 params![id, bytes],

@@ -3,10 +3,12 @@
 //! Records before photos, always: documents are exchanged first so the office sees a finding
 //! while its photos are still on the way; then photos upload in chunks ([`crate::uploads`]).
 //!
-//! The document part is the server's two steps (see `plumbline_shared::api`): a manifest of
-//! heads digests (one small round trip when nothing changed), then automerge sync messages for
-//! the documents that differ, at most [`MAX_DOCS_PER_REQUEST`] per request, until neither side
-//! has anything to send. Whatever a reply brings is committed per document in one transaction
+//! The document part: first the documents edited here are pushed (automerge sync messages
+//! that already carry the new changes, usually one round trip); then the server's two steps
+//! (see `plumbline_shared::api`): a summary-only manifest (one small round trip when nothing
+//! else changed; the server remembers what this device holds, so it names the documents that
+//! differ without a list), then sync messages for those, at most [`MAX_DOCS_PER_REQUEST`] per
+//! request, until both sides hold the same heads. Whatever a reply brings is committed per document in one transaction
 //! together with the sync state and the acknowledged heads, so a sync cut off at any point
 //! resumes where it stopped and never claims more than the device holds.
 
@@ -17,7 +19,7 @@ use automerge::AutoCommit;
 use automerge::sync::{self, SyncDoc};
 use plumbline_shared::api::{
     API_VERSION, DocMessage, HeadsDigest, MAX_DOCS_PER_REQUEST, ManifestEntry, ManifestRequest,
-    ManifestResponse, SyncRequest,
+    ManifestResponse, SyncRequest, same_heads,
 };
 use plumbline_shared::doc::DocId;
 
@@ -28,6 +30,7 @@ use crate::events::{EngineEvent, SyncProgress};
 /// Most exchange rounds one sync makes; automerge needs two or three, more means a bug or a
 /// server that keeps changing, and the next sync continues.
 const MAX_ROUNDS: usize = 16;
+
 /// Longest wait between failed background syncs.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
@@ -178,6 +181,13 @@ impl Engine {
         report: &mut SyncReport,
         progress: &mut SyncProgress,
     ) -> Result<(), EngineError> {
+        // Push first: what was edited here goes without waiting for the manifest. The server
+        // then knows this device's position, so the summary that follows usually matches.
+        let pushed = self.inner().store.unsent_docs()?;
+        progress.docs_total = pushed.len();
+        if !pushed.is_empty() {
+            self.exchange_docs(client, pushed, report, progress).await?;
+        }
         report.round_trips += 1;
         let mut answer = client.manifest(&self.manifest_request(false)?).await?;
         if matches!(answer, ManifestResponse::SendEntries { .. }) {
@@ -196,25 +206,70 @@ impl Engine {
                 changed,
                 new_on_server,
                 ..
-            } => changed.into_iter().chain(new_on_server).collect(),
+            } => changed
+                .into_iter()
+                .chain(new_on_server)
+                // Refused in the push just now: asking again would be refused again.
+                .filter(|d| !report.refused.iter().any(|(r, _)| r == d))
+                .collect(),
         };
-        progress.docs_total = todo.len();
+        progress.docs_total += todo.len();
         self.emit(EngineEvent::SyncProgress(progress.clone()));
+        self.exchange_docs(client, todo, report, progress).await?;
+        progress.docs_done = progress.docs_total;
+        self.emit(EngineEvent::SyncProgress(progress.clone()));
+        Ok(())
+    }
 
-        // A new session for each document: only the heads both sides shared are kept.
+    /// A new session for `doc`. When the server acknowledged heads this device holds, the
+    /// session starts as if the server had just said "I have those": the first message then
+    /// carries the changes made since, and a push is one round trip instead of two. Otherwise
+    /// only the heads both sides shared are kept (automerge's rule between connections).
+    fn session_for(&self, doc: &DocId) -> Result<sync::State, EngineError> {
+        let mut inner = self.inner();
+        let Some(stored) = inner.store.sync_info(doc)? else {
+            return Ok(sync::State::new());
+        };
+        let acked = stored.acked_heads;
+        let holds_acked = !acked.is_empty()
+            && inner
+                .docs
+                .get_mut(doc)
+                .is_some_and(|am| am.get_missing_deps(&acked).is_empty());
+        if holds_acked {
+            let mut state = sync::State::new();
+            state.shared_heads = acked.clone();
+            state.their_heads = Some(acked.clone());
+            state.their_need = Some(Vec::new());
+            state.their_have = Some(vec![sync::Have {
+                last_sync: acked,
+                bloom: sync::BloomFilter::default(),
+            }]);
+            return Ok(state);
+        }
+        Ok(stored
+            .sync_state
+            .and_then(|bytes| sync::State::decode(&bytes).ok())
+            .unwrap_or_default())
+    }
+
+    /// Exchanges sync messages for `todo` until neither side has anything to send.
+    async fn exchange_docs(
+        &self,
+        client: &ServerClient,
+        todo: Vec<DocId>,
+        report: &mut SyncReport,
+        progress: &mut SyncProgress,
+    ) -> Result<(), EngineError> {
         let mut states: BTreeMap<DocId, sync::State> = BTreeMap::new();
-        {
-            let mut inner = self.inner();
-            for doc in &todo {
+        for doc in &todo {
+            {
+                let mut inner = self.inner();
                 if !Engine::ensure_loaded(&mut inner, doc)? {
                     inner.docs.insert(doc.clone(), AutoCommit::new());
                 }
-                let stored = inner.store.sync_info(doc)?.and_then(|s| s.sync_state);
-                let state = stored
-                    .and_then(|bytes| sync::State::decode(&bytes).ok())
-                    .unwrap_or_default();
-                states.insert(doc.clone(), state);
             }
+            states.insert(doc.clone(), self.session_for(doc)?);
         }
         let mut done = std::collections::BTreeSet::new();
         let mut pending = todo;
@@ -237,22 +292,19 @@ impl Engine {
                         messages,
                     })
                     .await?;
-                self.apply_reply(reply, &mut states, report)?;
+                let finished = self.apply_reply(reply, &mut states, report)?;
                 for doc in &sent {
                     if done.insert(doc.clone()) {
                         progress.docs_done += 1;
                     }
                 }
                 self.emit(EngineEvent::SyncProgress(progress.clone()));
-                next.extend(
-                    sent.into_iter()
-                        .filter(|d| !report.refused.iter().any(|(r, _)| r == d)),
-                );
+                next.extend(sent.into_iter().filter(|d| {
+                    !finished.contains(d) && !report.refused.iter().any(|(r, _)| r == d)
+                }));
             }
             pending = next;
         }
-        progress.docs_done = progress.docs_total;
-        self.emit(EngineEvent::SyncProgress(progress.clone()));
         Ok(())
     }
 
@@ -278,18 +330,20 @@ impl Engine {
         messages
     }
 
-    /// Applies and commits what the server answered.
+    /// Applies and commits what the server answered. Returns the documents both sides now
+    /// hold at the same heads: nothing more to say about those.
     fn apply_reply(
         &self,
         reply: plumbline_shared::api::SyncResponse,
         states: &mut BTreeMap<DocId, sync::State>,
         report: &mut SyncReport,
-    ) -> Result<(), EngineError> {
-        let mut acked: BTreeMap<DocId, Vec<automerge::ChangeHash>> = reply
+    ) -> Result<Vec<DocId>, EngineError> {
+        let all_acks: BTreeMap<DocId, Vec<automerge::ChangeHash>> = reply
             .acks
             .iter()
             .map(|a| (a.doc.clone(), a.change_hashes()))
             .collect();
+        let mut acked = all_acks.clone();
         let mut inner = self.inner();
         let mut touched: Vec<DocId> = Vec::new();
         for m in reply.messages {
@@ -318,6 +372,7 @@ impl Engine {
                 .commit_sync(&m.doc, &changes, &encoded, heads.as_deref(), None)?;
             touched.push(m.doc);
         }
+        let acks_only: Vec<DocId> = acked.keys().cloned().collect();
         for (doc, heads) in acked {
             let Some(state) = states.get(&doc) else {
                 continue;
@@ -326,6 +381,23 @@ impl Engine {
             inner
                 .store
                 .commit_sync(&doc, &[], &state.encode(), Some(&heads), None)?;
+        }
+        let mut finished = Vec::new();
+        for doc in touched.iter().chain(&acks_only) {
+            let Some(heads) = all_acks.get(doc) else {
+                continue;
+            };
+            let Some(am) = inner.docs.get_mut(doc) else {
+                continue;
+            };
+            if same_heads(&am.get_heads(), heads) {
+                // Under the same lock as any edit: an edit made since would have moved the heads.
+                let mut state = sync::State::new();
+                state.shared_heads = heads.clone();
+                states.insert(doc.clone(), state);
+                inner.store.mark_sent(doc)?;
+                finished.push(doc.clone());
+            }
         }
         for r in reply.refused {
             tracing::warn!(doc = %r.doc, reason = %r.reason, "the server refused a document's changes");
@@ -344,6 +416,6 @@ impl Engine {
                 reason: r.reason,
             });
         }
-        Ok(())
+        Ok(finished)
     }
 }

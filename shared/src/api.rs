@@ -6,13 +6,19 @@
 //! 1. **Manifest** ([`ManifestRequest`] → [`ManifestResponse`]): the device sends one
 //!    [`HeadsDigest`] per document it holds, plus a digest of the whole list. The server
 //!    answers with the documents whose heads differ from its own and the documents the device
-//!    may read but does not have yet. When the summary matches, the device may leave out the
-//!    per-document entries entirely.
+//!    may read but does not have yet. The device may send the summary alone: when it matches
+//!    the server's, nothing changed; when it matches the position the server remembers for
+//!    the device (what it learnt from the device's last manifest and exchanges), the server
+//!    answers from that; otherwise it asks for the entries ([`ManifestResponse::SendEntries`]).
+//!    A device that edited documents pushes them first (step 2 without step 1), so that its
+//!    summary then matches.
 //! 2. **Exchange** ([`SyncRequest`] → [`SyncResponse`]): for the documents that differ,
 //!    automerge's own sync messages, many documents per request, bounded by
 //!    [`MAX_DOCS_PER_REQUEST`]. The reply carries the server's messages back and, per
 //!    document, the change hashes now durably stored ([`DocAck`]): the only acknowledgement a
-//!    device may act on (to show "synced", to let go of local photo copies).
+//!    device may act on (to show "synced", to let go of local photo copies). When the device's
+//!    message shows it already holds exactly the server's heads, the server sends no sync
+//!    message for that document: the acknowledgement says the same.
 //!
 //! Every request names its [`API_VERSION`]; a server refuses versions it does not speak with a
 //! message that says to update the app.
@@ -123,6 +129,12 @@ impl From<HeadsDigest> for String {
     }
 }
 
+/// Whether two head lists name the same changes, in any order (automerge returns heads
+/// sorted, but a list that travelled may not be).
+pub fn same_heads(a: &[automerge::ChangeHash], b: &[automerge::ChangeHash]) -> bool {
+    a.len() == b.len() && a.iter().all(|h| b.contains(h))
+}
+
 /// One document in a manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestEntry {
@@ -155,7 +167,8 @@ pub enum ManifestResponse {
         /// The server's clock.
         server_time: Timestamp,
     },
-    /// The summary differs and the request had no entries (`None`): send them.
+    /// The summary differs from the server's and from the position the server remembers for
+    /// the device, and the request had no entries (`None`): send them.
     SendEntries {
         /// The server's clock.
         server_time: Timestamp,

@@ -899,9 +899,10 @@ struct PushBytes {
 
 /// A client that knows which documents it edited: it exchanges just those (one request),
 /// then sends a summary-only manifest to learn whether anything else changed (one small
-/// request; it matches when nothing did). This is what the protocol allows today; the
-/// reference client in `tests/common` always starts with the manifest and, when the summary
-/// differs, sends every entry.
+/// request; it matches the position the server now remembers for the device). This is what the
+/// app's engine does (`app/src/sync_run.rs`); the reference client in `tests/common` always
+/// starts with the manifest and, when the summary matches nothing the server knows, sends every
+/// entry.
 async fn push_then_confirm(device: &mut Device, docs: &[DocId]) -> Result<PushBytes> {
     let mut bytes = PushBytes::default();
     let mut messages = Vec::new();

@@ -45,7 +45,14 @@ pub struct DocCache {
     store: Arc<dyn Store>,
     slots: Mutex<HashMap<DocId, Arc<tokio::sync::Mutex<Slot>>>>,
     sync_states: Mutex<HashMap<(DeviceId, DocId), automerge::sync::State>>,
+    waiting: Mutex<HashMap<(DeviceId, DocId), WaitingChanges>>,
 }
+
+/// Raw changes (as `load_incremental` takes them) waiting for a change they depend on.
+type WaitingChanges = Vec<Vec<u8>>;
+
+/// Most bytes of waiting changes kept per device and document (see [`DocCache::keep_waiting`]).
+const MAX_WAITING_BYTES: usize = 8 * 1024 * 1024;
 
 impl std::fmt::Debug for DocCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -63,6 +70,7 @@ impl DocCache {
             store,
             slots: Mutex::new(HashMap::new()),
             sync_states: Mutex::new(HashMap::new()),
+            waiting: Mutex::new(HashMap::new()),
         }
     }
 
@@ -139,6 +147,36 @@ impl DocCache {
                 *state = automerge::sync::State::decode(&state.encode()).unwrap_or_default();
             }
         }
+    }
+
+    /// Takes the changes of (device, document) that arrived before one they depend on.
+    pub fn take_waiting(&self, device: &DeviceId, doc: &DocId) -> Vec<Vec<u8>> {
+        let mut waiting = self.waiting.lock().expect("waiting changes lock poisoned");
+        waiting
+            .remove(&(device.clone(), doc.clone()))
+            .unwrap_or_default()
+    }
+
+    /// Keeps changes a device sent whose dependencies have not arrived yet, for its next
+    /// request. automerge's protocol expects the receiver to hold such changes and ask for what
+    /// they depend on: the sender decides what to send from a Bloom filter of what the
+    /// receiver has, and a false positive (about 1 in 100 changes) makes it leave out a change
+    /// the receiver lacks. The sender never sends a change twice in one session, so a receiver
+    /// that dropped the waiting ones would wait for them forever. Nothing waiting is stored or
+    /// validated until its dependencies are there. Bounded per document; past the bound the
+    /// changes are dropped, and the device's next session sends them again.
+    pub fn keep_waiting(&self, device: &DeviceId, doc: &DocId, changes: Vec<Vec<u8>>) {
+        let bytes: usize = changes.iter().map(Vec::len).sum();
+        let mut waiting = self.waiting.lock().expect("waiting changes lock poisoned");
+        let key = (device.clone(), doc.clone());
+        if changes.is_empty() || bytes > MAX_WAITING_BYTES {
+            waiting.remove(&key);
+            return;
+        }
+        if waiting.len() >= MAX_SYNC_STATES {
+            waiting.clear();
+        }
+        waiting.insert(key, changes);
     }
 
     /// Keeps the sync state of (device, document) for the device's next request.

@@ -27,6 +27,7 @@ pub mod error;
 pub mod handlers;
 pub mod import;
 pub mod openapi;
+pub mod positions;
 pub mod presence;
 pub mod routes;
 pub mod setup;
@@ -81,6 +82,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         blobs: Arc::new(blobs),
         uploads: Arc::new(uploads),
         presence: Arc::default(),
+        positions: Arc::default(),
         config: Arc::new(config),
         server,
         settings: WorkflowSettings::default(),

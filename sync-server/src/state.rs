@@ -23,6 +23,8 @@ pub struct AppState {
     pub uploads: Arc<crate::blobs::Uploads>,
     /// Loaded documents and sync states.
     pub docs: Arc<DocCache>,
+    /// What each device holds, as last learnt (summary-only manifests).
+    pub positions: Arc<crate::positions::Positions>,
     /// The validated configuration.
     pub config: Arc<Config>,
     /// The actor the server writes as (receipts, office actions on behalf of users).

@@ -473,3 +473,35 @@ async fn a_captured_photo_is_downscaled_attached_and_uploaded() {
     phone.sync().await.unwrap();
     assert!(server.state.store.blob_exists(&hash).await.unwrap());
 }
+
+#[tokio::test]
+async fn an_edit_is_pushed_in_one_exchange_and_a_reconnect_lists_nothing() {
+    let server = TestServer::start().await.unwrap();
+    let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = engine(&server, &server.base_url(), "wangli", &da).await;
+    let b = engine(&server, &server.base_url(), "liuyang", &db).await;
+    let u = unit(&server, 30);
+
+    // The edit goes in one exchange that already carries it, then a summary confirms.
+    record(&a, &u);
+    let report = a.sync().await.unwrap();
+    assert_eq!(
+        (report.round_trips, report.docs_acked),
+        (2, 1),
+        "{report:?}"
+    );
+    assert_eq!(server.cases_of(&u).await.unwrap().len(), 1);
+    assert!(a.outbox().unwrap().is_empty());
+    // Then nothing to do: one round trip.
+    assert_eq!(a.sync().await.unwrap().round_trips, 1);
+
+    // The other phone learns of it from its summary alone and fetches it in one exchange.
+    let report = b.sync().await.unwrap();
+    assert_eq!(
+        (report.round_trips, report.docs_acked),
+        (2, 1),
+        "{report:?}"
+    );
+    assert_eq!(b.unit(&u).unwrap(), a.unit(&u).unwrap());
+    assert_eq!(b.sync().await.unwrap().round_trips, 1);
+}

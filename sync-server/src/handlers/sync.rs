@@ -3,11 +3,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use automerge::ChangeHash;
 use automerge::sync::{self, SyncDoc};
 use axum::extract::State;
 use plumbline_shared::api::{
     API_VERSION, DocAck, DocMessage, DocRefusal, HeadsDigest, MAX_MANIFEST_DOCS, MAX_MESSAGE_BYTES,
-    ManifestRequest, ManifestResponse, SyncRequest, SyncResponse,
+    ManifestRequest, ManifestResponse, SyncRequest, SyncResponse, same_heads,
 };
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::UnitDoc;
@@ -18,6 +19,7 @@ use crate::auth::DeviceAuth;
 use crate::codec::{Reply, Wire};
 use crate::docs::{DocCache, LoadedDoc, new_changes};
 use crate::error::ApiError;
+use crate::positions::Position;
 use crate::state::{AppState, now};
 use crate::store::{DocSummary, DocWrite, Identity};
 use crate::{unit_write, validate};
@@ -85,19 +87,34 @@ pub async fn manifest(
     let readable = readable_docs(&state, &identity).await?;
     let summary = HeadsDigest::of_manifest(readable.iter().map(|s| (&s.doc, &s.heads)));
     metrics::counter!("plumbline_sync_manifests_total").increment(1);
+    let positions = &state.positions;
     if summary == req.summary {
+        // The device holds exactly what the server holds: remember that as its position.
+        if positions.matching(&identity.device, &summary).is_none() {
+            let held = readable.iter().map(|s| (s.doc.clone(), s.heads)).collect();
+            positions.replace(&identity.device, held);
+        }
         return Ok(Reply(ManifestResponse::InSync { server_time }, format));
     }
-    let Some(entries) = &req.entries else {
-        return Ok(Reply(ManifestResponse::SendEntries { server_time }, format));
+    let device: Position = match req.entries {
+        Some(entries) => {
+            let listed: Position = entries.into_iter().map(|e| (e.doc, e.heads)).collect();
+            positions.replace(&identity.device, listed.clone());
+            listed
+        }
+        None => match positions.matching(&identity.device, &req.summary) {
+            Some(known) => {
+                metrics::counter!("plumbline_sync_manifests_from_position_total").increment(1);
+                known
+            }
+            None => return Ok(Reply(ManifestResponse::SendEntries { server_time }, format)),
+        },
     };
-    let device: HashMap<&DocId, &HeadsDigest> =
-        entries.iter().map(|e| (&e.doc, &e.heads)).collect();
     let mut changed = Vec::new();
     let mut new_on_server = Vec::new();
     for s in &readable {
         match device.get(&s.doc) {
-            Some(d) if **d == s.heads => {}
+            Some(d) if *d == s.heads => {}
             Some(_) => changed.push(s.doc.clone()),
             None => new_on_server.push(s.doc.clone()),
         }
@@ -120,6 +137,8 @@ struct Pending {
     doc: DocId,
     accepted: Option<LoadedDoc>,
     sync_state: sync::State,
+    /// Changes the device's waiting changes depend on and did not send: the reply asks.
+    missing: Vec<ChangeHash>,
 }
 
 /// Step 2: automerge sync messages for many documents, validated, stored durably, answered.
@@ -194,20 +213,47 @@ pub async fn exchange(
         let mut fork = loaded.doc.fork();
         let mut sync_state = state.docs.take_sync_state(&identity.device, &doc_id);
         let mut fork_state = sync_state.clone();
-        if let Err(e) = fork.sync().receive_sync_message(&mut fork_state, msg) {
+        // Changes that arrived earlier, before one they depend on (see `DocCache::keep_waiting`).
+        let mut waiting = state.docs.take_waiting(&identity.device, &doc_id);
+        let arriving: Vec<Vec<u8>> = msg.changes.iter().map(<[u8]>::to_vec).collect();
+        let applied = waiting
+            .iter()
+            .try_for_each(|chunk| fork.load_incremental(chunk).map(drop))
+            .and_then(|()| fork.sync().receive_sync_message(&mut fork_state, msg));
+        waiting.extend(arriving);
+        if let Err(e) = applied {
             refused.push(DocRefusal {
                 doc: doc_id,
                 reason: format!("the sync message does not apply: {e}"),
             });
             continue;
         }
+        let missing: Vec<ChangeHash> = fork
+            .get_missing_deps(&[])
+            .into_iter()
+            .filter(|h| !before_heads.contains(h))
+            .collect();
+        if !missing.is_empty() {
+            state
+                .docs
+                .keep_waiting(&identity.device, &doc_id, std::mem::take(&mut waiting));
+        }
         let incoming = fork.get_changes(&before_heads);
-        if incoming.is_empty() {
+        // With changes still waiting, nothing is stored yet: the batch is validated and stored
+        // whole once what it depends on has arrived (the reply asks for it).
+        if incoming.is_empty() || !missing.is_empty() {
+            // Whatever applied to the scratch copy is not stored: the heads both sides share
+            // are still those from before this message.
+            let shared = std::mem::take(&mut sync_state.shared_heads);
             sync_state = fork_state;
+            if !missing.is_empty() {
+                sync_state.shared_heads = shared;
+            }
             pending.push(Pending {
                 doc: doc_id,
                 accepted: None,
                 sync_state,
+                missing,
             });
             continue;
         }
@@ -259,6 +305,7 @@ pub async fn exchange(
             doc: doc_id,
             accepted: Some(LoadedDoc { project, doc }),
             sync_state: fork_state,
+            missing,
         });
     }
 
@@ -281,7 +328,22 @@ pub async fn exchange(
         let Some(loaded) = state.docs.get(guard, &p.doc).await? else {
             continue;
         };
-        match loaded.doc.sync().generate_sync_message(&mut sync_state) {
+        let server_heads = loaded.doc.get_heads();
+        let device_heads = sync_state.their_heads.clone().unwrap_or_default();
+        // A device that already holds exactly the server's heads (the usual end of a push)
+        // needs no sync message: the acknowledgement below tells it the same, in fewer bytes.
+        let mut reply = if same_heads(&device_heads, &server_heads) {
+            None
+        } else {
+            loaded.doc.sync().generate_sync_message(&mut sync_state)
+        };
+        if let Some(m) = reply.as_mut() {
+            // The encoding requires sorted hashes.
+            m.need.extend(p.missing.iter().copied());
+            m.need.sort();
+            m.need.dedup();
+        }
+        match reply {
             Some(reply) => messages.push(DocMessage {
                 doc: p.doc.clone(),
                 message: reply.encode(),
@@ -293,9 +355,16 @@ pub async fn exchange(
                 sync_state = sync::State::decode(&sync_state.encode()).unwrap_or_default();
             }
         }
-        let heads = loaded
-            .doc
-            .get_heads()
+        // After this reply the device holds the server's heads, provided the server holds
+        // every head the device announced (see `crate::positions`: a wrong guess only costs
+        // the device one manifest with entries).
+        let known = loaded.doc.get_missing_deps(&device_heads).is_empty();
+        state.positions.update(
+            &identity.device,
+            &p.doc,
+            known.then(|| HeadsDigest::of_heads(&server_heads)),
+        );
+        let heads = server_heads
             .into_iter()
             .map(|h| ByteBuf::from(h.0.to_vec()))
             .collect();

@@ -232,20 +232,34 @@ impl Device {
                 self.bytes_received += bytes.len();
                 let reply: SyncResponse = from_postcard(&bytes).unwrap();
                 self.receive(reply.messages);
+                let mut finished = Vec::new();
                 for a in reply.acks {
-                    report.acked.insert(a.doc.clone(), a.change_hashes());
+                    let heads = a.change_hashes();
+                    // Both sides hold the same heads: nothing more to say about this document.
+                    if self.holds_exactly(&a.doc, &heads) {
+                        finished.push(a.doc.clone());
+                    }
+                    report.acked.insert(a.doc.clone(), heads);
                 }
                 for r in reply.refused {
                     report.refused.push((r.doc.clone(), r.reason));
                     // Forget what we told the server about this document so it is resent later.
                     self.states.remove(&r.doc);
                 }
-                next.extend(sent);
+                next.extend(sent.into_iter().filter(|d| !finished.contains(d)));
             }
             next.retain(|d| !report.refused.iter().any(|(r, _)| r == d));
             todo = next;
         }
         report
+    }
+
+    /// Whether this device's copy of `doc` has exactly `heads`.
+    pub fn holds_exactly(&mut self, doc: &DocId, heads: &[automerge::ChangeHash]) -> bool {
+        let Some(am) = self.docs.get_mut(doc) else {
+            return false;
+        };
+        plumbline_shared::api::same_heads(&am.get_heads(), heads)
     }
 
     /// Starts the exchange step after a manifest answer: the documents to exchange, each with

@@ -307,6 +307,47 @@ async fn the_case_list_filters_pages_searches_chinese_and_exports() {
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
     assert!(text.starts_with("房号,房间,检查项,类别,严重程度,问题描述,状态"));
     assert_eq!(text.lines().count(), 1 + 53);
+
+    // The same rows as an Excel workbook, read back cell by cell; the Chinese search applies.
+    let res = b
+        .http
+        .get(format!(
+            "{}/cases/export.xlsx?q={}",
+            b.base,
+            urlencode("闭水试验")
+        ))
+        .header("cookie", b.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let rows = xlsx_rows(bytes);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][..5], ["房号", "房间", "检查项", "类别", "严重程度"]);
+    assert_eq!(rows[1][5], "卫生间闭水试验渗漏到楼下");
+    assert_eq!(rows[1][4], "严重");
+    assert_eq!(rows[1][1], "卫生间");
+}
+
+/// Every row of the first sheet of a workbook, as text.
+fn xlsx_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["问题清单"]);
+    let range = book.worksheet_range("问题清单").unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
 #[tokio::test]

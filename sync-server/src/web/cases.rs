@@ -1,11 +1,11 @@
-//! `GET /cases`: the case list with filters and paging, and its CSV export.
+//! `GET /cases`: the case list with filters and paging (exports: `super::case_export`).
 //!
 //! Filters are plain query parameters, so a filtered list is a link that can be bookmarked,
 //! sent to a colleague, or put behind a dashboard figure.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::ids::{ContractorId, ProjectId, UnitId};
@@ -24,7 +24,7 @@ use crate::store::{CaseFilter, CaseRecord, Page};
 
 /// Rows per page.
 pub const PAGE_SIZE: u32 = 50;
-/// Most rows one CSV export holds.
+/// Most rows one export holds.
 pub const MAX_EXPORT_ROWS: u32 = 20_000;
 
 /// The list's query parameters; empty values mean "any".
@@ -173,7 +173,7 @@ fn filter_for(
     ))
 }
 
-fn time_text(t: Option<Timestamp>) -> String {
+pub(super) fn time_text(t: Option<Timestamp>) -> String {
     t.and_then(|t| t.to_datetime())
         .map(|d| {
             d.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid"))
@@ -215,6 +215,7 @@ fn CaseList(p: ListProps) -> Element {
         .replace("{page}", &format!("{}/{pages}", p.page))
         .replace("{total}", &p.total.to_string());
     let export = q.link(1).replacen("/cases?", "/cases/export.csv?", 1);
+    let export_xlsx = q.link(1).replacen("/cases?", "/cases/export.xlsx?", 1);
     rsx! {
         h1 { {Msg::Cases.text(lang)} }
         if let Some(error) = &p.error {
@@ -250,6 +251,8 @@ fn CaseList(p: ListProps) -> Element {
                 input { r#type: "checkbox", name: "overdue", value: "1", checked: q.overdue == "1" }
             }
             button { r#type: "submit", {Msg::Filter.text(lang)} }
+            a { href: "{export_xlsx}", {Msg::ExportXlsx.text(lang)} }
+            " "
             a { href: "{export}", {Msg::ExportCsv.text(lang)} }
         }
         if p.rows.is_empty() {
@@ -300,7 +303,7 @@ fn CaseList(p: ListProps) -> Element {
 }
 
 /// The query as a filter the person may run, or the sentence saying why not.
-fn parsed(
+pub(super) fn parsed(
     staff: &Staff,
     query: Result<Query<ListQuery>, QueryRejection>,
     at: Timestamp,
@@ -313,7 +316,7 @@ fn parsed(
 }
 
 /// A filter that cannot run, answered with its reason.
-fn refusal(staff: &Staff, message: &str) -> Response {
+pub(super) fn refusal(staff: &Staff, message: &str) -> Response {
     message_page(
         StatusCode::BAD_REQUEST,
         staff.lang,
@@ -365,86 +368,4 @@ pub async fn list(
     };
     let body = rsx! { CaseList { ..props } };
     render(lang, Msg::Cases.text(lang), Some(staff.top_bar()), body).into_response()
-}
-
-/// `GET /cases/export.csv`: the filtered list (every page), with Chinese headers; UTF-8 with a
-/// byte-order mark so that Excel opens the Chinese text correctly.
-pub async fn export_csv(
-    State(state): State<AppState>,
-    staff: Staff,
-    query: Result<Query<ListQuery>, QueryRejection>,
-) -> Response {
-    let (_, project, filter) = match parsed(&staff, query, now()) {
-        Ok(parsed) => parsed,
-        Err(message) => return refusal(&staff, &message),
-    };
-    let rows = match state
-        .store
-        .cases(
-            &filter,
-            Page {
-                offset: 0,
-                limit: MAX_EXPORT_ROWS,
-            },
-        )
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!(error = ?e, "exporting cases");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
-        }
-    };
-    let header = [
-        "房号",
-        "房间",
-        "检查项",
-        "类别",
-        "严重程度",
-        "问题描述",
-        "状态",
-        "施工单位",
-        "通知单编号",
-        "整改期限",
-        "登记时间",
-        "编号",
-    ];
-    let write = || -> Result<Vec<u8>, csv::Error> {
-        let mut out = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-        out.write_record(header)?;
-        for c in &rows {
-            out.write_record([
-                c.unit.as_str(),
-                &labels::room(Lang::Zh, &c.case.room),
-                &labels::item(Lang::Zh, &c.case.item),
-                &labels::category(Lang::Zh, &c.case.category),
-                c.case.severity.label_zh(),
-                &c.case.description,
-                c.case.status.label_zh(),
-                c.case.contractor.as_ref().map_or("", |x| x.as_str()),
-                c.case.notice_no.as_deref().unwrap_or(""),
-                &time_text(c.case.repair_deadline),
-                &time_text(Some(c.case.created_at)),
-                c.case.finding.as_str(),
-            ])?;
-        }
-        out.into_inner().map_err(|e| e.into_error().into())
-    };
-    match write() {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"cases-{project}.csv\""),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = ?e, "writing the CSV export");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-    }
 }

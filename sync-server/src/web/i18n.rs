@@ -97,6 +97,7 @@ catalogue! {
     Next => "下一页", "Next";
     PageOf => "第 {page} 页，共 {total} 条", "Page {page}, {total} cases";
     ExportCsv => "导出 CSV", "Export CSV";
+    ExportXlsx => "导出 Excel", "Export to Excel";
     Timeline => "处理记录", "Timeline";
     Photos => "照片", "Photos";
     NotArrived => "尚未上传", "Not uploaded yet";

@@ -11,6 +11,7 @@
 //! - [`layout`]: the page shell.
 
 pub mod case_detail;
+pub mod case_export;
 pub mod cases;
 pub mod i18n;
 pub mod labels;
@@ -31,7 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/logout", axum::routing::post(session::logout))
         .route("/lang/{code}", get(session::switch_language))
         .route("/cases", get(cases::list))
-        .route("/cases/export.csv", get(cases::export_csv))
+        .route("/cases/export.csv", get(case_export::csv))
+        .route("/cases/export.xlsx", get(case_export::xlsx))
         .route("/cases/{unit}/{finding}", get(case_detail::show))
         .route(
             "/cases/{unit}/{finding}/notice",

@@ -114,27 +114,48 @@ fn workbook(rows: &[CaseRecord]) -> Result<Vec<u8>, XlsxError> {
     book.save_to_buffer()
 }
 
+/// Answers an export request: the filtered rows written by `write` as `cases-<project>.<ext>`.
+async fn export<E: std::fmt::Debug>(
+    state: &AppState,
+    staff: &Staff,
+    query: Result<Query<ListQuery>, QueryRejection>,
+    (content_type, ext): (&str, &str),
+    write: impl FnOnce(&[CaseRecord]) -> Result<Vec<u8>, E>,
+) -> Response {
+    let (project, rows) = match rows(state, staff, query).await {
+        Ok(r) => r,
+        Err(page) => return page,
+    };
+    match write(&rows) {
+        Ok(bytes) => attachment(content_type, format!("cases-{project}.{ext}"), bytes),
+        Err(e) => {
+            tracing::error!(error = ?e, ext, "writing a case export");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// The CSV file: UTF-8 with a byte-order mark.
+fn csv_file(rows: &[CaseRecord]) -> Result<Vec<u8>, ::csv::Error> {
+    let mut out = ::csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    out.write_record(COLUMNS.map(|(title, _)| title))?;
+    for case in rows {
+        out.write_record(cells(case))?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
+}
+
 /// `GET /cases/export.xlsx`.
 pub async fn xlsx(
     State(state): State<AppState>,
     staff: Staff,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
-    let (project, rows) = match rows(&state, &staff, query).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
-    match workbook(&rows) {
-        Ok(bytes) => attachment(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            format!("cases-{project}.xlsx"),
-            bytes,
-        ),
-        Err(e) => {
-            tracing::error!(error = ?e, "writing the Excel export");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-    }
+    let kind = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+    );
+    export(&state, &staff, query, kind, workbook).await
 }
 
 /// `GET /cases/export.csv`.
@@ -143,27 +164,6 @@ pub async fn csv(
     staff: Staff,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
-    let (project, rows) = match rows(&state, &staff, query).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
-    let write = || -> Result<Vec<u8>, ::csv::Error> {
-        let mut out = ::csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-        out.write_record(COLUMNS.map(|(title, _)| title))?;
-        for case in &rows {
-            out.write_record(cells(case))?;
-        }
-        out.into_inner().map_err(|e| e.into_error().into())
-    };
-    match write() {
-        Ok(bytes) => attachment(
-            "text/csv; charset=utf-8",
-            format!("cases-{project}.csv"),
-            bytes,
-        ),
-        Err(e) => {
-            tracing::error!(error = ?e, "writing the CSV export");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-    }
+    let kind = ("text/csv; charset=utf-8", "csv");
+    export(&state, &staff, query, kind, csv_file).await
 }

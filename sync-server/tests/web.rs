@@ -642,3 +642,123 @@ async fn a_case_shows_its_photos_as_thumbnails_as_they_arrive() {
     );
     assert!(!page.contains("尚未上传"), "{page}");
 }
+
+/// Posts the step form of the case at `link`.
+async fn post_step(b: &mut Browser, link: &str, form: Vec<(&'static str, String)>) -> Page {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    b.post(&format!("{link}/step"), &form).await
+}
+
+/// Whether a case page shows the status 已验收 (accepted).
+fn shows_accepted(html: &str) -> bool {
+    html.contains("已验收")
+}
+
+#[tokio::test]
+async fn office_steps_take_a_case_to_acceptance_and_steps_out_of_order_are_refused() {
+    let server = TestServer::start().await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    staff(&server, "chenjing", Role::FrontDesk).await;
+    let _phone = cases(&server, 1).await;
+    let doc = DocId::Unit(server.project.units().next().unwrap().1.id.clone());
+    let mut b = Browser::new(&server);
+    b.sign_in("zhaomin", "good-password-1").await;
+    let link = first_case_link(&b.get("/cases").await.body);
+    let token = csrf_of(&b.get(&link).await.body);
+    let step = |name: &'static str, text: &'static str| {
+        vec![
+            ("csrf", token.clone()),
+            ("step", name.to_owned()),
+            ("text", text.to_owned()),
+        ]
+    };
+    let notice = [
+        ("csrf", token.as_str()),
+        ("contractor", "hengzhu-civil"),
+        ("days", "3"),
+    ];
+    assert_eq!(
+        b.post(&format!("{link}/notice"), &notice).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Out of order: accepting a repair nobody reported is refused, and nothing is written.
+    let heads = server.state.store.doc_heads(&doc).await.unwrap();
+    let page = post_step(&mut b, &link, step("accepted", "")).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("不符合案件当前的状态"), "{}", page.body);
+    // Bad input: a rejection needs its reason; an unknown step; a forged token.
+    let page = post_step(&mut b, &link, step("rejected", "  ")).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.body.contains("请填写说明"), "{}", page.body);
+    assert_eq!(
+        post_step(&mut b, &link, step("teleported", "x"))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let mut forged = step("on_site", "");
+    forged[0].1 = "forged".into();
+    assert!(
+        post_step(&mut b, &link, forged)
+            .await
+            .status
+            .is_client_error()
+    );
+    assert_eq!(server.state.store.doc_heads(&doc).await.unwrap(), heads);
+
+    // The front desk is not offered acceptance, and the server refuses it anyway.
+    let mut desk = Browser::new(&server);
+    desk.sign_in("chenjing", "good-password-1").await;
+    let desk_page = desk.get(&link).await.body;
+    assert!(desk_page.contains("value=\"on_site\""), "{desk_page}");
+    assert!(!desk_page.contains("value=\"accepted\""), "{desk_page}");
+    let desk_token = csrf_of(&desk_page);
+    let page = desk
+        .post(
+            &format!("{link}/step"),
+            &[("csrf", desk_token.as_str()), ("step", "accepted")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert_eq!(server.state.store.doc_heads(&doc).await.unwrap(), heads);
+
+    // In order: on site, repair reported, accepted.
+    for (name, text) in [
+        ("on_site", "项目经理已到场"),
+        ("repair_reported", "已重新做防水层"),
+        ("accepted", "闭水试验 48 小时无渗漏"),
+    ] {
+        let page = post_step(&mut b, &link, step(name, text)).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{name}: {}", page.body);
+    }
+    let detail = b.get(&link).await.body;
+    assert!(shows_accepted(&detail), "{detail}");
+    let start = detail.find("id=\"timeline\"").unwrap();
+    let timeline = &detail[start..start + detail[start..].find("</table>").unwrap()];
+    for label in ["施工单位响应", "报告整改完成", "验收合格"] {
+        assert!(
+            timeline.contains(label),
+            "the timeline shows {label}: {timeline}"
+        );
+    }
+    let cases = server
+        .state
+        .store
+        .cases(
+            &plumbline_sync_server::store::CaseFilter {
+                projects: vec![server.project.id.clone()],
+                ..Default::default()
+            },
+            plumbline_sync_server::store::Page {
+                offset: 0,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        cases[0].case.status,
+        plumbline_shared::workflow::Status::Accepted
+    );
+}

@@ -26,6 +26,7 @@ use plumbline_shared::time::{DAY_MS, Timestamp};
 use plumbline_shared::workflow::CaseState;
 use serde::Deserialize;
 
+use super::case_actions::{MAX_TEXT_CHARS, Step, StepForm};
 use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{message_page, render};
@@ -108,6 +109,8 @@ struct DetailProps {
     arrived: Vec<BlobHash>,
     conflicts: Vec<plumbline_shared::doc::conflict::FieldConflict>,
     csrf: String,
+    /// The steps of the step form the person's role may record.
+    steps: Vec<Step>,
 }
 
 #[allow(non_snake_case)] // a component
@@ -193,6 +196,38 @@ fn CaseDetail(p: DetailProps) -> Element {
             }
         }
         section { class: "noprint",
+            if !p.steps.is_empty() {
+                h2 { {Msg::RecordStep.text(lang)} }
+                form { method: "post", action: "{base}/step", id: "step-form",
+                    input { r#type: "hidden", name: "csrf", value: "{p.csrf}" }
+                    label { {Msg::Step.text(lang)} " "
+                        select { name: "step", required: true,
+                            for s in p.steps.iter() {
+                                option { value: "{s.code()}", {s.label(lang)} }
+                            }
+                        }
+                    }
+                    " "
+                    label { {Msg::StepText.text(lang)} " "
+                        input { name: "text", maxlength: MAX_TEXT_CHARS as i64, size: 40 }
+                    }
+                    " "
+                    label { {Msg::CostYuan.text(lang)} " " input { name: "cost", inputmode: "decimal", size: 10 } }
+                    " "
+                    label { {Msg::EvidenceReason.text(lang)} " "
+                        select { name: "evidence",
+                            option { value: "reshoot", {lang.pick("重拍", "Re-shoot")} }
+                            option { value: "wrong_room", {lang.pick("房间不符", "Wrong room")} }
+                            option { value: "unclear", {lang.pick("不清晰", "Unclear")} }
+                            option { value: "other", {lang.pick("其他", "Other")} }
+                        }
+                    }
+                    " "
+                    label { input { r#type: "checkbox", name: "not_a_defect", value: "1" } " " {Msg::NotADefect.text(lang)} }
+                    " "
+                    button { r#type: "submit", {Msg::Save.text(lang)} }
+                }
+            }
             h2 { {Msg::IssueNotice.text(lang)} }
             form { method: "post", action: "{base}/notice",
                 input { r#type: "hidden", name: "csrf", value: "{p.csrf}" }
@@ -302,6 +337,10 @@ pub async fn show(
         conflicts: loaded.conflicts,
         csrf: staff.csrf.clone(),
         finding: loaded.finding,
+        steps: staff
+            .role_in(&loaded.project.id)
+            .map(|role| Step::ALL.into_iter().filter(|s| s.allowed(role)).collect())
+            .unwrap_or_default(),
     };
     let title = props.finding.description.clone();
     let body = rsx! { CaseDetail { ..props } };
@@ -379,15 +418,38 @@ async fn append(
         actor,
         at: now(),
     };
+    let event_id = event.id.clone();
     let doc_id = DocId::Unit(unit.clone());
+    let settings = state.settings;
     let result = edit_unit(
         state,
         &doc_id,
         Some(&device),
         0,
         |doc, _before, _project| {
+            let at = event.at;
             doc.append(finding, event)
-                .map_err(|e| ApiError::BadRequest(e.to_string()))
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            // A step that does not fit where the case stands (accepting a repair nobody
+            // reported, a callback before acceptance) would only become an anomaly for someone
+            // to clear up: refuse it now, with the reason, and write nothing.
+            let after = doc
+                .finding(finding)
+                .map_err(|e| ApiError::Internal(e.into()))?
+                .state(at, &settings);
+            match after
+                .anomalies
+                .iter()
+                .find(|a| a.event.as_ref() == Some(&event_id))
+            {
+                Some(a) => Err(ApiError::BadRequest(match lang {
+                    Lang::Zh => format!("这一步不符合案件当前的状态：{}。", a.kind.label_zh()),
+                    Lang::En => {
+                        format!("This step does not fit where the case stands: {}", a.detail)
+                    }
+                })),
+                None => Ok(()),
+            }
         },
     )
     .await;
@@ -527,6 +589,67 @@ pub async fn record_callback(
         channel,
         level,
         note,
+    };
+    if let Some(refused) = role_refusal(&staff, role, &kind) {
+        return refused;
+    }
+    append(&state, &staff, &unit, &finding, role, kind).await
+}
+
+/// The step form.
+#[derive(Debug, Deserialize)]
+pub struct StepRequest {
+    csrf: String,
+    step: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    cost: String,
+    #[serde(default)]
+    evidence: String,
+    #[serde(default)]
+    not_a_defect: Option<String>,
+}
+
+/// `POST /cases/{unit}/{finding}/step`: records one step of the step form (see
+/// `super::case_actions`).
+pub async fn record_step(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path((unit, finding)): Path<(String, String)>,
+    Form(form): Form<StepRequest>,
+) -> Response {
+    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
+        return refused;
+    }
+    let Some((unit, finding)) = ids(&unit, &finding) else {
+        return not_found(&staff);
+    };
+    let lang = staff.lang;
+    let Some(step) = Step::parse(&form.step) else {
+        let m = lang.pick("请选择一个步骤。", "Choose a step.");
+        return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+    };
+    let fields = StepForm {
+        text: form.text,
+        cost: form.cost,
+        evidence: form.evidence,
+        not_a_defect: form.not_a_defect,
+    };
+    let kind = match step.event(&fields) {
+        Ok(kind) => kind,
+        Err((zh, en)) => {
+            return message_page(
+                StatusCode::BAD_REQUEST,
+                lang,
+                lang.pick(zh, en),
+                Some(staff.top_bar()),
+            );
+        }
+    };
+    let (_, role) = match context(&state, &staff, &unit).await {
+        Ok(c) => c,
+        Err(page) => return page,
     };
     if let Some(refused) = role_refusal(&staff, role, &kind) {
         return refused;

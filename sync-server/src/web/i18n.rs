@@ -107,6 +107,12 @@ catalogue! {
     PrintNotice => "打印整改通知单", "Print the notice";
     Callback => "回访", "Callback";
     RecordCallback => "记录回访", "Record a callback";
+    RecordStep => "记录处理步骤", "Record a step";
+    Step => "步骤", "Step";
+    StepText => "说明（原因/回复/队伍）", "Text (reason, reply, team)";
+    CostYuan => "费用（元）", "Cost (yuan)";
+    EvidenceReason => "补充证据原因", "Evidence needed because";
+    NotADefect => "不属于缺陷", "Not a defect";
     Channel => "方式", "Channel";
     Phone => "电话", "Phone";
     Visit => "上门", "Visit";

@@ -10,6 +10,7 @@
 //! - [`case_detail`]: one case, its timeline and photos, and the workflow's actions.
 //! - [`layout`]: the page shell.
 
+pub mod case_actions;
 pub mod case_detail;
 pub mod case_export;
 pub mod cases;
@@ -42,6 +43,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/cases/{unit}/{finding}/callback",
             axum::routing::post(case_detail::record_callback),
+        )
+        .route(
+            "/cases/{unit}/{finding}/step",
+            axum::routing::post(case_detail::record_step),
         )
         .route("/photos/{hash}", get(case_detail::photo))
 }

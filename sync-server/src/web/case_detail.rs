@@ -284,6 +284,20 @@ fn ids(unit: &str, finding: &str) -> Option<(UnitId, FindingId)> {
     Some((UnitId::new(unit).ok()?, FindingId::new(finding).ok()?))
 }
 
+/// The first checks of every action: the form's CSRF token, then the case's ids from the path.
+#[allow(clippy::result_large_err)] // the error is the page to answer with, made once per request
+fn checked_post(
+    staff: &Staff,
+    csrf: &str,
+    unit: &str,
+    finding: &str,
+) -> Result<(UnitId, FindingId), Response> {
+    if let Some(refused) = staff.csrf_refusal(csrf) {
+        return Err(refused);
+    }
+    ids(unit, finding).ok_or_else(|| not_found(staff))
+}
+
 fn not_found(staff: &Staff) -> Response {
     message_page(
         StatusCode::NOT_FOUND,
@@ -478,11 +492,9 @@ pub async fn issue_notice(
     Path((unit, finding)): Path<(String, String)>,
     Form(form): Form<NoticeForm>,
 ) -> Response {
-    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
-        return refused;
-    }
-    let Some((unit, finding)) = ids(&unit, &finding) else {
-        return not_found(&staff);
+    let (unit, finding) = match checked_post(&staff, &form.csrf, &unit, &finding) {
+        Ok(ids) => ids,
+        Err(page) => return page,
     };
     let lang = staff.lang;
     let days: i64 = match form.days.trim().parse() {
@@ -551,11 +563,9 @@ pub async fn record_callback(
     Path((unit, finding)): Path<(String, String)>,
     Form(form): Form<CallbackForm>,
 ) -> Response {
-    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
-        return refused;
-    }
-    let Some((unit, finding)) = ids(&unit, &finding) else {
-        return not_found(&staff);
+    let (unit, finding) = match checked_post(&staff, &form.csrf, &unit, &finding) {
+        Ok(ids) => ids,
+        Err(page) => return page,
     };
     let lang = staff.lang;
     let channel = match form.channel.as_str() {
@@ -619,11 +629,9 @@ pub async fn record_step(
     Path((unit, finding)): Path<(String, String)>,
     Form(form): Form<StepRequest>,
 ) -> Response {
-    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
-        return refused;
-    }
-    let Some((unit, finding)) = ids(&unit, &finding) else {
-        return not_found(&staff);
+    let (unit, finding) = match checked_post(&staff, &form.csrf, &unit, &finding) {
+        Ok(ids) => ids,
+        Err(page) => return page,
     };
     let lang = staff.lang;
     let Some(step) = Step::parse(&form.step) else {

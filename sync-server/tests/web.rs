@@ -762,3 +762,67 @@ async fn office_steps_take_a_case_to_acceptance_and_steps_out_of_order_are_refus
         plumbline_shared::workflow::Status::Accepted
     );
 }
+
+/// The count in the row of `label` of a dashboard table, and the link behind it.
+fn figure(html: &str, label: &str) -> (u64, String) {
+    let row = &html[html
+        .find(&format!("<th>{label}</th>"))
+        .unwrap_or_else(|| panic!("{label}: {html}"))..];
+    let href_at = row.find("href=\"").unwrap() + 6;
+    let href = row[href_at..href_at + row[href_at..].find('"').unwrap()]
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let count_at = row.find("\">").unwrap() + 2;
+    let count = row[count_at..count_at + row[count_at..].find('<').unwrap()]
+        .parse()
+        .unwrap();
+    (count, href)
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_what_its_lists_hold() {
+    let server = TestServer::start().await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    let _phone = cases(&server, 3).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("zhaomin", "good-password-1").await;
+    assert_eq!(b.get("/").await.location.as_deref(), Some("/dashboard"));
+
+    // Ask for more evidence on one case: it joins that queue.
+    let link = first_case_link(&b.get("/cases").await.body);
+    let token = csrf_of(&b.get(&link).await.body);
+    let page = b
+        .post(
+            &format!("{link}/step"),
+            &[
+                ("csrf", token.as_str()),
+                ("step", "evidence_requested"),
+                ("evidence", "wrong_room"),
+                ("text", "照片拍的是厨房"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+
+    let page = b.get("/dashboard").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (open, open_link) = figure(&page.body, "待处理");
+    assert_eq!(open, 3);
+    let (evidence, evidence_link) = figure(&page.body, "待补充证据");
+    assert_eq!(evidence, 1);
+    assert_eq!(figure(&page.body, "响应或整改逾期").0, 0);
+    // Each figure links to the list of exactly those cases.
+    for (count, href) in [(open, open_link), (evidence, evidence_link)] {
+        let list = b.get(&href).await.body;
+        assert_eq!(
+            list.matches("href=\"/cases/licheng").count() as u64,
+            count,
+            "{href}"
+        );
+    }
+    // A queue the list does not know is refused with a message.
+    assert_eq!(
+        b.get("/cases?queue=nonsense").await.status,
+        StatusCode::BAD_REQUEST
+    );
+}

@@ -211,6 +211,19 @@ pub struct CaseFilter {
     pub text: Option<String>,
     /// Only cases whose response window or repair deadline had passed at this time.
     pub overdue_at: Option<Timestamp>,
+    /// Only the cases of one of the dashboard's queues.
+    pub queue: Option<Queue>,
+}
+
+/// A dashboard queue that is not a status: cases that need a person for another reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queue {
+    /// Conflicting field values or workflow anomalies to clear up.
+    Review,
+    /// The office asked for more evidence and it has not come.
+    EvidenceRequested,
+    /// A penalty condition calls for emergency repair and none has started.
+    EmergencyRequired,
 }
 
 /// A page of a listing.

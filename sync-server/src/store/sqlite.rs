@@ -30,7 +30,7 @@ use tokio::sync::oneshot;
 
 use super::{
     CaseFilter, CaseRecord, DeviceInfo, DocSummary, DocWrite, EvidenceStatus, Identity, Membership,
-    NewUser, NewWebSession, Page, Store, StoreError, StoreResult, StoredDoc, WebSession,
+    NewUser, NewWebSession, Page, Queue, Store, StoreError, StoreResult, StoredDoc, WebSession,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -409,6 +409,14 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
         );
         values.push(Box::new(at.0));
         values.push(Box::new(at.0));
+    }
+    match filter.queue {
+        None => {}
+        Some(Queue::Review) => clause.push("(anomalies > 0 OR conflicts > 0)".to_owned()),
+        Some(Queue::EvidenceRequested) => clause.push("open_evidence_requests > 0".to_owned()),
+        Some(Queue::EmergencyRequired) => {
+            clause.push("(emergency_required = 1 AND status <> '\"emergency_repair\"')".to_owned())
+        }
     }
     (clause.join(" AND "), values)
 }

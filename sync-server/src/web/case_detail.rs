@@ -29,7 +29,7 @@ use serde::Deserialize;
 use super::case_actions::{MAX_TEXT_CHARS, Step, StepForm};
 use super::i18n::{Lang, Msg};
 use super::labels;
-use super::layout::{message_page, render};
+use super::layout::{internal, message_page, render};
 use super::session::Staff;
 use crate::error::ApiError;
 use crate::state::{AppState, now};
@@ -305,11 +305,6 @@ fn not_found(staff: &Staff) -> Response {
         Msg::NotFound.text(staff.lang),
         Some(staff.top_bar()),
     )
-}
-
-fn internal(e: impl std::fmt::Debug) -> Response {
-    tracing::error!(error = ?e, "an office page failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
 
 /// `GET /cases/{unit}/{finding}`.

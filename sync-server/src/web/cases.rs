@@ -20,7 +20,7 @@ use super::labels;
 use super::layout::{message_page, render};
 use super::session::Staff;
 use crate::state::{AppState, now};
-use crate::store::{CaseFilter, CaseRecord, Page};
+use crate::store::{CaseFilter, CaseRecord, Page, Queue};
 
 /// Rows per page.
 pub const PAGE_SIZE: u32 = 50;
@@ -54,6 +54,9 @@ pub struct ListQuery {
     /// `1`: only overdue cases.
     #[serde(default)]
     pub overdue: String,
+    /// A dashboard queue: `review`, `evidence` or `emergency`.
+    #[serde(default)]
+    pub queue: String,
     /// Page, from 1.
     #[serde(default)]
     pub page: Option<u32>,
@@ -61,7 +64,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     /// The query string for this filter on another page.
-    fn link(&self, page: u32) -> String {
+    pub(super) fn link(&self, page: u32) -> String {
         let pairs = [
             ("project", self.project.as_str()),
             ("unit", &self.unit),
@@ -71,6 +74,7 @@ impl ListQuery {
             ("contractor", &self.contractor),
             ("q", &self.q),
             ("overdue", &self.overdue),
+            ("queue", &self.queue),
         ];
         let mut out = String::from("/cases?");
         for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
@@ -107,7 +111,7 @@ fn bad(lang: Lang, what: &str) -> String {
 }
 
 /// Turns the query into a store filter the person may run.
-fn filter_for(
+pub(super) fn filter_for(
     staff: &Staff,
     q: &ListQuery,
     at: Timestamp,
@@ -157,6 +161,13 @@ fn filter_for(
     if q.q.chars().count() > 100 {
         return Err(bad(lang, "q"));
     }
+    let queue = match q.queue.as_str() {
+        "" => None,
+        "review" => Some(Queue::Review),
+        "evidence" => Some(Queue::EvidenceRequested),
+        "emergency" => Some(Queue::EmergencyRequired),
+        _ => return Err(bad(lang, "queue")),
+    };
     Ok((
         project.clone(),
         CaseFilter {
@@ -169,6 +180,7 @@ fn filter_for(
             room: None,
             text: opt(q.q.trim()),
             overdue_at: (q.overdue == "1").then_some(at),
+            queue,
         },
     ))
 }

@@ -74,6 +74,15 @@ catalogue! {
     Locked => "登录失败次数过多，请稍后再试。", "Too many failed sign-ins; try again later.";
     FormExpired => "表单已过期，请重新提交。", "This form has expired; please submit it again.";
     Cases => "案件", "Cases";
+    Queues => "待办队列", "Queues";
+    ByStatus => "按状态", "By status";
+    QueueOverdue => "响应或整改逾期", "Response or repair overdue";
+    QueueEmergencyRequired => "需启动应急维修", "Emergency repair needed";
+    QueueEmergencyRunning => "应急维修进行中", "Emergency repairs running";
+    QueueCallbacksDue => "已验收待回访", "Accepted, callback due";
+    QueueReview => "冲突与异常待核查", "Conflicts and anomalies to review";
+    QueueEvidence => "待补充证据", "More evidence requested";
+    PhotosMissing => "照片尚未上传", "Photos not uploaded yet";
     Dashboard => "工作台", "Dashboard";
     OtherLanguage => "English", "中文";
     Project => "项目", "Project";

@@ -41,6 +41,8 @@ fn TopBarView(lang: Lang, top: Option<TopBar>) -> Element {
         header {
             strong { {Msg::AppName.text(lang)} }
             if top.is_some() {
+                a { href: "/dashboard", {Msg::Dashboard.text(lang)} }
+                " "
                 a { href: "/cases", {Msg::Cases.text(lang)} }
             }
             span { class: "grow" }
@@ -89,6 +91,12 @@ pub fn render(lang: Lang, title: &str, top: Option<TopBar>, body: Element) -> Ht
         title = escape(title),
         app = escape(Msg::AppName.text(lang)),
     ))
+}
+
+/// The answer when a page failed on our side: logged with its cause, a bare 500 to the person.
+pub fn internal(e: impl std::fmt::Debug) -> Response {
+    tracing::error!(error = ?e, "an office page failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
 
 /// A page that only says what went wrong, with the status to answer with.

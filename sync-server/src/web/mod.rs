@@ -14,6 +14,7 @@ pub mod case_actions;
 pub mod case_detail;
 pub mod case_export;
 pub mod cases;
+pub mod dashboard;
 pub mod i18n;
 pub mod labels;
 pub mod layout;
@@ -28,7 +29,8 @@ use crate::state::AppState;
 /// The office web's routes (outside `/api/v1`).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/cases") }))
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route("/dashboard", get(dashboard::show))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", axum::routing::post(session::logout))
         .route("/lang/{code}", get(session::switch_language))

@@ -1,0 +1,189 @@
+//! `GET /dashboard`: where a project's cases stand, and the queues that need a person now.
+//!
+//! Every figure is a count of the case list under one filter, and links to that list, so a
+//! number on the dashboard and the rows behind it can never disagree.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use dioxus::prelude::*;
+use plumbline_shared::workflow::Status;
+
+use super::cases::{ListQuery, filter_for, refusal};
+use super::i18n::{Lang, Msg};
+use super::layout::{internal, render};
+use super::session::Staff;
+use crate::state::{AppState, now};
+use crate::store::{CaseFilter, Queue};
+
+/// One figure: its label, its count and the list behind it.
+#[derive(Clone, PartialEq)]
+struct Figure {
+    label: String,
+    count: u64,
+    link: String,
+}
+
+#[derive(Props, Clone, PartialEq)]
+struct DashboardProps {
+    lang: Lang,
+    project: String,
+    by_status: Vec<Figure>,
+    queues: Vec<Figure>,
+    photos_missing: u64,
+}
+
+#[allow(non_snake_case)] // a component
+fn Dashboard(p: DashboardProps) -> Element {
+    let lang = p.lang;
+    rsx! {
+        h1 { {Msg::Dashboard.text(lang)} " · {p.project}" }
+        h2 { {Msg::Queues.text(lang)} }
+        table { id: "queues",
+            tbody {
+                for f in p.queues.iter() {
+                    tr { class: if f.count > 0 { "due" } else { "" },
+                        th { "{f.label}" }
+                        td { a { href: "{f.link}", "{f.count}" } }
+                    }
+                }
+                tr {
+                    th { {Msg::PhotosMissing.text(lang)} }
+                    td { "{p.photos_missing}" }
+                }
+            }
+        }
+        h2 { {Msg::ByStatus.text(lang)} }
+        table { id: "by-status",
+            tbody {
+                for f in p.by_status.iter() {
+                    tr {
+                        th { "{f.label}" }
+                        td { a { href: "{f.link}", "{f.count}" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /dashboard` (`?project=` picks the project; the person's first by default).
+pub async fn show(
+    State(state): State<AppState>,
+    staff: Staff,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Response {
+    let lang = staff.lang;
+    let at = now();
+    let Ok(Query(mut query)) = query else {
+        return refusal(&staff, Msg::Forbidden.text(lang));
+    };
+    let (project, base) = match filter_for(&staff, &query, at) {
+        Ok(f) => f,
+        Err(message) => return refusal(&staff, &message),
+    };
+    query = ListQuery {
+        project: project.to_string(),
+        ..ListQuery::default()
+    };
+    let link = |change: &dyn Fn(&mut ListQuery)| {
+        let mut q = query.clone();
+        change(&mut q);
+        q.link(1)
+    };
+    let status_code = |s: Status| s.as_str().to_owned();
+    let queues: Vec<(Msg, CaseFilter, String)> = vec![
+        (
+            Msg::QueueOverdue,
+            CaseFilter {
+                overdue_at: Some(at),
+                ..base.clone()
+            },
+            link(&|q| q.overdue = "1".into()),
+        ),
+        (
+            Msg::QueueEmergencyRequired,
+            CaseFilter {
+                queue: Some(Queue::EmergencyRequired),
+                ..base.clone()
+            },
+            link(&|q| q.queue = "emergency".into()),
+        ),
+        (
+            Msg::QueueEmergencyRunning,
+            CaseFilter {
+                status: Some(Status::EmergencyRepair),
+                ..base.clone()
+            },
+            link(&|q| q.status = status_code(Status::EmergencyRepair)),
+        ),
+        (
+            Msg::QueueCallbacksDue,
+            CaseFilter {
+                status: Some(Status::Accepted),
+                ..base.clone()
+            },
+            link(&|q| q.status = status_code(Status::Accepted)),
+        ),
+        (
+            Msg::QueueReview,
+            CaseFilter {
+                queue: Some(Queue::Review),
+                ..base.clone()
+            },
+            link(&|q| q.queue = "review".into()),
+        ),
+        (
+            Msg::QueueEvidence,
+            CaseFilter {
+                queue: Some(Queue::EvidenceRequested),
+                ..base.clone()
+            },
+            link(&|q| q.queue = "evidence".into()),
+        ),
+    ];
+    let mut figures = Vec::new();
+    for (label, filter, link) in queues {
+        match state.store.case_count(&filter).await {
+            Ok(count) => figures.push(Figure {
+                label: label.text(lang).to_owned(),
+                count,
+                link,
+            }),
+            Err(e) => return internal(e),
+        }
+    }
+    let mut by_status = Vec::new();
+    for s in Status::ALL {
+        let filter = CaseFilter {
+            status: Some(s),
+            ..base.clone()
+        };
+        match state.store.case_count(&filter).await {
+            Ok(0) => {}
+            Ok(count) => by_status.push(Figure {
+                label: lang.pick(s.label_zh(), s.label_en()).to_owned(),
+                count,
+                link: link(&|q| q.status = status_code(s)),
+            }),
+            Err(e) => return internal(e),
+        }
+    }
+    let photos_missing = match state
+        .store
+        .evidence_status(std::slice::from_ref(&project), None)
+        .await
+    {
+        Ok(e) => e.referenced.saturating_sub(e.arrived),
+        Err(e) => return internal(e),
+    };
+    let props = DashboardProps {
+        lang,
+        project: project.to_string(),
+        by_status,
+        queues: figures,
+        photos_missing,
+    };
+    let body = rsx! { Dashboard { ..props } };
+    render(lang, Msg::Dashboard.text(lang), Some(staff.top_bar()), body).into_response()
+}

@@ -83,6 +83,28 @@ impl Origin {
         Origin::PropertyCompany,
     ];
 
+    /// The machine name (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Inspection => "inspection",
+            Origin::OwnerCall => "owner_call",
+            Origin::OwnerVisit => "owner_visit",
+            Origin::HandoverWalk => "handover_walk",
+            Origin::PropertyCompany => "property_company",
+        }
+    }
+
+    /// The English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Origin::Inspection => "Pre-handover inspection",
+            Origin::OwnerCall => "Owner's call",
+            Origin::OwnerVisit => "Owner's visit",
+            Origin::HandoverWalk => "Handover walk",
+            Origin::PropertyCompany => "Property company",
+        }
+    }
+
     /// The Chinese label.
     pub fn label_zh(self) -> &'static str {
         match self {

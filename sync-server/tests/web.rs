@@ -826,3 +826,36 @@ async fn the_dashboard_counts_what_its_lists_hold() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn the_list_filters_by_origin_and_by_the_day_recorded() {
+    let server = TestServer::start().await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    let _phone = cases(&server, 2).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("zhaomin", "good-password-1").await;
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = chrono::Utc::now().with_timezone(&beijing).date_naive();
+    let yesterday = today.pred_opt().unwrap();
+    let rows = |html: &str| html.matches("href=\"/cases/licheng").count();
+    for (query, expected) in [
+        ("origin=inspection".to_owned(), 2),
+        ("origin=owner_call".to_owned(), 0),
+        (format!("from={today}"), 2),
+        (format!("to={today}"), 2),
+        (format!("to={yesterday}"), 0),
+        (format!("from={yesterday}&to={yesterday}"), 0),
+    ] {
+        let page = b.get(&format!("/cases?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{query}");
+        assert_eq!(rows(&page.body), expected, "{query}");
+    }
+    for bad in [
+        "origin=carrier_pigeon",
+        "from=2026-13-40",
+        "from=2026-11-27&to=2026-11-01",
+    ] {
+        let page = b.get(&format!("/cases?{bad}")).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+}

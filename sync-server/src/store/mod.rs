@@ -213,6 +213,12 @@ pub struct CaseFilter {
     pub overdue_at: Option<Timestamp>,
     /// Only the cases of one of the dashboard's queues.
     pub queue: Option<Queue>,
+    /// Only cases that came in this way.
+    pub origin: Option<plumbline_shared::event::Origin>,
+    /// Only cases recorded at or after this time.
+    pub created_from: Option<Timestamp>,
+    /// Only cases recorded before this time.
+    pub created_before: Option<Timestamp>,
 }
 
 /// A dashboard queue that is not a status: cases that need a person for another reason.

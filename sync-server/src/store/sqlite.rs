@@ -394,6 +394,7 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
     eq("status", filter.status.as_ref().map(json_text));
     eq("severity", filter.severity.as_ref().map(json_text));
     eq("category", filter.category.clone());
+    eq("origin", filter.origin.as_ref().map(json_text));
     eq("room", filter.room.clone());
     if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
         // instr, not LIKE: a plain substring match, byte for byte, so Chinese text matches and
@@ -409,6 +410,14 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
         );
         values.push(Box::new(at.0));
         values.push(Box::new(at.0));
+    }
+    if let Some(from) = filter.created_from {
+        clause.push("created_at >= ?".to_owned());
+        values.push(Box::new(from.0));
+    }
+    if let Some(before) = filter.created_before {
+        clause.push("created_at < ?".to_owned());
+        values.push(Box::new(before.0));
     }
     match filter.queue {
         None => {}

@@ -8,9 +8,11 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
+use plumbline_shared::event::Origin;
 use plumbline_shared::ids::{ContractorId, ProjectId, UnitId};
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
+use plumbline_shared::time::DAY_MS;
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::Status;
 use serde::Deserialize;
@@ -57,6 +59,15 @@ pub struct ListQuery {
     /// A dashboard queue: `review`, `evidence` or `emergency`.
     #[serde(default)]
     pub queue: String,
+    /// How the case came in (`inspection`, `owner_call`, …).
+    #[serde(default)]
+    pub origin: String,
+    /// Recorded on or after this day (`YYYY-MM-DD`, Beijing time).
+    #[serde(default)]
+    pub from: String,
+    /// Recorded on or before this day (`YYYY-MM-DD`, Beijing time).
+    #[serde(default)]
+    pub to: String,
     /// Page, from 1.
     #[serde(default)]
     pub page: Option<u32>,
@@ -75,6 +86,9 @@ impl ListQuery {
             ("q", &self.q),
             ("overdue", &self.overdue),
             ("queue", &self.queue),
+            ("origin", &self.origin),
+            ("from", &self.from),
+            ("to", &self.to),
         ];
         let mut out = String::from("/cases?");
         for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
@@ -168,6 +182,37 @@ pub(super) fn filter_for(
         "emergency" => Some(Queue::EmergencyRequired),
         _ => return Err(bad(lang, "queue")),
     };
+    let origin = match q.origin.as_str() {
+        "" => None,
+        o => Some(
+            Origin::ALL
+                .into_iter()
+                .find(|x| x.as_str() == o)
+                .ok_or_else(|| bad(lang, "origin"))?,
+        ),
+    };
+    let day = |text: &str, what: &str| -> Result<Option<Timestamp>, String> {
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let date =
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad(lang, what))?;
+        let start = date
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_local_timezone(beijing())
+            .single()
+            .ok_or_else(|| bad(lang, what))?;
+        Ok(Some(Timestamp(start.timestamp_millis())))
+    };
+    let created_from = day(q.from.trim(), "from")?;
+    // "To" a day includes that whole day: before the next midnight.
+    let created_before = day(q.to.trim(), "to")?.map(|t| Timestamp(t.0 + DAY_MS));
+    if let (Some(from), Some(before)) = (created_from, created_before)
+        && from >= before
+    {
+        return Err(bad(lang, "from/to"));
+    }
     Ok((
         project.clone(),
         CaseFilter {
@@ -181,8 +226,16 @@ pub(super) fn filter_for(
             text: opt(q.q.trim()),
             overdue_at: (q.overdue == "1").then_some(at),
             queue,
+            origin,
+            created_from,
+            created_before,
         },
     ))
+}
+
+/// China's time zone (UTC+8, no daylight saving): dates on these pages are Beijing dates.
+fn beijing() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid")
 }
 
 pub(super) fn time_text(t: Option<Timestamp>) -> String {
@@ -259,6 +312,18 @@ fn CaseList(p: ListProps) -> Element {
             label { {Msg::Category.text(lang)} input { name: "category", value: "{q.category}", size: 12 } }
             label { {Msg::Contractor.text(lang)} input { name: "contractor", value: "{q.contractor}", size: 14 } }
             label { {Msg::Search.text(lang)} input { name: "q", value: "{q.q}", maxlength: 100 } }
+            label { {Msg::Origin.text(lang)}
+                select { name: "origin",
+                    option { value: "", {Msg::Any.text(lang)} }
+                    for o in Origin::ALL {
+                        option { value: o.as_str(), selected: q.origin == o.as_str(),
+                            {lang.pick(o.label_zh(), o.label_en())}
+                        }
+                    }
+                }
+            }
+            label { {Msg::From.text(lang)} input { r#type: "date", name: "from", value: "{q.from}" } }
+            label { {Msg::To.text(lang)} input { r#type: "date", name: "to", value: "{q.to}" } }
             label { {Msg::OnlyOverdue.text(lang)}
                 input { r#type: "checkbox", name: "overdue", value: "1", checked: q.overdue == "1" }
             }

@@ -74,6 +74,9 @@ catalogue! {
     Locked => "登录失败次数过多，请稍后再试。", "Too many failed sign-ins; try again later.";
     FormExpired => "表单已过期，请重新提交。", "This form has expired; please submit it again.";
     Cases => "案件", "Cases";
+    Origin => "来源", "Origin";
+    From => "登记日期从", "Recorded from";
+    To => "至", "to";
     Queues => "待办队列", "Queues";
     ByStatus => "按状态", "By status";
     QueueOverdue => "响应或整改逾期", "Response or repair overdue";

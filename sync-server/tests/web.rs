@@ -820,6 +820,9 @@ async fn the_dashboard_counts_what_its_lists_hold() {
             "{href}"
         );
     }
+    // Other filters in the dashboard's address do not change its figures.
+    let filtered = b.get("/dashboard?status=closed&q=nothing").await;
+    assert_eq!(figure(&filtered.body, "待处理").0, 3);
     // A queue the list does not know is refused with a message.
     assert_eq!(
         b.get("/cases?queue=nonsense").await.status,

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::workflow::Status;
 
-use super::cases::{ListQuery, filter_for, refusal};
+use super::cases::{ListQuery, filter_for, parsed, refusal};
 use super::i18n::{Lang, Msg};
 use super::layout::{internal, render};
 use super::session::Staff;
@@ -75,14 +75,21 @@ pub async fn show(
 ) -> Response {
     let lang = staff.lang;
     let at = now();
-    let Ok(Query(mut query)) = query else {
-        return refusal(&staff, Msg::Forbidden.text(lang));
+    let (asked, _, _) = match parsed(&staff, query, at) {
+        Ok(p) => p,
+        Err(message) => return refusal(&staff, &message),
+    };
+    // Only the project is taken from the query: every figure is its own filter, and the link
+    // under it must list exactly what it counts.
+    let query = ListQuery {
+        project: asked.project,
+        ..ListQuery::default()
     };
     let (project, base) = match filter_for(&staff, &query, at) {
         Ok(f) => f,
         Err(message) => return refusal(&staff, &message),
     };
-    query = ListQuery {
+    let query = ListQuery {
         project: project.to_string(),
         ..ListQuery::default()
     };

@@ -53,6 +53,9 @@ type WaitingChanges = Vec<Vec<u8>>;
 
 /// Most bytes of waiting changes kept per device and document (see [`DocCache::keep_waiting`]).
 const MAX_WAITING_BYTES: usize = 8 * 1024 * 1024;
+/// Most bytes of waiting changes kept in all; past it, all are dropped (the devices' next
+/// sessions send them again).
+const MAX_WAITING_TOTAL_BYTES: usize = 64 * 1024 * 1024;
 
 impl std::fmt::Debug for DocCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -163,8 +166,8 @@ impl DocCache {
     /// receiver has, and a false positive (about 1 in 100 changes) makes it leave out a change
     /// the receiver lacks. The sender never sends a change twice in one session, so a receiver
     /// that dropped the waiting ones would wait for them forever. Nothing waiting is stored or
-    /// validated until its dependencies are there. Bounded per document; past the bound the
-    /// changes are dropped, and the device's next session sends them again.
+    /// validated until its dependencies are there. Bounded per document and in all; past a bound
+    /// the changes are dropped, and the device's next session sends them again.
     pub fn keep_waiting(&self, device: &DeviceId, doc: &DocId, changes: Vec<Vec<u8>>) {
         let bytes: usize = changes.iter().map(Vec::len).sum();
         let mut waiting = self.waiting.lock().expect("waiting changes lock poisoned");
@@ -173,7 +176,10 @@ impl DocCache {
             waiting.remove(&key);
             return;
         }
-        if waiting.len() >= MAX_SYNC_STATES {
+        waiting.remove(&key);
+        // Waiting is rare (a Bloom-filter false positive), so summing on insert costs little.
+        let held: usize = waiting.values().flatten().map(Vec::len).sum();
+        if held + bytes > MAX_WAITING_TOTAL_BYTES {
             waiting.clear();
         }
         waiting.insert(key, changes);

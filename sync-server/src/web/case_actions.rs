@@ -138,7 +138,7 @@ impl Step {
             not_a_defect: None,
         };
         self.event(&form)
-            .unwrap_or(EventKind::Closed { reason: "-".into() })
+            .expect("every step builds an event from the probe's values")
     }
 
     /// The event this step records, from the form's fields, or the sentence that says what is
@@ -274,6 +274,17 @@ mod tests {
         assert!(Step::OnSite.allowed(Role::FrontDesk));
         for step in Step::ALL {
             assert_eq!(Step::parse(step.code()), Some(step));
+            // The probe builds for every step (it panics otherwise), and the role check is the
+            // event's own.
+            let kind = step.event_probe();
+            for role in [
+                Role::Inspector,
+                Role::Manager,
+                Role::FrontDesk,
+                Role::Coordinator,
+            ] {
+                assert_eq!(step.allowed(role), kind.allows(role), "{step:?} {role:?}");
+            }
         }
     }
 }

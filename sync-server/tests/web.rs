@@ -861,4 +861,34 @@ async fn the_list_filters_by_origin_and_by_the_day_recorded() {
         let page = b.get(&format!("/cases?{bad}")).await;
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{bad}");
     }
+
+    // Cancel one as not a defect: the checkbox reaches the event.
+    let link = first_case_link(&b.get("/cases").await.body);
+    let token = csrf_of(&b.get(&link).await.body);
+    let form = [
+        ("csrf", token.as_str()),
+        ("step", "cancelled"),
+        ("text", "业主误报，属正常现象"),
+        ("not_a_defect", "1"),
+    ];
+    let page = b.post(&format!("{link}/step"), &form).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(rows(&b.get("/cases?status=cancelled").await.body), 1);
+    let doc = DocId::Unit(server.project.units().next().unwrap().1.id.clone());
+    let stored = server.state.store.load_doc(&doc).await.unwrap().unwrap();
+    let unit = plumbline_shared::doc::unit::UnitDoc::from_trusted(
+        plumbline_sync_server::docs::assemble(&doc, &stored).unwrap(),
+    );
+    let cancelled = unit
+        .findings()
+        .unwrap()
+        .into_values()
+        .flat_map(|f| f.events)
+        .find_map(|e| match e.kind {
+            plumbline_shared::event::EventKind::Cancelled { not_a_defect, .. } => {
+                Some(not_a_defect)
+            }
+            _ => None,
+        });
+    assert_eq!(cancelled, Some(true));
 }

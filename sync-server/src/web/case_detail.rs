@@ -298,6 +298,16 @@ fn checked_post(
     ids(unit, finding).ok_or_else(|| not_found(staff))
 }
 
+/// The page that says what is wrong with what the person sent (nothing was written).
+fn bad_request(staff: &Staff, text: &str) -> Response {
+    message_page(
+        StatusCode::BAD_REQUEST,
+        staff.lang,
+        text,
+        Some(staff.top_bar()),
+    )
+}
+
 fn not_found(staff: &Staff) -> Response {
     message_page(
         StatusCode::NOT_FOUND,
@@ -464,9 +474,7 @@ async fn append(
     .await;
     match result {
         Ok(_) => Redirect::to(&format!("/cases/{unit}/{finding}")).into_response(),
-        Err(ApiError::BadRequest(m)) => {
-            message_page(StatusCode::BAD_REQUEST, lang, &m, Some(staff.top_bar()))
-        }
+        Err(ApiError::BadRequest(m)) => bad_request(staff, &m),
         Err(ApiError::NotFound(_)) => not_found(staff),
         Err(e) => internal(e),
     }
@@ -499,12 +507,12 @@ pub async fn issue_notice(
                 "整改天数须为 1 到 60 天。",
                 "Days to repair must be 1 to 60.",
             );
-            return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+            return bad_request(&staff, m);
         }
     };
     let Ok(contractor) = ContractorId::new(form.contractor.trim()) else {
         let m = lang.pick("请选择施工单位。", "Choose a contractor.");
-        return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+        return bad_request(&staff, m);
     };
     let (project, role) = match context(&state, &staff, &unit).await {
         Ok(c) => c,
@@ -515,7 +523,7 @@ pub async fn issue_notice(
             "该施工单位不属于本项目。",
             "That contractor is not on this project.",
         );
-        return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+        return bad_request(&staff, m);
     }
     let at = now();
     let probe = EventKind::NoticeIssued {
@@ -568,7 +576,7 @@ pub async fn record_callback(
         "visit" => CallbackChannel::Visit,
         _ => {
             let m = lang.pick("回访方式无效。", "The channel is not valid.");
-            return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+            return bad_request(&staff, m);
         }
     };
     let Some(level) = Satisfaction::ALL
@@ -576,14 +584,14 @@ pub async fn record_callback(
         .find(|s| level_code(*s) == form.level)
     else {
         let m = lang.pick("满意度无效。", "The satisfaction level is not valid.");
-        return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+        return bad_request(&staff, m);
     };
     if form.note.chars().count() > 500 {
         let m = lang.pick(
             "备注最多 500 字。",
             "The note may have at most 500 characters.",
         );
-        return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+        return bad_request(&staff, m);
     }
     let note = form.note.trim().to_owned();
     let (_, role) = match context(&state, &staff, &unit).await {
@@ -606,14 +614,8 @@ pub async fn record_callback(
 pub struct StepRequest {
     csrf: String,
     step: String,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    cost: String,
-    #[serde(default)]
-    evidence: String,
-    #[serde(default)]
-    not_a_defect: Option<String>,
+    #[serde(flatten)]
+    fields: StepForm,
 }
 
 /// `POST /cases/{unit}/{finding}/step`: records one step of the step form (see
@@ -631,24 +633,11 @@ pub async fn record_step(
     let lang = staff.lang;
     let Some(step) = Step::parse(&form.step) else {
         let m = lang.pick("请选择一个步骤。", "Choose a step.");
-        return message_page(StatusCode::BAD_REQUEST, lang, m, Some(staff.top_bar()));
+        return bad_request(&staff, m);
     };
-    let fields = StepForm {
-        text: form.text,
-        cost: form.cost,
-        evidence: form.evidence,
-        not_a_defect: form.not_a_defect,
-    };
-    let kind = match step.event(&fields) {
+    let kind = match step.event(&form.fields) {
         Ok(kind) => kind,
-        Err((zh, en)) => {
-            return message_page(
-                StatusCode::BAD_REQUEST,
-                lang,
-                lang.pick(zh, en),
-                Some(staff.top_bar()),
-            );
-        }
+        Err((zh, en)) => return bad_request(&staff, lang.pick(zh, en)),
     };
     let (_, role) = match context(&state, &staff, &unit).await {
         Ok(c) => c,

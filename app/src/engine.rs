@@ -23,7 +23,7 @@ use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::time::Timestamp;
 use tokio::sync::broadcast;
 
-use crate::capture::{CaptureSettings, StoragePolicy, StorageStatus};
+use crate::capture::{StoragePolicy, StorageStatus};
 use crate::client::{ClientError, Enrolled, Membership, ServerClient};
 use crate::events::{EngineEvent, Outbox, PendingPhoto, PendingRecord, SyncStatus};
 use crate::files::PhotoFiles;
@@ -108,6 +108,70 @@ pub struct NewPhoto {
     pub pin: Option<PlanPin>,
 }
 
+/// Photos written to files and waiting to be referenced by the edit that attaches them
+/// (see [`Engine::edit_with_photos`]).
+#[derive(Debug)]
+pub(crate) struct PendingPhotos {
+    doc: DocId,
+    photos: Vec<NewPhoto>,
+    rows: Vec<EvidenceRow>,
+}
+
+impl PendingPhotos {
+    /// Attaches every pending photo to `finding`, queueing each for upload.
+    pub(crate) fn attach(
+        &mut self,
+        u: &mut UnitDoc,
+        actor: &Actor,
+        at: Timestamp,
+        finding: &FindingId,
+    ) -> Result<(), EngineError> {
+        for photo in std::mem::take(&mut self.photos) {
+            let hash = BlobHash::of(&photo.jpeg);
+            let bytes = photo.jpeg.len() as u64;
+            let thumbnail = Thumbnail {
+                hash: BlobHash::of(&photo.thumbnail),
+                bytes: photo.thumbnail.len() as u64,
+                width: photo.thumb_width,
+                height: photo.thumb_height,
+            };
+            let reference = EvidenceRef {
+                hash: hash.clone(),
+                kind: EvidenceKind::Photo,
+                bytes,
+                width: photo.width,
+                height: photo.height,
+                captured_at: photo.captured_at,
+                device: actor.device.clone(),
+                author: actor.user.clone(),
+                location: photo.location,
+                pin: photo.pin,
+                thumbnail: Some(thumbnail.clone()),
+            };
+            u.attach_evidence(actor, at, finding, reference)?;
+            self.rows.push(EvidenceRow {
+                hash,
+                doc: self.doc.clone(),
+                finding: finding.clone(),
+                bytes,
+                state: UploadState::Queued,
+                sent_bytes: 0,
+                error: None,
+                attempts: 0,
+                created_at: at,
+                confirmed_at: None,
+                file_deleted: false,
+                thumbnail: Some(ThumbnailUpload {
+                    hash: thumbnail.hash,
+                    bytes: thumbnail.bytes,
+                    state: UploadState::Queued,
+                }),
+            });
+        }
+        Ok(())
+    }
+}
+
 pub(crate) struct Inner {
     pub(crate) store: LocalStore,
     pub(crate) docs: BTreeMap<DocId, AutoCommit>,
@@ -139,10 +203,6 @@ impl std::fmt::Debug for Engine {
 
 const IDENTITY_KEY: &str = "identity";
 const TOKEN_KEY: &str = "token";
-
-/// The accuracy assumed for an EXIF GPS position that does not state its own, in metres
-/// (a phone's GPS in the open; indoors it is worse, which is why the pin on the plan exists).
-const GPS_ASSUMED_ACCURACY_M: f64 = 30.0;
 
 /// Most bytes of other people's photos kept on the device.
 pub const PHOTO_CACHE_BYTES: u64 = 256 * 1024 * 1024;
@@ -392,66 +452,53 @@ impl Engine {
         photo: NewPhoto,
     ) -> Result<BlobHash, EngineError> {
         let hash = BlobHash::of(&photo.jpeg);
-        self.shared
-            .files
-            .write(&hash, &photo.jpeg, &photo.thumbnail)?;
+        let finding = finding.clone();
+        self.edit_with_photos(unit, vec![photo], move |u, actor, at, photos| {
+            photos.attach(u, actor, at, &finding)?;
+            Ok(())
+        })?;
+        Ok(hash)
+    }
+
+    /// An edit that also attaches photos, all in one transaction: the photo files are written
+    /// and synced first, then `edit` runs and calls [`PendingPhotos::attach`] on the finding
+    /// they belong to, then the document change and the outbox rows are committed together.
+    /// When anything fails, files that no record owns are removed again.
+    pub(crate) fn edit_with_photos<T>(
+        &self,
+        unit: &UnitId,
+        photos: Vec<NewPhoto>,
+        edit: impl FnOnce(&mut UnitDoc, &Actor, Timestamp, &mut PendingPhotos) -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        let hashes: Vec<BlobHash> = photos.iter().map(|p| BlobHash::of(&p.jpeg)).collect();
+        for (photo, hash) in photos.iter().zip(&hashes) {
+            self.shared
+                .files
+                .write(hash, &photo.jpeg, &photo.thumbnail)?;
+        }
         let doc = DocId::Unit(unit.clone());
-        let bytes = photo.jpeg.len() as u64;
-        let thumbnail = Thumbnail {
-            hash: BlobHash::of(&photo.thumbnail),
-            bytes: photo.thumbnail.len() as u64,
-            width: photo.thumb_width,
-            height: photo.thumb_height,
-        };
         let result = self.edit_unit_with(unit, |u, actor, at| {
-            let reference = EvidenceRef {
-                hash: hash.clone(),
-                kind: EvidenceKind::Photo,
-                bytes,
-                width: photo.width,
-                height: photo.height,
-                captured_at: photo.captured_at,
-                device: actor.device.clone(),
-                author: actor.user.clone(),
-                location: photo.location,
-                pin: photo.pin,
-                thumbnail: Some(thumbnail.clone()),
+            let mut pending = PendingPhotos {
+                doc,
+                photos,
+                rows: Vec::new(),
             };
-            u.attach_evidence(actor, at, finding, reference)?;
-            let row = EvidenceRow {
-                hash: hash.clone(),
-                doc: doc.clone(),
-                finding: finding.clone(),
-                bytes,
-                state: UploadState::Queued,
-                sent_bytes: 0,
-                error: None,
-                attempts: 0,
-                created_at: at,
-                confirmed_at: None,
-                file_deleted: false,
-                thumbnail: Some(ThumbnailUpload {
-                    hash: thumbnail.hash.clone(),
-                    bytes: thumbnail.bytes,
-                    state: UploadState::Queued,
-                }),
-            };
-            Ok(((), vec![row]))
+            let value = edit(u, actor, at, &mut pending)?;
+            Ok((value, pending.rows))
         });
-        if let Err(e) = result {
-            // The files have no record: remove them, unless an earlier attach owns them.
-            let owned = self
+        if result.is_err() {
+            let owned: Vec<BlobHash> = self
                 .inner()
                 .store
                 .evidence()?
-                .iter()
-                .any(|r| r.hash == hash);
-            if !owned {
-                self.shared.files.remove(&hash)?;
+                .into_iter()
+                .map(|r| r.hash)
+                .collect();
+            for hash in hashes.iter().filter(|h| !owned.contains(h)) {
+                self.shared.files.remove(hash)?;
             }
-            return Err(e);
         }
-        Ok(hash)
+        result
     }
 
     /// Free space where the engine keeps its data, judged by the default policy: whether a
@@ -476,26 +523,7 @@ impl Engine {
         source: Vec<u8>,
         pin: Option<PlanPin>,
     ) -> Result<(BlobHash, StorageStatus), EngineError> {
-        if let StorageStatus::Full { free_bytes, .. } = self.storage()? {
-            return Err(EngineError::StorageFull { free_bytes });
-        }
-        let at = now();
-        let captured = tokio::task::spawn_blocking(move || {
-            crate::capture::process(&source, &CaptureSettings::default(), at)
-        })
-        .await
-        .map_err(|e| std::io::Error::other(format!("the photo processing stopped: {e}")))??;
-        let photo = NewPhoto {
-            location: captured.gps.map(|g| g.to_location(GPS_ASSUMED_ACCURACY_M)),
-            jpeg: captured.display_jpeg,
-            thumbnail: captured.thumb_jpeg,
-            thumb_width: captured.thumb_width,
-            thumb_height: captured.thumb_height,
-            width: captured.width,
-            height: captured.height,
-            captured_at: captured.captured_at,
-            pin,
-        };
+        let photo = self.prepare_photo(source, pin).await?;
         let hash = self.attach_photo(unit, finding, photo)?;
         Ok((hash, self.storage()?))
     }

@@ -11,18 +11,25 @@
 //!   photos in resumable chunks. It takes
 //!   commands and emits [`events`], so it runs the same with or without a window; the
 //!   end-to-end tests drive it directly.
-//! - the **Dioxus UI** (planned): one screen per file, all routes in one place, that only sends
-//!   commands to the engine and renders its events — it never touches SQLite or automerge.
+//! - the **Dioxus UI** ([`ui`]): one screen per file, each a component of plain props that
+//!   renders the same under dioxus-ssr in tests as in the window; one root ([`ui::InspectorApp`])
+//!   that reads view models from the engine and sends it commands — no screen touches SQLite
+//!   or automerge. The window itself (`src/main.rs`) is behind the `desktop` feature, so the
+//!   library and its tests never link WebKit.
 
+pub mod account;
 pub mod capture;
 pub mod client;
 pub mod engine;
 pub mod events;
 pub mod files;
+pub mod inspection;
 pub mod local_store;
 pub mod sync_run;
+pub mod ui;
 pub mod uploads;
 
+pub use account::{SignOutError, UnsyncedWork};
 pub use engine::{DeviceIdentity, Engine, EngineError, NewPhoto};
 pub use events::{EngineEvent, Outbox, SyncProgress, SyncStatus};
 pub use sync_run::SyncReport;

@@ -290,6 +290,20 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Deletes every record, photo row and account setting in one transaction, keeping only
+    /// the settings whose key starts with `keep_prefix` (the person's preferences): what
+    /// signing out leaves behind.
+    pub fn wipe(&mut self, keep_prefix: &str) -> StoreResult<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch("DELETE FROM doc_changes; DELETE FROM docs; DELETE FROM evidence;")?;
+        tx.execute(
+            "DELETE FROM settings WHERE substr(key, 1, length(?1)) <> ?1",
+            [keep_prefix],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Documents edited here that the server has not acknowledged whole yet, and whose last
     /// push was not refused.
     pub fn unsent_docs(&self) -> StoreResult<Vec<DocId>> {

@@ -208,6 +208,28 @@ pub enum EvidenceRequestReason {
     Other,
 }
 
+impl EvidenceRequestReason {
+    /// The Chinese label, as the device shows it on the finding.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            EvidenceRequestReason::Reshoot => "重拍",
+            EvidenceRequestReason::WrongRoom => "房间不符",
+            EvidenceRequestReason::Unclear => "不清晰",
+            EvidenceRequestReason::Other => "其他",
+        }
+    }
+
+    /// The English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            EvidenceRequestReason::Reshoot => "Re-shoot",
+            EvidenceRequestReason::WrongRoom => "Wrong room",
+            EvidenceRequestReason::Unclear => "Unclear",
+            EvidenceRequestReason::Other => "Other",
+        }
+    }
+}
+
 /// The approvals a fine slip needs, in this order.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Reconcile, Hydrate,

@@ -55,6 +55,7 @@ pub mod demo;
 pub mod doc;
 pub mod event;
 pub mod ids;
+pub mod lang;
 pub mod project;
 pub mod projection;
 pub mod role;

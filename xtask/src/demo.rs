@@ -7,6 +7,10 @@
 //! it serves what the folder holds. Ctrl-C stops the server. `--print-only` stops after the
 //! summary (for a machine where a server is not wanted), and extra arguments after `--` go to
 //! the server (`cargo xtask demo -- --listen 0.0.0.0:8080`).
+//!
+//! Where there is a display, the inspector app (the desktop build of `app/`) opens too, with
+//! its data in `plumbline-data/device/` and the server's address filled in on its enroll
+//! screen; closing the window leaves the server running.
 
 use std::io::Write;
 
@@ -15,7 +19,7 @@ use chrono::NaiveDate;
 use plumbline_shared::project::{Project, Unit};
 use plumbline_shared::template::ChecklistTemplate;
 
-use crate::cmd;
+use crate::{cmd, prerequisites};
 
 /// The demo's data folder, relative to the workspace root (ignored by git).
 const DATA_DIR: &str = "plumbline-data";
@@ -42,7 +46,98 @@ pub fn run(print_only: bool, server_args: &[String]) -> Result<()> {
         ])
         .args(["demo", "--data", DATA_DIR])
         .args(server_args);
-    cmd::run(&mut server)
+    if !has_display() {
+        tracing::info!("no display ($DISPLAY / $WAYLAND_DISPLAY): starting the server only");
+        return cmd::run(&mut server);
+    }
+    // With a display, the inspector app opens beside the server: its WebKit build needs the
+    // system packages, and it is built before the server starts so the two builds do not
+    // fight over the target folder.
+    prerequisites::ensure()?;
+    cmd::run(
+        cmd::cargo()
+            .args(["build", "--locked", "--package", "plumbline-app"])
+            .args(["--features", "desktop", "--bin", "plumbline-app"]),
+    )?;
+    std::fs::create_dir_all(format!("{DATA_DIR}/camera-roll"))
+        .context("could not create the demo camera-roll folder")?;
+    let mut server = server.spawn().context("could not start the demo server")?;
+    let url = server_url(server_args);
+    wait_until_listening(&url, &mut server)?;
+    tracing::info!(
+        "opening the inspector app; enroll it with {url} and 王丽's code printed above \
+         (a phone enrolled in an earlier run opens straight to its projects)"
+    );
+    let app = cmd::run(
+        cmd::cargo()
+            .args(APP_RUN)
+            .args([
+                "--",
+                "--data",
+                &format!("{DATA_DIR}/device"),
+                "--server",
+                &url,
+            ])
+            .arg("--photos")
+            .arg(format!("{DATA_DIR}/camera-roll")),
+    );
+    if let Err(e) = app {
+        tracing::warn!("the app stopped: {e:#}");
+    }
+    tracing::info!("the app is closed; the server keeps running until Ctrl-C");
+    let status = server.wait().context("waiting for the demo server")?;
+    if !status.success() {
+        anyhow::bail!("the demo server exited with {status}");
+    }
+    Ok(())
+}
+
+/// `cargo run` of the desktop app (built just before).
+const APP_RUN: &[&str] = &[
+    "run",
+    "--locked",
+    "--package",
+    "plumbline-app",
+    "--features",
+    "desktop",
+    "--bin",
+    "plumbline-app",
+];
+
+/// Whether a window can be opened here.
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()))
+}
+
+/// The server's address for the app, from `--listen` when given (`0.0.0.0` is reached on
+/// loopback).
+fn server_url(server_args: &[String]) -> String {
+    let listen = server_args
+        .iter()
+        .position(|a| a == "--listen")
+        .and_then(|i| server_args.get(i + 1))
+        .map_or("127.0.0.1:8080", String::as_str);
+    format!("http://{}", listen.replace("0.0.0.0", "127.0.0.1"))
+}
+
+/// Waits until the server accepts connections (it may be compiling first).
+fn wait_until_listening(url: &str, server: &mut std::process::Child) -> Result<()> {
+    let addr = url.trim_start_matches("http://");
+    let started = std::time::Instant::now();
+    loop {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            return Ok(());
+        }
+        if let Some(status) = server.try_wait()? {
+            anyhow::bail!("the demo server exited with {status} before it listened");
+        }
+        if started.elapsed() > std::time::Duration::from_secs(1800) {
+            anyhow::bail!("the demo server did not listen on {addr} within 30 minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
 }
 
 /// Writes what the project and template hold, one fact per line, Chinese first.

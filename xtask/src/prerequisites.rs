@@ -44,7 +44,31 @@ const SYSTEM_PACKAGES: &[SystemPackage] = &[
     },
     SystemPackage {
         name: "fonts-noto-cjk",
-        why: "Chinese glyphs in the browser tests' screenshots",
+        why: "Chinese glyphs in the browser tests' screenshots and in the app's window",
+    },
+    SystemPackage {
+        name: "pkg-config",
+        why: "the WebKit and GTK `-sys` crates of the desktop app look their libraries up with it",
+    },
+    SystemPackage {
+        name: "libwebkit2gtk-4.1-dev",
+        why: "the desktop app's window is a WebKitGTK web view (wry); pulls GTK 3 and libsoup 3",
+    },
+    SystemPackage {
+        name: "libxdo-dev",
+        why: "the desktop shell (tao/muda) links libxdo for keyboard shortcuts",
+    },
+    SystemPackage {
+        name: "xvfb",
+        why: "the desktop app's end-to-end test runs its window on a virtual X display",
+    },
+    SystemPackage {
+        name: "xdotool",
+        why: "the desktop app's end-to-end test clicks and types with real X input events",
+    },
+    SystemPackage {
+        name: "imagemagick",
+        why: "`import`: the desktop app's end-to-end test keeps a screenshot of each step",
     },
 ];
 

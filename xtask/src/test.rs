@@ -12,7 +12,7 @@ use crate::{cmd, prerequisites};
 
 /// Runs every step; `test_args` go to the test binaries (a name filter, `--nocapture`, …).
 pub fn run(test_args: &[String]) -> Result<()> {
-    let steps: [(&str, &dyn Fn() -> Result<()>); 5] = [
+    let steps: [(&str, &dyn Fn() -> Result<()>); 7] = [
         ("system prerequisites", &prerequisites::ensure),
         ("formatting: cargo fmt --check", &|| {
             cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))
@@ -23,6 +23,35 @@ pub fn run(test_args: &[String]) -> Result<()> {
                 cmd::cargo()
                     .args(["clippy", "--workspace", "--all-targets", "--locked"])
                     .args(["--", "-D", "warnings"]),
+            )
+        }),
+        // The desktop shell is a feature of its own so that the workspace's build (above and
+        // below) never links WebKit; its code is linted here with the feature on.
+        ("lints: the desktop app (--features desktop)", &|| {
+            cmd::run(
+                cmd::cargo()
+                    .args([
+                        "clippy",
+                        "--package",
+                        "plumbline-app",
+                        "--features",
+                        "desktop",
+                    ])
+                    .args(["--all-targets", "--locked", "--", "-D", "warnings"]),
+            )
+        }),
+        // The end-to-end test in `tests/` starts this binary in a window under Xvfb.
+        ("build: the desktop app (--features desktop)", &|| {
+            cmd::run(
+                cmd::cargo()
+                    .args([
+                        "build",
+                        "--package",
+                        "plumbline-app",
+                        "--features",
+                        "desktop",
+                    ])
+                    .args(["--bin", "plumbline-app", "--locked"]),
             )
         }),
         // `--include-ignored`: an #[ignore]d test still runs, so nothing is skipped silently.

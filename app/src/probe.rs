@@ -1,0 +1,51 @@
+//! The layout probe, for the end-to-end test: while `PLUMBLINE_UI_PROBE` names a file, the
+//! window writes into it, a few times a second, where each element with an `id` is on the
+//! screen and the page's visible text. The test reads it to know where to click and what the
+//! screen says; the clicks and keystrokes themselves are real X input events (xdotool), so
+//! the app is driven exactly as a person would drive it. Off unless the variable is set.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use dioxus::document;
+
+/// The script that measures the page: `{ elements: { id: [x, y, width, height, disabled,
+/// hit] }, text, height }`, in CSS pixels relative to the window's content; `hit` says whether
+/// a click on the element's middle would reach it (it is on screen and nothing covers it, such
+/// as the fixed tab bar).
+const MEASURE: &str = r#"
+const elements = {};
+for (const el of document.querySelectorAll('[id]')) {
+  const r = el.getBoundingClientRect();
+  if (r.width > 0 && r.height > 0) {
+    const target = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+    const hit = target !== null && (target === el || el.contains(target));
+    elements[el.id] = [r.x, r.y, r.width, r.height, el.disabled === true, hit];
+  }
+}
+return { elements, text: document.body.innerText, height: window.innerHeight };
+"#;
+
+/// How often the page is measured.
+const EVERY: Duration = Duration::from_millis(150);
+
+/// Measures the page forever, replacing `path` atomically each time.
+pub async fn run(path: PathBuf) {
+    let tmp = path.with_extension("tmp");
+    loop {
+        tokio::time::sleep(EVERY).await;
+        let value = match document::eval(MEASURE).await {
+            Ok(value) => value,
+            Err(e) => {
+                tracing::debug!("layout probe: {e}");
+                continue;
+            }
+        };
+        let written =
+            std::fs::write(&tmp, value.to_string()).and_then(|()| std::fs::rename(&tmp, &path));
+        if let Err(e) = written {
+            tracing::warn!("layout probe: cannot write {}: {e}", path.display());
+            return;
+        }
+    }
+}

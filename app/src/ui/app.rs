@@ -1,0 +1,886 @@
+//! The root of the app: which screen is showing, the engine's events, and the commands each
+//! screen's buttons send. Screens get view models built here from the engine's records;
+//! nothing below this file reads the engine.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::LazyLock;
+use std::time::Instant;
+
+use dioxus::prelude::*;
+
+use plumbline_shared::doc::round::Outcome;
+use plumbline_shared::doc::unit::{NewFinding, UnitRecord};
+use plumbline_shared::event::Origin;
+use plumbline_shared::ids::{BuildingId, CategoryId, FindingId, ItemId, ProjectId, RoomId, UnitId};
+use plumbline_shared::project::Project;
+use plumbline_shared::role::Role;
+use plumbline_shared::severity::Severity;
+use plumbline_shared::template::{ChecklistTemplate, residential};
+use plumbline_shared::time::Timestamp;
+use plumbline_shared::workflow::{Status, WorkflowSettings};
+
+use crate::account::{SignOutError, UnsyncedWork};
+use crate::capture::StorageStatus;
+use crate::engine::Engine;
+use crate::events::{EngineEvent, SyncProgress};
+use crate::ui::errors::describe;
+use crate::ui::i18n::{Lang, Msg};
+use crate::ui::model::grid::{BuildingGrid, ProjectOverview, building_grid};
+use crate::ui::model::{checklist, findings, jpeg_data_uri, sync};
+use crate::ui::photos::{DraftPhotos, gallery, read_bounded};
+use crate::ui::screens::enroll::EnrollScreen;
+use crate::ui::screens::finding::{FindingScreen, PhotoThumb, ReinspectView};
+use crate::ui::screens::finding_editor::{EditorView, FindingEditorScreen, GalleryEntry};
+use crate::ui::screens::findings::FindingsScreen;
+use crate::ui::screens::grid::GridScreen;
+use crate::ui::screens::projects::ProjectsScreen;
+use crate::ui::screens::settings::{AccountView, SettingsScreen, StorageView};
+use crate::ui::screens::shell::{Shell, Tab};
+use crate::ui::screens::sync::SyncScreen;
+use crate::ui::screens::unit::UnitScreen;
+
+/// What the shell hands the app: the engine, where the camera roll is, and when the process
+/// started (for the cold-start figure).
+#[derive(Debug, Clone)]
+pub struct AppContext {
+    /// The device engine.
+    pub engine: Engine,
+    /// The camera-roll folder, when there is one.
+    pub photo_folder: Option<PathBuf>,
+    /// When the process started.
+    pub started: Instant,
+    /// A server address to offer on the enroll screen (the demo's own).
+    pub server_hint: Option<String>,
+}
+
+/// The template the checklist follows. Projects all name the residential template today;
+/// when one can choose its own, this becomes a lookup by `Project::template`.
+static TEMPLATE: LazyLock<ChecklistTemplate> = LazyLock::new(residential);
+
+/// Whether a unit grid was shown since the process started (the cold-start figure is logged
+/// once, for the first).
+static GRID_SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The preference key of the language.
+const LANG_KEY: &str = "lang";
+
+/// Where the person is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Route {
+    Home,
+    Grid {
+        project: ProjectId,
+        building: BuildingId,
+    },
+    Unit(UnitId),
+    Editor {
+        unit: UnitId,
+        room: RoomId,
+        item: ItemId,
+    },
+    Findings(UnitId),
+    Finding {
+        unit: UnitId,
+        finding: FindingId,
+    },
+    Sync,
+    Settings,
+}
+
+/// The finding being written.
+#[derive(Debug, Clone)]
+struct Draft {
+    category: CategoryId,
+    severity: Severity,
+    description: String,
+    gallery: Option<Vec<GalleryEntry>>,
+    error: Option<String>,
+}
+
+/// The re-inspection being written.
+#[derive(Debug, Clone, Default)]
+struct Reinspection {
+    text: String,
+    error: Option<String>,
+}
+
+fn now() -> Timestamp {
+    Timestamp(chrono::Utc::now().timestamp_millis())
+}
+
+/// All unit records of a project that are on the phone.
+fn records_of(engine: &Engine, project: &Project) -> BTreeMap<UnitId, UnitRecord> {
+    let on_device: std::collections::BTreeSet<UnitId> =
+        engine.units().unwrap_or_default().into_iter().collect();
+    project
+        .units()
+        .filter(|(_, u)| on_device.contains(&u.id))
+        .filter_map(|(_, u)| engine.unit(&u.id).ok().map(|r| (u.id.clone(), r)))
+        .collect()
+}
+
+/// The root component.
+#[allow(non_snake_case)]
+pub fn InspectorApp() -> Element {
+    let ctx = use_context::<AppContext>();
+    let engine = ctx.engine.clone();
+    let mut lang = use_signal(|| {
+        engine
+            .preference(LANG_KEY)
+            .ok()
+            .flatten()
+            .map_or(Lang::Zh, |v| Lang::parse(&v))
+    });
+    let mut revision = use_signal(|| 0_u64);
+    let mut progress = use_signal(|| None::<SyncProgress>);
+    let mut stack = use_signal(|| vec![Route::Home]);
+    let mut toast = use_signal(|| None::<String>);
+
+    // Every change the engine reports re-reads the records the screens show.
+    use_future({
+        let engine = engine.clone();
+        move || {
+            let mut events = engine.subscribe();
+            async move {
+                loop {
+                    match events.recv().await {
+                        Ok(EngineEvent::SyncProgress(p)) => progress.set(Some(p)),
+                        Ok(EngineEvent::SyncStarted) => progress.set(None),
+                        Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            *revision.write() += 1;
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            }
+        }
+    });
+
+    let _ = revision();
+    let lang_now = lang();
+    let Some(identity) = engine.identity() else {
+        return rsx! {
+            EnrollFlow {
+                lang: lang_now,
+                on_lang: move |l: Lang| lang.set(l),
+                on_enrolled: move |_| {
+                    stack.set(vec![Route::Home]);
+                    *revision.write() += 1;
+                },
+            }
+        };
+    };
+
+    let route = stack.read().last().cloned().unwrap_or(Route::Home);
+    let unsynced = engine
+        .outbox()
+        .map(|o| o.records.len() + o.photos.len())
+        .unwrap_or(0);
+    let projects = engine.projects().unwrap_or_default();
+    let project_of = |unit: &UnitId| projects.iter().find(|p| p.unit(unit).is_some()).cloned();
+    let unit_label = |unit: &UnitId| {
+        project_of(unit)
+            .and_then(|p| p.unit(unit).map(|(_, u)| u.label.clone()))
+            .unwrap_or_else(|| unit.to_string())
+    };
+
+    let mut push = move |r: Route| {
+        toast.set(None);
+        stack.write().push(r);
+    };
+    let mut back = move |_: ()| {
+        let mut s = stack.write();
+        if s.len() > 1 {
+            s.pop();
+        }
+    };
+    let tab_of = |r: &Route| match r {
+        Route::Sync => Tab::Sync,
+        Route::Settings => Tab::Settings,
+        _ => Tab::Units,
+    };
+
+    let (title, body): (String, Element) = match route.clone() {
+        Route::Home => {
+            let overviews: Vec<ProjectOverview> = projects
+                .iter()
+                .map(|p| {
+                    let records = records_of(&engine, p);
+                    ProjectOverview {
+                        id: p.id.clone(),
+                        name: lang_now.pick(&p.name_zh, &p.name_en).to_owned(),
+                        buildings: p
+                            .buildings
+                            .iter()
+                            .map(|b| {
+                                building_grid(
+                                    p,
+                                    b,
+                                    &records,
+                                    &TEMPLATE,
+                                    now(),
+                                    &WorkflowSettings::default(),
+                                    lang_now,
+                                )
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+            (
+                Msg::Projects.text(lang_now).to_owned(),
+                rsx! {
+                    ProjectsScreen {
+                        lang: lang_now,
+                        projects: overviews,
+                        on_open: move |(project, building)| push(Route::Grid { project, building }),
+                    }
+                },
+            )
+        }
+        Route::Grid { project, building } => {
+            let grid: Option<BuildingGrid> =
+                projects.iter().find(|p| p.id == project).and_then(|p| {
+                    let records = records_of(&engine, p);
+                    p.buildings.iter().find(|b| b.id == building).map(|b| {
+                        building_grid(
+                            p,
+                            b,
+                            &records,
+                            &TEMPLATE,
+                            now(),
+                            &WorkflowSettings::default(),
+                            lang_now,
+                        )
+                    })
+                });
+            match grid {
+                Some(grid) => {
+                    if !GRID_SHOWN.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                        tracing::info!(
+                            ms = ctx.started.elapsed().as_millis() as u64,
+                            building = %building,
+                            "first unit grid shown"
+                        );
+                    }
+                    (
+                        format!("{} · {}", grid.project_name, grid.name),
+                        rsx! {
+                            GridScreen { lang: lang_now, grid, on_open: move |unit| push(Route::Unit(unit)) }
+                        },
+                    )
+                }
+                None => (String::new(), rsx! {}),
+            }
+        }
+        Route::Unit(unit) => match engine.unit(&unit) {
+            Ok(record) => {
+                let rows = findings::finding_rows(
+                    &record.findings,
+                    &BTreeMap::new(),
+                    None,
+                    &TEMPLATE,
+                    now(),
+                    &WorkflowSettings::default(),
+                    lang_now,
+                );
+                let open = rows
+                    .iter()
+                    .filter(|r| crate::ui::model::grid::is_open(r.status))
+                    .count();
+                (
+                    unit_label(&unit),
+                    rsx! {
+                        UnitView {
+                            lang: lang_now,
+                            unit: unit.clone(),
+                            rooms: checklist::rooms(&TEMPLATE, &record, lang_now),
+                            record: record.clone(),
+                            findings: (rows.len(), open),
+                            on_navigate: push,
+                            on_toast: move |t| toast.set(t),
+                        }
+                    },
+                )
+            }
+            Err(e) => (
+                unit.to_string(),
+                rsx! { p { class: "error", "{describe(&e, lang_now)}" } },
+            ),
+        },
+        Route::Editor { unit, room, item } => (
+            Msg::NewFinding.text(lang_now).to_owned(),
+            rsx! {
+                DraftEditor {
+                    lang: lang_now,
+                    unit: unit.clone(),
+                    room,
+                    item,
+                    on_saved: move |_| {
+                        back(());
+                        toast.set(Some(Msg::Saved.text(lang()).to_owned()));
+                    },
+                    on_cancel: back,
+                }
+            },
+        ),
+        Route::Findings(unit) => {
+            let body = match (engine.unit(&unit), engine.conflicts(&unit)) {
+                (Ok(record), Ok(conflicts)) => {
+                    let project = project_of(&unit);
+                    let rows = findings::finding_rows(
+                        &record.findings,
+                        &conflicts,
+                        project.as_ref(),
+                        &TEMPLATE,
+                        now(),
+                        &WorkflowSettings::default(),
+                        lang_now,
+                    );
+                    rsx! {
+                        FindingsScreen {
+                            lang: lang_now,
+                            rows,
+                            on_open: {
+                                let unit = unit.clone();
+                                move |finding| push(Route::Finding { unit: unit.clone(), finding })
+                            },
+                        }
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    rsx! { p { class: "error", "{describe(&e, lang_now)}" } }
+                }
+            };
+            (
+                format!("{} · {}", unit_label(&unit), Msg::Findings.text(lang_now)),
+                body,
+            )
+        }
+        Route::Finding { unit, finding } => (
+            unit_label(&unit),
+            rsx! {
+                FindingView {
+                    lang: lang_now,
+                    unit: unit.clone(),
+                    finding,
+                    project: project_of(&unit),
+                    can_accept: identity
+                        .memberships
+                        .iter()
+                        .any(|m| matches!(m.role, Role::Inspector | Role::Manager)),
+                    on_toast: move |t| toast.set(t),
+                }
+            },
+        ),
+        Route::Sync => {
+            let view = sync::sync_view(
+                &engine.sync_status(),
+                &engine.outbox().unwrap_or_default(),
+                progress.read().as_ref(),
+                lang_now,
+            );
+            let engine = engine.clone();
+            (
+                Msg::SyncTitle.text(lang_now).to_owned(),
+                rsx! {
+                    SyncScreen {
+                        lang: lang_now,
+                        view,
+                        on_sync: move |_| {
+                            let engine = engine.clone();
+                            spawn(async move {
+                                if let Err(e) = engine.sync().await {
+                                    tracing::warn!("sync failed: {e}");
+                                }
+                            });
+                        },
+                    }
+                },
+            )
+        }
+        Route::Settings => (
+            Msg::SettingsTitle.text(lang_now).to_owned(),
+            rsx! {
+                SettingsView {
+                    lang: lang_now,
+                    on_lang: move |l: Lang| {
+                        if let Err(e) = use_context::<AppContext>().engine.set_preference(LANG_KEY, l.code()) {
+                            tracing::warn!("language not stored: {e}");
+                        }
+                        lang.set(l);
+                    },
+                    on_sync_first: move |_| stack.set(vec![Route::Sync]),
+                }
+            },
+        ),
+    };
+
+    let can_go_back = stack.read().len() > 1;
+    rsx! {
+        Shell {
+            lang: lang_now,
+            title,
+            home: Tab::Units,
+            current: tab_of(&route),
+            unsynced,
+            on_tab: move |tab| {
+                toast.set(None);
+                stack.set(vec![match tab {
+                    Tab::Sync => Route::Sync,
+                    Tab::Settings => Route::Settings,
+                    Tab::Units | Tab::Tasks => Route::Home,
+                }]);
+            },
+            on_back: if can_go_back { Some(EventHandler::new(back)) } else { None },
+            if let Some(text) = toast() {
+                p { class: "ok", id: "toast", onclick: move |_| toast.set(None), "{text}" }
+            }
+            {body}
+        }
+    }
+}
+
+/// Enrolling: the form and the call to the server.
+#[component]
+fn EnrollFlow(lang: Lang, on_lang: EventHandler<Lang>, on_enrolled: EventHandler<()>) -> Element {
+    let ctx = use_context::<AppContext>();
+    let engine = ctx.engine.clone();
+    let mut server = use_signal(|| ctx.server_hint.clone().unwrap_or_default());
+    let mut code = use_signal(String::new);
+    let mut busy = use_signal(|| false);
+    let mut error = use_signal(|| None::<String>);
+    rsx! {
+        EnrollScreen {
+            lang,
+            server: server(),
+            code: code(),
+            busy: busy(),
+            error: error(),
+            on_server: move |v| server.set(v),
+            on_code: move |v| code.set(v),
+            on_lang: move |l: Lang| {
+                if let Err(e) = engine.set_preference(LANG_KEY, l.code()) {
+                    tracing::warn!("language not stored: {e}");
+                }
+                on_lang.call(l);
+            },
+            on_submit: move |_| {
+                if busy() {
+                    return;
+                }
+                busy.set(true);
+                error.set(None);
+                let engine = use_context::<AppContext>().engine;
+                spawn(async move {
+                    let name = device_name();
+                    match engine.enroll(server().trim(), code().trim(), &name).await {
+                        Ok(_) => on_enrolled.call(()),
+                        Err(e) => error.set(Some(describe(&e, lang))),
+                    }
+                    busy.set(false);
+                });
+            },
+        }
+    }
+}
+
+/// The name the office sees for this device.
+fn device_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    if host.is_empty() {
+        format!("Plumbline ({})", std::env::consts::OS)
+    } else {
+        format!("Plumbline ({host})")
+    }
+}
+
+/// A unit's checklist with its open room.
+#[component]
+fn UnitView(
+    lang: Lang,
+    unit: UnitId,
+    record: UnitRecord,
+    rooms: Vec<checklist::RoomSummary>,
+    findings: (usize, usize),
+    on_navigate: EventHandler<Route>,
+    on_toast: EventHandler<Option<String>>,
+) -> Element {
+    let mut open_room = use_signal(|| None::<RoomId>);
+    let items = open_room
+        .read()
+        .as_ref()
+        .map(|room| checklist::items(&TEMPLATE, &record, room, lang))
+        .unwrap_or_default();
+    let unit_for_mark = unit.clone();
+    let unit_for_view = unit.clone();
+    let unit_for_list = unit.clone();
+    rsx! {
+        UnitScreen {
+            lang,
+            rooms,
+            open_room: open_room(),
+            items,
+            findings,
+            on_room: move |room: RoomId| {
+                let same = open_room.read().as_ref() == Some(&room);
+                open_room.set(if same { None } else { Some(room) });
+            },
+            on_mark: move |(item, outcome): (ItemId, Outcome)| {
+                if outcome == Outcome::Defect {
+                    if let Some((room, _)) = TEMPLATE.item(&item) {
+                        on_navigate.call(Route::Editor {
+                            unit: unit_for_mark.clone(),
+                            room: room.id.clone(),
+                            item,
+                        });
+                    }
+                    return;
+                }
+                let engine = use_context::<AppContext>().engine;
+                if let Err(e) = engine.mark_item(&unit_for_mark, &item, outcome) {
+                    on_toast.call(Some(describe(&e, lang)));
+                }
+            },
+            on_view_finding: move |finding| {
+                on_navigate.call(Route::Finding { unit: unit_for_view.clone(), finding });
+            },
+            on_findings: move |_| on_navigate.call(Route::Findings(unit_for_list.clone())),
+        }
+    }
+}
+
+/// Takes the files of a file input into a draft, processing each.
+fn take_files(
+    evt: FormEvent,
+    mut photos: Signal<DraftPhotos>,
+    mut error: impl FnMut(Option<String>) + 'static,
+    lang: Lang,
+) {
+    let files = evt.files();
+    if files.is_empty() {
+        return;
+    }
+    photos.write().processing += files.len();
+    let engine = use_context::<AppContext>().engine;
+    spawn(async move {
+        for file in files {
+            let result = match file.read_bytes().await {
+                Ok(bytes) => engine
+                    .prepare_photo(bytes.to_vec(), None)
+                    .await
+                    .map_err(|e| describe(&e, lang)),
+                Err(e) => Err(format!("{}: {e}", Msg::ErrPhoto.text(lang))),
+            };
+            let mut p = photos.write();
+            p.processing -= 1;
+            match result {
+                Ok(photo) => p.push(photo),
+                Err(message) => error(Some(message)),
+            }
+        }
+    });
+}
+
+/// The finding editor with its draft.
+#[component]
+fn DraftEditor(
+    lang: Lang,
+    unit: UnitId,
+    room: RoomId,
+    item: ItemId,
+    on_saved: EventHandler<()>,
+    on_cancel: EventHandler<()>,
+) -> Element {
+    let ctx = use_context::<AppContext>();
+    let defaults = TEMPLATE
+        .item(&item)
+        .map(|(_, i)| (i.category.clone(), i.default_severity));
+    let mut draft = use_signal(|| Draft {
+        category: defaults
+            .as_ref()
+            .map(|d| d.0.clone())
+            .or_else(|| TEMPLATE.categories.first().map(|c| c.id.clone()))
+            .expect("the template has categories"),
+        severity: defaults.map_or(Severity::S3, |d| d.1),
+        description: String::new(),
+        gallery: None,
+        error: None,
+    });
+    let photos = use_signal(DraftPhotos::default);
+    let room_name = TEMPLATE
+        .room(&room)
+        .map_or_else(|| room.to_string(), |r| lang.pick(&r.zh, &r.en).to_owned());
+    let item_name = TEMPLATE.item(&item).map_or_else(
+        || item.to_string(),
+        |(_, i)| lang.pick(&i.zh, &i.en).to_owned(),
+    );
+    let d = draft.read().clone();
+    let p = photos.read().clone();
+    let view = EditorView {
+        room: room_name,
+        item: item_name,
+        categories: TEMPLATE
+            .categories
+            .iter()
+            .map(|c| (c.id.clone(), lang.pick(&c.zh, &c.en).to_owned()))
+            .collect(),
+        category: d.category,
+        severity: d.severity,
+        description: d.description,
+        photos: p.view(),
+        processing: p.processing,
+        gallery: d.gallery,
+        error: d.error,
+    };
+    let folder = ctx.photo_folder.clone();
+    rsx! {
+        FindingEditorScreen {
+            lang,
+            view,
+            on_category: move |c| draft.write().category = c,
+            on_severity: move |s| draft.write().severity = s,
+            on_description: move |t| draft.write().description = t,
+            on_files: move |evt| take_files(evt, photos, move |e| draft.write().error = e, lang),
+            on_open_gallery: move |_| {
+                let entries = folder.as_deref().map(gallery).unwrap_or_default();
+                draft.write().gallery = Some(entries);
+            },
+            on_gallery_pick: move |path: String| {
+                draft.write().gallery = None;
+                let mut photos = photos;
+                photos.write().processing += 1;
+                let engine = use_context::<AppContext>().engine;
+                spawn(async move {
+                    let result = match read_bounded(std::path::Path::new(&path)) {
+                        Ok(bytes) => engine.prepare_photo(bytes, None).await.map_err(|e| describe(&e, lang)),
+                        Err(e) => Err(format!("{}: {e}", Msg::ErrPhoto.text(lang))),
+                    };
+                    let mut p = photos.write();
+                    p.processing -= 1;
+                    match result {
+                        Ok(photo) => p.push(photo),
+                        Err(message) => draft.write().error = Some(message),
+                    }
+                });
+            },
+            on_remove: move |key| {
+                let mut photos = photos;
+                photos.write().remove(key);
+            },
+            on_save: move |_| {
+                let d = draft.read().clone();
+                if d.description.trim().is_empty() {
+                    draft.write().error = Some(Msg::DescriptionRequired.text(lang).to_owned());
+                    return;
+                }
+                let engine = use_context::<AppContext>().engine;
+                let finding = NewFinding {
+                    origin: Origin::Inspection,
+                    round: None,
+                    room: room.clone(),
+                    item: item.clone(),
+                    category: d.category,
+                    severity: d.severity,
+                    description: d.description.trim().to_owned(),
+                };
+                match engine.record_defect(&unit, finding, photos.read().photos()) {
+                    Ok(_) => on_saved.call(()),
+                    Err(e) => draft.write().error = Some(describe(&e, lang)),
+                }
+            },
+            on_cancel: move |_| on_cancel.call(()),
+        }
+    }
+}
+
+/// One finding, with the re-inspection form when a repair awaits acceptance.
+#[component]
+fn FindingView(
+    lang: Lang,
+    unit: UnitId,
+    finding: FindingId,
+    project: Option<Project>,
+    can_accept: bool,
+    on_toast: EventHandler<Option<String>>,
+) -> Element {
+    let engine = use_context::<AppContext>().engine;
+    let mut form = use_signal(Reinspection::default);
+    let photos = use_signal(DraftPhotos::default);
+    let thumbs = use_signal(BTreeMap::<String, String>::new);
+    let record = match engine.unit(&unit) {
+        Ok(r) => r,
+        Err(e) => return rsx! { p { class: "error", "{describe(&e, lang)}" } },
+    };
+    let Some(f) = record.findings.get(&finding).cloned() else {
+        return rsx! { p { class: "error", "{Msg::NoFindings.text(lang)}" } };
+    };
+    let conflicts = engine
+        .conflicts(&unit)
+        .ok()
+        .and_then(|mut c| c.remove(&finding))
+        .unwrap_or_default();
+    let row = findings::finding_row(
+        &f,
+        &conflicts,
+        project.as_ref(),
+        &TEMPLATE,
+        now(),
+        &WorkflowSettings::default(),
+        lang,
+    );
+    // Thumbnails: this phone's own from disk, others' downloaded once, in the background.
+    let mut evidence: Vec<_> = f.evidence.values().cloned().collect();
+    evidence.sort_by_key(|e| (e.captured_at, e.hash.clone()));
+    use_effect({
+        let engine = engine.clone();
+        let evidence = evidence.clone();
+        move || {
+            let engine = engine.clone();
+            let evidence = evidence.clone();
+            let mut thumbs = thumbs;
+            spawn(async move {
+                for e in evidence {
+                    if thumbs.peek().contains_key(e.hash.as_str()) {
+                        continue;
+                    }
+                    if let Ok(path) = engine.fetch_thumbnail(&e).await
+                        && let Ok(bytes) = std::fs::read(&path)
+                    {
+                        thumbs
+                            .write()
+                            .insert(e.hash.to_string(), jpeg_data_uri(&bytes));
+                    }
+                }
+            });
+        }
+    });
+    let photo_views: Vec<PhotoThumb> = evidence
+        .iter()
+        .map(|e| PhotoThumb {
+            key: e.hash.to_string(),
+            thumb: thumbs.read().get(e.hash.as_str()).cloned(),
+        })
+        .collect();
+    let reinspect = (can_accept && row.status == Status::RepairReported).then(|| {
+        let f = form.read();
+        let p = photos.read();
+        ReinspectView {
+            text: f.text.clone(),
+            photos: p.view(),
+            processing: p.processing,
+            error: f.error.clone(),
+        }
+    });
+    rsx! {
+        FindingScreen {
+            lang,
+            row,
+            photos: photo_views,
+            reinspect,
+            on_text: move |t| form.write().text = t,
+            on_files: move |evt| take_files(evt, photos, move |e| form.write().error = e, lang),
+            on_remove: move |key| {
+                let mut photos = photos;
+                photos.write().remove(key);
+            },
+            on_decide: move |passed: bool| {
+                let text = form.read().text.trim().to_owned();
+                if !passed && text.is_empty() {
+                    form.write().error = Some(Msg::ReasonRequired.text(lang).to_owned());
+                    return;
+                }
+                let engine = use_context::<AppContext>().engine;
+                match engine.record_acceptance(&unit, &finding, passed, text, photos.read().photos()) {
+                    Ok(()) => {
+                        form.set(Reinspection::default());
+                        let mut photos = photos;
+                        photos.set(DraftPhotos::default());
+                        on_toast.call(Some(Msg::Saved.text(lang).to_owned()));
+                    }
+                    Err(e) => form.write().error = Some(describe(&e, lang)),
+                }
+            },
+        }
+    }
+}
+
+/// Settings with the sign-out question.
+#[component]
+fn SettingsView(
+    lang: Lang,
+    on_lang: EventHandler<Lang>,
+    on_sync_first: EventHandler<()>,
+) -> Element {
+    let ctx = use_context::<AppContext>();
+    let engine = ctx.engine.clone();
+    let mut confirm = use_signal(|| None::<UnsyncedWork>);
+    let mut error = use_signal(|| None::<String>);
+    let account = engine.identity().map(|i| AccountView {
+        name: i.display_name.clone(),
+        roles: i
+            .memberships
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {}",
+                    m.project,
+                    lang.pick(m.role.label_zh(), m.role.label_en())
+                )
+            })
+            .collect(),
+        device: i.device.to_string(),
+        server: i.server.clone(),
+    });
+    let storage = engine.storage().ok().map(|status| {
+        let used = engine.disk_usage().unwrap_or(0);
+        let free = crate::capture::free_bytes(engine.data_dir()).unwrap_or(0);
+        let (photos_left, warning) = match status {
+            StorageStatus::Ok { photos_left } => (photos_left, None),
+            StorageStatus::Low { photos_left, .. } => (photos_left, Some(Msg::StorageLow)),
+            StorageStatus::Full { .. } => (0, Some(Msg::StorageFull)),
+        };
+        StorageView {
+            used_mb: used / (1024 * 1024),
+            free_mb: free / (1024 * 1024),
+            photos_left,
+            warning,
+        }
+    });
+    let mut sign_out = move |discard: bool| {
+        let engine = use_context::<AppContext>().engine;
+        match engine.sign_out(discard) {
+            Ok(()) => confirm.set(None),
+            Err(SignOutError::Unsynced(work)) => confirm.set(Some(work)),
+            Err(SignOutError::Engine(e)) => error.set(Some(describe(&e, lang))),
+        }
+    };
+    rsx! {
+        if let Some(e) = error() {
+            p { class: "error", "{e}" }
+        }
+        SettingsScreen {
+            lang,
+            account,
+            storage,
+            confirm: confirm(),
+            started_ms: None,
+            on_lang,
+            on_sign_out: move |_| sign_out(false),
+            on_discard: move |_| sign_out(true),
+            on_sync_first: move |_| {
+                confirm.set(None);
+                let engine = use_context::<AppContext>().engine;
+                spawn(async move {
+                    if let Err(e) = engine.sync().await {
+                        tracing::warn!("sync failed: {e}");
+                    }
+                });
+                on_sync_first.call(());
+            },
+        }
+    }
+}

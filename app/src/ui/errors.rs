@@ -1,0 +1,58 @@
+//! Failures in words the person understands, in their language: what happened, and whether
+//! their work is safe. The engine's own (English) detail is kept after a colon where it names
+//! something the person can act on (the server's sentence, the photo's problem).
+
+use crate::client::ClientError;
+use crate::engine::EngineError;
+use crate::ui::i18n::{Lang, Msg};
+
+/// The message for a failed command.
+pub fn describe(error: &EngineError, lang: Lang) -> String {
+    match error {
+        EngineError::Server(e) => describe_client(e, lang),
+        EngineError::NotEnrolled => Msg::ErrNotEnrolled.text(lang).to_owned(),
+        EngineError::UnknownUnit(_) => Msg::ErrUnknownUnit.text(lang).to_owned(),
+        EngineError::NoRole(_) => Msg::ErrNoRole.text(lang).to_owned(),
+        EngineError::StorageFull { .. } => Msg::ErrStorageFull.text(lang).to_owned(),
+        EngineError::Capture(e) => format!("{}: {e}", Msg::ErrPhoto.text(lang)),
+        EngineError::Doc(e) => format!("{}: {e}", Msg::ErrRefused.text(lang)),
+        EngineError::Store(e) => format!("{}: {e}", Msg::ErrLocal.text(lang)),
+        EngineError::Files(e) => format!("{}: {e}", Msg::ErrLocal.text(lang)),
+    }
+}
+
+/// The message for a failed request to the server.
+pub fn describe_client(error: &ClientError, lang: Lang) -> String {
+    match error {
+        ClientError::Offline(_) => Msg::ErrOffline.text(lang).to_owned(),
+        ClientError::Unauthorized(_) => Msg::ErrUnauthorized.text(lang).to_owned(),
+        ClientError::Refused { message, .. } => {
+            format!("{}: {message}", Msg::ErrRefused.text(lang))
+        }
+        ClientError::ServerFailed { .. } => Msg::ErrServerFailed.text(lang).to_owned(),
+        ClientError::BadReply(_) => Msg::ErrBadReply.text(lang).to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_server_says_the_work_is_safe_in_both_languages() {
+        let e = EngineError::Server(ClientError::Offline("connection refused".into()));
+        assert!(describe(&e, Lang::Zh).contains("已保存在本机"));
+        assert!(describe(&e, Lang::En).contains("saved on the phone"));
+    }
+
+    #[test]
+    fn the_servers_own_sentence_is_kept() {
+        let e = EngineError::Server(ClientError::Refused {
+            status: 400,
+            message: "this code was already used".into(),
+        });
+        let text = describe(&e, Lang::Zh);
+        assert!(text.starts_with("服务器拒绝了请求"));
+        assert!(text.contains("this code was already used"));
+    }
+}

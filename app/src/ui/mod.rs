@@ -1,0 +1,16 @@
+//! The inspector app's screens (Dioxus).
+//!
+//! - [`screens`]: one component per screen, plain props only.
+//! - [`model`]: the view models those props are, computed from the engine's records.
+//! - [`app`]: the root, [`InspectorApp`]: navigation, the engine's events, and the commands.
+//! - [`i18n`], [`errors`], [`style`]: words, failures in words, and the stylesheet.
+
+pub mod app;
+pub mod errors;
+pub mod i18n;
+pub mod model;
+pub mod photos;
+pub mod screens;
+pub mod style;
+
+pub use app::{AppContext, InspectorApp};

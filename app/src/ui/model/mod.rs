@@ -1,0 +1,33 @@
+//! View models: what each screen shows, computed from the engine's records by plain functions.
+//!
+//! Screens take these as props, so the rules ("which colour is this unit", "is this finding
+//! overdue") are tested without a DOM, and the component tests render fixtures of them.
+
+pub mod checklist;
+pub mod findings;
+pub mod grid;
+pub mod sync;
+
+use plumbline_shared::time::Timestamp;
+
+/// A timestamp as the phone's person reads it: Beijing time, to the minute.
+pub fn local_time(at: Timestamp) -> String {
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("a valid offset");
+    chrono::DateTime::from_timestamp_millis(at.0)
+        .map(|t| {
+            t.with_timezone(&beijing)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// A `data:` URI for a JPEG, so a thumbnail shows the same in the window and in a rendered
+/// test without a file server (a thumbnail is about 20 KB).
+pub fn jpeg_data_uri(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}

@@ -1,0 +1,75 @@
+//! Enroll: the first screen on a new phone. The server address and the one-time code from the
+//! office; the language can be switched before anything else.
+//!
+//! Text fields here and in the other forms take their starting text (`initial_value`) and then
+//! report what is typed; they are not re-written from the state on every keystroke, which on a
+//! slow phone would put back an older value over letters typed since.
+
+use dioxus::prelude::*;
+
+use crate::ui::i18n::{Lang, Msg};
+
+/// The enroll form.
+#[component]
+pub fn EnrollScreen(
+    lang: Lang,
+    server: String,
+    code: String,
+    busy: bool,
+    error: Option<String>,
+    on_server: EventHandler<String>,
+    on_code: EventHandler<String>,
+    on_submit: EventHandler<()>,
+    on_lang: EventHandler<Lang>,
+) -> Element {
+    let other = match lang {
+        Lang::Zh => Lang::En,
+        Lang::En => Lang::Zh,
+    };
+    rsx! {
+        div { class: "screen",
+            header { class: "top",
+                h1 { "{Msg::AppName.text(lang)}" }
+                button { id: "lang", onclick: move |_| on_lang.call(other), "{Msg::OtherLanguage.text(lang)}" }
+            }
+            main { class: "body",
+                form {
+                    class: "card",
+                    onsubmit: move |evt| {
+                        evt.prevent_default();
+                        on_submit.call(());
+                    },
+                    h2 { "{Msg::EnrollTitle.text(lang)}" }
+                    p { class: "muted", "{Msg::EnrollHint.text(lang)}" }
+                    label { r#for: "server", "{Msg::ServerAddress.text(lang)}" }
+                    input {
+                        id: "server",
+                        r#type: "url",
+                        initial_value: "{server}",
+                        placeholder: "https://",
+                        autocomplete: "off",
+                        oninput: move |evt| on_server.call(evt.value()),
+                    }
+                    label { r#for: "code", "{Msg::EnrollCode.text(lang)}" }
+                    input {
+                        id: "code",
+                        r#type: "text",
+                        initial_value: "{code}",
+                        autocomplete: "off",
+                        oninput: move |evt| on_code.call(evt.value()),
+                    }
+                    if let Some(error) = error {
+                        p { class: "error", role: "alert", "{error}" }
+                    }
+                    button {
+                        id: "enroll",
+                        class: "primary",
+                        r#type: "submit",
+                        disabled: busy || server.trim().is_empty() || code.trim().is_empty(),
+                        if busy { "{Msg::Enrolling.text(lang)}" } else { "{Msg::EnrollButton.text(lang)}" }
+                    }
+                }
+            }
+        }
+    }
+}

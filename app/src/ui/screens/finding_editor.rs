@@ -1,0 +1,174 @@
+//! The finding editor: room and item come from the checklist, category and severity start
+//! from the item's defaults; the inspector writes what is wrong and adds photos, which show
+//! as thumbnails and can be removed before saving. Nothing is written until "save".
+
+use dioxus::prelude::*;
+
+use plumbline_shared::ids::CategoryId;
+use plumbline_shared::severity::Severity;
+
+use crate::ui::i18n::{Lang, Msg};
+
+/// A photo in the draft, processed and shown by its thumbnail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DraftPhoto {
+    /// Its key in the draft (for removing it).
+    pub key: u32,
+    /// The thumbnail as a `data:` URI.
+    pub thumb: String,
+}
+
+/// A photo in the camera-roll folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GalleryEntry {
+    /// Its file.
+    pub path: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// What the editor shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditorView {
+    /// The room's name.
+    pub room: String,
+    /// The item's name.
+    pub item: String,
+    /// Every category, id and name.
+    pub categories: Vec<(CategoryId, String)>,
+    /// The chosen category.
+    pub category: CategoryId,
+    /// The chosen severity.
+    pub severity: Severity,
+    /// The description so far.
+    pub description: String,
+    /// Photos in the draft.
+    pub photos: Vec<DraftPhoto>,
+    /// Photos still being processed.
+    pub processing: usize,
+    /// The camera roll, while it is open.
+    pub gallery: Option<Vec<GalleryEntry>>,
+    /// Why the last save or photo failed.
+    pub error: Option<String>,
+}
+
+/// The editor.
+#[component]
+pub fn FindingEditorScreen(
+    lang: Lang,
+    view: EditorView,
+    on_category: EventHandler<CategoryId>,
+    on_severity: EventHandler<Severity>,
+    on_description: EventHandler<String>,
+    on_files: EventHandler<FormEvent>,
+    on_open_gallery: EventHandler<()>,
+    on_gallery_pick: EventHandler<String>,
+    on_remove: EventHandler<u32>,
+    on_save: EventHandler<()>,
+    on_cancel: EventHandler<()>,
+) -> Element {
+    rsx! {
+        div { class: "card",
+            dl {
+                dt { "{Msg::Room.text(lang)}" }
+                dd { "{view.room}" }
+                dt { "{Msg::Item.text(lang)}" }
+                dd { "{view.item}" }
+            }
+            label { r#for: "category", "{Msg::Category.text(lang)}" }
+            select {
+                id: "category",
+                onchange: move |evt| {
+                    if let Ok(id) = evt.value().parse() {
+                        on_category.call(id);
+                    }
+                },
+                for (id, name) in view.categories {
+                    option { value: "{id}", selected: id == view.category, "{name}" }
+                }
+            }
+            label { "{Msg::Severity.text(lang)}" }
+            div { class: "chips",
+                for severity in Severity::ALL {
+                    button {
+                        id: "severity-{severity.as_str()}",
+                        class: if severity == view.severity { "on" } else { "" },
+                        onclick: move |_| on_severity.call(severity),
+                        "{severity.as_str()} {lang.pick(severity.label_zh(), severity.label_en())}"
+                    }
+                }
+            }
+            label { r#for: "description", "{Msg::Description.text(lang)}" }
+            textarea {
+                id: "description",
+                placeholder: "{Msg::DescriptionHint.text(lang)}",
+                initial_value: "{view.description}",
+                oninput: move |evt| on_description.call(evt.value()),
+            }
+            label { "{Msg::Photos.text(lang)}" }
+            div { class: "thumbs",
+                for photo in view.photos {
+                    div { class: "thumb",
+                        img { src: "{photo.thumb}", alt: "" }
+                        button {
+                            id: "remove-photo-{photo.key}",
+                            onclick: move |_| on_remove.call(photo.key),
+                            "{Msg::RemovePhoto.text(lang)}"
+                        }
+                    }
+                }
+                for _ in 0..view.processing {
+                    div { class: "thumb", "{Msg::ProcessingPhoto.text(lang)}" }
+                }
+            }
+            label { class: "pick", id: "take-photo",
+                "📷 {Msg::TakePhoto.text(lang)}"
+                input {
+                    r#type: "file",
+                    accept: "image/*",
+                    capture: "environment",
+                    multiple: true,
+                    onchange: move |evt| on_files.call(evt),
+                }
+            }
+            button {
+                id: "open-gallery",
+                class: "pick",
+                onclick: move |_| on_open_gallery.call(()),
+                "🖼 {Msg::FromFolder.text(lang)}"
+            }
+            if let Some(gallery) = view.gallery {
+                div { class: "list",
+                    if gallery.is_empty() {
+                        p { class: "muted", "{Msg::NoPhotosInFolder.text(lang)}" }
+                    }
+                    for (n, entry) in gallery.into_iter().enumerate() {
+                        button {
+                            id: "gallery-{n}",
+                            class: "entry",
+                            onclick: {
+                                let path = entry.path.clone();
+                                move |_| on_gallery_pick.call(path.clone())
+                            },
+                            "{entry.name}"
+                        }
+                    }
+                }
+            }
+            if let Some(error) = view.error {
+                p { class: "error", role: "alert", "{error}" }
+            }
+            div { class: "row",
+                button { id: "cancel", class: "grow", onclick: move |_| on_cancel.call(()), "{Msg::Cancel.text(lang)}" }
+                button {
+                    id: "save",
+                    class: "primary grow",
+                    style: "margin-top:0",
+                    disabled: view.processing > 0,
+                    onclick: move |_| on_save.call(()),
+                    "{Msg::Save.text(lang)}"
+                }
+            }
+        }
+    }
+}

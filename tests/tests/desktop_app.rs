@@ -1,0 +1,400 @@
+//! The real desktop app, end to end: a real sync server on loopback, the real `plumbline-app`
+//! binary in a WebKit window on a virtual X display (Xvfb), driven with real X input events
+//! (xdotool: pointer clicks, key strokes, the wheel). An inspector enrolls, opens a unit,
+//! records a defect with a photo from the camera roll, syncs, and the server's case records
+//! hold the finding and its photo. A screenshot of each step is kept in
+//! `target/tmp/desktop-screenshots/`.
+//!
+//! Where to click comes from the app's layout probe (`PLUMBLINE_UI_PROBE`, see the app's
+//! `probe.rs`): the window writes where each element with an `id` is and what the page says.
+//! The binary is built by `cargo xtask test` before the tests run (`cargo build -p
+//! plumbline-app --features desktop`): the workspace's own test build leaves the WebView out.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use plumbline_shared::role::Role;
+use plumbline_shared::workflow::Status;
+use plumbline_tests::TestServer;
+
+/// How long one step may take: a debug WebKit on a busy two-core machine is slow to start.
+const STEP_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// A virtual X display, stopped on drop.
+struct Xvfb {
+    display: String,
+    child: Child,
+}
+
+impl Xvfb {
+    fn start() -> Result<Self> {
+        for n in 91..120 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            {
+                continue;
+            }
+            let display = format!(":{n}");
+            let child = Command::new("Xvfb")
+                .args([
+                    display.as_str(),
+                    "-screen",
+                    "0",
+                    "1280x1024x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("starting Xvfb (Debian package `xvfb`; `cargo xtask test` installs it)")?;
+            let started = Instant::now();
+            while !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                if started.elapsed() > Duration::from_secs(10) {
+                    bail!("Xvfb did not open display {display}");
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            return Ok(Self { display, child });
+        }
+        bail!("no free X display number between :91 and :119")
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        // SIGTERM, so that Xvfb removes its socket and lock file for the next run.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where an element is, in window pixels.
+#[derive(Debug, Clone, Copy)]
+struct Rect {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+    disabled: bool,
+    /// A click on its middle reaches it (on screen, not covered).
+    hit: bool,
+}
+
+/// The running app and the means to drive it.
+struct App {
+    child: Child,
+    display: String,
+    probe: PathBuf,
+    shots: PathBuf,
+    window: Option<(String, f64, f64)>,
+    step: u32,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl App {
+    fn xdotool(&self, args: &[&str]) -> Result<String> {
+        let out = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .context("running xdotool (Debian package `xdotool`)")?;
+        if !out.status.success() {
+            bail!(
+                "xdotool {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// The app's window and its position on the screen.
+    fn window(&mut self) -> Result<(String, f64, f64)> {
+        if let Some(w) = &self.window {
+            return Ok(w.clone());
+        }
+        let pid = self.child.id().to_string();
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("the app exited early with {status}");
+            }
+            let found = self.xdotool(&["search", "--onlyvisible", "--pid", &pid, ""]);
+            if let Ok(ids) = found
+                && let Some(id) = ids.lines().next()
+            {
+                let geometry = self.xdotool(&["getwindowgeometry", "--shell", id])?;
+                let value = |key: &str| {
+                    geometry
+                        .lines()
+                        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+                        .and_then(|v| v.trim().parse::<f64>().ok())
+                        .unwrap_or(0.0)
+                };
+                let w = (id.to_owned(), value("X"), value("Y"));
+                self.window = Some(w.clone());
+                return Ok(w);
+            }
+            if started.elapsed() > STEP_TIMEOUT {
+                bail!("the app's window did not appear");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The probe's latest reading: elements by id, the page's text, the viewport height.
+    fn read_probe(&self) -> Option<(std::collections::HashMap<String, Rect>, String, f64)> {
+        let text = std::fs::read_to_string(&self.probe).ok()?;
+        let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let elements = value
+            .get("elements")?
+            .as_object()?
+            .iter()
+            .filter_map(|(id, r)| {
+                let r = r.as_array()?;
+                Some((
+                    id.clone(),
+                    Rect {
+                        x: r.first()?.as_f64()?,
+                        y: r.get(1)?.as_f64()?,
+                        w: r.get(2)?.as_f64()?,
+                        h: r.get(3)?.as_f64()?,
+                        disabled: r.get(4)?.as_bool()?,
+                        hit: r.get(5)?.as_bool()?,
+                    },
+                ))
+            })
+            .collect();
+        let page = value.get("text")?.as_str()?.to_owned();
+        let height = value.get("height")?.as_f64()?;
+        Some((elements, page, height))
+    }
+
+    /// Waits until the page shows `text`.
+    fn wait_text(&self, text: &str) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            if let Some((_, page, _)) = self.read_probe()
+                && page.contains(text)
+            {
+                return Ok(());
+            }
+            if started.elapsed() > STEP_TIMEOUT {
+                let page = self.read_probe().map(|p| p.1).unwrap_or_default();
+                bail!("the page never showed {text:?}; it shows:\n{page}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until element `id` is enabled and within the window, scrolling with the wheel
+    /// when it is below the fold, and returns where it is.
+    fn wait_for(&mut self, id: &str) -> Result<Rect> {
+        let (_, wx, wy) = self.window()?;
+        let started = Instant::now();
+        loop {
+            if let Some((elements, page, height)) = self.read_probe() {
+                if let Some(r) = elements.get(id).copied()
+                    && !r.disabled
+                {
+                    if r.hit {
+                        return Ok(r);
+                    }
+                    // Off screen or covered (by the title bar or the tabs): roll the wheel over
+                    // the page towards it.
+                    let button = if r.y + r.h / 2.0 > height / 2.0 {
+                        "5"
+                    } else {
+                        "4"
+                    };
+                    let (x, y) = (wx + 100.0, wy + height / 2.0);
+                    self.xdotool(&["mousemove", "--sync", &fmt(x), &fmt(y), "click", button])?;
+                    std::thread::sleep(Duration::from_millis(150));
+                    continue;
+                }
+                if started.elapsed() > STEP_TIMEOUT {
+                    bail!("element #{id} never became clickable; the page shows:\n{page}");
+                }
+            } else if started.elapsed() > STEP_TIMEOUT {
+                bail!("the layout probe wrote nothing; is the window up?");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Clicks the middle of element `id` with the pointer.
+    fn click(&mut self, id: &str) -> Result<()> {
+        let r = self.wait_for(id)?;
+        let (_, wx, wy) = self.window()?;
+        let (x, y) = (wx + r.x + r.w / 2.0, wy + r.y + r.h / 2.0);
+        self.xdotool(&["mousemove", "--sync", &fmt(x), &fmt(y), "click", "1"])?;
+        std::thread::sleep(Duration::from_millis(200));
+        Ok(())
+    }
+
+    /// Types `text` with the keyboard into whatever has the focus.
+    fn type_text(&self, text: &str) -> Result<()> {
+        self.xdotool(&["type", "--delay", "15", text])?;
+        std::thread::sleep(Duration::from_millis(200));
+        Ok(())
+    }
+
+    /// Keeps a screenshot of the whole display.
+    fn screenshot(&mut self, name: &str) -> Result<()> {
+        self.step += 1;
+        let file = self.shots.join(format!("{:02}-{name}.png", self.step));
+        let status = Command::new("import")
+            .args(["-window", "root"])
+            .arg(&file)
+            .env("DISPLAY", &self.display)
+            .status()
+            .context("running import (Debian package `imagemagick`)")?;
+        if !status.success() {
+            bail!("the screenshot {} failed", file.display());
+        }
+        Ok(())
+    }
+}
+
+fn fmt(v: f64) -> String {
+    format!("{}", v.round() as i64)
+}
+
+/// The desktop binary next to this test's own build.
+fn app_binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("the test binary is not in a target folder")?;
+    let bin = dir.join("plumbline-app");
+    if !bin.exists() {
+        bail!(
+            "{} is missing: build it with `cargo build -p plumbline-app --features desktop` \
+             (`cargo xtask test` does this before the tests)",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
+
+/// A camera-sized photo (PNG, so that the test needs no JPEG encoder of its own).
+fn write_photo(path: &Path) -> Result<()> {
+    let img = image::RgbImage::from_fn(1600, 1200, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+    });
+    img.save(path)?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_desktop_app()
+-> Result<()> {
+    let server = TestServer::start().await?;
+    let code = server.code_for("wangli", Role::Inspector).await?;
+    let building = server.project.buildings[0].clone();
+    let unit = building.units[0].clone();
+
+    let dir = tempfile::tempdir()?;
+    let photos = dir.path().join("camera-roll");
+    std::fs::create_dir_all(&photos)?;
+    write_photo(&photos.join("IMG_0001.png"))?;
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("desktop-screenshots");
+    std::fs::create_dir_all(&shots)?;
+
+    let x = Xvfb::start()?;
+    let probe = dir.path().join("probe.json");
+    let child = Command::new(app_binary()?)
+        .arg("--data")
+        .arg(dir.path().join("device"))
+        .arg("--photos")
+        .arg(&photos)
+        .args(["--width", "420", "--height", "900"])
+        .env("DISPLAY", &x.display)
+        .env("PLUMBLINE_UI_PROBE", &probe)
+        .env("RUST_LOG", "info")
+        .env("HOME", dir.path())
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("starting the desktop app")?;
+    let mut app = App {
+        child,
+        display: x.display.clone(),
+        probe,
+        shots,
+        window: None,
+        step: 0,
+    };
+
+    // Enroll, in Chinese (the default).
+    app.wait_text("登记本机")?;
+    app.click("server")?;
+    app.type_text(&server.base_url())?;
+    app.click("code")?;
+    app.type_text(&code)?;
+    app.screenshot("enroll")?;
+    app.click("enroll")?;
+
+    // The first sync brings the project; open the building and the unit.
+    let building_id = format!("building-{}", building.id);
+    app.wait_for(&building_id)?;
+    app.screenshot("projects")?;
+    app.click(&building_id)?;
+    let unit_id = format!("unit-{}", unit.id);
+    app.wait_for(&unit_id)?;
+    app.screenshot("unit-grid")?;
+    app.click(&unit_id)?;
+
+    // Kitchen, the drain: a defect.
+    app.click("room-kitchen")?;
+    app.click("defect-kitchen.drain")?;
+    app.wait_text("记录问题")?;
+    app.click("description")?;
+    app.type_text("Water backs up in the sink drain")?;
+    app.click("open-gallery")?;
+    app.click("gallery-0")?;
+    app.wait_for("remove-photo-0")?;
+    app.screenshot("finding-editor")?;
+    app.click("save")?;
+    app.wait_text("已保存到本机")?;
+    app.screenshot("saved")?;
+
+    // Sync, and wait until the phone says everything is on the server.
+    app.click("tab-sync")?;
+    app.click("sync-now")?;
+    app.wait_text("所有记录和照片都已在服务器上")?;
+    app.screenshot("synced")?;
+
+    let cases = server.cases_of(&unit.id).await?;
+    assert_eq!(cases.len(), 1, "one case on the server: {cases:?}");
+    let case = &cases[0].case;
+    assert_eq!(case.description, "Water backs up in the sink drain");
+    assert_eq!(case.item, "kitchen.drain");
+    assert_eq!(case.status, Status::Open);
+    assert_eq!(case.evidence_refs, 1, "the photo is referenced");
+    let evidence = server
+        .state
+        .store
+        .evidence_status(std::slice::from_ref(&server.project.id), Some(&unit.id))
+        .await?;
+    assert_eq!(
+        (evidence.referenced, evidence.arrived),
+        (1, 1),
+        "the photo itself arrived: {evidence:?}"
+    );
+    Ok(())
+}

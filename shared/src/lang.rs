@@ -43,6 +43,30 @@ impl Lang {
     }
 }
 
+/// Declares a typed catalogue of fixed texts: `catalogue! { Name => "中文", "English"; … }`
+/// makes `pub enum Msg` with one variant per text and `Msg::text(lang)`. Both languages sit
+/// side by side, so a missing translation does not compile and no run-time lookup can fail.
+/// The office web and the app each declare their own catalogue with it.
+#[macro_export]
+macro_rules! catalogue {
+    ($($name:ident => $zh:literal, $en:literal;)*) => {
+        /// Every fixed text of this user interface, in both languages.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg {
+            $(#[doc = $en] $name,)*
+        }
+
+        impl Msg {
+            /// The text in `lang`.
+            pub fn text(self, lang: $crate::lang::Lang) -> &'static str {
+                match self {
+                    $(Msg::$name => lang.pick($zh, $en),)*
+                }
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

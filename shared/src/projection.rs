@@ -78,6 +78,10 @@ pub struct CaseRow {
     pub return_overdue: bool,
     /// Emergency repair required (at projection time).
     pub emergency_required: bool,
+    /// The current notice's clocks run: not refused, disputed or otherwise stopped. With the
+    /// deadlines this lets a query tell "overdue now" without deriving the case again.
+    #[serde(default)]
+    pub clock_running: bool,
     /// Penalty condition numbers that hold, in order.
     pub penalties: Vec<u8>,
     /// Number of anomalies.
@@ -250,6 +254,7 @@ pub fn project_record(
             repair_overdue: state.repair_overdue,
             return_overdue: state.return_overdue,
             emergency_required: state.emergency_required,
+            clock_running: notice.is_some_and(|n| n.clock_stopped_at.is_none()),
             penalties: state
                 .penalties
                 .iter()

@@ -4,172 +4,13 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
+use common::web::{Browser, cases, csrf_of, figure, first_case_link, post_step, staff};
 use common::{Device, TestServer};
 use plumbline_shared::doc::DocId;
-use plumbline_shared::doc::unit::NewFinding;
-use plumbline_shared::event::Origin;
-use plumbline_shared::ids::{ProjectId, UserId};
+use plumbline_shared::ids::ProjectId;
 use plumbline_shared::role::Role;
-use plumbline_shared::severity::Severity;
 use plumbline_shared::time::Timestamp;
-use plumbline_sync_server::admin;
-use plumbline_sync_server::store::Membership;
 use reqwest::StatusCode;
-use reqwest::redirect::Policy;
-
-/// A browser without a browser: keeps cookies, follows no redirects, reads form tokens.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    cookies: BTreeMap<String, String>,
-}
-
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    body: String,
-}
-
-impl Browser {
-    fn new(server: &TestServer) -> Self {
-        Self {
-            http: reqwest::Client::builder()
-                .redirect(Policy::none())
-                .build()
-                .unwrap(),
-            base: format!("http://{}", server.addr),
-            cookies: BTreeMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn keep(&mut self, res: reqwest::Response) -> Page {
-        for value in res.headers().get_all("set-cookie") {
-            let text = value.to_str().unwrap();
-            let pair = text.split(';').next().unwrap();
-            let (k, v) = pair.split_once('=').unwrap();
-            if v.is_empty() || text.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_owned(), v.to_owned());
-            }
-        }
-        Page {
-            status: res.status(),
-            location: res
-                .headers()
-                .get("location")
-                .map(|l| l.to_str().unwrap().to_owned()),
-            body: res.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let res = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .header("referer", format!("{}/cases", self.base))
-            .send()
-            .await
-            .unwrap();
-        self.keep(res).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("cookie", self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.keep(res).await
-    }
-
-    /// Signs in through the form; returns the answer to the POST.
-    async fn sign_in(&mut self, login: &str, password: &str) -> Page {
-        let form = self.get("/login").await;
-        let token = csrf_of(&form.body);
-        self.post(
-            "/login",
-            &[("login", login), ("password", password), ("csrf", &token)],
-        )
-        .await
-    }
-}
-
-/// The value of the first `csrf` hidden field of a page.
-fn csrf_of(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf\"")
-        .expect("a form with a CSRF token");
-    let rest = &html[at..];
-    let start = rest.find("value=\"").unwrap() + 7;
-    let end = rest[start..].find('"').unwrap();
-    rest[start..start + end].to_owned()
-}
-
-async fn staff(server: &TestServer, login: &str, role: Role) {
-    let m = Membership {
-        project: server.project.id.clone(),
-        role,
-        contractor: (role == Role::Contractor).then(|| "hengzhu-civil".parse().unwrap()),
-    };
-    admin::add_user(
-        &server.state,
-        &UserId::new(login).unwrap(),
-        login,
-        Some("good-password-1"),
-        m,
-    )
-    .await
-    .unwrap();
-}
-
-fn finding(severity: Severity, description: &str) -> NewFinding {
-    NewFinding {
-        origin: Origin::Inspection,
-        round: None,
-        room: "bathroom".parse().unwrap(),
-        item: "bathroom.ponding_test".parse().unwrap(),
-        category: "waterproofing".parse().unwrap(),
-        severity,
-        description: description.into(),
-    }
-}
-
-/// An inspector's device records `n` findings on unit 0 (the first two special) and syncs.
-async fn cases(server: &TestServer, n: usize) -> Device {
-    let mut phone = server.device("wangli", Role::Inspector).await;
-    phone.sync().await;
-    let unit = server.project.units().next().unwrap().1.id.clone();
-    let doc = DocId::Unit(unit);
-    let mut u = phone.unit(&doc);
-    let actor = phone.actor.clone();
-    let at = Timestamp(chrono::Utc::now().timestamp_millis());
-    for i in 0..n {
-        let f = match i {
-            0 => finding(Severity::S1, "卫生间闭水试验渗漏到楼下"),
-            1 => finding(Severity::S3, "客厅墙面空鼓"),
-            _ => finding(Severity::S4, &format!("细微划痕 {i}")),
-        };
-        u.record_finding(&actor, at, f).unwrap();
-    }
-    phone.put_unit(&doc, u);
-    assert!(phone.sync().await.refused.is_empty());
-    phone
-}
 
 #[tokio::test]
 async fn staff_sign_in_and_pages_need_a_session() {
@@ -372,13 +213,6 @@ async fn english_on_a_switch_and_contractors_are_kept_out() {
     let other = ProjectId::new("other-project").unwrap();
     let page = b.get(&format!("/cases?project={other}")).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
-}
-
-/// The link of the first case in a list page.
-fn first_case_link(html: &str) -> String {
-    let at = html.find("<td><a href=\"/cases/").expect("a case link");
-    let rest = &html[at + "<td><a href=\"".len()..];
-    rest[..rest.find('"').unwrap()].to_owned()
 }
 
 #[tokio::test]
@@ -643,12 +477,6 @@ async fn a_case_shows_its_photos_as_thumbnails_as_they_arrive() {
     assert!(!page.contains("尚未上传"), "{page}");
 }
 
-/// Posts the step form of the case at `link`.
-async fn post_step(b: &mut Browser, link: &str, form: Vec<(&'static str, String)>) -> Page {
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    b.post(&format!("{link}/step"), &form).await
-}
-
 /// Whether a case page shows the status 已验收 (accepted).
 fn shows_accepted(html: &str) -> bool {
     html.contains("已验收")
@@ -763,22 +591,6 @@ async fn office_steps_take_a_case_to_acceptance_and_steps_out_of_order_are_refus
     );
 }
 
-/// The count in the row of `label` of a dashboard table, and the link behind it.
-fn figure(html: &str, label: &str) -> (u64, String) {
-    let row = &html[html
-        .find(&format!("<th>{label}</th>"))
-        .unwrap_or_else(|| panic!("{label}: {html}"))..];
-    let href_at = row.find("href=\"").unwrap() + 6;
-    let href = row[href_at..href_at + row[href_at..].find('"').unwrap()]
-        .replace("&amp;", "&")
-        .replace("&#38;", "&");
-    let count_at = row.find("\">").unwrap() + 2;
-    let count = row[count_at..count_at + row[count_at..].find('<').unwrap()]
-        .parse()
-        .unwrap();
-    (count, href)
-}
-
 #[tokio::test]
 async fn the_dashboard_counts_what_its_lists_hold() {
     let server = TestServer::start().await;
@@ -891,4 +703,53 @@ async fn the_list_filters_by_origin_and_by_the_day_recorded() {
             _ => None,
         });
     assert_eq!(cancelled, Some(true));
+}
+
+/// A notice nobody answered for five hours is overdue, in the list and on the dashboard, and a
+/// refused one is not (its clock stopped); both need an emergency repair (penalty conditions 2
+/// and 1). Statuses are stored as their plain names: a filter comparing against JSON-quoted
+/// names matched nothing, and these figures stayed at zero.
+#[tokio::test]
+async fn overdue_notices_and_needed_emergency_repairs_are_counted_and_listed() {
+    use plumbline_shared::event::EventKind;
+    let server = TestServer::start().await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    let mut phone = cases(&server, 2).await;
+    let unit = server.project.units().next().unwrap().1.id.clone();
+    let doc = DocId::Unit(unit);
+    let mut u = phone.unit(&doc);
+    let actor = phone.actor.clone();
+    let ids = u.finding_ids().unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let five_hours_ago = Timestamp(now - 5 * 3_600_000);
+    for (i, id) in ids.iter().enumerate() {
+        let notice = EventKind::NoticeIssued {
+            notice_no: format!("ZG-2026-09{i:02}"),
+            contractor: "hengzhu-civil".parse().unwrap(),
+            repair_deadline: Timestamp(now + 3 * 86_400_000),
+        };
+        u.append_event(&actor, five_hours_ago, id, notice).unwrap();
+    }
+    let refused = EventKind::NoticeRefused {
+        reason: "不是我们的活".into(),
+    };
+    u.append_event(&actor, Timestamp(now - 60_000), &ids[1], refused)
+        .unwrap();
+    phone.put_unit(&doc, u);
+    assert!(phone.sync().await.refused.is_empty());
+
+    let mut b = Browser::new(&server);
+    b.sign_in("zhaomin", "good-password-1").await;
+    let dashboard = b.get("/dashboard").await;
+    let (overdue, overdue_link) = figure(&dashboard.body, "响应或整改逾期");
+    let (needed, needed_link) = figure(&dashboard.body, "需启动应急维修");
+    assert_eq!(
+        overdue, 1,
+        "the unanswered notice; the refused one is no longer waiting"
+    );
+    assert_eq!(needed, 2, "no response in four hours, and a refusal");
+    let list = b.get(&overdue_link).await;
+    assert_eq!(list.body.matches("<tr class=").count(), 1, "{}", list.body);
+    let list = b.get(&needed_link).await;
+    assert_eq!(list.body.matches("<tr class=").count(), 2, "{}", list.body);
 }

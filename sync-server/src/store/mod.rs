@@ -230,6 +230,9 @@ pub enum Queue {
     EvidenceRequested,
     /// A penalty condition calls for emergency repair and none has started.
     EmergencyRequired,
+    /// A fine slip awaits an approval (drafted, or approved by the leader only); voided and
+    /// fully approved slips wait for nobody.
+    FinesAwaitingApproval,
 }
 
 /// A page of a listing.
@@ -354,6 +357,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// The next rectification notice number of `year` (1, 2, …); never the same twice.
     async fn next_notice_number(&self, year: i32) -> StoreResult<u32>;
+    /// The next fine slip number of `year` (1, 2, …); never the same twice. A series of its
+    /// own, apart from the notices'.
+    async fn next_fine_number(&self, year: i32) -> StoreResult<u32>;
 
     /// Case records, newest first.
     async fn cases(&self, filter: &CaseFilter, page: Page) -> StoreResult<Vec<CaseRecord>>;

@@ -46,6 +46,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261127180000_add_evidence_thumbnails",
         include_str!("../../migrations/sqlite/20261127180000_add_evidence_thumbnails.sql"),
     ),
+    (
+        "20261128090000_add_fine_counters",
+        include_str!("../../migrations/sqlite/20261128090000_add_fine_counters.sql"),
+    ),
+    (
+        "20261205230000_add_case_clock_running",
+        include_str!("../../migrations/sqlite/20261205230000_add_case_clock_running.sql"),
+    ),
 ];
 
 /// Most writes folded into one transaction.
@@ -234,9 +242,9 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             description, status, contractor_id, notice_no, response_deadline, repair_deadline,
             return_deadline, response_overdue, repair_overdue, return_overdue, emergency_required,
             penalties, anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count,
-            created_by, created_at, closed_at, counts, merged_into, projected_at)
+            created_by, created_at, closed_at, counts, merged_into, projected_at, clock_running)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
     )?;
     for c in &p.cases {
         let penalties: Vec<String> = c.penalties.iter().map(u8::to_string).collect();
@@ -272,6 +280,7 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             c.counts,
             c.merged_into.as_ref().map(|x| x.as_str()),
             now,
+            c.clock_running,
         ])?;
     }
     let mut ev = conn.prepare_cached(
@@ -404,8 +413,8 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
     }
     if let Some(at) = filter.overdue_at {
         clause.push(
-            "((status = '\"notified\"' AND response_deadline < ?)
-              OR (status IN ('\"notified\"', '\"in_repair\"') AND repair_deadline < ?))"
+            "(clock_running = 1 AND ((status = 'notified' AND response_deadline < ?)
+              OR (status IN ('notified', 'in_repair') AND repair_deadline < ?)))"
                 .to_owned(),
         );
         values.push(Box::new(at.0));
@@ -424,8 +433,15 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
         Some(Queue::Review) => clause.push("(anomalies > 0 OR conflicts > 0)".to_owned()),
         Some(Queue::EvidenceRequested) => clause.push("open_evidence_requests > 0".to_owned()),
         Some(Queue::EmergencyRequired) => {
-            clause.push("(emergency_required = 1 AND status <> '\"emergency_repair\"')".to_owned())
+            clause.push("(emergency_required = 1 AND status <> 'emergency_repair')".to_owned())
         }
+        // Fine statuses are stored by `json_text`, i.e. without JSON quotes. A voided fine
+        // waits for nobody, an approved one for nobody any more.
+        Some(Queue::FinesAwaitingApproval) => clause.push(
+            "EXISTS (SELECT 1 FROM fines WHERE fines.finding_id = cases.finding_id
+                AND fines.unit_id = cases.unit_id AND fines.status IN ('drafted', 'leader_approved'))"
+                .to_owned(),
+        ),
     }
     (clause.join(" AND "), values)
 }
@@ -1048,7 +1064,7 @@ impl Store for SqliteStore {
                     status, contractor_id, notice_no, response_deadline, repair_deadline, return_deadline,
                     response_overdue, repair_overdue, return_overdue, emergency_required, penalties,
                     anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count, created_by,
-                    created_at, closed_at, counts, merged_into
+                    created_at, closed_at, counts, merged_into, clock_running
                  FROM cases WHERE {clause}
                  ORDER BY created_at DESC, finding_id LIMIT ? OFFSET ?"
             );
@@ -1089,6 +1105,7 @@ impl Store for SqliteStore {
                                 closed_at: r.get::<_, Option<i64>>(27)?.map(Timestamp),
                                 counts: r.get(28)?,
                                 merged_into: r.get::<_, Option<String>>(29)?.map(|x| parse("finding id", x)).transpose()?,
+                                clock_running: r.get(30)?,
                             },
                         })
                     },
@@ -1107,6 +1124,22 @@ impl Store for SqliteStore {
             )?;
             Ok(c.query_row(
                 "SELECT last FROM notice_counters WHERE year = ?1",
+                [year],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn next_fine_number(&self, year: i32) -> StoreResult<u32> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO fine_counters (year, last) VALUES (?1, 1)
+                 ON CONFLICT (year) DO UPDATE SET last = last + 1",
+                [year],
+            )?;
+            Ok(c.query_row(
+                "SELECT last FROM fine_counters WHERE year = ?1",
                 [year],
                 |r| r.get(0),
             )?)

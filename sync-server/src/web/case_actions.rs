@@ -13,11 +13,10 @@ use plumbline_shared::event::{EventKind, EvidenceRequestReason, ResponseMode};
 use plumbline_shared::role::Role;
 
 use super::i18n::Lang;
+use super::money::parse_yuan;
 
 /// Longest text of a step, in characters.
 pub const MAX_TEXT_CHARS: usize = 500;
-/// Largest emergency repair cost accepted, in yuan.
-pub const MAX_COST_YUAN: i64 = 10_000_000;
 
 /// A step the office can record with this form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,21 +202,12 @@ impl Step {
 
 /// A cost in yuan as typed ("1200", "1,200.50") in fen.
 fn cost_fen(text: &str) -> Result<i64, (&'static str, &'static str)> {
-    let bad = (
-        "费用须为 0 到 1000 万元之间的金额。",
-        "The cost must be an amount between 0 and 10 million yuan.",
-    );
-    let cleaned: String = text.trim().chars().filter(|c| *c != ',').collect();
-    let (whole, frac) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-    if whole.is_empty() || frac.len() > 2 || !frac.chars().all(|c| c.is_ascii_digit()) {
-        return Err(bad);
-    }
-    let yuan: i64 = whole.parse().map_err(|_| bad)?;
-    if !(0..=MAX_COST_YUAN).contains(&yuan) {
-        return Err(bad);
-    }
-    let fen: i64 = format!("{frac:0<2}").parse().map_err(|_| bad)?;
-    Ok(yuan * 100 + fen)
+    parse_yuan(text).map_err(|_| {
+        (
+            "费用须为 0 到 1000 万元之间的金额。",
+            "The cost must be an amount between 0 and 10 million yuan.",
+        )
+    })
 }
 
 /// The step form's fields.

@@ -27,6 +27,10 @@ use plumbline_shared::workflow::CaseState;
 use serde::Deserialize;
 
 use super::case_actions::{MAX_TEXT_CHARS, Step, StepForm};
+use super::claims::{ClaimSection, ClaimSectionProps, claim_views};
+use super::fines::{
+    FineSection, FineSectionProps, display_names, fine_views, penalty_choices, signers,
+};
 use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{internal, message_page, render};
@@ -36,14 +40,16 @@ use crate::state::{AppState, now};
 use crate::unit_write::edit_unit;
 
 /// Everything the page shows, read under the document's lock.
-struct Loaded {
-    project: Project,
-    finding: Finding,
-    state: CaseState,
+pub(super) struct Loaded {
+    pub(super) project: Project,
+    pub(super) finding: Finding,
+    pub(super) state: CaseState,
     conflicts: Vec<plumbline_shared::doc::conflict::FieldConflict>,
 }
 
-async fn load(
+/// The case as it stands now, with its project; `None` when the unit or the finding does not
+/// exist.
+pub(super) async fn load(
     state: &AppState,
     unit: &UnitId,
     finding: &FindingId,
@@ -111,6 +117,10 @@ struct DetailProps {
     csrf: String,
     /// The steps of the step form the person's role may record.
     steps: Vec<Step>,
+    /// The fine slips and their actions.
+    fines: FineSectionProps,
+    /// The owner's claims and their actions.
+    claims: ClaimSectionProps,
 }
 
 #[allow(non_snake_case)] // a component
@@ -195,6 +205,8 @@ fn CaseDetail(p: DetailProps) -> Element {
                 }
             }
         }
+        FineSection { ..p.fines.clone() }
+        ClaimSection { ..p.claims.clone() }
         section { class: "noprint",
             if !p.steps.is_empty() {
                 h2 { {Msg::RecordStep.text(lang)} }
@@ -280,13 +292,13 @@ fn level_code(s: Satisfaction) -> &'static str {
     }
 }
 
-fn ids(unit: &str, finding: &str) -> Option<(UnitId, FindingId)> {
+pub(super) fn ids(unit: &str, finding: &str) -> Option<(UnitId, FindingId)> {
     Some((UnitId::new(unit).ok()?, FindingId::new(finding).ok()?))
 }
 
 /// The first checks of every action: the form's CSRF token, then the case's ids from the path.
 #[allow(clippy::result_large_err)] // the error is the page to answer with, made once per request
-fn checked_post(
+pub(super) fn checked_post(
     staff: &Staff,
     csrf: &str,
     unit: &str,
@@ -299,7 +311,7 @@ fn checked_post(
 }
 
 /// The page that says what is wrong with what the person sent (nothing was written).
-fn bad_request(staff: &Staff, text: &str) -> Response {
+pub(super) fn bad_request(staff: &Staff, text: &str) -> Response {
     message_page(
         StatusCode::BAD_REQUEST,
         staff.lang,
@@ -308,7 +320,7 @@ fn bad_request(staff: &Staff, text: &str) -> Response {
     )
 }
 
-fn not_found(staff: &Staff) -> Response {
+pub(super) fn not_found(staff: &Staff) -> Response {
     message_page(
         StatusCode::NOT_FOUND,
         staff.lang,
@@ -331,9 +343,10 @@ pub async fn show(
         Ok(None) => return not_found(&staff),
         Err(e) => return internal(e),
     };
-    if !matches!(staff.role_in(&loaded.project.id), Some(r) if r != Role::Contractor) {
-        return not_found(&staff);
-    }
+    let role = match staff.role_in(&loaded.project.id) {
+        Some(r) if r != Role::Contractor => r,
+        _ => return not_found(&staff),
+    };
     let mut arrived = Vec::new();
     let mut blobs: Vec<BlobHash> = Vec::new();
     for (hash, ev) in &loaded.finding.evidence {
@@ -347,6 +360,26 @@ pub async fn show(
             Err(e) => return internal(e),
         }
     }
+    let names = match display_names(&state, signers(&loaded.finding)).await {
+        Ok(n) => n,
+        Err(e) => return internal(e),
+    };
+    let base = format!("/cases/{unit}/{finding}");
+    let fines = FineSectionProps::new(
+        staff.lang,
+        base.clone(),
+        staff.csrf.clone(),
+        role,
+        fine_views(&loaded.finding, &loaded.state, &loaded.project, &names),
+        penalty_choices(&loaded.state, &loaded.project),
+    );
+    let claims = ClaimSectionProps::new(
+        staff.lang,
+        base,
+        staff.csrf.clone(),
+        role,
+        claim_views(&loaded.finding, &loaded.state, &names),
+    );
     let props = DetailProps {
         lang: staff.lang,
         unit,
@@ -356,10 +389,9 @@ pub async fn show(
         conflicts: loaded.conflicts,
         csrf: staff.csrf.clone(),
         finding: loaded.finding,
-        steps: staff
-            .role_in(&loaded.project.id)
-            .map(|role| Step::ALL.into_iter().filter(|s| s.allowed(role)).collect())
-            .unwrap_or_default(),
+        steps: Step::ALL.into_iter().filter(|s| s.allowed(role)).collect(),
+        fines,
+        claims,
     };
     let title = props.finding.description.clone();
     let body = rsx! { CaseDetail { ..props } };
@@ -376,7 +408,7 @@ fn web_device(state: &AppState, staff: &Staff) -> Result<DeviceId, ApiError> {
 }
 
 /// The project of a unit and the person's role in it; `Err` is the page to answer with.
-async fn context(
+pub(super) async fn context(
     state: &AppState,
     staff: &Staff,
     unit: &UnitId,
@@ -398,7 +430,7 @@ async fn context(
 }
 
 /// Refuses `kind` when `role` may not record it (the rule the sync applies too).
-fn role_refusal(staff: &Staff, role: Role, kind: &EventKind) -> Option<Response> {
+pub(super) fn role_refusal(staff: &Staff, role: Role, kind: &EventKind) -> Option<Response> {
     if kind.allows(role) {
         return None;
     }
@@ -421,6 +453,22 @@ async fn append(
     role: Role,
     kind: EventKind,
 ) -> Response {
+    append_checked(state, staff, unit, finding, role, kind, |_| Ok(())).await
+}
+
+/// [`append`], after `check` accepted the case as it stands just before the event: a rule of
+/// the action (a fine approved in its order, a claim paid once) checked under the document's
+/// lock, so that two people acting at once cannot both pass it. `check` answers the sentence
+/// that says why not, in the person's language; then nothing is written.
+pub(super) async fn append_checked(
+    state: &AppState,
+    staff: &Staff,
+    unit: &UnitId,
+    finding: &FindingId,
+    role: Role,
+    kind: EventKind,
+    check: impl FnOnce(&CaseState) -> Result<(), String> + Send,
+) -> Response {
     let lang = staff.lang;
     let device = match web_device(state, staff) {
         Ok(d) => d,
@@ -440,37 +488,35 @@ async fn append(
     let event_id = event.id.clone();
     let doc_id = DocId::Unit(unit.clone());
     let settings = state.settings;
-    let result = edit_unit(
-        state,
-        &doc_id,
-        Some(&device),
-        0,
-        |doc, _before, _project| {
-            let at = event.at;
-            doc.append(finding, event)
-                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-            // A step that does not fit where the case stands (accepting a repair nobody
-            // reported, a callback before acceptance) would only become an anomaly for someone
-            // to clear up: refuse it now, with the reason, and write nothing.
-            let after = doc
-                .finding(finding)
-                .map_err(|e| ApiError::Internal(e.into()))?
-                .state(at, &settings);
-            match after
-                .anomalies
-                .iter()
-                .find(|a| a.event.as_ref() == Some(&event_id))
-            {
-                Some(a) => Err(ApiError::BadRequest(match lang {
-                    Lang::Zh => format!("这一步不符合案件当前的状态：{}。", a.kind.label_zh()),
-                    Lang::En => {
-                        format!("This step does not fit where the case stands: {}", a.detail)
-                    }
-                })),
-                None => Ok(()),
-            }
-        },
-    )
+    let result = edit_unit(state, &doc_id, Some(&device), 0, |doc, before, _project| {
+        let at = event.at;
+        let Some(current) = before.findings.get(finding) else {
+            return Err(ApiError::NotFound(format!("finding {finding}")));
+        };
+        check(&current.state(at, &settings)).map_err(ApiError::BadRequest)?;
+        doc.append(finding, event)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        // A step that does not fit where the case stands (accepting a repair nobody
+        // reported, a callback before acceptance) would only become an anomaly for someone
+        // to clear up: refuse it now, with the reason, and write nothing.
+        let after = doc
+            .finding(finding)
+            .map_err(|e| ApiError::Internal(e.into()))?
+            .state(at, &settings);
+        match after
+            .anomalies
+            .iter()
+            .find(|a| a.event.as_ref() == Some(&event_id))
+        {
+            Some(a) => Err(ApiError::BadRequest(match lang {
+                Lang::Zh => format!("这一步不符合案件当前的状态：{}。", a.kind.label_zh()),
+                Lang::En => {
+                    format!("This step does not fit where the case stands: {}", a.detail)
+                }
+            })),
+            None => Ok(()),
+        }
+    })
     .await;
     match result {
         Ok(_) => Redirect::to(&format!("/cases/{unit}/{finding}")).into_response(),
@@ -478,6 +524,16 @@ async fn append(
         Err(ApiError::NotFound(_)) => not_found(staff),
         Err(e) => internal(e),
     }
+}
+
+/// The answer to a form that could not be read at all (a field sent twice, a body that is not
+/// a form): nothing is done, and the person is told to fill it in again.
+pub(super) fn unreadable_form(staff: &Staff) -> Response {
+    let m = staff.lang.pick(
+        "表单无法读取，请返回页面重新填写。",
+        "The form could not be read; go back and fill it in again.",
+    );
+    bad_request(staff, m)
 }
 
 /// The notice form.

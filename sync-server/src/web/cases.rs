@@ -56,7 +56,8 @@ pub struct ListQuery {
     /// `1`: only overdue cases.
     #[serde(default)]
     pub overdue: String,
-    /// A dashboard queue: `review`, `evidence` or `emergency`.
+    /// A dashboard queue: `review`, `evidence`, `emergency` or `fines` (slips awaiting
+    /// approval).
     #[serde(default)]
     pub queue: String,
     /// How the case came in (`inspection`, `owner_call`, …).
@@ -180,6 +181,7 @@ pub(super) fn filter_for(
         "review" => Some(Queue::Review),
         "evidence" => Some(Queue::EvidenceRequested),
         "emergency" => Some(Queue::EmergencyRequired),
+        "fines" => Some(Queue::FinesAwaitingApproval),
         _ => return Err(bad(lang, "queue")),
     };
     let origin = match q.origin.as_str() {

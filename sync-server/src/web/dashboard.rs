@@ -148,6 +148,14 @@ pub async fn show(
             },
             link(&|q| q.queue = "evidence".into()),
         ),
+        (
+            Msg::QueueFines,
+            CaseFilter {
+                queue: Some(Queue::FinesAwaitingApproval),
+                ..base.clone()
+            },
+            link(&|q| q.queue = "fines".into()),
+        ),
     ];
     let mut figures = Vec::new();
     for (label, filter, link) in queues {

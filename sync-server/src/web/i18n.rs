@@ -5,64 +5,10 @@
 //! page, and the pages need no run-time lookup. Domain labels (statuses, severities, roles)
 //! come from `plumbline_shared`, where the devices use the same words.
 
-use serde::Deserialize;
-
-/// The page language, from the `lang` cookie; Chinese unless English was chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-pub enum Lang {
-    /// 简体中文.
-    #[default]
-    #[serde(rename = "zh-CN")]
-    Zh,
-    /// English.
-    #[serde(rename = "en")]
-    En,
-}
-
-impl Lang {
-    /// From a cookie or form value; anything unknown is Chinese.
-    pub fn parse(value: &str) -> Self {
-        match value {
-            "en" => Lang::En,
-            _ => Lang::Zh,
-        }
-    }
-
-    /// The code for `<html lang>` and the cookie.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh-CN",
-            Lang::En => "en",
-        }
-    }
-
-    /// Picks the text of this language.
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-}
-
-macro_rules! catalogue {
-    ($($name:ident => $zh:literal, $en:literal;)*) => {
-        /// Every fixed text of the office web.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Msg {
-            $(#[doc = $en] $name,)*
-        }
-
-        impl Msg {
-            /// The text in `lang`.
-            pub fn text(self, lang: Lang) -> &'static str {
-                match self {
-                    $(Msg::$name => lang.pick($zh, $en),)*
-                }
-            }
-        }
-    };
-}
+use plumbline_shared::catalogue;
+/// The page language, from the `lang` cookie; Chinese unless English was chosen (the same
+/// type the app uses).
+pub use plumbline_shared::lang::Lang;
 
 catalogue! {
     AppName => "铅垂线 · 客户投诉中心", "Plumbline · Customer Complaint Center";
@@ -144,6 +90,47 @@ catalogue! {
     NoticeNo => "编号", "Number";
     Issued => "下发时间", "Issued";
     ReplyLine => "施工单位回复（签字）：", "Contractor's reply (signature):";
+    QueueFines => "罚款单待审批", "Fine slips awaiting approval";
+    Fines => "罚款单", "Fine slips";
+    NoFines => "本案件没有罚款单。", "No fine slips on this case.";
+    DraftFine => "开具罚款单", "Draft a fine slip";
+    FineTitle => "罚款单", "Fine slip";
+    FineNo => "罚款单编号", "Fine slip no.";
+    PrintFine => "打印罚款单", "Print the fine slip";
+    PenaltyCondition => "处罚条件", "Penalty condition";
+    AmountYuan => "金额（元）", "Amount (yuan)";
+    FineMinimum => "不低于 5,000 元", "at least 5,000 yuan";
+    NoPenaltyHolds => "本案件目前没有成立的处罚条件，不能开具罚款单。", "No penalty condition holds on this case, so no fine slip can be drafted.";
+    FineAwaitingLeader => "待组长审批", "Awaiting the team leader";
+    FineAwaitingManager => "待经理审批", "Awaiting the manager";
+    FineApproved => "已审批", "Approved";
+    FineVoided => "已作废", "Voided";
+    Approvals => "审批", "Approvals";
+    ApprovalLeader => "组长（总协调员）审批", "Team leader's approval";
+    ApprovalManager => "经理审批", "Manager's approval";
+    Approve => "通过", "approve";
+    Pending => "待审批", "Pending";
+    VoidFine => "作废", "Void";
+    VoidReason => "作废原因", "Reason for voiding";
+    VoidMark => "作　废", "VOID";
+    Defect => "问题", "Defect";
+    AmountFigures => "金额（小写）", "Amount (figures)";
+    AmountCapital => "金额（大写）", "Amount (Chinese capitals)";
+    DraftedBy => "开具", "Drafted by";
+    Copies => "抄送", "Copies to";
+    ContractorSignLine => "施工单位签收（签字）：", "Received by the contractor (signature):";
+    Claims => "业主索赔", "Owner claims";
+    NoClaims => "本案件没有索赔。", "No claims on this case.";
+    RecordClaim => "登记索赔", "Record a claim";
+    Damage => "损失内容", "What was damaged";
+    ClaimedYuan => "索赔金额（元）", "Claimed (yuan)";
+    AgreedYuan => "确认金额（元）", "Agreed (yuan)";
+    PaidYuan => "已付金额（元）", "Paid (yuan)";
+    AgreeClaim => "确认金额", "Agree the amount";
+    PayClaim => "登记已支付", "Mark paid";
+    ClaimAwaitingAgreement => "待确认金额", "Awaiting agreement";
+    ClaimAwaitingPayment => "待支付", "Awaiting payment";
+    ClaimPaid => "已支付", "Paid";
 }
 
 #[cfg(test)]

@@ -8,16 +8,22 @@
 //!
 //! - [`cases`]: the case list, its filters, paging and CSV export.
 //! - [`case_detail`]: one case, its timeline and photos, and the workflow's actions.
+//! - [`fines`]: fine slips on a case (draft, approvals, void, the printable slip);
+//!   [`claims`]: owner claims (record, agree, pay); [`money`]: amounts in yuan and in Chinese
+//!   capital numerals.
 //! - [`layout`]: the page shell.
 
 pub mod case_actions;
 pub mod case_detail;
 pub mod case_export;
 pub mod cases;
+pub mod claims;
 pub mod dashboard;
+pub mod fines;
 pub mod i18n;
 pub mod labels;
 pub mod layout;
+pub mod money;
 pub mod session;
 
 use axum::Router;
@@ -49,6 +55,31 @@ pub fn router() -> Router<AppState> {
         .route(
             "/cases/{unit}/{finding}/step",
             axum::routing::post(case_detail::record_step),
+        )
+        .route(
+            "/cases/{unit}/{finding}/fines",
+            axum::routing::post(fines::draft),
+        )
+        .route("/cases/{unit}/{finding}/fines/{fine}", get(fines::print))
+        .route(
+            "/cases/{unit}/{finding}/fines/{fine}/approve",
+            axum::routing::post(fines::approve),
+        )
+        .route(
+            "/cases/{unit}/{finding}/fines/{fine}/void",
+            axum::routing::post(fines::void),
+        )
+        .route(
+            "/cases/{unit}/{finding}/claims",
+            axum::routing::post(claims::record),
+        )
+        .route(
+            "/cases/{unit}/{finding}/claims/{claim}/agree",
+            axum::routing::post(claims::agree),
+        )
+        .route(
+            "/cases/{unit}/{finding}/claims/{claim}/pay",
+            axum::routing::post(claims::pay),
         )
         .route("/photos/{hash}", get(case_detail::photo))
 }

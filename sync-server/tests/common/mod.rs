@@ -1,8 +1,9 @@
 //! Test fixtures: a real server on a loopback port with a temporary data folder, and a minimal
-//! device that enrolls and syncs over real HTTP.
+//! device that enrolls and syncs over real HTTP; [`web`] drives the office pages.
 #![allow(dead_code, clippy::unwrap_used)] // each test file uses part of the fixture
 
 pub mod process;
+pub mod web;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

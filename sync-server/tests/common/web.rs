@@ -1,0 +1,203 @@
+//! The office web as a test sees it: a cookie-keeping HTTP client that reads form tokens, staff
+//! accounts, cases recorded by an inspector's device, and readers for the pages' figures.
+
+use std::collections::BTreeMap;
+
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::unit::NewFinding;
+use plumbline_shared::event::Origin;
+use plumbline_shared::ids::UserId;
+use plumbline_shared::role::Role;
+use plumbline_shared::severity::Severity;
+use plumbline_shared::time::Timestamp;
+use plumbline_sync_server::admin;
+use plumbline_sync_server::store::Membership;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+use super::{Device, TestServer};
+
+/// A browser without a browser: keeps cookies, follows no redirects, reads form tokens.
+pub struct Browser {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub cookies: BTreeMap<String, String>,
+}
+
+/// What the server answered: the status, where it redirects, the page.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Browser {
+    pub fn new(server: &TestServer) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            base: format!("http://{}", server.addr),
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn keep(&mut self, res: reqwest::Response) -> Page {
+        for value in res.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() || text.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        Page {
+            status: res.status(),
+            location: res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned()),
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("referer", format!("{}/cases", self.base))
+            .send()
+            .await
+            .unwrap();
+        self.keep(res).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.keep(res).await
+    }
+
+    /// Signs in through the form; returns the answer to the POST.
+    pub async fn sign_in(&mut self, login: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let token = csrf_of(&form.body);
+        self.post(
+            "/login",
+            &[("login", login), ("password", password), ("csrf", &token)],
+        )
+        .await
+    }
+}
+
+/// The value of the first `csrf` hidden field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\"")
+        .expect("a form with a CSRF token");
+    let rest = &html[at..];
+    let start = rest.find("value=\"").unwrap() + 7;
+    let end = rest[start..].find('"').unwrap();
+    rest[start..start + end].to_owned()
+}
+
+/// Creates an office account `login` (password `good-password-1`, display name `login`) with
+/// `role` in the demo project.
+pub async fn staff(server: &TestServer, login: &str, role: Role) {
+    let m = Membership {
+        project: server.project.id.clone(),
+        role,
+        contractor: (role == Role::Contractor).then(|| "hengzhu-civil".parse().unwrap()),
+    };
+    admin::add_user(
+        &server.state,
+        &UserId::new(login).unwrap(),
+        login,
+        Some("good-password-1"),
+        m,
+    )
+    .await
+    .unwrap();
+}
+
+/// A waterproofing finding in the bathroom.
+pub fn finding(severity: Severity, description: &str) -> NewFinding {
+    NewFinding {
+        origin: Origin::Inspection,
+        round: None,
+        room: "bathroom".parse().unwrap(),
+        item: "bathroom.ponding_test".parse().unwrap(),
+        category: "waterproofing".parse().unwrap(),
+        severity,
+        description: description.into(),
+    }
+}
+
+/// An inspector's device records `n` findings on unit 0 (the first two special) and syncs.
+pub async fn cases(server: &TestServer, n: usize) -> Device {
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    let unit = server.project.units().next().unwrap().1.id.clone();
+    let doc = DocId::Unit(unit);
+    let mut u = phone.unit(&doc);
+    let actor = phone.actor.clone();
+    let at = Timestamp(chrono::Utc::now().timestamp_millis());
+    for i in 0..n {
+        let f = match i {
+            0 => finding(Severity::S1, "卫生间闭水试验渗漏到楼下"),
+            1 => finding(Severity::S3, "客厅墙面空鼓"),
+            _ => finding(Severity::S4, &format!("细微划痕 {i}")),
+        };
+        u.record_finding(&actor, at, f).unwrap();
+    }
+    phone.put_unit(&doc, u);
+    assert!(phone.sync().await.refused.is_empty());
+    phone
+}
+
+/// The link of the first case in a list page.
+pub fn first_case_link(html: &str) -> String {
+    let at = html.find("<td><a href=\"/cases/").expect("a case link");
+    let rest = &html[at + "<td><a href=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+/// Posts the step form of the case at `link`.
+pub async fn post_step(b: &mut Browser, link: &str, form: Vec<(&'static str, String)>) -> Page {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    b.post(&format!("{link}/step"), &form).await
+}
+
+/// The count in the row of `label` of a dashboard table, and the link behind it.
+pub fn figure(html: &str, label: &str) -> (u64, String) {
+    let row = &html[html
+        .find(&format!("<th>{label}</th>"))
+        .unwrap_or_else(|| panic!("{label}: {html}"))..];
+    let href_at = row.find("href=\"").unwrap() + 6;
+    let href = row[href_at..href_at + row[href_at..].find('"').unwrap()]
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    let count_at = row.find("\">").unwrap() + 2;
+    let count = row[count_at..count_at + row[count_at..].find('<').unwrap()]
+        .parse()
+        .unwrap();
+    (count, href)
+}

@@ -6,9 +6,10 @@
 
 use std::time::Duration;
 
+use crate::contractor::AssignedCase;
 use plumbline_shared::api::{
-    ApiErrorBody, ManifestRequest, ManifestResponse, OffsetConflict, SyncRequest, SyncResponse,
-    UploadStatus, from_postcard, to_postcard,
+    ApiErrorBody, ContractorAction, ContractorActionReply, ManifestRequest, ManifestResponse,
+    OffsetConflict, SyncRequest, SyncResponse, UploadStatus, from_postcard, to_postcard,
 };
 use plumbline_shared::ids::{BlobHash, ContractorId, ProjectId};
 use plumbline_shared::role::Role;
@@ -175,6 +176,37 @@ impl ServerClient {
         let res = check(res).await?;
         let bytes = res.bytes().await.map_err(transport)?;
         from_postcard(&bytes).map_err(ClientError::BadReply)
+    }
+
+    /// The cases of `project` this device's person may see (a contractor: its company's).
+    pub async fn cases(&self, project: &ProjectId) -> Result<Vec<AssignedCase>, ClientError> {
+        let res = self
+            .authed(self.http.get(self.url("/cases")))
+            .query(&[("project", project.as_str()), ("limit", "500")])
+            .send()
+            .await
+            .map_err(transport)?;
+        let res = check(res).await?;
+        res.json()
+            .await
+            .map_err(|e| ClientError::BadReply(e.to_string()))
+    }
+
+    /// Sends a contractor's action; the same event id sent twice is stored once.
+    pub async fn contractor_action(
+        &self,
+        action: &ContractorAction,
+    ) -> Result<ContractorActionReply, ClientError> {
+        let res = self
+            .authed(self.http.post(self.url("/contractor/actions")))
+            .json(action)
+            .send()
+            .await
+            .map_err(transport)?;
+        let res = check(res).await?;
+        res.json()
+            .await
+            .map_err(|e| ClientError::BadReply(e.to_string()))
     }
 
     /// How much of a blob the server holds.

@@ -25,7 +25,7 @@ use tokio::sync::broadcast;
 
 use crate::capture::{StoragePolicy, StorageStatus};
 use crate::client::{ClientError, Enrolled, Membership, ServerClient};
-use crate::events::{EngineEvent, Outbox, PendingPhoto, PendingRecord, SyncStatus};
+use crate::events::{EngineEvent, Outbox, PendingAction, PendingPhoto, PendingRecord, SyncStatus};
 use crate::files::PhotoFiles;
 use crate::local_store::{
     ActionWrite, EvidenceRow, LocalStore, StoreError, ThumbnailUpload, UploadState,
@@ -435,6 +435,7 @@ impl Engine {
         inner.store.commit_action(&ActionWrite {
             changes: vec![(doc_id.clone(), changes)],
             evidence,
+            request: None,
         })?;
         inner.docs.insert(doc_id.clone(), edited);
         drop(inner);
@@ -617,7 +618,21 @@ impl Engine {
                 since: e.created_at,
             })
             .collect();
-        Ok(Outbox { records, photos })
+        let actions = inner
+            .store
+            .queued_actions()?
+            .into_iter()
+            .map(|a| PendingAction {
+                event: a.event,
+                since: a.created_at,
+                refused: a.refused,
+            })
+            .collect();
+        Ok(Outbox {
+            records,
+            photos,
+            actions,
+        })
     }
 
     /// The sync side's state, for the sync screen.

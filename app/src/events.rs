@@ -1,7 +1,7 @@
 //! What the engine tells the UI: events as things happen, and the outbox on request.
 
 use plumbline_shared::doc::DocId;
-use plumbline_shared::ids::{BlobHash, FindingId};
+use plumbline_shared::ids::{BlobHash, EventId, FindingId};
 use plumbline_shared::time::Timestamp;
 use serde::Serialize;
 
@@ -73,12 +73,25 @@ pub struct Outbox {
     pub records: Vec<PendingRecord>,
     /// Photos not yet confirmed (and failed ones), oldest first.
     pub photos: Vec<PendingPhoto>,
+    /// A contractor's answers not yet stored by the server (and refused ones), oldest first.
+    pub actions: Vec<PendingAction>,
+}
+
+/// A contractor's answer on its way (see `crate::contractor`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingAction {
+    /// Its event id.
+    pub event: EventId,
+    /// When the foreman gave it.
+    pub since: Timestamp,
+    /// Why the server refused it, when it did.
+    pub refused: Option<String>,
 }
 
 impl Outbox {
     /// Whether everything is on the server.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.photos.is_empty()
+        self.records.is_empty() && self.photos.is_empty() && self.actions.is_empty()
     }
 }
 
@@ -123,4 +136,7 @@ pub struct SyncStatus {
     pub last_success: Option<Timestamp>,
     /// The last failure, in words, when the last sync failed.
     pub last_error: Option<String>,
+    /// The last failure was the network or a passing server fault (it retries by itself, and
+    /// the work is safe), as opposed to a refusal that needs a person.
+    pub last_error_transient: bool,
 }

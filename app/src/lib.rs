@@ -20,6 +20,7 @@
 pub mod account;
 pub mod capture;
 pub mod client;
+pub mod contractor;
 pub mod engine;
 pub mod events;
 pub mod files;

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use automerge::{AutoCommit, ChangeHash};
 use plumbline_shared::doc::DocId;
-use plumbline_shared::ids::{BlobHash, FindingId};
+use plumbline_shared::ids::{BlobHash, EventId, FindingId};
 use plumbline_shared::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -79,6 +79,14 @@ const MIGRATIONS: &[&str] = &[
     // Documents edited here since the server last acknowledged holding exactly what this
     // device holds: a sync pushes them before asking for the manifest (see `crate::sync_run`).
     "ALTER TABLE docs ADD COLUMN unsent INTEGER NOT NULL DEFAULT 0;",
+    // A contractor's actions wait here until the server stored them (see `crate::contractor`):
+    // the request as JSON, sent again with the same event id until it is answered.
+    "CREATE TABLE contractor_actions (
+        event_id   TEXT PRIMARY KEY,
+        body       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        refused    TEXT
+     );",
 ];
 
 /// Where an evidence upload stands.
@@ -234,6 +242,21 @@ pub struct ActionWrite {
     pub changes: Vec<(DocId, Vec<u8>)>,
     /// New photos for the outbox.
     pub evidence: Vec<EvidenceRow>,
+    /// A contractor's action for the server.
+    pub request: Option<QueuedAction>,
+}
+
+/// A contractor's action waiting for the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedAction {
+    /// Its event id (the retry key).
+    pub event: EventId,
+    /// The request, as JSON.
+    pub body: String,
+    /// When it was queued.
+    pub created_at: Timestamp,
+    /// Why the server refused it, when it did.
+    pub refused: Option<String>,
 }
 
 impl LocalStore {
@@ -295,7 +318,10 @@ impl LocalStore {
     /// signing out leaves behind.
     pub fn wipe(&mut self, keep_prefix: &str) -> StoreResult<()> {
         let tx = self.conn.transaction()?;
-        tx.execute_batch("DELETE FROM doc_changes; DELETE FROM docs; DELETE FROM evidence;")?;
+        tx.execute_batch(
+            "DELETE FROM doc_changes; DELETE FROM docs; DELETE FROM evidence;
+             DELETE FROM contractor_actions;",
+        )?;
         tx.execute(
             "DELETE FROM settings WHERE substr(key, 1, length(?1)) <> ?1",
             [keep_prefix],
@@ -434,7 +460,62 @@ impl LocalStore {
                 ],
             )?;
         }
+        if let Some(action) = &write.request {
+            tx.execute(
+                "INSERT INTO contractor_actions (event_id, body, created_at) VALUES (?1, ?2, ?3)",
+                params![action.event.as_str(), action.body, action.created_at.0],
+            )?;
+        }
         tx.commit()?;
+        Ok(())
+    }
+
+    /// A contractor's actions not yet stored by the server, oldest first (refused ones too).
+    pub fn queued_actions(&self) -> StoreResult<Vec<QueuedAction>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT event_id, body, created_at, refused FROM contractor_actions
+             ORDER BY created_at, event_id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(event, body, at, refused)| {
+                Ok(QueuedAction {
+                    event: event.parse().map_err(|e| StoreError::Damaged {
+                        what: "queued action",
+                        detail: format!("event id `{event}`: {e}"),
+                    })?,
+                    body,
+                    created_at: Timestamp(at),
+                    refused,
+                })
+            })
+            .collect()
+    }
+
+    /// Forgets an action the server stored.
+    pub fn finish_action(&mut self, event: &EventId) -> StoreResult<()> {
+        self.conn.execute(
+            "DELETE FROM contractor_actions WHERE event_id = ?1",
+            [event.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps the server's reason for refusing an action; it is not sent again.
+    pub fn refuse_action(&mut self, event: &EventId, reason: &str) -> StoreResult<()> {
+        self.conn.execute(
+            "UPDATE contractor_actions SET refused = ?2 WHERE event_id = ?1",
+            params![event.as_str(), reason],
+        )?;
         Ok(())
     }
 

@@ -59,6 +59,9 @@ impl Engine {
         let mut progress = SyncProgress::default();
         let result = async {
             self.sync_docs(&client, &mut report, &mut progress).await?;
+            // A foreman's answers go before photos: the office sees "on site" at once, and
+            // the repair's photos follow like any other.
+            self.send_foreman_actions(&client).await?;
             self.upload_thumbnails(&client, &mut progress).await?;
             self.upload_photos(&client, &mut report, &mut progress)
                 .await?;
@@ -90,9 +93,11 @@ impl Engine {
             }
             Err(e) => {
                 let reason = e.to_string();
+                let transient = matches!(e, EngineError::Server(c) if c.is_transient());
                 self.set_status(|s| {
                     s.running = false;
                     s.last_error = Some(reason.clone());
+                    s.last_error_transient = transient;
                 });
                 self.emit(EngineEvent::SyncFailed { reason });
             }

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use dioxus::prelude::*;
 use plumbline_app::account::UnsyncedWork;
-use plumbline_app::events::{Outbox, PendingPhoto, PendingRecord, SyncProgress, SyncStatus};
+use plumbline_app::events::{
+    Outbox, PendingAction, PendingPhoto, PendingRecord, SyncProgress, SyncStatus,
+};
 use plumbline_app::local_store::UploadState;
 use plumbline_app::ui::i18n::{Lang, Msg};
 use plumbline_app::ui::model::findings::{ConflictRow, finding_rows};
@@ -535,6 +537,11 @@ fn pending_outbox() -> Outbox {
             error: None,
             since: NOW,
         }],
+        actions: vec![PendingAction {
+            event: "e-1".parse().unwrap(),
+            since: NOW,
+            refused: Some("该问题不属于贵单位".into()),
+        }],
     }
 }
 
@@ -546,7 +553,8 @@ fn sync_shows_what_is_unsynced_progress_and_failures_in_words() {
             signed_out: false,
             running: true,
             last_success: Some(NOW),
-            last_error: Some("无法连接服务器".into()),
+            last_error: Some("the server cannot be reached: connection refused".into()),
+            last_error_transient: true,
         };
         let progress = SyncProgress {
             docs_done: 1,
@@ -562,8 +570,12 @@ fn sync_shows_what_is_unsynced_progress_and_failures_in_words() {
     let zh = render(root, Lang::Zh);
     assert!(zh.contains("上次同步") && zh.contains(&plumbline_app::ui::model::local_time(NOW)));
     assert!(
-        zh.contains("id=\"unsynced-records\">1<") && zh.contains("id=\"unsynced-photos\">1<"),
-        "{zh}"
+        zh.contains("id=\"unsynced-records\">2<") && zh.contains("id=\"unsynced-photos\">1<"),
+        "a document and a foreman's action; one photo: {zh}"
+    );
+    assert!(
+        zh.contains("该问题不属于贵单位"),
+        "a refused action says why"
     );
     assert!(
         zh.contains("正在同步… 25%"),
@@ -571,10 +583,10 @@ fn sync_shows_what_is_unsynced_progress_and_failures_in_words() {
     );
     assert!(zh.contains("role=\"progressbar\""));
     assert!(
-        zh.contains("无法连接服务器")
-            && zh.contains("服务器拒收")
-            && zh.contains("这不是本设备的修改")
+        zh.contains("无法连接服务器。记录已保存在本机") && !zh.contains("connection refused"),
+        "a network failure in the person's words: {zh}"
     );
+    assert!(zh.contains("服务器拒收") && zh.contains("这不是本设备的修改"));
     assert!(zh.contains("上传中 40%"));
     let en = render(root, Lang::En);
     assert!(
@@ -666,4 +678,86 @@ fn the_shell_has_tabs_a_back_button_and_counts_unsynced_work() {
     for lang in LANGS {
         assert!(!render(root, lang).is_empty());
     }
+}
+
+#[test]
+fn the_foreman_sees_the_companys_tasks_and_answers_one() {
+    use plumbline_app::ui::screens::tasks::{TaskForm, TaskRow, TasksScreen};
+    fn root(lang: Lang) -> Element {
+        let rows = vec![TaskRow {
+            finding: "f-1".parse().unwrap(),
+            unit: "1-101".into(),
+            place: lang
+                .pick("卫生间 · 闭水试验", "Bathroom · Ponding test")
+                .into(),
+            description: "闭水试验渗漏".into(),
+            status: lang
+                .pick(Status::Notified.label_zh(), Status::Notified.label_en())
+                .into(),
+            notice: Some("ZG-2026-0042".into()),
+            respond_by: Some("2026-12-05 14:00".into()),
+            repair_by: Some("2026-12-08 10:00".into()),
+            overdue: true,
+        }];
+        let form = TaskForm {
+            text: String::new(),
+            photos: vec![],
+            processing: 0,
+            error: Some(Msg::DisputeReasonRequired.text(lang).to_owned()),
+        };
+        rsx! {
+            TasksScreen {
+                lang,
+                rows,
+                fetched: Some("2026-12-05 10:00".to_owned()),
+                queued: 2,
+                open: Some("f-1".parse().unwrap()),
+                form,
+                on_refresh: |_| {},
+                on_open: |_| {},
+                on_text: |_| {},
+                on_files: |_| {},
+                on_remove: |_| {},
+                on_answer: |_| {},
+            }
+        }
+    }
+    let zh = render(root, Lang::Zh);
+    assert!(
+        zh.contains("任务更新于 2026-12-05 10:00") && zh.contains("待发送的操作: 2"),
+        "{zh}"
+    );
+    assert!(zh.contains("1-101 · 卫生间 · 闭水试验") && zh.contains("ZG-2026-0042"));
+    assert!(zh.contains("响应期限 2026-12-05 14:00") && zh.contains("已超期"));
+    assert!(
+        zh.contains("已到现场")
+            && zh.contains("修复完成")
+            && zh.contains("申诉")
+            && zh.contains("提交方案")
+    );
+    assert!(zh.contains("申诉需填写原因"));
+    let en = render(root, Lang::En);
+    assert!(en.contains("On site now") && en.contains("Repair done") && en.contains("Dispute"));
+    assert!(en.contains("Tasks as of") && en.contains("Actions waiting to be sent: 2"));
+
+    fn never(lang: Lang) -> Element {
+        rsx! {
+            TasksScreen {
+                lang,
+                rows: vec![],
+                fetched: None,
+                queued: 0,
+                open: None,
+                form: TaskForm::default(),
+                on_refresh: |_| {},
+                on_open: |_| {},
+                on_text: |_| {},
+                on_files: |_| {},
+                on_remove: |_| {},
+                on_answer: |_| {},
+            }
+        }
+    }
+    assert!(render(never, Lang::Zh).contains("尚未取得任务"));
+    assert!(render(never, Lang::En).contains("No task list yet"));
 }

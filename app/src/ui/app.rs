@@ -22,6 +22,7 @@ use plumbline_shared::workflow::{Status, WorkflowSettings};
 
 use crate::account::{SignOutError, UnsyncedWork};
 use crate::capture::StorageStatus;
+use crate::contractor::ForemanStep;
 use crate::engine::Engine;
 use crate::events::{EngineEvent, SyncProgress};
 use crate::ui::errors::describe;
@@ -38,6 +39,7 @@ use crate::ui::screens::projects::ProjectsScreen;
 use crate::ui::screens::settings::{AccountView, SettingsScreen, StorageView};
 use crate::ui::screens::shell::{Shell, Tab};
 use crate::ui::screens::sync::SyncScreen;
+use crate::ui::screens::tasks::{Answer, TaskForm, TaskRow, TasksScreen};
 use crate::ui::screens::unit::UnitScreen;
 
 /// What the shell hands the app: the engine, where the camera roll is, and when the process
@@ -84,6 +86,7 @@ enum Route {
         unit: UnitId,
         finding: FindingId,
     },
+    Tasks(ProjectId),
     Sync,
     Settings,
 }
@@ -172,7 +175,25 @@ pub fn InspectorApp() -> Element {
         };
     };
 
-    let route = stack.read().last().cloned().unwrap_or(Route::Home);
+    // A contractor's foreman sees the company's tasks first; everyone else the projects.
+    let foreman_project = identity
+        .memberships
+        .iter()
+        .find(|m| m.role == Role::Contractor)
+        .map(|m| m.project.clone())
+        .filter(|_| {
+            identity
+                .memberships
+                .iter()
+                .all(|m| m.role == Role::Contractor)
+        });
+    let home = foreman_project.clone().map_or(Route::Home, Route::Tasks);
+    let route = stack
+        .read()
+        .last()
+        .cloned()
+        .map(|r| if r == Route::Home { home.clone() } else { r })
+        .unwrap_or_else(|| home.clone());
     let unsynced = engine
         .outbox()
         .map(|o| o.records.len() + o.photos.len())
@@ -195,10 +216,15 @@ pub fn InspectorApp() -> Element {
             s.pop();
         }
     };
+    let home_tab = if foreman_project.is_some() {
+        Tab::Tasks
+    } else {
+        Tab::Units
+    };
     let tab_of = |r: &Route| match r {
         Route::Sync => Tab::Sync,
         Route::Settings => Tab::Settings,
-        _ => Tab::Units,
+        _ => home_tab,
     };
 
     let (title, body): (String, Element) = match route.clone() {
@@ -374,6 +400,21 @@ pub fn InspectorApp() -> Element {
                 }
             },
         ),
+        Route::Tasks(project) => (
+            Msg::MyTasks.text(lang_now).to_owned(),
+            rsx! {
+                TasksView {
+                    lang: lang_now,
+                    project: project.clone(),
+                    unit_labels: projects
+                        .iter()
+                        .flat_map(|p| p.units().map(|(_, u)| (u.id.clone(), u.label.clone())))
+                        .collect::<BTreeMap<UnitId, String>>(),
+                    queued: engine.outbox().map(|o| o.actions.len()).unwrap_or(0),
+                    on_toast: move |t| toast.set(t),
+                }
+            },
+        ),
         Route::Sync => {
             let view = sync::sync_view(
                 &engine.sync_status(),
@@ -422,7 +463,7 @@ pub fn InspectorApp() -> Element {
         Shell {
             lang: lang_now,
             title,
-            home: Tab::Units,
+            home: home_tab,
             current: tab_of(&route),
             unsynced,
             on_tab: move |tab| {
@@ -880,6 +921,162 @@ fn SettingsView(
                     }
                 });
                 on_sync_first.call(());
+            },
+        }
+    }
+}
+
+/// The foreman's task list with the answer being written.
+#[component]
+fn TasksView(
+    lang: Lang,
+    project: ProjectId,
+    unit_labels: BTreeMap<UnitId, String>,
+    queued: usize,
+    on_toast: EventHandler<Option<String>>,
+) -> Element {
+    let engine = use_context::<AppContext>().engine;
+    let mut tasks = use_signal({
+        let engine = engine.clone();
+        let project = project.clone();
+        move || engine.cached_tasks(&project).unwrap_or_default()
+    });
+    let mut open = use_signal(|| None::<FindingId>);
+    let mut text = use_signal(String::new);
+    let mut error = use_signal(|| None::<String>);
+    let photos = use_signal(DraftPhotos::default);
+    let refresh = {
+        let project = project.clone();
+        move || {
+            let engine = use_context::<AppContext>().engine;
+            let project = project.clone();
+            spawn(async move {
+                match engine.refresh_tasks(&project).await {
+                    Ok(t) => tasks.set(t),
+                    // Offline: the kept list stays, with its age on screen.
+                    Err(e) => tracing::info!("task list not refreshed: {e}"),
+                }
+            });
+        }
+    };
+    use_hook({
+        let refresh = refresh.clone();
+        move || refresh()
+    });
+    let now_ms = now();
+    let rows: Vec<TaskRow> = tasks
+        .read()
+        .cases
+        .iter()
+        .map(|c| {
+            let case = &c.case;
+            let running = case.clock_running;
+            let respond_by = case
+                .response_deadline
+                .filter(|_| case.status == Status::Notified && running);
+            let overdue = running
+                && ((case.status == Status::Notified
+                    && case.response_deadline.is_some_and(|d| d < now_ms))
+                    || (matches!(case.status, Status::Notified | Status::InRepair)
+                        && case.repair_deadline.is_some_and(|d| d < now_ms)));
+            let room = case
+                .room
+                .parse()
+                .ok()
+                .and_then(|id| TEMPLATE.room(&id))
+                .map_or_else(|| case.room.clone(), |r| lang.pick(&r.zh, &r.en).to_owned());
+            let item = case
+                .item
+                .parse()
+                .ok()
+                .and_then(|id| TEMPLATE.item(&id))
+                .map_or_else(
+                    || case.item.clone(),
+                    |(_, i)| lang.pick(&i.zh, &i.en).to_owned(),
+                );
+            TaskRow {
+                finding: case.finding.clone(),
+                unit: unit_labels
+                    .get(&c.unit)
+                    .cloned()
+                    .unwrap_or_else(|| c.unit.to_string()),
+                place: format!("{room} · {item}"),
+                description: case.description.clone(),
+                status: lang
+                    .pick(case.status.label_zh(), case.status.label_en())
+                    .to_owned(),
+                notice: case.notice_no.clone(),
+                respond_by: respond_by.map(crate::ui::model::local_time),
+                repair_by: case.repair_deadline.map(crate::ui::model::local_time),
+                overdue,
+            }
+        })
+        .collect();
+    let p = photos.read().clone();
+    let form = TaskForm {
+        text: text(),
+        photos: p.view(),
+        processing: p.processing,
+        error: error(),
+    };
+    rsx! {
+        TasksScreen {
+            lang,
+            rows,
+            fetched: tasks.read().fetched_at.map(crate::ui::model::local_time),
+            queued,
+            open: open(),
+            form,
+            on_refresh: {
+                let refresh = refresh.clone();
+                move |_| refresh()
+            },
+            on_open: move |id: FindingId| {
+                let same = open.read().as_ref() == Some(&id);
+                open.set(if same { None } else { Some(id) });
+                text.set(String::new());
+                error.set(None);
+                let mut photos = photos;
+                photos.set(DraftPhotos::default());
+            },
+            on_text: move |t| text.set(t),
+            on_files: move |evt| take_files(evt, photos, move |e| error.set(e), lang),
+            on_remove: move |key| {
+                let mut photos = photos;
+                photos.write().remove(key);
+            },
+            on_answer: move |answer: Answer| {
+                let Some(id) = open() else { return };
+                let Some(case) = tasks.read().cases.iter().find(|c| c.case.finding == id).cloned() else {
+                    return;
+                };
+                let note = text().trim().to_owned();
+                let shots = photos.read().photos();
+                let step = match answer {
+                    Answer::OnSite => ForemanStep::OnSite { note },
+                    Answer::Plan => ForemanStep::Plan { note },
+                    Answer::RepairDone if shots.is_empty() => {
+                        error.set(Some(Msg::RepairPhotosRequired.text(lang).to_owned()));
+                        return;
+                    }
+                    Answer::RepairDone => ForemanStep::RepairDone { note },
+                    Answer::Dispute if note.is_empty() => {
+                        error.set(Some(Msg::DisputeReasonRequired.text(lang).to_owned()));
+                        return;
+                    }
+                    Answer::Dispute => ForemanStep::Dispute { reason: note },
+                };
+                let engine = use_context::<AppContext>().engine;
+                match engine.foreman_act(&case, step, shots) {
+                    Ok(_) => {
+                        open.set(None);
+                        text.set(String::new());
+                        let mut photos = photos;
+                        photos.set(DraftPhotos::default());
+                        on_toast.call(Some(Msg::ActionQueued.text(lang).to_owned()));
+                    }
+                    Err(e) => error.set(Some(describe(&e, lang))),
+                }
             },
         }
     }

@@ -5,26 +5,8 @@
 //! labels (statuses, severities, rooms, items, categories) come from `plumbline_shared` and the
 //! checklist template, so the phone and the office use the same words.
 
+use plumbline_shared::catalogue;
 pub use plumbline_shared::lang::Lang;
-
-macro_rules! catalogue {
-    ($($name:ident => $zh:literal, $en:literal;)*) => {
-        /// Every fixed text of the app.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Msg {
-            $(#[doc = $en] $name,)*
-        }
-
-        impl Msg {
-            /// The text in `lang`.
-            pub fn text(self, lang: Lang) -> &'static str {
-                match self {
-                    $(Msg::$name => lang.pick($zh, $en),)*
-                }
-            }
-        }
-    };
-}
 
 catalogue! {
     AppName => "Plumbline 验房", "Plumbline inspections";
@@ -110,6 +92,13 @@ catalogue! {
     Note => "说明", "Note";
     TasksFetched => "任务更新于", "Tasks as of";
     QueuedActions => "待发送的操作", "Actions waiting to be sent";
+    TasksNever => "尚未取得任务，请联网后同步。", "No task list yet: sync when there is a network.";
+    Refresh => "刷新", "Refresh";
+    Plan => "提交方案", "Plan presented";
+    ActionQueued => "已记录，将在同步时发送", "Recorded; it is sent at the next sync";
+    DisputeReasonRequired => "申诉需填写原因。", "A dispute needs a reason.";
+    RepairPhotosRequired => "修复完成需附照片。", "A finished repair needs photos.";
+    RespondBy => "响应期限", "Respond by";
 
     SyncTitle => "同步", "Sync";
     LastSync => "上次同步", "Last sync";
@@ -121,6 +110,7 @@ catalogue! {
     Syncing => "正在同步…", "Syncing…";
     Records => "记录", "records";
     Failures => "问题", "Problems";
+    SyncFailed => "同步失败", "The sync failed";
     RefusedByServer => "服务器拒收", "Refused by the server";
     SignedOutByServer => "本机已被服务器注销，请重新登记。未同步的记录仍保留在本机。", "The server no longer accepts this phone; enroll again. Unsynced work stays on the phone.";
     Uploading => "上传中", "uploading";

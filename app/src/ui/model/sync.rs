@@ -62,7 +62,18 @@ pub fn sync_view(
 ) -> SyncView {
     let mut failures = Vec::new();
     if let Some(error) = &status.last_error {
-        failures.push(error.clone());
+        // A network failure is said in the person's words; anything else keeps the detail,
+        // which names what to do (the server's sentence, the damaged record).
+        failures.push(if status.last_error_transient {
+            Msg::ErrOffline.text(lang).to_owned()
+        } else {
+            format!("{}: {error}", Msg::SyncFailed.text(lang))
+        });
+    }
+    for action in &outbox.actions {
+        if let Some(reason) = &action.refused {
+            failures.push(format!("{}: {reason}", Msg::RefusedByServer.text(lang)));
+        }
     }
     for record in &outbox.records {
         if let Some(reason) = &record.refused {
@@ -77,7 +88,7 @@ pub fn sync_view(
         last_sync: status
             .last_success
             .map_or_else(|| Msg::Never.text(lang).to_owned(), local_time),
-        records: outbox.records.len(),
+        records: outbox.records.len() + outbox.actions.len(),
         photos: outbox
             .photos
             .iter()

@@ -10,4 +10,5 @@ pub mod projects;
 pub mod settings;
 pub mod shell;
 pub mod sync;
+pub mod tasks;
 pub mod unit;

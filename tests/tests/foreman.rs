@@ -1,0 +1,256 @@
+//! The contractor foreman's phone against a real sync server: the company's assigned findings
+//! arrive and stay readable offline; "on site now" tapped with no signal is sent later and
+//! counts from when it was tapped; "repair done" carries its photos; a refused answer keeps
+//! the server's reason; signing out asks before dropping what is still queued.
+
+#![allow(clippy::unwrap_used)] // tests panic on failure, by design
+
+use plumbline_app::account::SignOutError;
+use plumbline_app::contractor::ForemanStep;
+use plumbline_app::{Engine, NewPhoto};
+use plumbline_shared::doc::unit::NewFinding;
+use plumbline_shared::event::{EventKind, Origin};
+use plumbline_shared::ids::ContractorId;
+use plumbline_shared::role::Role;
+use plumbline_shared::severity::Severity;
+use plumbline_shared::time::Timestamp;
+use plumbline_shared::workflow::Status;
+use plumbline_tests::{TestServer, fake_jpeg};
+
+fn photo(seed: u64) -> NewPhoto {
+    NewPhoto {
+        jpeg: fake_jpeg(40_000, seed),
+        thumbnail: fake_jpeg(2_000, seed + 1),
+        thumb_width: 320,
+        thumb_height: 240,
+        width: 2048,
+        height: 1536,
+        captured_at: Timestamp(chrono::Utc::now().timestamp_millis()),
+        location: None,
+        pin: None,
+    }
+}
+
+async fn enrolled(server: &TestServer, login: &str, role: Role, dir: &tempfile::TempDir) -> Engine {
+    let engine = Engine::open(dir.path()).unwrap();
+    let code = server.code_for(login, role).await.unwrap();
+    engine
+        .enroll(&server.base_url(), &code, &format!("{login} phone"))
+        .await
+        .unwrap();
+    engine.sync().await.unwrap();
+    engine
+}
+
+#[tokio::test]
+async fn a_foreman_answers_offline_and_the_answers_count_from_when_they_were_given() {
+    let mut server = TestServer::start().await.unwrap();
+    let unit = server.project.units().next().unwrap().1.id.clone();
+
+    // An inspector records two findings and issues notices to 恒筑 (civil) for both.
+    let inspector_dir = tempfile::tempdir().unwrap();
+    let inspector = enrolled(&server, "wangli", Role::Inspector, &inspector_dir).await;
+    let findings: Vec<_> = ["卫生间地漏渗水", "客厅墙面空鼓"]
+        .into_iter()
+        .map(|description| {
+            inspector
+                .edit_unit(&unit, |u, actor, at| {
+                    let id = u.record_finding(
+                        actor,
+                        at,
+                        NewFinding {
+                            origin: Origin::Inspection,
+                            round: None,
+                            room: "bathroom".parse().unwrap(),
+                            item: "bathroom.ponding_test".parse().unwrap(),
+                            category: "waterproofing".parse().unwrap(),
+                            severity: Severity::S2,
+                            description: description.into(),
+                        },
+                    )?;
+                    u.append_event(
+                        actor,
+                        at,
+                        &id,
+                        EventKind::NoticeIssued {
+                            notice_no: format!("ZG-2026-07{}", description.len()),
+                            contractor: ContractorId::new("hengzhu-civil").unwrap(),
+                            repair_deadline: Timestamp(at.0 + 3 * 86_400_000),
+                        },
+                    )?;
+                    Ok(id)
+                })
+                .unwrap()
+        })
+        .collect();
+    inspector.sync().await.unwrap();
+
+    // The foreman's phone holds no unit documents, only the company's task list.
+    let foreman_dir = tempfile::tempdir().unwrap();
+    let foreman = enrolled(&server, "zhougang", Role::Contractor, &foreman_dir).await;
+    assert!(foreman.units().unwrap().is_empty(), "no unit documents");
+    let tasks = foreman.refresh_tasks(&server.project.id).await.unwrap();
+    assert_eq!(tasks.cases.len(), 2, "{tasks:?}");
+    assert!(
+        tasks
+            .cases
+            .iter()
+            .all(|c| c.case.status == Status::Notified)
+    );
+
+    // No signal: the list is still there, and "on site now" is recorded at the tap.
+    server.stop().await.unwrap();
+    let offline = foreman.cached_tasks(&server.project.id).unwrap();
+    assert_eq!(offline.cases, tasks.cases);
+    assert!(foreman.refresh_tasks(&server.project.id).await.is_err());
+    let first = tasks
+        .cases
+        .iter()
+        .find(|c| c.case.finding == findings[0])
+        .unwrap();
+    let second = tasks
+        .cases
+        .iter()
+        .find(|c| c.case.finding == findings[1])
+        .unwrap();
+    let tapped = Timestamp(chrono::Utc::now().timestamp_millis());
+    foreman
+        .foreman_act(
+            first,
+            ForemanStep::OnSite {
+                note: "已到场".into(),
+            },
+            Vec::new(),
+        )
+        .unwrap();
+    assert!(foreman.sync().await.is_err(), "offline");
+    assert_eq!(
+        foreman.outbox().unwrap().actions.len(),
+        1,
+        "queued, not lost"
+    );
+
+    // Signing out now would drop the queued answer: it asks first.
+    match foreman.sign_out(false) {
+        Err(SignOutError::Unsynced(work)) => assert_eq!(work.records, 1),
+        other => panic!("sign-out should ask first: {other:?}"),
+    }
+
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    server.restart().await.unwrap();
+    foreman.sync().await.unwrap();
+    assert!(foreman.outbox().unwrap().actions.is_empty());
+    let cases = server.cases_of(&unit).await.unwrap();
+    let case = &cases
+        .iter()
+        .find(|c| c.case.finding == findings[0])
+        .unwrap()
+        .case;
+    assert_eq!(case.status, Status::InRepair);
+
+    // The event carries the tap's time, not the sync's.
+    inspector.sync().await.unwrap();
+    let record = inspector.unit(&unit).unwrap();
+    let finding = &record.findings[&findings[0]];
+    let responded = finding
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::ContractorResponded { .. }))
+        .unwrap();
+    assert!(
+        (responded.at.0 - tapped.0).abs() < 5_000,
+        "recorded at the tap ({}), not at the sync",
+        tapped.0
+    );
+    assert_eq!(
+        finding
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::ContractorResponded { .. }))
+            .count(),
+        1
+    );
+
+    // Repair done with two photos: the office sees the report and the photos arrive.
+    let first = foreman
+        .refresh_tasks(&server.project.id)
+        .await
+        .unwrap()
+        .cases
+        .into_iter()
+        .find(|c| c.case.finding == findings[0])
+        .unwrap();
+    foreman
+        .foreman_act(
+            &first,
+            ForemanStep::RepairDone {
+                note: "已更换地漏".into(),
+            },
+            vec![photo(1), photo(2)],
+        )
+        .unwrap();
+    // A dispute of the second finding the company does not accept.
+    foreman
+        .foreman_act(
+            second,
+            ForemanStep::Dispute {
+                reason: "非我方施工".into(),
+            },
+            Vec::new(),
+        )
+        .unwrap();
+    foreman.sync().await.unwrap();
+    assert!(foreman.outbox().unwrap().is_empty());
+    let cases = server.cases_of(&unit).await.unwrap();
+    let status = |id| {
+        cases
+            .iter()
+            .find(|c| &c.case.finding == id)
+            .unwrap()
+            .case
+            .status
+    };
+    assert_eq!(status(&findings[0]), Status::RepairReported);
+    assert_eq!(status(&findings[1]), Status::Disputed);
+    let evidence = server
+        .state
+        .store
+        .evidence_status(std::slice::from_ref(&server.project.id), Some(&unit))
+        .await
+        .unwrap();
+    assert_eq!(
+        (evidence.referenced, evidence.arrived),
+        (2, 2),
+        "{evidence:?}"
+    );
+
+    // An answer the server refuses (a finding that is not the company's, or no longer there)
+    // keeps the server's reason on the phone and is not sent again.
+    let mut stranger = second.clone();
+    stranger.case.finding = plumbline_shared::ids::FindingId::random();
+    foreman
+        .foreman_act(
+            &stranger,
+            ForemanStep::OnSite {
+                note: String::new(),
+            },
+            Vec::new(),
+        )
+        .unwrap();
+    foreman.sync().await.unwrap();
+    let outbox = foreman.outbox().unwrap();
+    assert_eq!(outbox.actions.len(), 1, "{outbox:?}");
+    assert!(
+        outbox.actions[0]
+            .refused
+            .as_deref()
+            .is_some_and(|r| r.contains("not found")),
+        "{outbox:?}"
+    );
+    foreman.sync().await.unwrap();
+    assert_eq!(
+        foreman.outbox().unwrap().actions.len(),
+        1,
+        "not sent again, not dropped"
+    );
+}

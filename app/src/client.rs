@@ -138,17 +138,12 @@ impl ServerClient {
 
     /// Trades a one-time code for a token.
     pub async fn enroll(&self, code: &str, device_name: &str) -> Result<Enrolled, ClientError> {
-        let res = self
-            .http
-            .post(self.url("/enroll"))
-            .json(&serde_json::json!({"code": code, "device_name": device_name}))
-            .send()
-            .await
-            .map_err(transport)?;
-        let res = check(res).await?;
-        res.json()
-            .await
-            .map_err(|e| ClientError::BadReply(e.to_string()))
+        json_reply(
+            self.http
+                .post(self.url("/enroll"))
+                .json(&serde_json::json!({"code": code, "device_name": device_name})),
+        )
+        .await
     }
 
     /// Step 1 of a sync.
@@ -180,16 +175,11 @@ impl ServerClient {
 
     /// The cases of `project` this device's person may see (a contractor: its company's).
     pub async fn cases(&self, project: &ProjectId) -> Result<Vec<AssignedCase>, ClientError> {
-        let res = self
-            .authed(self.http.get(self.url("/cases")))
-            .query(&[("project", project.as_str()), ("limit", "500")])
-            .send()
-            .await
-            .map_err(transport)?;
-        let res = check(res).await?;
-        res.json()
-            .await
-            .map_err(|e| ClientError::BadReply(e.to_string()))
+        json_reply(
+            self.authed(self.http.get(self.url("/cases")))
+                .query(&[("project", project.as_str()), ("limit", "500")]),
+        )
+        .await
     }
 
     /// Sends a contractor's action; the same event id sent twice is stored once.
@@ -197,29 +187,16 @@ impl ServerClient {
         &self,
         action: &ContractorAction,
     ) -> Result<ContractorActionReply, ClientError> {
-        let res = self
-            .authed(self.http.post(self.url("/contractor/actions")))
-            .json(action)
-            .send()
-            .await
-            .map_err(transport)?;
-        let res = check(res).await?;
-        res.json()
-            .await
-            .map_err(|e| ClientError::BadReply(e.to_string()))
+        json_reply(
+            self.authed(self.http.post(self.url("/contractor/actions")))
+                .json(action),
+        )
+        .await
     }
 
     /// How much of a blob the server holds.
     pub async fn upload_status(&self, hash: &BlobHash) -> Result<UploadStatus, ClientError> {
-        let res = self
-            .authed(self.http.get(self.url(&format!("/blobs/{hash}/status"))))
-            .send()
-            .await
-            .map_err(transport)?;
-        let res = check(res).await?;
-        res.json()
-            .await
-            .map_err(|e| ClientError::BadReply(e.to_string()))
+        json_reply(self.authed(self.http.get(self.url(&format!("/blobs/{hash}/status"))))).await
     }
 
     /// Downloads a whole blob (a photo of someone else's finding), at most `max_bytes`.
@@ -281,6 +258,17 @@ fn transport(e: reqwest::Error) -> ClientError {
 }
 
 /// Passes a successful response through; sorts a failed one.
+/// Sends a request and reads its JSON reply, turning failures into [`ClientError`]s.
+async fn json_reply<T: serde::de::DeserializeOwned>(
+    req: reqwest::RequestBuilder,
+) -> Result<T, ClientError> {
+    let res = req.send().await.map_err(transport)?;
+    let res = check(res).await?;
+    res.json()
+        .await
+        .map_err(|e| ClientError::BadReply(e.to_string()))
+}
+
 async fn check(res: reqwest::Response) -> Result<reqwest::Response, ClientError> {
     let status = res.status();
     if status.is_success() {

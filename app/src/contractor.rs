@@ -11,7 +11,6 @@
 
 use plumbline_shared::api::{API_VERSION, ContractorAction};
 use plumbline_shared::doc::DocId;
-use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef, Thumbnail};
 use plumbline_shared::event::{EventKind, ResponseMode};
 use plumbline_shared::ids::{BlobHash, EventId, ProjectId, UnitId};
 use plumbline_shared::projection::CaseRow;
@@ -20,10 +19,8 @@ use plumbline_shared::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::client::{ClientError, ServerClient};
-use crate::engine::{Engine, EngineError, NewPhoto, now};
-use crate::local_store::{
-    ActionWrite, EvidenceRow, QueuedAction, StoreError, ThumbnailUpload, UploadState,
-};
+use crate::engine::{Engine, EngineError, NewPhoto, now, photo_records};
+use crate::local_store::{ActionWrite, QueuedAction, StoreError};
 
 /// A case assigned to the company, as the server lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,43 +158,16 @@ impl Engine {
             self.shared
                 .files
                 .write(hash, &photo.jpeg, &photo.thumbnail)?;
-            let thumbnail = Thumbnail {
-                hash: BlobHash::of(&photo.thumbnail),
-                bytes: photo.thumbnail.len() as u64,
-                width: photo.thumb_width,
-                height: photo.thumb_height,
-            };
-            evidence.push(EvidenceRef {
-                hash: hash.clone(),
-                kind: EvidenceKind::Photo,
-                bytes: photo.jpeg.len() as u64,
-                width: photo.width,
-                height: photo.height,
-                captured_at: photo.captured_at,
-                device: identity.device.clone(),
-                author: identity.user.clone(),
-                location: photo.location,
-                pin: photo.pin.clone(),
-                thumbnail: Some(thumbnail.clone()),
-            });
-            rows.push(EvidenceRow {
-                hash: hash.clone(),
-                doc: doc.clone(),
-                finding: case.case.finding.clone(),
-                bytes: photo.jpeg.len() as u64,
-                state: UploadState::Queued,
-                sent_bytes: 0,
-                error: None,
-                attempts: 0,
-                created_at: at,
-                confirmed_at: None,
-                file_deleted: false,
-                thumbnail: Some(ThumbnailUpload {
-                    hash: thumbnail.hash,
-                    bytes: thumbnail.bytes,
-                    state: UploadState::Queued,
-                }),
-            });
+            let (reference, row) = photo_records(
+                photo,
+                &identity.device,
+                &identity.user,
+                &doc,
+                &case.case.finding,
+                at,
+            );
+            evidence.push(reference);
+            rows.push(row);
         }
         let event = EventId::random();
         let action = ContractorAction {

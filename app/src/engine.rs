@@ -127,49 +127,65 @@ impl PendingPhotos {
         finding: &FindingId,
     ) -> Result<(), EngineError> {
         for photo in std::mem::take(&mut self.photos) {
-            let hash = BlobHash::of(&photo.jpeg);
-            let bytes = photo.jpeg.len() as u64;
-            let thumbnail = Thumbnail {
-                hash: BlobHash::of(&photo.thumbnail),
-                bytes: photo.thumbnail.len() as u64,
-                width: photo.thumb_width,
-                height: photo.thumb_height,
-            };
-            let reference = EvidenceRef {
-                hash: hash.clone(),
-                kind: EvidenceKind::Photo,
-                bytes,
-                width: photo.width,
-                height: photo.height,
-                captured_at: photo.captured_at,
-                device: actor.device.clone(),
-                author: actor.user.clone(),
-                location: photo.location,
-                pin: photo.pin,
-                thumbnail: Some(thumbnail.clone()),
-            };
+            let (reference, row) =
+                photo_records(&photo, &actor.device, &actor.user, &self.doc, finding, at);
             u.attach_evidence(actor, at, finding, reference)?;
-            self.rows.push(EvidenceRow {
-                hash,
-                doc: self.doc.clone(),
-                finding: finding.clone(),
-                bytes,
-                state: UploadState::Queued,
-                sent_bytes: 0,
-                error: None,
-                attempts: 0,
-                created_at: at,
-                confirmed_at: None,
-                file_deleted: false,
-                thumbnail: Some(ThumbnailUpload {
-                    hash: thumbnail.hash,
-                    bytes: thumbnail.bytes,
-                    state: UploadState::Queued,
-                }),
-            });
+            self.rows.push(row);
         }
         Ok(())
     }
+}
+
+/// What one photo becomes: the reference the document (or a contractor's request) carries,
+/// and the outbox row that uploads it, thumbnail first.
+pub(crate) fn photo_records(
+    photo: &NewPhoto,
+    device: &DeviceId,
+    author: &UserId,
+    doc: &DocId,
+    finding: &FindingId,
+    at: Timestamp,
+) -> (EvidenceRef, EvidenceRow) {
+    let hash = BlobHash::of(&photo.jpeg);
+    let bytes = photo.jpeg.len() as u64;
+    let thumbnail = Thumbnail {
+        hash: BlobHash::of(&photo.thumbnail),
+        bytes: photo.thumbnail.len() as u64,
+        width: photo.thumb_width,
+        height: photo.thumb_height,
+    };
+    let row = EvidenceRow {
+        hash: hash.clone(),
+        doc: doc.clone(),
+        finding: finding.clone(),
+        bytes,
+        state: UploadState::Queued,
+        sent_bytes: 0,
+        error: None,
+        attempts: 0,
+        created_at: at,
+        confirmed_at: None,
+        file_deleted: false,
+        thumbnail: Some(ThumbnailUpload {
+            hash: thumbnail.hash.clone(),
+            bytes: thumbnail.bytes,
+            state: UploadState::Queued,
+        }),
+    };
+    let reference = EvidenceRef {
+        hash,
+        kind: EvidenceKind::Photo,
+        bytes,
+        width: photo.width,
+        height: photo.height,
+        captured_at: photo.captured_at,
+        device: device.clone(),
+        author: author.clone(),
+        location: photo.location,
+        pin: photo.pin.clone(),
+        thumbnail: Some(thumbnail),
+    };
+    (reference, row)
 }
 
 pub(crate) struct Inner {

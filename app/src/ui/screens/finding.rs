@@ -7,6 +7,7 @@ use dioxus::prelude::*;
 use crate::ui::i18n::{Lang, Msg};
 use crate::ui::model::findings::FindingRow;
 use crate::ui::screens::finding_editor::DraftPhoto;
+use crate::ui::screens::photo_picker::PhotoPicker;
 
 /// A photo of the finding: its thumbnail when it is on the phone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,26 +104,12 @@ pub fn FindingScreen(
                     initial_value: "{form.text}",
                     oninput: move |evt| on_text.call(evt.value()),
                 }
-                div { class: "thumbs",
-                    for photo in form.photos {
-                        div { class: "thumb",
-                            img { src: "{photo.thumb}", alt: "" }
-                            button { onclick: move |_| on_remove.call(photo.key), "{Msg::RemovePhoto.text(lang)}" }
-                        }
-                    }
-                    for _ in 0..form.processing {
-                        div { class: "thumb", "{Msg::ProcessingPhoto.text(lang)}" }
-                    }
-                }
-                label { class: "pick",
-                    "📷 {Msg::TakePhoto.text(lang)}"
-                    input {
-                        r#type: "file",
-                        accept: "image/*",
-                        capture: "environment",
-                        multiple: true,
-                        onchange: move |evt| on_files.call(evt),
-                    }
+                PhotoPicker {
+                    lang,
+                    photos: form.photos,
+                    processing: form.processing,
+                    on_files,
+                    on_remove,
                 }
                 if let Some(error) = form.error {
                     p { class: "error", role: "alert", "{error}" }

@@ -8,6 +8,7 @@ use plumbline_shared::ids::CategoryId;
 use plumbline_shared::severity::Severity;
 
 use crate::ui::i18n::{Lang, Msg};
+use crate::ui::screens::photo_picker::PhotoPicker;
 
 /// A photo in the draft, processed and shown by its thumbnail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,30 +107,12 @@ pub fn FindingEditorScreen(
                 oninput: move |evt| on_description.call(evt.value()),
             }
             label { "{Msg::Photos.text(lang)}" }
-            div { class: "thumbs",
-                for photo in view.photos {
-                    div { class: "thumb",
-                        img { src: "{photo.thumb}", alt: "" }
-                        button {
-                            id: "remove-photo-{photo.key}",
-                            onclick: move |_| on_remove.call(photo.key),
-                            "{Msg::RemovePhoto.text(lang)}"
-                        }
-                    }
-                }
-                for _ in 0..view.processing {
-                    div { class: "thumb", "{Msg::ProcessingPhoto.text(lang)}" }
-                }
-            }
-            label { class: "pick", id: "take-photo",
-                "📷 {Msg::TakePhoto.text(lang)}"
-                input {
-                    r#type: "file",
-                    accept: "image/*",
-                    capture: "environment",
-                    multiple: true,
-                    onchange: move |evt| on_files.call(evt),
-                }
+            PhotoPicker {
+                lang,
+                photos: view.photos,
+                processing: view.processing,
+                on_files,
+                on_remove,
             }
             button {
                 id: "open-gallery",

@@ -6,6 +6,7 @@ pub mod finding;
 pub mod finding_editor;
 pub mod findings;
 pub mod grid;
+pub mod photo_picker;
 pub mod projects;
 pub mod settings;
 pub mod shell;

@@ -8,6 +8,7 @@ use plumbline_shared::ids::FindingId;
 
 use crate::ui::i18n::{Lang, Msg};
 use crate::ui::screens::finding_editor::DraftPhoto;
+use crate::ui::screens::photo_picker::PhotoPicker;
 
 /// One assigned case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,26 +124,12 @@ pub fn TasksScreen(
                         initial_value: "{form.text}",
                         oninput: move |evt| on_text.call(evt.value()),
                     }
-                    div { class: "thumbs",
-                        for photo in form.photos.clone() {
-                            div { class: "thumb",
-                                img { src: "{photo.thumb}", alt: "" }
-                                button { onclick: move |_| on_remove.call(photo.key), "{Msg::RemovePhoto.text(lang)}" }
-                            }
-                        }
-                        for _ in 0..form.processing {
-                            div { class: "thumb", "{Msg::ProcessingPhoto.text(lang)}" }
-                        }
-                    }
-                    label { class: "pick",
-                        "📷 {Msg::TakePhoto.text(lang)}"
-                        input {
-                            r#type: "file",
-                            accept: "image/*",
-                            capture: "environment",
-                            multiple: true,
-                            onchange: move |evt| on_files.call(evt),
-                        }
+                    PhotoPicker {
+                        lang,
+                        photos: form.photos.clone(),
+                        processing: form.processing,
+                        on_files,
+                        on_remove,
                     }
                     if let Some(error) = &form.error {
                         p { class: "error", role: "alert", "{error}" }

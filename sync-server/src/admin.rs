@@ -10,6 +10,7 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::doc::unit::UnitDoc;
 use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UnitId, UserId};
+use plumbline_shared::project::Project;
 use plumbline_shared::projection::project_unit;
 use plumbline_shared::role::Role;
 use plumbline_shared::time::{HOUR_MS, Timestamp};
@@ -210,18 +211,48 @@ pub async fn import_units(
     project: &ProjectId,
     csv_text: &str,
 ) -> anyhow::Result<ImportSummary> {
+    let (current, merged) = checked_import(state, project, csv_text).await?;
+    write_import(state, project, &current, &merged).await
+}
+
+/// What [`import_units`] would add, with every check it makes, and nothing written (the office
+/// web's preview).
+pub async fn preview_import(
+    state: &AppState,
+    project: &ProjectId,
+    csv_text: &str,
+) -> anyhow::Result<ImportSummary> {
+    let (current, merged) = checked_import(state, project, csv_text).await?;
+    Ok(ImportSummary::between(&current, &merged))
+}
+
+/// The project as its document holds it now, when it exists.
+pub async fn load_project(
+    state: &AppState,
+    project: &ProjectId,
+) -> anyhow::Result<Option<Project>> {
     let doc_id = DocId::Project(project.clone());
-    let current = {
-        let mut guard = state.docs.lock(&doc_id).await;
-        let Some(loaded) = state.docs.get(&mut guard, &doc_id).await? else {
-            anyhow::bail!(
-                "project `{project}` does not exist in this data folder; check the id \
-                 (the demo project is `licheng`) or create the project first"
-            );
-        };
-        ProjectDoc::load(&loaded.doc.save())
-            .and_then(|doc| doc.project())
-            .with_context(|| format!("reading the document of project `{project}`"))?
+    let mut guard = state.docs.lock(&doc_id).await;
+    let Some(loaded) = state.docs.get(&mut guard, &doc_id).await? else {
+        return Ok(None);
+    };
+    ProjectDoc::load(&loaded.doc.save())
+        .and_then(|doc| doc.project())
+        .map(Some)
+        .with_context(|| format!("reading the document of project `{project}`"))
+}
+
+/// The project as it is and as the import would leave it, or every problem.
+async fn checked_import(
+    state: &AppState,
+    project: &ProjectId,
+    csv_text: &str,
+) -> anyhow::Result<(Project, Project)> {
+    let Some(current) = load_project(state, project).await? else {
+        anyhow::bail!(
+            "project `{project}` does not exist in this data folder; check the id \
+             (the demo project is `licheng`) or create the project first"
+        );
     };
     let taken: HashSet<UnitId> = state
         .store
@@ -248,8 +279,17 @@ pub async fn import_units(
             return Err(errors.into());
         }
     };
-    let summary = ImportSummary::between(&current, &merged);
-    create_project(state, &merged)
+    Ok((current, merged))
+}
+
+async fn write_import(
+    state: &AppState,
+    project: &ProjectId,
+    current: &Project,
+    merged: &Project,
+) -> anyhow::Result<ImportSummary> {
+    let summary = ImportSummary::between(current, merged);
+    create_project(state, merged)
         .await
         .with_context(|| format!("writing the imported units of project `{project}`"))?;
     tracing::info!(

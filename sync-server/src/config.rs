@@ -31,6 +31,20 @@ pub struct Config {
     pub limits: Limits,
     /// When documents are folded into snapshots.
     pub compaction: CompactionConfig,
+    /// The office web.
+    pub web: WebConfig,
+}
+
+/// Office web settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WebConfig {
+    /// Mark the cookies `Secure`, so browsers send them over HTTPS only. Off by default because
+    /// a browser refuses a `Secure` cookie on plain `http://`, which is how a loopback or LAN
+    /// server is reached; turn it on when the server sits behind a TLS-terminating proxy.
+    pub secure_cookies: bool,
+    /// The address devices reach this server at (`https://plumbline.example.com`), written into
+    /// enrollment QR codes; empty means the address the administrator's browser used.
+    pub public_url: String,
 }
 
 /// When documents are folded into snapshots (see `crate::compaction`).
@@ -88,6 +102,7 @@ impl std::fmt::Debug for Config {
             .field("blobs", &self.blobs)
             .field("limits", &self.limits)
             .field("compaction", &self.compaction)
+            .field("web", &self.web)
             .finish()
     }
 }
@@ -154,6 +169,17 @@ impl Config {
             (1..=1000).contains(&self.limits.max_docs_per_request),
             "limits.max_docs_per_request must be between 1 and 1000"
         );
+        self.web.public_url = self.web.public_url.trim().trim_end_matches('/').to_owned();
+        if !self.web.public_url.is_empty() {
+            let url = &self.web.public_url;
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            anyhow::ensure!(
+                rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace)),
+                "web.public_url `{url}` is not an address like https://plumbline.example.com"
+            );
+        }
         if !self.metrics_listen.is_empty() {
             self.metrics_listen.parse::<SocketAddr>().with_context(|| {
                 format!(
@@ -180,6 +206,22 @@ mod tests {
         assert_eq!(c.listen.port(), 9999);
         assert_eq!(c.db.url, "sqlite:/srv/p/plumbline.db");
         assert!(c.limits.max_body_bytes >= 1024 * 1024);
+    }
+
+    #[test]
+    fn cookies_are_not_secure_unless_configured_and_public_urls_are_checked() {
+        let c = Config::for_data_dir(Path::new("d"), "127.0.0.1:1".parse().unwrap()).unwrap();
+        assert!(!c.web.secure_cookies);
+        assert!(c.web.public_url.is_empty());
+        let mut c = c;
+        c.web.public_url = "https://p.example.com/ ".into();
+        assert_eq!(
+            c.validated().unwrap().web.public_url,
+            "https://p.example.com"
+        );
+        let mut c = Config::for_data_dir(Path::new("d"), "127.0.0.1:1".parse().unwrap()).unwrap();
+        c.web.public_url = "p.example.com".into();
+        assert!(c.validated().is_err());
     }
 
     #[test]

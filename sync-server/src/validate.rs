@@ -15,7 +15,7 @@
 //!    a contractor cannot accept its own repair.
 //! 6. Receipts are the server's alone.
 //! 7. Plain fields (category, severity, description) may be edited by office and inspection
-//!    roles; the rest of a finding is written once.
+//!    roles; the rest of a finding (the owner's contact included) is written once.
 //!
 //! Contractor devices do not write unit documents at all: a unit document holds other
 //! companies' findings, so contractors act through their own endpoint, where the server writes
@@ -154,6 +154,13 @@ fn finding_changes(actor: &Actor, old: Option<&Finding>, new: &Finding) -> Resul
             if !fixed {
                 return refuse(format!(
                     "finding `{id}`: where and by whom it was recorded cannot change"
+                ));
+            }
+            // Written once with the complaint, like its origin: a later edit from a device
+            // could silently send the callback to someone else.
+            if old.owner != new.owner {
+                return refuse(format!(
+                    "finding `{id}`: the owner's contact is written once, with the finding"
                 ));
             }
             let edited = old.category != new.category

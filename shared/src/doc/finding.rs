@@ -49,6 +49,109 @@ pub struct Finding {
     /// The server's receipts, by event id.
     #[autosurgeon(with = "crate::doc::sealed::map")]
     pub receipts: BTreeMap<EventId, Receipt>,
+    /// Who to call about it, for a complaint an owner phoned in or brought to the front desk;
+    /// `None` for findings from an inspection (and for every finding written before the field
+    /// existed). See [`OwnerContact`] for why it lives here.
+    #[autosurgeon(with = "crate::doc::sealed::optional")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<OwnerContact>,
+}
+
+/// The owner behind a complaint (业主姓名、联系电话), as the front desk took it down.
+///
+/// Where it lives, and why there: in the finding, beside `origin`, as one sealed value written
+/// with the finding in the same change. Not in the `recorded` event: events are the workflow's
+/// input and every replica folds them, and a contact is not something that happened. Not in a
+/// map of its own at the document's root: the contact belongs to the case (the callback after
+/// the repair dials it) and goes wherever the finding goes. Sealed rather than two registers:
+/// name and number are one fact, and a merge must never pair one person's name with another's
+/// number. The field is optional and absent when empty, so documents written before it existed
+/// read unchanged and older apps, which do not know the key, ignore it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerContact {
+    /// The owner's name, trimmed.
+    pub name: String,
+    /// The phone number, digits only: a mainland mobile (11 digits starting with 1) or a
+    /// landline (with or without its area code).
+    pub phone: String,
+}
+
+/// Longest owner name, in characters.
+pub const MAX_OWNER_NAME_CHARS: usize = 40;
+/// Longest phone number as typed (spaces, dashes and a `+86` included), in characters.
+pub const MAX_PHONE_INPUT_CHARS: usize = 24;
+
+/// What is wrong with an owner's contact as typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ContactError {
+    /// No name.
+    #[error("the owner's name is empty")]
+    NameMissing,
+    /// A name longer than [`MAX_OWNER_NAME_CHARS`] or with control characters.
+    #[error("the owner's name is too long or holds control characters")]
+    NameInvalid,
+    /// No phone number.
+    #[error("the phone number is empty")]
+    PhoneMissing,
+    /// Neither a mainland mobile number nor a landline number.
+    #[error(
+        "the phone number is neither a mobile number (11 digits starting with 1) nor a landline"
+    )]
+    PhoneInvalid,
+}
+
+impl OwnerContact {
+    /// Checks and normalises a contact as a person typed it: the name trimmed; the number with
+    /// spaces, dashes and brackets removed and a leading `+86`/`0086` dropped before a mobile
+    /// number.
+    pub fn new(name: &str, phone: &str) -> Result<Self, ContactError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(ContactError::NameMissing);
+        }
+        if name.chars().count() > MAX_OWNER_NAME_CHARS || name.chars().any(char::is_control) {
+            return Err(ContactError::NameInvalid);
+        }
+        let phone = normalise_phone(phone)?;
+        Ok(Self {
+            name: name.to_owned(),
+            phone,
+        })
+    }
+}
+
+/// A phone number as digits, or why it is not one.
+fn normalise_phone(typed: &str) -> Result<String, ContactError> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Err(ContactError::PhoneMissing);
+    }
+    if typed.chars().count() > MAX_PHONE_INPUT_CHARS {
+        return Err(ContactError::PhoneInvalid);
+    }
+    let kept: String = typed
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '（' | '）'))
+        .collect();
+    let digits = kept
+        .strip_prefix("+86")
+        .or_else(|| kept.strip_prefix("0086"))
+        .filter(|rest| rest.len() == 11 && rest.starts_with('1'))
+        .unwrap_or(&kept);
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ContactError::PhoneInvalid);
+    }
+    let n = digits.len();
+    let mobile = n == 11 && digits.starts_with('1');
+    // With its area code (010, 021, 0755, …): 10 to 12 digits starting with 0. Without: a local
+    // number of 7 or 8 digits, which never starts with 0 or 1.
+    let landline = (digits.starts_with('0') && (10..=12).contains(&n))
+        || ((7..=8).contains(&n) && !digits.starts_with(['0', '1']));
+    if mobile || landline {
+        Ok(digits.to_owned())
+    } else {
+        Err(ContactError::PhoneInvalid)
+    }
 }
 
 impl Finding {

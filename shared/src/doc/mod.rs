@@ -14,7 +14,8 @@
 //!                             created_by, created_at,
 //!                             evidence: { <blob hash>: {…} },
 //!                             events:   [ {id, kind, actor, at}, … ],      append-only
-//!                             receipts: { <event id>: {received_at, skew_ms} } } }
+//!                             receipts: { <event id>: {received_at, skew_ms} },
+//!                             owner: {name, phone} } }               optional, sealed
 //! editors:  { <device id>: <user id> }
 //! ```
 //!

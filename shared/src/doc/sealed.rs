@@ -11,8 +11,9 @@
 //! Plain editable fields (category, severity, description) stay automerge registers so that
 //! concurrent edits are kept and shown (see [`crate::doc::conflict`]).
 //!
-//! The two modules here are autosurgeon `with =` adaptors: [`list`] for `Vec<T>` and [`map`] for
-//! `BTreeMap<K, V>` whose values are sealed.
+//! The modules here are autosurgeon `with =` adaptors: [`list`] for `Vec<T>`, [`map`] for
+//! `BTreeMap<K, V>` whose values are sealed, and [`optional`] for an `Option<T>` field added
+//! after documents were already written.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -129,5 +130,50 @@ pub(crate) mod map {
                 Ok((key, super::unseal(std::any::type_name::<V>(), &v)?))
             })
             .collect()
+    }
+}
+
+/// `Option<T>` as one sealed string that may be absent.
+///
+/// For a field added to a record after documents were written without it: autosurgeon's own
+/// `Option` wants an explicit null and refuses a missing key, which would make every older
+/// document unreadable. Here a missing key (or a null) is `None`, and `None` writes nothing, so a
+/// record without the value keeps exactly the shape older apps wrote and read.
+pub(crate) mod optional {
+    use automerge::{ScalarValue, Value};
+    use autosurgeon::{HydrateError, Prop, ReadDoc, Reconciler};
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+
+    pub(crate) fn reconcile<T: Serialize, R: Reconciler>(
+        value: &Option<T>,
+        mut r: R,
+    ) -> Result<(), R::Error> {
+        match value {
+            Some(v) => r.str(super::seal(v)),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn hydrate<T: DeserializeOwned, D: ReadDoc>(
+        doc: &D,
+        obj: &automerge::ObjId,
+        prop: Prop<'_>,
+    ) -> Result<Option<T>, HydrateError> {
+        match doc.get(obj, &prop)? {
+            None => Ok(None),
+            Some((Value::Scalar(s), _)) => match s.as_ref() {
+                ScalarValue::Null => Ok(None),
+                ScalarValue::Str(text) => super::unseal(std::any::type_name::<T>(), text).map(Some),
+                other => Err(HydrateError::unexpected(
+                    "a sealed string or nothing",
+                    other.to_string(),
+                )),
+            },
+            Some((Value::Object(t), _)) => Err(HydrateError::unexpected(
+                "a sealed string or nothing",
+                format!("an object ({t:?})"),
+            )),
+        }
     }
 }

@@ -13,7 +13,7 @@ use autosurgeon::{Hydrate, hydrate_prop, reconcile_prop};
 
 use crate::doc::conflict::{FieldConflict, field_conflicts};
 use crate::doc::evidence::EvidenceRef;
-use crate::doc::finding::Finding;
+use crate::doc::finding::{Finding, OwnerContact};
 use crate::doc::round::{CheckResult, Outcome, Round, RoundKind};
 use crate::doc::{
     DocError, MAX_DESCRIPTION_CHARS, MAX_EVENT_TEXT_CHARS, MAX_EVENTS_PER_FINDING,
@@ -353,7 +353,42 @@ impl UnitDoc {
         at: Timestamp,
         new: NewFinding,
     ) -> Result<FindingId, DocError> {
+        self.record(actor, at, new, None)
+    }
+
+    /// [`record_finding`](Self::record_finding) for an owner's complaint taken by phone or at
+    /// the front desk: the same finding and `recorded` event, with the owner's contact written
+    /// in the same change (see [`OwnerContact`] for where it lives and why).
+    pub fn record_complaint(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        new: NewFinding,
+        owner: OwnerContact,
+    ) -> Result<FindingId, DocError> {
+        self.record(actor, at, new, Some(owner))
+    }
+
+    fn record(
+        &mut self,
+        actor: &Actor,
+        at: Timestamp,
+        new: NewFinding,
+        owner: Option<OwnerContact>,
+    ) -> Result<FindingId, DocError> {
         check_text("the description", &new.description, MAX_DESCRIPTION_CHARS)?;
+        if let Some(o) = &owner {
+            // The caller built it with `OwnerContact::new`; a contact that would not pass it
+            // again (built by hand) is refused rather than stored.
+            let again = OwnerContact::new(&o.name, &o.phone)
+                .map_err(|e| DocError::Invalid(e.to_string()))?;
+            if &again != o {
+                return Err(DocError::Invalid(
+                    "the owner's contact is not in its normal form; build it with OwnerContact::new"
+                        .into(),
+                ));
+            }
+        }
         let findings = self.map_obj(&ROOT, "findings")?;
         if self.doc.length(&findings) >= MAX_FINDINGS_PER_UNIT {
             return Err(DocError::Invalid(format!(
@@ -384,6 +419,7 @@ impl UnitDoc {
             evidence: BTreeMap::new(),
             events: vec![recorded],
             receipts: BTreeMap::new(),
+            owner,
         };
         self.begin(actor)?;
         reconcile_prop(&mut self.doc, &findings, id.as_str(), &finding)
@@ -473,19 +509,49 @@ impl UnitDoc {
     pub fn append(&mut self, id: &FindingId, event: Event) -> Result<EventId, DocError> {
         let finding = self.finding_obj(id)?;
         self.check_event(&finding, &event)?;
-        let events = self.list_obj(&finding, "events")?;
-        for i in 0..self.doc.length(&events) {
-            if let Some((v, _)) = self.doc.get(&events, i)?
-                && let Some(text) = v.as_str()
-                && serde_json::from_str::<EventIdOnly>(text).is_ok_and(|e| e.id == event.id)
-            {
-                return Ok(event.id);
-            }
+        if self.holds_event(&finding, &event.id)? {
+            return Ok(event.id);
         }
         self.begin(&event.actor)?;
         let event_id = self.insert_event(&finding, &event)?;
         commit(&mut self.doc, event.at, event.kind.name());
         Ok(event_id)
+    }
+
+    /// Appends several events, each to its finding, in one change: all of them or none. For an
+    /// action that must never be seen half done, such as a merge (`merged_into` on one finding,
+    /// `merged_from` on the other). Every event must be by the same actor; an event whose id is
+    /// already on its timeline is skipped, so a retried action counts once.
+    pub fn append_together(&mut self, events: Vec<(FindingId, Event)>) -> Result<(), DocError> {
+        let Some((_, first)) = events.first() else {
+            return Ok(());
+        };
+        let actor = first.actor.clone();
+        let at = first.at;
+        let mut fresh = Vec::with_capacity(events.len());
+        for (id, event) in events {
+            if event.actor != actor {
+                return Err(DocError::Invalid(
+                    "events appended together must all be by the same person and device".into(),
+                ));
+            }
+            let finding = self.finding_obj(&id)?;
+            self.check_event(&finding, &event)?;
+            if !self.holds_event(&finding, &event.id)? {
+                fresh.push((finding, event));
+            }
+        }
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        self.begin(&actor)?;
+        let names: Vec<&str> = fresh.iter().map(|(_, e)| e.kind.name()).collect();
+        let message = names.join(" + ");
+        for (finding, event) in &fresh {
+            self.insert_event(finding, event)?;
+        }
+        commit(&mut self.doc, at, &message);
+        Ok(())
     }
 
     /// Records the server's receipt of an event. Written once: returns `false` (and changes
@@ -523,6 +589,20 @@ impl UnitDoc {
             )));
         }
         Ok(())
+    }
+
+    /// Whether the finding's timeline already holds an event with this id.
+    fn holds_event(&self, finding: &ObjId, id: &EventId) -> Result<bool, DocError> {
+        let events = self.list_obj(finding, "events")?;
+        for i in 0..self.doc.length(&events) {
+            if let Some((v, _)) = self.doc.get(&events, i)?
+                && let Some(text) = v.as_str()
+                && serde_json::from_str::<EventIdOnly>(text).is_ok_and(|e| &e.id == id)
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn insert_event(&mut self, finding: &ObjId, event: &Event) -> Result<EventId, DocError> {

@@ -143,6 +143,17 @@ pub struct NewUser {
     pub password_hash: Option<String>,
 }
 
+/// A user as administrators list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserInfo {
+    /// Login name.
+    pub user: UserId,
+    /// Display name.
+    pub display_name: String,
+    /// Their roles, per project.
+    pub memberships: Vec<Membership>,
+}
+
 /// A device as administrators list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceInfo {
@@ -219,6 +230,11 @@ pub struct CaseFilter {
     pub created_from: Option<Timestamp>,
     /// Only cases recorded before this time.
     pub created_before: Option<Timestamp>,
+    /// Leave out cases merged into another: they count at the case they were merged into, so a
+    /// list or a figure that counts cases must not count them again. (The office web sets this
+    /// unless it lists the merged status itself; the default keeps every row, as the JSON API
+    /// always did.)
+    pub exclude_merged: bool,
 }
 
 /// A dashboard queue that is not a status: cases that need a person for another reason.
@@ -233,7 +249,19 @@ pub enum Queue {
     /// A fine slip awaits an approval (drafted, or approved by the leader only); voided and
     /// fully approved slips wait for nobody.
     FinesAwaitingApproval,
+    /// Probable duplicates (疑似重复): another case of the same unit, room and check item was
+    /// recorded within [`DUPLICATE_WINDOW_MS`] of this one, and neither is cancelled or merged
+    /// yet.
+    ProbableDuplicates,
+    /// Emergencies (紧急, severity S1) with no rectification notice running: recorded or
+    /// reopened, waiting for someone to send a contractor now.
+    UrgentAwaitingNotice,
 }
+
+/// How close in time two findings of the same unit, room and check item must be recorded to be
+/// flagged as probable duplicates: an owner who calls twice about one leak, an inspector and the
+/// front desk recording the same defect on the same day.
+pub const DUPLICATE_WINDOW_MS: i64 = plumbline_shared::time::DAY_MS;
 
 /// A page of a listing.
 #[derive(Debug, Clone, Copy)]
@@ -339,6 +367,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<WebSession>>;
     /// Ends a session (signing out).
     async fn delete_web_session(&self, session_hash: [u8; 32]) -> StoreResult<()>;
+    /// Every user with their roles, by login name.
+    async fn users(&self) -> StoreResult<Vec<UserInfo>>;
     /// A person's display name and roles, when the user exists.
     async fn user(&self, user: &UserId) -> StoreResult<Option<(String, Vec<Membership>)>>;
     /// Failed sign-ins recorded for a login name: (failures, locked until).

@@ -30,7 +30,8 @@ use tokio::sync::oneshot;
 
 use super::{
     CaseFilter, CaseRecord, DeviceInfo, DocSummary, DocWrite, EvidenceStatus, Identity, Membership,
-    NewUser, NewWebSession, Page, Queue, Store, StoreError, StoreResult, StoredDoc, WebSession,
+    NewUser, NewWebSession, Page, Queue, Store, StoreError, StoreResult, StoredDoc, UserInfo,
+    WebSession,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -442,6 +443,28 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
                 AND fines.unit_id = cases.unit_id AND fines.status IN ('drafted', 'leader_approved'))"
                 .to_owned(),
         ),
+        // The same rule as the case page's flag (`web::merge::probable_duplicates`): same unit,
+        // room and item, recorded within the window of each other, neither cancelled nor
+        // merged. `cases_unit` keeps the inner query to the unit's few rows.
+        Some(Queue::ProbableDuplicates) => {
+            clause.push(
+                "(status NOT IN ('merged', 'cancelled') AND EXISTS (SELECT 1 FROM cases other
+                    WHERE other.unit_id = cases.unit_id AND other.project_id = cases.project_id
+                    AND other.finding_id <> cases.finding_id
+                    AND other.room = cases.room AND other.item = cases.item
+                    AND other.status NOT IN ('merged', 'cancelled')
+                    AND other.created_at BETWEEN cases.created_at - ? AND cases.created_at + ?))"
+                    .to_owned(),
+            );
+            values.push(Box::new(super::DUPLICATE_WINDOW_MS));
+            values.push(Box::new(super::DUPLICATE_WINDOW_MS));
+        }
+        Some(Queue::UrgentAwaitingNotice) => {
+            clause.push("(severity = 'S1' AND status IN ('open', 'reopened'))".to_owned())
+        }
+    }
+    if filter.exclude_merged {
+        clause.push("status <> 'merged'".to_owned());
     }
     (clause.join(" AND "), values)
 }
@@ -977,6 +1000,26 @@ impl Store for SqliteStore {
                 [&session_hash[..]],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn users(&self) -> StoreResult<Vec<UserInfo>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT user_id, display_name FROM users ORDER BY user_id")?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut users = Vec::with_capacity(rows.len());
+            for (user, display_name) in rows {
+                let memberships = memberships_of(c, &user)?;
+                users.push(UserInfo {
+                    user: parse("user id", user)?,
+                    display_name,
+                    memberships,
+                });
+            }
+            Ok(users)
         })
         .await
     }

@@ -34,6 +34,7 @@ use super::fines::{
 use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{internal, message_page, render};
+use super::merge::{MergeSection, MergeSectionProps, merge_section};
 use super::session::Staff;
 use crate::error::ApiError;
 use crate::state::{AppState, now};
@@ -80,7 +81,7 @@ pub(super) async fn load(
     }))
 }
 
-async fn load_project(state: &AppState, id: &ProjectId) -> Result<Project, ApiError> {
+pub(super) async fn load_project(state: &AppState, id: &ProjectId) -> Result<Project, ApiError> {
     let doc_id = DocId::Project(id.clone());
     let mut guard = state.docs.lock(&doc_id).await;
     let Some(loaded) = state.docs.get(&mut guard, &doc_id).await? else {
@@ -121,6 +122,8 @@ struct DetailProps {
     fines: FineSectionProps,
     /// The owner's claims and their actions.
     claims: ClaimSectionProps,
+    /// Probable duplicates, what was merged, and the merge action.
+    merge: MergeSectionProps,
 }
 
 #[allow(non_snake_case)] // a component
@@ -140,6 +143,10 @@ fn CaseDetail(p: DetailProps) -> Element {
             tr { th { {Msg::Category.text(lang)} } td { {labels::category(lang, f.category.as_str())} } }
             tr { th { {Msg::Severity.text(lang)} } td { {lang.pick(f.severity.label_zh(), f.severity.label_en())} } }
             tr { th { {Msg::Contractor.text(lang)} } td { {st.contractor.as_ref().map(|c| c.to_string()).unwrap_or_default()} } }
+            tr { th { {Msg::Origin.text(lang)} } td { {lang.pick(f.origin.label_zh(), f.origin.label_en())} } }
+            if let Some(o) = &f.owner {
+                tr { th { {Msg::Owner.text(lang)} } td { id: "owner", "{o.name} · " a { href: "tel:{o.phone}", "{o.phone}" } } }
+            }
             if let Some(n) = &st.notice {
                 tr { th { {Msg::NoticeNo.text(lang)} } td { id: "notice-no", "{n.notice_no} " a { href: "{base}/notice", {Msg::PrintNotice.text(lang)} } } }
                 tr { th { {Msg::ResponseDue.text(lang)} } td { class: if st.response_overdue { "overdue" } else { "" }, {beijing(n.response_deadline)} } }
@@ -207,6 +214,7 @@ fn CaseDetail(p: DetailProps) -> Element {
         }
         FineSection { ..p.fines.clone() }
         ClaimSection { ..p.claims.clone() }
+        MergeSection { ..p.merge.clone() }
         section { class: "noprint",
             if !p.steps.is_empty() {
                 h2 { {Msg::RecordStep.text(lang)} }
@@ -380,6 +388,10 @@ pub async fn show(
         role,
         claim_views(&loaded.finding, &loaded.state, &names),
     );
+    let merge = match merge_section(&state, &staff, role, &unit, &loaded.finding).await {
+        Ok(m) => m,
+        Err(e) => return internal(e),
+    };
     let props = DetailProps {
         lang: staff.lang,
         unit,
@@ -392,6 +404,7 @@ pub async fn show(
         steps: Step::ALL.into_iter().filter(|s| s.allowed(role)).collect(),
         fines,
         claims,
+        merge,
     };
     let title = props.finding.description.clone();
     let body = rsx! { CaseDetail { ..props } };
@@ -400,7 +413,7 @@ pub async fn show(
 
 /// The automerge actor of a person's office web actions: one per person and server instance,
 /// so that two servers never write as the same actor.
-fn web_device(state: &AppState, staff: &Staff) -> Result<DeviceId, ApiError> {
+pub(super) fn web_device(state: &AppState, staff: &Staff) -> Result<DeviceId, ApiError> {
     let instance = state.server.device.as_str().trim_start_matches("server-");
     let short: String = instance.chars().take(8).collect();
     DeviceId::new(format!("web-{short}-{}", staff.user))

@@ -56,8 +56,8 @@ pub struct ListQuery {
     /// `1`: only overdue cases.
     #[serde(default)]
     pub overdue: String,
-    /// A dashboard queue: `review`, `evidence`, `emergency` or `fines` (slips awaiting
-    /// approval).
+    /// A dashboard queue: `review`, `evidence`, `emergency`, `fines` (slips awaiting
+    /// approval), `duplicates` (probable duplicates) or `urgent` (S1 awaiting a notice).
     #[serde(default)]
     pub queue: String,
     /// How the case came in (`inspection`, `owner_call`, …).
@@ -182,6 +182,8 @@ pub(super) fn filter_for(
         "evidence" => Some(Queue::EvidenceRequested),
         "emergency" => Some(Queue::EmergencyRequired),
         "fines" => Some(Queue::FinesAwaitingApproval),
+        "duplicates" => Some(Queue::ProbableDuplicates),
+        "urgent" => Some(Queue::UrgentAwaitingNotice),
         _ => return Err(bad(lang, "queue")),
     };
     let origin = match q.origin.as_str() {
@@ -231,6 +233,9 @@ pub(super) fn filter_for(
             origin,
             created_from,
             created_before,
+            // A merged case counts at the case it was merged into: it is listed only when the
+            // merged status is asked for.
+            exclude_merged: status != Some(Status::Merged),
         },
     ))
 }

@@ -100,6 +100,15 @@ pub async fn show(
     };
     let status_code = |s: Status| s.as_str().to_owned();
     let queues: Vec<(Msg, CaseFilter, String)> = vec![
+        // First: an emergency an owner just reported has nobody on it yet.
+        (
+            Msg::QueueUrgent,
+            CaseFilter {
+                queue: Some(Queue::UrgentAwaitingNotice),
+                ..base.clone()
+            },
+            link(&|q| q.queue = "urgent".into()),
+        ),
         (
             Msg::QueueOverdue,
             CaseFilter {
@@ -149,6 +158,14 @@ pub async fn show(
             link(&|q| q.queue = "evidence".into()),
         ),
         (
+            Msg::QueueDuplicates,
+            CaseFilter {
+                queue: Some(Queue::ProbableDuplicates),
+                ..base.clone()
+            },
+            link(&|q| q.queue = "duplicates".into()),
+        ),
+        (
             Msg::QueueFines,
             CaseFilter {
                 queue: Some(Queue::FinesAwaitingApproval),
@@ -169,7 +186,9 @@ pub async fn show(
         }
     }
     let mut by_status = Vec::new();
-    for s in Status::ALL {
+    // A merged case counts at the case it was merged into; a row of merged cases would count
+    // the pair twice in this table. They stay listed under their status on the case list.
+    for s in Status::ALL.into_iter().filter(|s| *s != Status::Merged) {
         let filter = CaseFilter {
             status: Some(s),
             ..base.clone()

@@ -11,6 +11,11 @@ use super::i18n::Lang;
 /// when a project can choose its own, this becomes a per-project lookup.
 static TEMPLATE: LazyLock<ChecklistTemplate> = LazyLock::new(residential);
 
+/// The template itself, for forms that offer its rooms, items and categories.
+pub fn template() -> &'static ChecklistTemplate {
+    &TEMPLATE
+}
+
 /// A room's name.
 pub fn room(lang: Lang, id: &str) -> String {
     id.parse()

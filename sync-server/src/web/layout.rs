@@ -15,6 +15,10 @@ pub struct TopBar {
     pub name: String,
     /// The session's form token, for the sign-out form.
     pub csrf: String,
+    /// Whether they administer a project (the administration link).
+    pub admin: bool,
+    /// Whether they may record complaints in a project (the intake link).
+    pub intake: bool,
 }
 
 const STYLE: &str = "
@@ -44,6 +48,14 @@ fn TopBarView(lang: Lang, top: Option<TopBar>) -> Element {
                 a { href: "/dashboard", {Msg::Dashboard.text(lang)} }
                 " "
                 a { href: "/cases", {Msg::Cases.text(lang)} }
+            }
+            if top.as_ref().is_some_and(|t| t.intake) {
+                " "
+                a { href: "/intake", id: "nav-intake", {Msg::Intake.text(lang)} }
+            }
+            if top.as_ref().is_some_and(|t| t.admin) {
+                " "
+                a { href: "/admin", {Msg::Admin.text(lang)} }
             }
             span { class: "grow" }
             a { href: "/lang/{other}", {Msg::OtherLanguage.text(lang)} }

@@ -12,7 +12,12 @@
 //!   [`claims`]: owner claims (record, agree, pay); [`money`]: amounts in yuan and in Chinese
 //!   capital numerals.
 //! - [`layout`]: the page shell.
+//! - [`intake`]: the front desk's complaint intake (an owner's call or visit opens a case);
+//!   [`merge`]: probable duplicates and merging them.
+//! - [`admin`]: administration (users and roles, devices, enrollment codes, projects, the
+//!   checklist template), for administrators only.
 
+pub mod admin;
 pub mod case_actions;
 pub mod case_detail;
 pub mod case_export;
@@ -21,8 +26,10 @@ pub mod claims;
 pub mod dashboard;
 pub mod fines;
 pub mod i18n;
+pub mod intake;
 pub mod labels;
 pub mod layout;
+pub mod merge;
 pub mod money;
 pub mod session;
 
@@ -37,6 +44,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .route("/dashboard", get(dashboard::show))
+        .route("/intake", get(intake::form).post(intake::record))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", axum::routing::post(session::logout))
         .route("/lang/{code}", get(session::switch_language))
@@ -81,5 +89,10 @@ pub fn router() -> Router<AppState> {
             "/cases/{unit}/{finding}/claims/{claim}/pay",
             axum::routing::post(claims::pay),
         )
+        .route(
+            "/cases/{unit}/{finding}/merge",
+            axum::routing::post(merge::merge),
+        )
         .route("/photos/{hash}", get(case_detail::photo))
+        .nest("/admin", admin::router())
 }

@@ -57,9 +57,11 @@ fn same_secret(a: &str, b: &str) -> bool {
     blake3::hash(a.as_bytes()) == blake3::hash(b.as_bytes())
 }
 
-fn cookie(name: &'static str, value: String) -> Cookie<'static> {
+/// A cookie for this site; `secure` (`web.secure_cookies`) when the server is behind TLS.
+fn cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
     let mut c = Cookie::new(name, value);
     c.set_http_only(true);
+    c.set_secure(secure);
     c.set_same_site(SameSite::Strict);
     c.set_path("/");
     c
@@ -103,6 +105,11 @@ impl Staff {
         TopBar {
             name: self.display_name.clone(),
             csrf: self.csrf.clone(),
+            admin: self.memberships.iter().any(|m| m.role == Role::Admin),
+            intake: self
+                .memberships
+                .iter()
+                .any(|m| super::intake::may_record(m.role)),
         }
     }
 
@@ -192,6 +199,7 @@ fn LoginForm(lang: Lang, token: String, error: Option<String>, login: String) ->
 }
 
 fn login_page(
+    state: &AppState,
     lang: Lang,
     jar: CookieJar,
     status: StatusCode,
@@ -199,7 +207,8 @@ fn login_page(
     login: String,
 ) -> Response {
     let token = random_hex();
-    let jar = jar.add(cookie(LOGIN_COOKIE, token.clone()));
+    let secure = state.config.web.secure_cookies;
+    let jar = jar.add(cookie(LOGIN_COOKIE, token.clone(), secure));
     let body = rsx! {
         LoginForm { lang, token, error, login }
     };
@@ -212,8 +221,12 @@ fn login_page(
 }
 
 /// `GET /login`.
-pub async fn login_form(PageLang(lang): PageLang, jar: CookieJar) -> Response {
-    login_page(lang, jar, StatusCode::OK, None, String::new())
+pub async fn login_form(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    jar: CookieJar,
+) -> Response {
+    login_page(&state, lang, jar, StatusCode::OK, None, String::new())
 }
 
 /// The sign-in form.
@@ -234,27 +247,51 @@ pub async fn login(
     let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned());
     if !expected.is_some_and(|e| same_secret(&e, &input.csrf)) {
         let msg = Msg::FormExpired.text(lang).to_owned();
-        return login_page(lang, jar, StatusCode::FORBIDDEN, Some(msg), input.login);
+        return login_page(
+            &state,
+            lang,
+            jar,
+            StatusCode::FORBIDDEN,
+            Some(msg),
+            input.login,
+        );
     }
     let login = input.login.trim().to_lowercase();
     if login.is_empty() || login.len() > 64 || input.password.len() > 256 {
         let msg = Msg::BadCredentials.text(lang).to_owned();
-        return login_page(lang, jar, StatusCode::UNAUTHORIZED, Some(msg), input.login);
+        return login_page(
+            &state,
+            lang,
+            jar,
+            StatusCode::UNAUTHORIZED,
+            Some(msg),
+            input.login,
+        );
     }
     match sign_in(&state, &login, &input.password).await {
         Ok(Some(value)) => {
-            let jar = jar
-                .remove(Cookie::from(LOGIN_COOKIE))
-                .add(cookie(SESSION_COOKIE, value));
+            let jar = jar.remove(Cookie::from(LOGIN_COOKIE)).add(cookie(
+                SESSION_COOKIE,
+                value,
+                state.config.web.secure_cookies,
+            ));
             (jar, Redirect::to("/cases")).into_response()
         }
         Ok(None) => {
             let msg = Msg::BadCredentials.text(lang).to_owned();
-            login_page(lang, jar, StatusCode::UNAUTHORIZED, Some(msg), input.login)
+            login_page(
+                &state,
+                lang,
+                jar,
+                StatusCode::UNAUTHORIZED,
+                Some(msg),
+                input.login,
+            )
         }
         Err(SignInError::Locked) => {
             let msg = Msg::Locked.text(lang).to_owned();
             login_page(
+                &state,
                 lang,
                 jar,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -363,12 +400,17 @@ pub async fn logout(
 
 /// `GET /lang/{code}`: switches the language and goes back where the person was.
 pub async fn switch_language(
+    State(state): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
     jar: CookieJar,
 ) -> Response {
     let lang = Lang::parse(&code);
-    let mut c = cookie(LANG_COOKIE, lang.code().to_owned());
+    let mut c = cookie(
+        LANG_COOKIE,
+        lang.code().to_owned(),
+        state.config.web.secure_cookies,
+    );
     c.set_http_only(false);
     // Only a path on this site is followed back, never another site.
     let back = headers

@@ -254,3 +254,134 @@ async fn a_foreman_answers_offline_and_the_answers_count_from_when_they_were_giv
         "not sent again, not dropped"
     );
 }
+
+/// The inspector's side of the same case: the repair the foreman reported is checked on site
+/// and rejected with a reason and a photo, which reopens the repair; then accepted. Signing the
+/// foreman's phone out once everything is sent deletes its data and its account.
+#[tokio::test]
+async fn a_reported_repair_is_rejected_then_accepted_on_site_and_a_clean_phone_signs_out() {
+    let server = TestServer::start().await.unwrap();
+    let unit = server.project.units().next().unwrap().1.id.clone();
+    let inspector_dir = tempfile::tempdir().unwrap();
+    let inspector = enrolled(&server, "wangli", Role::Inspector, &inspector_dir).await;
+    let finding = inspector
+        .edit_unit(&unit, |u, actor, at| {
+            let id = u.record_finding(
+                actor,
+                at,
+                NewFinding {
+                    origin: Origin::Inspection,
+                    round: None,
+                    room: "kitchen".parse().unwrap(),
+                    item: "kitchen.drain".parse().unwrap(),
+                    category: "plumbing".parse().unwrap(),
+                    severity: Severity::S3,
+                    description: "水槽下水慢".into(),
+                },
+            )?;
+            u.append_event(
+                actor,
+                at,
+                &id,
+                EventKind::NoticeIssued {
+                    notice_no: "ZG-2026-0801".into(),
+                    contractor: ContractorId::new("hengzhu-civil").unwrap(),
+                    repair_deadline: Timestamp(at.0 + 3 * 86_400_000),
+                },
+            )?;
+            Ok(id)
+        })
+        .unwrap();
+    inspector.sync().await.unwrap();
+
+    let foreman_dir = tempfile::tempdir().unwrap();
+    let foreman = enrolled(&server, "zhougang", Role::Contractor, &foreman_dir).await;
+    let case = foreman
+        .refresh_tasks(&server.project.id)
+        .await
+        .unwrap()
+        .cases
+        .remove(0);
+    foreman
+        .foreman_act(
+            &case,
+            ForemanStep::OnSite {
+                note: String::new(),
+            },
+            Vec::new(),
+        )
+        .unwrap();
+    foreman
+        .foreman_act(
+            &case,
+            ForemanStep::RepairDone {
+                note: "已疏通".into(),
+            },
+            vec![photo(7)],
+        )
+        .unwrap();
+    foreman.sync().await.unwrap();
+
+    inspector.sync().await.unwrap();
+    let status = |engine: &Engine| {
+        engine.unit(&unit).unwrap().findings[&finding]
+            .state(
+                Timestamp(chrono::Utc::now().timestamp_millis()),
+                &Default::default(),
+            )
+            .status
+    };
+    assert_eq!(status(&inspector), Status::RepairReported);
+    inspector
+        .record_acceptance(&unit, &finding, false, "仍然积水".into(), vec![photo(8)])
+        .unwrap();
+    inspector.sync().await.unwrap();
+    let on_server = |cases: Vec<plumbline_sync_server::store::CaseRecord>| {
+        cases
+            .into_iter()
+            .find(|c| c.case.finding == finding)
+            .unwrap()
+            .case
+    };
+    let case_row = on_server(server.cases_of(&unit).await.unwrap());
+    assert_eq!(
+        case_row.status,
+        Status::InRepair,
+        "a rejected repair is repaired again"
+    );
+    assert_eq!(
+        case_row.evidence_refs, 2,
+        "the repair's photo and the inspector's"
+    );
+
+    foreman
+        .foreman_act(
+            &case,
+            ForemanStep::RepairDone {
+                note: "重新疏通".into(),
+            },
+            vec![photo(9)],
+        )
+        .unwrap();
+    foreman.sync().await.unwrap();
+    inspector.sync().await.unwrap();
+    inspector
+        .record_acceptance(&unit, &finding, true, "合格".into(), Vec::new())
+        .unwrap();
+    inspector.sync().await.unwrap();
+    let case_row = on_server(server.cases_of(&unit).await.unwrap());
+    assert_eq!(case_row.status, Status::Accepted);
+
+    // Everything is on the server: signing out needs no question and leaves nothing behind.
+    assert!(foreman.outbox().unwrap().is_empty());
+    foreman.sign_out(false).unwrap();
+    assert!(foreman.identity().is_none());
+    assert!(
+        foreman
+            .cached_tasks(&server.project.id)
+            .unwrap()
+            .cases
+            .is_empty()
+    );
+    assert!(foreman.outbox().unwrap().is_empty());
+}

@@ -272,6 +272,19 @@ mod tests {
     }
 
     #[test]
+    fn the_app_is_pointed_at_the_servers_listening_address() {
+        assert_eq!(server_url(&[]), "http://127.0.0.1:8080");
+        let args = ["--listen".to_owned(), "0.0.0.0:9000".to_owned()];
+        assert_eq!(
+            server_url(&args),
+            "http://127.0.0.1:9000",
+            "0.0.0.0 is reached on loopback"
+        );
+        let args = ["--listen".to_owned(), "192.168.1.5:8080".to_owned()];
+        assert_eq!(server_url(&args), "http://192.168.1.5:8080");
+    }
+
+    #[test]
     fn countdown_says_how_far_handover_is_in_both_languages() {
         let today = NaiveDate::from_ymd_opt(2025, 11, 27).expect("a valid date");
         let in_days = |n| today + chrono::Days::new(n);

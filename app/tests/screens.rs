@@ -16,7 +16,9 @@ use plumbline_app::events::{
 use plumbline_app::local_store::UploadState;
 use plumbline_app::ui::i18n::{Lang, Msg};
 use plumbline_app::ui::model::findings::{ConflictRow, finding_rows};
-use plumbline_app::ui::model::grid::{ProjectOverview, UnitProgress, building_grid};
+use plumbline_app::ui::model::grid::{
+    ProjectOverview, UnitProgress, assignment_lines, building_grid,
+};
 use plumbline_app::ui::model::{checklist, sync};
 use plumbline_app::ui::screens::enroll::EnrollScreen;
 use plumbline_app::ui::screens::finding::{FindingScreen, PhotoThumb, ReinspectView};
@@ -34,7 +36,8 @@ use plumbline_shared::demo::demo_project;
 use plumbline_shared::doc::round::{Outcome, RoundKind};
 use plumbline_shared::doc::unit::{NewFinding, UnitDoc, UnitRecord};
 use plumbline_shared::event::{EventKind, EvidenceRequestReason, Origin};
-use plumbline_shared::ids::{BlobHash, DeviceId, UnitId, UserId};
+use plumbline_shared::ids::{AssignmentId, BlobHash, DeviceId, UnitId, UserId};
+use plumbline_shared::plan::{Assignment, FloorRange};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::severity::Severity;
@@ -221,9 +224,22 @@ fn the_project_list_shows_buildings_with_their_counts() {
     fn root(lang: Lang) -> Element {
         let project = project();
         let records = records(&project);
+        let mut project = project;
+        let building = project.buildings[1].id.clone();
+        project.assignments.push(Assignment {
+            id: AssignmentId::random(),
+            inspector: inspector().user,
+            building,
+            floors: Some(FloorRange { first: 3, last: 7 }),
+            from: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            to: NaiveDate::from_ymd_opt(2026, 12, 9).unwrap(),
+            assigned_by: UserId::new("liqiang").unwrap(),
+        });
+        let today = NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
         let overview = ProjectOverview {
             id: project.id.clone(),
             name: lang.pick(&project.name_zh, &project.name_en).to_owned(),
+            assignments: assignment_lines(&project, &inspector().user, today, lang),
             buildings: project
                 .buildings
                 .iter()
@@ -249,8 +265,15 @@ fn the_project_list_shows_buildings_with_their_counts() {
         assert!(zh.contains(&format!("{} 户", b.units.len())), "{zh}");
     }
     assert!(zh.contains("有问题未关闭 1"));
+    let b2 = &demo.buildings[1].name;
+    assert!(zh.contains("我的验房安排"), "{zh}");
+    assert!(
+        zh.contains(&format!("{b2} 3–7层 · 2026-12-07 – 2026-12-09 · 今天")),
+        "{zh}"
+    );
     let en = render(root, Lang::En);
     assert!(en.contains(&demo.name_en) && en.contains("units"));
+    assert!(en.contains("My inspection assignments") && en.contains("· today"));
 
     fn empty(lang: Lang) -> Element {
         rsx! { ProjectsScreen { lang, projects: vec![], on_open: |_| {} } }
@@ -268,6 +291,7 @@ fn enroll_asks_for_the_server_and_code_and_shows_a_failure() {
                 server: "http://10.0.0.5:8080".to_owned(),
                 code: String::new(),
                 busy: false,
+                ready: false,
                 error: Some("服务器拒绝了请求: this code was already used".to_owned()),
                 on_server: |_| {},
                 on_code: |_| {},
@@ -281,6 +305,7 @@ fn enroll_asks_for_the_server_and_code_and_shows_a_failure() {
     assert!(zh.contains("value=\"http://10.0.0.5:8080\""));
     assert!(zh.contains("role=\"alert\"") && zh.contains("this code was already used"));
     assert!(zh.contains("disabled"), "no code yet: the button waits");
+    assert!(zh.contains("plumbline://enroll"), "the link can be pasted");
     assert!(
         zh.contains(">English<"),
         "the language switch offers the other language"

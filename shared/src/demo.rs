@@ -236,6 +236,7 @@ pub fn expand(spec_json: &str, today: NaiveDate) -> Result<Project, DemoError> {
         template: spec.template,
         buildings,
         contractors,
+        assignments: Vec::new(),
     })
 }
 

@@ -199,6 +199,11 @@ string_id!(
     "contractor"
 );
 string_id!(
+    /// An inspection assignment (验收任务) in a project document ([`crate::plan`]).
+    AssignmentId,
+    "assignment"
+);
+string_id!(
     /// A fine slip (罚款单) on a finding.
     FineId,
     "fine"

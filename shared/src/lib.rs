@@ -6,6 +6,8 @@
 //! - [`ids`]: typed ids ([`ids::UnitId`], [`ids::FindingId`], [`ids::BlobHash`], …).
 //! - [`project`]: project (楼盘) → building (楼栋) → unit (户), contractors (施工单位).
 //! - [`template`]: checklist templates (rooms × check items), validated on load.
+//! - [`plan`]: handover readiness and inspection planning — who walks which floors when
+//!   ([`plan::Assignment`], kept in the project document), and when a unit counts as inspected.
 //! - [`demo`]: the demo project, 郦城 (Licheng).
 //! - [`doc`]: the automerge documents — one per unit (rounds, checklist results, findings with
 //!   their evidence and event timelines) and one per project — and the typed operations that
@@ -53,9 +55,11 @@
 pub mod api;
 pub mod demo;
 pub mod doc;
+pub mod enroll_link;
 pub mod event;
 pub mod ids;
 pub mod lang;
+pub mod plan;
 pub mod project;
 pub mod projection;
 pub mod role;

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{BuildingId, ContractorId, ProjectId, UnitId};
+use crate::plan::Assignment;
 
 /// A residential development (楼盘).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
@@ -25,6 +26,12 @@ pub struct Project {
     pub buildings: Vec<Building>,
     /// Contractors engaged on the project.
     pub contractors: Vec<Contractor>,
+    /// Inspection assignments (验收任务): who walks which building or floors, and when. Kept
+    /// here so that every device of the project receives them with its next sync. Documents
+    /// written before assignments existed have no such key and read as having none.
+    #[serde(default)]
+    #[autosurgeon(missing = "Vec::new")]
+    pub assignments: Vec<Assignment>,
 }
 
 /// A building (楼栋).
@@ -139,15 +146,15 @@ impl Project {
 }
 
 /// Stores a [`NaiveDate`] as `YYYY-MM-DD` text, readable in any automerge viewer.
-mod date_text {
+pub(crate) mod date_text {
     use autosurgeon::{Hydrate, HydrateError, Prop, ReadDoc, Reconciler};
     use chrono::NaiveDate;
 
-    pub(super) fn reconcile<R: Reconciler>(date: &NaiveDate, mut r: R) -> Result<(), R::Error> {
+    pub(crate) fn reconcile<R: Reconciler>(date: &NaiveDate, mut r: R) -> Result<(), R::Error> {
         r.str(date.format("%Y-%m-%d").to_string())
     }
 
-    pub(super) fn hydrate<D: ReadDoc>(
+    pub(crate) fn hydrate<D: ReadDoc>(
         doc: &D,
         obj: &automerge::ObjId,
         prop: Prop<'_>,

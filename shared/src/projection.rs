@@ -39,6 +39,13 @@ pub struct UnitProjection {
     pub callbacks: Vec<CallbackRow>,
     /// One row per evidence reference.
     pub evidence: Vec<EvidenceRow>,
+    /// How far the unit's pre-handover inspection has got (the readiness page).
+    #[serde(default)]
+    pub inspection: crate::plan::InspectionProgress,
+    /// The owner's contact of each complaint that has one. Apart from [`CaseRow`] on purpose:
+    /// case rows go to contractors' devices through the API, an owner's phone number must not.
+    #[serde(default)]
+    pub owners: Vec<OwnerRow>,
 }
 
 /// A case (one finding) as the office lists it.
@@ -78,6 +85,11 @@ pub struct CaseRow {
     pub return_overdue: bool,
     /// Emergency repair required (at projection time).
     pub emergency_required: bool,
+    /// Accepted and the owner not called back since (see [`CaseState::callback_due`]).
+    ///
+    /// [`CaseState::callback_due`]: crate::workflow::CaseState::callback_due
+    #[serde(default)]
+    pub callback_due: bool,
     /// The current notice's clocks run: not refused, disputed or otherwise stopped. With the
     /// deadlines this lets a query tell "overdue now" without deriving the case again.
     #[serde(default)]
@@ -190,6 +202,17 @@ pub struct CallbackRow {
     pub level: Satisfaction,
 }
 
+/// The owner behind one complaint, for finding every case of an owner across units.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnerRow {
+    /// The finding.
+    pub finding: FindingId,
+    /// The owner's name, trimmed.
+    pub name: String,
+    /// The phone number, digits only.
+    pub phone: String,
+}
+
 /// One evidence reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceRow {
@@ -231,6 +254,8 @@ pub fn project_record(
         fines: Vec::new(),
         callbacks: Vec::new(),
         evidence: Vec::new(),
+        inspection: crate::plan::InspectionProgress::of(record),
+        owners: Vec::new(),
     };
     for f in record.findings.values() {
         let state = f.state(now, settings);
@@ -254,6 +279,7 @@ pub fn project_record(
             repair_overdue: state.repair_overdue,
             return_overdue: state.return_overdue,
             emergency_required: state.emergency_required,
+            callback_due: state.callback_due,
             clock_running: notice.is_some_and(|n| n.clock_stopped_at.is_none()),
             penalties: state
                 .penalties
@@ -322,6 +348,13 @@ pub fn project_record(
                 at: c.at,
                 channel: c.channel,
                 level: c.level,
+            });
+        }
+        if let Some(o) = &f.owner {
+            out.owners.push(OwnerRow {
+                finding: f.id.clone(),
+                name: o.name.clone(),
+                phone: o.phone.clone(),
             });
         }
         for ev in f.evidence.values() {

@@ -9,6 +9,7 @@
 //! - [`handlers`]: the HTTP API — enrollment, the two-step sync, case records.
 //! - [`validate`]: what a device may change, checked on a scratch copy before storing.
 //! - [`setup`]: creating a project's documents.
+//! - [`project_write`]: changing a project document for a person (inspection assignments).
 //! - [`routes`]: the route table and middleware.
 //! - [`web`]: the office web, rendered on the server.
 //!
@@ -29,6 +30,7 @@ pub mod import;
 pub mod openapi;
 pub mod positions;
 pub mod presence;
+pub mod project_write;
 pub mod routes;
 pub mod setup;
 pub mod state;

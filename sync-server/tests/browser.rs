@@ -208,7 +208,7 @@ async fn the_office_runs_cases_in_a_real_browser() {
     shot(&c, "03-filtered").await;
 
     // Open it and issue a notice to 恒筑.
-    c.find(Locator::Css("table#cases tbody tr td a"))
+    c.find(Locator::Css("table#cases tbody tr td a[href^='/cases/']"))
         .await
         .unwrap()
         .click()

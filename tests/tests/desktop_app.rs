@@ -1,8 +1,8 @@
 //! The real desktop app, end to end: a real sync server on loopback, the real `plumbline-app`
-//! binary in a WebKit window on a virtual X display (Xvfb), driven with real X input events
-//! (xdotool: pointer clicks, key strokes, the wheel). An inspector enrolls, opens a unit,
-//! records a defect with a photo from the camera roll, syncs, and the server's case records
-//! hold the finding and its photo. A screenshot of each step is kept in
+//! binary in a WebKit window of a small phone's size (360 × 640) on a virtual X display (Xvfb),
+//! driven with real X input events (xdotool: pointer clicks, key strokes, the wheel). An
+//! inspector enrolls, opens a unit, records a defect with a photo from the camera roll, syncs,
+//! and the server's case records hold the finding and its photo. A screenshot of each step is kept in
 //! `target/tmp/desktop-screenshots/`.
 //!
 //! Where to click comes from the app's layout probe (`PLUMBLINE_UI_PROBE`, see the app's
@@ -321,7 +321,7 @@ async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_des
         .arg(dir.path().join("device"))
         .arg("--photos")
         .arg(&photos)
-        .args(["--width", "420", "--height", "900"])
+        .args(["--width", "360", "--height", "640"])
         .env("DISPLAY", &x.display)
         .env("PLUMBLINE_UI_PROBE", &probe)
         .env("RUST_LOG", "info")

@@ -27,7 +27,8 @@ use crate::engine::Engine;
 use crate::events::{EngineEvent, SyncProgress};
 use crate::ui::errors::describe;
 use crate::ui::i18n::{Lang, Msg};
-use crate::ui::model::grid::{BuildingGrid, ProjectOverview, building_grid};
+use crate::ui::model::enroll::enroll_target;
+use crate::ui::model::grid::{BuildingGrid, ProjectOverview, assignment_lines, building_grid};
 use crate::ui::model::{checklist, findings, jpeg_data_uri, sync};
 use crate::ui::photos::{DraftPhotos, gallery, read_bounded};
 use crate::ui::screens::enroll::EnrollScreen;
@@ -106,6 +107,12 @@ struct Draft {
 struct Reinspection {
     text: String,
     error: Option<String>,
+}
+
+/// Today's date in Beijing, where the projects are.
+fn beijing_today() -> chrono::NaiveDate {
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("a valid offset");
+    chrono::Utc::now().with_timezone(&beijing).date_naive()
 }
 
 fn now() -> Timestamp {
@@ -236,6 +243,7 @@ pub fn InspectorApp() -> Element {
                     ProjectOverview {
                         id: p.id.clone(),
                         name: lang_now.pick(&p.name_zh, &p.name_en).to_owned(),
+                        assignments: assignment_lines(p, &identity.user, beijing_today(), lang_now),
                         buildings: p
                             .buildings
                             .iter()
@@ -498,6 +506,7 @@ fn EnrollFlow(lang: Lang, on_lang: EventHandler<Lang>, on_enrolled: EventHandler
             server: server(),
             code: code(),
             busy: busy(),
+            ready: enroll_target(&server.read(), &code.read()).is_some(),
             error: error(),
             on_server: move |v| server.set(v),
             on_code: move |v| code.set(v),
@@ -511,12 +520,15 @@ fn EnrollFlow(lang: Lang, on_lang: EventHandler<Lang>, on_enrolled: EventHandler
                 if busy() {
                     return;
                 }
+                let Some((address, one_time)) = enroll_target(&server.read(), &code.read()) else {
+                    return;
+                };
                 busy.set(true);
                 error.set(None);
                 let engine = use_context::<AppContext>().engine;
                 spawn(async move {
                     let name = device_name();
-                    match engine.enroll(server().trim(), code().trim(), &name).await {
+                    match engine.enroll(&address, &one_time, &name).await {
                         Ok(_) => on_enrolled.call(()),
                         Err(e) => error.set(Some(describe(&e, lang))),
                     }

@@ -22,10 +22,13 @@ catalogue! {
     ServerAddress => "服务器地址", "Server address";
     EnrollCode => "登记码", "Enrollment code";
     EnrollButton => "登记", "Enroll";
+    EnrollLinkHint => "也可以粘贴登记二维码中的链接（plumbline://enroll…），服务器地址会自动填入。", "You can also paste the link from the enrollment QR code (plumbline://enroll…); it carries the server address.";
     Enrolling => "正在登记…", "Enrolling…";
     Language => "语言", "Language";
 
     Projects => "项目", "Projects";
+    MyAssignments => "我的验房安排", "My inspection assignments";
+    Today => "今天", "today";
     NoProjects => "本机还没有项目。请先同步。", "No projects on this phone yet. Sync first.";
     Building => "楼栋", "Building";
     UnitsCount => "户", "units";

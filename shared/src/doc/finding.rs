@@ -120,8 +120,9 @@ impl OwnerContact {
     }
 }
 
-/// A phone number as digits, or why it is not one.
-fn normalise_phone(typed: &str) -> Result<String, ContactError> {
+/// A phone number as digits, or why it is not one: the form [`OwnerContact::phone`] is stored
+/// in, so a search for an owner by the number as typed finds what intake stored.
+pub fn normalise_phone(typed: &str) -> Result<String, ContactError> {
     let typed = typed.trim();
     if typed.is_empty() {
         return Err(ContactError::PhoneMissing);

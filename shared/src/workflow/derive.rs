@@ -99,6 +99,7 @@ impl Machine {
                 emergency_repairs: Vec::new(),
                 fines: Vec::new(),
                 callbacks: Vec::new(),
+                callback_due: false,
                 claims: Vec::new(),
                 open_evidence_requests: Vec::new(),
                 merged_into: None,
@@ -625,6 +626,7 @@ impl Machine {
         penalties.retain(|p| seen.insert((p.condition, p.notice_no.clone())));
 
         let status = self.state.status;
+        self.state.callback_due = status == Status::Accepted && !self.callback_in_cycle;
         if let Some(n) = &self.state.notice {
             let running = n.clock_stopped_at.is_none();
             self.state.response_overdue = status == Status::Notified

@@ -82,6 +82,11 @@ pub struct CaseState {
     pub fines: Vec<Fine>,
     /// Callbacks, oldest first.
     pub callbacks: Vec<CallbackRecord>,
+    /// The repair is accepted and the owner has not been called back since (回访 due). Not the
+    /// same as "accepted": a satisfied callback leaves the case accepted until someone closes
+    /// it, and a reopened case that is accepted again needs a callback of its own.
+    #[serde(default)]
+    pub callback_due: bool,
     /// Owner claims, in recording order.
     pub claims: Vec<Claim>,
     /// Requests for more evidence not yet answered by a new photo.

@@ -235,6 +235,52 @@ pub struct CaseFilter {
     /// unless it lists the merged status itself; the default keeps every row, as the JSON API
     /// always did.)
     pub exclude_merged: bool,
+    /// Only complaints of the owner with this phone number (digits only, as intake stores it).
+    pub owner_phone: Option<String>,
+    /// Only complaints of the owner with this name (trimmed, matched whole).
+    pub owner_name: Option<String>,
+    /// The order of [`Store::cases`] (counting ignores it).
+    pub order: CaseOrder,
+    /// Only cases of these units (a building's, on the readiness page); `None`: any unit.
+    pub units: Option<Vec<UnitId>>,
+    /// Only open defects: cases that count (not merged, not cancelled as "not a defect") and
+    /// are not yet repaired and accepted, closed or cancelled. The readiness page's figures.
+    pub open_only: bool,
+}
+
+/// What a case listing is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// When it was recorded.
+    Created,
+    /// Severity, `S1` (emergency) first when ascending.
+    Severity,
+    /// Status, in the workflow's order.
+    Status,
+    /// The current notice's repair deadline; cases without one last.
+    Deadline,
+    /// The unit.
+    Unit,
+}
+
+/// The order of a case listing: a key and a direction. Rows with equal keys are ordered by
+/// finding id, so paging never shows a row twice or skips one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseOrder {
+    /// The key.
+    pub key: SortKey,
+    /// Largest first.
+    pub descending: bool,
+}
+
+impl Default for CaseOrder {
+    /// Newest first, the list's order before it could be sorted.
+    fn default() -> Self {
+        Self {
+            key: SortKey::Created,
+            descending: true,
+        }
+    }
 }
 
 /// A dashboard queue that is not a status: cases that need a person for another reason.
@@ -256,6 +302,11 @@ pub enum Queue {
     /// Emergencies (紧急, severity S1) with no rectification notice running: recorded or
     /// reopened, waiting for someone to send a contractor now.
     UrgentAwaitingNotice,
+    /// Notices not returned (通知单未回执, penalty condition 5) as of this time: the repair was
+    /// accepted, the return deadline passed and the notice has not come back.
+    NoticeNotReturned(Timestamp),
+    /// Accepted repairs whose owner has not been called back yet (待回访).
+    CallbacksDue,
 }
 
 /// How close in time two findings of the same unit, room and check item must be recorded to be
@@ -391,7 +442,7 @@ pub trait Store: Send + Sync + 'static {
     /// own, apart from the notices'.
     async fn next_fine_number(&self, year: i32) -> StoreResult<u32>;
 
-    /// Case records, newest first.
+    /// Case records in `filter.order`.
     async fn cases(&self, filter: &CaseFilter, page: Page) -> StoreResult<Vec<CaseRecord>>;
     /// How many case records match.
     async fn case_count(&self, filter: &CaseFilter) -> StoreResult<u64>;
@@ -413,6 +464,13 @@ pub trait Store: Send + Sync + 'static {
     async fn blob_exists(&self, hash: &BlobHash) -> StoreResult<bool>;
     /// The projects whose documents reference a blob (for authorising downloads).
     async fn blob_projects(&self, hash: &BlobHash) -> StoreResult<Vec<ProjectId>>;
+    /// How far each unit's pre-handover inspection has got, for every unit of `project` that
+    /// has been projected (the readiness page; a unit without a row has not been projected
+    /// since the table exists and counts as not started).
+    async fn unit_inspections(
+        &self,
+        project: &ProjectId,
+    ) -> StoreResult<Vec<(UnitId, plumbline_shared::plan::InspectionProgress)>>;
 }
 
 /// Opens the store named by `url` (`sqlite:<path>`).

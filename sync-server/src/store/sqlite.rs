@@ -22,6 +22,7 @@ use automerge::ChangeHash;
 use plumbline_shared::api::HeadsDigest;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::{BlobHash, ContractorId, DeviceId, ProjectId, UnitId, UserId};
+use plumbline_shared::plan::InspectionProgress;
 use plumbline_shared::projection::{CaseRow, UnitProjection};
 use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
@@ -29,9 +30,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    CaseFilter, CaseRecord, DeviceInfo, DocSummary, DocWrite, EvidenceStatus, Identity, Membership,
-    NewUser, NewWebSession, Page, Queue, Store, StoreError, StoreResult, StoredDoc, UserInfo,
-    WebSession,
+    CaseFilter, CaseOrder, CaseRecord, DeviceInfo, DocSummary, DocWrite, EvidenceStatus, Identity,
+    Membership, NewUser, NewWebSession, Page, Queue, SortKey, Store, StoreError, StoreResult,
+    StoredDoc, UserInfo, WebSession,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -54,6 +55,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261205230000_add_case_clock_running",
         include_str!("../../migrations/sqlite/20261205230000_add_case_clock_running.sql"),
+    ),
+    (
+        "20261206000000_add_case_callback_due_and_owner",
+        include_str!("../../migrations/sqlite/20261206000000_add_case_callback_due_and_owner.sql"),
+    ),
+    (
+        "20261206001000_add_unit_inspections",
+        include_str!("../../migrations/sqlite/20261206001000_add_unit_inspections.sql"),
     ),
 ];
 
@@ -226,6 +235,7 @@ fn delete_projection(conn: &Connection, unit: &UnitId) -> rusqlite::Result<()> {
         "fines",
         "callbacks",
         "evidence_refs",
+        "unit_inspections",
     ] {
         conn.execute(
             &format!("DELETE FROM {table} WHERE unit_id = ?1"),
@@ -237,15 +247,17 @@ fn delete_projection(conn: &Connection, unit: &UnitId) -> rusqlite::Result<()> {
 
 fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlite::Result<()> {
     delete_projection(conn, &p.unit)?;
+    insert_inspection(conn, p, now)?;
     let unit = p.unit.as_str();
     let mut case = conn.prepare_cached(
         "INSERT INTO cases (finding_id, project_id, unit_id, origin, room, item, category, severity,
             description, status, contractor_id, notice_no, response_deadline, repair_deadline,
             return_deadline, response_overdue, repair_overdue, return_overdue, emergency_required,
             penalties, anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count,
-            created_by, created_at, closed_at, counts, merged_into, projected_at, clock_running)
+            created_by, created_at, closed_at, counts, merged_into, projected_at, clock_running,
+            callback_due)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
     )?;
     for c in &p.cases {
         let penalties: Vec<String> = c.penalties.iter().map(u8::to_string).collect();
@@ -282,7 +294,14 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             c.merged_into.as_ref().map(|x| x.as_str()),
             now,
             c.clock_running,
+            c.callback_due,
         ])?;
+    }
+    let mut owner = conn.prepare_cached(
+        "UPDATE cases SET owner_name = ?2, owner_phone = ?3 WHERE finding_id = ?1 AND unit_id = ?4",
+    )?;
+    for o in &p.owners {
+        owner.execute(params![o.finding.as_str(), o.name, o.phone, unit])?;
     }
     let mut ev = conn.prepare_cached(
         "INSERT OR REPLACE INTO case_events (event_id, finding_id, unit_id, kind, user_id, role,
@@ -368,6 +387,22 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             e.thumbnail.as_ref().map(BlobHash::as_str),
         ])?;
     }
+    Ok(())
+}
+
+/// A unit's inspection progress (the readiness page), beside its case records.
+fn insert_inspection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO unit_inspections (unit_id, project_id, rounds, most_marked,
+            projected_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        p.unit.as_str(),
+        p.project.as_str(),
+        p.inspection.rounds,
+        p.inspection.most_marked,
+        now
+    ])?;
     Ok(())
 }
 
@@ -462,11 +497,78 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
         Some(Queue::UrgentAwaitingNotice) => {
             clause.push("(severity = 'S1' AND status IN ('open', 'reopened'))".to_owned())
         }
+        // The workflow's rule for `return_overdue`, read against `at` rather than the time the
+        // row was projected: the current notice's return deadline (set at acceptance) passed,
+        // it has not come back, and the case was neither cancelled nor merged.
+        Some(Queue::NoticeNotReturned(at)) => {
+            clause.push(
+                "(return_deadline IS NOT NULL AND return_deadline < ?
+                  AND status NOT IN ('cancelled', 'merged')
+                  AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.finding_id = cases.finding_id
+                    AND n.unit_id = cases.unit_id AND n.current = 1
+                    AND n.returned_at IS NOT NULL))"
+                    .to_owned(),
+            );
+            values.push(Box::new(at.0));
+        }
+        Some(Queue::CallbacksDue) => clause.push("callback_due = 1".to_owned()),
+    }
+    if let Some(phone) = &filter.owner_phone {
+        clause.push("owner_phone = ?".to_owned());
+        values.push(Box::new(phone.clone()));
+    }
+    if let Some(name) = &filter.owner_name {
+        clause.push("owner_name = ?".to_owned());
+        values.push(Box::new(name.clone()));
+    }
+    if let Some(units) = &filter.units {
+        if units.is_empty() {
+            clause.push("0".to_owned());
+        } else {
+            clause.push(format!(
+                "unit_id IN ({})",
+                vec!["?"; units.len()].join(", ")
+            ));
+            for u in units {
+                values.push(Box::new(u.as_str().to_owned()));
+            }
+        }
+    }
+    if filter.open_only {
+        clause.push(
+            "(counts = 1 AND status NOT IN ('accepted', 'closed', 'cancelled', 'merged'))"
+                .to_owned(),
+        );
     }
     if filter.exclude_merged {
         clause.push("status <> 'merged'".to_owned());
     }
     (clause.join(" AND "), values)
+}
+
+/// The `ORDER BY` of a case listing: fixed SQL text only. Every order ends with the finding id,
+/// so rows with equal keys come in one order on every page and in every export.
+fn case_order(order: CaseOrder) -> String {
+    let dir = if order.descending { "DESC" } else { "ASC" };
+    let key = match order.key {
+        SortKey::Created => format!("created_at {dir}"),
+        // `S1` (emergency) … `S4` sort as text in their order of severity.
+        SortKey::Severity => format!("severity {dir}"),
+        // The workflow's order (open → notified → … → closed, then the side states), not the
+        // alphabet's. The names are the enum's own fixed texts.
+        SortKey::Status => {
+            let arms: String = plumbline_shared::workflow::Status::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!(" WHEN '{}' THEN {i}", s.as_str()))
+                .collect();
+            format!("CASE status{arms} ELSE 99 END {dir}")
+        }
+        // Cases without a deadline (no notice yet) come last either way: they are not due.
+        SortKey::Deadline => format!("(repair_deadline IS NULL), repair_deadline {dir}"),
+        SortKey::Unit => format!("unit_id {dir}"),
+    };
+    format!("{key}, finding_id")
 }
 
 fn identity_for_device(conn: &Connection, device: &str) -> rusqlite::Result<Identity> {
@@ -756,6 +858,7 @@ impl Store for SqliteStore {
                 "fines",
                 "callbacks",
                 "evidence_refs",
+                "unit_inspections",
             ] {
                 c.execute(&format!("DELETE FROM {table}"), [])?;
             }
@@ -1100,6 +1203,7 @@ impl Store for SqliteStore {
         let filter = filter.clone();
         self.read(move |c| {
             let (clause, mut values) = case_where(&filter);
+            let order = case_order(filter.order);
             values.push(Box::new(i64::from(page.limit.min(500))));
             values.push(Box::new(i64::from(page.offset)));
             let sql = format!(
@@ -1107,9 +1211,9 @@ impl Store for SqliteStore {
                     status, contractor_id, notice_no, response_deadline, repair_deadline, return_deadline,
                     response_overdue, repair_overdue, return_overdue, emergency_required, penalties,
                     anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count, created_by,
-                    created_at, closed_at, counts, merged_into, clock_running
+                    created_at, closed_at, counts, merged_into, clock_running, callback_due
                  FROM cases WHERE {clause}
-                 ORDER BY created_at DESC, finding_id LIMIT ? OFFSET ?"
+                 ORDER BY {order} LIMIT ? OFFSET ?"
             );
             let mut stmt = c.prepare_cached(&sql)?;
             let rows = stmt.query_map(
@@ -1149,6 +1253,7 @@ impl Store for SqliteStore {
                                 counts: r.get(28)?,
                                 merged_into: r.get::<_, Option<String>>(29)?.map(|x| parse("finding id", x)).transpose()?,
                                 clock_running: r.get(30)?,
+                                callback_due: r.get(31)?,
                             },
                         })
                     },
@@ -1277,6 +1382,29 @@ impl Store for SqliteStore {
             )?;
             let rows = stmt.query_map([hash.as_str()], |r| {
                 parse::<ProjectId>("project id", r.get(0)?)
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn unit_inspections(
+        &self,
+        project: &ProjectId,
+    ) -> StoreResult<Vec<(UnitId, InspectionProgress)>> {
+        let project = project.clone();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT unit_id, rounds, most_marked FROM unit_inspections WHERE project_id = ?1",
+            )?;
+            let rows = stmt.query_map([project.as_str()], |r| {
+                Ok((
+                    parse::<UnitId>("unit id", r.get(0)?)?,
+                    InspectionProgress {
+                        rounds: r.get(1)?,
+                        most_marked: r.get(2)?,
+                    },
+                ))
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })

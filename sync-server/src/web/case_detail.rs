@@ -35,6 +35,7 @@ use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{internal, message_page, render};
 use super::merge::{MergeSection, MergeSectionProps, merge_section};
+use super::reassign::{ReassignSection, ReassignSectionProps};
 use super::session::Staff;
 use crate::error::ApiError;
 use crate::state::{AppState, now};
@@ -124,6 +125,9 @@ struct DetailProps {
     claims: ClaimSectionProps,
     /// Probable duplicates, what was merged, and the merge action.
     merge: MergeSectionProps,
+    /// The reassignment form, when the case may go to another contractor and the person may
+    /// send it there.
+    reassign: Option<ReassignSectionProps>,
 }
 
 #[allow(non_snake_case)] // a component
@@ -135,7 +139,7 @@ fn CaseDetail(p: DetailProps) -> Element {
     let mut events: Vec<&Event> = f.events.iter().collect();
     events.sort_by_key(|e| (e.at, e.id.clone()));
     rsx! {
-        h1 { "{p.unit} · {f.description}" }
+        h1 { a { href: "/archives/units/{p.unit}", title: Msg::UnitArchive.text(lang), "{p.unit}" } " · {f.description}" }
         table { class: "facts",
             tr { th { {Msg::Status.text(lang)} } td { id: "status", {lang.pick(st.status.label_zh(), st.status.label_en())} } }
             tr { th { {Msg::Room.text(lang)} } td { {labels::room(lang, f.room.as_str())} } }
@@ -215,6 +219,9 @@ fn CaseDetail(p: DetailProps) -> Element {
         FineSection { ..p.fines.clone() }
         ClaimSection { ..p.claims.clone() }
         MergeSection { ..p.merge.clone() }
+        if let Some(reassign) = &p.reassign {
+            ReassignSection { ..reassign.clone() }
+        }
         section { class: "noprint",
             if !p.steps.is_empty() {
                 h2 { {Msg::RecordStep.text(lang)} }
@@ -392,6 +399,23 @@ pub async fn show(
         Ok(m) => m,
         Err(e) => return internal(e),
     };
+    let reassign_probe = EventKind::Reassigned {
+        notice_no: String::new(),
+        contractor: ContractorId::new("probe").expect("a valid id"),
+        repair_deadline: Timestamp(0),
+    };
+    let reassign = reassign_probe
+        .allows(role)
+        .then(|| {
+            ReassignSectionProps::new(
+                staff.lang,
+                format!("/cases/{unit}/{finding}"),
+                staff.csrf.clone(),
+                &loaded.state,
+                &loaded.project.contractors,
+            )
+        })
+        .flatten();
     let props = DetailProps {
         lang: staff.lang,
         unit,
@@ -405,6 +429,7 @@ pub async fn show(
         fines,
         claims,
         merge,
+        reassign,
     };
     let title = props.finding.description.clone();
     let body = rsx! { CaseDetail { ..props } };

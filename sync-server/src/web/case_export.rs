@@ -65,7 +65,9 @@ async fn rows(
     staff: &Staff,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<(ProjectId, Vec<CaseRecord>), Response> {
-    let (_, project, filter) = parsed(staff, query, now()).map_err(|m| refusal(staff, &m))?;
+    let (query, project, filter) = parsed(staff, query, now()).map_err(|m| refusal(staff, &m))?;
+    let filter =
+        super::readiness::with_building(state, staff, &project, &query.building, filter).await?;
     let page = Page {
         offset: 0,
         limit: MAX_EXPORT_ROWS,

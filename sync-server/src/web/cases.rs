@@ -21,8 +21,9 @@ use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{message_page, render};
 use super::session::Staff;
+use super::sorting;
 use crate::state::{AppState, now};
-use crate::store::{CaseFilter, CaseRecord, Page, Queue};
+use crate::store::{CaseFilter, CaseRecord, Page, Queue, SortKey};
 
 /// Rows per page.
 pub const PAGE_SIZE: u32 = 50;
@@ -57,7 +58,9 @@ pub struct ListQuery {
     #[serde(default)]
     pub overdue: String,
     /// A dashboard queue: `review`, `evidence`, `emergency`, `fines` (slips awaiting
-    /// approval), `duplicates` (probable duplicates) or `urgent` (S1 awaiting a notice).
+    /// approval), `duplicates` (probable duplicates), `urgent` (S1 awaiting a notice),
+    /// `unreturned` (notices not returned in time, as of now) or `callbacks` (accepted, the
+    /// owner not called back yet).
     #[serde(default)]
     pub queue: String,
     /// How the case came in (`inspection`, `owner_call`, …).
@@ -69,6 +72,15 @@ pub struct ListQuery {
     /// Recorded on or before this day (`YYYY-MM-DD`, Beijing time).
     #[serde(default)]
     pub to: String,
+    /// The order (see [`super::sorting`]); empty: newest first.
+    #[serde(default)]
+    pub sort: String,
+    /// Only cases of this building's units (a building id; the readiness page's links).
+    #[serde(default)]
+    pub building: String,
+    /// `1`: only open defects (see [`CaseFilter::open_only`]).
+    #[serde(default)]
+    pub open: String,
     /// Page, from 1.
     #[serde(default)]
     pub page: Option<u32>,
@@ -90,6 +102,9 @@ impl ListQuery {
             ("origin", &self.origin),
             ("from", &self.from),
             ("to", &self.to),
+            ("sort", &self.sort),
+            ("building", &self.building),
+            ("open", &self.open),
         ];
         let mut out = String::from("/cases?");
         for (k, v) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
@@ -184,6 +199,8 @@ pub(super) fn filter_for(
         "fines" => Some(Queue::FinesAwaitingApproval),
         "duplicates" => Some(Queue::ProbableDuplicates),
         "urgent" => Some(Queue::UrgentAwaitingNotice),
+        "unreturned" => Some(Queue::NoticeNotReturned(at)),
+        "callbacks" => Some(Queue::CallbacksDue),
         _ => return Err(bad(lang, "queue")),
     };
     let origin = match q.origin.as_str() {
@@ -217,6 +234,7 @@ pub(super) fn filter_for(
     {
         return Err(bad(lang, "from/to"));
     }
+    let order = super::sorting::parse(&q.sort, lang)?;
     Ok((
         project.clone(),
         CaseFilter {
@@ -236,6 +254,13 @@ pub(super) fn filter_for(
             // A merged case counts at the case it was merged into: it is listed only when the
             // merged status is asked for.
             exclude_merged: status != Some(Status::Merged),
+            owner_phone: None,
+            owner_name: None,
+            order,
+            // Filled in from the project document by `super::readiness::with_building`, which
+            // needs the document and so cannot run here.
+            units: None,
+            open_only: q.open == "1",
         },
     ))
 }
@@ -288,6 +313,13 @@ fn CaseList(p: ListProps) -> Element {
         .replace("{total}", &p.total.to_string());
     let export = q.link(1).replacen("/cases?", "/cases/export.csv?", 1);
     let export_xlsx = q.link(1).replacen("/cases?", "/cases/export.xlsx?", 1);
+    // The list only renders after its query parsed, so the order is a known one.
+    let order = sorting::parse(&q.sort, lang).unwrap_or_default();
+    let header = |key: SortKey| {
+        let mut sorted = q.clone();
+        sorted.sort = sorting::toggled(order, key);
+        sorted.link(1)
+    };
     rsx! {
         h1 { {Msg::Cases.text(lang)} }
         if let Some(error) = &p.error {
@@ -295,6 +327,15 @@ fn CaseList(p: ListProps) -> Element {
         }
         form { class: "filters noprint", method: "get", action: "/cases",
             input { r#type: "hidden", name: "project", value: "{p.project}" }
+            if !q.sort.is_empty() {
+                input { r#type: "hidden", name: "sort", value: "{q.sort}" }
+            }
+            if !q.building.is_empty() {
+                input { r#type: "hidden", name: "building", value: "{q.building}" }
+            }
+            if q.open == "1" {
+                input { r#type: "hidden", name: "open", value: "1" }
+            }
             label { {Msg::Status.text(lang)}
                 select { name: "status",
                     option { value: "", {Msg::Any.text(lang)} }
@@ -344,20 +385,20 @@ fn CaseList(p: ListProps) -> Element {
         } else {
             table { id: "cases",
                 thead { tr {
-                    th { {Msg::Unit.text(lang)} }
+                    th { a { href: "{header(SortKey::Unit)}", {Msg::Unit.text(lang)} {sorting::mark(order, SortKey::Unit)} } }
                     th { {Msg::Room.text(lang)} }
                     th { {Msg::Category.text(lang)} }
-                    th { {Msg::Severity.text(lang)} }
+                    th { a { href: "{header(SortKey::Severity)}", {Msg::Severity.text(lang)} {sorting::mark(order, SortKey::Severity)} } }
                     th { {Msg::Description.text(lang)} }
-                    th { {Msg::Status.text(lang)} }
+                    th { a { href: "{header(SortKey::Status)}", {Msg::Status.text(lang)} {sorting::mark(order, SortKey::Status)} } }
                     th { {Msg::Contractor.text(lang)} }
-                    th { {Msg::Deadline.text(lang)} }
-                    th { {Msg::Recorded.text(lang)} }
+                    th { a { href: "{header(SortKey::Deadline)}", {Msg::Deadline.text(lang)} {sorting::mark(order, SortKey::Deadline)} } }
+                    th { a { href: "{header(SortKey::Created)}", {Msg::Recorded.text(lang)} {sorting::mark(order, SortKey::Created)} } }
                 } }
                 tbody {
                     for c in p.rows.iter() {
                         tr { class: if overdue_now(c, p.now) { "overdue" } else { "" },
-                            td { "{c.unit}" }
+                            td { a { href: "/archives/units/{c.unit}", "{c.unit}" } }
                             td { {labels::room(lang, &c.case.room)} }
                             td { {labels::category(lang, &c.case.category)} }
                             td { {lang.pick(c.case.severity.label_zh(), c.case.severity.label_en())} }
@@ -421,6 +462,13 @@ pub async fn list(
         Ok(parsed) => parsed,
         Err(message) => return refusal(&staff, &message),
     };
+    let filter =
+        match super::readiness::with_building(&state, &staff, &project, &query.building, filter)
+            .await
+        {
+            Ok(filter) => filter,
+            Err(refused) => return refused,
+        };
     let page = query.page.unwrap_or(1).clamp(1, 100_000);
     let rows = state
         .store

@@ -133,13 +133,24 @@ pub async fn show(
             },
             link(&|q| q.status = status_code(Status::EmergencyRepair)),
         ),
+        // Penalty condition 5, read against the clock now: a notice that fell due after the
+        // case was last projected counts too.
+        (
+            Msg::QueueNoticeNotReturned,
+            CaseFilter {
+                queue: Some(Queue::NoticeNotReturned(at)),
+                ..base.clone()
+            },
+            link(&|q| q.queue = "unreturned".into()),
+        ),
+        // Not "every accepted case": a satisfied callback leaves a case accepted.
         (
             Msg::QueueCallbacksDue,
             CaseFilter {
-                status: Some(Status::Accepted),
+                queue: Some(Queue::CallbacksDue),
                 ..base.clone()
             },
-            link(&|q| q.status = status_code(Status::Accepted)),
+            link(&|q| q.queue = "callbacks".into()),
         ),
         (
             Msg::QueueReview,

@@ -29,6 +29,28 @@ catalogue! {
     QueueEmergencyRequired => "需启动应急维修", "Emergency repair needed";
     QueueEmergencyRunning => "应急维修进行中", "Emergency repairs running";
     QueueCallbacksDue => "已验收待回访", "Accepted, callback due";
+    QueueNoticeNotReturned => "通知单未回执", "Notices not returned";
+    Reassign => "改派施工单位", "Reassign to another contractor";
+    NewContractor => "新施工单位", "New contractor";
+    Archives => "档案", "Archives";
+    UnitArchive => "房屋档案", "Unit archive";
+    OwnerArchive => "业主档案", "Owner archive";
+    ArchiveSearch => "搜索描述和说明", "Search descriptions and notes";
+    ArchiveEmpty => "没有符合条件的记录。", "No records match.";
+    ArchiveKind => "类别", "Kind";
+    ArchiveDetail => "内容", "Details";
+    ArchiveComplaint => "投诉/问题", "Complaint / defect";
+    ArchiveRepair => "整改", "Repair";
+    ArchiveClaim => "索赔", "Claim";
+    ArchiveFine => "罚款", "Fine";
+    ArchiveCallback => "回访", "Callback";
+    ArchiveInspection => "验收/验房", "Inspection";
+    ArchiveOther => "其他", "Other";
+    RoundPass => "合格", "pass";
+    RoundDefect => "不合格", "defect";
+    RoundNotApplicable => "不适用", "n/a";
+    OwnerSearchHelp => "按联系电话或业主姓名（完整）查找业主在各房屋的全部投诉。", "Find every complaint of an owner, in every unit, by phone number or full name.";
+    OpenUnitArchive => "打开房屋档案", "Open a unit's archive";
     QueueReview => "冲突与异常待核查", "Conflicts and anomalies to review";
     QueueEvidence => "待补充证据", "More evidence requested";
     QueueUrgent => "紧急投诉（S1）待派单", "Emergencies (S1) awaiting a notice";
@@ -198,6 +220,35 @@ catalogue! {
     ClaimAwaitingAgreement => "待确认金额", "Awaiting agreement";
     ClaimAwaitingPayment => "待支付", "Awaiting payment";
     ClaimPaid => "已支付", "Paid";
+    // Handover readiness and inspection planning (web/readiness.rs, web/planning.rs).
+    Readiness => "交付准备", "Handover readiness";
+    WholeProject => "全项目", "Whole project";
+    Handover => "交付日期", "Handover";
+    DaysToHandover => "距交付（天）", "Days to handover";
+    Inspected => "已验收", "Inspected";
+    NotInspected => "未验收", "Not inspected";
+    UnderWay => "验收中", "Under way";
+    NotStarted => "未开始", "Not started";
+    OpenDefects => "未完成整改的问题", "Open defects";
+    HandoverFlag => "距交付不足两个月，仍有未验收单元", "Less than two months to handover, and units not yet inspected";
+    InspectedMeans => "“已验收”指：至少有一轮交付前验收的全部检查项都已标记（合格、不合格或不适用）。只开始了验收、尚未全部标记的单元计为“验收中”，算作未验收。", "“Inspected” means at least one pre-handover round has every check item marked (pass, defect or not applicable). Units whose inspection has started but is not complete are “under way” and count as not inspected.";
+    Floor => "楼层", "Floor";
+    Rounds => "验收轮次", "Rounds";
+    ItemsMarked => "已标记检查项", "Items marked";
+    NoUnits => "没有符合条件的房屋。", "No units match.";
+    UnitsShown => "共 {n} 户", "{n} units";
+    Planning => "验收计划", "Inspection planning";
+    NoAssignments => "还没有验收任务。", "No inspection assignments yet.";
+    Inspector => "验收人员", "Inspector";
+    FloorsFromTo => "楼层（留空为整栋）", "Floors (empty: whole building)";
+    WholeBuilding => "整栋", "whole building";
+    DateFrom => "开始日期", "From";
+    DateTo => "结束日期", "To";
+    Assign => "分配", "Assign";
+    NewAssignment => "新增验收任务", "New assignment";
+    RemoveAssignment => "删除", "Remove";
+    PlanningRoles => "只有经理和总协调员可以分配验收任务。", "Only managers and coordinators may assign inspections.";
+    NoInspectors => "本项目还没有验收人员（投诉代表）账号。", "This project has no inspector accounts yet.";
 }
 
 #[cfg(test)]

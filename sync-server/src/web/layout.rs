@@ -48,6 +48,10 @@ fn TopBarView(lang: Lang, top: Option<TopBar>) -> Element {
                 a { href: "/dashboard", {Msg::Dashboard.text(lang)} }
                 " "
                 a { href: "/cases", {Msg::Cases.text(lang)} }
+                " "
+                a { href: "/readiness", id: "nav-readiness", {Msg::Readiness.text(lang)} }
+                " "
+                a { href: "/archives/owners", id: "nav-archives", {Msg::Archives.text(lang)} }
             }
             if top.as_ref().is_some_and(|t| t.intake) {
                 " "

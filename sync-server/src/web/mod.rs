@@ -12,12 +12,18 @@
 //!   [`claims`]: owner claims (record, agree, pay); [`money`]: amounts in yuan and in Chinese
 //!   capital numerals.
 //! - [`layout`]: the page shell.
+//! - [`readiness`]: handover readiness per project and building, and [`planning`]: who
+//!   inspects which floors when.
 //! - [`intake`]: the front desk's complaint intake (an owner's call or visit opens a case);
 //!   [`merge`]: probable duplicates and merging them.
+//! - [`archives`]: a unit's archive (every case, repair, claim, fine and inspection round) and
+//!   an owner's cases across units; [`sorting`]: the case list's order; [`reassign`]: a
+//!   disputed or refused case to another contractor.
 //! - [`admin`]: administration (users and roles, devices, enrollment codes, projects, the
 //!   checklist template), for administrators only.
 
 pub mod admin;
+pub mod archives;
 pub mod case_actions;
 pub mod case_detail;
 pub mod case_export;
@@ -31,7 +37,11 @@ pub mod labels;
 pub mod layout;
 pub mod merge;
 pub mod money;
+pub mod planning;
+pub mod readiness;
+pub mod reassign;
 pub mod session;
+pub mod sorting;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -48,6 +58,16 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", axum::routing::post(session::logout))
         .route("/lang/{code}", get(session::switch_language))
+        .route("/readiness", get(readiness::show))
+        .route("/readiness/units", get(readiness::units))
+        .route(
+            "/readiness/assignments",
+            axum::routing::post(planning::save),
+        )
+        .route(
+            "/readiness/assignments/remove",
+            axum::routing::post(planning::remove),
+        )
         .route("/cases", get(cases::list))
         .route("/cases/export.csv", get(case_export::csv))
         .route("/cases/export.xlsx", get(case_export::xlsx))
@@ -63,6 +83,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/cases/{unit}/{finding}/step",
             axum::routing::post(case_detail::record_step),
+        )
+        .route(
+            "/cases/{unit}/{finding}/reassign",
+            axum::routing::post(reassign::reassign),
         )
         .route(
             "/cases/{unit}/{finding}/fines",
@@ -94,5 +118,8 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(merge::merge),
         )
         .route("/photos/{hash}", get(case_detail::photo))
+        .route("/archives/owners", get(archives::owners))
+        .route("/archives/units", get(archives::unit_box))
+        .route("/archives/units/{unit}", get(archives::unit))
         .nest("/admin", admin::router())
 }

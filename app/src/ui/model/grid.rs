@@ -205,15 +205,67 @@ pub fn building_grid(
     }
 }
 
-/// A project on the home screen: its buildings, each with its grid (for the counts).
+/// A project on the home screen: the person's inspection assignments, and its buildings, each
+/// with its grid (for the counts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectOverview {
     /// The project.
     pub id: ProjectId,
     /// Its name in the chosen language.
     pub name: String,
+    /// What the office planned for this person, soonest first.
+    pub assignments: Vec<AssignmentLine>,
     /// Its buildings.
     pub buildings: Vec<BuildingGrid>,
+}
+
+/// One inspection assignment, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentLine {
+    /// The building it is in.
+    pub building: BuildingId,
+    /// The building's name, and the floors when not all of them (e.g. `1栋 3–7层`).
+    pub place: String,
+    /// The dates, e.g. `2026-12-07 – 2026-12-09`.
+    pub dates: String,
+    /// It runs today.
+    pub today: bool,
+}
+
+/// The assignments of `user` in `project`, soonest first, as the home screen lists them.
+pub fn assignment_lines(
+    project: &Project,
+    user: &plumbline_shared::ids::UserId,
+    today: chrono::NaiveDate,
+    lang: Lang,
+) -> Vec<AssignmentLine> {
+    project
+        .assignments_for(user)
+        .into_iter()
+        .map(|a| {
+            let building = project
+                .building(&a.building)
+                .map_or_else(|| a.building.to_string(), |b| b.name.clone());
+            let place = match &a.floors {
+                Some(f) if f.first == f.last => {
+                    format!("{building} {}{}", f.first, Msg::Floor.text(lang))
+                }
+                Some(f) => format!("{building} {}–{}{}", f.first, f.last, Msg::Floor.text(lang)),
+                None => building,
+            };
+            let dates = if a.from == a.to {
+                a.from.to_string()
+            } else {
+                format!("{} – {}", a.from, a.to)
+            };
+            AssignmentLine {
+                building: a.building.clone(),
+                place,
+                dates,
+                today: a.is_on(today),
+            }
+        })
+        .collect()
 }
 
 impl BuildingGrid {

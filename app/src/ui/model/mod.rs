@@ -4,6 +4,7 @@
 //! overdue") are tested without a DOM, and the component tests render fixtures of them.
 
 pub mod checklist;
+pub mod enroll;
 pub mod findings;
 pub mod grid;
 pub mod sync;

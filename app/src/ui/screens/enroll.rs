@@ -16,6 +16,8 @@ pub fn EnrollScreen(
     server: String,
     code: String,
     busy: bool,
+    /// Both a server and a code are there (typed, or from a pasted enrollment link).
+    ready: bool,
     error: Option<String>,
     on_server: EventHandler<String>,
     on_code: EventHandler<String>,
@@ -51,6 +53,7 @@ pub fn EnrollScreen(
                         oninput: move |evt| on_server.call(evt.value()),
                     }
                     label { r#for: "code", "{Msg::EnrollCode.text(lang)}" }
+                    p { class: "muted", "{Msg::EnrollLinkHint.text(lang)}" }
                     input {
                         id: "code",
                         r#type: "text",
@@ -65,7 +68,7 @@ pub fn EnrollScreen(
                         id: "enroll",
                         class: "primary",
                         r#type: "submit",
-                        disabled: busy || server.trim().is_empty() || code.trim().is_empty(),
+                        disabled: busy || !ready,
                         if busy { "{Msg::Enrolling.text(lang)}" } else { "{Msg::EnrollButton.text(lang)}" }
                     }
                 }

@@ -22,6 +22,24 @@ pub fn ProjectsScreen(
         for project in projects {
             section { class: "card",
                 h2 { "{project.name}" }
+                if !project.assignments.is_empty() {
+                    div { class: "notice", id: "assignments",
+                        strong { "{Msg::MyAssignments.text(lang)}" }
+                        for line in project.assignments.clone() {
+                            button {
+                                class: "entry",
+                                onclick: {
+                                    let key = (project.id.clone(), line.building.clone());
+                                    move |_| on_open.call(key.clone())
+                                },
+                                "{line.place} · {line.dates}"
+                                if line.today {
+                                    " · {Msg::Today.text(lang)}"
+                                }
+                            }
+                        }
+                    }
+                }
                 div { class: "list",
                     for building in project.buildings {
                         button {

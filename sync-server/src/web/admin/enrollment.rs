@@ -42,28 +42,11 @@ use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
 
 /// The URI scheme and path of an enrollment QR code.
-pub const ENROLL_URI_PREFIX: &str = "plumbline://enroll?";
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub const ENROLL_URI_PREFIX: &str = plumbline_shared::enroll_link::PREFIX;
 
 /// The URI an enrollment QR code holds (see the module docs).
 pub fn enroll_uri(server: &str, code: &str) -> String {
-    format!(
-        "{ENROLL_URI_PREFIX}server={}&code={}",
-        percent_encode(server),
-        percent_encode(code)
-    )
+    plumbline_shared::enroll_link::format(server, code)
 }
 
 /// The address devices use to reach this server: `web.public_url` when set; else the scheme

@@ -622,7 +622,8 @@ async fn the_dashboard_counts_what_its_lists_hold() {
     assert_eq!(open, 3);
     let (evidence, evidence_link) = figure(&page.body, "待补充证据");
     assert_eq!(evidence, 1);
-    assert_eq!(figure(&page.body, "响应或整改逾期").0, 0);
+    assert_eq!(figure(&page.body, "4小时响应超时").0, 0);
+    assert_eq!(figure(&page.body, "整改逾期").0, 0);
     // Each figure links to the list of exactly those cases.
     for (count, href) in [(open, open_link), (evidence, evidence_link)] {
         let list = b.get(&href).await.body;
@@ -705,28 +706,32 @@ async fn the_list_filters_by_origin_and_by_the_day_recorded() {
     assert_eq!(cancelled, Some(true));
 }
 
-/// A notice nobody answered for five hours is overdue, in the list and on the dashboard, and a
-/// refused one is not (its clock stopped); both need an emergency repair (penalty conditions 2
-/// and 1). Statuses are stored as their plain names: a filter comparing against JSON-quoted
-/// names matched nothing, and these figures stayed at zero.
+/// A notice nobody answered for five hours is past its response window, and one answered in time
+/// whose repair deadline passed yesterday is past its repair deadline: each counted in its own
+/// dashboard queue, as of now, and listed behind it; `overdue=1` (older links) lists both. A
+/// refused notice is in neither (its clock stopped). All three need an emergency repair (penalty
+/// conditions 2, 1 and 3). Statuses are stored as their plain names: a filter comparing against
+/// JSON-quoted names matched nothing, and these figures stayed at zero.
 #[tokio::test]
 async fn overdue_notices_and_needed_emergency_repairs_are_counted_and_listed() {
-    use plumbline_shared::event::EventKind;
+    use plumbline_shared::event::{EventKind, ResponseMode};
     let server = TestServer::start().await;
     staff(&server, "zhaomin", Role::Manager).await;
-    let mut phone = cases(&server, 2).await;
+    let mut phone = cases(&server, 3).await;
     let unit = server.project.units().next().unwrap().1.id.clone();
     let doc = DocId::Unit(unit);
     let mut u = phone.unit(&doc);
     let actor = phone.actor.clone();
     let ids = u.finding_ids().unwrap();
     let now = chrono::Utc::now().timestamp_millis();
-    let five_hours_ago = Timestamp(now - 5 * 3_600_000);
-    for (i, id) in ids.iter().enumerate() {
+    let hour = 3_600_000;
+    let five_hours_ago = Timestamp(now - 5 * hour);
+    let four_days_ago = Timestamp(now - 96 * hour);
+    for (i, id) in ids[..2].iter().enumerate() {
         let notice = EventKind::NoticeIssued {
             notice_no: format!("ZG-2026-09{i:02}"),
             contractor: "hengzhu-civil".parse().unwrap(),
-            repair_deadline: Timestamp(now + 3 * 86_400_000),
+            repair_deadline: Timestamp(now + 72 * hour),
         };
         u.append_event(&actor, five_hours_ago, id, notice).unwrap();
     }
@@ -735,21 +740,86 @@ async fn overdue_notices_and_needed_emergency_repairs_are_counted_and_listed() {
     };
     u.append_event(&actor, Timestamp(now - 60_000), &ids[1], refused)
         .unwrap();
+    // The third: answered within the hour, its three days to repair ran out yesterday.
+    let notice = EventKind::NoticeIssued {
+        notice_no: "ZG-2026-0902".into(),
+        contractor: "hengzhu-civil".parse().unwrap(),
+        repair_deadline: Timestamp(now - 24 * hour),
+    };
+    u.append_event(&actor, four_days_ago, &ids[2], notice)
+        .unwrap();
+    let responded = EventKind::ContractorResponded {
+        mode: ResponseMode::OnSite,
+        note: String::new(),
+    };
+    u.append_event(
+        &actor,
+        Timestamp(four_days_ago.0 + hour),
+        &ids[2],
+        responded,
+    )
+    .unwrap();
     phone.put_unit(&doc, u);
     assert!(phone.sync().await.refused.is_empty());
 
     let mut b = Browser::new(&server);
     b.sign_in("zhaomin", "good-password-1").await;
     let dashboard = b.get("/dashboard").await;
-    let (overdue, overdue_link) = figure(&dashboard.body, "响应或整改逾期");
+    let (no_response, no_response_link) = figure(&dashboard.body, "4小时响应超时");
+    let (late_repair, late_repair_link) = figure(&dashboard.body, "整改逾期");
     let (needed, needed_link) = figure(&dashboard.body, "需启动应急维修");
+    assert!(
+        !dashboard.body.contains("响应或整改逾期"),
+        "the two queues are counted apart"
+    );
     assert_eq!(
-        overdue, 1,
+        no_response, 1,
         "the unanswered notice; the refused one is no longer waiting"
     );
-    assert_eq!(needed, 2, "no response in four hours, and a refusal");
-    let list = b.get(&overdue_link).await;
-    assert_eq!(list.body.matches("<tr class=").count(), 1, "{}", list.body);
-    let list = b.get(&needed_link).await;
+    assert_eq!(late_repair, 1, "the answered notice whose repair is late");
+    assert_eq!(
+        needed, 3,
+        "no response in four hours, a refusal, a late repair"
+    );
+    assert_eq!(
+        no_response_link,
+        "/cases?project=licheng&queue=response_overdue&page=1"
+    );
+    assert_eq!(
+        late_repair_link,
+        "/cases?project=licheng&queue=repair_overdue&page=1"
+    );
+    // Each figure lists exactly its cases: the case links of each list, in any order.
+    let listed = |html: &str| -> Vec<String> {
+        let mut found: Vec<String> = ids
+            .iter()
+            .map(|id| id.to_string())
+            .filter(|id| html.contains(&format!("/{id}\"")))
+            .collect();
+        found.sort();
+        found
+    };
+    for (count, link, expected) in [
+        (no_response, &no_response_link, vec![&ids[0]]),
+        (late_repair, &late_repair_link, vec![&ids[2]]),
+        (needed, &needed_link, ids.iter().collect()),
+    ] {
+        let list = b.get(link).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        assert_eq!(
+            list.body.matches("<tr class=").count() as u64,
+            count,
+            "{link}: {}",
+            list.body
+        );
+        let mut expected: Vec<String> = expected.iter().map(|id| id.to_string()).collect();
+        expected.sort();
+        assert_eq!(listed(&list.body), expected, "{link}");
+    }
+    // The older link, and the case list's checkbox: both kinds together.
+    let list = b.get("/cases?overdue=1").await;
     assert_eq!(list.body.matches("<tr class=").count(), 2, "{}", list.body);
+    let mut both = vec![ids[0].to_string(), ids[2].to_string()];
+    both.sort();
+    assert_eq!(listed(&list.body), both);
 }

@@ -220,7 +220,8 @@ pub struct CaseFilter {
     pub room: Option<String>,
     /// Only cases whose description contains this text.
     pub text: Option<String>,
-    /// Only cases whose response window or repair deadline had passed at this time.
+    /// Only cases whose response window or repair deadline had passed at this time: the union
+    /// of [`Queue::ResponseOverdue`] and [`Queue::RepairOverdue`] (the case list's `overdue=1`).
     pub overdue_at: Option<Timestamp>,
     /// Only the cases of one of the dashboard's queues.
     pub queue: Option<Queue>,
@@ -307,6 +308,13 @@ pub enum Queue {
     NoticeNotReturned(Timestamp),
     /// Accepted repairs whose owner has not been called back yet (待回访).
     CallbacksDue,
+    /// No response within the window (4小时响应超时) as of this time: notified, the clock
+    /// running, the response deadline passed (penalty condition 2). Counted apart from
+    /// [`Queue::RepairOverdue`] so the office sees which promise was broken.
+    ResponseOverdue(Timestamp),
+    /// Repairs overdue (整改逾期) as of this time: notified or in repair, the clock running, the
+    /// repair deadline passed. A case can be in both this and [`Queue::ResponseOverdue`].
+    RepairOverdue(Timestamp),
 }
 
 /// How close in time two findings of the same unit, room and check item must be recorded to be

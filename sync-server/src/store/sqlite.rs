@@ -406,6 +406,16 @@ fn insert_inspection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
     Ok(())
 }
 
+/// The response window passed as of the bound time, with nobody answering: the workflow's
+/// `response_overdue`, read against the clock rather than the time the row was projected. A
+/// stopped clock (a refusal, a dispute) is no longer waiting on the contractor.
+const RESPONSE_OVERDUE: &str =
+    "(clock_running = 1 AND status = 'notified' AND response_deadline < ?)";
+/// The repair deadline passed as of the bound time and the repair not reported: the workflow's
+/// `repair_overdue`, read the same way.
+const REPAIR_OVERDUE: &str =
+    "(clock_running = 1 AND status IN ('notified', 'in_repair') AND repair_deadline < ?)";
+
 /// The `WHERE` clause of a case listing and its values, in order. Every value is a bound
 /// parameter; only fixed SQL text is formatted in.
 fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Send>>) {
@@ -448,11 +458,7 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
         values.push(Box::new(text.to_owned()));
     }
     if let Some(at) = filter.overdue_at {
-        clause.push(
-            "(clock_running = 1 AND ((status = 'notified' AND response_deadline < ?)
-              OR (status IN ('notified', 'in_repair') AND repair_deadline < ?)))"
-                .to_owned(),
-        );
+        clause.push(format!("({RESPONSE_OVERDUE} OR {REPAIR_OVERDUE})"));
         values.push(Box::new(at.0));
         values.push(Box::new(at.0));
     }
@@ -512,6 +518,14 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
             values.push(Box::new(at.0));
         }
         Some(Queue::CallbacksDue) => clause.push("callback_due = 1".to_owned()),
+        Some(Queue::ResponseOverdue(at)) => {
+            clause.push(RESPONSE_OVERDUE.to_owned());
+            values.push(Box::new(at.0));
+        }
+        Some(Queue::RepairOverdue(at)) => {
+            clause.push(REPAIR_OVERDUE.to_owned());
+            values.push(Box::new(at.0));
+        }
     }
     if let Some(phone) = &filter.owner_phone {
         clause.push("owner_phone = ?".to_owned());

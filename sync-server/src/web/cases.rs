@@ -54,13 +54,16 @@ pub struct ListQuery {
     /// Text in the description.
     #[serde(default)]
     pub q: String,
-    /// `1`: only overdue cases.
+    /// `1`: only overdue cases, the response window or the repair deadline passed (the
+    /// queues `response_overdue` and `repair_overdue` together; kept for links made before
+    /// the dashboard counted them apart).
     #[serde(default)]
     pub overdue: String,
     /// A dashboard queue: `review`, `evidence`, `emergency`, `fines` (slips awaiting
     /// approval), `duplicates` (probable duplicates), `urgent` (S1 awaiting a notice),
-    /// `unreturned` (notices not returned in time, as of now) or `callbacks` (accepted, the
-    /// owner not called back yet).
+    /// `unreturned` (notices not returned in time, as of now), `callbacks` (accepted, the
+    /// owner not called back yet), `response_overdue` (no response within the 4-hour window,
+    /// as of now) or `repair_overdue` (the repair deadline passed, as of now).
     #[serde(default)]
     pub queue: String,
     /// How the case came in (`inspection`, `owner_call`, …).
@@ -201,6 +204,8 @@ pub(super) fn filter_for(
         "urgent" => Some(Queue::UrgentAwaitingNotice),
         "unreturned" => Some(Queue::NoticeNotReturned(at)),
         "callbacks" => Some(Queue::CallbacksDue),
+        "response_overdue" => Some(Queue::ResponseOverdue(at)),
+        "repair_overdue" => Some(Queue::RepairOverdue(at)),
         _ => return Err(bad(lang, "queue")),
     };
     let origin = match q.origin.as_str() {

@@ -109,13 +109,25 @@ pub async fn show(
             },
             link(&|q| q.queue = "urgent".into()),
         ),
+        // Two queues, not one, so the office sees which promise was broken: the four-hour
+        // response (penalty condition 2) or the repair deadline (condition 3). Both are read
+        // against the clock now, so a deadline that passed after the case was last projected
+        // counts too. The case list's `overdue=1` still lists the two together.
         (
-            Msg::QueueOverdue,
+            Msg::QueueResponseOverdue,
             CaseFilter {
-                overdue_at: Some(at),
+                queue: Some(Queue::ResponseOverdue(at)),
                 ..base.clone()
             },
-            link(&|q| q.overdue = "1".into()),
+            link(&|q| q.queue = "response_overdue".into()),
+        ),
+        (
+            Msg::QueueRepairOverdue,
+            CaseFilter {
+                queue: Some(Queue::RepairOverdue(at)),
+                ..base.clone()
+            },
+            link(&|q| q.queue = "repair_overdue".into()),
         ),
         (
             Msg::QueueEmergencyRequired,

@@ -26,6 +26,8 @@ catalogue! {
     Queues => "待办队列", "Queues";
     ByStatus => "按状态", "By status";
     QueueOverdue => "响应或整改逾期", "Response or repair overdue";
+    QueueResponseOverdue => "4小时响应超时", "No response within 4 hours";
+    QueueRepairOverdue => "整改逾期", "Repair overdue";
     QueueEmergencyRequired => "需启动应急维修", "Emergency repair needed";
     QueueEmergencyRunning => "应急维修进行中", "Emergency repairs running";
     QueueCallbacksDue => "已验收待回访", "Accepted, callback due";

@@ -121,6 +121,36 @@ async fn the_case_list_filters_pages_searches_chinese_and_exports() {
         "nothing is notified yet"
     );
 
+    // Room, category and building come from the template and the project: chosen from lists,
+    // and a value that is neither is refused with a message.
+    let bathroom = b.get("/cases?room=bathroom&category=waterproofing").await;
+    assert!(
+        bathroom.body.contains("第 1/2 页，共 55 条"),
+        "all 55 are bathroom leaks"
+    );
+    let kitchen = b.get("/cases?room=kitchen").await;
+    assert!(kitchen.body.contains("没有符合条件的案件"));
+    let building = server.project.buildings[0].id.clone();
+    let in_b1 = b.get(&format!("/cases?building={building}")).await;
+    assert!(
+        in_b1.body.contains("共 55 条"),
+        "unit 0 is in the first building"
+    );
+    assert!(
+        in_b1
+            .body
+            .contains(&format!("<option value=\"{building}\" selected")),
+        "{}",
+        in_b1.body
+    );
+    let other = server.project.buildings[1].id.clone();
+    let in_b2 = b.get(&format!("/cases?building={other}")).await;
+    assert!(in_b2.body.contains("没有符合条件的案件"));
+    for bad in ["/cases?room=attic", "/cases?category=nonsense"] {
+        let page = b.get(bad).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+
     // A filter that makes no sense gets a message, not an error page of the framework.
     let bad = b.get("/cases?status=nonsense").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);

@@ -48,6 +48,9 @@ pub struct ListQuery {
     /// Category id.
     #[serde(default)]
     pub category: String,
+    /// Room id (from the checklist template).
+    #[serde(default)]
+    pub room: String,
     /// Contractor id.
     #[serde(default)]
     pub contractor: String,
@@ -98,6 +101,7 @@ impl ListQuery {
             ("status", &self.status),
             ("severity", &self.severity),
             ("category", &self.category),
+            ("room", &self.room),
             ("contractor", &self.contractor),
             ("q", &self.q),
             ("overdue", &self.overdue),
@@ -194,6 +198,18 @@ pub(super) fn filter_for(
     if q.q.chars().count() > 100 {
         return Err(bad(lang, "q"));
     }
+    // Rooms and categories come from the checklist template: anything else is a mistyped
+    // address, answered as such rather than listed as "no cases".
+    if !q.room.is_empty() && !labels::rooms(lang).iter().any(|(id, _)| *id == q.room) {
+        return Err(bad(lang, "room"));
+    }
+    if !q.category.is_empty()
+        && !labels::categories(lang)
+            .iter()
+            .any(|(id, _)| *id == q.category)
+    {
+        return Err(bad(lang, "category"));
+    }
     let queue = match q.queue.as_str() {
         "" => None,
         "review" => Some(Queue::Review),
@@ -249,7 +265,7 @@ pub(super) fn filter_for(
             status,
             severity,
             category: opt(&q.category),
-            room: None,
+            room: opt(&q.room),
             text: opt(q.q.trim()),
             overdue_at: (q.overdue == "1").then_some(at),
             queue,
@@ -305,6 +321,8 @@ struct ListProps {
     page: u32,
     now: Timestamp,
     error: Option<String>,
+    /// The project's buildings, id and name, for the building filter.
+    buildings: Vec<(String, String)>,
 }
 
 #[allow(non_snake_case)] // a component
@@ -335,9 +353,6 @@ fn CaseList(p: ListProps) -> Element {
             if !q.sort.is_empty() {
                 input { r#type: "hidden", name: "sort", value: "{q.sort}" }
             }
-            if !q.building.is_empty() {
-                input { r#type: "hidden", name: "building", value: "{q.building}" }
-            }
             if q.open == "1" {
                 input { r#type: "hidden", name: "open", value: "1" }
             }
@@ -362,7 +377,30 @@ fn CaseList(p: ListProps) -> Element {
                 }
             }
             label { {Msg::Unit.text(lang)} input { name: "unit", value: "{q.unit}", size: 16 } }
-            label { {Msg::Category.text(lang)} input { name: "category", value: "{q.category}", size: 12 } }
+            label { {Msg::Building.text(lang)}
+                select { name: "building",
+                    option { value: "", {Msg::Any.text(lang)} }
+                    for (id, name) in p.buildings.clone() {
+                        option { value: "{id}", selected: q.building == id, "{name}" }
+                    }
+                }
+            }
+            label { {Msg::Room.text(lang)}
+                select { name: "room",
+                    option { value: "", {Msg::Any.text(lang)} }
+                    for (id, name) in labels::rooms(lang) {
+                        option { value: "{id}", selected: q.room == id, "{name}" }
+                    }
+                }
+            }
+            label { {Msg::Category.text(lang)}
+                select { name: "category",
+                    option { value: "", {Msg::Any.text(lang)} }
+                    for (id, name) in labels::categories(lang) {
+                        option { value: "{id}", selected: q.category == id, "{name}" }
+                    }
+                }
+            }
             label { {Msg::Contractor.text(lang)} input { name: "contractor", value: "{q.contractor}", size: 14 } }
             label { {Msg::Search.text(lang)} input { name: "q", value: "{q.q}", maxlength: 100 } }
             label { {Msg::Origin.text(lang)}
@@ -493,8 +531,17 @@ pub async fn list(
             return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
         }
     };
+    let buildings = match super::readiness::load(&state, &project).await {
+        Ok(p) => p
+            .buildings
+            .iter()
+            .map(|b| (b.id.to_string(), b.name.clone()))
+            .collect(),
+        Err(refused) => return refused,
+    };
     let props = ListProps {
         lang,
+        buildings,
         query,
         project: project.to_string(),
         rows,

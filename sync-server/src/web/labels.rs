@@ -43,6 +43,24 @@ pub fn category(lang: Lang, id: &str) -> String {
         .map_or_else(|| id.to_owned(), |c| lang.pick(&c.zh, &c.en).to_owned())
 }
 
+/// Every room, id and name, in walking order (for a filter's choices).
+pub fn rooms(lang: Lang) -> Vec<(String, String)> {
+    TEMPLATE
+        .rooms
+        .iter()
+        .map(|r| (r.id.to_string(), lang.pick(&r.zh, &r.en).to_owned()))
+        .collect()
+}
+
+/// Every category, id and name (for a filter's choices).
+pub fn categories(lang: Lang) -> Vec<(String, String)> {
+    TEMPLATE
+        .categories
+        .iter()
+        .map(|c| (c.id.to_string(), lang.pick(&c.zh, &c.en).to_owned()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,8 @@ pub fn describe(error: &EngineError, lang: Lang) -> String {
         EngineError::NoRole(_) => Msg::ErrNoRole.text(lang).to_owned(),
         EngineError::StorageFull { .. } => Msg::ErrStorageFull.text(lang).to_owned(),
         EngineError::Capture(e) => format!("{}: {e}", Msg::ErrPhoto.text(lang)),
-        EngineError::Doc(e) => format!("{}: {e}", Msg::ErrRefused.text(lang)),
+        // The document's own checks, on the phone: nothing was sent to a server.
+        EngineError::Doc(e) => format!("{}: {e}", Msg::ErrNotSaved.text(lang)),
         EngineError::Store(e) => format!("{}: {e}", Msg::ErrLocal.text(lang)),
         EngineError::Files(e) => format!("{}: {e}", Msg::ErrLocal.text(lang)),
     }
@@ -43,6 +44,16 @@ mod tests {
         let e = EngineError::Server(ClientError::Offline("connection refused".into()));
         assert!(describe(&e, Lang::Zh).contains("已保存在本机"));
         assert!(describe(&e, Lang::En).contains("saved on the phone"));
+    }
+
+    #[test]
+    fn a_local_check_is_not_blamed_on_the_server() {
+        let e = EngineError::Doc(plumbline_shared::doc::DocError::Invalid(
+            "the description is longer than 2000 characters".into(),
+        ));
+        let text = describe(&e, Lang::Zh);
+        assert!(text.starts_with("无法保存这条记录"), "{text}");
+        assert!(!text.contains("服务器"));
     }
 
     #[test]

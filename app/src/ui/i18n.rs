@@ -150,4 +150,5 @@ catalogue! {
     ErrStorageFull => "手机存储空间已满，请先同步上传照片或清理空间。", "The phone is full; sync to upload photos or free some space first.";
     ErrPhoto => "这张照片无法使用", "This photo cannot be used";
     ErrLocal => "本机数据出错", "The phone's data failed";
+    ErrNotSaved => "无法保存这条记录", "This record cannot be saved";
 }

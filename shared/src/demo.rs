@@ -237,6 +237,7 @@ pub fn expand(spec_json: &str, today: NaiveDate) -> Result<Project, DemoError> {
         buildings,
         contractors,
         assignments: Vec::new(),
+        suggestion_notes: Vec::new(),
     })
 }
 

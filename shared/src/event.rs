@@ -173,6 +173,16 @@ impl Satisfaction {
         Satisfaction::Dissatisfied,
     ];
 
+    /// The stable machine name, as serialised (`very_satisfied`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Satisfaction::VerySatisfied => "very_satisfied",
+            Satisfaction::Satisfied => "satisfied",
+            Satisfaction::BasicallySatisfied => "basically_satisfied",
+            Satisfaction::Dissatisfied => "dissatisfied",
+        }
+    }
+
     /// The Chinese label.
     pub fn label_zh(self) -> &'static str {
         match self {

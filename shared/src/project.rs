@@ -32,6 +32,42 @@ pub struct Project {
     #[serde(default)]
     #[autosurgeon(missing = "Vec::new")]
     pub assignments: Vec<Assignment>,
+    /// The office's reading of the product-suggestion candidates (产品建议): root cause and
+    /// proposed design change per month, check item and category. Kept in the document so it
+    /// lasts as long as the project and survives a rebuild of the server's tables.
+    #[serde(default)]
+    #[autosurgeon(missing = "Vec::new")]
+    pub suggestion_notes: Vec<SuggestionNote>,
+}
+
+/// The most characters a suggestion note's field may hold.
+pub const SUGGESTION_NOTE_MAX_CHARS: usize = 2_000;
+
+/// Root cause and proposed design change for one product-suggestion candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct SuggestionNote {
+    /// `YYYY-MM/<check item id>/<category id>`: which month's which group.
+    #[key]
+    pub key: String,
+    /// Why the defect recurs (根本原因).
+    pub root_cause: String,
+    /// What the design should change (设计改进建议).
+    pub design_change: String,
+    /// Who wrote it last.
+    pub updated_by: crate::ids::UserId,
+    /// When.
+    pub updated_at: crate::time::Timestamp,
+}
+
+/// Why a suggestion note was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SuggestionNoteError {
+    /// A field is longer than [`SUGGESTION_NOTE_MAX_CHARS`].
+    #[error("a note field may hold at most {SUGGESTION_NOTE_MAX_CHARS} characters")]
+    TooLong,
+    /// The key does not name a month, item and category.
+    #[error("`{0}` does not name a month, check item and category")]
+    BadKey(String),
 }
 
 /// A building (楼栋).
@@ -127,6 +163,43 @@ impl Trade {
 }
 
 impl Project {
+    /// The note on the suggestion group `key` (see [`SuggestionNote::key`]).
+    pub fn suggestion_note(&self, key: &str) -> Option<&SuggestionNote> {
+        self.suggestion_notes.iter().find(|n| n.key == key)
+    }
+
+    /// Writes (or replaces) a suggestion note; both fields empty removes it. Fields are
+    /// trimmed; a field over [`SUGGESTION_NOTE_MAX_CHARS`] or a malformed key changes nothing.
+    pub fn put_suggestion_note(&mut self, note: SuggestionNote) -> Result<(), SuggestionNoteError> {
+        let parts: Vec<&str> = note.key.split('/').collect();
+        let well_formed = parts.len() == 3
+            && parts[0].len() == 7
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && !p.chars().any(char::is_whitespace));
+        if !well_formed {
+            return Err(SuggestionNoteError::BadKey(
+                note.key.chars().take(80).collect(),
+            ));
+        }
+        let root_cause = note.root_cause.trim().to_owned();
+        let design_change = note.design_change.trim().to_owned();
+        if root_cause.chars().count() > SUGGESTION_NOTE_MAX_CHARS
+            || design_change.chars().count() > SUGGESTION_NOTE_MAX_CHARS
+        {
+            return Err(SuggestionNoteError::TooLong);
+        }
+        self.suggestion_notes.retain(|n| n.key != note.key);
+        if !root_cause.is_empty() || !design_change.is_empty() {
+            self.suggestion_notes.push(SuggestionNote {
+                root_cause,
+                design_change,
+                ..note
+            });
+        }
+        Ok(())
+    }
+
     /// Every unit of every building.
     pub fn units(&self) -> impl Iterator<Item = (&Building, &Unit)> {
         self.buildings
@@ -162,5 +235,79 @@ pub(crate) mod date_text {
         let text = String::hydrate(doc, obj, prop)?;
         NaiveDate::parse_from_str(&text, "%Y-%m-%d")
             .map_err(|_| HydrateError::unexpected("a date as YYYY-MM-DD", text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::doc::project::ProjectDoc;
+    use crate::ids::{DeviceId, UserId};
+    use crate::time::Timestamp;
+
+    fn note(key: &str, root_cause: &str) -> SuggestionNote {
+        SuggestionNote {
+            key: key.to_owned(),
+            root_cause: root_cause.to_owned(),
+            design_change: "加设止水坎".to_owned(),
+            updated_by: UserId::new("zhaomin").unwrap(),
+            updated_at: Timestamp(1_000),
+        }
+    }
+
+    #[test]
+    fn suggestion_notes_are_replaced_by_key_and_survive_the_document() {
+        let mut p =
+            crate::demo::demo_project(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()).unwrap();
+        let key = "2026-11/bath.waterproof/waterproofing";
+        p.put_suggestion_note(note(key, "  防水层上翻高度不足 "))
+            .unwrap();
+        p.put_suggestion_note(note(key, "防水层上翻高度不足 150mm"))
+            .unwrap();
+        assert_eq!(p.suggestion_notes.len(), 1);
+        assert_eq!(
+            p.suggestion_note(key).unwrap().root_cause,
+            "防水层上翻高度不足 150mm"
+        );
+
+        let device = DeviceId::new("server").unwrap();
+        let mut doc = ProjectDoc::create(&p, &device, Timestamp(1)).unwrap();
+        let back = ProjectDoc::load(&doc.save()).unwrap().project().unwrap();
+        assert_eq!(back.suggestion_note(key), p.suggestion_note(key));
+
+        // Both fields emptied: the note goes.
+        let mut empty = note(key, " ");
+        empty.design_change.clear();
+        p.put_suggestion_note(empty).unwrap();
+        assert!(p.suggestion_notes.is_empty());
+    }
+
+    #[test]
+    fn bad_suggestion_notes_change_nothing() {
+        let mut p =
+            crate::demo::demo_project(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()).unwrap();
+        let long = "渗".repeat(SUGGESTION_NOTE_MAX_CHARS + 1);
+        assert_eq!(
+            p.put_suggestion_note(note("2026-11/a/b", &long)),
+            Err(SuggestionNoteError::TooLong)
+        );
+        for key in [
+            "2026-11/a",
+            "2026-11/a/b/c",
+            "2026-11//b",
+            "2026-11/a b/c",
+            "11/a/b",
+        ] {
+            assert!(
+                matches!(
+                    p.put_suggestion_note(note(key, "x")),
+                    Err(SuggestionNoteError::BadKey(_))
+                ),
+                "{key}"
+            );
+        }
+        assert!(p.suggestion_notes.is_empty());
     }
 }

@@ -37,6 +37,9 @@ pub struct UnitProjection {
     pub fines: Vec<FineRow>,
     /// One row per callback.
     pub callbacks: Vec<CallbackRow>,
+    /// One row per emergency repair.
+    #[serde(default)]
+    pub emergencies: Vec<EmergencyRow>,
     /// One row per evidence reference.
     pub evidence: Vec<EvidenceRow>,
     /// How far the unit's pre-handover inspection has got (the readiness page).
@@ -166,6 +169,32 @@ pub struct NoticeRow {
     pub returned_at: Option<Timestamp>,
     /// Whether it is the finding's current notice.
     pub current: bool,
+    /// The repair first reported done (condition 3 is judged by it).
+    #[serde(default)]
+    pub first_reported_at: Option<Timestamp>,
+    /// When this contractor's clocks stopped (refusal, dispute, reassignment, acceptance…).
+    #[serde(default)]
+    pub stopped_at: Option<Timestamp>,
+    /// Acceptances the repair failed under this notice.
+    #[serde(default)]
+    pub failed_acceptances: u32,
+}
+
+/// One emergency repair (应急维修) by another team at a contractor's cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmergencyRow {
+    /// Its finding.
+    pub finding: FindingId,
+    /// The team doing it.
+    pub team: String,
+    /// The contractor who pays.
+    pub charged_to: Option<ContractorId>,
+    /// Started.
+    pub started_at: Timestamp,
+    /// Finished.
+    pub finished_at: Option<Timestamp>,
+    /// Its cost in fen, once finished.
+    pub cost_fen: Option<i64>,
 }
 
 /// One fine slip.
@@ -253,6 +282,7 @@ pub fn project_record(
         notices: Vec::new(),
         fines: Vec::new(),
         callbacks: Vec::new(),
+        emergencies: Vec::new(),
         evidence: Vec::new(),
         inspection: crate::plan::InspectionProgress::of(record),
         owners: Vec::new(),
@@ -328,6 +358,9 @@ pub fn project_record(
                 accepted_at: n.accepted_at,
                 returned_at: n.returned_at,
                 current: is_current,
+                first_reported_at: n.first_repair_reported_at,
+                stopped_at: n.clock_stopped_at,
+                failed_acceptances: n.failed_acceptances,
             });
         }
         for fine in &state.fines {
@@ -348,6 +381,16 @@ pub fn project_record(
                 at: c.at,
                 channel: c.channel,
                 level: c.level,
+            });
+        }
+        for e in &state.emergency_repairs {
+            out.emergencies.push(EmergencyRow {
+                finding: f.id.clone(),
+                team: e.team.clone(),
+                charged_to: e.charged_to.clone(),
+                started_at: e.started_at,
+                finished_at: e.finished_at,
+                cost_fen: e.cost_fen,
             });
         }
         if let Some(o) = &f.owner {

@@ -31,6 +31,7 @@ pub mod openapi;
 pub mod positions;
 pub mod presence;
 pub mod project_write;
+pub mod reports;
 pub mod routes;
 pub mod setup;
 pub mod state;

@@ -4,7 +4,8 @@
 //! issued and its print view, a 不满意 callback that reopens a case, an owner's claim, a
 //! device's finding appearing after it syncs, a complaint recorded at intake, handover readiness
 //! and its units, inspection planning, a unit's archive searched in Chinese and an owner's
-//! archive (as a manager); a refusal and the fine slip (罚款单) drafted on it and printed (as a
+//! archive, the monthly report with its charts and the cases behind a figure, the product
+//! suggestions, scorecards and satisfaction (as a manager); a refusal and the fine slip (罚款单) drafted on it and printed (as a
 //! coordinator); users, an enrollment code's QR code, devices, the projects' CSV import and its
 //! preview, and the checklist template (as an administrator). A screenshot of every page is
 //! kept under `target/tmp/browser-screenshots/`, numbered in page order, for a person to look
@@ -282,7 +283,7 @@ async fn every_page_of_the_office_works_in_a_real_browser() {
     let c = driver.browser().await;
     admin_pages(&c, &mut shots, &fx).await;
     c.close().await.unwrap();
-    assert_eq!(shots.taken, 26, "a page was added or left out of the tour");
+    assert_eq!(shots.taken, 31, "a page was added or left out of the tour");
 }
 
 /// The manager's pages: the case workflow, intake, readiness and planning, the archives.
@@ -553,6 +554,41 @@ async fn manager_pages(
         1
     );
     shots.take(c, "archive-owner").await;
+
+    // The reports, from the top bar: this month's intake holds the cases recorded above, and
+    // its figure opens exactly as many cases.
+    click(c, "a#nav-reports").await;
+    arrive(c, "table#overview").await;
+    assert!(text(c, "main h1").await.contains("月度报告"));
+    let intake: usize = text(c, "a#fig-intake").await.parse().unwrap();
+    assert!(intake >= 2, "this month's intake: {intake}");
+    assert!(has(c, "div.chart svg").await);
+    shots.take(c, "report-monthly").await;
+    click(c, "a#fig-intake").await;
+    arrive(c, "span#row-count").await;
+    assert_eq!(text(c, "span#row-count").await, intake.to_string());
+    assert_eq!(
+        c.find_all(Locator::Css("tr.case-row")).await.unwrap().len(),
+        intake
+    );
+    shots.take(c, "report-figure-cases").await;
+    for (path, table, name) in [
+        (
+            "/reports/suggestions",
+            "table#suggestions",
+            "report-suggestions",
+        ),
+        ("/reports/scorecards", "main", "report-scorecards"),
+        (
+            "/reports/satisfaction",
+            "table#satisfaction-months",
+            "report-satisfaction",
+        ),
+    ] {
+        c.goto(&fx.url(path)).await.unwrap();
+        arrive(c, table).await;
+        shots.take(c, name).await;
+    }
 }
 
 /// The coordinator's pages: the contractor refuses the notice, a fine slip is drafted through

@@ -10,7 +10,8 @@ use crate::time::Timestamp;
 use super::clock::{TimedEvent, effective_time, timeline_order};
 use super::{
     Anomaly, AnomalyKind, CallbackRecord, CaseState, Claim, EvidenceRequest, FINE_MINIMUM_FEN,
-    Fine, FineStatus, NoticeState, Penalty, PenaltyCondition, Status, Timeline, WorkflowSettings,
+    Fine, FineStatus, Kept, NoticeState, Penalty, PenaltyCondition, Status, Timeline,
+    WorkflowSettings, kept,
 };
 
 pub(super) fn derive(
@@ -75,8 +76,6 @@ struct Machine {
     missing_recorded_flagged: bool,
     /// A callback happened since the case was last (re)opened.
     callback_in_cycle: bool,
-    /// First time the current notice's repair was reported, for condition 3.
-    first_repair_report: BTreeMap<String, Timestamp>,
     /// Penalties that events made hold (conditions 1, 3 by failed acceptance, 4).
     event_penalties: Vec<Penalty>,
     fine_events: BTreeMap<FineId, EventId>,
@@ -113,7 +112,6 @@ impl Machine {
             seen_recorded: false,
             missing_recorded_flagged: false,
             callback_in_cycle: false,
-            first_repair_report: BTreeMap::new(),
             event_penalties: Vec::new(),
             fine_events: BTreeMap::new(),
         }
@@ -188,6 +186,7 @@ impl Machine {
             refused_at: None,
             disputed_at: None,
             repair_reported_at: None,
+            first_repair_reported_at: None,
             accepted_at: None,
             failed_acceptances: 0,
             return_deadline: None,
@@ -316,9 +315,7 @@ impl Machine {
                     // A repair reported without an earlier check-in answers the notice too.
                     n.responded.get_or_insert((at, ResponseMode::OnSite));
                     n.repair_reported_at = Some(at);
-                    self.first_repair_report
-                        .entry(n.notice_no.clone())
-                        .or_insert(at);
+                    n.first_repair_reported_at.get_or_insert(at);
                     self.state.status = RepairReported;
                 }
                 _ => self.out_of_place(event),
@@ -673,7 +670,6 @@ impl Machine {
 
     /// Conditions 2, 3 and 5 on one notice, from its deadlines and `now`.
     fn deadline_penalties(&self, n: &NoticeState, now: Timestamp) -> Vec<Penalty> {
-        let horizon = n.clock_stopped_at.map_or(now, |stopped| stopped.min(now));
         let penalty = |condition, since| Penalty {
             condition,
             contractor: n.contractor.clone(),
@@ -683,13 +679,11 @@ impl Machine {
         };
         let mut out = Vec::new();
         let answered_at = n.responded.map(|(t, _)| t);
-        let late_answer = answered_at.is_some_and(|t| t > n.response_deadline);
-        if late_answer || (answered_at.is_none() && horizon > n.response_deadline) {
+        if kept(n.response_deadline, answered_at, n.clock_stopped_at, now) == Kept::Missed {
             out.push(penalty(PenaltyCondition::NoResponse, n.response_deadline));
         }
-        let first_report = self.first_repair_report.get(&n.notice_no).copied();
-        let late_repair = first_report.is_some_and(|t| t > n.repair_deadline);
-        if late_repair || (first_report.is_none() && horizon > n.repair_deadline) {
+        let first_report = n.first_repair_reported_at;
+        if kept(n.repair_deadline, first_report, n.clock_stopped_at, now) == Kept::Missed {
             out.push(penalty(
                 PenaltyCondition::RepairLateOrFailed,
                 n.repair_deadline,

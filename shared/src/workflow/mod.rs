@@ -26,6 +26,7 @@ mod anomaly;
 pub(crate) mod clock;
 mod derive;
 mod penalty;
+mod promise;
 mod settings;
 mod status;
 
@@ -35,6 +36,7 @@ use serde::{Deserialize, Serialize};
 
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use penalty::{Penalty, PenaltyCondition};
+pub use promise::{Kept, kept};
 pub use settings::{FINE_MINIMUM_FEN, WorkflowSettings};
 pub use status::Status;
 
@@ -128,6 +130,9 @@ pub struct NoticeState {
     pub disputed_at: Option<Timestamp>,
     /// When the repair was (last) reported done.
     pub repair_reported_at: Option<Timestamp>,
+    /// When the repair was first reported done: condition 3's deadline is judged by it.
+    #[serde(default)]
+    pub first_repair_reported_at: Option<Timestamp>,
     /// When the repair passed acceptance.
     pub accepted_at: Option<Timestamp>,
     /// How many acceptances failed.

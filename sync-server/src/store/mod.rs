@@ -244,6 +244,8 @@ pub struct CaseFilter {
     pub order: CaseOrder,
     /// Only cases of these units (a building's, on the readiness page); `None`: any unit.
     pub units: Option<Vec<UnitId>>,
+    /// Only these cases (the cases behind a report figure); `None`: any case.
+    pub findings: Option<Vec<plumbline_shared::ids::FindingId>>,
     /// Only open defects: cases that count (not merged, not cancelled as "not a defect") and
     /// are not yet repaired and accepted, closed or cancelled. The readiness page's figures.
     pub open_only: bool,
@@ -341,6 +343,25 @@ pub struct CaseRecord {
     /// The case.
     #[serde(flatten)]
     pub case: CaseRow,
+}
+
+/// The rows one project's reports are computed from (see `docs/reports.md`): every case, and
+/// every notice, fine slip, callback, emergency repair and photo of those cases. Loaded whole
+/// because the reports look across months (the backlog, the twelve-month trends).
+#[derive(Debug, Clone, Default)]
+pub struct ReportRows {
+    /// Every case of the project, counted or not.
+    pub cases: Vec<CaseRecord>,
+    /// Every notice, current and past.
+    pub notices: Vec<plumbline_shared::projection::NoticeRow>,
+    /// Every fine slip, voided ones included.
+    pub fines: Vec<plumbline_shared::projection::FineRow>,
+    /// Every callback.
+    pub callbacks: Vec<plumbline_shared::projection::CallbackRow>,
+    /// Every emergency repair.
+    pub emergencies: Vec<plumbline_shared::projection::EmergencyRow>,
+    /// Every photo reference.
+    pub photos: Vec<plumbline_shared::projection::EvidenceRow>,
 }
 
 /// Per-unit evidence arrival.
@@ -472,6 +493,8 @@ pub trait Store: Send + Sync + 'static {
     async fn blob_exists(&self, hash: &BlobHash) -> StoreResult<bool>;
     /// The projects whose documents reference a blob (for authorising downloads).
     async fn blob_projects(&self, hash: &BlobHash) -> StoreResult<Vec<ProjectId>>;
+    /// Everything the reports of `project` are computed from.
+    async fn report_rows(&self, project: &ProjectId) -> StoreResult<ReportRows>;
     /// How far each unit's pre-handover inspection has got, for every unit of `project` that
     /// has been projected (the readiness page; a unit without a row has not been projected
     /// since the table exists and counts as not started).

@@ -23,16 +23,19 @@ use plumbline_shared::api::HeadsDigest;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::{BlobHash, ContractorId, DeviceId, ProjectId, UnitId, UserId};
 use plumbline_shared::plan::InspectionProgress;
-use plumbline_shared::projection::{CaseRow, UnitProjection};
+use plumbline_shared::projection::{
+    CallbackRow, CaseRow, EmergencyRow, EvidenceRow, FineRow, NoticeRow, UnitProjection,
+};
 use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
+use plumbline_shared::workflow::PenaltyCondition;
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
     CaseFilter, CaseOrder, CaseRecord, DeviceInfo, DocSummary, DocWrite, EvidenceStatus, Identity,
-    Membership, NewUser, NewWebSession, Page, Queue, SortKey, Store, StoreError, StoreResult,
-    StoredDoc, UserInfo, WebSession,
+    Membership, NewUser, NewWebSession, Page, Queue, ReportRows, SortKey, Store, StoreError,
+    StoreResult, StoredDoc, UserInfo, WebSession,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -63,6 +66,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261206001000_add_unit_inspections",
         include_str!("../../migrations/sqlite/20261206001000_add_unit_inspections.sql"),
+    ),
+    (
+        "20261206020000_add_report_facts",
+        include_str!("../../migrations/sqlite/20261206020000_add_report_facts.sql"),
     ),
 ];
 
@@ -236,6 +243,7 @@ fn delete_projection(conn: &Connection, unit: &UnitId) -> rusqlite::Result<()> {
         "callbacks",
         "evidence_refs",
         "unit_inspections",
+        "emergency_repairs",
     ] {
         conn.execute(
             &format!("DELETE FROM {table} WHERE unit_id = ?1"),
@@ -324,7 +332,8 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
     let mut notice = conn.prepare_cached(
         "INSERT OR REPLACE INTO notices (notice_no, finding_id, unit_id, contractor_id, issued_at,
             response_deadline, responded_at, repair_deadline, repair_reported_at, accepted_at,
-            returned_at, current) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            returned_at, current, first_reported_at, stopped_at, failed_acceptances)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
     for n in &p.notices {
         notice.execute(params![
@@ -340,7 +349,29 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             n.accepted_at.map(|t| t.0),
             n.returned_at.map(|t| t.0),
             n.current,
+            n.first_reported_at.map(|t| t.0),
+            n.stopped_at.map(|t| t.0),
+            n.failed_acceptances,
         ])?;
+    }
+    let mut emergency = conn.prepare_cached(
+        "INSERT OR REPLACE INTO emergency_repairs (finding_id, unit_id, seq, team, charged_to,
+            started_at, finished_at, cost_fen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    let mut seq_of: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    for e in &p.emergencies {
+        let seq = seq_of.entry(e.finding.as_str()).or_default();
+        emergency.execute(params![
+            e.finding.as_str(),
+            unit,
+            *seq,
+            e.team,
+            e.charged_to.as_ref().map(|x| x.as_str()),
+            e.started_at.0,
+            e.finished_at.map(|t| t.0),
+            e.cost_fen,
+        ])?;
+        *seq += 1;
     }
     let mut fine = conn.prepare_cached(
         "INSERT OR REPLACE INTO fines (fine_id, finding_id, unit_id, contractor_id, condition,
@@ -415,6 +446,67 @@ const RESPONSE_OVERDUE: &str =
 /// `repair_overdue`, read the same way.
 const REPAIR_OVERDUE: &str =
     "(clock_running = 1 AND status IN ('notified', 'in_repair') AND repair_deadline < ?)";
+
+/// The columns [`case_record`] reads, in its order.
+const CASE_COLUMNS: &str = "project_id, unit_id, finding_id, origin, room, item, category,
+    severity, description, status, contractor_id, notice_no, response_deadline, repair_deadline,
+    return_deadline, response_overdue, repair_overdue, return_overdue, emergency_required,
+    penalties, anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count,
+    created_by, created_at, closed_at, counts, merged_into, clock_running, callback_due";
+
+/// A case row selected with [`CASE_COLUMNS`].
+fn case_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRecord> {
+    let penalties: String = r.get(19)?;
+    let optional = |i: usize| -> rusqlite::Result<Option<Timestamp>> {
+        Ok(r.get::<_, Option<i64>>(i)?.map(Timestamp))
+    };
+    Ok(CaseRecord {
+        project: parse("project id", r.get(0)?)?,
+        unit: parse("unit id", r.get(1)?)?,
+        case: CaseRow {
+            finding: parse("finding id", r.get(2)?)?,
+            origin: from_json_text(r.get(3)?)?,
+            room: r.get(4)?,
+            item: r.get(5)?,
+            category: r.get(6)?,
+            severity: from_json_text(r.get(7)?)?,
+            description: r.get(8)?,
+            status: from_json_text(r.get(9)?)?,
+            contractor: r
+                .get::<_, Option<String>>(10)?
+                .map(|x| parse("contractor id", x))
+                .transpose()?,
+            notice_no: r.get(11)?,
+            response_deadline: optional(12)?,
+            repair_deadline: optional(13)?,
+            return_deadline: optional(14)?,
+            response_overdue: r.get(15)?,
+            repair_overdue: r.get(16)?,
+            return_overdue: r.get(17)?,
+            emergency_required: r.get(18)?,
+            penalties: penalties
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .filter_map(|s| s.parse().ok())
+                .collect(),
+            anomalies: r.get(20)?,
+            conflicts: r.get(21)?,
+            evidence_refs: r.get(22)?,
+            open_evidence_requests: r.get(23)?,
+            reopen_count: r.get(24)?,
+            created_by: parse("user id", r.get(25)?)?,
+            created_at: Timestamp(r.get(26)?),
+            closed_at: optional(27)?,
+            counts: r.get(28)?,
+            merged_into: r
+                .get::<_, Option<String>>(29)?
+                .map(|x| parse("finding id", x))
+                .transpose()?,
+            clock_running: r.get(30)?,
+            callback_due: r.get(31)?,
+        },
+    })
+}
 
 /// The `WHERE` clause of a case listing and its values, in order. Every value is a bound
 /// parameter; only fixed SQL text is formatted in.
@@ -534,6 +626,15 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
     if let Some(name) = &filter.owner_name {
         clause.push("owner_name = ?".to_owned());
         values.push(Box::new(name.clone()));
+    }
+    if let Some(findings) = &filter.findings {
+        // One bound JSON array rather than a placeholder per id: a report figure can stand
+        // for thousands of cases.
+        let ids: Vec<&str> = findings.iter().map(|f| f.as_str()).collect();
+        clause.push("finding_id IN (SELECT value FROM json_each(?))".to_owned());
+        values.push(Box::new(
+            serde_json::to_string(&ids).expect("strings always serialise"),
+        ));
     }
     if let Some(units) = &filter.units {
         if units.is_empty() {
@@ -873,6 +974,7 @@ impl Store for SqliteStore {
                 "callbacks",
                 "evidence_refs",
                 "unit_inspections",
+                "emergency_repairs",
             ] {
                 c.execute(&format!("DELETE FROM {table}"), [])?;
             }
@@ -1221,56 +1323,12 @@ impl Store for SqliteStore {
             values.push(Box::new(i64::from(page.limit.min(500))));
             values.push(Box::new(i64::from(page.offset)));
             let sql = format!(
-                "SELECT project_id, unit_id, finding_id, origin, room, item, category, severity, description,
-                    status, contractor_id, notice_no, response_deadline, repair_deadline, return_deadline,
-                    response_overdue, repair_overdue, return_overdue, emergency_required, penalties,
-                    anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count, created_by,
-                    created_at, closed_at, counts, merged_into, clock_running, callback_due
-                 FROM cases WHERE {clause}
-                 ORDER BY {order} LIMIT ? OFFSET ?"
+                "SELECT {CASE_COLUMNS} FROM cases WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?"
             );
             let mut stmt = c.prepare_cached(&sql)?;
             let rows = stmt.query_map(
                 rusqlite::params_from_iter(values.iter().map(|v| v.as_ref())),
-                    |r| {
-                        let penalties: String = r.get(19)?;
-                        Ok(CaseRecord {
-                            project: parse("project id", r.get(0)?)?,
-                            unit: parse("unit id", r.get(1)?)?,
-                            case: CaseRow {
-                                finding: parse("finding id", r.get(2)?)?,
-                                origin: from_json_text(r.get(3)?)?,
-                                room: r.get(4)?,
-                                item: r.get(5)?,
-                                category: r.get(6)?,
-                                severity: from_json_text(r.get(7)?)?,
-                                description: r.get(8)?,
-                                status: from_json_text(r.get(9)?)?,
-                                contractor: r.get::<_, Option<String>>(10)?.map(|x| parse("contractor id", x)).transpose()?,
-                                notice_no: r.get(11)?,
-                                response_deadline: r.get::<_, Option<i64>>(12)?.map(Timestamp),
-                                repair_deadline: r.get::<_, Option<i64>>(13)?.map(Timestamp),
-                                return_deadline: r.get::<_, Option<i64>>(14)?.map(Timestamp),
-                                response_overdue: r.get(15)?,
-                                repair_overdue: r.get(16)?,
-                                return_overdue: r.get(17)?,
-                                emergency_required: r.get(18)?,
-                                penalties: penalties.split(',').filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect(),
-                                anomalies: r.get(20)?,
-                                conflicts: r.get(21)?,
-                                evidence_refs: r.get(22)?,
-                                open_evidence_requests: r.get(23)?,
-                                reopen_count: r.get(24)?,
-                                created_by: parse("user id", r.get(25)?)?,
-                                created_at: Timestamp(r.get(26)?),
-                                closed_at: r.get::<_, Option<i64>>(27)?.map(Timestamp),
-                                counts: r.get(28)?,
-                                merged_into: r.get::<_, Option<String>>(29)?.map(|x| parse("finding id", x)).transpose()?,
-                                clock_running: r.get(30)?,
-                                callback_due: r.get(31)?,
-                            },
-                        })
-                    },
+                case_record,
             )?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
@@ -1398,6 +1456,144 @@ impl Store for SqliteStore {
                 parse::<ProjectId>("project id", r.get(0)?)
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn report_rows(&self, project: &ProjectId) -> StoreResult<ReportRows> {
+        let project = project.clone();
+        self.read(move |c| {
+            let p = project.as_str();
+            let cases = c
+                .prepare_cached(&format!(
+                    "SELECT {CASE_COLUMNS} FROM cases WHERE project_id = ?1 ORDER BY finding_id"
+                ))?
+                .query_map([p], case_record)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let time = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<Timestamp>> {
+                Ok(r.get::<_, Option<i64>>(i)?.map(Timestamp))
+            };
+            let notices = c
+                .prepare_cached(
+                    "SELECT n.notice_no, n.finding_id, n.contractor_id, n.issued_at,
+                        n.response_deadline, n.responded_at, n.repair_deadline,
+                        n.repair_reported_at, n.accepted_at, n.returned_at, n.current,
+                        n.first_reported_at, n.stopped_at, n.failed_acceptances
+                     FROM notices n JOIN cases c ON c.finding_id = n.finding_id
+                     WHERE c.project_id = ?1 ORDER BY n.finding_id, n.issued_at, n.notice_no",
+                )?
+                .query_map([p], |r| {
+                    Ok(NoticeRow {
+                        notice_no: r.get(0)?,
+                        finding: parse("finding id", r.get(1)?)?,
+                        contractor: parse("contractor id", r.get(2)?)?,
+                        issued_at: Timestamp(r.get(3)?),
+                        response_deadline: Timestamp(r.get(4)?),
+                        responded_at: time(r, 5)?,
+                        repair_deadline: Timestamp(r.get(6)?),
+                        repair_reported_at: time(r, 7)?,
+                        accepted_at: time(r, 8)?,
+                        returned_at: time(r, 9)?,
+                        current: r.get(10)?,
+                        first_reported_at: time(r, 11)?,
+                        stopped_at: time(r, 12)?,
+                        failed_acceptances: r.get(13)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let fines = c
+                .prepare_cached(
+                    "SELECT f.fine_id, f.finding_id, f.contractor_id, f.condition, f.amount_fen,
+                        f.status, f.drafted_at
+                     FROM fines f JOIN cases c ON c.finding_id = f.finding_id
+                     WHERE c.project_id = ?1 ORDER BY f.finding_id, f.fine_id",
+                )?
+                .query_map([p], |r| {
+                    let number: u8 = r.get(3)?;
+                    let condition = PenaltyCondition::ALL
+                        .into_iter()
+                        .find(|k| k.number() == number)
+                        .ok_or_else(|| {
+                            rusqlite::Error::FromSqlConversionFailure(
+                                3,
+                                rusqlite::types::Type::Integer,
+                                format!("penalty condition {number} does not exist").into(),
+                            )
+                        })?;
+                    Ok(FineRow {
+                        fine: parse("fine id", r.get(0)?)?,
+                        finding: parse("finding id", r.get(1)?)?,
+                        contractor: parse("contractor id", r.get(2)?)?,
+                        condition,
+                        amount_fen: r.get(4)?,
+                        status: from_json_text(r.get(5)?)?,
+                        drafted_at: Timestamp(r.get(6)?),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let callbacks = c
+                .prepare_cached(
+                    "SELECT b.event_id, b.finding_id, b.at, b.channel, b.level
+                     FROM callbacks b JOIN cases c ON c.finding_id = b.finding_id
+                     WHERE c.project_id = ?1 ORDER BY b.finding_id, b.at, b.event_id",
+                )?
+                .query_map([p], |r| {
+                    Ok(CallbackRow {
+                        event: parse("event id", r.get(0)?)?,
+                        finding: parse("finding id", r.get(1)?)?,
+                        at: Timestamp(r.get(2)?),
+                        channel: from_json_text(r.get(3)?)?,
+                        level: from_json_text(r.get(4)?)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let emergencies = c
+                .prepare_cached(
+                    "SELECT e.finding_id, e.team, e.charged_to, e.started_at, e.finished_at,
+                        e.cost_fen
+                     FROM emergency_repairs e JOIN cases c ON c.finding_id = e.finding_id
+                     WHERE c.project_id = ?1 ORDER BY e.finding_id, e.seq",
+                )?
+                .query_map([p], |r| {
+                    Ok(EmergencyRow {
+                        finding: parse("finding id", r.get(0)?)?,
+                        team: r.get(1)?,
+                        charged_to: r
+                            .get::<_, Option<String>>(2)?
+                            .map(|x| parse("contractor id", x))
+                            .transpose()?,
+                        started_at: Timestamp(r.get(3)?),
+                        finished_at: time(r, 4)?,
+                        cost_fen: r.get(5)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let photos = c
+                .prepare_cached(
+                    "SELECT hash, finding_id, bytes, captured_at, thumb_hash FROM evidence_refs
+                     WHERE project_id = ?1 ORDER BY finding_id, captured_at, hash",
+                )?
+                .query_map([p], |r| {
+                    Ok(EvidenceRow {
+                        hash: parse("blob hash", r.get(0)?)?,
+                        finding: parse("finding id", r.get(1)?)?,
+                        bytes: r.get::<_, i64>(2)?.max(0) as u64,
+                        captured_at: Timestamp(r.get(3)?),
+                        thumbnail: r
+                            .get::<_, Option<String>>(4)?
+                            .map(|x| parse("blob hash", x))
+                            .transpose()?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(ReportRows {
+                cases,
+                notices,
+                fines,
+                callbacks,
+                emergencies,
+                photos,
+            })
         })
         .await
     }

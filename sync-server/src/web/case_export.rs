@@ -81,7 +81,7 @@ async fn rows(
     }
 }
 
-fn attachment(content_type: &str, file: String, bytes: Vec<u8>) -> Response {
+pub(super) fn attachment(content_type: &str, file: String, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),

@@ -126,7 +126,7 @@ impl ListQuery {
 }
 
 /// Percent-encodes a query value.
-fn encode(value: &str) -> String {
+pub(super) fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| match b {
@@ -281,6 +281,7 @@ pub(super) fn filter_for(
             // Filled in from the project document by `super::readiness::with_building`, which
             // needs the document and so cannot run here.
             units: None,
+            findings: None,
             open_only: q.open == "1",
         },
     ))

@@ -32,7 +32,11 @@ th{background:#f3f6f9}.overdue{color:#b00020;font-weight:600}.error{color:#b0002
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:1rem}
 form.filters label{display:flex;flex-direction:column;font-size:.85rem}
 .pager{display:flex;gap:1rem;align-items:center;margin-top:1rem}
-@media print{header,.noprint{display:none}main{max-width:none}}
+.chart{max-width:720px;margin:1rem 0}.fig{font-variant-numeric:tabular-nums}
+tr.candidate{background:#fff8e1}.two{display:flex;gap:1rem;flex-wrap:wrap}.two table{width:auto}
+.hint{color:#5a6b7b;font-size:.85rem}.note-form{display:flex;gap:.5rem;align-items:end;flex-wrap:wrap}
+.note-form label{display:flex;flex-direction:column;font-size:.85rem}
+@media print{header,.noprint{display:none}main{max-width:none}a{color:inherit;text-decoration:none}}
 ";
 
 #[component]
@@ -52,6 +56,8 @@ fn TopBarView(lang: Lang, top: Option<TopBar>) -> Element {
                 a { href: "/readiness", id: "nav-readiness", {Msg::Readiness.text(lang)} }
                 " "
                 a { href: "/archives/owners", id: "nav-archives", {Msg::Archives.text(lang)} }
+                " "
+                a { href: "/reports/monthly", id: "nav-reports", {Msg::Reports.text(lang)} }
             }
             if top.as_ref().is_some_and(|t| t.intake) {
                 " "

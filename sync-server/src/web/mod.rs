@@ -40,6 +40,7 @@ pub mod money;
 pub mod planning;
 pub mod readiness;
 pub mod reassign;
+pub mod reports;
 pub mod session;
 pub mod sorting;
 
@@ -59,6 +60,20 @@ pub fn router() -> Router<AppState> {
         .route("/logout", axum::routing::post(session::logout))
         .route("/lang/{code}", get(session::switch_language))
         .route("/readiness", get(readiness::show))
+        .route(
+            "/reports",
+            get(|| async { Redirect::to("/reports/monthly") }),
+        )
+        .route("/reports/monthly", get(reports::monthly::show))
+        .route("/reports/suggestions", get(reports::suggestions::show))
+        .route("/reports/suggestions.xlsx", get(reports::suggestions::xlsx))
+        .route(
+            "/reports/suggestions/notes",
+            axum::routing::post(reports::suggestions::save_note),
+        )
+        .route("/reports/scorecards", get(reports::scorecards::show))
+        .route("/reports/satisfaction", get(reports::satisfaction::show))
+        .route("/reports/cases", get(reports::drill::list))
         .route("/readiness/units", get(readiness::units))
         .route(
             "/readiness/assignments",

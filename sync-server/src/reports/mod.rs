@@ -1,0 +1,159 @@
+//! The reports: the monthly report, the product suggestion table, contractor scorecards and
+//! satisfaction — pure functions from one project's projected rows to [`Figure`]s.
+//!
+//! `docs/reports.md` defines every figure; this module is that document in code. The store
+//! loads the rows ([`ReportRows`]), [`compute`] does the rest in memory: a project of 20,000
+//! cases is a few megabytes of rows, and one pass over them is cheaper and easier to check than
+//! a dozen SQL aggregates that would each restate the counting rules.
+//!
+//! The rules every report shares:
+//! - only cases that count (not merged into another, not cancelled as "not a defect") are in
+//!   any figure, and so are their notices, fines, callbacks and emergency repairs;
+//! - a month is a calendar month in Beijing ([`Month`]);
+//! - deadlines are judged by [`plumbline_shared::workflow::kept`], the rule the workflow uses
+//!   for penalty conditions 2 and 3, with everything known now.
+
+pub mod chart;
+mod figure;
+mod month;
+mod monthly;
+mod satisfaction;
+mod scorecard;
+mod suggestions;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use plumbline_shared::ids::{BuildingId, FindingId, UnitId};
+use plumbline_shared::project::Project;
+use plumbline_shared::time::Timestamp;
+
+pub use figure::{Figure, Figures, Value};
+pub use month::{BadMonth, Month};
+pub use monthly::{Backlog, Monthly};
+pub use satisfaction::Satisfaction;
+pub use scorecard::Scorecard;
+pub use suggestions::{Cluster, Suggestion, Threshold};
+
+use crate::store::{CaseRecord, ReportRows};
+
+/// What the reports of one project are computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInput<'a> {
+    /// The project document (units, buildings, contractors, suggestion notes).
+    pub project: &'a Project,
+    /// Its projected rows.
+    pub rows: &'a ReportRows,
+    /// Its units whose pre-handover inspection has started.
+    pub inspected: &'a BTreeSet<UnitId>,
+    /// The time the report is made.
+    pub now: Timestamp,
+}
+
+/// What the person asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportParams {
+    /// The month.
+    pub month: Month,
+    /// When a product-suggestion group becomes a candidate.
+    pub threshold: Threshold,
+}
+
+/// Every report of one project and month.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The month reported on.
+    pub month: Month,
+    /// Every figure, by key.
+    pub figures: Figures,
+    /// The monthly report's own figures (intake, closures, backlog, trends).
+    pub monthly: Monthly,
+    /// The product suggestion table, largest groups first.
+    pub suggestions: Vec<Suggestion>,
+    /// One scorecard per contractor with something in the month.
+    pub scorecards: Vec<Scorecard>,
+    /// Callbacks by level.
+    pub satisfaction: Satisfaction,
+}
+
+/// Computes every report of `input`'s project for `params`.
+pub fn compute(input: &ReportInput<'_>, params: &ReportParams) -> Report {
+    let index = Index::new(input);
+    let mut figures = Figures::default();
+    let monthly = monthly::compute(&index, params.month, input.now, &mut figures);
+    let suggestions = suggestions::compute(&index, params, &mut figures);
+    let scorecards = scorecard::compute(&index, params.month, input.now, &mut figures);
+    let satisfaction = satisfaction::compute(&index, params.month, &mut figures);
+    Report {
+        month: params.month,
+        figures,
+        monthly,
+        suggestions,
+        scorecards,
+        satisfaction,
+    }
+}
+
+/// Where a unit is: what clusters are made of.
+#[derive(Debug, Clone)]
+struct Place {
+    building: BuildingId,
+    floor: u32,
+    position: u32,
+}
+
+/// The rows arranged for the reports: counted cases by id, units by id.
+struct Index<'a> {
+    input: &'a ReportInput<'a>,
+    /// Cases that count, by id.
+    cases: BTreeMap<&'a FindingId, &'a CaseRecord>,
+    places: HashMap<&'a UnitId, Place>,
+}
+
+impl<'a> Index<'a> {
+    fn new(input: &'a ReportInput<'a>) -> Self {
+        let cases = input
+            .rows
+            .cases
+            .iter()
+            .filter(|c| c.case.counts)
+            .map(|c| (&c.case.finding, c))
+            .collect();
+        let places = input
+            .project
+            .buildings
+            .iter()
+            .flat_map(|b| {
+                b.units.iter().map(|u| {
+                    (
+                        &u.id,
+                        Place {
+                            building: b.id.clone(),
+                            floor: u.floor,
+                            position: u.position,
+                        },
+                    )
+                })
+            })
+            .collect();
+        Index {
+            input,
+            cases,
+            places,
+        }
+    }
+
+    /// The counted case `finding`, if it counts.
+    fn case(&self, finding: &FindingId) -> Option<&'a CaseRecord> {
+        self.cases.get(finding).copied()
+    }
+
+    /// Whether `finding` counts.
+    fn counts(&self, finding: &FindingId) -> bool {
+        self.cases.contains_key(finding)
+    }
+
+    /// Counted cases, in id order.
+    fn counted(&self) -> impl Iterator<Item = &'a CaseRecord> + '_ {
+        self.cases.values().copied()
+    }
+}

@@ -1,0 +1,278 @@
+//! The product suggestion table (产品建议表): the month's defects grouped by check item and
+//! category, with how many units they touch, where they cluster, who repaired them and how
+//! long it took; groups over a threshold are the candidates product R&D and design look at.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use plumbline_shared::ids::{BuildingId, ContractorId, FindingId, UnitId};
+use plumbline_shared::projection::EvidenceRow;
+
+use super::{Figures, Index, ReportParams, Value};
+
+/// How many sample photos a group shows.
+pub const SAMPLE_PHOTOS: usize = 3;
+/// How many stacks and floors a group lists.
+pub const CLUSTERS_SHOWN: usize = 3;
+
+/// The units a group touches in one place, and its cases there.
+type Spread<'a> = (BTreeSet<&'a UnitId>, BTreeSet<FindingId>);
+
+/// When a group becomes a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threshold {
+    /// At least this many units affected.
+    Units(u32),
+    /// At least this share of the units inspected, in tenths of a percent (25 = 2.5%).
+    ShareTenths(u32),
+}
+
+impl Default for Threshold {
+    /// Three units: a defect seen in three homes is no accident of one.
+    fn default() -> Self {
+        Threshold::Units(3)
+    }
+}
+
+impl Threshold {
+    /// Whether `units` affected out of `inspected` reach it. Exact integer arithmetic: a
+    /// share at the threshold itself is a candidate.
+    pub fn reached(self, units: u64, inspected: u64) -> bool {
+        match self {
+            Threshold::Units(n) => units >= u64::from(n),
+            Threshold::ShareTenths(t) => inspected > 0 && units * 1000 >= u64::from(t) * inspected,
+        }
+    }
+}
+
+/// A stack or floor where a group's units cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    /// The building.
+    pub building: BuildingId,
+    /// The position on the floor (a stack) or the floor number.
+    pub at: u32,
+    /// The figure key (units affected there).
+    pub key: String,
+}
+
+/// One row of the table: a check item and category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// Check item id.
+    pub item: String,
+    /// Category id.
+    pub category: String,
+    /// Figure keys.
+    pub cases: String,
+    /// Units affected.
+    pub units: String,
+    /// Share of the units inspected.
+    pub share: String,
+    /// Mean time to repair.
+    pub mttr: String,
+    /// Whether it is a candidate (and its figure key, 1 or 0).
+    pub candidate: (bool, String),
+    /// The stacks with two or more affected units, most first.
+    pub stacks: Vec<Cluster>,
+    /// The floors with two or more affected units, most first.
+    pub floors: Vec<Cluster>,
+    /// The responsible contractors (`None`: no contractor yet) and their figure keys.
+    pub contractors: Vec<(Option<ContractorId>, String)>,
+    /// Sample photos, earliest first.
+    pub photos: Vec<(UnitId, EvidenceRow)>,
+}
+
+impl Suggestion {
+    /// The key of this group's note in the project document.
+    pub fn note_key(&self, month: super::Month) -> String {
+        format!("{month}/{}/{}", self.item, self.category)
+    }
+}
+
+pub(super) fn compute(
+    index: &Index<'_>,
+    params: &ReportParams,
+    figures: &mut Figures,
+) -> Vec<Suggestion> {
+    let month = params.month;
+    let mut groups: BTreeMap<(&str, &str), BTreeSet<FindingId>> = BTreeMap::new();
+    for c in index
+        .counted()
+        .filter(|c| month.contains(c.case.created_at))
+    {
+        groups
+            .entry((c.case.item.as_str(), c.case.category.as_str()))
+            .or_default()
+            .insert(c.case.finding.clone());
+    }
+    let inspected = index.input.inspected.len() as u64;
+    let recorded: BTreeSet<FindingId> = groups.values().flatten().cloned().collect();
+    let in_inspected: BTreeSet<FindingId> = recorded
+        .iter()
+        .filter(|f| {
+            index
+                .case(f)
+                .is_some_and(|c| index.input.inspected.contains(&c.unit))
+        })
+        .cloned()
+        .collect();
+    figures.put("suggest.inspected", Value::Count(inspected), in_inspected);
+
+    // Notices by finding, for the time to repair.
+    let mut notices: BTreeMap<&FindingId, Vec<&plumbline_shared::projection::NoticeRow>> =
+        BTreeMap::new();
+    for n in &index.input.rows.notices {
+        notices.entry(&n.finding).or_default().push(n);
+    }
+    let mut photos: BTreeMap<&FindingId, Vec<&EvidenceRow>> = BTreeMap::new();
+    for p in &index.input.rows.photos {
+        photos.entry(&p.finding).or_default().push(p);
+    }
+
+    let mut out = Vec::new();
+    for ((item, category), cases) in groups {
+        let prefix = format!("suggest.{item}.{category}");
+        let units: BTreeSet<&UnitId> = cases
+            .iter()
+            .filter_map(|f| index.case(f).map(|c| &c.unit))
+            .collect();
+        let cases_key = figures.count(format!("{prefix}.cases"), &cases);
+        let n_units = units.len() as u64;
+        let units_key = figures.put(
+            format!("{prefix}.units"),
+            Value::Count(n_units),
+            cases.clone(),
+        );
+        let share = figures.put(
+            format!("{prefix}.share"),
+            Value::Share {
+                part: n_units,
+                whole: inspected,
+            },
+            cases.clone(),
+        );
+
+        let mut total_ms = 0i64;
+        let mut repaired = BTreeSet::new();
+        for f in &cases {
+            let Some(ns) = notices.get(f) else { continue };
+            let first = ns.iter().map(|n| n.issued_at).min();
+            let accepted = ns.iter().filter_map(|n| n.accepted_at).max();
+            if let (Some(first), Some(accepted)) = (first, accepted) {
+                total_ms += accepted.0 - first.0;
+                repaired.insert(f.clone());
+            }
+        }
+        let mttr = figures.put(
+            format!("{prefix}.mttr"),
+            Value::Mean {
+                total_ms,
+                n: repaired.len() as u64,
+                days: true,
+            },
+            repaired,
+        );
+        let is_candidate = params.threshold.reached(n_units, inspected);
+        let candidate = figures.put(
+            format!("{prefix}.candidate"),
+            Value::Count(u64::from(is_candidate)),
+            cases.clone(),
+        );
+
+        let cluster = |figures: &mut Figures, kind: &str, at: &dyn Fn(&super::Place) -> u32| {
+            let mut by: BTreeMap<(BuildingId, u32), Spread<'_>> = BTreeMap::new();
+            for f in &cases {
+                let Some(c) = index.case(f) else { continue };
+                let Some(place) = index.places.get(&c.unit) else {
+                    continue;
+                };
+                let entry = by.entry((place.building.clone(), at(place))).or_default();
+                entry.0.insert(&c.unit);
+                entry.1.insert(f.clone());
+            }
+            // Most units first; ties by the figure key, as the page lists them.
+            let mut ranked: Vec<_> = by
+                .into_iter()
+                .filter(|(_, (u, _))| u.len() >= 2)
+                .map(|((building, at), (units, cases))| {
+                    let key = format!("{prefix}.{kind}.{building}-{at}");
+                    (key, building, at, units.len() as u64, cases)
+                })
+                .collect();
+            ranked.sort_by(|a, b| b.3.cmp(&a.3).then_with(|| a.0.cmp(&b.0)));
+            ranked
+                .into_iter()
+                .take(CLUSTERS_SHOWN)
+                .map(|(key, building, at, units, cases)| {
+                    let key = figures.put(key, Value::Count(units), cases);
+                    Cluster { building, at, key }
+                })
+                .collect::<Vec<_>>()
+        };
+        let stacks = cluster(figures, "stack", &|p| p.position);
+        let floors = cluster(figures, "floor", &|p| p.floor);
+
+        let mut by_contractor: BTreeMap<Option<&ContractorId>, BTreeSet<FindingId>> =
+            BTreeMap::new();
+        for f in &cases {
+            if let Some(c) = index.case(f) {
+                by_contractor
+                    .entry(c.case.contractor.as_ref())
+                    .or_default()
+                    .insert(f.clone());
+            }
+        }
+        let contractors = by_contractor
+            .into_iter()
+            .map(|(c, cs)| {
+                let name = c.map_or("-", |c| c.as_str());
+                (
+                    c.cloned(),
+                    figures.count(format!("{prefix}.contractor.{name}"), &cs),
+                )
+            })
+            .collect();
+
+        let mut samples: Vec<(plumbline_shared::time::Timestamp, &UnitId, &EvidenceRow)> = cases
+            .iter()
+            .filter_map(|f| index.case(f).map(|c| (f, &c.unit)))
+            .flat_map(|(f, unit)| {
+                photos
+                    .get(f)
+                    .into_iter()
+                    .flatten()
+                    .map(move |p| (p.captured_at, unit, *p))
+            })
+            .collect();
+        samples.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.hash.cmp(&b.2.hash)));
+        let photos_shown = samples
+            .into_iter()
+            .take(SAMPLE_PHOTOS)
+            .map(|(_, u, p)| (u.clone(), p.clone()))
+            .collect();
+
+        out.push((
+            n_units,
+            Suggestion {
+                item: item.to_owned(),
+                category: category.to_owned(),
+                cases: cases_key,
+                units: units_key,
+                share,
+                mttr,
+                candidate: (is_candidate, candidate),
+                stacks,
+                floors,
+                contractors,
+                photos: photos_shown,
+            },
+        ));
+    }
+    // Most units first; then by item and category, so the order never changes between runs.
+    out.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.item.cmp(&b.1.item))
+            .then_with(|| a.1.category.cmp(&b.1.category))
+    });
+    out.into_iter().map(|(_, s)| s).collect()
+}

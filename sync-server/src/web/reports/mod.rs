@@ -1,0 +1,331 @@
+//! The report pages (`/reports/…`): the monthly report, product suggestions, contractor
+//! scorecards and satisfaction, for one project and month, and the list of cases behind any
+//! figure on them.
+//!
+//! The figures come from [`crate::reports::compute`]; this module only asks for the rows,
+//! renders, and links. Every figure is rendered by [`fig`] as a link with its exact value in
+//! `data-value`, to `/reports/cases?…&figure=<key>` ([`drill`]), which recomputes the same
+//! report and lists exactly the cases the figure was counted from.
+//!
+//! Who may read them: every office role of the project (contractors may not), as for the case
+//! list. Who may write the suggestion notes: the manager and the coordinator.
+
+pub mod drill;
+pub mod monthly;
+pub mod satisfaction;
+pub mod scorecards;
+pub mod suggestions;
+
+use std::collections::BTreeSet;
+
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
+use axum::http::StatusCode;
+use axum::response::Response;
+use dioxus::prelude::*;
+use plumbline_shared::ids::{ContractorId, ProjectId};
+use plumbline_shared::project::Project;
+use serde::Deserialize;
+
+use super::cases::encode;
+use super::i18n::{Lang, Msg};
+use super::layout::{internal, message_page};
+use super::session::Staff;
+use crate::reports::{Figures, Month, Report, ReportInput, ReportParams, Threshold, compute};
+use crate::state::{AppState, now};
+
+/// Every report page's query parameters.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReportQuery {
+    /// Project id (default: the person's first office project).
+    #[serde(default)]
+    pub project: String,
+    /// `YYYY-MM` (default: this month in Beijing).
+    #[serde(default)]
+    pub month: String,
+    /// Product suggestions: a group with this many units affected is a candidate.
+    #[serde(default)]
+    pub min_units: String,
+    /// Product suggestions: a group with this share (percent, one decimal) of the units
+    /// inspected is a candidate; used instead of `min_units` when given.
+    #[serde(default)]
+    pub min_share: String,
+    /// The list behind a figure: its key.
+    #[serde(default)]
+    pub figure: String,
+    /// The list behind a figure: its page, from 1.
+    #[serde(default)]
+    pub page: Option<u32>,
+}
+
+/// What a report page was asked for, checked.
+#[derive(Debug, Clone)]
+pub struct Asked {
+    /// The project.
+    pub project: ProjectId,
+    /// Month and threshold.
+    pub params: ReportParams,
+}
+
+impl Asked {
+    /// The query string that names this report (project, month, threshold), for links.
+    pub fn query(&self) -> String {
+        let threshold = match self.params.threshold {
+            Threshold::Units(n) => format!("min_units={n}"),
+            Threshold::ShareTenths(t) => format!("min_share={}.{}", t / 10, t % 10),
+        };
+        format!(
+            "project={}&month={}&{threshold}",
+            encode(self.project.as_str()),
+            self.params.month
+        )
+    }
+
+    /// The link to the cases behind the figure `key`.
+    pub fn figure_link(&self, key: &str) -> String {
+        format!("/reports/cases?{}&figure={}", self.query(), encode(key))
+    }
+}
+
+/// The most units a threshold may ask for, and the share's upper bound: anything above is a
+/// typing mistake, not a threshold.
+const MAX_MIN_UNITS: u32 = 100_000;
+
+/// Checks the query: the project is one of the person's office projects (403 otherwise), the
+/// month and the threshold parse (400 with a sentence naming the parameter otherwise).
+#[allow(clippy::result_large_err)] // the error is the page to answer with
+pub fn asked(
+    staff: &Staff,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<(Asked, ReportQuery), Response> {
+    let lang = staff.lang;
+    let bad = |what: &str| {
+        message_page(
+            StatusCode::BAD_REQUEST,
+            lang,
+            &Msg::ReportBadParameter.text(lang).replace("{name}", what),
+            Some(staff.top_bar()),
+        )
+    };
+    let Ok(Query(q)) = query else {
+        return Err(bad("?"));
+    };
+    let project = super::readiness::chosen(staff, &q.project)?;
+    let month = match q.month.trim() {
+        "" => Month::of(now()),
+        text => Month::parse(text).map_err(|_| bad("month"))?,
+    };
+    let threshold = match (q.min_share.trim(), q.min_units.trim()) {
+        ("", "") => Threshold::default(),
+        ("", units) => match units.parse::<u32>() {
+            Ok(n) if (1..=MAX_MIN_UNITS).contains(&n) => Threshold::Units(n),
+            _ => return Err(bad("min_units")),
+        },
+        (share, _) => Threshold::ShareTenths(share_tenths(share).ok_or_else(|| bad("min_share"))?),
+    };
+    Ok((
+        Asked {
+            project,
+            params: ReportParams { month, threshold },
+        },
+        q,
+    ))
+}
+
+/// A percentage with at most one decimal, above 0 and at most 100, in tenths: `2.5` → 25.
+fn share_tenths(text: &str) -> Option<u32> {
+    let (whole, tenth) = match text.split_once('.') {
+        Some((w, t)) if t.len() == 1 => (w, t),
+        Some(_) => return None,
+        None => (text, "0"),
+    };
+    if whole.is_empty()
+        || whole.len() > 3
+        || !whole
+            .chars()
+            .chain(tenth.chars())
+            .all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let tenths = whole.parse::<u32>().ok()? * 10 + tenth.parse::<u32>().ok()?;
+    (1..=1000).contains(&tenths).then_some(tenths)
+}
+
+/// Everything a report page needs, from its query: what was asked, the project and its report.
+/// `Err` is the page to answer with (400, 403 or 500).
+pub async fn requested(
+    state: &AppState,
+    staff: &Staff,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<(Asked, ReportQuery, Project, Report), Response> {
+    let (asked, query) = asked(staff, query)?;
+    let (project, report) = report(state, &asked).await?;
+    Ok((asked, query, project, report))
+}
+
+/// The project's document and its report for `asked`.
+pub async fn report(state: &AppState, asked: &Asked) -> Result<(Project, Report), Response> {
+    let project = super::readiness::load(state, &asked.project).await?;
+    let (project, report) = report_of(state, project, &asked.params)
+        .await
+        .map_err(internal)?;
+    Ok((project, report))
+}
+
+/// The report of a loaded project.
+pub(super) async fn report_of(
+    state: &AppState,
+    project: Project,
+    params: &ReportParams,
+) -> anyhow::Result<(Project, Report)> {
+    let rows = state.store.report_rows(&project.id).await?;
+    let inspected: BTreeSet<_> = state
+        .store
+        .unit_inspections(&project.id)
+        .await?
+        .into_iter()
+        .filter(|(_, p)| p.rounds > 0)
+        .map(|(u, _)| u)
+        .collect();
+    let input = ReportInput {
+        project: &project,
+        rows: &rows,
+        inspected: &inspected,
+        now: now(),
+    };
+    let report = compute(&input, params);
+    Ok((project, report))
+}
+
+/// A contractor's name as the project lists it (its id when no longer listed; "未指定" for
+/// none).
+pub fn contractor_name(project: &Project, lang: Lang, id: Option<&ContractorId>) -> String {
+    match id {
+        None => Msg::NoContractor.text(lang).to_owned(),
+        Some(id) => project
+            .contractors
+            .iter()
+            .find(|c| &c.id == id)
+            .map_or_else(|| id.to_string(), |c| c.name.clone()),
+    }
+}
+
+/// One figure: a link to the cases behind it, its exact value in `data-value`. A key the
+/// report does not have (it should not happen) shows "—".
+pub fn fig(lang: Lang, asked: &Asked, figures: &Figures, key: &str) -> Element {
+    let Some(f) = figures.get(key) else {
+        return rsx! { span { "—" } };
+    };
+    let exact = f.value.exact();
+    let shown = f.value.shown(lang == Lang::En);
+    let href = asked.figure_link(key);
+    rsx! {
+        a { id: "fig-{key}", class: "fig", "data-value": "{exact}", href: "{href}", "{shown}" }
+    }
+}
+
+/// Which report a page is, for the tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// 月度报告.
+    Monthly,
+    /// 产品建议表.
+    Suggestions,
+    /// 施工单位考评.
+    Scorecards,
+    /// 满意度.
+    Satisfaction,
+}
+
+impl Tab {
+    const ALL: [Tab; 4] = [
+        Tab::Monthly,
+        Tab::Suggestions,
+        Tab::Scorecards,
+        Tab::Satisfaction,
+    ];
+
+    fn path(self) -> &'static str {
+        match self {
+            Tab::Monthly => "/reports/monthly",
+            Tab::Suggestions => "/reports/suggestions",
+            Tab::Scorecards => "/reports/scorecards",
+            Tab::Satisfaction => "/reports/satisfaction",
+        }
+    }
+
+    /// The tab's title.
+    pub fn title(self, lang: Lang) -> &'static str {
+        match self {
+            Tab::Monthly => Msg::ReportMonthly.text(lang),
+            Tab::Suggestions => Msg::ReportSuggestions.text(lang),
+            Tab::Scorecards => Msg::ReportScorecards.text(lang),
+            Tab::Satisfaction => Msg::ReportSatisfaction.text(lang),
+        }
+    }
+}
+
+/// The head of every report page: the title, the tabs, and the project and month picker.
+pub fn heading(lang: Lang, staff: &Staff, asked: &Asked, project: &Project, tab: Tab) -> Element {
+    let projects: Vec<(String, String)> = staff
+        .memberships
+        .iter()
+        .filter(|m| m.role != plumbline_shared::role::Role::Contractor)
+        .map(|m| {
+            let name = if m.project == project.id {
+                lang.pick(&project.name_zh, &project.name_en).to_owned()
+            } else {
+                m.project.to_string()
+            };
+            (m.project.to_string(), name)
+        })
+        .collect();
+    let month = asked.params.month.to_string();
+    let query = asked.query();
+    let project_name = lang.pick(&project.name_zh, &project.name_en).to_owned();
+    rsx! {
+        h1 { "{project_name} · {tab.title(lang)} · {month}" }
+        nav { class: "noprint tabs",
+            for t in Tab::ALL {
+                if t == tab {
+                    strong { {t.title(lang)} }
+                } else {
+                    a { href: "{t.path()}?{query}", {t.title(lang)} }
+                }
+                " "
+            }
+        }
+        form { class: "filters noprint", method: "get", action: "{tab.path()}",
+            label { {Msg::Project.text(lang)}
+                select { name: "project",
+                    for (id, name) in projects {
+                        option { value: "{id}", selected: id == project.id.as_str(), "{name}" }
+                    }
+                }
+            }
+            label { {Msg::ReportMonth.text(lang)}
+                input { r#type: "month", name: "month", value: "{month}", required: true }
+            }
+            button { r#type: "submit", {Msg::Show.text(lang)} }
+            span { class: "hint", {Msg::PrintHint.text(lang)} }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_take_at_most_one_decimal_and_stay_within_a_hundred_percent() {
+        assert_eq!(share_tenths("2.5"), Some(25));
+        assert_eq!(share_tenths("10"), Some(100));
+        assert_eq!(share_tenths("100"), Some(1000));
+        for bad in [
+            "0", "0.0", "100.1", "2.55", "-1", "abc", "", ".5", "1e2", "2.",
+        ] {
+            assert_eq!(share_tenths(bad), None, "{bad}");
+        }
+    }
+}

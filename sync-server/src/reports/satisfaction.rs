@@ -17,8 +17,8 @@ pub struct Satisfaction {
     pub by_month: Vec<(Month, [String; 4])>,
     /// This project in the report's month: a key per level.
     pub project: [String; 4],
-    /// Each contractor with a callback in the month (`None`: cases without one).
-    pub by_contractor: Vec<(Option<ContractorId>, [String; 4])>,
+    /// Each contractor with a callback in the month.
+    pub by_contractor: Vec<(ContractorId, [String; 4])>,
     /// Cases a 不满意 in the month reopened.
     pub reopened: String,
 }
@@ -61,20 +61,23 @@ pub(super) fn compute(index: &Index<'_>, month: Month, figures: &mut Figures) ->
         &format!("sat.project.{}", index.input.project.id),
         &this_month,
     );
-    let mut by: BTreeMap<Option<&ContractorId>, Vec<&CallbackRow>> = BTreeMap::new();
+    // A callback follows an accepted repair, so its case has a contractor; one without (an
+    // emergency repair by another team on a case never noticed) is in no contractor's row.
+    let mut by: BTreeMap<&ContractorId, Vec<&CallbackRow>> = BTreeMap::new();
     for c in &this_month {
-        let contractor = index
+        if let Some(contractor) = index
             .case(&c.finding)
-            .and_then(|r| r.case.contractor.as_ref());
-        by.entry(contractor).or_default().push(c);
+            .and_then(|r| r.case.contractor.as_ref())
+        {
+            by.entry(contractor).or_default().push(c);
+        }
     }
     let by_contractor = by
         .into_iter()
         .map(|(c, cbs)| {
-            let name = c.map_or("-", |c| c.as_str());
             (
-                c.cloned(),
-                levels(figures, &format!("sat.contractor.{name}"), &cbs),
+                c.clone(),
+                levels(figures, &format!("sat.contractor.{c}"), &cbs),
             )
         })
         .collect();

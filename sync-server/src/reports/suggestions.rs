@@ -76,8 +76,8 @@ pub struct Suggestion {
     pub stacks: Vec<Cluster>,
     /// The floors with two or more affected units, most first.
     pub floors: Vec<Cluster>,
-    /// The responsible contractors (`None`: no contractor yet) and their figure keys.
-    pub contractors: Vec<(Option<ContractorId>, String)>,
+    /// The responsible contractors and their figure keys (cases without one are in none).
+    pub contractors: Vec<(ContractorId, String)>,
     /// Sample photos, earliest first.
     pub photos: Vec<(UnitId, EvidenceRow)>,
 }
@@ -212,23 +212,19 @@ pub(super) fn compute(
         let stacks = cluster(figures, "stack", &|p| p.position);
         let floors = cluster(figures, "floor", &|p| p.floor);
 
-        let mut by_contractor: BTreeMap<Option<&ContractorId>, BTreeSet<FindingId>> =
-            BTreeMap::new();
+        // Cases without a notice yet have no responsible contractor and are in no row here.
+        let mut by_contractor: BTreeMap<&ContractorId, BTreeSet<FindingId>> = BTreeMap::new();
         for f in &cases {
-            if let Some(c) = index.case(f) {
-                by_contractor
-                    .entry(c.case.contractor.as_ref())
-                    .or_default()
-                    .insert(f.clone());
+            if let Some(c) = index.case(f).and_then(|c| c.case.contractor.as_ref()) {
+                by_contractor.entry(c).or_default().insert(f.clone());
             }
         }
         let contractors = by_contractor
             .into_iter()
             .map(|(c, cs)| {
-                let name = c.map_or("-", |c| c.as_str());
                 (
-                    c.cloned(),
-                    figures.count(format!("{prefix}.contractor.{name}"), &cs),
+                    c.clone(),
+                    figures.count(format!("{prefix}.contractor.{c}"), &cs),
                 )
             })
             .collect();

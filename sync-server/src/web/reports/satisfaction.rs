@@ -161,7 +161,7 @@ fn page(
                 tbody {
                     for (contractor, keys) in s.by_contractor.iter() {
                         tr {
-                            th { {contractor_name(project, lang, contractor.as_ref())} }
+                            th { {contractor_name(project, lang, Some(contractor))} }
                             for key in keys.iter() {
                                 td { {fig(lang, asked, f, key)} }
                             }

@@ -99,7 +99,7 @@ pub fn table(
                         }
                         td {
                             for (c, key) in s.contractors.iter() {
-                                div { {contractor_name(project, lang, c.as_ref())} ": " {fig(lang, asked, f, key)} }
+                                div { {contractor_name(project, lang, Some(c))} ": " {fig(lang, asked, f, key)} }
                             }
                         }
                         td { {fig(lang, asked, f, &s.mttr)} }
@@ -308,7 +308,7 @@ fn workbook(report: &Report, project: &Project) -> Result<Vec<u8>, XlsxError> {
             .map(|(c, key)| {
                 format!(
                     "{}: {}",
-                    contractor_name(project, lang, c.as_ref()),
+                    contractor_name(project, lang, Some(c)),
                     count(key)
                 )
             })

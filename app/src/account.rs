@@ -150,6 +150,12 @@ impl Engine {
         for hash in &hashes {
             self.shared.files.remove(hash).map_err(EngineError::from)?;
         }
+        // Floor plans belong to the projects, not to the person's work: never counted as
+        // unsynced above, but gone with the account like its records.
+        self.shared
+            .files
+            .remove_plans()
+            .map_err(EngineError::from)?;
         *self.shared.identity.lock().expect("identity lock poisoned") = None;
         {
             let mut status = self.shared.status.lock().expect("status lock poisoned");

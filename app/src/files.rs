@@ -1,5 +1,8 @@
 //! Photo files on the device: `photos/<hash>.jpg` (what is uploaded) and
-//! `thumbs/<hash>.jpg` (for lists).
+//! `thumbs/<hash>.jpg` (for lists); downloaded photos of others in `cache/`, evicted when the
+//! cache is full; and floor-plan images in `plans/<hash>` (PNG or JPEG), which are never
+//! evicted nor swept as strays: the finding editor needs them with no signal, and
+//! [`crate::plans`] decides which to keep.
 //!
 //! A file is written to a temporary name, synced, renamed into place, and its folder synced,
 //! before the database row that references it is committed: after a crash a row never points
@@ -18,6 +21,7 @@ pub struct PhotoFiles {
     photos: PathBuf,
     thumbs: PathBuf,
     cache: PathBuf,
+    plans: PathBuf,
 }
 
 impl PhotoFiles {
@@ -26,14 +30,42 @@ impl PhotoFiles {
         let photos = dir.join("photos");
         let thumbs = dir.join("thumbs");
         let cache = dir.join("cache");
+        let plans = dir.join("plans");
         fs::create_dir_all(&photos)?;
         fs::create_dir_all(&thumbs)?;
         fs::create_dir_all(&cache)?;
+        fs::create_dir_all(&plans)?;
         Ok(Self {
             photos,
             thumbs,
             cache,
+            plans,
         })
+    }
+
+    fn plan_file(&self, hash: &BlobHash) -> PathBuf {
+        self.plans.join(hash.as_str())
+    }
+
+    /// A floor-plan image's path, once downloaded.
+    pub fn plan(&self, hash: &BlobHash) -> Option<PathBuf> {
+        let path = self.plan_file(hash);
+        path.exists().then_some(path)
+    }
+
+    /// Keeps a downloaded floor-plan image (already checked against its hash) durably.
+    pub fn write_plan(&self, hash: &BlobHash, bytes: &[u8]) -> io::Result<PathBuf> {
+        let path = self.plan_file(hash);
+        write_durably(&path, bytes)?;
+        Ok(path)
+    }
+
+    /// Deletes every floor-plan image (signing out); the next person's sync fetches theirs.
+    pub fn remove_plans(&self) -> io::Result<()> {
+        for entry in fs::read_dir(&self.plans)? {
+            remove_if_present(&entry?.path())?;
+        }
+        Ok(())
     }
 
     fn photo_file(&self, hash: &BlobHash) -> PathBuf {

@@ -8,7 +8,7 @@
 //!   reports it saved, turns camera files into evidence ([`capture`]: bounded decode, EXIF
 //!   orientation and time, 2,048 px JPEG, thumbnail, BLAKE3), and syncs with the sync server
 //!   ([`sync_run`], [`uploads`], over [`client`]) in the background: records first, then
-//!   photos in resumable chunks. It takes
+//!   photos in resumable chunks, then the floor-plan images the editor shows ([`plans`]). It takes
 //!   commands and emits [`events`], so it runs the same with or without a window; the
 //!   end-to-end tests drive it directly.
 //! - the **Dioxus UI** ([`ui`]): one screen per file, each a component of plain props that
@@ -26,6 +26,7 @@ pub mod events;
 pub mod files;
 pub mod inspection;
 pub mod local_store;
+pub mod plans;
 pub mod sync_run;
 pub mod ui;
 pub mod uploads;

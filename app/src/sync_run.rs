@@ -1,7 +1,8 @@
 //! One sync, and the background loop that runs them.
 //!
 //! Records before photos, always: documents are exchanged first so the office sees a finding
-//! while its photos are still on the way; then photos upload in chunks ([`crate::uploads`]).
+//! while its photos are still on the way; then photos upload in chunks ([`crate::uploads`]);
+//! then the floor-plan images the device lacks are fetched ([`crate::plans`]).
 //!
 //! The document part: first the documents edited here are pushed (automerge sync messages
 //! that already carry the new changes, usually one round trip); then the server's two steps
@@ -69,6 +70,10 @@ impl Engine {
             Ok::<_, EngineError>(())
         }
         .await;
+        if result.is_ok() {
+            // Last, and never failing the sync: a plan that did not arrive is tried next time.
+            self.download_plans(&client).await;
+        }
         match &result {
             Ok(()) => {
                 self.set_status(|s| {

@@ -27,6 +27,7 @@ use plumbline_app::ui::screens::finding_editor::{
 };
 use plumbline_app::ui::screens::findings::FindingsScreen;
 use plumbline_app::ui::screens::grid::GridScreen;
+use plumbline_app::ui::screens::plan::PlanView;
 use plumbline_app::ui::screens::projects::ProjectsScreen;
 use plumbline_app::ui::screens::settings::{AccountView, SettingsScreen, StorageView};
 use plumbline_app::ui::screens::shell::{Shell, Tab};
@@ -392,6 +393,7 @@ fn the_finding_editor_shows_defaults_photos_and_errors() {
                 name: "IMG_0001.jpg".into(),
             }]),
             error: Some(Msg::DescriptionRequired.text(lang).to_owned()),
+            plan: None,
         };
         rsx! {
             FindingEditorScreen {
@@ -404,6 +406,8 @@ fn the_finding_editor_shows_defaults_photos_and_errors() {
                 on_open_gallery: |_| {},
                 on_gallery_pick: |_| {},
                 on_remove: |_| {},
+                on_pin: |_| {},
+                on_clear_pin: |_| {},
                 on_save: |_| {},
                 on_cancel: |_| {},
             }
@@ -437,9 +441,129 @@ fn the_finding_editor_shows_defaults_photos_and_errors() {
         zh.contains("capture=\"environment\""),
         "phones open the camera"
     );
+    assert!(!zh.contains("floor-plan"), "no plan, no plan element");
     let en = render(root, Lang::En);
     assert!(en.contains("Describe the defect.") && en.contains("Take or choose a photo"));
+    assert!(!en.contains("floor-plan") && !en.contains("Floor plan"));
     assert!(en.contains(&category.en));
+}
+
+/// A plan as the editor gets it, with a pin at a third across and a quarter down.
+fn plan_view(pin: Option<(f64, f64)>) -> PlanView {
+    PlanView {
+        name: "标准层 2–5F".into(),
+        src: "data:image/png;base64,iVBORw0KGgo=".into(),
+        pin,
+    }
+}
+
+#[test]
+fn the_finding_editor_shows_the_unit_plan_with_its_pin() {
+    fn editor(lang: Lang, pin: Option<(f64, f64)>) -> Element {
+        let t = template();
+        let (_, item) = t
+            .items()
+            .find(|(_, i)| i.id.as_str() == "kitchen.drain")
+            .unwrap();
+        let view = EditorView {
+            room: lang.pick("厨房", "Kitchen").to_owned(),
+            item: lang.pick(&item.zh, &item.en).to_owned(),
+            categories: Vec::new(),
+            category: item.category.clone(),
+            severity: item.default_severity,
+            description: String::new(),
+            photos: Vec::new(),
+            processing: 0,
+            gallery: None,
+            error: None,
+            plan: Some(plan_view(pin)),
+        };
+        rsx! {
+            FindingEditorScreen {
+                lang,
+                view,
+                on_category: |_| {},
+                on_severity: |_| {},
+                on_description: |_| {},
+                on_files: |_| {},
+                on_open_gallery: |_| {},
+                on_gallery_pick: |_| {},
+                on_remove: |_| {},
+                on_pin: |_| {},
+                on_clear_pin: |_| {},
+                on_save: |_| {},
+                on_cancel: |_| {},
+            }
+        }
+    }
+    fn pinned(lang: Lang) -> Element {
+        editor(lang, Some((1.0 / 3.0, 0.25)))
+    }
+    fn unpinned(lang: Lang) -> Element {
+        editor(lang, None)
+    }
+    for lang in LANGS {
+        let html = render(pinned, lang);
+        assert!(html.contains("id=\"floor-plan\""), "{html}");
+        assert!(html.contains("src=\"data:image/png;base64,iVBORw0KGgo=\""));
+        assert!(html.contains("标准层 2–5F"));
+        assert!(
+            html.contains("id=\"plan-pin\"") && html.contains("left:33.333%;top:25.000%"),
+            "the marker sits where the pin is: {html}"
+        );
+        assert!(html.contains("id=\"clear-pin\""));
+        assert!(html.contains(lang.pick("清除标记", "Clear the pin")));
+        assert!(html.contains(lang.pick("再次点击可移动", "tap again to move it")));
+
+        let html = render(unpinned, lang);
+        assert!(html.contains("id=\"floor-plan\""));
+        assert!(
+            !html.contains("plan-pin") && !html.contains("clear-pin"),
+            "{html}"
+        );
+        assert!(
+            html.contains(lang.pick("点击平面图标出问题位置", "Tap the plan where the defect is"))
+        );
+    }
+}
+
+#[test]
+fn a_finding_shows_its_pin_on_the_plan_read_only() {
+    fn root(lang: Lang) -> Element {
+        let project = project();
+        let unit = project.buildings[0].units[2].id.clone();
+        let record = unit_with_finding(&project, &unit).read().unwrap();
+        let row = finding_rows(
+            &record.findings,
+            &BTreeMap::new(),
+            Some(&project),
+            &template(),
+            NOW,
+            &WorkflowSettings::default(),
+            lang,
+        )
+        .remove(0);
+        rsx! {
+            FindingScreen {
+                lang,
+                row,
+                photos: vec![],
+                plan: Some(plan_view(Some((0.5, 0.75)))),
+                reinspect: None,
+                on_text: |_| {},
+                on_files: |_| {},
+                on_remove: |_| {},
+                on_decide: |_| {},
+            }
+        }
+    }
+    for lang in LANGS {
+        let html = render(root, lang);
+        assert!(html.contains("id=\"floor-plan\""), "{html}");
+        assert!(html.contains("left:50.000%;top:75.000%"), "{html}");
+        assert!(html.contains(lang.pick("平面图", "Floor plan")));
+        assert!(!html.contains("clear-pin"), "read-only: {html}");
+    }
 }
 
 #[test]

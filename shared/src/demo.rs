@@ -238,6 +238,7 @@ pub fn expand(spec_json: &str, today: NaiveDate) -> Result<Project, DemoError> {
         contractors,
         assignments: Vec::new(),
         suggestion_notes: Vec::new(),
+        floor_plans: Vec::new(),
     })
 }
 

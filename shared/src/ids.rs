@@ -209,6 +209,11 @@ string_id!(
     "fine"
 );
 string_id!(
+    /// A floor plan (平面图) in a project document ([`crate::floor_plan`]).
+    FloorPlanId,
+    "floor plan"
+);
+string_id!(
     /// An owner's claim (索赔) on a finding.
     ClaimId,
     "claim"

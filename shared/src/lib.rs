@@ -8,6 +8,8 @@
 //! - [`template`]: checklist templates (rooms × check items), validated on load.
 //! - [`plan`]: handover readiness and inspection planning — who walks which floors when
 //!   ([`plan::Assignment`], kept in the project document), and when a unit counts as inspected.
+//! - [`floor_plan`]: floor-plan images of a building's floors, kept in the project document,
+//!   on which an inspector pins where a defect is.
 //! - [`demo`]: the demo project, 郦城 (Licheng).
 //! - [`doc`]: the automerge documents — one per unit (rounds, checklist results, findings with
 //!   their evidence and event timelines) and one per project — and the typed operations that
@@ -57,6 +59,7 @@ pub mod demo;
 pub mod doc;
 pub mod enroll_link;
 pub mod event;
+pub mod floor_plan;
 pub mod ids;
 pub mod lang;
 pub mod plan;

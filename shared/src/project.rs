@@ -38,6 +38,12 @@ pub struct Project {
     #[serde(default)]
     #[autosurgeon(missing = "Vec::new")]
     pub suggestion_notes: Vec<SuggestionNote>,
+    /// Floor-plan images (平面图) of the buildings' floors, uploaded by an administrator, on
+    /// which an inspector pins a defect ([`crate::floor_plan`]). Kept here so that every device
+    /// of the project learns of them with its next sync; older documents read as having none.
+    #[serde(default)]
+    #[autosurgeon(missing = "Vec::new")]
+    pub floor_plans: Vec<crate::floor_plan::FloorPlan>,
 }
 
 /// The most characters a suggestion note's field may hold.

@@ -470,6 +470,30 @@ impl Uploads {
     }
 }
 
+impl Uploads {
+    /// Stores a blob that arrived whole in one request (a floor plan uploaded through the
+    /// office web), by the same final steps as the last chunk of a device's upload: its type
+    /// is sniffed, its bytes go to the object store under their hash, then it is recorded.
+    /// Serialised with device uploads of the same hash; a blob stored before is left as it is.
+    pub async fn store_whole(
+        &self,
+        store: &dyn Store,
+        objects: &dyn ObjectStore,
+        bytes: Bytes,
+        now: Timestamp,
+    ) -> Result<(BlobHash, Progress), UploadError> {
+        let hash = BlobHash::of(&bytes);
+        let declared = ImageType::sniff(&bytes).ok_or(UploadError::NotAnImage)?;
+        let lock = self.lock(&hash).await;
+        if let UploadState::Stored(size) = self.state_locked(&lock, store, objects).await? {
+            return Ok((hash, Progress::AlreadyStored { bytes: size }));
+        }
+        let progress = store_verified(&hash, declared, bytes, store, objects, now).await?;
+        drop(lock);
+        Ok((hash, progress))
+    }
+}
+
 /// Verifies a complete staging file and stores it.
 async fn store_staged(
     path: &FsPath,
@@ -493,11 +517,22 @@ async fn store_staged(
             actual,
         });
     }
+    store_verified(hash, declared, Bytes::from(content), store, objects, now).await
+}
+
+/// The last steps of every upload, for bytes known to hash to `hash`: checks their type, puts
+/// them in the object store, then records the blob (bytes first: see the module docs).
+async fn store_verified(
+    hash: &BlobHash,
+    declared: ImageType,
+    content: Bytes,
+    store: &dyn Store,
+    objects: &dyn ObjectStore,
+    now: Timestamp,
+) -> Result<Progress, UploadError> {
     check_type(declared, &content)?;
     let size = content.len() as u64;
-    objects
-        .put(&object_path(hash), Bytes::from(content).into())
-        .await?;
+    objects.put(&object_path(hash), content.into()).await?;
     store
         .record_blob(hash, size, declared.content_type(), now)
         .await?;

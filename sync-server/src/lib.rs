@@ -10,6 +10,7 @@
 //! - [`validate`]: what a device may change, checked on a scratch copy before storing.
 //! - [`setup`]: creating a project's documents.
 //! - [`project_write`]: changing a project document for a person (inspection assignments).
+//! - [`plans`]: floor-plan images — their header, and who may download them.
 //! - [`routes`]: the route table and middleware.
 //! - [`web`]: the office web, rendered on the server.
 //!
@@ -28,6 +29,7 @@ pub mod error;
 pub mod handlers;
 pub mod import;
 pub mod openapi;
+pub mod plans;
 pub mod positions;
 pub mod presence;
 pub mod project_write;

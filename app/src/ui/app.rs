@@ -9,9 +9,11 @@ use std::time::Instant;
 
 use dioxus::prelude::*;
 
+use plumbline_shared::doc::evidence::PlanPin;
 use plumbline_shared::doc::round::Outcome;
 use plumbline_shared::doc::unit::{NewFinding, UnitRecord};
 use plumbline_shared::event::Origin;
+use plumbline_shared::floor_plan::FloorPlan;
 use plumbline_shared::ids::{BuildingId, CategoryId, FindingId, ItemId, ProjectId, RoomId, UnitId};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
@@ -29,13 +31,14 @@ use crate::ui::errors::describe;
 use crate::ui::i18n::{Lang, Msg};
 use crate::ui::model::enroll::enroll_target;
 use crate::ui::model::grid::{BuildingGrid, ProjectOverview, assignment_lines, building_grid};
-use crate::ui::model::{checklist, findings, jpeg_data_uri, sync};
+use crate::ui::model::{checklist, findings, image_data_uri, jpeg_data_uri, sync};
 use crate::ui::photos::{DraftPhotos, gallery, read_bounded};
 use crate::ui::screens::enroll::EnrollScreen;
 use crate::ui::screens::finding::{FindingScreen, PhotoThumb, ReinspectView};
 use crate::ui::screens::finding_editor::{EditorView, FindingEditorScreen, GalleryEntry};
 use crate::ui::screens::findings::FindingsScreen;
 use crate::ui::screens::grid::GridScreen;
+use crate::ui::screens::plan::PlanView;
 use crate::ui::screens::projects::ProjectsScreen;
 use crate::ui::screens::settings::{AccountView, SettingsScreen, StorageView};
 use crate::ui::screens::shell::{Shell, Tab};
@@ -100,6 +103,8 @@ struct Draft {
     description: String,
     gallery: Option<Vec<GalleryEntry>>,
     error: Option<String>,
+    /// Where on the floor plan, as fractions from the top-left, once tapped.
+    pin: Option<(f64, f64)>,
 }
 
 /// The re-inspection being written.
@@ -638,6 +643,24 @@ fn take_files(
     });
 }
 
+/// The floor plan of `unit` (its project's [`Project::plan_for`]) with the image as a `data:`
+/// URI, when the image is on the phone; `None` otherwise, and the editor shows no plan.
+fn unit_plan(engine: &Engine, unit: &UnitId) -> Option<(FloorPlan, String)> {
+    let projects = engine.projects().ok()?;
+    let plan = projects.iter().find_map(|p| p.plan_for(unit))?.clone();
+    let path = engine.plan_image(&plan.image)?;
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            let src = image_data_uri(&bytes);
+            Some((plan, src))
+        }
+        Err(e) => {
+            tracing::warn!(plan = %plan.image, error = %e, "the floor plan could not be read");
+            None
+        }
+    }
+}
+
 /// The finding editor with its draft.
 #[component]
 fn DraftEditor(
@@ -662,8 +685,16 @@ fn DraftEditor(
         description: String::new(),
         gallery: None,
         error: None,
+        pin: None,
     });
     let photos = use_signal(DraftPhotos::default);
+    // The unit's floor plan, read once when the editor opens (a plan image is up to 10 MiB;
+    // typing a description must not read it again on every key).
+    let plan: Option<(FloorPlan, String)> = use_hook({
+        let engine = ctx.engine.clone();
+        let unit = unit.clone();
+        move || unit_plan(&engine, &unit)
+    });
     let room_name = TEMPLATE
         .room(&room)
         .map_or_else(|| room.to_string(), |r| lang.pick(&r.zh, &r.en).to_owned());
@@ -688,8 +719,14 @@ fn DraftEditor(
         processing: p.processing,
         gallery: d.gallery,
         error: d.error,
+        plan: plan.as_ref().map(|(p, src)| PlanView {
+            name: p.name.clone(),
+            src: src.clone(),
+            pin: d.pin,
+        }),
     };
     let folder = ctx.photo_folder.clone();
+    let plan_image = plan.map(|(p, _)| p.image);
     rsx! {
         FindingEditorScreen {
             lang,
@@ -724,6 +761,8 @@ fn DraftEditor(
                 let mut photos = photos;
                 photos.write().remove(key);
             },
+            on_pin: move |at| draft.write().pin = Some(at),
+            on_clear_pin: move |_| draft.write().pin = None,
             on_save: move |_| {
                 let d = draft.read().clone();
                 if d.description.trim().is_empty() {
@@ -740,7 +779,21 @@ fn DraftEditor(
                     severity: d.severity,
                     description: d.description.trim().to_owned(),
                 };
-                match engine.record_defect(&unit, finding, photos.read().photos()) {
+                // The pin goes on every photo of the finding: that is where evidence keeps it.
+                let pin = plan_image
+                    .clone()
+                    .zip(d.pin)
+                    .map(|(plan, (x, y))| PlanPin { plan, x, y });
+                let shots = photos
+                    .read()
+                    .photos()
+                    .into_iter()
+                    .map(|mut photo| {
+                        photo.pin = pin.clone();
+                        photo
+                    })
+                    .collect();
+                match engine.record_defect(&unit, finding, shots) {
                     Ok(_) => on_saved.call(()),
                     Err(e) => draft.write().error = Some(describe(&e, lang)),
                 }
@@ -811,6 +864,20 @@ fn FindingView(
             });
         }
     });
+    // The pin, when a photo carries one and its plan is on the phone.
+    let plan = evidence.iter().find_map(|e| e.pin.clone()).and_then(|pin| {
+        let path = engine.plan_image(&pin.plan)?;
+        let bytes = std::fs::read(path).ok()?;
+        let name = project
+            .as_ref()
+            .and_then(|p| p.floor_plans.iter().find(|f| f.image == pin.plan))
+            .map_or_else(String::new, |f| f.name.clone());
+        Some(PlanView {
+            name,
+            src: image_data_uri(&bytes),
+            pin: Some((pin.x, pin.y)),
+        })
+    });
     let photo_views: Vec<PhotoThumb> = evidence
         .iter()
         .map(|e| PhotoThumb {
@@ -833,6 +900,7 @@ fn FindingView(
             lang,
             row,
             photos: photo_views,
+            plan,
             reinspect,
             on_text: move |t| form.write().text = t,
             on_files: move |evt| take_files(evt, photos, move |e| form.write().error = e, lang),

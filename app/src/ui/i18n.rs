@@ -67,6 +67,10 @@ catalogue! {
     Cancel => "取消", "Cancel";
     DescriptionRequired => "请填写问题描述。", "Describe the defect.";
     Saved => "已保存到本机", "Saved on this phone";
+    FloorPlan => "平面图", "Floor plan";
+    PinHint => "点击平面图标出问题位置。位置随本条问题的照片一起保存。", "Tap the plan where the defect is. The pin is saved with this finding's photos.";
+    PinPlaced => "已标出位置；再次点击可移动。", "Pin placed; tap again to move it.";
+    ClearPin => "清除标记", "Clear the pin";
 
     NoFindings => "该单元没有记录问题。", "No findings in this unit.";
     Overdue => "已超期", "Overdue";

@@ -8,6 +8,7 @@ use automerge::{AutoCommit, ROOT, ReadDoc, Value, transaction::Transactable};
 use autosurgeon::{hydrate_prop, reconcile_prop};
 
 use crate::doc::{DocError, actor_for, commit, deterministic_doc};
+use crate::floor_plan::FloorPlan;
 use crate::ids::{DeviceId, ProjectId};
 use crate::project::Project;
 use crate::time::Timestamp;
@@ -99,4 +100,19 @@ impl ProjectDoc {
     pub fn automerge_mut(&mut self) -> &mut AutoCommit {
         &mut self.doc
     }
+}
+
+/// The floor plans a project document holds, read without hydrating the rest of the project:
+/// the server checks them on every download of a plan image, and a project of a thousand units
+/// takes far longer to hydrate whole. A document written before plans existed has none.
+pub fn floor_plans_of(doc: &AutoCommit) -> Result<Vec<FloorPlan>, DocError> {
+    let project = match doc.get(ROOT, "project")? {
+        Some((Value::Object(automerge::ObjType::Map), id)) => id,
+        _ => return Err(schema_error("`project` is not a map")),
+    };
+    if doc.get(&project, "floor_plans")?.is_none() {
+        return Ok(Vec::new());
+    }
+    hydrate_prop(doc, &project, "floor_plans")
+        .map_err(|e| schema_error(format!("`project.floor_plans`: {e}")))
 }

@@ -7,7 +7,8 @@
 //!   upload repair photos); no membership is 403. A blob is not tied to a project on arrival:
 //!   the photo may arrive before the document that references it.
 //! - **Download**: only devices whose user is a member of a project whose documents reference the
-//!   hash. Anyone else gets 404, not 403, so that a blob's existence does not leak.
+//!   hash: as evidence in a unit document, or as a floor plan in the project document
+//!   ([`crate::plans`]). Anyone else gets 404, not 403, so that a blob's existence does not leak.
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -227,7 +228,20 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let hash = parse_hash(&raw)?;
     let projects = state.store.blob_projects(&hash).await?;
-    if !projects.iter().any(|p| identity.membership(p).is_some()) {
+    let evidence = projects.iter().any(|p| identity.membership(p).is_some());
+    // Not evidence of theirs: perhaps a floor plan of one of their projects, which the project
+    // document references instead of an evidence row.
+    if !evidence && {
+        let mine: Vec<_> = identity
+            .memberships
+            .iter()
+            .map(|m| m.project.clone())
+            .collect();
+        crate::plans::plan_projects(&state, &mine, &hash)
+            .await
+            .map_err(ApiError::Internal)?
+            .is_empty()
+    } {
         return Err(ApiError::NotFound(format!("blob `{hash}` not found")));
     }
     if !state.store.blob_exists(&hash).await? {

@@ -798,7 +798,8 @@ pub async fn print_notice(
     .into_response()
 }
 
-/// `GET /photos/{hash}`: a photo for a signed-in member of a project that references it.
+/// `GET /photos/{hash}`: a photo for a signed-in member of a project that references it, or a
+/// floor plan of one of their projects.
 pub async fn photo(
     State(state): State<AppState>,
     staff: Staff,
@@ -812,14 +813,29 @@ pub async fn photo(
         Err(e) => return internal(e),
     };
     if !projects.iter().any(|p| staff.role_in(p).is_some()) {
-        return not_found(&staff);
+        // A floor plan of one of their projects (the admin page shows it) is not evidence.
+        let mine: Vec<_> = staff
+            .memberships
+            .iter()
+            .map(|m| m.project.clone())
+            .collect();
+        match crate::plans::plan_projects(&state, &mine, &hash).await {
+            Ok(plans) if !plans.is_empty() => {}
+            Ok(_) => return not_found(&staff),
+            Err(e) => return internal(e),
+        }
     }
     let path = crate::blobs::object_path(&hash);
     match state.blobs.get(&path).await {
         Ok(got) => match got.bytes().await {
             Ok(bytes) => (
                 [
-                    (header::CONTENT_TYPE, "image/jpeg"),
+                    // Photos are JPEG; signatures and plans may be PNG.
+                    (
+                        header::CONTENT_TYPE,
+                        crate::blobs::ImageType::sniff(&bytes)
+                            .map_or("image/jpeg", crate::blobs::ImageType::content_type),
+                    ),
                     (
                         header::CACHE_CONTROL,
                         "private, max-age=31536000, immutable",

@@ -317,6 +317,30 @@ catalogue! {
     RemoveAssignment => "删除", "Remove";
     PlanningRoles => "只有经理和总协调员可以分配验收任务。", "Only managers and coordinators may assign inspections.";
     NoInspectors => "本项目还没有验收人员（投诉代表）账号。", "This project has no inspector accounts yet.";
+    // Floor plans on the admin projects page (web/admin/projects.rs).
+    PlanFloorPlans => "平面图", "Floor plans";
+    PlanNone => "还没有平面图。", "No floor plans yet.";
+    PlanUpload => "上传平面图", "Upload a floor plan";
+    PlanHelp => "PNG 或 JPEG 图片，不超过 10 MiB。标准层可共用一张平面图：填写它适用的楼层范围。验收人员的手机在下次同步时收到，并可在平面图上标出问题位置。", "A PNG or JPEG image of at most 10 MiB. Typical floors may share one plan: give the floors it applies to. Inspectors' phones receive it at their next sync and can pin defects on it.";
+    PlanTitle => "名称", "Name";
+    PlanName => "名称（留空则自动生成）", "Name (empty: made from the floors)";
+    PlanFirstFloor => "起始层", "First floor";
+    PlanLastFloor => "结束层", "Last floor";
+    PlanFile => "图片文件", "Image file";
+    PlanSubmit => "上传", "Upload";
+    PlanRemove => "删除", "Remove";
+    PlanSize => "尺寸", "Size";
+    PlanImage => "图片", "Image";
+    PlanMissingFile => "请选择平面图文件（PNG 或 JPEG）。没有保存任何内容。", "Choose the plan's image file (PNG or JPEG). Nothing was saved.";
+    PlanNotImage => "平面图必须是 PNG 或 JPEG 图片（按文件内容判断，而非文件名）。没有保存任何内容。", "The plan must be a PNG or JPEG image (judged by its content, not its name). Nothing was saved.";
+    PlanTooLarge => "平面图文件超过 10 MiB，请压缩后重新上传。没有保存任何内容。", "The plan file is larger than 10 MiB; make it smaller and upload it again. Nothing was saved.";
+    PlanDamaged => "无法读取图片的尺寸，文件可能已损坏。没有保存任何内容。", "The image's size cannot be read; the file may be damaged. Nothing was saved.";
+    PlanBadPixels => "图片每边须为 1–12000 像素。没有保存任何内容。", "Each side of the image must be 1 to 12,000 pixels. Nothing was saved.";
+    PlanNoBuilding => "请选择本项目中的楼栋。没有保存任何内容。", "Choose one of the project's buildings. Nothing was saved.";
+    PlanBadFloors => "楼层须在该楼栋的 1–{floors} 层之内，且起始层不高于结束层。没有保存任何内容。", "The floors must be within the building's floors 1–{floors}, the first no higher than the last. Nothing was saved.";
+    PlanBadName => "名称最多 60 个字。没有保存任何内容。", "The name may have at most 60 characters. Nothing was saved.";
+    PlanNoSuchPlan => "该平面图不存在（可能已被删除）。", "That floor plan does not exist (it may have been removed).";
+    PlanUnreadable => "上传的表单无法读取，请返回页面重新选择文件。", "The upload could not be read; go back and choose the file again.";
 }
 
 #[cfg(test)]

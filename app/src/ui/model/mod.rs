@@ -32,3 +32,18 @@ pub fn jpeg_data_uri(bytes: &[u8]) -> String {
         base64::engine::general_purpose::STANDARD.encode(bytes)
     )
 }
+
+/// A `data:` URI for a floor-plan image, PNG or JPEG by its first bytes (plans are uploaded by
+/// the office in either format).
+pub fn image_data_uri(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    let mime = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else {
+        "image/jpeg"
+    };
+    format!(
+        "data:{mime};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}

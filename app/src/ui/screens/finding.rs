@@ -1,4 +1,5 @@
-//! One finding: where and what, its photos, the derived status and deadlines, conflicting
+//! One finding: where and what, its photos (and the pin on the floor plan, when one was placed
+//! and the plan is on the phone), the derived status and deadlines, conflicting
 //! values, what the office asks for, the timeline — and, when the contractor reported the
 //! repair done, the re-inspection: accept, or reject with a reason, with photos either way.
 
@@ -8,6 +9,7 @@ use crate::ui::i18n::{Lang, Msg};
 use crate::ui::model::findings::FindingRow;
 use crate::ui::screens::finding_editor::DraftPhoto;
 use crate::ui::screens::photo_picker::PhotoPicker;
+use crate::ui::screens::plan::{FloorPlanPin, PlanView};
 
 /// A photo of the finding: its thumbnail when it is on the phone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +39,8 @@ pub fn FindingScreen(
     lang: Lang,
     row: FindingRow,
     photos: Vec<PhotoThumb>,
+    /// The floor plan with the finding's pin, when its photos carry one.
+    plan: Option<PlanView>,
     reinspect: Option<ReinspectView>,
     on_text: EventHandler<String>,
     on_files: EventHandler<FormEvent>,
@@ -81,6 +85,9 @@ pub fn FindingScreen(
                         }
                     }
                 }
+            }
+            if let Some(plan) = plan {
+                FloorPlanPin { lang, plan }
             }
             div { class: "thumbs",
                 for photo in photos {

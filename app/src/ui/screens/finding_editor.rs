@@ -1,6 +1,8 @@
 //! The finding editor: room and item come from the checklist, category and severity start
 //! from the item's defaults; the inspector writes what is wrong and adds photos, which show
-//! as thumbnails and can be removed before saving. Nothing is written until "save".
+//! as thumbnails and can be removed before saving. When the project has a floor plan of the
+//! unit's floor and it is on the phone, the inspector may tap it to pin where the defect is
+//! (optional); the pin is saved on every photo of the finding. Nothing is written until "save".
 
 use dioxus::prelude::*;
 
@@ -9,6 +11,7 @@ use plumbline_shared::severity::Severity;
 
 use crate::ui::i18n::{Lang, Msg};
 use crate::ui::screens::photo_picker::PhotoPicker;
+use crate::ui::screens::plan::{FloorPlanPin, PlanView};
 
 /// A photo in the draft, processed and shown by its thumbnail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +32,7 @@ pub struct GalleryEntry {
 }
 
 /// What the editor shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EditorView {
     /// The room's name.
     pub room: String,
@@ -51,6 +54,8 @@ pub struct EditorView {
     pub gallery: Option<Vec<GalleryEntry>>,
     /// Why the last save or photo failed.
     pub error: Option<String>,
+    /// The unit's floor plan with the pin so far, when the project has one on the phone.
+    pub plan: Option<PlanView>,
 }
 
 /// The editor.
@@ -65,6 +70,8 @@ pub fn FindingEditorScreen(
     on_open_gallery: EventHandler<()>,
     on_gallery_pick: EventHandler<String>,
     on_remove: EventHandler<u32>,
+    on_pin: EventHandler<(f64, f64)>,
+    on_clear_pin: EventHandler<()>,
     on_save: EventHandler<()>,
     on_cancel: EventHandler<()>,
 ) -> Element {
@@ -137,6 +144,9 @@ pub fn FindingEditorScreen(
                         }
                     }
                 }
+            }
+            if let Some(plan) = view.plan {
+                FloorPlanPin { lang, plan, on_pin, on_clear: on_clear_pin }
             }
             if let Some(error) = view.error {
                 p { class: "error", role: "alert", "{error}" }

@@ -7,6 +7,7 @@ pub mod finding_editor;
 pub mod findings;
 pub mod grid;
 pub mod photo_picker;
+pub mod plan;
 pub mod projects;
 pub mod settings;
 pub mod shell;

@@ -16,7 +16,8 @@
 //! - [`users`]: users and their roles per project; add a user, change a role.
 //! - [`devices`]: enrolled devices per user; revoke one.
 //! - [`enrollment`]: a one-time enrollment code as text and as a QR code.
-//! - [`projects`]: buildings and units of each project; import units from CSV, with a preview.
+//! - [`projects`]: buildings and units of each project; import units from CSV, with a preview;
+//!   floor plans, uploaded and removed.
 //! - [`templates`]: the residential checklist template, read-only.
 
 pub mod devices;
@@ -70,6 +71,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/projects/{project}/import",
             post(projects::import).layer(DefaultBodyLimit::max(projects::MAX_UPLOAD_BODY_BYTES)),
+        )
+        .route(
+            "/projects/{project}/plans",
+            post(projects::upload_plan).layer(DefaultBodyLimit::max(projects::MAX_PLAN_BODY_BYTES)),
+        )
+        .route(
+            "/projects/{project}/plans/remove",
+            post(projects::remove_plan).layer(form_limit()),
         )
         .route("/templates", get(templates::show))
 }

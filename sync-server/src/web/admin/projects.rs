@@ -7,19 +7,35 @@
 //! and says what the import would add without writing anything; "Import" checks again and
 //! writes. The web takes files of at most [`MAX_UPLOAD_BYTES`] (the command line takes larger
 //! ones): a browser upload is held in memory, and a file of a few thousand units is far smaller.
+//!
+//! Each project also lists its floor plans (平面图) with a thumbnail and a remove button, and
+//! takes a new one: a PNG or JPEG of at most [`MAX_PLAN_BYTES`] for a building and a range of
+//! its floors. The file's type is judged by its first bytes and its size read from its header
+//! ([`crate::plans::image_info`]); the plan is checked against the project (building, floors,
+//! name) before anything is stored; then the image is stored as a blob by its hash, like
+//! evidence, and the plan written into the project document, which devices receive at their
+//! next sync. Any refusal is a 400 page with a sentence, and nothing is written.
 
+use axum::Form;
 use axum::extract::multipart::{Field, MultipartRejection};
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
+use bytes::Bytes;
 use dioxus::prelude::*;
-use plumbline_shared::ids::ProjectId;
+use plumbline_shared::floor_plan::{FloorPlanError, MAX_PLAN_BYTES};
+use plumbline_shared::ids::{BuildingId, FloorPlanId, ProjectId};
+use plumbline_shared::plan::FloorRange;
 use plumbline_shared::project::Project;
+use serde::Deserialize;
 
 use super::Admin;
 use super::users::administered;
 use crate::admin::{import_units, preview_import};
 use crate::import::{COLUMNS, ImportError, ImportErrors, ImportSummary, decode};
+use crate::plans::{AddPlanError, NewPlan, PlanImageError, add_plan};
+use crate::project_write::{ProjectEditError, edit_project};
 use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
@@ -30,6 +46,8 @@ pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
 pub const MAX_UPLOAD_BODY_BYTES: usize = MAX_UPLOAD_BYTES + 64 * 1024;
 /// The longest value of a form field other than the file.
 const MAX_FIELD_BYTES: usize = 256;
+/// The largest plan-upload request: the image, the other fields and the multipart framing.
+pub const MAX_PLAN_BODY_BYTES: usize = MAX_PLAN_BYTES as usize + 64 * 1024;
 
 /// One building as the page lists it.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +58,17 @@ struct BuildingRow {
     units: usize,
 }
 
+/// One floor plan as the page lists it.
+#[derive(Debug, Clone, PartialEq)]
+struct PlanRow {
+    id: String,
+    name: String,
+    building: String,
+    floors: String,
+    size: String,
+    image: String,
+}
+
 /// One project as the page shows it.
 #[derive(Debug, Clone, PartialEq)]
 struct ProjectView {
@@ -47,6 +76,7 @@ struct ProjectView {
     name: String,
     buildings: Vec<BuildingRow>,
     units: usize,
+    plans: Vec<PlanRow>,
 }
 
 fn view(id: &ProjectId, project: Option<&Project>, lang: Lang) -> ProjectView {
@@ -56,6 +86,7 @@ fn view(id: &ProjectId, project: Option<&Project>, lang: Lang) -> ProjectView {
             name: id.to_string(),
             buildings: Vec::new(),
             units: 0,
+            plans: Vec::new(),
         };
     };
     ProjectView {
@@ -72,6 +103,104 @@ fn view(id: &ProjectId, project: Option<&Project>, lang: Lang) -> ProjectView {
             })
             .collect(),
         units: p.units().count(),
+        plans: p
+            .floor_plans
+            .iter()
+            .map(|plan| PlanRow {
+                id: plan.id.to_string(),
+                name: plan.name.clone(),
+                building: p
+                    .building(&plan.building)
+                    .map_or_else(|| plan.building.to_string(), |b| b.name.clone()),
+                floors: format!("{}–{}F", plan.floors.first, plan.floors.last),
+                size: format!("{}×{}", plan.width, plan.height),
+                image: plan.image.to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// A project's floor plans and the form that uploads one.
+#[component]
+fn PlansSection(
+    lang: Lang,
+    csrf: String,
+    project: ProjectId,
+    plans: Vec<PlanRow>,
+    buildings: Vec<BuildingRow>,
+) -> Element {
+    rsx! {
+        div { class: "plans", id: "plans-{project}",
+            h3 { {Msg::PlanFloorPlans.text(lang)} }
+            if plans.is_empty() {
+                p { class: "muted", {Msg::PlanNone.text(lang)} }
+            } else {
+                table { class: "plans",
+                    thead { tr {
+                        th { {Msg::PlanImage.text(lang)} }
+                        th { {Msg::PlanTitle.text(lang)} }
+                        th { {Msg::Buildings.text(lang)} }
+                        th { {Msg::Floors.text(lang)} }
+                        th { {Msg::PlanSize.text(lang)} }
+                        th { class: "noprint" }
+                    } }
+                    tbody {
+                        for plan in plans.iter() {
+                            tr { id: "plan-{plan.id}",
+                                td { a { href: "/photos/{plan.image}", target: "_blank",
+                                    img { src: "/photos/{plan.image}", alt: "{plan.name}", width: 120 }
+                                } }
+                                td { class: "plan-name", "{plan.name}" }
+                                td { "{plan.building}" }
+                                td { "{plan.floors}" }
+                                td { "{plan.size}" }
+                                td { class: "noprint",
+                                    form { method: "post", action: "/admin/projects/{project}/plans/remove",
+                                        input { r#type: "hidden", name: "csrf", value: "{csrf}" }
+                                        input { r#type: "hidden", name: "plan", value: "{plan.id}" }
+                                        button { r#type: "submit", class: "danger", {Msg::PlanRemove.text(lang)} }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if !buildings.is_empty() {
+                form { class: "noprint plan-upload", method: "post",
+                    action: "/admin/projects/{project}/plans",
+                    enctype: "multipart/form-data",
+                    h4 { {Msg::PlanUpload.text(lang)} }
+                    p { class: "muted", {Msg::PlanHelp.text(lang)} }
+                    input { r#type: "hidden", name: "csrf", value: "{csrf}" }
+                    label { {Msg::Buildings.text(lang)} " "
+                        select { name: "building",
+                            for b in buildings.iter() {
+                                option { value: "{b.id}", "{b.name} (1–{b.floors}F)" }
+                            }
+                        }
+                    }
+                    " "
+                    label { {Msg::PlanFirstFloor.text(lang)} " "
+                        input { r#type: "number", name: "first", min: 1, required: true, style: "width:5em" }
+                    }
+                    " "
+                    label { {Msg::PlanLastFloor.text(lang)} " "
+                        input { r#type: "number", name: "last", min: 1, required: true, style: "width:5em" }
+                    }
+                    " "
+                    label { {Msg::PlanName.text(lang)} " "
+                        input { r#type: "text", name: "name", maxlength: 60 }
+                    }
+                    " "
+                    label { {Msg::PlanFile.text(lang)} " "
+                        input { r#type: "file", name: "file", accept: "image/png,image/jpeg", required: true }
+                    }
+                    " "
+                    button { r#type: "submit", {Msg::PlanSubmit.text(lang)} }
+                }
+            }
+        }
     }
 }
 
@@ -132,6 +261,13 @@ fn ProjectsPage(p: ProjectsProps) -> Element {
                         }
                     }
                 }
+                PlansSection {
+                    lang,
+                    csrf: p.csrf.clone(),
+                    project: project.id.clone(),
+                    plans: project.plans.clone(),
+                    buildings: project.buildings.clone(),
+                }
                 ImportForm { lang, csrf: p.csrf.clone(), project: project.id.clone() }
             }
         }
@@ -172,13 +308,7 @@ enum UploadError {
 /// Reads a field's bytes, refusing more than `limit`.
 async fn read_field(field: &mut Field<'_>, limit: usize) -> Result<Vec<u8>, UploadError> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            UploadError::TooLarge
-        } else {
-            UploadError::Unreadable
-        }
-    })? {
+    while let Some(chunk) = field.chunk().await.map_err(upload_error)? {
         if bytes.len() + chunk.len() > limit {
             return Err(UploadError::TooLarge);
         }
@@ -187,17 +317,20 @@ async fn read_field(field: &mut Field<'_>, limit: usize) -> Result<Vec<u8>, Uplo
     Ok(bytes)
 }
 
+/// A multipart body that could not be read: too large (the body limit), or broken.
+fn upload_error(e: axum::extract::multipart::MultipartError) -> UploadError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        UploadError::TooLarge
+    } else {
+        UploadError::Unreadable
+    }
+}
+
 async fn read_upload(mut multipart: Multipart) -> Result<Upload, UploadError> {
     let mut upload = Upload::default();
     let text = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|_| UploadError::Unreadable);
     loop {
-        let field = multipart.next_field().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                UploadError::TooLarge
-            } else {
-                UploadError::Unreadable
-            }
-        })?;
+        let field = multipart.next_field().await.map_err(upload_error)?;
         let Some(mut field) = field else {
             return Ok(upload);
         };
@@ -367,5 +500,170 @@ pub async fn import(
             ),
             Err(e) => internal(e),
         },
+    }
+}
+
+/// What the plan-upload form sent.
+#[derive(Debug, Default)]
+struct PlanUpload {
+    csrf: String,
+    building: String,
+    first: String,
+    last: String,
+    name: String,
+    file: Bytes,
+}
+
+async fn read_plan_upload(mut multipart: Multipart) -> Result<PlanUpload, UploadError> {
+    let mut upload = PlanUpload::default();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|_| UploadError::Unreadable);
+    loop {
+        let field = multipart.next_field().await.map_err(upload_error)?;
+        let Some(mut field) = field else {
+            return Ok(upload);
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            upload.file = read_field(&mut field, MAX_PLAN_BYTES as usize)
+                .await?
+                .into();
+            continue;
+        }
+        let value = text(read_field(&mut field, MAX_FIELD_BYTES).await?)?;
+        match name.as_str() {
+            "csrf" => upload.csrf = value,
+            "building" => upload.building = value,
+            "first" => upload.first = value,
+            "last" => upload.last = value,
+            "name" => upload.name = value,
+            // Another field is read and dropped, within the request's bound.
+            _ => {}
+        }
+    }
+}
+
+/// The sentence for a plan the project refuses.
+fn plan_error_text(e: &FloorPlanError, lang: Lang) -> String {
+    match e {
+        FloorPlanError::NoSuchBuilding(_) => Msg::PlanNoBuilding.text(lang).to_owned(),
+        FloorPlanError::BadFloors { floors, .. } => Msg::PlanBadFloors
+            .text(lang)
+            .replace("{floors}", &floors.to_string()),
+        FloorPlanError::BadName => Msg::PlanBadName.text(lang).to_owned(),
+        FloorPlanError::BadSize { .. } => Msg::PlanBadPixels.text(lang).to_owned(),
+        FloorPlanError::NoSuchPlan(_) => Msg::PlanNoSuchPlan.text(lang).to_owned(),
+    }
+}
+
+/// Where the page goes after a plan changed: the project's plans.
+fn back_to_plans(project: &ProjectId) -> Response {
+    Redirect::to(&format!("/admin/projects#plans-{project}")).into_response()
+}
+
+/// `POST /admin/projects/{project}/plans` (multipart: `csrf`, `building`, `first`, `last`,
+/// `name`, `file`): checks everything, then stores the image and writes the plan; any refusal
+/// writes nothing.
+pub async fn upload_plan(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(project): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let lang = admin.lang();
+    let refuse = |m: Msg| admin.bad_request(m.text(lang));
+    let upload = match multipart {
+        Ok(m) => match read_plan_upload(m).await {
+            Ok(u) => u,
+            // Too large is the person's input, like a wrong type: 400 with the limit named.
+            Err(UploadError::TooLarge) => return refuse(Msg::PlanTooLarge),
+            Err(UploadError::Unreadable) => return refuse(Msg::PlanUnreadable),
+        },
+        Err(_) => return refuse(Msg::PlanUnreadable),
+    };
+    if let Some(refused) = admin.staff.csrf_refusal(&upload.csrf) {
+        return refused;
+    }
+    let Some(project) = ProjectId::new(project)
+        .ok()
+        .filter(|p| admin.administers(p))
+    else {
+        return admin.not_found();
+    };
+    if upload.file.is_empty() {
+        return refuse(Msg::PlanMissingFile);
+    }
+    let Ok(building) = BuildingId::new(upload.building.trim()) else {
+        return refuse(Msg::PlanNoBuilding);
+    };
+    // Not a number is answered like a floor outside the building: `0` is never a floor.
+    let floor = |v: &str| v.trim().parse::<u32>().unwrap_or(0);
+    let new = NewPlan {
+        building,
+        floors: FloorRange {
+            first: floor(&upload.first),
+            last: floor(&upload.last),
+        },
+        name: upload.name,
+        image: upload.file,
+    };
+    match add_plan(&state, &project, new).await {
+        Ok(plan) => {
+            tracing::info!(by = %admin.staff.user, %project, plan = %plan.id, image = %plan.image, plan.width, plan.height, "floor plan uploaded");
+            back_to_plans(&project)
+        }
+        Err(e @ (AddPlanError::Image(_) | AddPlanError::Plan(_))) => {
+            tracing::warn!(by = %admin.staff.user, %project, error = %e, "floor plan refused; nothing stored");
+            match e {
+                AddPlanError::Image(PlanImageError::NotAnImage) => refuse(Msg::PlanNotImage),
+                AddPlanError::Image(PlanImageError::NoSize(_)) => refuse(Msg::PlanDamaged),
+                AddPlanError::Plan(e) => admin.bad_request(&plan_error_text(&e, lang)),
+                _ => internal(e),
+            }
+        }
+        Err(AddPlanError::NoSuchProject(_)) => admin.not_found(),
+        Err(AddPlanError::Other(e)) => internal(e),
+    }
+}
+
+/// The remove form of a plan.
+#[derive(Debug, Deserialize)]
+pub struct RemovePlanForm {
+    csrf: String,
+    plan: String,
+}
+
+/// `POST /admin/projects/{project}/plans/remove` (`csrf`, `plan`). The image blob stays: pins
+/// already made on it keep pointing at it.
+pub async fn remove_plan(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(project): Path<String>,
+    form: Result<Form<RemovePlanForm>, FormRejection>,
+) -> Response {
+    let form = match form {
+        Ok(Form(f)) => f,
+        Err(rejection) => return admin.unreadable(&rejection),
+    };
+    if let Some(refused) = admin.staff.csrf_refusal(&form.csrf) {
+        return refused;
+    }
+    let Some(project) = ProjectId::new(project)
+        .ok()
+        .filter(|p| admin.administers(p))
+    else {
+        return admin.not_found();
+    };
+    let lang = admin.lang();
+    let Ok(id) = FloorPlanId::new(form.plan.trim()) else {
+        return admin.bad_request(Msg::PlanNoSuchPlan.text(lang));
+    };
+    match edit_project(&state, &project, |p| p.remove_floor_plan(&id)).await {
+        Ok(plan) => {
+            tracing::info!(by = %admin.staff.user, %project, plan = %plan.id, "floor plan removed");
+            back_to_plans(&project)
+        }
+        Err(ProjectEditError::Refused(e)) => admin.bad_request(&plan_error_text(&e, lang)),
+        Err(ProjectEditError::NoSuchProject(_)) => admin.not_found(),
+        Err(ProjectEditError::Other(e)) => internal(e),
     }
 }

@@ -30,6 +30,7 @@
 //!         image: BlobHash::of(b"png bytes"),
 //!         width: 1200,
 //!         height: 800,
+//!         retired: false,
 //!     })
 //!     .unwrap();
 //! let on_third = building.units.iter().find(|u| u.floor == 3).unwrap();
@@ -53,6 +54,9 @@ pub const MAX_PLAN_BYTES: u64 = 10 * 1024 * 1024;
 /// The largest pixel side of a plan image: enough for a scanned A1 drawing at a readable
 /// resolution, small enough that a phone can decode it.
 pub const MAX_PLAN_EDGE_PX: u32 = 12_000;
+/// The most pixels a plan image may have (25 megapixels, about 100 MB once a phone decodes it
+/// to show it): a long thin scan may have long sides, but not both.
+pub const MAX_PLAN_PIXELS: u64 = 25_000_000;
 
 /// A floor-plan image of some floors of one building.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
@@ -72,6 +76,16 @@ pub struct FloorPlan {
     pub width: u32,
     /// Pixel height of the image.
     pub height: u32,
+    /// Taken off the project's list: no new pin goes on it, but the pins already made on it
+    /// still show, so it stays in the document (and its image on the phones).
+    #[serde(default)]
+    #[autosurgeon(missing = "not_retired")]
+    pub retired: bool,
+}
+
+/// Plans written before plans could be retired are in use.
+fn not_retired() -> bool {
+    false
 }
 
 impl FloorPlan {
@@ -106,10 +120,11 @@ pub enum FloorPlanError {
     /// The name is empty or longer than [`PLAN_NAME_MAX_CHARS`].
     #[error("a plan's name must have 1 to {PLAN_NAME_MAX_CHARS} characters")]
     BadName,
-    /// The image's size is zero or over [`MAX_PLAN_EDGE_PX`] on a side.
+    /// The image's size is zero or over [`MAX_PLAN_EDGE_PX`] on a side, or over
+    /// [`MAX_PLAN_PIXELS`] in all.
     #[error(
         "the plan image is {width}×{height} px; each side must be between 1 and \
-         {MAX_PLAN_EDGE_PX} px"
+         {MAX_PLAN_EDGE_PX} px, and the whole at most {MAX_PLAN_PIXELS} pixels"
     )]
     BadSize {
         /// Pixel width.
@@ -134,7 +149,7 @@ impl Project {
         self.floor_plans
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.covers(&building.id, unit.floor))
+            .filter(|(_, p)| !p.retired && p.covers(&building.id, unit.floor))
             // Fewest floors first, then the later in the list: `min_by_key` keeps the first
             // of equal keys, so the position is negated.
             .min_by_key(|(at, p)| (p.floors.last - p.floors.first, std::cmp::Reverse(*at)))
@@ -172,7 +187,8 @@ impl Project {
             return Err(FloorPlanError::BadName);
         }
         let edge_ok = |v: u32| (1..=MAX_PLAN_EDGE_PX).contains(&v);
-        if !edge_ok(plan.width) || !edge_ok(plan.height) {
+        let pixels = u64::from(plan.width) * u64::from(plan.height);
+        if !edge_ok(plan.width) || !edge_ok(plan.height) || pixels > MAX_PLAN_PIXELS {
             return Err(FloorPlanError::BadSize {
                 width: plan.width,
                 height: plan.height,
@@ -193,15 +209,17 @@ impl Project {
         Ok(())
     }
 
-    /// Removes the floor plan `id` and returns it. Pins already made on its image stay on the
-    /// evidence: they record where the defect was, whatever the project shows now.
+    /// Retires the floor plan `id` and returns it: it is no longer offered for new pins, but
+    /// it stays in the document, so the pins already made on its image still show on every
+    /// phone. A plan retired already is not there to remove.
     pub fn remove_floor_plan(&mut self, id: &FloorPlanId) -> Result<FloorPlan, FloorPlanError> {
-        let at = self
+        let plan = self
             .floor_plans
-            .iter()
-            .position(|p| &p.id == id)
+            .iter_mut()
+            .find(|p| &p.id == id && !p.retired)
             .ok_or_else(|| FloorPlanError::NoSuchPlan(id.clone()))?;
-        Ok(self.floor_plans.remove(at))
+        plan.retired = true;
+        Ok(plan.clone())
     }
 }
 
@@ -231,6 +249,7 @@ mod tests {
             image: BlobHash::of(id.as_bytes()),
             width: 1200,
             height: 800,
+            retired: false,
         }
     }
 
@@ -268,10 +287,18 @@ mod tests {
         // A newer drawing of the same floors wins over the older one.
         p.put_floor_plan(plan("third-v2", &b1, 3, 3)).unwrap();
         assert_eq!(id(&p, &unit_on(&p, 0, 3)).as_deref(), Some("third-v2"));
-        // Removing it brings the older one back.
+        // Removing it brings the older one back; the removed one stays, retired, for its pins.
         p.remove_floor_plan(&FloorPlanId::new("third-v2").unwrap())
             .unwrap();
         assert_eq!(id(&p, &unit_on(&p, 0, 3)).as_deref(), Some("third"));
+        let retired = p
+            .floor_plan(&FloorPlanId::new("third-v2").unwrap())
+            .unwrap();
+        assert!(retired.retired && p.has_plan_image(&retired.image));
+        assert!(matches!(
+            p.remove_floor_plan(&FloorPlanId::new("third-v2").unwrap()),
+            Err(FloorPlanError::NoSuchPlan(_))
+        ));
     }
 
     #[rstest]
@@ -306,6 +333,12 @@ mod tests {
         ));
         let mut x = plan("x", &b, 1, 2);
         x.height = MAX_PLAN_EDGE_PX + 1;
+        assert!(matches!(
+            p.put_floor_plan(x),
+            Err(FloorPlanError::BadSize { .. })
+        ));
+        let mut x = plan("x", &b, 1, 2);
+        (x.width, x.height) = (MAX_PLAN_EDGE_PX, MAX_PLAN_EDGE_PX);
         assert!(matches!(
             p.put_floor_plan(x),
             Err(FloorPlanError::BadSize { .. })

@@ -111,7 +111,8 @@ pub struct CaseRow {
     pub reopen_count: u32,
     /// Who recorded it.
     pub created_by: UserId,
-    /// When it was recorded (device time).
+    /// When it was recorded: the workflow's time of the recorded event (device time, bounded
+    /// by the server's receipt).
     pub created_at: Timestamp,
     /// When it was closed or cancelled.
     pub closed_at: Option<Timestamp>,
@@ -322,7 +323,9 @@ pub fn project_record(
             open_evidence_requests: state.open_evidence_requests.len() as u32,
             reopen_count: state.reopen_count,
             created_by: f.created_by.user.clone(),
-            created_at: f.created_at,
+            // The workflow's time of the recording (device time, bounded by the server's
+            // receipt), so a phone with a wrong clock cannot put a case in another month.
+            created_at: state.opened_at.unwrap_or(f.created_at),
             closed_at: state.closed_at,
             counts: state.counts(),
             merged_into: state.merged_into.clone(),

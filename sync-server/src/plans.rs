@@ -88,6 +88,7 @@ pub async fn add_plan(
         image: BlobHash::of(&new.image),
         width,
         height,
+        retired: false,
     };
     current.check_floor_plan(&plan)?;
     state
@@ -181,6 +182,21 @@ fn jpeg_size(b: &[u8]) -> Option<(u32, u32)> {
         }
         at += len;
     }
+}
+
+/// Whether a person who belongs to `mine` may download the blob `hash`: evidence of a case of
+/// one of those projects, or a floor plan one of their project documents lists. The one check
+/// behind the devices' blob download and the office's photo route.
+pub async fn visible_to(
+    state: &AppState,
+    hash: &BlobHash,
+    mine: &[ProjectId],
+) -> anyhow::Result<bool> {
+    let evidence = state.store.blob_projects(hash).await?;
+    if evidence.iter().any(|p| mine.contains(p)) {
+        return Ok(true);
+    }
+    Ok(!plan_projects(state, mine, hash).await?.is_empty())
 }
 
 /// The projects among `candidates` that have `hash` as a floor-plan image.

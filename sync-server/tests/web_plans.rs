@@ -2,7 +2,7 @@
 //! building through the office web; the project document holds it and the blob store keeps
 //! the image; a device of the project downloads it, a device of another project cannot; wrong
 //! files, oversize files and floors outside the building are refused with 400 and change
-//! nothing; the plan is removed again.
+//! nothing; the plan is removed again (retired: kept for the pins made on it).
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
 mod common;
@@ -291,7 +291,21 @@ async fn an_admin_uploads_a_floor_plan_that_devices_of_the_project_download() {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    assert!(plans(&server).await.is_empty());
+    // Retired, not deleted: off the list and never offered again, its image still served.
+    let kept = plans(&server).await;
+    assert!(kept.len() == 1 && kept[0].retired, "{kept:?}");
+    let res = phone
+        .http
+        .get(server.url(&format!("/blobs/{hash}")))
+        .bearer_auth(&phone.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "a retired plan's pins still show"
+    );
     let res = admin
         .post(
             "/admin/projects/licheng/plans/remove",

@@ -528,6 +528,17 @@ async fn check_links(
             problems.push(format!("`{key}`: {href} answered {status}"));
             continue;
         }
+        // A figure of units (the units inspected) opens the unit list: one row per unit.
+        if href.starts_with("/readiness/units") {
+            let units = body.matches("<tr class=\"unit\"").count();
+            let want = expected.figures.get(&key).map(String::as_str);
+            if want != Some(units.to_string().as_str()) {
+                problems.push(format!(
+                    "`{key}`: {href} lists {units} units, expected {want:?}"
+                ));
+            }
+            continue;
+        }
         let Some((total, rows)) = list_counts(&body) else {
             problems.push(format!("`{key}`: {href} has no row count"));
             continue;
@@ -720,6 +731,14 @@ async fn report_figures_equal_the_script_and_the_lists_behind_them() {
         for (key, f) in figs.into_iter().filter(|(k, _)| owns(page, k)) {
             match f.href {
                 Some(href) if href.starts_with("/reports/cases?") => links.push((key, href)),
+                // The units inspected are units: their figure opens the unit list.
+                Some(href)
+                    if key == "suggest.inspected"
+                        && href.starts_with("/readiness/units?")
+                        && href.contains("state=started") =>
+                {
+                    links.push((key, href))
+                }
                 other => problems.push(format!("{page}: `{key}` links to {other:?}")),
             }
         }

@@ -100,6 +100,7 @@ async fn plans_reach_the_device_and_a_pinned_finding_reaches_the_server() {
         image: BlobHash::of(&late),
         width: 200,
         height: 100,
+        retired: false,
     };
     edit_project(&server.state, &server.project.id, |p| {
         p.put_floor_plan(late_plan.clone())

@@ -2,8 +2,10 @@
 //! screen's buttons send. Screens get view models built here from the engine's records;
 //! nothing below this file reads the engine.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::LazyLock;
 use std::time::Instant;
 
@@ -14,7 +16,9 @@ use plumbline_shared::doc::round::Outcome;
 use plumbline_shared::doc::unit::{NewFinding, UnitRecord};
 use plumbline_shared::event::Origin;
 use plumbline_shared::floor_plan::FloorPlan;
-use plumbline_shared::ids::{BuildingId, CategoryId, FindingId, ItemId, ProjectId, RoomId, UnitId};
+use plumbline_shared::ids::{
+    BlobHash, BuildingId, CategoryId, FindingId, ItemId, ProjectId, RoomId, UnitId,
+};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
@@ -645,13 +649,13 @@ fn take_files(
 
 /// The floor plan of `unit` (its project's [`Project::plan_for`]) with the image as a `data:`
 /// URI, when the image is on the phone; `None` otherwise, and the editor shows no plan.
-fn unit_plan(engine: &Engine, unit: &UnitId) -> Option<(FloorPlan, String)> {
+fn unit_plan(engine: &Engine, unit: &UnitId) -> Option<(FloorPlan, Rc<str>)> {
     let projects = engine.projects().ok()?;
     let plan = projects.iter().find_map(|p| p.plan_for(unit))?.clone();
     let path = engine.plan_image(&plan.image)?;
     match std::fs::read(&path) {
         Ok(bytes) => {
-            let src = image_data_uri(&bytes);
+            let src: Rc<str> = image_data_uri(&bytes).into();
             Some((plan, src))
         }
         Err(e) => {
@@ -690,7 +694,7 @@ fn DraftEditor(
     let photos = use_signal(DraftPhotos::default);
     // The unit's floor plan, read once when the editor opens (a plan image is up to 10 MiB;
     // typing a description must not read it again on every key).
-    let plan: Option<(FloorPlan, String)> = use_hook({
+    let plan: Option<(FloorPlan, Rc<str>)> = use_hook({
         let engine = ctx.engine.clone();
         let unit = unit.clone();
         move || unit_plan(&engine, &unit)
@@ -817,6 +821,9 @@ fn FindingView(
     let mut form = use_signal(Reinspection::default);
     let photos = use_signal(DraftPhotos::default);
     let thumbs = use_signal(BTreeMap::<String, String>::new);
+    // Plan images read so far, by hash: a plan is up to 10 MiB and this view re-renders on
+    // every key typed in the re-inspection form.
+    let plan_images: Rc<RefCell<HashMap<BlobHash, Rc<str>>>> = use_hook(Default::default);
     let record = match engine.unit(&unit) {
         Ok(r) => r,
         Err(e) => return rsx! { p { class: "error", "{describe(&e, lang)}" } },
@@ -866,15 +873,25 @@ fn FindingView(
     });
     // The pin, when a photo carries one and its plan is on the phone.
     let plan = evidence.iter().find_map(|e| e.pin.clone()).and_then(|pin| {
-        let path = engine.plan_image(&pin.plan)?;
-        let bytes = std::fs::read(path).ok()?;
+        let cached = plan_images.borrow().get(&pin.plan).cloned();
+        let src = match cached {
+            Some(src) => src,
+            None => {
+                let bytes = std::fs::read(engine.plan_image(&pin.plan)?).ok()?;
+                let src: Rc<str> = image_data_uri(&bytes).into();
+                plan_images
+                    .borrow_mut()
+                    .insert(pin.plan.clone(), src.clone());
+                src
+            }
+        };
         let name = project
             .as_ref()
             .and_then(|p| p.floor_plans.iter().find(|f| f.image == pin.plan))
             .map_or_else(String::new, |f| f.name.clone());
         Some(PlanView {
             name,
-            src: image_data_uri(&bytes),
+            src,
             pin: Some((pin.x, pin.y)),
         })
     });

@@ -599,6 +599,8 @@ impl Machine {
 
     fn reopen(&mut self) {
         self.state.status = Status::Reopened;
+        // Open again: a reopened case is in the backlog, not among the closed.
+        self.state.closed_at = None;
         self.state.reopen_count += 1;
         self.callback_in_cycle = false;
     }

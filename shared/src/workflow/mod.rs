@@ -101,7 +101,7 @@ pub struct CaseState {
     pub reopen_count: u32,
     /// When it was recorded.
     pub opened_at: Option<Timestamp>,
-    /// When it was last closed or cancelled.
+    /// When it was closed or cancelled; `None` while open, again after a reopen.
     pub closed_at: Option<Timestamp>,
     /// Cancelled as "not a defect": counts in no figure.
     pub not_a_defect: bool,

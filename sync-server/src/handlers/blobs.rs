@@ -227,21 +227,15 @@ pub async fn get(
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let hash = parse_hash(&raw)?;
-    let projects = state.store.blob_projects(&hash).await?;
-    let evidence = projects.iter().any(|p| identity.membership(p).is_some());
-    // Not evidence of theirs: perhaps a floor plan of one of their projects, which the project
-    // document references instead of an evidence row.
-    if !evidence && {
-        let mine: Vec<_> = identity
-            .memberships
-            .iter()
-            .map(|m| m.project.clone())
-            .collect();
-        crate::plans::plan_projects(&state, &mine, &hash)
-            .await
-            .map_err(ApiError::Internal)?
-            .is_empty()
-    } {
+    let mine: Vec<_> = identity
+        .memberships
+        .iter()
+        .map(|m| m.project.clone())
+        .collect();
+    if !crate::plans::visible_to(&state, &hash, &mine)
+        .await
+        .map_err(ApiError::Internal)?
+    {
         return Err(ApiError::NotFound(format!("blob `{hash}` not found")));
     }
     if !state.store.blob_exists(&hash).await? {

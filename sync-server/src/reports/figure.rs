@@ -136,11 +136,6 @@ impl Figures {
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Figure)> {
         self.0.iter()
     }
-
-    /// Takes in another report's figures (the satisfaction page's other projects).
-    pub fn extend(&mut self, other: Figures) {
-        self.0.extend(other.0);
-    }
 }
 
 #[cfg(test)]

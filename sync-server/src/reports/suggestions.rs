@@ -34,6 +34,14 @@ impl Default for Threshold {
 }
 
 impl Threshold {
+    /// The threshold as the page's form fields, `(min_units, min_share)`: one of them empty.
+    pub fn form_values(self) -> (String, String) {
+        match self {
+            Threshold::Units(n) => (n.to_string(), String::new()),
+            Threshold::ShareTenths(t) => (String::new(), format!("{}.{}", t / 10, t % 10)),
+        }
+    }
+
     /// Whether `units` affected out of `inspected` reach it. Exact integer arithmetic: a
     /// share at the threshold itself is a candidate.
     pub fn reached(self, units: u64, inspected: u64) -> bool {
@@ -106,17 +114,8 @@ pub(super) fn compute(
             .insert(c.case.finding.clone());
     }
     let inspected = index.input.inspected.len() as u64;
-    let recorded: BTreeSet<FindingId> = groups.values().flatten().cloned().collect();
-    let in_inspected: BTreeSet<FindingId> = recorded
-        .iter()
-        .filter(|f| {
-            index
-                .case(f)
-                .is_some_and(|c| index.input.inspected.contains(&c.unit))
-        })
-        .cloned()
-        .collect();
-    figures.put("suggest.inspected", Value::Count(inspected), in_inspected);
+    // Units, not cases: the page links this figure to the unit list, so it holds no cases.
+    figures.put("suggest.inspected", Value::Count(inspected), []);
 
     // Notices by finding, for the time to repair.
     let mut notices: BTreeMap<&FindingId, Vec<&plumbline_shared::projection::NoticeRow>> =

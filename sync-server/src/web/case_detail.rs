@@ -808,22 +808,15 @@ pub async fn photo(
     let Ok(hash) = hash.parse::<BlobHash>() else {
         return not_found(&staff);
     };
-    let projects = match state.store.blob_projects(&hash).await {
-        Ok(p) => p,
+    let mine: Vec<_> = staff
+        .memberships
+        .iter()
+        .map(|m| m.project.clone())
+        .collect();
+    match crate::plans::visible_to(&state, &hash, &mine).await {
+        Ok(true) => {}
+        Ok(false) => return not_found(&staff),
         Err(e) => return internal(e),
-    };
-    if !projects.iter().any(|p| staff.role_in(p).is_some()) {
-        // A floor plan of one of their projects (the admin page shows it) is not evidence.
-        let mine: Vec<_> = staff
-            .memberships
-            .iter()
-            .map(|m| m.project.clone())
-            .collect();
-        match crate::plans::plan_projects(&state, &mine, &hash).await {
-            Ok(plans) if !plans.is_empty() => {}
-            Ok(_) => return not_found(&staff),
-            Err(e) => return internal(e),
-        }
     }
     let path = crate::blobs::object_path(&hash);
     match state.blobs.get(&path).await {

@@ -259,7 +259,7 @@ catalogue! {
     ByProject => "按项目", "By project";
     ByContractor => "按施工单位", "By contractor";
     UnitsAffected => "涉及户数", "Units affected";
-    ShareOfInspected => "占已验收户比例", "Share of units inspected";
+    ShareOfInspected => "占已开始验收户比例", "Share of units whose inspection started";
     Clusters => "集中位置（楼栋列/楼层）", "Clusters (stacks / floors)";
     MeanRepairTime => "平均整改时间", "Mean time to repair";
     Candidate => "建议候选", "Candidate";
@@ -271,6 +271,7 @@ catalogue! {
     ThresholdUnits => "候选阈值：涉及户数 ≥", "Candidate when units affected ≥";
     ThresholdShare => "或占已验收户比例（%）≥", "or share of units inspected (%) ≥";
     UnitsInspected => "已开始验收的户数", "Units whose inspection has started";
+    InspectionStarted => "已开始验收", "Inspection started";
     MonthOverview => "本月概况", "The month";
     MonthIntake => "受理", "Intake";
     Closures => "关闭", "Closures";
@@ -335,7 +336,7 @@ catalogue! {
     PlanNotImage => "平面图必须是 PNG 或 JPEG 图片（按文件内容判断，而非文件名）。没有保存任何内容。", "The plan must be a PNG or JPEG image (judged by its content, not its name). Nothing was saved.";
     PlanTooLarge => "平面图文件超过 10 MiB，请压缩后重新上传。没有保存任何内容。", "The plan file is larger than 10 MiB; make it smaller and upload it again. Nothing was saved.";
     PlanDamaged => "无法读取图片的尺寸，文件可能已损坏。没有保存任何内容。", "The image's size cannot be read; the file may be damaged. Nothing was saved.";
-    PlanBadPixels => "图片每边须为 1–12000 像素。没有保存任何内容。", "Each side of the image must be 1 to 12,000 pixels. Nothing was saved.";
+    PlanBadPixels => "图片每边须为 1–12000 像素，总像素不超过 2500 万。没有保存任何内容。", "Each side of the image must be 1 to 12,000 pixels, and the image at most 25 megapixels. Nothing was saved.";
     PlanNoBuilding => "请选择本项目中的楼栋。没有保存任何内容。", "Choose one of the project's buildings. Nothing was saved.";
     PlanBadFloors => "楼层须在该楼栋的 1–{floors} 层之内，且起始层不高于结束层。没有保存任何内容。", "The floors must be within the building's floors 1–{floors}, the first no higher than the last. Nothing was saved.";
     PlanBadName => "名称最多 60 个字。没有保存任何内容。", "The name may have at most 60 characters. Nothing was saved.";

@@ -61,7 +61,8 @@ pub struct UnitsQuery {
     /// Building id; empty: every building.
     #[serde(default)]
     pub building: String,
-    /// `inspected`, `under_way`, `not_started`, or `uninspected` (the last two together).
+    /// `inspected`, `under_way`, `not_started`, `uninspected` (the last two together) or
+    /// `started` (the first two together).
     #[serde(default)]
     pub state: String,
 }
@@ -145,6 +146,8 @@ fn state_matches(wanted: &str, state: InspectionState) -> bool {
     match wanted {
         "" => true,
         "uninspected" => state != InspectionState::Inspected,
+        // A pre-handover round begun: the reports' "units inspected" (docs/reports.md).
+        "started" => state != InspectionState::NotStarted,
         w => InspectionState::parse(w) == Some(state),
     }
 }
@@ -580,6 +583,7 @@ pub async fn units(
     };
     if !(q.state.is_empty()
         || q.state == "uninspected"
+        || q.state == "started"
         || InspectionState::parse(&q.state).is_some())
     {
         return bad("state");
@@ -629,6 +633,7 @@ pub async fn units(
         "uninspected" => Some(Msg::NotInspected),
         "under_way" => Some(Msg::UnderWay),
         "not_started" => Some(Msg::NotStarted),
+        "started" => Some(Msg::InspectionStarted),
         _ => None,
     };
     if let Some(w) = wanted {

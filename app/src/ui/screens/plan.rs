@@ -19,8 +19,9 @@ use crate::ui::i18n::{Lang, Msg};
 pub struct PlanView {
     /// The plan's name, e.g. `标准层 3–17F`.
     pub name: String,
-    /// The image as a `data:` URI.
-    pub src: String,
+    /// The image as a `data:` URI, shared: it is up to 10 MiB of text and screens re-render
+    /// often.
+    pub src: Rc<str>,
     /// The pin, as fractions of the width and height from the top-left.
     pub pin: Option<(f64, f64)>,
 }

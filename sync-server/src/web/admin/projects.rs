@@ -106,6 +106,8 @@ fn view(id: &ProjectId, project: Option<&Project>, lang: Lang) -> ProjectView {
         plans: p
             .floor_plans
             .iter()
+            // Retired plans stay in the document for the pins made on them, off the list.
+            .filter(|plan| !plan.retired)
             .map(|plan| PlanRow {
                 id: plan.id.to_string(),
                 name: plan.name.clone(),
@@ -529,7 +531,11 @@ async fn read_plan_upload(mut multipart: Multipart) -> Result<PlanUpload, Upload
                 .into();
             continue;
         }
-        let value = text(read_field(&mut field, MAX_FIELD_BYTES).await?)?;
+        // A text field over its bound is a broken form, not a plan file too large.
+        let value = read_field(&mut field, MAX_FIELD_BYTES)
+            .await
+            .map_err(|_| UploadError::Unreadable)?;
+        let value = text(value)?;
         match name.as_str() {
             "csrf" => upload.csrf = value,
             "building" => upload.building = value,

@@ -39,7 +39,7 @@ pub async fn list(
         );
     };
     let total = figure.cases.len() as u64;
-    let page = q.page.unwrap_or(1).clamp(1, 100_000);
+    let page = q.page_number();
     let filter = CaseFilter {
         projects: vec![asked.project.clone()],
         findings: Some(figure.cases.iter().cloned().collect()),

@@ -53,9 +53,9 @@ pub struct ReportQuery {
     /// The list behind a figure: its key.
     #[serde(default)]
     pub figure: String,
-    /// The list behind a figure: its page, from 1.
+    /// The list behind a figure: its page, from 1 (text, so a bad one is named in the answer).
     #[serde(default)]
-    pub page: Option<u32>,
+    pub page: String,
 }
 
 /// What a report page was asked for, checked.
@@ -70,9 +70,9 @@ pub struct Asked {
 impl Asked {
     /// The query string that names this report (project, month, threshold), for links.
     pub fn query(&self) -> String {
-        let threshold = match self.params.threshold {
-            Threshold::Units(n) => format!("min_units={n}"),
-            Threshold::ShareTenths(t) => format!("min_share={}.{}", t / 10, t % 10),
+        let threshold = match self.params.threshold.form_values() {
+            (units, share) if share.is_empty() => format!("min_units={units}"),
+            (_, share) => format!("min_share={share}"),
         };
         format!(
             "project={}&month={}&{threshold}",
@@ -90,6 +90,15 @@ impl Asked {
 /// The most units a threshold may ask for, and the share's upper bound: anything above is a
 /// typing mistake, not a threshold.
 const MAX_MIN_UNITS: u32 = 100_000;
+/// The last page a figure's list may be asked for (50 rows a page).
+const MAX_PAGE: u32 = 100_000;
+
+impl ReportQuery {
+    /// The page asked for (checked by [`asked`]), 1 when none.
+    pub fn page_number(&self) -> u32 {
+        self.page.parse().unwrap_or(1)
+    }
+}
 
 /// Checks the query: the project is one of the person's office projects (403 otherwise), the
 /// month and the threshold parse (400 with a sentence naming the parameter otherwise).
@@ -115,6 +124,13 @@ pub fn asked(
         "" => Month::of(now()),
         text => Month::parse(text).map_err(|_| bad("month"))?,
     };
+    if !q.page.is_empty()
+        && q.page
+            .parse::<u32>()
+            .map_or(true, |p| !(1..=MAX_PAGE).contains(&p))
+    {
+        return Err(bad("page"));
+    }
     let threshold = match (q.min_share.trim(), q.min_units.trim()) {
         ("", "") => Threshold::default(),
         ("", units) => match units.parse::<u32>() {

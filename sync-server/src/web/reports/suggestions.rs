@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::{Asked, ReportQuery, Tab, asked, contractor_name, fig, heading, requested};
 use crate::project_write::{ProjectEditError, edit_project};
-use crate::reports::{Report, Suggestion, Threshold, Value};
+use crate::reports::{Report, Suggestion, Value};
 use crate::state::{AppState, now};
 use crate::web::i18n::{Lang, Msg};
 use crate::web::labels;
@@ -156,10 +156,7 @@ fn note_row(
     let root_cause = note.map(|n| n.root_cause.clone()).unwrap_or_default();
     let design_change = note.map(|n| n.design_change.clone()).unwrap_or_default();
     let columns = if only_candidates { 9 } else { 10 };
-    let (min_units, min_share) = match asked.params.threshold {
-        Threshold::Units(n) => (n.to_string(), String::new()),
-        Threshold::ShareTenths(t) => (String::new(), format!("{}.{}", t / 10, t % 10)),
-    };
+    let (min_units, min_share) = asked.params.threshold.form_values();
     rsx! {
         tr { class: "note",
             td { colspan: columns,
@@ -200,12 +197,18 @@ pub async fn show(
         Ok(r) => r,
         Err(page) => return page,
     };
-    let (min_units, min_share) = match asked.params.threshold {
-        Threshold::Units(n) => (n.to_string(), String::new()),
-        Threshold::ShareTenths(t) => (String::new(), format!("{}.{}", t / 10, t % 10)),
-    };
+    let (min_units, min_share) = asked.params.threshold.form_values();
     let month = report.month.to_string();
-    let inspected = fig(lang, &asked, &report.figures, "suggest.inspected");
+    // Units, not cases: this figure opens the list of the units themselves.
+    let inspected = report
+        .figures
+        .get("suggest.inspected")
+        .map(|f| (f.value.exact(), f.value.shown(lang == Lang::En)))
+        .unwrap_or_default();
+    let inspected_link = format!(
+        "/readiness/units?project={}&state=started",
+        crate::web::cases::encode(asked.project.as_str())
+    );
     let xlsx = format!("/reports/suggestions.xlsx?{}", asked.query());
     let body = rsx! {
         {heading(lang, &staff, &asked, &project, Tab::Suggestions)}
@@ -221,7 +224,9 @@ pub async fn show(
             button { r#type: "submit", {Msg::Show.text(lang)} }
             a { href: "{xlsx}", id: "suggestions-xlsx", {Msg::ExportXlsx.text(lang)} }
         }
-        p { {Msg::UnitsInspected.text(lang)} ": " {inspected} }
+        p { {Msg::UnitsInspected.text(lang)} ": "
+            a { id: "fig-suggest.inspected", class: "fig", "data-value": "{inspected.0}", href: "{inspected_link}", "{inspected.1}" }
+        }
         {table(lang, &staff, &asked, &report, &project, false)}
     };
     render(
@@ -239,7 +244,7 @@ const COLUMNS: [(&str, f64); 12] = [
     ("类别", 12.0),
     ("案件数", 8.0),
     ("户数", 8.0),
-    ("占已验收户比例", 14.0),
+    ("占已开始验收户比例", 16.0),
     ("集中楼栋列/楼层", 28.0),
     ("施工单位", 28.0),
     ("平均整改天数", 12.0),

@@ -130,6 +130,20 @@ impl Admin {
         self.projects.contains(project)
     }
 
+    /// The project of a form posted to a project's page: the form token checks out and the
+    /// project is one they administer. `Err` is the page to answer with (403 for a wrong
+    /// token, 404 for a project that is not theirs, so it is not told whether it exists).
+    #[allow(clippy::result_large_err)] // the error is the page to answer with
+    pub fn posted_to(&self, csrf: &str, project: String) -> Result<ProjectId, Response> {
+        if let Some(refused) = self.staff.csrf_refusal(csrf) {
+            return Err(refused);
+        }
+        ProjectId::new(project)
+            .ok()
+            .filter(|p| self.administers(p))
+            .ok_or_else(|| self.not_found())
+    }
+
     /// Whether a user with these memberships is someone they administer: a person with a role
     /// in one of their projects.
     pub fn oversees(&self, memberships: &[crate::store::Membership]) -> bool {

@@ -436,14 +436,9 @@ pub async fn import(
         },
         Err(_) => return unreadable(),
     };
-    if let Some(refused) = admin.staff.csrf_refusal(&upload.csrf) {
-        return refused;
-    }
-    let Some(project) = ProjectId::new(project)
-        .ok()
-        .filter(|p| admin.administers(p))
-    else {
-        return admin.not_found();
+    let project = match admin.posted_to(&upload.csrf, project) {
+        Ok(p) => p,
+        Err(page) => return page,
     };
     let preview = match upload.action.as_str() {
         "preview" => true,
@@ -586,14 +581,9 @@ pub async fn upload_plan(
         },
         Err(_) => return refuse(Msg::PlanUnreadable),
     };
-    if let Some(refused) = admin.staff.csrf_refusal(&upload.csrf) {
-        return refused;
-    }
-    let Some(project) = ProjectId::new(project)
-        .ok()
-        .filter(|p| admin.administers(p))
-    else {
-        return admin.not_found();
+    let project = match admin.posted_to(&upload.csrf, project) {
+        Ok(p) => p,
+        Err(page) => return page,
     };
     if upload.file.is_empty() {
         return refuse(Msg::PlanMissingFile);
@@ -650,14 +640,9 @@ pub async fn remove_plan(
         Ok(Form(f)) => f,
         Err(rejection) => return admin.unreadable(&rejection),
     };
-    if let Some(refused) = admin.staff.csrf_refusal(&form.csrf) {
-        return refused;
-    }
-    let Some(project) = ProjectId::new(project)
-        .ok()
-        .filter(|p| admin.administers(p))
-    else {
-        return admin.not_found();
+    let project = match admin.posted_to(&form.csrf, project) {
+        Ok(p) => p,
+        Err(page) => return page,
     };
     let lang = admin.lang();
     let Ok(id) = FloorPlanId::new(form.plan.trim()) else {

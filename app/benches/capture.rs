@@ -33,7 +33,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use plumbline_app::capture::{self, CaptureSettings};
@@ -422,10 +422,7 @@ fn median(mut values: Vec<Duration>) -> Duration {
 }
 
 fn now() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    Timestamp(i64::try_from(ms).unwrap_or(i64::MAX))
+    plumbline_shared::clock::Clock::system().now()
 }
 
 /// The command line `cargo bench` passes (`--bench`, then whatever followed `--`); `cargo

@@ -19,7 +19,7 @@ use plumbline_shared::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::client::{ClientError, ServerClient};
-use crate::engine::{Engine, EngineError, NewPhoto, now, photo_records};
+use crate::engine::{Engine, EngineError, NewPhoto, photo_records};
 use crate::local_store::{ActionWrite, QueuedAction, StoreError};
 
 /// A case assigned to the company, as the server lists it.
@@ -102,7 +102,7 @@ impl Engine {
         let client = self.client()?;
         let cases = client.cases(project).await?;
         let cached = CachedTasks {
-            fetched_at: now(),
+            fetched_at: self.now(),
             cases,
         };
         let json = serde_json::to_string(&cached).map_err(|e| StoreError::Damaged {
@@ -134,7 +134,7 @@ impl Engine {
         if !is_contractor {
             return Err(EngineError::NoRole(case.project.to_string()));
         }
-        let at = now();
+        let at = self.now();
         let hashes: Vec<BlobHash> = photos.iter().map(|p| BlobHash::of(&p.jpeg)).collect();
         let kind = match step {
             ForemanStep::OnSite { note } => EventKind::ContractorResponded {
@@ -223,7 +223,7 @@ impl Engine {
                     what: "queued contractor action",
                     detail: e.to_string(),
                 })?;
-            request.device_time = now();
+            request.device_time = self.now();
             match client.contractor_action(&request).await {
                 Ok(_) => {
                     self.inner().store.finish_action(&action.event)?;

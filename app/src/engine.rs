@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use automerge::AutoCommit;
+use plumbline_shared::clock::Clock;
 use plumbline_shared::doc::DocError;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::evidence::{
@@ -203,6 +204,8 @@ pub(crate) struct Shared {
     pub(crate) sync_lock: tokio::sync::Mutex<()>,
     pub(crate) wake: tokio::sync::Notify,
     pub(crate) identity: Mutex<Option<(DeviceIdentity, String)>>,
+    /// The engine's one source of "now" (device time of events, retention, status).
+    pub(crate) clock: Clock,
 }
 
 /// The device engine. Cheap to clone; every clone is the same engine.
@@ -226,14 +229,11 @@ pub const PHOTO_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 /// Local changes folded into a snapshot when a document has more incremental saves than this.
 const COMPACT_AFTER: usize = 64;
 
-pub(crate) fn now() -> Timestamp {
-    Timestamp(chrono::Utc::now().timestamp_millis())
-}
-
 impl Engine {
     /// Opens the engine's data in `dir` (created if missing): the database and the photo
-    /// folders. Photo files left half-written by a crash are removed.
-    pub fn open(dir: &Path) -> Result<Self, EngineError> {
+    /// folders. Photo files left half-written by a crash are removed. `clock` is the device's
+    /// time for everything the engine stamps and judges (`Clock::system()` on a phone).
+    pub fn open(dir: &Path, clock: Clock) -> Result<Self, EngineError> {
         std::fs::create_dir_all(dir)?;
         let store = LocalStore::open(&dir.join("plumbline-device.db"))?;
         let files = PhotoFiles::open(dir)?;
@@ -271,8 +271,14 @@ impl Engine {
                 sync_lock: tokio::sync::Mutex::new(()),
                 wake: tokio::sync::Notify::new(),
                 identity: Mutex::new(identity),
+                clock,
             }),
         })
+    }
+
+    /// The current instant by the engine's clock: the device time of what it records.
+    pub fn now(&self) -> Timestamp {
+        self.shared.clock.now()
     }
 
     /// Events from now on.
@@ -441,7 +447,7 @@ impl Engine {
         let mut unit_doc = UnitDoc::from_trusted(original.clone());
         let project = unit_doc.project_id()?;
         let actor = self.actor_in(&project)?;
-        let (value, evidence) = edit(&mut unit_doc, &actor, now())?;
+        let (value, evidence) = edit(&mut unit_doc, &actor, self.now())?;
         let mut edited = unit_doc.into_automerge();
         let changes: Vec<u8> = edited
             .get_changes(&before)
@@ -584,7 +590,7 @@ impl Engine {
         hash: &BlobHash,
         limit: u64,
     ) -> Result<PathBuf, EngineError> {
-        if let Some(path) = self.shared.files.cached(hash) {
+        if let Some(path) = self.shared.files.cached(hash, self.now()) {
             return Ok(path);
         }
         let client = self.client()?;

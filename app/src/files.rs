@@ -14,6 +14,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use plumbline_shared::ids::BlobHash;
+use plumbline_shared::time::Timestamp;
 
 /// The photo folders. See the module docs.
 #[derive(Debug)]
@@ -94,12 +95,16 @@ impl PhotoFiles {
         path.exists().then_some(path)
     }
 
-    /// A downloaded photo of someone else's finding, when cached; using it marks it recent.
-    pub fn cached(&self, hash: &BlobHash) -> Option<PathBuf> {
+    /// A downloaded photo of someone else's finding, when cached; using it at `now` marks it
+    /// recent.
+    pub fn cached(&self, hash: &BlobHash, now: Timestamp) -> Option<PathBuf> {
         let path = self.cache.join(format!("{hash}.jpg"));
         let file = File::options().append(true).open(&path).ok()?;
         // Recently used photos are evicted last: the modification time is the use time.
-        let _ = file.set_modified(std::time::SystemTime::now());
+        let used = u64::try_from(now.0).map_or(std::time::UNIX_EPOCH, |ms| {
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)
+        });
+        let _ = file.set_modified(used);
         Some(path)
     }
 

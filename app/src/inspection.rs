@@ -11,7 +11,7 @@ use plumbline_shared::role::Actor;
 use plumbline_shared::time::Timestamp;
 
 use crate::capture::{CaptureSettings, StorageStatus};
-use crate::engine::{Engine, EngineError, NewPhoto, now};
+use crate::engine::{Engine, EngineError, NewPhoto};
 
 /// The GPS accuracy assumed for an EXIF position that does not state its own, in metres
 /// (a phone's GPS in the open; indoors it is worse, which is why the pin on the plan exists).
@@ -44,7 +44,7 @@ impl Engine {
         if let StorageStatus::Full { free_bytes, .. } = self.storage()? {
             return Err(EngineError::StorageFull { free_bytes });
         }
-        let at = now();
+        let at = self.now();
         let captured = tokio::task::spawn_blocking(move || {
             crate::capture::process(&source, &CaptureSettings::default(), at)
         })

@@ -14,6 +14,8 @@ use dioxus::mobile as shell;
 use dioxus::prelude::*;
 use plumbline_app::Engine;
 use plumbline_app::ui::{AppContext, InspectorApp};
+use plumbline_shared::clock::Clock;
+use plumbline_shared::time::Timestamp;
 
 /// Plumbline, the inspector's app.
 #[derive(Debug, Parser)]
@@ -35,6 +37,11 @@ struct Args {
     /// Window height in logical pixels.
     #[arg(long, default_value_t = 760)]
     height: u32,
+    /// Start the device's clock at this instant (RFC 3339) instead of the machine's time; it
+    /// runs at real speed from there. For tests and rehearsals against a server started the
+    /// same way.
+    #[arg(long, value_name = "INSTANT")]
+    clock_from: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 mod probe;
@@ -54,7 +61,11 @@ fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     let started = std::time::Instant::now();
-    let engine = Engine::open(&args.data)
+    let clock = match args.clock_from {
+        Some(at) => Clock::flowing_from(Timestamp(at.timestamp_millis())),
+        None => Clock::system(),
+    };
+    let engine = Engine::open(&args.data, clock)
         .with_context(|| format!("opening the device's data in {}", args.data.display()))?;
     // The window's event loop runs inside this runtime (Dioxus desktop uses the current one),
     // and so do the engine's background sync and photo work.

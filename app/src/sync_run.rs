@@ -25,7 +25,7 @@ use plumbline_shared::api::{
 use plumbline_shared::doc::DocId;
 
 use crate::client::{ClientError, ServerClient};
-use crate::engine::{Engine, EngineError, now};
+use crate::engine::{Engine, EngineError};
 use crate::events::{EngineEvent, SyncProgress};
 
 /// Most exchange rounds one sync makes; automerge needs two or three, more means a bug or a
@@ -78,7 +78,7 @@ impl Engine {
             Ok(()) => {
                 self.set_status(|s| {
                     s.running = false;
-                    s.last_success = Some(now());
+                    s.last_success = Some(self.now());
                     s.last_error = None;
                 });
                 self.emit(EngineEvent::SyncFinished {
@@ -179,7 +179,7 @@ impl Engine {
         let summary = HeadsDigest::of_manifest(entries.iter().map(|e| (&e.doc, &e.heads)));
         Ok(ManifestRequest {
             api_version: API_VERSION,
-            device_time: now(),
+            device_time: self.now(),
             summary,
             entries: with_entries.then_some(entries),
         })
@@ -298,7 +298,7 @@ impl Engine {
                 let reply = client
                     .exchange(&SyncRequest {
                         api_version: API_VERSION,
-                        device_time: now(),
+                        device_time: self.now(),
                         messages,
                     })
                     .await?;

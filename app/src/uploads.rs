@@ -19,7 +19,7 @@ use plumbline_shared::api::MAX_CHUNK_BYTES;
 use plumbline_shared::ids::BlobHash;
 
 use crate::client::{ChunkOutcome, ClientError, ServerClient};
-use crate::engine::{Engine, EngineError, now};
+use crate::engine::{Engine, EngineError};
 use crate::events::{EngineEvent, SyncProgress};
 use crate::local_store::{ThumbnailUpload, UploadState};
 use crate::sync_run::SyncReport;
@@ -136,7 +136,7 @@ impl Engine {
                         UploadState::Sent,
                         row.bytes,
                         None,
-                        Some(now()),
+                        Some(self.now()),
                     )?;
                     report.photos_sent += 1;
                 }
@@ -231,7 +231,7 @@ impl Engine {
     /// Deletes full-size files of photos the server confirmed longer than the retention ago.
     pub(crate) fn apply_retention(&self) -> Result<usize, EngineError> {
         let keep = self.photo_retention()?;
-        let cutoff = now().0 - i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = self.now().0 - i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
         let mut inner = self.inner();
         let due: Vec<_> = inner
             .store

@@ -1,7 +1,8 @@
 //! # plumbline-shared
 //!
 //! The vocabulary of Plumbline and the rules every replica applies the same way. Pure: no I/O,
-//! no async, no clock (callers pass "now").
+//! no async; callers pass "now", read from the one [`clock::Clock`] (the only module that reads
+//! the operating system's time, owned by the server's state and by the device engine).
 //!
 //! - [`ids`]: typed ids ([`ids::UnitId`], [`ids::FindingId`], [`ids::BlobHash`], …).
 //! - [`project`]: project (楼盘) → building (楼栋) → unit (户), contractors (施工单位).
@@ -55,6 +56,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod clock;
 pub mod demo;
 pub mod doc;
 pub mod enroll_link;

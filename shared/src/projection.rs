@@ -97,6 +97,12 @@ pub struct CaseRow {
     /// deadlines this lets a query tell "overdue now" without deriving the case again.
     #[serde(default)]
     pub clock_running: bool,
+    /// Until when the verdicts above hold ([`CaseState::verdicts_until`]): a reader at or after
+    /// this instant must derive the case again first.
+    ///
+    /// [`CaseState::verdicts_until`]: crate::workflow::CaseState::verdicts_until
+    #[serde(default)]
+    pub verdicts_until: Option<Timestamp>,
     /// Penalty condition numbers that hold, in order.
     pub penalties: Vec<u8>,
     /// Number of anomalies.
@@ -312,6 +318,7 @@ pub fn project_record(
             emergency_required: state.emergency_required,
             callback_due: state.callback_due,
             clock_running: notice.is_some_and(|n| n.clock_stopped_at.is_none()),
+            verdicts_until: state.verdicts_until,
             penalties: state
                 .penalties
                 .iter()

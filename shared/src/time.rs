@@ -55,6 +55,13 @@ impl Timestamp {
             .expect("midnight exists on every date");
         Self(midnight.and_utc().timestamp_millis() - 8 * HOUR_MS)
     }
+
+    /// The calendar date this instant falls on in China Standard Time (UTC+8), the date the
+    /// developer's staff and owners speak of ("today" in Beijing).
+    pub fn date_cst(self) -> NaiveDate {
+        let shifted = self.0.saturating_add(8 * HOUR_MS);
+        DateTime::<Utc>::from_timestamp_millis(shifted).map_or(NaiveDate::MIN, |dt| dt.date_naive())
+    }
 }
 
 impl fmt::Debug for Timestamp {
@@ -75,6 +82,15 @@ impl fmt::Display for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_beijing_date_turns_at_16_utc() {
+        let d = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        let midnight = Timestamp::start_of_day_cst(d);
+        assert_eq!(midnight.date_cst(), d);
+        assert_eq!(midnight.plus_ms(-1).date_cst(), d.pred_opt().unwrap());
+        assert_eq!(midnight.to_string(), "2026-12-31T16:00:00.000Z");
+    }
 
     #[test]
     fn displays_as_rfc3339_utc() {

@@ -25,6 +25,7 @@ use std::collections::BTreeSet;
 use common::TestServer;
 use common::web::Browser;
 use criterion::Criterion;
+use plumbline_shared::clock::Clock;
 use plumbline_shared::ids::UserId;
 use plumbline_shared::role::Role;
 use plumbline_sync_server::admin;
@@ -48,8 +49,10 @@ fn main() {
         .unwrap();
     let started = std::time::Instant::now();
     let (server, g) = rt.block_on(async {
-        let server = TestServer::start().await;
-        let mut g = generate(&Params::new("bench", shape, findings, 0xBE7C_4000));
+        // Drawn against the test anchor, on a server whose clock stands there.
+        let p = Params::new("bench", shape, findings, 0xBE7C_4000, common::anchor());
+        let server = TestServer::start_with_clock(Clock::manual(p.now)).await;
+        let mut g = generate(&p);
         write(&server.state, &mut g).await.unwrap();
         (server, g)
     });
@@ -89,7 +92,7 @@ fn main() {
         .filter(|(_, p)| p.rounds > 0)
         .map(|(u, _)| u)
         .collect();
-    let now = plumbline_shared::time::Timestamp(chrono::Utc::now().timestamp_millis());
+    let now = server.clock.now();
     let query = format!("project={}&month={month}&min_units=3", project.id);
 
     let mut c = Criterion::default()

@@ -596,7 +596,7 @@ impl Fixture {
     async fn prepare(&self, dir: &Path, logins: &[(String, bool)]) -> Result<Vec<String>> {
         std::fs::write(dir.join("server-id"), SERVER_ID)?;
         let config = Config::for_data_dir(dir, (Ipv4Addr::LOCALHOST, 0).into())?;
-        let state = build_state(config).await?;
+        let state = build_state(config, common::clock()).await?;
         setup::create_project(&state, &self.tower).await?;
         setup::create_project(&state, &self.estate).await?;
         for chunk in self.units.chunks(32) {
@@ -685,6 +685,10 @@ impl ServerProcess {
             .arg(dir)
             .arg("--listen")
             .arg(addr.to_string())
+            // The server's clock starts at this process's test clock, which dated the
+            // enrollment codes written in process.
+            .arg("--clock-from")
+            .arg(common::now().to_string())
             .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -853,7 +857,15 @@ async fn pump(
 
 async fn enroll(api: &str, code: &str, login: &str) -> Result<Device> {
     let user = UserId::new(login)?;
-    Ok(Device::enroll(api, code, &format!("{login} phone"), user, Role::Inspector).await)
+    Ok(Device::enroll(
+        api,
+        code,
+        &format!("{login} phone"),
+        user,
+        Role::Inspector,
+        common::clock(),
+    )
+    .await)
 }
 
 /// The first finding of a unit on `device`, and a severity different from its current one.
@@ -923,7 +935,7 @@ async fn push_then_confirm(device: &mut Device, docs: &[DocId]) -> Result<PushBy
     }
     let body = to_postcard(&SyncRequest {
         api_version: API_VERSION,
-        device_time: Timestamp(chrono::Utc::now().timestamp_millis()),
+        device_time: common::now(),
         messages,
     });
     let res = device.post("/sync/exchange", body).await;

@@ -19,7 +19,7 @@ use rand::Rng;
 use crate::accounts::{hash_password, new_enrollment_code};
 use crate::import::{ImportSummary, parse_units_csv_against};
 use crate::setup::create_project;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::{Membership, NewUser, StoreError};
 
 /// A random password of 12 letters and digits, for demo and new accounts.
@@ -68,7 +68,7 @@ pub async fn enrollment_code(state: &AppState, user: &UserId) -> anyhow::Result<
     let hours = state.config.limits.enrollment_code_hours;
     state
         .store
-        .create_enrollment_code(hash, user, Timestamp(now().0 + hours * HOUR_MS))
+        .create_enrollment_code(hash, user, Timestamp(state.now().0 + hours * HOUR_MS))
         .await?;
     Ok(code)
 }
@@ -87,8 +87,7 @@ const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
 /// Creates the demo on a fresh data folder (project, accounts for every role, an enrollment
 /// code) and prints the secrets once. On a folder that already holds it, does nothing.
 pub async fn demo(state: &AppState, out: &mut impl Write) -> anyhow::Result<()> {
-    let project =
-        demo_project(chrono::Local::now().date_naive()).context("building the demo project")?;
+    let project = demo_project(state.now().date_cst()).context("building the demo project")?;
     if state
         .store
         .doc_heads(&DocId::Project(project.id.clone()))
@@ -136,7 +135,7 @@ pub async fn demo(state: &AppState, out: &mut impl Write) -> anyhow::Result<()> 
 
 /// Rebuilds every case-record table from the documents alone.
 pub async fn reindex(state: &AppState) -> anyhow::Result<usize> {
-    let at = now();
+    let at = state.now();
     let mut projections = Vec::new();
     for id in state.store.all_docs().await? {
         if let DocId::Unit(_) = id {
@@ -158,7 +157,7 @@ pub async fn reindex(state: &AppState) -> anyhow::Result<usize> {
 pub async fn revoke(state: &AppState, device: &DeviceId) -> anyhow::Result<()> {
     state
         .store
-        .revoke_device(device, now())
+        .revoke_device(device, state.now())
         .await
         .map_err(|e| match e {
             StoreError::NotFound(_) => {

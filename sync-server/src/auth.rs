@@ -41,7 +41,7 @@ impl FromRequestParts<AppState> for DeviceAuth {
             })?;
         let identity = state
             .store
-            .identity_by_token(token_hash(token), crate::state::now())
+            .identity_by_token(token_hash(token), state.now())
             .await?
             .ok_or_else(|| {
                 ApiError::Unauthorized(
@@ -49,7 +49,7 @@ impl FromRequestParts<AppState> for DeviceAuth {
                 )
             })?;
         tracing::Span::current().record("device.id", identity.device.as_str());
-        state.presence.saw(&identity.device, crate::state::now());
+        state.presence.saw(&identity.device, state.now());
         Ok(DeviceAuth(identity))
     }
 }

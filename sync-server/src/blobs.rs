@@ -76,7 +76,7 @@
 //! let chunk = Chunk { offset: 0, total: jpeg.len() as u64, declared: ImageType::Jpeg, bytes: jpeg };
 //! let progress = state
 //!     .uploads
-//!     .receive(&*state.store, &*state.blobs, &hash, chunk, plumbline_sync_server::state::now())
+//!     .receive(&*state.store, &*state.blobs, &hash, chunk, state.now())
 //!     .await?;
 //! assert!(matches!(progress, Progress::Stored { .. }));
 //! # Ok(()) }
@@ -656,9 +656,9 @@ mod tests {
 
     async fn fixture() -> (tempfile::TempDir, Arc<dyn Store>, InMemory, Uploads) {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::connect(&format!("sqlite:{}", dir.path().join("t.db").display()))
-            .await
-            .unwrap();
+        let url = format!("sqlite:{}", dir.path().join("t.db").display());
+        let clock = plumbline_shared::clock::Clock::manual(Timestamp(1_764_205_200_000));
+        let store = crate::store::connect(&url, clock).await.unwrap();
         let uploads = Uploads::open(dir.path().join("uploads")).unwrap();
         (dir, store, InMemory::new(), uploads)
     }

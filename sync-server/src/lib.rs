@@ -40,6 +40,7 @@ pub mod state;
 pub mod store;
 pub mod unit_write;
 pub mod validate;
+pub mod verdicts;
 pub mod web;
 
 use std::future::Future;
@@ -48,6 +49,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use object_store::local::LocalFileSystem;
+use plumbline_shared::clock::Clock;
 use plumbline_shared::ids::DeviceId;
 use plumbline_shared::workflow::WorkflowSettings;
 use tokio::net::TcpListener;
@@ -70,11 +72,12 @@ fn instance_id(data_dir: &Path) -> anyhow::Result<DeviceId> {
     Ok(id)
 }
 
-/// Opens storage and builds the shared state.
-pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+/// Opens storage and builds the shared state; `clock` is the one source of "now" for all of it
+/// (`Clock::system()` in production, a test's own clock in tests).
+pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
-    let store = store::connect(&config.db.url).await?;
+    let store = store::connect(&config.db.url, clock.clone()).await?;
     std::fs::create_dir_all(&config.blobs.dir)
         .with_context(|| format!("creating {}", config.blobs.dir))?;
     let blobs = LocalFileSystem::new_with_prefix(&config.blobs.dir)
@@ -91,6 +94,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         config: Arc::new(config),
         server,
         settings: WorkflowSettings::default(),
+        clock,
     })
 }
 

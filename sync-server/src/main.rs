@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use plumbline_shared::clock::Clock;
 use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UserId};
 use plumbline_shared::role::Role;
+use plumbline_shared::time::Timestamp;
 use plumbline_sync_server::config::{Config, DEFAULT_CONFIG, Overrides};
 use plumbline_sync_server::import::{self, ImportErrors};
 use plumbline_sync_server::state::AppState;
@@ -37,6 +39,21 @@ struct Place {
     /// Address to listen on.
     #[arg(long)]
     listen: Option<SocketAddr>,
+    /// Start the server's clock at this instant (RFC 3339, e.g. 2026-11-27T09:00:00+08:00)
+    /// instead of the machine's time; it runs at real speed from there. For tests and
+    /// rehearsals: every deadline, reminder and page is judged by this clock.
+    #[arg(long, value_name = "INSTANT")]
+    clock_from: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+impl Place {
+    /// The clock this invocation serves on.
+    fn clock(&self) -> Clock {
+        match self.clock_from {
+            Some(at) => Clock::flowing_from(Timestamp(at.timestamp_millis())),
+            None => Clock::system(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,10 +226,10 @@ fn start_metrics(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+async fn serve(config: Config, clock: Clock, demo: bool) -> anyhow::Result<()> {
     start_metrics(&config)?;
     let listen = config.listen;
-    let state = build_state(config).await?;
+    let state = build_state(config, clock).await?;
     if demo {
         admin::demo(&state, &mut std::io::stdout().lock()).await?;
     }
@@ -243,19 +260,21 @@ async fn main() -> anyhow::Result<()> {
         Command::PrintDefaultConfig => out.write_all(DEFAULT_CONFIG.as_bytes())?,
         Command::Serve(p) => {
             drop(out);
-            serve(load(p.data_dir, p.listen)?, false).await?
+            let clock = p.clock();
+            serve(load(p.data_dir, p.listen)?, clock, false).await?
         }
         Command::Demo(p) => {
             drop(out);
-            serve(load(p.data_dir, p.listen)?, true).await?
+            let clock = p.clock();
+            serve(load(p.data_dir, p.listen)?, clock, true).await?
         }
         Command::Reindex { data_dir } => {
-            let state = build_state(load(data_dir, None)?).await?;
+            let state = build_state(load(data_dir, None)?, Clock::system()).await?;
             let n = admin::reindex(&state).await?;
             writeln!(out, "rebuilt the case records of {n} units")?;
         }
         Command::Admin { data_dir, action } => {
-            let state = build_state(load(data_dir, None)?).await?;
+            let state = build_state(load(data_dir, None)?, Clock::system()).await?;
             match action {
                 AdminAction::AddUser {
                     user,

@@ -26,7 +26,7 @@ use plumbline_shared::plan::FloorRange;
 use crate::admin::load_project;
 use crate::blobs::ImageType;
 use crate::project_write::{ProjectEditError, edit_project};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// A plan to add: where it belongs, and the image file as uploaded.
 #[derive(Debug, Clone)]
@@ -93,7 +93,7 @@ pub async fn add_plan(
     current.check_floor_plan(&plan)?;
     state
         .uploads
-        .store_whole(&*state.store, &*state.blobs, new.image, now())
+        .store_whole(&*state.store, &*state.blobs, new.image, state.now())
         .await
         .map_err(anyhow::Error::from)?;
     let stored = plan.clone();

@@ -15,7 +15,7 @@ use plumbline_shared::ids::ProjectId;
 use plumbline_shared::project::Project;
 
 use crate::docs::{DocCache, LoadedDoc, new_changes};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::DocWrite;
 
 /// Why [`edit_project`] changed nothing.
@@ -60,7 +60,7 @@ pub async fn edit_project<T, E>(
     if value == old {
         return Ok(out);
     }
-    doc.update(&value, &state.server.device, now())
+    doc.update(&value, &state.server.device, state.now())
         .map_err(anyhow::Error::from)?;
     let am = doc.automerge_mut();
     state

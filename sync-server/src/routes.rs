@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::http::{HeaderName, Request};
 use axum::routing::{get, post};
+use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -27,7 +27,13 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/manifest", post(sync::manifest))
         .route("/sync/exchange", post(sync::exchange))
         .route("/contractor/actions", post(contractor::act))
-        .route("/cases", get(cases::list))
+        .route(
+            "/cases",
+            get(cases::list).route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                crate::verdicts::fresh,
+            )),
+        )
         .route("/evidence/status", get(cases::evidence))
         // A chunk's body is the chunk alone, so the limit is exactly the chunk bound; it
         // overrides the global limit below for these routes only.
@@ -43,7 +49,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .nest("/api/v1", api)
-        .merge(crate::web::router())
+        // Every office page reads case rows: their verdicts are made true for now first.
+        .merge(crate::web::router().route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::verdicts::fresh,
+        )))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

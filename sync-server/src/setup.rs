@@ -7,14 +7,14 @@ use plumbline_shared::project::Project;
 use plumbline_shared::projection::project_unit;
 
 use crate::docs::new_changes;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::DocWrite;
 
 /// Writes the documents of `project`: its project document and an empty document for every
 /// unit that has none yet. Idempotent: unit documents are created deterministically, and the
 /// project document is updated in place when it exists.
 pub async fn create_project(state: &AppState, project: &Project) -> anyhow::Result<()> {
-    let at = now();
+    let at = state.now();
     let project_doc_id = DocId::Project(project.id.clone());
     let mut writes = Vec::new();
     {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use object_store::ObjectStore;
+use plumbline_shared::clock::Clock;
 use plumbline_shared::ids::{DeviceId, UserId};
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::time::Timestamp;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub presence: Arc<crate::presence::Presence>,
     /// Workflow clock rules.
     pub settings: WorkflowSettings,
+    /// The one source of "now" for every handler, page and background task.
+    pub clock: Clock,
 }
 
 impl std::fmt::Debug for AppState {
@@ -40,13 +43,16 @@ impl std::fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("server", &self.server)
             .field("config", &self.config)
+            .field("clock", &self.clock)
             .finish()
     }
 }
 
-/// The server's clock.
-pub fn now() -> Timestamp {
-    Timestamp(chrono::Utc::now().timestamp_millis())
+impl AppState {
+    /// The current instant by the server's [`Clock`].
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
 }
 
 /// The server's own actor, from its persistent instance id.

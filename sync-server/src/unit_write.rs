@@ -12,12 +12,12 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
 use plumbline_shared::event::Receipt;
 use plumbline_shared::ids::DeviceId;
-use plumbline_shared::projection::{UnitProjection, project_record};
+use plumbline_shared::projection::{UnitProjection, project_record, project_unit};
 use plumbline_shared::time::Timestamp;
 
 use crate::docs::{DocCache, LoadedDoc, new_changes};
 use crate::error::ApiError;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::DocWrite;
 
 /// Stamps a receipt on every event of `after` that `before` does not hold, then projects the
@@ -96,7 +96,7 @@ pub async fn edit_unit<T>(
     after
         .validate()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("an edit broke {doc_id}: {e}")))?;
-    let (mut doc, projection) = seal(state, &old, after, None, now(), skew_ms)?;
+    let (mut doc, projection) = seal(state, &old, after, None, state.now(), skew_ms)?;
     state
         .store
         .write_docs(vec![DocWrite {
@@ -110,4 +110,30 @@ pub async fn edit_unit<T>(
         .await?;
     DocCache::put(&mut guard, LoadedDoc { project, doc });
     Ok(value)
+}
+
+/// Projects a stored unit document again at `now`, with no change to the document: its case
+/// rows' time-dependent verdicts are derived anew (see `crate::verdicts`).
+pub async fn reproject(state: &AppState, doc_id: &DocId, now: Timestamp) -> Result<(), ApiError> {
+    let mut guard = state.docs.lock(doc_id).await;
+    let Some(loaded) = state.docs.get(&mut guard, doc_id).await? else {
+        return Err(ApiError::NotFound(format!(
+            "unit document `{doc_id}` not found"
+        )));
+    };
+    let unit = UnitDoc::from_trusted(loaded.doc.clone());
+    let projection = project_unit(&unit, now, &state.settings)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored {doc_id} does not read: {e}")))?;
+    state
+        .store
+        .write_docs(vec![DocWrite {
+            doc: doc_id.clone(),
+            project: loaded.project.clone(),
+            device: None,
+            changes: Vec::new(),
+            heads: loaded.doc.get_heads(),
+            projection: Some(projection),
+        }])
+        .await?;
+    Ok(())
 }

@@ -5,7 +5,7 @@
 //! Blob upload and download rules have their own matrix in `blobs.rs`.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use common::{Device, TestServer};
 use plumbline_shared::api::{API_VERSION, ContractorAction, ContractorActionReply};
@@ -37,7 +37,7 @@ const ALL_ROLES: [Role; 7] = [
 ];
 
 fn now() -> Timestamp {
-    Timestamp(chrono::Utc::now().timestamp_millis())
+    common::now()
 }
 
 fn crack() -> NewFinding {

@@ -3,7 +3,7 @@
 //! flight finish before the process exits cleanly.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -46,6 +46,7 @@ async fn demo_prints_accounts_once_serves_metrics_and_stops_gracefully() {
         "王丽的手机",
         UserId::new("wangli").unwrap(),
         Role::Inspector,
+        common::clock(),
     )
     .await;
     let report = phone.sync().await;

@@ -17,7 +17,6 @@ use plumbline_shared::severity::Severity;
 use plumbline_sync_server::admin;
 use plumbline_sync_server::blobs::{MAX_CHUNK_BYTES, object_path};
 use plumbline_sync_server::docs::new_changes;
-use plumbline_sync_server::state::now;
 use plumbline_sync_server::store::{DocWrite, Membership, NewUser};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -25,7 +24,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const MIB: usize = MAX_CHUNK_BYTES;
 
-mod common;
+use crate::common;
 
 /// The shared test server with an HTTP client for raw requests.
 struct Server {
@@ -118,7 +117,7 @@ impl Server {
         let loaded = state.docs.get(&mut guard, &id).await.unwrap().unwrap();
         let before = loaded.doc.get_heads();
         let mut doc = UnitDoc::from_automerge(loaded.doc.clone()).unwrap();
-        let (actor, at) = (state.server.clone(), now());
+        let (actor, at) = (state.server.clone(), state.now());
         let finding = doc
             .record_finding(
                 &actor,

@@ -13,7 +13,7 @@
 //! the test rather than passing unseen.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -248,7 +248,7 @@ async fn every_page_of_the_office_works_in_a_real_browser() {
     let doc = DocId::Unit(unit.id.clone());
     let mut u = phone.unit(&doc);
     let actor = phone.actor.clone();
-    let t0 = chrono::Utc::now().timestamp_millis() - 10 * 60_000;
+    let t0 = common::now().0 - 10 * 60_000;
     let leak = u
         .record_finding(
             &actor,
@@ -448,7 +448,7 @@ async fn manager_pages(
     let actor = phone.actor.clone();
     u.record_finding(
         &actor,
-        Timestamp(chrono::Utc::now().timestamp_millis()),
+        common::now(),
         finding(Severity::S2, "阳台地漏排水不畅"),
     )
     .unwrap();

@@ -13,7 +13,7 @@
 //! work was acknowledged, and every later step waits for a condition, with a deadline.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
@@ -65,8 +65,8 @@ const DEADLINE: Duration = Duration::from_secs(90);
 /// in a debug build would take most of the test's time).
 async fn prepare(dir: &Path) -> (Vec<UnitId>, Vec<String>) {
     let config = Config::for_data_dir(&dir.join("data"), "127.0.0.1:0".parse().unwrap()).unwrap();
-    let state = build_state(config).await.unwrap();
-    let project = demo_project(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()).unwrap();
+    let state = build_state(config, common::clock()).await.unwrap();
+    let project = demo_project(common::anchor().date_cst()).unwrap();
     setup::create_project(&state, &project).await.unwrap();
     let mut codes = Vec::new();
     for i in 0..=CLIENTS {
@@ -104,7 +104,7 @@ fn login(i: usize) -> UserId {
 }
 
 fn now() -> Timestamp {
-    Timestamp(chrono::Utc::now().timestamp_millis())
+    common::now()
 }
 
 fn leak(n: usize) -> NewFinding {
@@ -285,6 +285,7 @@ async fn client(
         &format!("phone {i}"),
         login(i),
         Role::Inspector,
+        common::clock(),
     )
     .await;
     let mut log = ClientLog {
@@ -436,7 +437,7 @@ async fn wait_for(what: &str, devices: &mut [JoinHandle<ClientLog>], done: impl 
 /// heads are written in one transaction). Returns how many acknowledgements were checked.
 async fn check_stored(dir: &Path, acks: &[Ack]) -> usize {
     let config = Config::for_data_dir(&dir.join("data"), "127.0.0.1:0".parse().unwrap()).unwrap();
-    let store = plumbline_sync_server::store::connect(&config.db.url)
+    let store = plumbline_sync_server::store::connect(&config.db.url, common::clock())
         .await
         .unwrap();
     assert!(acks.iter().all(|a| a.before_crash));
@@ -564,6 +565,7 @@ async fn a_killed_server_loses_no_acknowledged_change_and_every_device_converges
         "verifier",
         login(CLIENTS),
         Role::Inspector,
+        common::clock(),
     )
     .await;
     let start = Instant::now();

@@ -3,11 +3,13 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::NaiveDate;
+use plumbline_shared::clock::Clock;
 use plumbline_shared::demo::demo_project;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::ids::{ProjectId, UnitId};
 use plumbline_shared::project::Project;
+use plumbline_shared::time::Timestamp;
 use plumbline_sync_server::config::Config;
 use plumbline_sync_server::import::{
     self, ImportErrors, ImportSummary, MAX_FILE_BYTES, MAX_ROWS, parse_units_csv,
@@ -286,7 +288,11 @@ fn a_gbk_file_is_refused_with_its_line() {
 async fn server() -> (tempfile::TempDir, AppState, Project) {
     let dir = tempfile::tempdir().unwrap();
     let config = Config::for_data_dir(dir.path(), "127.0.0.1:0".parse().unwrap()).unwrap();
-    let state = build_state(config).await.unwrap();
+    // The demo's own date, as the server's clock (no test reads the machine's date).
+    let clock = Clock::manual(Timestamp::start_of_day_cst(
+        NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
+    ));
+    let state = build_state(config, clock).await.unwrap();
     let project = demo();
     setup::create_project(&state, &project).await.unwrap();
     (dir, state, project)

@@ -2,7 +2,7 @@
 //! authorization and bad-input rules.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use common::{Device, TestServer};
 use plumbline_shared::api::{
@@ -37,7 +37,7 @@ fn leak() -> NewFinding {
 }
 
 fn now() -> Timestamp {
-    Timestamp(chrono::Utc::now().timestamp_millis())
+    common::now()
 }
 
 async fn record(device: &mut Device, doc: &DocId) -> plumbline_shared::ids::FindingId {

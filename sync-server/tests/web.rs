@@ -2,7 +2,7 @@
 //! its filters, paging and CSV export, the language switch, signing out.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use common::web::{Browser, cases, csrf_of, figure, first_case_link, post_step, staff};
 use common::{Device, TestServer};
@@ -364,7 +364,7 @@ async fn a_dissatisfied_callback_reopens_the_case() {
     let mut u = phone.unit(&doc);
     let actor = phone.actor.clone();
     let id = u.finding_ids().unwrap()[0].clone();
-    let five_minutes_ago = chrono::Utc::now().timestamp_millis() - 5 * 60_000;
+    let five_minutes_ago = common::now().0 - 5 * 60_000;
     common::accept_repair(&mut u, &actor, &id, Timestamp(five_minutes_ago));
     phone.put_unit(&doc, u);
     assert!(phone.sync().await.refused.is_empty());
@@ -447,7 +447,7 @@ async fn a_case_shows_its_photos_as_thumbnails_as_they_arrive() {
     let mut u = phone.unit(&doc);
     let finding = u.findings().unwrap().into_iter().next().unwrap().0;
     let actor = phone.actor.clone();
-    let at = Timestamp(chrono::Utc::now().timestamp_millis());
+    let at = common::now();
     let photo = EvidenceRef {
         hash: full_hash.clone(),
         kind: EvidenceKind::Photo,
@@ -680,8 +680,7 @@ async fn the_list_filters_by_origin_and_by_the_day_recorded() {
     let _phone = cases(&server, 2).await;
     let mut b = Browser::new(&server);
     b.sign_in("zhaomin", "good-password-1").await;
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-    let today = chrono::Utc::now().with_timezone(&beijing).date_naive();
+    let today = common::now().date_cst();
     let yesterday = today.pred_opt().unwrap();
     let rows = |html: &str| html.matches("href=\"/cases/licheng").count();
     for (query, expected) in [
@@ -753,7 +752,7 @@ async fn overdue_notices_and_needed_emergency_repairs_are_counted_and_listed() {
     let mut u = phone.unit(&doc);
     let actor = phone.actor.clone();
     let ids = u.finding_ids().unwrap();
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = common::now().0;
     let hour = 3_600_000;
     let five_hours_ago = Timestamp(now - 5 * hour);
     let four_days_ago = Timestamp(now - 96 * hour);

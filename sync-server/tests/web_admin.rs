@@ -5,7 +5,7 @@
 //! checklist template is shown; cookies are `Secure` when the configuration says so.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use common::web::{Browser, Page, csrf_of, staff};
 use common::{Device, TestServer};
@@ -498,6 +498,7 @@ async fn an_enrollment_code_comes_as_text_and_qr_and_enrolls_one_device() {
         "刘洋的手机",
         UserId::new(INSPECTOR).unwrap(),
         Role::Inspector,
+        common::clock(),
     )
     .await;
     assert!(!phone.token.is_empty());
@@ -686,7 +687,7 @@ async fn secure_server() -> (String, tokio::sync::oneshot::Sender<()>, tempfile:
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::for_data_dir(dir.path(), "127.0.0.1:0".parse().unwrap()).unwrap();
     config.web.secure_cookies = true;
-    let state = build_state(config).await.unwrap();
+    let state = build_state(config, common::clock()).await.unwrap();
     let project = plumbline_shared::demo::demo_project(
         chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
     )

@@ -5,7 +5,7 @@
 //! and an owner's cases across units.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use common::web::{Browser, Page, cases, csrf_of, figure, first_case_link, post_step, staff};
 use common::{Device, TestServer, accept_repair};
@@ -50,7 +50,7 @@ async fn signed_in(server: &TestServer, login: &str) -> Browser {
 }
 
 fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    common::now().0
 }
 
 /// The finding ids of a case list page, in the order of its rows.
@@ -481,7 +481,7 @@ async fn a_disputed_or_refused_case_goes_to_another_contractor_with_a_fresh_noti
     let server = TestServer::start().await;
     everyone(&server).await;
     let _phone = cases(&server, 2).await;
-    let year = chrono::Utc::now().format("%Y").to_string();
+    let year = common::now().date_cst().format("%Y").to_string();
     let mut manager = signed_in(&server, MANAGER).await;
     let list = manager.get("/cases").await.body;
     let links: Vec<String> = row_findings(&list)

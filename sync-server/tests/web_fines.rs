@@ -4,7 +4,7 @@
 //! of slips awaiting approval.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use chrono::Datelike;
 use common::TestServer;
@@ -59,7 +59,7 @@ async fn heads(server: &TestServer) -> Option<Vec<automerge::ChangeHash>> {
 
 /// The number the n-th slip drafted this year gets.
 fn fine_no(n: u32) -> String {
-    format!("FK-{}-{n:04}", chrono::Utc::now().year())
+    format!("FK-{}-{n:04}", common::now().date_cst().year())
 }
 
 /// Every case link of a list page, in order.
@@ -546,7 +546,7 @@ async fn the_printed_fine_slip_shows_the_amount_in_figures_and_capitals_and_who_
         "sunli（总协调员）",
         "待审批",
         "成本控制部、经济处、财务部、合约部",
-        &format!("ZG-{}-0001", chrono::Utc::now().year()),
+        &format!("ZG-{}-0001", common::now().date_cst().year()),
     ] {
         assert!(print.body.contains(text), "{text}: {}", print.body);
     }

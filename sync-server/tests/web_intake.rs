@@ -5,7 +5,7 @@
 //! them, and a merged pair counting once.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use common::TestServer;
 use common::web::{Browser, Page, csrf_of, figure, post_step, staff};

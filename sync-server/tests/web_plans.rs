@@ -5,7 +5,7 @@
 //! nothing; the plan is removed again (retired: kept for the pins made on it).
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use common::TestServer;
 use common::web::{Browser, Page, csrf_of, staff};

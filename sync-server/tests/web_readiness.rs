@@ -5,7 +5,7 @@
 //! phone with its next sync.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 
 use chrono::{Days, NaiveDate};
 use common::web::{Browser, csrf_of, finding, staff};
@@ -31,12 +31,11 @@ const FRONT_DESK: &str = "chenjing";
 const INSPECTOR: &str = "wangli";
 
 fn today() -> NaiveDate {
-    let offset = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-    chrono::Utc::now().with_timezone(&offset).date_naive()
+    common::now().date_cst()
 }
 
 fn now() -> Timestamp {
-    Timestamp(chrono::Utc::now().timestamp_millis())
+    common::now()
 }
 
 /// Moves every unit of building `b` (index) to a handover `days` from today, through the same

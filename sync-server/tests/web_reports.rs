@@ -7,7 +7,7 @@
 //! the workflow derives from the documents the server stored.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-mod common;
+use crate::common;
 #[path = "common/report_project.rs"]
 mod report_project;
 
@@ -17,6 +17,7 @@ use std::time::Instant;
 use common::TestServer;
 use common::web::Browser;
 use futures::StreamExt;
+use plumbline_shared::clock::Clock;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::UnitDoc;
 use plumbline_shared::ids::{ProjectId, UserId};
@@ -27,10 +28,40 @@ use plumbline_shared::workflow::{FineStatus, WorkflowSettings};
 use plumbline_sync_server::admin;
 use plumbline_sync_server::docs::assemble;
 use plumbline_sync_server::store::{CaseFilter, Membership};
-use report_project::{Expected, Generated, Params, Threshold, generate, level_key, write};
+use report_project::{
+    Expected, Generated, Params, THRESHOLD_GROUPS, Threshold, generate, level_key, write,
+};
 use reqwest::StatusCode;
 
 const PASSWORD: &str = "good-password-1";
+
+/// Instants the script is drawn against, chosen where a calendar bug would show: a plain day,
+/// the first seconds of a month and of a year in Beijing (still the old day and year in UTC),
+/// the last seconds of a 31-day month, a leap day and the 31st before a 30-day month.
+const ANCHORS: [&str; 7] = [
+    "2026-12-06T10:00:00+08:00",
+    "2027-03-01T00:00:30+08:00",
+    "2027-01-01T00:00:10+08:00",
+    "2027-01-31T23:59:30+08:00",
+    "2026-12-31T23:59:59+08:00",
+    "2028-02-29T12:00:00+08:00",
+    "2026-08-31T09:00:00+08:00",
+];
+
+/// An RFC 3339 instant as a timestamp.
+fn at(text: &str) -> Timestamp {
+    Timestamp(
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp_millis(),
+    )
+}
+
+/// A server whose clock stands at the script's `now`, so that the pages judge every open
+/// promise at the instant the script was drawn against.
+async fn server_at(p: &Params) -> TestServer {
+    TestServer::start_with_clock(Clock::manual(p.now)).await
+}
 const PAGES: [&str; 4] = ["monthly", "suggestions", "scorecards", "satisfaction"];
 /// Rows a case list shows per page.
 const PAGE_ROWS: u64 = 50;
@@ -49,7 +80,7 @@ async fn check_against_workflow(
     units: impl Iterator<Item = usize>,
 ) -> usize {
     let settings = WorkflowSettings::default();
-    let now = Timestamp(chrono::Utc::now().timestamp_millis());
+    let now = server.clock.now();
     let mut problems: Vec<String> = Vec::new();
     let mut checked = 0;
     for u in units {
@@ -223,24 +254,50 @@ async fn check_projection(server: &TestServer, g: &Generated) {
     assert_eq!(rows, g.cases.len() as u64, "case rows of {}", g.project.id);
 }
 
+/// The script drawn at every anchor covers what it promises: every origin in the month, every
+/// edge case, figures on both sides of every rule, and each threshold group on its side.
+#[test]
+fn the_script_covers_every_rule_at_every_anchor() {
+    for anchor in ANCHORS {
+        let g = generate(&Params::new(
+            "rpt-check",
+            (2, 9, 4),
+            300,
+            0x00C0_FFEE,
+            at(anchor),
+        ));
+        let result = std::panic::catch_unwind(|| check_coverage(&g));
+        if let Err(e) = result {
+            panic!("drawn at {anchor}: {e:?}");
+        }
+    }
+}
+
+/// What the workflow derives from the stored documents is the script, at the anchors where the
+/// month and the year turn.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_script_is_what_the_workflow_derives() {
-    let server = TestServer::start().await;
-    let mut g = generate(&Params::new("rpt-check", (2, 9, 4), 300, 0x00C0_FFEE));
-    let started = Instant::now();
-    write(&server.state, &mut g).await.unwrap();
-    eprintln!(
-        "wrote {} findings in {} units in {:?}",
-        g.cases.len(),
-        g.units.len(),
-        started.elapsed()
-    );
-    check_projection(&server, &g).await;
-    let checked = check_against_workflow(&server, &g, 0..g.units.len()).await;
-    assert_eq!(checked, g.cases.len());
+    for anchor in [ANCHORS[2], ANCHORS[3], ANCHORS[5]] {
+        let p = Params::new("rpt-check", (2, 9, 4), 300, 0x00C0_FFEE, at(anchor));
+        let server = server_at(&p).await;
+        let mut g = generate(&p);
+        let started = Instant::now();
+        write(&server.state, &mut g).await.unwrap();
+        eprintln!(
+            "{anchor}: wrote {} findings in {} units in {:?}",
+            g.cases.len(),
+            g.units.len(),
+            started.elapsed()
+        );
+        check_projection(&server, &g).await;
+        let checked = check_against_workflow(&server, &g, 0..g.units.len()).await;
+        assert_eq!(checked, g.cases.len(), "drawn at {anchor}");
+        check_coverage(&g);
+    }
+}
 
-    // The script covers what it promises: every origin in the month, every edge case, and
-    // figures on both sides of every rule.
+/// The figures the script promises to cover, each on both sides of its rule.
+fn check_coverage(g: &Generated) {
     let e = g.expected(Threshold::default(), std::slice::from_ref(&g.project.id));
     for o in plumbline_shared::event::Origin::ALL {
         let key = format!("intake.origin.{}", o.as_str());
@@ -300,6 +357,24 @@ async fn the_script_is_what_the_workflow_derives() {
             .keys()
             .any(|k| k.contains(g.contractors[5].as_str()))
     );
+
+    // Each threshold group on its side of each tested threshold.
+    let pid = std::slice::from_ref(&g.project.id);
+    let candidate = |threshold: Threshold, group: &str| -> String {
+        let case = g.cases.iter().find(|c| c.special == Some(group)).unwrap();
+        let key = format!("suggest.{}.{}.candidate", case.item, case.category);
+        g.expected(threshold, pid).figures[&key].clone()
+    };
+    let [four, five, reached, short] = THRESHOLD_GROUPS;
+    for (threshold, group, is) in [
+        (Threshold::Units(3), four, "1"),
+        (Threshold::Units(5), four, "0"),
+        (Threshold::Units(5), five, "1"),
+        (Threshold::Share(4), reached, "1"),
+        (Threshold::Share(4), short, "0"),
+    ] {
+        assert_eq!(candidate(threshold, group), is, "{group} at {threshold:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -697,8 +772,9 @@ fn check_export(rows: &[Vec<String>], expected: &Expected, problems: &mut Vec<St
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_figures_equal_the_script_and_the_lists_behind_them() {
     let started = Instant::now();
-    let server = TestServer::start().await;
-    let mut g = generate(&Params::new("rpt", (3, 9, 8), 520, 0x5EED_0001));
+    let p = Params::new("rpt", (3, 9, 8), 520, 0x5EED_0001, at(ANCHORS[0]));
+    let server = server_at(&p).await;
+    let mut g = generate(&p);
     let generated = started.elapsed();
     write(&server.state, &mut g).await.unwrap();
     let written = started.elapsed();
@@ -804,8 +880,9 @@ async fn report_figures_equal_the_script_and_the_lists_behind_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_parameters_are_refused_and_outsiders_see_nothing() {
-    let server = TestServer::start().await;
-    let mut g = generate(&Params::new("rpt-small", (1, 3, 2), 40, 7));
+    let p = Params::new("rpt-small", (1, 3, 2), 40, 7, at(ANCHORS[1]));
+    let server = server_at(&p).await;
+    let mut g = generate(&p);
     write(&server.state, &mut g).await.unwrap();
     let pid = g.project.id.clone();
     let month = g.month.key();

@@ -12,11 +12,12 @@ pub mod proxy;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use plumbline_shared::clock::Clock;
 use plumbline_shared::demo::demo_project;
 use plumbline_shared::ids::{ContractorId, UserId};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
+use plumbline_shared::time::{HOUR_MS, Timestamp};
 use plumbline_sync_server::config::Config;
 use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::store::Membership;
@@ -33,6 +34,9 @@ pub struct TestServer {
     pub state: AppState,
     /// The demo project.
     pub project: Project,
+    /// The server's clock: it starts at [`ANCHOR`] and runs at real speed; devices of a test
+    /// open their engines on a clone of it, so their times agree with the server's.
+    pub clock: Clock,
     data: PathBuf,
     running: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
     _dir: tempfile::TempDir,
@@ -46,22 +50,35 @@ impl std::fmt::Debug for TestServer {
     }
 }
 
+/// The instant every scenario starts at: 2026-11-27 09:00 in Beijing, the demo project's date.
+/// Tests never depend on the day they run.
+pub fn anchor() -> Timestamp {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("a valid date");
+    Timestamp::start_of_day_cst(date).plus_ms(9 * HOUR_MS)
+}
+
 impl TestServer {
-    /// Starts a server holding the demo project (dated 2026-11-27).
+    /// Starts a server holding the demo project (dated 2026-11-27), on a clock that starts at
+    /// [`anchor`] and runs at real speed.
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with_clock(Clock::flowing_from(anchor())).await
+    }
+
+    /// Starts a server holding the demo project on `clock`.
+    pub async fn start_with_clock(clock: Clock) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let data = dir.path().join("server");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let state = build_state(Config::for_data_dir(&data, addr)?).await?;
-        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).context("a valid date")?;
-        let project = demo_project(date)?;
+        let state = build_state(Config::for_data_dir(&data, addr)?, clock.clone()).await?;
+        let project = demo_project(anchor().date_cst())?;
         setup::create_project(&state, &project).await?;
         let running = Some(serve(state.clone(), listener));
         Ok(Self {
             addr,
             state,
             project,
+            clock,
             data,
             running,
             _dir: dir,
@@ -127,7 +144,11 @@ impl TestServer {
     pub async fn restart(&mut self) -> anyhow::Result<()> {
         self.stop().await?;
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
-        self.state = build_state(Config::for_data_dir(&self.data, self.addr)?).await?;
+        self.state = build_state(
+            Config::for_data_dir(&self.data, self.addr)?,
+            self.clock.clone(),
+        )
+        .await?;
         self.running = Some(serve(self.state.clone(), listener));
         Ok(())
     }

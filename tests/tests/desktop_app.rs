@@ -322,6 +322,9 @@ async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_des
         .arg("--photos")
         .arg(&photos)
         .args(["--width", "360", "--height", "640"])
+        // The app's clock starts where the test server's is.
+        .arg("--clock-from")
+        .arg(server.clock.now().to_string())
         .env("DISPLAY", &x.display)
         .env("PLUMBLINE_UI_PROBE", &probe)
         .env("RUST_LOG", "info")

@@ -12,7 +12,6 @@ use plumbline_shared::event::Origin;
 use plumbline_shared::ids::{BlobHash, FindingId, UnitId};
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
-use plumbline_shared::time::Timestamp;
 use plumbline_tests::proxy::CuttingProxy;
 use plumbline_tests::{TestServer, fake_jpeg};
 
@@ -36,7 +35,7 @@ fn photo(len: usize, seed: u64) -> NewPhoto {
         thumb_height: 240,
         width: 2048,
         height: 1536,
-        captured_at: Timestamp(chrono::Utc::now().timestamp_millis()),
+        captured_at: plumbline_tests::anchor(),
         location: None,
         pin: None,
     }
@@ -44,7 +43,7 @@ fn photo(len: usize, seed: u64) -> NewPhoto {
 
 /// An engine in its own folder, enrolled as `login` and synced once.
 async fn engine(server: &TestServer, base: &str, login: &str, dir: &tempfile::TempDir) -> Engine {
-    let engine = Engine::open(dir.path()).unwrap();
+    let engine = Engine::open(dir.path(), server.clock.clone()).unwrap();
     let code = server.code_for(login, Role::Inspector).await.unwrap();
     engine
         .enroll(base, &code, &format!("{login} phone"))
@@ -115,7 +114,7 @@ async fn offline_work_reaches_the_case_records_after_a_sync() {
 
     // Reopening the engine finds everything as it was.
     drop(phone);
-    let again = Engine::open(dir.path()).unwrap();
+    let again = Engine::open(dir.path(), server.clock.clone()).unwrap();
     assert!(again.outbox().unwrap().is_empty());
     assert_eq!(again.unit(&u).unwrap().findings.len(), 1);
     assert!(again.photo_path(&hash).is_some());

@@ -74,7 +74,7 @@ fn run_and_kill(args: &[&str], lines: usize, wait: Duration) -> Vec<String> {
 
 async fn enrolled_engine_dir(server: &TestServer) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(dir.path()).unwrap();
+    let engine = Engine::open(dir.path(), server.clock.clone()).unwrap();
     let code = server.code_for("wangli", Role::Inspector).await.unwrap();
     engine
         .enroll(&server.base_url(), &code, "wangli phone")
@@ -115,7 +115,7 @@ async fn killed_during_capture_loses_nothing_it_reported_saved() {
             }
         }
         // After each crash, everything reported saved is there.
-        let engine = Engine::open(dir.path()).unwrap();
+        let engine = Engine::open(dir.path(), server.clock.clone()).unwrap();
         let record = engine.unit(&unit).unwrap();
         for f in &saved_findings {
             assert!(
@@ -132,7 +132,7 @@ async fn killed_during_capture_loses_nothing_it_reported_saved() {
     assert!(!saved_findings.is_empty());
 
     // Everything syncs, once.
-    let engine = Engine::open(dir.path()).unwrap();
+    let engine = Engine::open(dir.path(), server.clock.clone()).unwrap();
     engine.sync().await.unwrap();
     let outbox = engine.outbox().unwrap();
     assert!(outbox.is_empty(), "{outbox:?}");
@@ -170,13 +170,13 @@ async fn killed_during_upload_resumes_and_duplicates_nothing() {
         tokio::task::spawn_blocking(move || run_and_kill(&["sync", &dir_arg], 1, wait))
             .await
             .unwrap();
-        let engine = Engine::open(dir.path()).unwrap();
+        let engine = Engine::open(dir.path(), server.clock.clone()).unwrap();
         for p in engine.outbox().unwrap().photos {
             assert_ne!(p.state, UploadState::Failed, "{p:?}");
         }
     }
 
-    let engine = Engine::open(dir.path()).unwrap();
+    let engine = Engine::open(dir.path(), server.clock.clone()).unwrap();
     engine.sync().await.unwrap();
     assert!(engine.outbox().unwrap().is_empty());
     let record = engine.unit(&unit).unwrap();

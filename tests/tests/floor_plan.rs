@@ -39,7 +39,7 @@ fn photo(seed: u64, pin: Option<PlanPin>) -> NewPhoto {
         thumb_height: 240,
         width: 2048,
         height: 1536,
-        captured_at: Timestamp(chrono::Utc::now().timestamp_millis()),
+        captured_at: plumbline_tests::anchor(),
         location: None,
         pin,
     }
@@ -66,7 +66,7 @@ async fn plans_reach_the_device_and_a_pinned_finding_reaches_the_server() {
 
     // Enrolled and synced once: the plan image is on the device, checked by its hash.
     let dir = tempfile::tempdir().unwrap();
-    let phone = Engine::open(dir.path()).unwrap();
+    let phone = Engine::open(dir.path(), server.clock.clone()).unwrap();
     let code = server.code_for("wangli", Role::Inspector).await.unwrap();
     phone
         .enroll(&server.base_url(), &code, "wangli phone")

@@ -25,14 +25,14 @@ fn photo(seed: u64) -> NewPhoto {
         thumb_height: 240,
         width: 2048,
         height: 1536,
-        captured_at: Timestamp(chrono::Utc::now().timestamp_millis()),
+        captured_at: plumbline_tests::anchor(),
         location: None,
         pin: None,
     }
 }
 
 async fn enrolled(server: &TestServer, login: &str, role: Role, dir: &tempfile::TempDir) -> Engine {
-    let engine = Engine::open(dir.path()).unwrap();
+    let engine = Engine::open(dir.path(), server.clock.clone()).unwrap();
     let code = server.code_for(login, role).await.unwrap();
     engine
         .enroll(&server.base_url(), &code, &format!("{login} phone"))
@@ -113,7 +113,7 @@ async fn a_foreman_answers_offline_and_the_answers_count_from_when_they_were_giv
         .iter()
         .find(|c| c.case.finding == findings[1])
         .unwrap();
-    let tapped = Timestamp(chrono::Utc::now().timestamp_millis());
+    let tapped = server.clock.now();
     foreman
         .foreman_act(
             first,
@@ -325,10 +325,7 @@ async fn a_reported_repair_is_rejected_then_accepted_on_site_and_a_clean_phone_s
     inspector.sync().await.unwrap();
     let status = |engine: &Engine| {
         engine.unit(&unit).unwrap().findings[&finding]
-            .state(
-                Timestamp(chrono::Utc::now().timestamp_millis()),
-                &Default::default(),
-            )
+            .state(server.clock.now(), &Default::default())
             .status
     };
     assert_eq!(status(&inspector), Status::RepairReported);

@@ -24,7 +24,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
 use serde::Deserialize;
@@ -37,10 +37,17 @@ const BENCHED_PACKAGES: &[&str] = &["plumbline-shared", "plumbline-sync-server",
 /// The environment variable that tells the sync workloads where to write their results.
 const SYNC_RESULTS_ENV: &str = "SYNC_WORKLOADS_JSON";
 
+/// The machine's time as a `SystemTime`, from the one clock: result files written after it are
+/// this run's (their modification times are the operating system's).
+fn system_time_now() -> SystemTime {
+    let ms = u64::try_from(plumbline_shared::clock::Clock::system().now().0).unwrap_or(0);
+    SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+}
+
 /// Runs the benchmarks (`bench_args` go to every benchmark, e.g. a name filter) and prints
 /// medians.
 pub fn run(bench_args: &[String]) -> Result<()> {
-    let started = SystemTime::now();
+    let started = system_time_now();
     let target = target_dir()?;
     let sync_results = target.join("sync-workloads.json");
     // A file from an earlier run must not pass for this run's results.
@@ -311,7 +318,7 @@ mod tests {
             .join(format!("plumbline-xtask-bench-{}", std::process::id()))
             .join("criterion");
         let _ = fs::remove_dir_all(&criterion);
-        let since = SystemTime::now() - Duration::from_secs(60);
+        let since = system_time_now() - Duration::from_secs(60);
         write_result(
             &criterion,
             "unit_document",

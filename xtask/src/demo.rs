@@ -26,7 +26,8 @@ const DATA_DIR: &str = "plumbline-data";
 
 /// Prints the demo project's summary, then runs the demo server until it is stopped.
 pub fn run(print_only: bool, server_args: &[String]) -> Result<()> {
-    let today = chrono::Local::now().date_naive();
+    // The demo is dated from today in Beijing, by the one clock.
+    let today = plumbline_shared::clock::Clock::system().now().date_cst();
     let project =
         plumbline_shared::demo::demo_project(today).context("could not build the demo project")?;
     let template = plumbline_shared::template::residential();

@@ -23,7 +23,6 @@ use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
 use plumbline_shared::template::{ChecklistTemplate, residential};
-use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::{Status, WorkflowSettings};
 
 use crate::account::{SignOutError, UnsyncedWork};
@@ -116,16 +115,6 @@ struct Draft {
 struct Reinspection {
     text: String,
     error: Option<String>,
-}
-
-/// Today's date in Beijing, where the projects are.
-fn beijing_today() -> chrono::NaiveDate {
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("a valid offset");
-    chrono::Utc::now().with_timezone(&beijing).date_naive()
-}
-
-fn now() -> Timestamp {
-    Timestamp(chrono::Utc::now().timestamp_millis())
 }
 
 /// All unit records of a project that are on the phone.
@@ -252,7 +241,12 @@ pub fn InspectorApp() -> Element {
                     ProjectOverview {
                         id: p.id.clone(),
                         name: lang_now.pick(&p.name_zh, &p.name_en).to_owned(),
-                        assignments: assignment_lines(p, &identity.user, beijing_today(), lang_now),
+                        assignments: assignment_lines(
+                            p,
+                            &identity.user,
+                            engine.now().date_cst(),
+                            lang_now,
+                        ),
                         buildings: p
                             .buildings
                             .iter()
@@ -262,7 +256,7 @@ pub fn InspectorApp() -> Element {
                                     b,
                                     &records,
                                     &TEMPLATE,
-                                    now(),
+                                    engine.now(),
                                     &WorkflowSettings::default(),
                                     lang_now,
                                 )
@@ -292,7 +286,7 @@ pub fn InspectorApp() -> Element {
                             b,
                             &records,
                             &TEMPLATE,
-                            now(),
+                            engine.now(),
                             &WorkflowSettings::default(),
                             lang_now,
                         )
@@ -324,7 +318,7 @@ pub fn InspectorApp() -> Element {
                     &BTreeMap::new(),
                     None,
                     &TEMPLATE,
-                    now(),
+                    engine.now(),
                     &WorkflowSettings::default(),
                     lang_now,
                 );
@@ -377,7 +371,7 @@ pub fn InspectorApp() -> Element {
                         &conflicts,
                         project.as_ref(),
                         &TEMPLATE,
-                        now(),
+                        engine.now(),
                         &WorkflowSettings::default(),
                         lang_now,
                     );
@@ -841,7 +835,7 @@ fn FindingView(
         &conflicts,
         project.as_ref(),
         &TEMPLATE,
-        now(),
+        engine.now(),
         &WorkflowSettings::default(),
         lang,
     );
@@ -1060,7 +1054,7 @@ fn TasksView(
         let refresh = refresh.clone();
         move || refresh()
     });
-    let now_ms = now();
+    let now_ms = use_context::<AppContext>().engine.now();
     let rows: Vec<TaskRow> = tasks
         .read()
         .cases

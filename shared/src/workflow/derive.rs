@@ -99,6 +99,7 @@ impl Machine {
                 fines: Vec::new(),
                 callbacks: Vec::new(),
                 callback_due: false,
+                verdicts_until: None,
                 claims: Vec::new(),
                 open_evidence_requests: Vec::new(),
                 merged_into: None,
@@ -614,9 +615,24 @@ impl Machine {
             .iter()
             .chain(self.state.notice.as_ref())
             .collect();
-        for n in notices {
+        for n in &notices {
             penalties.extend(self.deadline_penalties(n, now));
         }
+        // Every verdict below compares `now > deadline`: each turns one millisecond after a
+        // deadline, and not before the next one.
+        self.state.verdicts_until = notices
+            .iter()
+            .flat_map(|n| {
+                [
+                    Some(n.response_deadline),
+                    Some(n.repair_deadline),
+                    n.return_deadline,
+                ]
+            })
+            .flatten()
+            .map(|deadline| deadline.plus_ms(1))
+            .filter(|turn| *turn > now)
+            .min();
         // One penalty per condition and notice: the earliest.
         penalties.sort_by(|a, b| {
             (a.since, a.condition, &a.notice_no).cmp(&(b.since, b.condition, &b.notice_no))

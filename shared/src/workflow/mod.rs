@@ -89,6 +89,13 @@ pub struct CaseState {
     /// it, and a reopened case that is accepted again needs a callback of its own.
     #[serde(default)]
     pub callback_due: bool,
+    /// The first instant after the `now` this state was derived for at which a verdict that
+    /// depends on time (overdue, penalty 2, 3 or 5, emergency repair needed) could change with
+    /// no new event: one millisecond after the next deadline. `None` when no deadline lies
+    /// ahead. Whoever keeps a copy of the verdicts keeps this with them and derives again from
+    /// that instant on, so that a kept verdict is never read stale.
+    #[serde(default)]
+    pub verdicts_until: Option<Timestamp>,
     /// Owner claims, in recording order.
     pub claims: Vec<Claim>,
     /// Requests for more evidence not yet answered by a new photo.

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use crate::auth::DeviceAuth;
 use crate::blobs::{self, Chunk, ImageType, MAX_CHUNK_BYTES, Progress, UploadError, UploadState};
 use crate::error::ApiError;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::Identity;
 
 /// Query of an upload chunk.
@@ -177,7 +177,7 @@ pub async fn put(
     };
     let progress = state
         .uploads
-        .receive(&*state.store, &*state.blobs, &hash, chunk, now())
+        .receive(&*state.store, &*state.blobs, &hash, chunk, state.now())
         .await?;
     metrics::counter!("plumbline_blob_chunks_total").increment(1);
     metrics::counter!("plumbline_blob_bytes_received_total").increment(len as u64);

@@ -21,7 +21,7 @@ use plumbline_shared::role::{Actor, Role};
 use crate::auth::DeviceAuth;
 use crate::codec::JsonBody;
 use crate::error::ApiError;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::unit_write::edit_unit;
 
 /// Records a contractor's action on a finding assigned to its company.
@@ -55,7 +55,7 @@ pub async fn act(
             .map_err(|e| ApiError::BadRequest(format!("photo {}: {e}", ev.hash)))?;
     }
     let doc_id = DocId::Unit(action.unit.clone());
-    let skew_ms = action.device_time.0.saturating_sub(now().0);
+    let skew_ms = action.device_time.0.saturating_sub(state.now().0);
     let settings = state.settings;
     let status = edit_unit(
         &state,
@@ -81,7 +81,7 @@ pub async fn act(
             })?;
             let finding = before.findings.get(&action.finding).ok_or_else(not_found)?;
             // Another company's finding is reported as missing: its existence is not theirs to see.
-            if finding.state(now(), &settings).contractor.as_ref() != Some(&company) {
+            if finding.state(state.now(), &settings).contractor.as_ref() != Some(&company) {
                 return Err(not_found());
             }
             if let EventKind::RepairReported { evidence, .. } = &action.kind
@@ -112,7 +112,7 @@ pub async fn act(
             };
             unit.append(&action.finding, event).map_err(invalid)?;
             let after = unit.finding(&action.finding).map_err(invalid)?;
-            Ok(after.state(now(), &settings).status)
+            Ok(after.state(state.now(), &settings).status)
         },
     )
     .await?;

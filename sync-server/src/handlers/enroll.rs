@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::{code_hash, new_token};
 use crate::codec::JsonBody;
 use crate::error::ApiError;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::{Membership, StoreError};
 
 /// What a device sends to enroll.
@@ -62,7 +62,7 @@ pub async fn enroll(
     let (token, token_hash) = new_token();
     let identity = state
         .store
-        .enroll_device(code_hash(&req.code), &device, name, token_hash, now())
+        .enroll_device(code_hash(&req.code), &device, name, token_hash, state.now())
         .await
         .map_err(|e| match e {
             StoreError::NotFound(_) => ApiError::Unauthorized(

@@ -20,7 +20,7 @@ use crate::codec::{Reply, Wire};
 use crate::docs::{DocCache, LoadedDoc, new_changes};
 use crate::error::ApiError;
 use crate::positions::Position;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::{DocSummary, DocWrite, Identity};
 use crate::{unit_write, validate};
 
@@ -83,7 +83,7 @@ pub async fn manifest(
             "a manifest may list at most {MAX_MANIFEST_DOCS} documents; this one lists {listed}"
         )));
     }
-    let server_time = now();
+    let server_time = state.now();
     let readable = readable_docs(&state, &identity).await?;
     let summary = HeadsDigest::of_manifest(readable.iter().map(|s| (&s.doc, &s.heads)));
     metrics::counter!("plumbline_sync_manifests_total").increment(1);
@@ -184,7 +184,7 @@ pub async fn exchange(
         .map(|(i, (d, _))| (d.clone(), i))
         .collect();
 
-    let server_now = now();
+    let server_now = state.now();
     let skew_ms = req.device_time.0.saturating_sub(server_now.0);
     let mut guards = Vec::with_capacity(decoded.len());
     for (doc, _) in &decoded {
@@ -385,7 +385,7 @@ pub async fn exchange(
     }
     Ok(Reply(
         SyncResponse {
-            server_time: now(),
+            server_time: state.now(),
             messages,
             acks,
             refused,

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use automerge::ChangeHash;
 use plumbline_shared::api::HeadsDigest;
+use plumbline_shared::clock::Clock;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::{BlobHash, ContractorId, DeviceId, ProjectId, UnitId, UserId};
 use plumbline_shared::projection::{CaseRow, UnitProjection};
@@ -502,12 +503,24 @@ pub trait Store: Send + Sync + 'static {
         &self,
         project: &ProjectId,
     ) -> StoreResult<Vec<(UnitId, plumbline_shared::plan::InspectionProgress)>>;
+    /// Units with a case row whose verdicts hold only until `now` or earlier (`verdicts_until
+    /// <= now`), at most `limit`, the most overdue first: they must be derived again before
+    /// anyone reads their rows.
+    async fn units_with_stale_verdicts(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<(ProjectId, UnitId)>>;
+    /// The earliest `verdicts_until` of any case row: no row goes stale before it.
+    async fn next_verdict_change(&self) -> StoreResult<Option<Timestamp>>;
 }
 
-/// Opens the store named by `url` (`sqlite:<path>`).
-pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+/// Opens the store named by `url` (`sqlite:<path>`); `clock` dates its bookkeeping columns.
+pub async fn connect(url: &str, clock: Clock) -> anyhow::Result<Arc<dyn Store>> {
     match url.split_once(':') {
-        Some(("sqlite", path)) => Ok(Arc::new(sqlite::SqliteStore::open(path.as_ref()).await?)),
+        Some(("sqlite", path)) => Ok(Arc::new(
+            sqlite::SqliteStore::open(path.as_ref(), clock).await?,
+        )),
         Some(("postgres" | "postgresql", _)) => {
             anyhow::bail!("the PostgreSQL backend is not built yet; use a sqlite: URL")
         }

@@ -20,6 +20,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use automerge::ChangeHash;
 use plumbline_shared::api::HeadsDigest;
+use plumbline_shared::clock::Clock;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::{BlobHash, ContractorId, DeviceId, ProjectId, UnitId, UserId};
 use plumbline_shared::plan::InspectionProgress;
@@ -71,6 +72,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261206020000_add_report_facts",
         include_str!("../../migrations/sqlite/20261206020000_add_report_facts.sql"),
     ),
+    (
+        "20261206120000_add_case_verdicts_until",
+        include_str!("../../migrations/sqlite/20261206120000_add_case_verdicts_until.sql"),
+    ),
 ];
 
 /// Most writes folded into one transaction.
@@ -85,6 +90,8 @@ pub struct SqliteStore {
     jobs: mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
     path: PathBuf,
+    /// When rows were stored, created or applied (bookkeeping, never a verdict).
+    clock: Clock,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -107,7 +114,7 @@ fn open_connection(path: &Path) -> anyhow::Result<Connection> {
     Ok(conn)
 }
 
-fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+fn migrate(conn: &mut Connection, clock: &Clock) -> anyhow::Result<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")?;
     for (name, sql) in MIGRATIONS {
         let done: bool = conn
@@ -126,7 +133,7 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
             .with_context(|| format!("applying migration {name}"))?;
         tx.execute(
             "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)",
-            params![name, chrono::Utc::now().timestamp_millis()],
+            params![name, clock.now().0],
         )?;
         tx.commit()?;
         tracing::info!(migration = name, "applied database migration");
@@ -263,9 +270,9 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             return_deadline, response_overdue, repair_overdue, return_overdue, emergency_required,
             penalties, anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count,
             created_by, created_at, closed_at, counts, merged_into, projected_at, clock_running,
-            callback_due)
+            callback_due, verdicts_until)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)",
     )?;
     for c in &p.cases {
         let penalties: Vec<String> = c.penalties.iter().map(u8::to_string).collect();
@@ -303,6 +310,7 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             now,
             c.clock_running,
             c.callback_due,
+            c.verdicts_until.map(|t| t.0),
         ])?;
     }
     let mut owner = conn.prepare_cached(
@@ -452,7 +460,8 @@ const CASE_COLUMNS: &str = "project_id, unit_id, finding_id, origin, room, item,
     severity, description, status, contractor_id, notice_no, response_deadline, repair_deadline,
     return_deadline, response_overdue, repair_overdue, return_overdue, emergency_required,
     penalties, anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count,
-    created_by, created_at, closed_at, counts, merged_into, clock_running, callback_due";
+    created_by, created_at, closed_at, counts, merged_into, clock_running, callback_due,
+    verdicts_until";
 
 /// A case row selected with [`CASE_COLUMNS`].
 fn case_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRecord> {
@@ -504,6 +513,7 @@ fn case_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRecord> {
                 .transpose()?,
             clock_running: r.get(30)?,
             callback_due: r.get(31)?,
+            verdicts_until: optional(32)?,
         },
     })
 }
@@ -722,14 +732,15 @@ fn memberships_of(conn: &Connection, user: &str) -> rusqlite::Result<Vec<Members
 }
 
 impl SqliteStore {
-    /// Opens (creating and migrating when needed) the database at `path`.
-    pub async fn open(path: &Path) -> anyhow::Result<Self> {
+    /// Opens (creating and migrating when needed) the database at `path`; `clock` dates the
+    /// rows' bookkeeping columns (`stored_at`, `created_at`, `applied_at`).
+    pub async fn open(path: &Path, clock: Clock) -> anyhow::Result<Self> {
         let path = path.to_owned();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         let mut conn = open_connection(&path)?;
-        migrate(&mut conn)?;
+        migrate(&mut conn, &clock)?;
         let (jobs, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -739,6 +750,7 @@ impl SqliteStore {
             jobs,
             readers: Arc::new(Mutex::new(Vec::new())),
             path,
+            clock,
         })
     }
 
@@ -898,8 +910,8 @@ impl Store for SqliteStore {
         if writes.is_empty() {
             return Ok(());
         }
+        let now = self.clock.now().0;
         self.write(move |c| {
-            let now = chrono::Utc::now().timestamp_millis();
             let mut insert = c.prepare_cached(
                 "INSERT OR IGNORE INTO changes (doc_id, hash, device_id, bytes, stored_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
@@ -965,6 +977,7 @@ impl Store for SqliteStore {
     }
 
     async fn replace_all_projections(&self, projections: Vec<UnitProjection>) -> StoreResult<()> {
+        let now = self.clock.now().0;
         self.write(move |c| {
             for table in [
                 "cases",
@@ -978,7 +991,6 @@ impl Store for SqliteStore {
             ] {
                 c.execute(&format!("DELETE FROM {table}"), [])?;
             }
-            let now = chrono::Utc::now().timestamp_millis();
             for p in &projections {
                 insert_projection(c, p, now)?;
             }
@@ -988,10 +1000,11 @@ impl Store for SqliteStore {
     }
 
     async fn create_user(&self, user: NewUser) -> StoreResult<()> {
+        let now = self.clock.now().0;
         self.write(move |c| {
             let inserted = c.execute(
                 "INSERT OR IGNORE INTO users (user_id, display_name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![user.user.as_str(), user.display_name, user.password_hash, chrono::Utc::now().timestamp_millis()],
+                params![user.user.as_str(), user.display_name, user.password_hash, now],
             )?;
             if inserted == 0 {
                 return Err(StoreError::Conflict(format!("user `{}` already exists", user.user)));
@@ -1040,10 +1053,11 @@ impl Store for SqliteStore {
         expires_at: Timestamp,
     ) -> StoreResult<()> {
         let user = user.clone();
+        let now = self.clock.now().0;
         self.write(move |c| {
             c.execute(
                 "INSERT INTO enrollment_codes (code_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![&code_hash[..], user.as_str(), chrono::Utc::now().timestamp_millis(), expires_at.0],
+                params![&code_hash[..], user.as_str(), now, expires_at.0],
             )?;
             Ok(())
         })
@@ -1617,6 +1631,37 @@ impl Store for SqliteStore {
                 ))
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn units_with_stale_verdicts(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<(ProjectId, UnitId)>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT project_id, unit_id, MIN(verdicts_until) AS due FROM cases
+                 WHERE verdicts_until <= ?1 GROUP BY project_id, unit_id ORDER BY due LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![now.0, limit], |r| {
+                Ok((
+                    parse::<ProjectId>("project id", r.get(0)?)?,
+                    parse::<UnitId>("unit id", r.get(1)?)?,
+                ))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn next_verdict_change(&self) -> StoreResult<Option<Timestamp>> {
+        self.read(|c| {
+            let next: Option<i64> =
+                c.query_row("SELECT MIN(verdicts_until) FROM cases", [], |r| r.get(0))?;
+            Ok(next.map(Timestamp))
         })
         .await
     }

@@ -38,7 +38,7 @@ use super::merge::{MergeSection, MergeSectionProps, merge_section};
 use super::reassign::{ReassignSection, ReassignSectionProps};
 use super::session::Staff;
 use crate::error::ApiError;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::unit_write::edit_unit;
 
 /// Everything the page shows, read under the document's lock.
@@ -75,7 +75,7 @@ pub(super) async fn load(
         .map_err(|e| ApiError::Internal(e.into()))?;
     let project = load_project(state, &project_id).await?;
     Ok(Some(Loaded {
-        state: f.state(now(), &state.settings),
+        state: f.state(state.now(), &state.settings),
         finding: f,
         project,
         conflicts,
@@ -413,6 +413,7 @@ pub async fn show(
                 staff.csrf.clone(),
                 &loaded.state,
                 &loaded.project.contractors,
+                state.now(),
             )
         })
         .flatten();
@@ -521,7 +522,7 @@ pub(super) async fn append_checked(
         id: EventId::random(),
         kind,
         actor,
-        at: now(),
+        at: state.now(),
     };
     let event_id = event.id.clone();
     let doc_id = DocId::Unit(unit.clone());
@@ -619,7 +620,7 @@ pub async fn issue_notice(
         );
         return bad_request(&staff, m);
     }
-    let at = now();
+    let at = state.now();
     let probe = EventKind::NoticeIssued {
         notice_no: String::new(),
         contractor: contractor.clone(),

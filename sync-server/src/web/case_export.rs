@@ -18,7 +18,7 @@ use super::cases::{ListQuery, MAX_EXPORT_ROWS, parsed, refusal, time_text};
 use super::i18n::Lang;
 use super::labels;
 use super::session::Staff;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::{CaseRecord, Page};
 
 /// The columns: header and width in Excel's character units.
@@ -65,7 +65,8 @@ async fn rows(
     staff: &Staff,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<(ProjectId, Vec<CaseRecord>), Response> {
-    let (query, project, filter) = parsed(staff, query, now()).map_err(|m| refusal(staff, &m))?;
+    let (query, project, filter) =
+        parsed(staff, query, state.now()).map_err(|m| refusal(staff, &m))?;
     let filter =
         super::readiness::with_building(state, staff, &project, &query.building, filter).await?;
     let page = Page {

@@ -22,7 +22,7 @@ use super::labels;
 use super::layout::{message_page, render};
 use super::session::Staff;
 use super::sorting;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::{CaseFilter, CaseRecord, Page, Queue, SortKey};
 
 /// Rows per page.
@@ -501,7 +501,7 @@ pub async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let lang = staff.lang;
-    let at = now();
+    let at = state.now();
     let (query, project, filter) = match parsed(&staff, query, at) {
         Ok(parsed) => parsed,
         Err(message) => return refusal(&staff, &message),

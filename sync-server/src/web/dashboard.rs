@@ -13,7 +13,7 @@ use super::cases::{ListQuery, filter_for, parsed, refusal};
 use super::i18n::{Lang, Msg};
 use super::layout::{internal, render};
 use super::session::Staff;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::{CaseFilter, Queue};
 
 /// One figure: its label, its count and the list behind it.
@@ -74,7 +74,7 @@ pub async fn show(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let lang = staff.lang;
-    let at = now();
+    let at = state.now();
     let (asked, _, _) = match parsed(&staff, query, at) {
         Ok(p) => p,
         Err(message) => return refusal(&staff, &message),

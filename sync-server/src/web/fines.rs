@@ -49,7 +49,7 @@ use super::labels;
 use super::layout::{internal, message_page, render};
 use super::money::{capital, parse_yuan, yuan};
 use super::session::Staff;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// Who did something to a slip, and when (by the event's time).
 #[derive(Debug, Clone, PartialEq)]
@@ -619,7 +619,7 @@ pub async fn draft(
         return bad_request(&staff, &m);
     }
     // The number is taken only once every check passed, so refused attempts use none.
-    let at = now();
+    let at = state.now();
     let year = at.to_datetime().map_or(2026, |d| d.year());
     let number = match state.store.next_fine_number(year).await {
         Ok(n) => n,

@@ -40,7 +40,7 @@ use super::labels;
 use super::layout::{internal, message_page, render};
 use super::session::Staff;
 use crate::error::ApiError;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::unit_write::edit_unit;
 
 /// Longest description an intake takes, in characters (a document allows more; a phone call's
@@ -531,7 +531,7 @@ pub async fn record(
     };
     let unit = checked.unit.id.clone();
     let doc_id = DocId::Unit(unit.clone());
-    let at = now();
+    let at = state.now();
     let result = edit_unit(&state, &doc_id, Some(&device), 0, |doc, _, doc_project| {
         if doc_project != &project_id {
             return Err(ApiError::Internal(anyhow::anyhow!(

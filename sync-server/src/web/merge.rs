@@ -40,7 +40,7 @@ use super::case_detail::{
 use super::i18n::{Lang, Msg};
 use super::session::Staff;
 use crate::error::ApiError;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::DUPLICATE_WINDOW_MS;
 use crate::unit_write::edit_unit;
 
@@ -118,7 +118,7 @@ pub(super) async fn merge_section(
             None => BTreeMap::new(),
         }
     };
-    let at = now();
+    let at = state.now();
     let case = finding.state(at, &state.settings);
     let duplicates = probable_duplicates(&all, finding, at, &state.settings)
         .into_iter()
@@ -349,7 +349,7 @@ pub async fn merge(
         role,
         device: device.clone(),
     };
-    let at = now();
+    let at = state.now();
     let into = Event {
         id: EventId::random(),
         kind: EventKind::MergedInto {

@@ -24,6 +24,7 @@ use plumbline_shared::ids::{AssignmentId, BuildingId, ProjectId, UserId};
 use plumbline_shared::plan::{Assignment, FloorRange, PlanError};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
+use plumbline_shared::time::Timestamp;
 use serde::Deserialize;
 
 use super::i18n::{Lang, Msg};
@@ -438,8 +439,8 @@ async fn checked(
 
 /// The planner's project, or the page refusing them.
 #[allow(clippy::result_large_err)] // the error is the page to answer with
-fn planner_project(staff: &Staff, asked: &str) -> Result<ProjectId, Response> {
-    let project = chosen(staff, asked)?;
+fn planner_project(staff: &Staff, asked: &str, now: Timestamp) -> Result<ProjectId, Response> {
+    let project = chosen(staff, asked, now)?;
     if staff.role_in(&project).is_some_and(may_plan) {
         Ok(project)
     } else {
@@ -498,7 +499,7 @@ pub async fn save(
         return refused;
     }
     // The role first: a person who may not plan learns that, not what is wrong with the form.
-    let project_id = match planner_project(&staff, &form.project) {
+    let project_id = match planner_project(&staff, &form.project, state.now()) {
         Ok(p) => p,
         Err(page) => return page,
     };
@@ -546,7 +547,7 @@ pub async fn remove(
     if let Some(refused) = staff.csrf_refusal(&form.csrf) {
         return refused;
     }
-    let project_id = match planner_project(&staff, &form.project) {
+    let project_id = match planner_project(&staff, &form.project, state.now()) {
         Ok(p) => p,
         Err(page) => return page,
     };

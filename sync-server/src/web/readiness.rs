@@ -41,7 +41,7 @@ use super::labels;
 use super::layout::{internal, message_page, render};
 use super::planning::{AssignmentsView, PlanningView, planning_view};
 use super::session::Staff;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::CaseFilter;
 
 /// The page's query: which project (the person's first by default).
@@ -369,7 +369,7 @@ pub(super) async fn page(
     error: Option<String>,
 ) -> Response {
     let lang = staff.lang;
-    let at = now();
+    let at = state.now();
     let query = ListQuery {
         project: project.to_string(),
         ..ListQuery::default()
@@ -469,12 +469,12 @@ fn forbidden(staff: &Staff, message: &str) -> Response {
 
 /// The project a query names, or the person's first staff project.
 #[allow(clippy::result_large_err)] // the error is the page to answer with, made once per request
-pub(super) fn chosen(staff: &Staff, asked: &str) -> Result<ProjectId, Response> {
+pub(super) fn chosen(staff: &Staff, asked: &str, now: Timestamp) -> Result<ProjectId, Response> {
     let query = ListQuery {
         project: asked.trim().to_owned(),
         ..ListQuery::default()
     };
-    filter_for(staff, &query, now())
+    filter_for(staff, &query, now)
         .map(|(p, _)| p)
         .map_err(|m| forbidden(staff, &m))
 }
@@ -486,7 +486,7 @@ pub async fn show(
     query: Result<Query<ReadinessQuery>, QueryRejection>,
 ) -> Response {
     let asked = query.map(|Query(q)| q.project).unwrap_or_default();
-    let project = match chosen(&staff, &asked) {
+    let project = match chosen(&staff, &asked, state.now()) {
         Ok(p) => p,
         Err(page) => return page,
     };
@@ -568,7 +568,7 @@ pub async fn units(
             lang.pick("筛选条件无效。", "The filter is not valid."),
         );
     };
-    let project = match chosen(&staff, &q.project) {
+    let project = match chosen(&staff, &q.project, state.now()) {
         Ok(p) => p,
         Err(page) => return page,
     };

@@ -27,7 +27,7 @@ use super::case_detail::{
 use super::i18n::{Lang, Msg};
 use super::layout::internal;
 use super::session::Staff;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// The furthest a repair deadline may be set, from now.
 const MAX_AHEAD_MS: i64 = 365 * DAY_MS;
@@ -122,7 +122,7 @@ pub async fn reassign(
         let m = lang.pick("请选择新的施工单位。", "Choose the new contractor.");
         return bad_request(&staff, m);
     };
-    let at = now();
+    let at = state.now();
     let deadline = match parse_deadline(&form.deadline) {
         Some(d) if d > at && d.0 - at.0 <= MAX_AHEAD_MS => d,
         Some(_) => {
@@ -207,6 +207,7 @@ impl ReassignSectionProps {
         csrf: String,
         state: &CaseState,
         contractors: &[Contractor],
+        now: Timestamp,
     ) -> Option<Self> {
         if !may_reassign(state) {
             return None;
@@ -221,7 +222,7 @@ impl ReassignSectionProps {
             base,
             csrf,
             choices,
-            proposed: field_value(now().plus_ms(3 * DAY_MS)),
+            proposed: field_value(now.plus_ms(3 * DAY_MS)),
         })
     }
 }

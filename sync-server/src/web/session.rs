@@ -27,7 +27,7 @@ use serde::Deserialize;
 use super::i18n::{Lang, Msg};
 use super::layout::{TopBar, message_page, render};
 use crate::accounts::verify_password;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::store::{Membership, NewWebSession};
 
 /// The session cookie.
@@ -156,7 +156,7 @@ impl FromRequestParts<AppState> for Staff {
         };
         let session = state
             .store
-            .web_session(hash(&value), now())
+            .web_session(hash(&value), state.now())
             .await
             .map_err(|e| {
                 tracing::error!(error = ?e, "reading a web session");
@@ -323,7 +323,7 @@ async fn sign_in(
     login: &str,
     password: &str,
 ) -> Result<Option<String>, SignInError> {
-    let at = now();
+    let at = state.now();
     let (failures, locked_until) = state.store.login_failures(login).await?;
     if locked_until.is_some_and(|t| t > at) {
         tracing::warn!(login, "sign-in refused: the name is locked");

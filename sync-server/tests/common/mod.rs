@@ -14,13 +14,14 @@ use plumbline_shared::api::{
     API_VERSION, DocMessage, HeadsDigest, ManifestEntry, ManifestRequest, ManifestResponse,
     SyncRequest, SyncResponse, from_postcard, to_postcard,
 };
+use plumbline_shared::clock::Clock;
 use plumbline_shared::demo::demo_project;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::UnitDoc;
 use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UserId};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::{Actor, Role};
-use plumbline_shared::time::Timestamp;
+use plumbline_shared::time::{HOUR_MS, Timestamp};
 use plumbline_sync_server::config::Config;
 use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::store::Membership;
@@ -33,17 +34,45 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub state: AppState,
     pub project: Project,
+    /// The server's clock (a clone of `state.clock`): the test moves it or reads it.
+    pub clock: Clock,
     shutdown: Option<oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
 }
 
+/// The instant every test starts at unless it asks for another: 2026-11-27 09:00 in Beijing,
+/// the demo project's date. No test depends on the day it runs.
+pub fn anchor() -> Timestamp {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    Timestamp::start_of_day_cst(date).plus_ms(9 * HOUR_MS)
+}
+
+/// The clock of this test process: it read [`anchor`] when first asked and runs at real speed.
+/// Every [`TestServer::start`] serves on it and [`now`] reads it, so test code, devices and
+/// servers agree about the time without reading the machine's date.
+pub fn clock() -> Clock {
+    static CLOCK: std::sync::LazyLock<Clock> =
+        std::sync::LazyLock::new(|| Clock::flowing_from(anchor()));
+    CLOCK.clone()
+}
+
+/// Now, by this process's test [`clock`].
+pub fn now() -> Timestamp {
+    clock().now()
+}
+
 impl TestServer {
-    /// Starts a server holding the demo project.
+    /// Starts a server holding the demo project, on the process's test [`clock`].
     pub async fn start() -> Self {
+        Self::start_with_clock(clock()).await
+    }
+
+    /// Starts a server holding the demo project (dated by the demo's anchor) on `clock`.
+    pub async fn start_with_clock(clock: Clock) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::for_data_dir(dir.path(), "127.0.0.1:0".parse().unwrap()).unwrap();
-        let state = build_state(config).await.unwrap();
-        let project = demo_project(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()).unwrap();
+        let state = build_state(config, clock.clone()).await.unwrap();
+        let project = demo_project(anchor().date_cst()).unwrap();
         setup::create_project(&state, &project).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -60,6 +89,7 @@ impl TestServer {
             addr,
             state,
             project,
+            clock,
             shutdown: Some(tx),
             _dir: dir,
         }
@@ -96,7 +126,15 @@ impl TestServer {
                 .unwrap();
         }
         let code = admin::enrollment_code(&self.state, &user).await.unwrap();
-        Device::enroll(&self.url(""), &code, &format!("{login} phone"), user, role).await
+        Device::enroll(
+            &self.url(""),
+            &code,
+            &format!("{login} phone"),
+            user,
+            role,
+            self.clock.clone(),
+        )
+        .await
     }
 }
 
@@ -126,12 +164,22 @@ pub struct Device {
     pub bytes_sent: usize,
     pub bytes_received: usize,
     pub round_trips: usize,
+    /// Where its device times come from.
+    pub clock: Clock,
 }
 
 impl Device {
     /// Enrolls a new device with a one-time `code` at `base` (the `/api/v1` URL of any
     /// server, in-process or a real binary) for `user`, who has `role`.
-    pub async fn enroll(base: &str, code: &str, name: &str, user: UserId, role: Role) -> Device {
+    /// Its device times come from `clock` (the server's, for a server in this process).
+    pub async fn enroll(
+        base: &str,
+        code: &str,
+        name: &str,
+        user: UserId,
+        role: Role,
+        clock: Clock,
+    ) -> Device {
         let http = reqwest::Client::new();
         let res = http
             .post(format!("{base}/enroll"))
@@ -155,6 +203,7 @@ impl Device {
             bytes_sent: 0,
             bytes_received: 0,
             round_trips: 0,
+            clock,
         }
     }
 
@@ -193,7 +242,7 @@ impl Device {
         let summary = HeadsDigest::of_manifest(entries.iter().map(|e| (&e.doc, &e.heads)));
         ManifestRequest {
             api_version: API_VERSION,
-            device_time: Timestamp(chrono::Utc::now().timestamp_millis()),
+            device_time: self.clock.now(),
             summary,
             entries: with_entries.then_some(entries),
         }
@@ -224,7 +273,7 @@ impl Device {
                 let sent: Vec<DocId> = messages.iter().map(|m| m.doc.clone()).collect();
                 let body = to_postcard(&SyncRequest {
                     api_version: API_VERSION,
-                    device_time: Timestamp(chrono::Utc::now().timestamp_millis()),
+                    device_time: self.clock.now(),
                     messages,
                 });
                 let res = self.post("/sync/exchange", body).await;

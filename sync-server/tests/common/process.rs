@@ -46,6 +46,9 @@ impl ServerProcess {
             .arg(dir.join("data"))
             .arg("--listen")
             .arg(addr.to_string())
+            // The binary's clock starts where this process's test clock is.
+            .arg("--clock-from")
+            .arg(super::now().to_string())
             .current_dir(dir)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())

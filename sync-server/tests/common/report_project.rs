@@ -271,17 +271,19 @@ pub struct Params {
     /// Seed of the PRNG.
     pub seed: u64,
     /// The clock the script is drawn against: every event is before it, and the report month
-    /// is the one before the month it falls in.
+    /// is the one before the month it falls in. Always an instant the test chose (the server
+    /// it writes to runs on a clock set to it), never the machine's date.
     pub now: Timestamp,
 }
 
 impl Params {
-    /// `buildings × floors × per_floor` units and `findings` findings, against the real clock.
+    /// `buildings × floors × per_floor` units and `findings` findings, drawn against `now`.
     pub fn new(
         project: &str,
         (buildings, floors, per_floor): (u32, u32, u32),
         findings: usize,
         seed: u64,
+        now: Timestamp,
     ) -> Self {
         Self {
             project: project.to_owned(),
@@ -290,7 +292,7 @@ impl Params {
             per_floor,
             findings,
             seed,
-            now: Timestamp(chrono::Utc::now().timestamp_millis()),
+            now,
         }
     }
 }
@@ -1978,6 +1980,12 @@ pub fn generate(p: &Params) -> Generated {
         .filter(|id| !hot.contains(id.as_str()))
         .step_by(4)
         .collect();
+    // Items no random finding is about: the threshold groups below own them alone.
+    let reserved: Vec<String> = template
+        .items()
+        .map(|(_, i)| i.id.to_string())
+        .filter(|id| !hot.contains(id.as_str()) && !rare.contains(id))
+        .collect();
     let mut b = Builder {
         rng: Rng::new(p.seed),
         month,
@@ -2024,6 +2032,7 @@ pub fn generate(p: &Params) -> Generated {
     }
 
     specials(&mut b);
+    threshold_groups(&mut b, &reserved, inspected.len());
 
     // Random findings, unit by unit; a few are duplicates of an earlier finding of their unit.
     let remaining = p.findings.saturating_sub(b.cases.len());
@@ -2073,6 +2082,60 @@ pub fn generate(p: &Params) -> Generated {
         cases,
         rounds,
         inspected,
+    }
+}
+
+/// The groups of a product-suggestion threshold's borders, there by construction (not by the
+/// draw): for `min_units` 3 (the default) and 5, a group of 4 units (a candidate at 3, not at 5)
+/// and one of 5 (a candidate at both: reaching counts); for `min_share=4`, a group at exactly
+/// 4 % of the units inspected and one a unit below it. Each group is about an item no random
+/// finding is about, recorded in distinct units in the middle of the report month, with no
+/// life after (open backlog). A project too small for a group goes without it.
+pub const THRESHOLD_GROUPS: [&str; 4] = [
+    "4 units: min_units 3 yes, 5 no",
+    "5 units: min_units 5 yes",
+    "min_share=4 reached",
+    "min_share=4 a unit short",
+];
+
+fn threshold_groups(b: &mut Builder<'_>, reserved: &[String], inspected: usize) {
+    let at_share = (4 * inspected).div_ceil(100);
+    let sizes = [4, 5, at_share, at_share.saturating_sub(1)];
+    let n = b.units.len();
+    for (g, (name, size)) in THRESHOLD_GROUPS.into_iter().zip(sizes).enumerate() {
+        let Some(item) = reserved.get(g) else {
+            panic!("the template has too few items for the threshold groups")
+        };
+        if size == 0 || size > n {
+            continue;
+        }
+        let item_id: ItemId = item.parse().expect("template item ids are valid");
+        let (room, check) = b.template.item(&item_id).expect("an item of the template");
+        let meta = Meta {
+            origin: Origin::Inspection,
+            room: room.id.to_string(),
+            item: item.clone(),
+            category: check.category.to_string(),
+            severity: check.default_severity,
+        };
+        // Distinct units, spread over the project.
+        let stride = (n / size).max(1);
+        let units: BTreeSet<usize> = (0..size).map(|k| (g + k * stride) % n).collect();
+        assert_eq!(
+            units.len(),
+            size,
+            "the threshold group `{name}` has distinct units"
+        );
+        for (k, unit) in units.into_iter().enumerate() {
+            let recorded = b.month.start() + 10 * DAY_MS + (g * 10 + k) as i64 * HOUR_MS;
+            let sim = b.sim(recorded);
+            let mut case = b.case(unit, &meta, recorded, sim);
+            case.special = Some(name);
+            if let Some(why) = ambiguity(&case, b.month, b.now) {
+                panic!("the threshold group `{name}` is ambiguous: {why}");
+            }
+            b.cases.push(case);
+        }
     }
 }
 
@@ -2356,6 +2419,18 @@ fn specials(b: &mut Builder<'_>) {
             s.report(s.after(D))?;
             s.pass(s.after(D))?;
             s.callback(s.after(D), VerySatisfied)
+        },
+    );
+    // A repair still pending when the report is made, whenever that is: the deadline is ten
+    // days after `now`, however late in the next month `now` falls.
+    let pending_ms = (b.now - m1) + 10 * D;
+    b.special(
+        "repair pending when the report is made",
+        (26, Inspection),
+        m1 - 2 * D,
+        |s| {
+            s.issue(s.after(H), c2, pending_ms)?;
+            s.respond(s.after(H), OnSite)
         },
     );
     // Recorded right at the month's borders (the 1st 00:00 Beijing is 16:00 UTC the day

@@ -9,7 +9,6 @@ use plumbline_shared::event::Origin;
 use plumbline_shared::ids::UserId;
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
-use plumbline_shared::time::Timestamp;
 use plumbline_sync_server::admin;
 use plumbline_sync_server::store::Membership;
 use reqwest::StatusCode;
@@ -159,7 +158,7 @@ pub async fn cases(server: &TestServer, n: usize) -> Device {
     let doc = DocId::Unit(unit);
     let mut u = phone.unit(&doc);
     let actor = phone.actor.clone();
-    let at = Timestamp(chrono::Utc::now().timestamp_millis());
+    let at = server.clock.now();
     for i in 0..n {
         let f = match i {
             0 => finding(Severity::S1, "卫生间闭水试验渗漏到楼下"),

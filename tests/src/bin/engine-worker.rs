@@ -11,12 +11,17 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use plumbline_app::{Engine, NewPhoto};
+use plumbline_shared::clock::Clock;
 use plumbline_shared::doc::unit::NewFinding;
 use plumbline_shared::event::Origin;
 use plumbline_shared::ids::UnitId;
 use plumbline_shared::severity::Severity;
-use plumbline_shared::time::Timestamp;
 use plumbline_tests::fake_jpeg;
+
+/// The worker's clock: from the scenarios' anchor, at real speed, as the test's server.
+fn clock() -> Clock {
+    Clock::flowing_from(plumbline_tests::anchor())
+}
 
 fn say(line: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -32,7 +37,7 @@ async fn main() -> anyhow::Result<()> {
         [mode, dir, ..] => (mode.as_str(), PathBuf::from(dir)),
         _ => bail!("usage: engine-worker capture DIR UNIT | engine-worker sync DIR"),
     };
-    let engine = Engine::open(&dir).context("opening the engine")?;
+    let engine = Engine::open(&dir, clock()).context("opening the engine")?;
     match mode {
         "capture" => {
             let unit = UnitId::new(args.get(2).context("capture needs a unit")?.as_str())?;
@@ -61,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
                     thumb_height: 240,
                     width: 2048,
                     height: 1536,
-                    captured_at: Timestamp(chrono::Utc::now().timestamp_millis()),
+                    captured_at: engine.now(),
                     location: None,
                     pin: None,
                 };

@@ -36,7 +36,7 @@ use serde::Deserialize;
 use super::Admin;
 use crate::admin::enrollment_code;
 use crate::config::Config;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::web::case_detail::beijing;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
@@ -156,7 +156,7 @@ pub async fn create(
         Err(e) => return internal(e),
     };
     let server = server_address(&state.config, &headers);
-    let issued = now();
+    let issued = state.now();
     let code = match enrollment_code(&state, &user).await {
         Ok(c) => c,
         Err(e) => return internal(e),

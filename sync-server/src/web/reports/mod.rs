@@ -25,6 +25,7 @@ use axum::response::Response;
 use dioxus::prelude::*;
 use plumbline_shared::ids::{ContractorId, ProjectId};
 use plumbline_shared::project::Project;
+use plumbline_shared::time::Timestamp;
 use serde::Deserialize;
 
 use super::cases::encode;
@@ -32,7 +33,7 @@ use super::i18n::{Lang, Msg};
 use super::layout::{internal, message_page};
 use super::session::Staff;
 use crate::reports::{Figures, Month, Report, ReportInput, ReportParams, Threshold, compute};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 /// Every report page's query parameters.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -105,6 +106,7 @@ impl ReportQuery {
 #[allow(clippy::result_large_err)] // the error is the page to answer with
 pub fn asked(
     staff: &Staff,
+    now: Timestamp,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<(Asked, ReportQuery), Response> {
     let lang = staff.lang;
@@ -119,9 +121,9 @@ pub fn asked(
     let Ok(Query(q)) = query else {
         return Err(bad("?"));
     };
-    let project = super::readiness::chosen(staff, &q.project)?;
+    let project = super::readiness::chosen(staff, &q.project, now)?;
     let month = match q.month.trim() {
-        "" => Month::of(now()),
+        "" => Month::of(now),
         text => Month::parse(text).map_err(|_| bad("month"))?,
     };
     if !q.page.is_empty()
@@ -175,7 +177,7 @@ pub async fn requested(
     staff: &Staff,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<(Asked, ReportQuery, Project, Report), Response> {
-    let (asked, query) = asked(staff, query)?;
+    let (asked, query) = asked(staff, state.now(), query)?;
     let (project, report) = report(state, &asked).await?;
     Ok((asked, query, project, report))
 }
@@ -208,7 +210,7 @@ pub(super) async fn report_of(
         project: &project,
         rows: &rows,
         inspected: &inspected,
-        now: now(),
+        now: state.now(),
     };
     let report = compute(&input, params);
     Ok((project, report))

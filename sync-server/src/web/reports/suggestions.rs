@@ -19,7 +19,7 @@ use serde::Deserialize;
 use super::{Asked, ReportQuery, Tab, asked, contractor_name, fig, heading, requested};
 use crate::project_write::{ProjectEditError, edit_project};
 use crate::reports::{Report, Suggestion, Value};
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::labels;
 use crate::web::layout::{internal, message_page, render};
@@ -413,7 +413,7 @@ pub async fn save_note(
         min_share: form.min_share.clone(),
         ..ReportQuery::default()
     };
-    let (asked, _) = match asked(&staff, Ok(Query(query))) {
+    let (asked, _) = match asked(&staff, state.now(), Ok(Query(query))) {
         Ok(a) => a,
         Err(page) => return page,
     };
@@ -445,7 +445,7 @@ pub async fn save_note(
         root_cause: form.root_cause,
         design_change: form.design_change,
         updated_by: staff.user.clone(),
-        updated_at: now(),
+        updated_at: state.now(),
     };
     match edit_project(&state, &asked.project, |p| p.put_suggestion_note(note)).await {
         Ok(()) => {

@@ -1,0 +1,137 @@
+//! Verdicts true at the instant they are read: a notice's four-hour window is judged at
+//! deadline − 1 ms, at the deadline and at deadline + 1 ms through the case API, the case list's
+//! queues and the case page, with nothing written in between — only the server's clock moves.
+#![allow(clippy::unwrap_used)] // tests panic on failure, by design
+
+use plumbline_shared::clock::Clock;
+use plumbline_shared::doc::DocId;
+use plumbline_shared::role::Role;
+use plumbline_shared::time::{HOUR_MS, Timestamp};
+use reqwest::StatusCode;
+
+use crate::common::web::{Browser, cases, csrf_of, first_case_link, staff};
+use crate::common::{Device, TestServer, anchor};
+
+/// The one case's row as `GET /api/v1/cases` gives it to `device`.
+async fn api_row(server: &TestServer, device: &Device) -> serde_json::Value {
+    let res = device
+        .http
+        .get(server.url(&format!("/cases?project={}", server.project.id)))
+        .bearer_auth(&device.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let rows: Vec<serde_json::Value> = res.json().await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    rows.into_iter().next().unwrap()
+}
+
+/// How many cases a list page shows.
+async fn listed(b: &mut Browser, path: &str) -> usize {
+    let page = b.get(path).await;
+    assert_eq!(page.status, StatusCode::OK, "{path}");
+    page.body.matches("<tr class=").count()
+}
+
+#[tokio::test]
+async fn a_silent_contractor_is_overdue_one_millisecond_after_the_window_everywhere() {
+    let clock = Clock::manual(anchor());
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    let phone = cases(&server, 1).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("zhaomin", "good-password-1").await;
+    let list = b.get("/cases").await;
+    let link = first_case_link(&list.body);
+    let token = csrf_of(&list.body);
+
+    // The notice goes out at 09:15; its four hours end at 13:15.
+    clock.advance(15 * 60_000);
+    let issued: Timestamp = clock.now();
+    let page = b
+        .post(
+            &format!("{link}/notice"),
+            &[
+                ("csrf", &token),
+                ("contractor", "hengzhu-civil"),
+                ("days", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let deadline = issued.plus_ms(4 * HOUR_MS);
+    let unit = DocId::Unit(server.project.units().next().unwrap().1.id.clone());
+    let heads = server.state.store.doc_heads(&unit).await.unwrap();
+
+    for (at, overdue) in [
+        (deadline.plus_ms(-1), false),
+        (deadline, false),
+        (deadline.plus_ms(1), true),
+    ] {
+        clock.set(at);
+        let row = api_row(&server, &phone).await;
+        assert_eq!(row["response_overdue"], overdue, "API at {at}: {row}");
+        assert_eq!(row["emergency_required"], overdue, "API at {at}: {row}");
+        let penalties = row["penalties"].as_array().unwrap().clone();
+        assert_eq!(
+            penalties.contains(&serde_json::json!(2)),
+            overdue,
+            "API at {at}: {row}"
+        );
+        let n = usize::from(overdue);
+        assert_eq!(
+            listed(&mut b, "/cases?queue=response_overdue").await,
+            n,
+            "{at}"
+        );
+        assert_eq!(listed(&mut b, "/cases?queue=emergency").await, n, "{at}");
+        let detail = b.get(&link).await;
+        assert_eq!(
+            detail.body.contains("class=\"overdue\""),
+            overdue,
+            "the case page at {at}"
+        );
+    }
+    // Nothing was written to make it so: the same documents, only the clock moved.
+    assert_eq!(server.state.store.doc_heads(&unit).await.unwrap(), heads);
+}
+
+#[tokio::test]
+async fn rows_projected_before_a_deadline_are_derived_again_only_once_it_passed() {
+    let clock = Clock::manual(anchor());
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    let _phone = cases(&server, 1).await;
+    let mut b = Browser::new(&server);
+    b.sign_in("zhaomin", "good-password-1").await;
+    let list = b.get("/cases").await;
+    let link = first_case_link(&list.body);
+    let token = csrf_of(&list.body);
+    b.post(
+        &format!("{link}/notice"),
+        &[
+            ("csrf", &token),
+            ("contractor", "hengzhu-civil"),
+            ("days", "3"),
+        ],
+    )
+    .await;
+    let next = server.state.store.next_verdict_change().await.unwrap();
+    assert_eq!(next, Some(clock.now().plus_ms(4 * HOUR_MS + 1)));
+    let refresh = |at| plumbline_sync_server::verdicts::refresh_due(&server.state, at);
+    assert_eq!(refresh(clock.now().plus_ms(4 * HOUR_MS)).await.unwrap(), 0);
+    assert_eq!(
+        refresh(clock.now().plus_ms(4 * HOUR_MS + 1)).await.unwrap(),
+        1
+    );
+    // Derived again: the next change is the repair deadline, three days on.
+    let after = server
+        .state
+        .store
+        .next_verdict_change()
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(after > clock.now().plus_ms(2 * 24 * HOUR_MS), "{after}");
+}

@@ -18,6 +18,7 @@ use crate::ids::{BlobHash, ContractorId, EventId, FindingId, FineId, ProjectId, 
 use crate::role::Role;
 use crate::severity::Severity;
 use crate::time::Timestamp;
+use crate::workflow::reminder::{self, Reminder};
 use crate::workflow::{FineStatus, PenaltyCondition, Status, WorkflowSettings};
 
 /// Every row one unit document contributes.
@@ -49,6 +50,10 @@ pub struct UnitProjection {
     /// case rows go to contractors' devices through the API, an owner's phone number must not.
     #[serde(default)]
     pub owners: Vec<OwnerRow>,
+    /// The reminders and escalations the unit's cases call for at the projection's instant
+    /// ([`crate::workflow::reminder::due`]); the server records each once, by its key.
+    #[serde(default)]
+    pub reminders: Vec<Reminder>,
 }
 
 /// A case (one finding) as the office lists it.
@@ -293,9 +298,20 @@ pub fn project_record(
         evidence: Vec::new(),
         inspection: crate::plan::InspectionProgress::of(record),
         owners: Vec::new(),
+        reminders: Vec::new(),
     };
     for f in record.findings.values() {
         let state = f.state(now, settings);
+        out.reminders
+            .extend(reminder::due(&f.id, f.severity, &state, now, settings));
+        // Derived again at the next deadline or the next reminder, whichever comes first.
+        let verdicts_until = [
+            state.verdicts_until,
+            reminder::next_instant(&f.id, f.severity, &state, now, settings),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let conflicts = doc.conflicts(&f.id)?.len() as u32;
         let notice = state.notice.as_ref();
         out.cases.push(CaseRow {
@@ -318,7 +334,7 @@ pub fn project_record(
             emergency_required: state.emergency_required,
             callback_due: state.callback_due,
             clock_running: notice.is_some_and(|n| n.clock_stopped_at.is_none()),
-            verdicts_until: state.verdicts_until,
+            verdicts_until,
             penalties: state
                 .penalties
                 .iter()

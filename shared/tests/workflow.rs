@@ -889,3 +889,110 @@ fn an_evidence_request_stays_open_until_new_evidence_arrives() {
             .is_empty()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Reminders and escalations
+// ---------------------------------------------------------------------------------------------
+
+fn reminder_kinds(
+    case: &Case,
+    now: i64,
+    severity: plumbline_shared::severity::Severity,
+) -> Vec<&'static str> {
+    use plumbline_shared::workflow::reminder;
+    let settings = WorkflowSettings::default();
+    let state = case.state_at(now);
+    let finding = FindingId::new("f1").unwrap();
+    reminder::due(&finding, severity, &state, Timestamp(now), &settings)
+        .into_iter()
+        .map(|r| r.kind.as_str())
+        .collect()
+}
+
+#[rstest]
+// The reminder comes 60 minutes before the window closes, and not a millisecond earlier.
+#[case::before_the_reminder(Case::notified(), NOTICE_AT + 3 * HOUR_MS - 1, &[])]
+#[case::reminded(Case::notified(), NOTICE_AT + 3 * HOUR_MS, &["response_due_soon"])]
+#[case::at_the_deadline(Case::notified(), NOTICE_AT + 4 * HOUR_MS, &["response_due_soon"])]
+// After it, the reminder is moot: the escalation and, for an S1 case, the proposal.
+#[case::escalated(
+    Case::notified(),
+    NOTICE_AT + 4 * HOUR_MS + 1,
+    &["emergency_proposed", "response_overdue"]
+)]
+// An answer in time: nothing but the reminder that was due before it.
+#[case::answered(
+    Case::notified().with(Role::Contractor, NOTICE_AT + 3 * HOUR_MS + MINUTE_MS, on_site()),
+    NOTICE_AT + 5 * HOUR_MS,
+    &[]
+)]
+// A dispute stops the clock: no reminder, no escalation.
+#[case::disputed(
+    Case::notified().with(
+        Role::Contractor,
+        NOTICE_AT + 2 * HOUR_MS,
+        EventKind::Disputed { reason: "属于机电".into() },
+    ),
+    NOTICE_AT + 10 * HOUR_MS,
+    &[]
+)]
+// Accepted: the front desk is to call the owner back, and after two days that is escalated.
+#[case::callback_due(Case::accepted(NOTICE_AT + 30 * HOUR_MS), NOTICE_AT + 31 * HOUR_MS, &["callback_due"])]
+#[case::callback_overdue(
+    Case::accepted(NOTICE_AT + 30 * HOUR_MS),
+    NOTICE_AT + 78 * HOUR_MS,
+    &["callback_due", "callback_overdue"]
+)]
+fn reminders_follow_the_clock_and_stop_with_it(
+    #[case] case: Case,
+    #[case] now: i64,
+    #[case] expected: &[&str],
+) {
+    let mut kinds = reminder_kinds(&case, now, plumbline_shared::severity::Severity::S1);
+    kinds.sort_unstable();
+    assert_eq!(kinds, expected);
+}
+
+#[test]
+fn only_an_s1_case_proposes_emergency_repair_at_once_and_each_reminder_keeps_its_key() {
+    use plumbline_shared::workflow::reminder;
+    let now = NOTICE_AT + 4 * HOUR_MS + 1;
+    let kinds = reminder_kinds(
+        &Case::notified(),
+        now,
+        plumbline_shared::severity::Severity::S3,
+    );
+    assert_eq!(kinds, ["response_overdue"]);
+    // The same reminder computed at two instants has the same key (recorded once), and the
+    // next instant of a fresh notice is the reminder's.
+    let settings = WorkflowSettings::default();
+    let finding = FindingId::new("f1").unwrap();
+    let case = Case::notified();
+    let at = |t: i64| {
+        reminder::due(
+            &finding,
+            plumbline_shared::severity::Severity::S1,
+            &case.state_at(t),
+            Timestamp(t),
+            &settings,
+        )
+    };
+    assert_eq!(
+        at(NOTICE_AT + 3 * HOUR_MS)[0].key,
+        at(NOTICE_AT + 4 * HOUR_MS)[0].key
+    );
+    let next = reminder::next_instant(
+        &finding,
+        plumbline_shared::severity::Severity::S1,
+        &case.state_at(NOTICE_AT),
+        Timestamp(NOTICE_AT),
+        &settings,
+    );
+    assert_eq!(next, Some(Timestamp(NOTICE_AT + 3 * HOUR_MS)));
+    // Fine slips wait a working day: a Friday evening's slip is due on Monday evening.
+    let friday_evening =
+        Timestamp::start_of_day_cst(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap())
+            .plus_ms(18 * HOUR_MS);
+    let due = reminder::after_working_days(friday_evening, 1);
+    assert_eq!(due, friday_evening.plus_ms(3 * 24 * HOUR_MS));
+}

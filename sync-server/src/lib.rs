@@ -109,6 +109,7 @@ pub async fn launch(
     let background = [
         compaction::spawn(state.clone()),
         Some(presence::spawn_flusher(state.clone())),
+        Some(verdicts::spawn(state.clone())),
     ];
     let last = state.clone();
     axum::serve(listener, routes::router(state))

@@ -28,6 +28,7 @@ mod tests {
             "/blobs/{hash}/status",
             "/openapi.json",
             "/contractor/actions",
+            "/notifications",
         ] {
             assert!(paths.contains_key(p), "{p} is not described");
         }

@@ -14,7 +14,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::handlers::{blobs, cases, contractor, enroll, health, sync};
+use crate::handlers::{blobs, cases, contractor, enroll, health, notifications, sync};
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -30,6 +30,13 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/cases",
             get(cases::list).route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                crate::verdicts::fresh,
+            )),
+        )
+        .route(
+            "/notifications",
+            get(notifications::list).route_layer(middleware::from_fn_with_state(
                 state.clone(),
                 crate::verdicts::fresh,
             )),

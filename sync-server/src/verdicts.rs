@@ -9,9 +9,14 @@
 //! `CaseState::derive` gives for that instant, whether or not anything was written since its
 //! deadline passed; no second copy of the rule exists in SQL or in a page.
 //!
+//! Deriving a unit again also records the reminders and escalations its cases call for
+//! ([`plumbline_shared::workflow::reminder`]), in the same transaction as its rows, once per
+//! key and person however often and wherever that runs. [`spawn`] is the scheduler: it wakes at
+//! the next instant any case changes (a deadline, or a reminder's moment), so that people are
+//! told on time even when nobody reads a page.
+//!
 //! The cost is one indexed `MIN` per request while nothing is due, and one projection per unit
-//! whose deadline passed since the last read. The notification scheduler will run
-//! [`refresh_due`] at each deadline too, so that reads rarely find work to do.
+//! whose instant came since the last read.
 //!
 //! [`CaseState::verdicts_until`]: plumbline_shared::workflow::CaseState::verdicts_until
 
@@ -52,6 +57,35 @@ pub async fn refresh_due(state: &AppState, now: Timestamp) -> Result<usize, ApiE
     }
     tracing::debug!(refreshed, %now, "case verdicts derived again at their deadlines");
     Ok(refreshed)
+}
+
+/// The longest the scheduler sleeps: it also notices instants brought closer by new writes.
+const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs [`refresh_due`] at every instant a case's verdicts or reminders change, until the
+/// server stops. Sleeps on the runtime's timer toward the server clock's next instant (at most
+/// [`MAX_SLEEP`]); tests with a manual clock call [`refresh_due`] themselves after moving it.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let now = state.now();
+            if let Err(e) = refresh_due(&state, now).await {
+                tracing::warn!(error = ?e, "deriving due cases again failed; retrying shortly");
+            }
+            let wait = match state.store.next_verdict_change().await {
+                Ok(Some(next)) => {
+                    let ms = u64::try_from(next.0.saturating_sub(state.now().0)).unwrap_or(0);
+                    std::time::Duration::from_millis(ms).min(MAX_SLEEP)
+                }
+                Ok(None) => MAX_SLEEP,
+                Err(e) => {
+                    tracing::warn!(error = ?e, "reading the next deadline failed");
+                    MAX_SLEEP
+                }
+            };
+            tokio::time::sleep(wait.max(std::time::Duration::from_millis(10))).await;
+        }
+    })
 }
 
 /// Middleware for the routes that read case rows: their verdicts are made true for now first.

@@ -283,7 +283,7 @@ async fn every_page_of_the_office_works_in_a_real_browser() {
     let c = driver.browser().await;
     admin_pages(&c, &mut shots, &fx).await;
     c.close().await.unwrap();
-    assert_eq!(shots.taken, 31, "a page was added or left out of the tour");
+    assert_eq!(shots.taken, 32, "a page was added or left out of the tour");
 }
 
 /// The manager's pages: the case workflow, intake, readiness and planning, the archives.
@@ -460,6 +460,12 @@ async fn manager_pages(
     assert!(text(c, "table#cases").await.contains("阳台地漏排水不畅"));
     assert_eq!(rows(c).await, 3);
     shots.take(c, "device-finding-arrived").await;
+
+    // The bell in the top bar opens the person's reminders and escalations.
+    click(c, "a#nav-inbox").await;
+    arrive(c, "form.filters select[name=kind]").await;
+    assert_eq!(text(c, "main h1").await, "通知");
+    shots.take(c, "inbox").await;
 
     // Complaint intake, from the top bar: an owner calls about the kitchen drain.
     click(c, "a#nav-intake").await;

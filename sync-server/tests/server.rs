@@ -13,6 +13,7 @@ mod blobs;
 mod browser;
 mod crash;
 mod import;
+mod reminders;
 mod sync;
 mod verdicts;
 mod web;

@@ -9,20 +9,14 @@ use plumbline_shared::role::Role;
 use plumbline_shared::time::{HOUR_MS, Timestamp};
 use reqwest::StatusCode;
 
-use crate::common::web::{Browser, cases, csrf_of, first_case_link, staff};
+use crate::common::web::{Browser, cases, csrf_of, first_case_link, issue_notice, staff};
 use crate::common::{Device, TestServer, anchor};
 
 /// The one case's row as `GET /api/v1/cases` gives it to `device`.
 async fn api_row(server: &TestServer, device: &Device) -> serde_json::Value {
-    let res = device
-        .http
-        .get(server.url(&format!("/cases?project={}", server.project.id)))
-        .bearer_auth(&device.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let rows: Vec<serde_json::Value> = res.json().await.unwrap();
+    let rows: Vec<serde_json::Value> = device
+        .get_json(&format!("/cases?project={}", server.project.id))
+        .await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     rows.into_iter().next().unwrap()
 }
@@ -49,16 +43,7 @@ async fn a_silent_contractor_is_overdue_one_millisecond_after_the_window_everywh
     // The notice goes out at 09:15; its four hours end at 13:15.
     clock.advance(15 * 60_000);
     let issued: Timestamp = clock.now();
-    let page = b
-        .post(
-            &format!("{link}/notice"),
-            &[
-                ("csrf", &token),
-                ("contractor", "hengzhu-civil"),
-                ("days", "3"),
-            ],
-        )
-        .await;
+    let page = issue_notice(&mut b, &link, &token).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let deadline = issued.plus_ms(4 * HOUR_MS);
     let unit = DocId::Unit(server.project.units().next().unwrap().1.id.clone());
@@ -108,23 +93,18 @@ async fn rows_projected_before_a_deadline_are_derived_again_only_once_it_passed(
     let list = b.get("/cases").await;
     let link = first_case_link(&list.body);
     let token = csrf_of(&list.body);
-    b.post(
-        &format!("{link}/notice"),
-        &[
-            ("csrf", &token),
-            ("contractor", "hengzhu-civil"),
-            ("days", "3"),
-        ],
-    )
-    .await;
+    issue_notice(&mut b, &link, &token).await;
+    // First the reminder an hour before the window closes, then the window itself.
+    let issued = clock.now();
     let next = server.state.store.next_verdict_change().await.unwrap();
-    assert_eq!(next, Some(clock.now().plus_ms(4 * HOUR_MS + 1)));
+    assert_eq!(next, Some(issued.plus_ms(3 * HOUR_MS)));
     let refresh = |at| plumbline_sync_server::verdicts::refresh_due(&server.state, at);
-    assert_eq!(refresh(clock.now().plus_ms(4 * HOUR_MS)).await.unwrap(), 0);
-    assert_eq!(
-        refresh(clock.now().plus_ms(4 * HOUR_MS + 1)).await.unwrap(),
-        1
-    );
+    assert_eq!(refresh(issued.plus_ms(3 * HOUR_MS - 1)).await.unwrap(), 0);
+    assert_eq!(refresh(issued.plus_ms(3 * HOUR_MS)).await.unwrap(), 1);
+    let next = server.state.store.next_verdict_change().await.unwrap();
+    assert_eq!(next, Some(issued.plus_ms(4 * HOUR_MS + 1)));
+    assert_eq!(refresh(issued.plus_ms(4 * HOUR_MS)).await.unwrap(), 0);
+    assert_eq!(refresh(issued.plus_ms(4 * HOUR_MS + 1)).await.unwrap(), 1);
     // Derived again: the next change is the repair deadline, three days on.
     let after = server
         .state

@@ -8,7 +8,7 @@
 use crate::common;
 
 use common::TestServer;
-use common::web::{Browser, Page, csrf_of, figure, post_step, staff};
+use common::web::{Browser, Page, case_links, csrf_of, figure, post_step, staff};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::UnitId;
 use plumbline_shared::role::Role;
@@ -114,16 +114,6 @@ async fn intake(b: &mut Browser, change: &[(&'static str, &str)]) -> String {
     let link = page.location.unwrap();
     assert!(link.starts_with("/cases/"), "{link}");
     link
-}
-
-/// Every case link of a list page, in order.
-fn case_links(html: &str) -> Vec<String> {
-    html.match_indices("<td><a href=\"/cases/")
-        .map(|(at, m)| {
-            let rest = &html[at + m.len() - "/cases/".len()..];
-            rest[..rest.find('"').unwrap()].to_owned()
-        })
-        .collect()
 }
 
 /// The finding id at the end of a case link.

@@ -193,6 +193,7 @@ impl Machine {
             return_deadline: None,
             returned_at: None,
             clock_stopped_at: None,
+            issued_by: Some(event.actor.user.clone()),
         });
         self.state.contractor = Some(contractor.clone());
         self.state.status = Status::Notified;

@@ -27,6 +27,7 @@ pub(crate) mod clock;
 mod derive;
 mod penalty;
 mod promise;
+pub mod reminder;
 mod settings;
 mod status;
 
@@ -44,7 +45,7 @@ use crate::event::{
     CallbackChannel, Event, EvidenceRequestReason, FineApprovalStep, Receipt, ResponseMode,
     Satisfaction,
 };
-use crate::ids::{ClaimId, ContractorId, EventId, FindingId, FineId};
+use crate::ids::{ClaimId, ContractorId, EventId, FindingId, FineId, UserId};
 use crate::time::Timestamp;
 
 /// A finding's events and the server's receipts for them: the workflow's whole input apart
@@ -151,6 +152,9 @@ pub struct NoticeState {
     /// When this contractor's clocks stopped (dispute, refusal, emergency repair, acceptance,
     /// reassignment, cancellation).
     pub clock_stopped_at: Option<Timestamp>,
+    /// Who issued it (or reassigned it): the person reminded with the contractor.
+    #[serde(default)]
+    pub issued_by: Option<UserId>,
 }
 
 /// An emergency repair (应急维修) by another team at the contractor's cost.

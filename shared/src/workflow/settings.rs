@@ -19,6 +19,17 @@ pub struct WorkflowSettings {
     pub notice_return_window_ms: i64,
     /// A device clock within this much of the server's is trusted for deadlines (5 min).
     pub clock_skew_bound_ms: i64,
+    /// How long before a response deadline the contractor and the notice's issuer are
+    /// reminded (60 min).
+    pub reminder_lead_ms: i64,
+    /// How long after acceptance the owner must have been called back before the callback is
+    /// escalated as overdue (2 days).
+    pub callback_window_ms: i64,
+    /// How long a request for more evidence may go unanswered before it is escalated (1 day).
+    pub evidence_answer_ms: i64,
+    /// Working days (Monday to Friday, Beijing) a fine slip may wait for its next approval
+    /// before the approvers are reminded (1).
+    pub fine_approval_working_days: u32,
 }
 
 impl Default for WorkflowSettings {
@@ -27,6 +38,10 @@ impl Default for WorkflowSettings {
             response_window_ms: 4 * HOUR_MS,
             notice_return_window_ms: 48 * HOUR_MS,
             clock_skew_bound_ms: 5 * MINUTE_MS,
+            reminder_lead_ms: 60 * MINUTE_MS,
+            callback_window_ms: 48 * HOUR_MS,
+            evidence_answer_ms: 24 * HOUR_MS,
+            fine_approval_working_days: 1,
         }
     }
 }

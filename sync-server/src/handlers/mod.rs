@@ -5,4 +5,5 @@ pub mod cases;
 pub mod contractor;
 pub mod enroll;
 pub mod health;
+pub mod notifications;
 pub mod sync;

@@ -21,10 +21,13 @@ use automerge::ChangeHash;
 use plumbline_shared::api::HeadsDigest;
 use plumbline_shared::clock::Clock;
 use plumbline_shared::doc::DocId;
-use plumbline_shared::ids::{BlobHash, ContractorId, DeviceId, ProjectId, UnitId, UserId};
+use plumbline_shared::ids::{
+    BlobHash, ContractorId, DeviceId, FindingId, ProjectId, UnitId, UserId,
+};
 use plumbline_shared::projection::{CaseRow, UnitProjection};
 use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
+use plumbline_shared::workflow::reminder::ReminderKind;
 use serde::Serialize;
 
 /// What a store call can fail with.
@@ -513,6 +516,52 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<(ProjectId, UnitId)>>;
     /// The earliest `verdicts_until` of any case row: no row goes stale before it.
     async fn next_verdict_change(&self) -> StoreResult<Option<Timestamp>>;
+    /// A person's reminders and escalations, newest first: only `kind`'s when given, only
+    /// unread ones when `unread_only`.
+    async fn notifications(
+        &self,
+        user: &UserId,
+        kind: Option<ReminderKind>,
+        unread_only: bool,
+        page: Page,
+    ) -> StoreResult<Vec<Notification>>;
+    /// How many of a person's notifications are unread.
+    async fn unread_notifications(&self, user: &UserId) -> StoreResult<u64>;
+    /// Marks a person's notifications read at `at` (`ids`, or all of them when `None`);
+    /// another person's ids are left alone. Returns how many changed.
+    async fn mark_notifications_read(
+        &self,
+        user: &UserId,
+        ids: Option<Vec<i64>>,
+        at: Timestamp,
+    ) -> StoreResult<u64>;
+    /// Every notification about one case, to every recipient, oldest first (its timeline).
+    async fn case_notifications(&self, finding: &FindingId) -> StoreResult<Vec<Notification>>;
+}
+
+/// One reminder or escalation as one person received it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notification {
+    /// Its number.
+    pub id: i64,
+    /// The recipient.
+    pub user: UserId,
+    /// The project.
+    pub project: ProjectId,
+    /// The unit.
+    pub unit: UnitId,
+    /// The case.
+    pub finding: FindingId,
+    /// What it is about.
+    pub kind: ReminderKind,
+    /// The notice it concerns.
+    pub notice_no: Option<String>,
+    /// When it became due (the rule's instant).
+    pub due_at: Timestamp,
+    /// When the server recorded it.
+    pub created_at: Timestamp,
+    /// When the recipient marked it read.
+    pub read_at: Option<Timestamp>,
 }
 
 /// Opens the store named by `url` (`sqlite:<path>`); `clock` dates its bookkeeping columns.

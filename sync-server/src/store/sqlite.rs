@@ -22,7 +22,9 @@ use automerge::ChangeHash;
 use plumbline_shared::api::HeadsDigest;
 use plumbline_shared::clock::Clock;
 use plumbline_shared::doc::DocId;
-use plumbline_shared::ids::{BlobHash, ContractorId, DeviceId, ProjectId, UnitId, UserId};
+use plumbline_shared::ids::{
+    BlobHash, ContractorId, DeviceId, FindingId, ProjectId, UnitId, UserId,
+};
 use plumbline_shared::plan::InspectionProgress;
 use plumbline_shared::projection::{
     CallbackRow, CaseRow, EmergencyRow, EvidenceRow, FineRow, NoticeRow, UnitProjection,
@@ -30,13 +32,14 @@ use plumbline_shared::projection::{
 use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::PenaltyCondition;
+use plumbline_shared::workflow::reminder::{Audience, ReminderKind};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
     CaseFilter, CaseOrder, CaseRecord, DeviceInfo, DocSummary, DocWrite, EvidenceStatus, Identity,
-    Membership, NewUser, NewWebSession, Page, Queue, ReportRows, SortKey, Store, StoreError,
-    StoreResult, StoredDoc, UserInfo, WebSession,
+    Membership, NewUser, NewWebSession, Notification, Page, Queue, ReportRows, SortKey, Store,
+    StoreError, StoreResult, StoredDoc, UserInfo, WebSession,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -75,6 +78,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261206120000_add_case_verdicts_until",
         include_str!("../../migrations/sqlite/20261206120000_add_case_verdicts_until.sql"),
+    ),
+    (
+        "20261206130000_add_notifications",
+        include_str!("../../migrations/sqlite/20261206130000_add_notifications.sql"),
     ),
 ];
 
@@ -260,9 +267,51 @@ fn delete_projection(conn: &Connection, unit: &UnitId) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Records the reminders of a projection once per recipient (`INSERT OR IGNORE` on the key and
+/// the user), resolving each audience to the people who hold it in the project now.
+fn insert_reminders(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlite::Result<()> {
+    const INSERT: &str = "INSERT OR IGNORE INTO notifications (reminder_key, user_id, project_id,
+        unit_id, finding_id, kind, notice_no, due_at, created_at)";
+    let mut to_user = conn.prepare_cached(&format!(
+        "{INSERT} VALUES (?1, ?9, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    ))?;
+    let mut to_role = conn.prepare_cached(&format!(
+        "{INSERT} SELECT ?1, user_id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM memberships
+         WHERE project_id = ?2 AND role = ?9"
+    ))?;
+    let mut to_company = conn.prepare_cached(&format!(
+        "{INSERT} SELECT ?1, user_id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM memberships
+         WHERE project_id = ?2 AND role = 'contractor' AND contractor_id = ?9"
+    ))?;
+    let (project, unit) = (p.project.as_str(), p.unit.as_str());
+    for r in &p.reminders {
+        let (finding, kind) = (r.finding.as_str(), r.kind.as_str());
+        for to in &r.to {
+            let (statement, who) = match to {
+                Audience::User(user) => (&mut to_user, user.as_str()),
+                Audience::Role(role) => (&mut to_role, role.as_str()),
+                Audience::Contractor(company) => (&mut to_company, company.as_str()),
+            };
+            statement.execute(params![
+                r.key,
+                project,
+                unit,
+                finding,
+                kind,
+                r.notice_no,
+                r.at.0,
+                now,
+                who
+            ])?;
+        }
+    }
+    Ok(())
+}
+
 fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlite::Result<()> {
     delete_projection(conn, &p.unit)?;
     insert_inspection(conn, p, now)?;
+    insert_reminders(conn, p, now)?;
     let unit = p.unit.as_str();
     let mut case = conn.prepare_cached(
         "INSERT INTO cases (finding_id, project_id, unit_id, origin, room, item, category, severity,
@@ -1665,4 +1714,117 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn notifications(
+        &self,
+        user: &UserId,
+        kind: Option<ReminderKind>,
+        unread_only: bool,
+        page: Page,
+    ) -> StoreResult<Vec<Notification>> {
+        let user = user.clone();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {NOTIFICATION_COLUMNS} FROM notifications
+                 WHERE user_id = ?1 AND (?2 IS NULL OR kind = ?2)
+                   AND (?3 = 0 OR read_at IS NULL)
+                 ORDER BY due_at DESC, id DESC LIMIT ?4 OFFSET ?5"
+            ))?;
+            let rows = stmt.query_map(
+                params![
+                    user.as_str(),
+                    kind.map(ReminderKind::as_str),
+                    unread_only,
+                    page.limit,
+                    page.offset
+                ],
+                notification,
+            )?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn unread_notifications(&self, user: &UserId) -> StoreResult<u64> {
+        let user = user.clone();
+        self.read(move |c| {
+            let n: i64 = c.query_row(
+                "SELECT COUNT(*) FROM notifications WHERE user_id = ?1 AND read_at IS NULL",
+                [user.as_str()],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn mark_notifications_read(
+        &self,
+        user: &UserId,
+        ids: Option<Vec<i64>>,
+        at: Timestamp,
+    ) -> StoreResult<u64> {
+        let user = user.clone();
+        self.write(move |c| {
+            let changed = match ids {
+                None => c.execute(
+                    "UPDATE notifications SET read_at = ?2 WHERE user_id = ?1 AND read_at IS NULL",
+                    params![user.as_str(), at.0],
+                )?,
+                Some(ids) => {
+                    let mut stmt = c.prepare_cached(
+                        "UPDATE notifications SET read_at = ?3
+                         WHERE user_id = ?1 AND id = ?2 AND read_at IS NULL",
+                    )?;
+                    let mut n = 0;
+                    for id in ids {
+                        n += stmt.execute(params![user.as_str(), id, at.0])?;
+                    }
+                    n
+                }
+            };
+            Ok(changed as u64)
+        })
+        .await
+    }
+
+    async fn case_notifications(&self, finding: &FindingId) -> StoreResult<Vec<Notification>> {
+        let finding = finding.clone();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE finding_id = ?1
+                 ORDER BY due_at, kind, user_id"
+            ))?;
+            let rows = stmt.query_map([finding.as_str()], notification)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+}
+
+/// The columns [`notification`] reads, in its order.
+const NOTIFICATION_COLUMNS: &str = "id, user_id, project_id, unit_id, finding_id, kind,
+    notice_no, due_at, created_at, read_at";
+
+/// A notification row selected with [`NOTIFICATION_COLUMNS`].
+fn notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> {
+    let kind: String = r.get(5)?;
+    Ok(Notification {
+        id: r.get(0)?,
+        user: parse("user id", r.get(1)?)?,
+        project: parse("project id", r.get(2)?)?,
+        unit: parse("unit id", r.get(3)?)?,
+        finding: parse("finding id", r.get(4)?)?,
+        kind: ReminderKind::parse(&kind).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                5,
+                rusqlite::types::Type::Text,
+                format!("unknown notification kind `{kind}`").into(),
+            )
+        })?,
+        notice_no: r.get(6)?,
+        due_at: Timestamp(r.get(7)?),
+        created_at: Timestamp(r.get(8)?),
+        read_at: r.get::<_, Option<i64>>(9)?.map(Timestamp),
+    })
 }

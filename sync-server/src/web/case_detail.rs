@@ -37,6 +37,7 @@ use super::layout::{internal, message_page, render};
 use super::merge::{MergeSection, MergeSectionProps, merge_section};
 use super::reassign::{ReassignSection, ReassignSectionProps};
 use super::session::Staff;
+use super::told::{Told, ToldRow, told};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::unit_write::edit_unit;
@@ -128,6 +129,14 @@ struct DetailProps {
     /// The reassignment form, when the case may go to another contractor and the person may
     /// send it there.
     reassign: Option<ReassignSectionProps>,
+    /// Its reminders and escalations, shown among the timeline's events.
+    told: Vec<Told>,
+}
+
+/// A row of the timeline: an event of the case, or a reminder about it.
+enum TimelineRow<'a> {
+    Event(&'a Event),
+    Told(&'a Told),
 }
 
 #[allow(non_snake_case)] // a component
@@ -136,8 +145,16 @@ fn CaseDetail(p: DetailProps) -> Element {
     let f = &p.finding;
     let st = &p.state;
     let base = format!("/cases/{}/{}", p.unit, f.id);
-    let mut events: Vec<&Event> = f.events.iter().collect();
-    events.sort_by_key(|e| (e.at, e.id.clone()));
+    let mut rows: Vec<TimelineRow<'_>> = f
+        .events
+        .iter()
+        .map(TimelineRow::Event)
+        .chain(p.told.iter().map(TimelineRow::Told))
+        .collect();
+    rows.sort_by_key(|r| match r {
+        TimelineRow::Event(e) => (e.at, 0, e.id.to_string()),
+        TimelineRow::Told(t) => (t.at, 1, t.kind.as_str().to_owned()),
+    });
     rsx! {
         h1 { a { href: "/archives/units/{p.unit}", title: Msg::UnitArchive.text(lang), "{p.unit}" } " · {f.description}" }
         table { class: "facts",
@@ -206,12 +223,17 @@ fn CaseDetail(p: DetailProps) -> Element {
                 th { "" }
             } }
             tbody {
-                for e in events {
-                    tr {
-                        td { {beijing(e.at)} }
-                        td { {f.receipts.get(&e.id).map(|r| beijing(r.received_at)).unwrap_or_default()} }
-                        td { "{e.actor.user} ({lang.pick(e.actor.role.label_zh(), e.actor.role.label_en())})" }
-                        td { {lang.pick(e.kind.label_zh(), e.kind.label_en())} }
+                for row in rows {
+                    match row {
+                        TimelineRow::Event(e) => rsx! {
+                            tr {
+                                td { {beijing(e.at)} }
+                                td { {f.receipts.get(&e.id).map(|r| beijing(r.received_at)).unwrap_or_default()} }
+                                td { "{e.actor.user} ({lang.pick(e.actor.role.label_zh(), e.actor.role.label_en())})" }
+                                td { {lang.pick(e.kind.label_zh(), e.kind.label_en())} }
+                            }
+                        },
+                        TimelineRow::Told(t) => rsx! { ToldRow { lang, told: t.clone() } },
                     }
                 }
             }
@@ -417,6 +439,10 @@ pub async fn show(
             )
         })
         .flatten();
+    let told = match told(&state, &finding).await {
+        Ok(t) => t,
+        Err(e) => return internal(e),
+    };
     let props = DetailProps {
         lang: staff.lang,
         unit,
@@ -431,6 +457,7 @@ pub async fn show(
         claims,
         merge,
         reassign,
+        told,
     };
     let title = props.finding.description.clone();
     let body = rsx! { CaseDetail { ..props } };

@@ -75,6 +75,18 @@ catalogue! {
     MergedFrom => "已合并到本案件的案件：", "Cases merged into this one:";
     PhotosMissing => "照片尚未上传", "Photos not uploaded yet";
     Dashboard => "工作台", "Dashboard";
+    Inbox => "通知", "Notifications";
+    InboxEmpty => "没有通知。", "No notifications.";
+    InboxUnreadOnly => "只看未读", "Unread only";
+    InboxMarkRead => "标为已读", "Mark read";
+    InboxMarkAllRead => "全部标为已读", "Mark all read";
+    InboxWhen => "时间", "When";
+    InboxAbout => "事项", "About";
+    InboxCase => "案件", "Case";
+    InboxAllKinds => "全部类别", "All kinds";
+    BadParameter => "参数“{name}”无效。", "The parameter `{name}` is not valid.";
+    Remind => "提醒", "Reminder to";
+    EscalateTo => "升级至", "Escalated to";
     OtherLanguage => "English", "中文";
     // Administration (web/admin/).
     Admin => "管理", "Administration";

@@ -19,6 +19,8 @@ pub struct TopBar {
     pub admin: bool,
     /// Whether they may record complaints in a project (the intake link).
     pub intake: bool,
+    /// Their unread reminders and escalations (the bell).
+    pub unread: u64,
 }
 
 const STYLE: &str = "
@@ -34,6 +36,7 @@ form.filters label{display:flex;flex-direction:column;font-size:.85rem}
 .pager{display:flex;gap:1rem;align-items:center;margin-top:1rem}
 .chart{max-width:720px;margin:1rem 0}.fig{font-variant-numeric:tabular-nums}
 tr.candidate{background:#fff8e1}.two{display:flex;gap:1rem;flex-wrap:wrap}.two table{width:auto}
+.badge{background:#b00020;color:#fff;border-radius:9px;padding:0 .45rem;font-size:.8rem}tr.unread{font-weight:600}
 .hint{color:#5a6b7b;font-size:.85rem}.note-form{display:flex;gap:.5rem;align-items:end;flex-wrap:wrap}
 .note-form label{display:flex;flex-direction:column;font-size:.85rem}
 @media print{header,.noprint{display:none}main{max-width:none}a{color:inherit;text-decoration:none}}
@@ -68,6 +71,15 @@ fn TopBarView(lang: Lang, top: Option<TopBar>) -> Element {
                 a { href: "/admin", {Msg::Admin.text(lang)} }
             }
             span { class: "grow" }
+            if let Some(top) = &top {
+                a { href: "/inbox", id: "nav-inbox", title: Msg::Inbox.text(lang),
+                    {Msg::Inbox.text(lang)}
+                    if top.unread > 0 {
+                        " "
+                        span { class: "badge", id: "unread-count", "{top.unread}" }
+                    }
+                }
+            }
             a { href: "/lang/{other}", {Msg::OtherLanguage.text(lang)} }
             if let Some(top) = top {
                 span { "{top.name}" }

@@ -32,6 +32,7 @@ pub mod claims;
 pub mod dashboard;
 pub mod fines;
 pub mod i18n;
+pub mod inbox;
 pub mod intake;
 pub mod labels;
 pub mod layout;
@@ -43,6 +44,7 @@ pub mod reassign;
 pub mod reports;
 pub mod session;
 pub mod sorting;
+pub mod told;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -55,6 +57,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .route("/dashboard", get(dashboard::show))
+        .route("/inbox", get(inbox::show))
+        .route("/inbox/read", axum::routing::post(inbox::mark_read))
         .route("/intake", get(intake::form).post(intake::record))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", axum::routing::post(session::logout))

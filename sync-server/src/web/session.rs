@@ -97,6 +97,8 @@ pub struct Staff {
     pub csrf: String,
     /// The page language.
     pub lang: Lang,
+    /// Their unread notifications when the request came in (the bell in the top bar).
+    pub unread: u64,
 }
 
 impl Staff {
@@ -110,6 +112,7 @@ impl Staff {
                 .memberships
                 .iter()
                 .any(|m| super::intake::may_record(m.role)),
+            unread: self.unread,
         }
     }
 
@@ -164,12 +167,21 @@ impl FromRequestParts<AppState> for Staff {
             })?
             .ok_or_else(to_login)?;
         tracing::Span::current().record("device.id", format!("web:{}", session.user));
+        let unread = state
+            .store
+            .unread_notifications(&session.user)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = ?e, "counting unread notifications");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            })?;
         Ok(Staff {
             user: session.user,
             display_name: session.display_name,
             memberships: session.memberships,
             csrf: session.csrf_token,
             lang,
+            unread,
         })
     }
 }

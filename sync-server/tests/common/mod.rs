@@ -217,6 +217,19 @@ impl Device {
         self.docs.insert(id.clone(), doc.into_automerge());
     }
 
+    /// `GET {base}{path}` with the device's token, answered 200 with JSON.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.json().await.unwrap()
+    }
+
     pub async fn post(&mut self, path: &str, body: Vec<u8>) -> reqwest::Response {
         self.bytes_sent += body.len();
         self.round_trips += 1;

@@ -179,6 +179,30 @@ pub fn first_case_link(html: &str) -> String {
     rest[..rest.find('"').unwrap()].to_owned()
 }
 
+/// Every case link of a list page, in order.
+pub fn case_links(html: &str) -> Vec<String> {
+    html.match_indices("<td><a href=\"/cases/")
+        .map(|(at, m)| {
+            let rest = &html[at + m.len() - "/cases/".len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+/// Issues a rectification notice on the case at `link` to 恒筑 (hengzhu-civil), repair within
+/// three days; the page answered.
+pub async fn issue_notice(b: &mut Browser, link: &str, csrf: &str) -> Page {
+    b.post(
+        &format!("{link}/notice"),
+        &[
+            ("csrf", csrf),
+            ("contractor", "hengzhu-civil"),
+            ("days", "3"),
+        ],
+    )
+    .await
+}
+
 /// Posts the step form of the case at `link`.
 pub async fn post_step(b: &mut Browser, link: &str, form: Vec<(&'static str, String)>) -> Page {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -9,7 +9,8 @@ use std::time::Duration;
 use crate::contractor::AssignedCase;
 use plumbline_shared::api::{
     ApiErrorBody, ContractorAction, ContractorActionReply, ManifestRequest, ManifestResponse,
-    OffsetConflict, SyncRequest, SyncResponse, UploadStatus, from_postcard, to_postcard,
+    NotificationItem, OffsetConflict, SyncRequest, SyncResponse, UploadStatus, from_postcard,
+    to_postcard,
 };
 use plumbline_shared::ids::{BlobHash, ContractorId, ProjectId};
 use plumbline_shared::role::Role;
@@ -180,6 +181,11 @@ impl ServerClient {
                 .query(&[("project", project.as_str()), ("limit", "500")]),
         )
         .await
+    }
+
+    /// The person's reminders and escalations, newest first.
+    pub async fn notifications(&self) -> Result<Vec<NotificationItem>, ClientError> {
+        json_reply(self.authed(self.http.get(self.url("/notifications")))).await
     }
 
     /// Sends a contractor's action; the same event id sent twice is stored once.

@@ -26,6 +26,7 @@ pub mod events;
 pub mod files;
 pub mod inspection;
 pub mod local_store;
+pub mod notifications;
 pub mod plans;
 pub mod sync_run;
 pub mod ui;

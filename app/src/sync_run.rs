@@ -71,8 +71,10 @@ impl Engine {
         }
         .await;
         if result.is_ok() {
-            // Last, and never failing the sync: a plan that did not arrive is tried next time.
+            // Last, and never failing the sync: a plan or a list that did not arrive is tried
+            // next time.
             self.download_plans(&client).await;
+            self.fetch_notifications(&client).await;
         }
         match &result {
             Ok(()) => {

@@ -910,3 +910,61 @@ fn the_foreman_sees_the_companys_tasks_and_answers_one() {
     assert!(render(never, Lang::Zh).contains("尚未取得任务"));
     assert!(render(never, Lang::En).contains("No task list yet"));
 }
+
+#[test]
+fn the_home_screen_lists_the_latest_notifications_escalations_marked() {
+    use plumbline_app::ui::model::notices::{SHOWN, notice_lines};
+    use plumbline_app::ui::screens::notices::NoticesCard;
+    use plumbline_shared::api::NotificationItem;
+    use plumbline_shared::workflow::reminder::ReminderKind;
+
+    let item = |id: i64, kind: ReminderKind, read: bool| NotificationItem {
+        id,
+        project: "licheng".parse().unwrap(),
+        unit: "licheng-b1-101".parse().unwrap(),
+        finding: "f1".parse().unwrap(),
+        kind,
+        notice_no: Some("ZG-2026-0001".into()),
+        due_at: NOW,
+        created_at: NOW,
+        read_at: read.then_some(NOW),
+    };
+    // Newest first, as the server sends them.
+    let items = vec![
+        item(2, ReminderKind::ResponseOverdue, false),
+        item(1, ReminderKind::ResponseDueSoon, true),
+    ];
+    let lines = notice_lines(&items, Lang::Zh);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0].what, "响应超时 · ZG-2026-0001");
+    assert!(lines[0].escalation && lines[0].unread);
+    assert!(!lines[1].escalation && !lines[1].unread);
+    let many: Vec<NotificationItem> = (0..25)
+        .map(|i| item(i, ReminderKind::CallbackDue, false))
+        .collect();
+    assert_eq!(notice_lines(&many, Lang::En).len(), SHOWN);
+
+    thread_local! {
+        static ITEMS: std::cell::RefCell<Vec<NotificationItem>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    ITEMS.with(|i| *i.borrow_mut() = items.clone());
+    fn root(lang: Lang) -> Element {
+        let lines = ITEMS.with(|i| notice_lines(&i.borrow(), lang));
+        rsx! { NoticesCard { lang, notices: lines, openable: true, on_open: |_| {} } }
+    }
+    let zh = render(root, Lang::Zh);
+    assert!(
+        zh.contains("通知") && zh.contains("响应超时 · ZG-2026-0001"),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("entry escalation") && zh.contains("未读"),
+        "{zh}"
+    );
+    let en = render(root, Lang::En);
+    assert!(en.contains("Response overdue · ZG-2026-0001"), "{en}");
+    assert!(en.contains("4-hour response due soon"), "{en}");
+
+    ITEMS.with(|i| i.borrow_mut().clear());
+    assert!(!render(root, Lang::Zh).contains("notices"));
+}

@@ -425,3 +425,26 @@ pub struct OffsetConflict {
     /// The bytes the server holds: send the next chunk from here.
     pub offset: u64,
 }
+
+/// One reminder or escalation as `GET /api/v1/notifications` gives it to the person's phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationItem {
+    /// Its number on the server.
+    pub id: i64,
+    /// The project.
+    pub project: crate::ids::ProjectId,
+    /// The unit.
+    pub unit: crate::ids::UnitId,
+    /// The case.
+    pub finding: crate::ids::FindingId,
+    /// What it is about.
+    pub kind: crate::workflow::reminder::ReminderKind,
+    /// The notice it concerns.
+    pub notice_no: Option<String>,
+    /// When the rule's instant came.
+    pub due_at: Timestamp,
+    /// When the server recorded it.
+    pub created_at: Timestamp,
+    /// When it was marked read.
+    pub read_at: Option<Timestamp>,
+}

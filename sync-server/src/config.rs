@@ -33,6 +33,27 @@ pub struct Config {
     pub compaction: CompactionConfig,
     /// The office web.
     pub web: WebConfig,
+    /// Telling people: reminders, escalations and work-group robots.
+    #[serde(default)]
+    pub notify: NotifyConfig,
+}
+
+/// How reminders reach work-group robots (see `crate::webhook`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NotifyConfig {
+    /// Seconds between passes of the robot sender; 0 turns it off (queued messages wait).
+    pub webhook_every_secs: u64,
+    /// Seconds one robot request may take before it counts as failed.
+    pub webhook_timeout_secs: u64,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self {
+            webhook_every_secs: 5,
+            webhook_timeout_secs: 10,
+        }
+    }
 }
 
 /// Office web settings.

@@ -42,6 +42,7 @@ pub mod unit_write;
 pub mod validate;
 pub mod verdicts;
 pub mod web;
+pub mod webhook;
 
 use std::future::Future;
 use std::path::Path;
@@ -110,6 +111,7 @@ pub async fn launch(
         compaction::spawn(state.clone()),
         Some(presence::spawn_flusher(state.clone())),
         Some(verdicts::spawn(state.clone())),
+        webhook::spawn(state.clone()),
     ];
     let last = state.clone();
     axum::serve(listener, routes::router(state))

@@ -283,7 +283,7 @@ async fn every_page_of_the_office_works_in_a_real_browser() {
     let c = driver.browser().await;
     admin_pages(&c, &mut shots, &fx).await;
     c.close().await.unwrap();
-    assert_eq!(shots.taken, 32, "a page was added or left out of the tour");
+    assert_eq!(shots.taken, 33, "a page was added or left out of the tour");
 }
 
 /// The manager's pages: the case workflow, intake, readiness and planning, the archives.
@@ -700,6 +700,21 @@ async fn admin_pages(c: &Client, shots: &mut Shots, fx: &Fixture) {
     assert!(text(c, "main h1").await.starts_with("检查模板"));
     assert!(has(c, "ul#categories li").await);
     shots.take(c, "admin-template").await;
+
+    // The project's work-group robot: set here, its messages listed below.
+    c.goto(&fx.url("/admin/webhooks")).await.unwrap();
+    arrive(c, "input[name=url]").await;
+    assert_eq!(text(c, "main h1").await, "工作群机器人");
+    fill(
+        c,
+        "input[name=url]",
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=demo",
+    )
+    .await;
+    click(c, "form.note-form button[type=submit]").await;
+    arrive(c, "input[name=url]").await;
+    assert!(text(c, "main").await.contains("还没有发出的消息"));
+    shots.take(c, "admin-webhooks").await;
 }
 
 /// Chooses `file` in the import form's file field.

@@ -24,3 +24,4 @@ mod web_intake;
 mod web_plans;
 mod web_readiness;
 mod web_reports;
+mod webhooks;

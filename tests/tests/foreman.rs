@@ -42,6 +42,43 @@ async fn enrolled(server: &TestServer, login: &str, role: Role, dir: &tempfile::
     engine
 }
 
+/// The inspector records a kitchen-drain finding on `unit` and, in the same edit, issues notice
+/// ZG-2026-0801 to 恒筑 (hengzhu-civil) with three days to repair.
+fn notified_drain(
+    inspector: &Engine,
+    unit: &plumbline_shared::ids::UnitId,
+    description: &str,
+) -> plumbline_shared::ids::FindingId {
+    inspector
+        .edit_unit(unit, |u, actor, at| {
+            let id = u.record_finding(
+                actor,
+                at,
+                NewFinding {
+                    origin: Origin::Inspection,
+                    round: None,
+                    room: "kitchen".parse().unwrap(),
+                    item: "kitchen.drain".parse().unwrap(),
+                    category: "plumbing".parse().unwrap(),
+                    severity: Severity::S3,
+                    description: description.into(),
+                },
+            )?;
+            u.append_event(
+                actor,
+                at,
+                &id,
+                EventKind::NoticeIssued {
+                    notice_no: "ZG-2026-0801".into(),
+                    contractor: ContractorId::new("hengzhu-civil").unwrap(),
+                    repair_deadline: Timestamp(at.0 + 3 * 86_400_000),
+                },
+            )?;
+            Ok(id)
+        })
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_foreman_answers_offline_and_the_answers_count_from_when_they_were_given() {
     let mut server = TestServer::start().await.unwrap();
@@ -264,34 +301,7 @@ async fn a_reported_repair_is_rejected_then_accepted_on_site_and_a_clean_phone_s
     let unit = server.project.units().next().unwrap().1.id.clone();
     let inspector_dir = tempfile::tempdir().unwrap();
     let inspector = enrolled(&server, "wangli", Role::Inspector, &inspector_dir).await;
-    let finding = inspector
-        .edit_unit(&unit, |u, actor, at| {
-            let id = u.record_finding(
-                actor,
-                at,
-                NewFinding {
-                    origin: Origin::Inspection,
-                    round: None,
-                    room: "kitchen".parse().unwrap(),
-                    item: "kitchen.drain".parse().unwrap(),
-                    category: "plumbing".parse().unwrap(),
-                    severity: Severity::S3,
-                    description: "水槽下水慢".into(),
-                },
-            )?;
-            u.append_event(
-                actor,
-                at,
-                &id,
-                EventKind::NoticeIssued {
-                    notice_no: "ZG-2026-0801".into(),
-                    contractor: ContractorId::new("hengzhu-civil").unwrap(),
-                    repair_deadline: Timestamp(at.0 + 3 * 86_400_000),
-                },
-            )?;
-            Ok(id)
-        })
-        .unwrap();
+    let finding = notified_drain(&inspector, &unit, "水槽下水慢");
     inspector.sync().await.unwrap();
 
     let foreman_dir = tempfile::tempdir().unwrap();
@@ -381,4 +391,37 @@ async fn a_reported_repair_is_rejected_then_accepted_on_site_and_a_clean_phone_s
             .is_empty()
     );
     assert!(foreman.outbox().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_foremans_phone_shows_the_reminder_at_its_sync_and_keeps_it_offline() {
+    use plumbline_shared::clock::Clock;
+    use plumbline_shared::time::HOUR_MS;
+    use plumbline_shared::workflow::reminder::ReminderKind;
+
+    let clock = Clock::manual(plumbline_tests::anchor());
+    let mut server = TestServer::start_with_clock(clock.clone()).await.unwrap();
+    let unit = server.project.units().next().unwrap().1.id.clone();
+    let inspector_dir = tempfile::tempdir().unwrap();
+    let inspector = enrolled(&server, "wangli", Role::Inspector, &inspector_dir).await;
+    let foreman_dir = tempfile::tempdir().unwrap();
+    let foreman = enrolled(&server, "zhougang", Role::Contractor, &foreman_dir).await;
+    notified_drain(&inspector, &unit, "厨房下水管渗漏");
+    inspector.sync().await.unwrap();
+
+    // Before the reminder's hour the phone has nothing; at it, the next sync brings it.
+    foreman.sync().await.unwrap();
+    assert!(foreman.notifications().unwrap().is_empty());
+    clock.advance(3 * HOUR_MS);
+    foreman.sync().await.unwrap();
+    let kept = foreman.notifications().unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].kind, ReminderKind::ResponseDueSoon);
+    assert_eq!(kept[0].notice_no.as_deref(), Some("ZG-2026-0801"));
+    assert_eq!(kept[0].unit, unit);
+
+    // No signal: the list stays on the phone, and a failed sync keeps it.
+    server.stop().await.unwrap();
+    assert!(foreman.sync().await.is_err());
+    assert_eq!(foreman.notifications().unwrap(), kept);
 }

@@ -34,6 +34,7 @@ use crate::ui::errors::describe;
 use crate::ui::i18n::{Lang, Msg};
 use crate::ui::model::enroll::enroll_target;
 use crate::ui::model::grid::{BuildingGrid, ProjectOverview, assignment_lines, building_grid};
+use crate::ui::model::notices::notice_lines;
 use crate::ui::model::{checklist, findings, image_data_uri, jpeg_data_uri, sync};
 use crate::ui::photos::{DraftPhotos, gallery, read_bounded};
 use crate::ui::screens::enroll::EnrollScreen;
@@ -41,6 +42,7 @@ use crate::ui::screens::finding::{FindingScreen, PhotoThumb, ReinspectView};
 use crate::ui::screens::finding_editor::{EditorView, FindingEditorScreen, GalleryEntry};
 use crate::ui::screens::findings::FindingsScreen;
 use crate::ui::screens::grid::GridScreen;
+use crate::ui::screens::notices::NoticesCard;
 use crate::ui::screens::plan::PlanView;
 use crate::ui::screens::projects::ProjectsScreen;
 use crate::ui::screens::settings::{AccountView, SettingsScreen, StorageView};
@@ -268,6 +270,12 @@ pub fn InspectorApp() -> Element {
             (
                 Msg::Projects.text(lang_now).to_owned(),
                 rsx! {
+                    NoticesCard {
+                        lang: lang_now,
+                        notices: notice_lines(&engine.notifications().unwrap_or_default(), lang_now),
+                        openable: true,
+                        on_open: move |unit| push(Route::Unit(unit)),
+                    }
                     ProjectsScreen {
                         lang: lang_now,
                         projects: overviews,
@@ -414,6 +422,12 @@ pub fn InspectorApp() -> Element {
         Route::Tasks(project) => (
             Msg::MyTasks.text(lang_now).to_owned(),
             rsx! {
+                NoticesCard {
+                    lang: lang_now,
+                    notices: notice_lines(&engine.notifications().unwrap_or_default(), lang_now),
+                    openable: false,
+                    on_open: |_| {},
+                }
                 TasksView {
                     lang: lang_now,
                     project: project.clone(),

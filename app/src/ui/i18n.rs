@@ -28,6 +28,8 @@ catalogue! {
 
     Projects => "项目", "Projects";
     MyAssignments => "我的验房安排", "My inspection assignments";
+    Notifications => "通知", "Notifications";
+    Unread => "未读", "unread";
     Today => "今天", "today";
     NoProjects => "本机还没有项目。请先同步。", "No projects on this phone yet. Sync first.";
     Building => "楼栋", "Building";

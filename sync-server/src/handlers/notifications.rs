@@ -10,7 +10,8 @@ use crate::auth::DeviceAuth;
 use crate::codec::QueryParams;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{Notification, Page};
+use crate::store::Page;
+use plumbline_shared::api::NotificationItem;
 
 /// At most this many in one answer: a phone shows the latest, not the whole history.
 const MAX_NOTIFICATIONS: u32 = 200;
@@ -28,7 +29,7 @@ pub async fn list(
     State(state): State<AppState>,
     DeviceAuth(identity): DeviceAuth,
     QueryParams(q): QueryParams<NotificationsQuery>,
-) -> Result<Json<Vec<Notification>>, ApiError> {
+) -> Result<Json<Vec<NotificationItem>>, ApiError> {
     let unread_only = match q.unread {
         None | Some(0) => false,
         Some(1) => true,
@@ -38,18 +39,31 @@ pub async fn list(
             )));
         }
     };
+    let rows = state
+        .store
+        .notifications(
+            &identity.user,
+            None,
+            unread_only,
+            Page {
+                offset: 0,
+                limit: MAX_NOTIFICATIONS,
+            },
+        )
+        .await?;
     Ok(Json(
-        state
-            .store
-            .notifications(
-                &identity.user,
-                None,
-                unread_only,
-                Page {
-                    offset: 0,
-                    limit: MAX_NOTIFICATIONS,
-                },
-            )
-            .await?,
+        rows.into_iter()
+            .map(|n| NotificationItem {
+                id: n.id,
+                project: n.project,
+                unit: n.unit,
+                finding: n.finding,
+                kind: n.kind,
+                notice_no: n.notice_no,
+                due_at: n.due_at,
+                created_at: n.created_at,
+                read_at: n.read_at,
+            })
+            .collect(),
     ))
 }

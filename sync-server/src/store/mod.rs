@@ -537,6 +537,102 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<u64>;
     /// Every notification about one case, to every recipient, oldest first (its timeline).
     async fn case_notifications(&self, finding: &FindingId) -> StoreResult<Vec<Notification>>;
+    /// Sets (or, with `None`, removes) a project's work-group robot. Queued messages go to the
+    /// robot set when they are sent; while none is set they wait.
+    async fn set_webhook(&self, project: &ProjectId, hook: Option<Webhook>) -> StoreResult<()>;
+    /// A project's work-group robot.
+    async fn webhook(&self, project: &ProjectId) -> StoreResult<Option<Webhook>>;
+    /// Claims up to `limit` queued robot messages whose attempt is due at `now`, for
+    /// `lease_ms` (another sender skips them meanwhile), with what the message says.
+    async fn claim_webhook_messages(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        lease_ms: i64,
+    ) -> StoreResult<Vec<WebhookMessage>>;
+    /// Records the outcome of one attempt: delivered at `at`, or failed with `error` and tried
+    /// again at `retry_at` (`None`: given up).
+    async fn webhook_attempted(
+        &self,
+        id: i64,
+        at: Timestamp,
+        outcome: Result<(), (String, Option<Timestamp>)>,
+    ) -> StoreResult<()>;
+    /// A project's latest robot messages, newest first, for the administrator.
+    async fn webhook_messages(
+        &self,
+        project: &ProjectId,
+        limit: usize,
+    ) -> StoreResult<Vec<WebhookMessage>>;
+}
+
+/// Which work-group platform a robot is on: each takes its own JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookKind {
+    /// 企业微信 group robot.
+    Wecom,
+    /// 钉钉 custom robot.
+    Dingtalk,
+}
+
+impl WebhookKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookKind::Wecom => "wecom",
+            WebhookKind::Dingtalk => "dingtalk",
+        }
+    }
+
+    /// Parses [`WebhookKind::as_str`].
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "wecom" => Some(WebhookKind::Wecom),
+            "dingtalk" => Some(WebhookKind::Dingtalk),
+            _ => None,
+        }
+    }
+}
+
+/// A project's work-group robot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Webhook {
+    /// The platform.
+    pub kind: WebhookKind,
+    /// The robot's address (with its key), `http://` or `https://`.
+    pub url: String,
+}
+
+/// One queued robot message and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebhookMessage {
+    /// Its number.
+    pub id: i64,
+    /// The project.
+    pub project: ProjectId,
+    /// The unit.
+    pub unit: UnitId,
+    /// The case.
+    pub finding: FindingId,
+    /// What about.
+    pub kind: ReminderKind,
+    /// The notice.
+    pub notice_no: Option<String>,
+    /// The reminder's instant.
+    pub due_at: Timestamp,
+    /// The case's description.
+    pub description: String,
+    /// Who was told, by name ("赵敏（经理）"), as the office sees it.
+    pub recipients: Vec<String>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// When delivered.
+    pub delivered_at: Option<Timestamp>,
+    /// When the next attempt is due (`None` once delivered or given up).
+    pub next_attempt_at: Option<Timestamp>,
+    /// What the last failed attempt said.
+    pub last_error: Option<String>,
 }
 
 /// One reminder or escalation as one person received it.

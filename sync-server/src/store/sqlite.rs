@@ -39,7 +39,7 @@ use tokio::sync::oneshot;
 use super::{
     CaseFilter, CaseOrder, CaseRecord, DeviceInfo, DocSummary, DocWrite, EvidenceStatus, Identity,
     Membership, NewUser, NewWebSession, Notification, Page, Queue, ReportRows, SortKey, Store,
-    StoreError, StoreResult, StoredDoc, UserInfo, WebSession,
+    StoreError, StoreResult, StoredDoc, UserInfo, WebSession, Webhook, WebhookKind, WebhookMessage,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -82,6 +82,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261206130000_add_notifications",
         include_str!("../../migrations/sqlite/20261206130000_add_notifications.sql"),
+    ),
+    (
+        "20261206140000_add_webhooks",
+        include_str!("../../migrations/sqlite/20261206140000_add_webhooks.sql"),
     ),
 ];
 
@@ -283,9 +287,25 @@ fn insert_reminders(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlite
         "{INSERT} SELECT ?1, user_id, ?2, ?3, ?4, ?5, ?6, ?7, ?8 FROM memberships
          WHERE project_id = ?2 AND role = 'contractor' AND contractor_id = ?9"
     ))?;
+    // The work-group message, once per reminder, where the project has a robot.
+    let mut to_robot = conn.prepare_cached(
+        "INSERT OR IGNORE INTO webhook_outbox (reminder_key, project_id, unit_id, finding_id,
+            kind, notice_no, due_at, created_at, next_attempt_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8 FROM project_webhooks WHERE project_id = ?2",
+    )?;
     let (project, unit) = (p.project.as_str(), p.unit.as_str());
     for r in &p.reminders {
         let (finding, kind) = (r.finding.as_str(), r.kind.as_str());
+        to_robot.execute(params![
+            r.key,
+            project,
+            unit,
+            finding,
+            kind,
+            r.notice_no,
+            r.at.0,
+            now
+        ])?;
         for to in &r.to {
             let (statement, who) = match to {
                 Audience::User(user) => (&mut to_user, user.as_str()),
@@ -1800,6 +1820,181 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn set_webhook(&self, project: &ProjectId, hook: Option<Webhook>) -> StoreResult<()> {
+        let project = project.clone();
+        let now = self.clock.now().0;
+        self.write(move |c| {
+            match hook {
+                Some(h) => c.execute(
+                    "INSERT INTO project_webhooks (project_id, kind, url, updated_at)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (project_id) DO UPDATE SET kind = excluded.kind,
+                        url = excluded.url, updated_at = excluded.updated_at",
+                    params![project.as_str(), h.kind.as_str(), h.url, now],
+                )?,
+                None => c.execute(
+                    "DELETE FROM project_webhooks WHERE project_id = ?1",
+                    [project.as_str()],
+                )?,
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    async fn webhook(&self, project: &ProjectId) -> StoreResult<Option<Webhook>> {
+        let project = project.clone();
+        self.read(move |c| {
+            let row: Option<(String, String)> = c
+                .query_row(
+                    "SELECT kind, url FROM project_webhooks WHERE project_id = ?1",
+                    [project.as_str()],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            Ok(row.and_then(|(kind, url)| {
+                WebhookKind::parse(&kind).map(|kind| Webhook { kind, url })
+            }))
+        })
+        .await
+    }
+
+    async fn claim_webhook_messages(
+        &self,
+        now: Timestamp,
+        limit: usize,
+        lease_ms: i64,
+    ) -> StoreResult<Vec<WebhookMessage>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.write(move |c| {
+            let ids: Vec<i64> = {
+                let mut stmt = c.prepare_cached(
+                    "UPDATE webhook_outbox SET claimed_until = ?2
+                     WHERE id IN (SELECT o.id FROM webhook_outbox o
+                         JOIN project_webhooks w ON w.project_id = o.project_id
+                         WHERE o.next_attempt_at IS NOT NULL AND o.next_attempt_at <= ?1
+                           AND (o.claimed_until IS NULL OR o.claimed_until <= ?1)
+                         ORDER BY o.next_attempt_at, o.id LIMIT ?3)
+                     RETURNING id",
+                )?;
+                let rows = stmt.query_map(params![now.0, now.0 + lease_ms, limit], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<Vec<i64>>>()?
+            };
+            Ok(ids
+                .into_iter()
+                .map(|id| webhook_message(c, id))
+                .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn webhook_attempted(
+        &self,
+        id: i64,
+        at: Timestamp,
+        outcome: Result<(), (String, Option<Timestamp>)>,
+    ) -> StoreResult<()> {
+        self.write(move |c| {
+            match outcome {
+                Ok(()) => c.execute(
+                    "UPDATE webhook_outbox SET attempts = attempts + 1, delivered_at = ?2,
+                        next_attempt_at = NULL, claimed_until = NULL WHERE id = ?1",
+                    params![id, at.0],
+                )?,
+                Err((error, retry_at)) => c.execute(
+                    "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = ?2,
+                        next_attempt_at = ?3, claimed_until = NULL WHERE id = ?1",
+                    params![id, error, retry_at.map(|t| t.0)],
+                )?,
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    async fn webhook_messages(
+        &self,
+        project: &ProjectId,
+        limit: usize,
+    ) -> StoreResult<Vec<WebhookMessage>> {
+        let project = project.clone();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            let ids: Vec<i64> = {
+                let mut stmt = c.prepare_cached(
+                    "SELECT id FROM webhook_outbox WHERE project_id = ?1
+                     ORDER BY created_at DESC, id DESC LIMIT ?2",
+                )?;
+                let rows = stmt.query_map(params![project.as_str(), limit], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<Vec<i64>>>()?
+            };
+            Ok(ids
+                .into_iter()
+                .map(|id| webhook_message(c, id))
+                .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+}
+
+/// One robot message with the case's description and the names of those told.
+fn webhook_message(c: &Connection, id: i64) -> rusqlite::Result<WebhookMessage> {
+    let mut message = c.prepare_cached(
+        "SELECT o.project_id, o.unit_id, o.finding_id, o.kind, o.notice_no, o.due_at,
+            COALESCE(cs.description, ''), o.attempts, o.delivered_at, o.next_attempt_at,
+            o.last_error, o.reminder_key
+         FROM webhook_outbox o LEFT JOIN cases cs ON cs.finding_id = o.finding_id
+         WHERE o.id = ?1",
+    )?;
+    let (mut m, key) = message.query_row([id], |r| {
+        let kind: String = r.get(3)?;
+        Ok((
+            WebhookMessage {
+                id,
+                project: parse("project id", r.get(0)?)?,
+                unit: parse("unit id", r.get(1)?)?,
+                finding: parse("finding id", r.get(2)?)?,
+                kind: reminder_kind(3, &kind)?,
+                notice_no: r.get(4)?,
+                due_at: Timestamp(r.get(5)?),
+                description: r.get(6)?,
+                recipients: Vec::new(),
+                attempts: r.get(7)?,
+                delivered_at: r.get::<_, Option<i64>>(8)?.map(Timestamp),
+                next_attempt_at: r.get::<_, Option<i64>>(9)?.map(Timestamp),
+                last_error: r.get(10)?,
+            },
+            r.get::<_, String>(11)?,
+        ))
+    })?;
+    let mut told = c.prepare_cached(
+        "SELECT u.display_name, m.role FROM notifications n
+         JOIN users u ON u.user_id = n.user_id
+         LEFT JOIN memberships m ON m.user_id = n.user_id AND m.project_id = n.project_id
+         WHERE n.reminder_key = ?1 ORDER BY n.user_id",
+    )?;
+    let names = told.query_map([key], |r| {
+        let name: String = r.get(0)?;
+        let role: Option<String> = r.get(1)?;
+        Ok(match role.as_deref().and_then(Role::parse) {
+            Some(role) => format!("{name}（{}）", role.label_zh()),
+            None => name,
+        })
+    })?;
+    m.recipients = names.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(m)
+}
+
+/// A stored reminder kind (column `index`), or the error that names it.
+fn reminder_kind(index: usize, kind: &str) -> rusqlite::Result<ReminderKind> {
+    ReminderKind::parse(kind).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("unknown notification kind `{kind}`").into(),
+        )
+    })
 }
 
 /// The columns [`notification`] reads, in its order.
@@ -1815,13 +2010,7 @@ fn notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> {
         project: parse("project id", r.get(2)?)?,
         unit: parse("unit id", r.get(3)?)?,
         finding: parse("finding id", r.get(4)?)?,
-        kind: ReminderKind::parse(&kind).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                5,
-                rusqlite::types::Type::Text,
-                format!("unknown notification kind `{kind}`").into(),
-            )
-        })?,
+        kind: reminder_kind(5, &kind)?,
         notice_no: r.get(6)?,
         due_at: Timestamp(r.get(7)?),
         created_at: Timestamp(r.get(8)?),

@@ -86,6 +86,18 @@ catalogue! {
     InboxAllKinds => "全部类别", "All kinds";
     BadParameter => "参数“{name}”无效。", "The parameter `{name}` is not valid.";
     Remind => "提醒", "Reminder to";
+    Webhooks => "工作群机器人", "Work-group robots";
+    WebhooksHelp => "每个项目的提醒与升级会发到设置的企业微信或钉钉群机器人；地址留空即取消。发送失败会自动重试，结果列在下方。", "Each project's reminders and escalations are posted to the WeCom or DingTalk group robot set here; leave the address empty to remove it. Failed messages are retried; what happened to each is listed below.";
+    WebhookKind => "平台", "Platform";
+    WebhookUrl => "机器人地址（Webhook）", "Robot address (webhook)";
+    WebhookNoMessages => "还没有发出的消息。", "No messages yet.";
+    WebhookState => "发送情况", "Delivery";
+    WebhookDelivered => "已送达", "Delivered";
+    WebhookQueued => "待发送", "Queued for";
+    WebhookRetrying => "第 {n} 次失败：{error}；{at} 重试", "Attempt {n} failed: {error}; retrying at {at}";
+    WebhookGaveUp => "已放弃：{error}", "Given up: {error}";
+    WebhookBadKind => "请选择企业微信或钉钉。", "Choose WeCom or DingTalk.";
+    WebhookBadUrl => "机器人地址须是完整的 http:// 或 https:// 地址（不超过 1024 个字符）。", "The robot address must be a whole http:// or https:// address (at most 1,024 characters).";
     EscalateTo => "升级至", "Escalated to";
     OtherLanguage => "English", "中文";
     // Administration (web/admin/).

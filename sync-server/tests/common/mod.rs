@@ -69,8 +69,14 @@ impl TestServer {
 
     /// Starts a server holding the demo project (dated by the demo's anchor) on `clock`.
     pub async fn start_with_clock(clock: Clock) -> Self {
+        Self::start_configured(clock, |_| {}).await
+    }
+
+    /// Starts a server on `clock` with its configuration changed by `change`.
+    pub async fn start_configured(clock: Clock, change: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config::for_data_dir(dir.path(), "127.0.0.1:0".parse().unwrap()).unwrap();
+        let mut config = Config::for_data_dir(dir.path(), "127.0.0.1:0".parse().unwrap()).unwrap();
+        change(&mut config);
         let state = build_state(config, clock.clone()).await.unwrap();
         let project = demo_project(anchor().date_cst()).unwrap();
         setup::create_project(&state, &project).await.unwrap();

@@ -7,6 +7,7 @@ pub mod checklist;
 pub mod enroll;
 pub mod findings;
 pub mod grid;
+pub mod notices;
 pub mod sync;
 
 use plumbline_shared::time::Timestamp;

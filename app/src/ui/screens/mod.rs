@@ -6,6 +6,7 @@ pub mod finding;
 pub mod finding_editor;
 pub mod findings;
 pub mod grid;
+pub mod notices;
 pub mod photo_picker;
 pub mod plan;
 pub mod projects;

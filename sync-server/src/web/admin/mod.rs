@@ -25,6 +25,7 @@ pub mod enrollment;
 pub mod projects;
 pub mod templates;
 pub mod users;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::rejection::FormRejection;
@@ -81,6 +82,11 @@ pub fn router() -> Router<AppState> {
             post(projects::remove_plan).layer(form_limit()),
         )
         .route("/templates", get(templates::show))
+        .route("/webhooks", get(webhooks::list))
+        .route(
+            "/projects/{project}/webhook",
+            post(webhooks::set).layer(form_limit()),
+        )
 }
 
 /// A signed-in administrator: the person, and the projects they administer (never empty).
@@ -211,6 +217,8 @@ fn AdminNav(lang: Lang) -> Element {
             a { href: "/admin/projects", {Msg::ProjectsAndUnits.text(lang)} }
             " · "
             a { href: "/admin/templates", {Msg::ChecklistTemplate.text(lang)} }
+            " · "
+            a { href: "/admin/webhooks", {Msg::Webhooks.text(lang)} }
         }
     }
 }

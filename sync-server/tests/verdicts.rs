@@ -1,6 +1,7 @@
 //! Verdicts true at the instant they are read: a notice's four-hour window is judged at
 //! deadline − 1 ms, at the deadline and at deadline + 1 ms through the case API, the case list's
-//! queues and the case page, with nothing written in between — only the server's clock moves.
+//! queues, the case page, the dashboard, the export and the phone's own derivation, with
+//! nothing written in between — only the clock moves.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
 use plumbline_shared::clock::Clock;
@@ -9,8 +10,9 @@ use plumbline_shared::role::Role;
 use plumbline_shared::time::{HOUR_MS, Timestamp};
 use reqwest::StatusCode;
 
-use crate::common::web::{Browser, cases, csrf_of, first_case_link, issue_notice, staff};
+use crate::common::web::{Browser, cases, csrf_of, figure, first_case_link, issue_notice, staff};
 use crate::common::{Device, TestServer, anchor};
+use plumbline_shared::workflow::WorkflowSettings;
 
 /// The one case's row as `GET /api/v1/cases` gives it to `device`.
 async fn api_row(server: &TestServer, device: &Device) -> serde_json::Value {
@@ -33,7 +35,7 @@ async fn a_silent_contractor_is_overdue_one_millisecond_after_the_window_everywh
     let clock = Clock::manual(anchor());
     let server = TestServer::start_with_clock(clock.clone()).await;
     staff(&server, "zhaomin", Role::Manager).await;
-    let phone = cases(&server, 1).await;
+    let mut phone = cases(&server, 1).await;
     let mut b = Browser::new(&server);
     b.sign_in("zhaomin", "good-password-1").await;
     let list = b.get("/cases").await;
@@ -77,6 +79,24 @@ async fn a_silent_contractor_is_overdue_one_millisecond_after_the_window_everywh
             overdue,
             "the case page at {at}"
         );
+        // The dashboard's figures and the export count the same.
+        let dashboard = b.get("/dashboard").await.body;
+        for label in ["4小时响应超时", "需启动应急维修"] {
+            assert_eq!(figure(&dashboard, label).0, n as u64, "{label} at {at}");
+        }
+        let csv = b.get("/cases/export.csv?queue=response_overdue").await.body;
+        assert_eq!(csv.lines().count(), 1 + n, "the export at {at}: {csv}");
+        // The phone, deriving from its own copy at its own clock, agrees.
+        phone.sync().await;
+        let record = phone.unit(&unit).read().unwrap();
+        let state = record
+            .findings
+            .values()
+            .next()
+            .unwrap()
+            .state(at, &WorkflowSettings::default());
+        assert_eq!(state.response_overdue, overdue, "the phone at {at}");
+        assert_eq!(state.emergency_required, overdue, "the phone at {at}");
     }
     // Nothing was written to make it so: the same documents, only the clock moved.
     assert_eq!(server.state.store.doc_heads(&unit).await.unwrap(), heads);

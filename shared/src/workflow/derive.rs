@@ -621,13 +621,18 @@ impl Machine {
         }
         // Every verdict below compares `now > deadline`: each turns one millisecond after a
         // deadline, and not before the next one.
+        // Only a deadline still open can turn a verdict: one met, or whose clock stopped,
+        // is settled for good (a case of 100 answered notices is not derived again 100 times).
+        let terminal = self.state.status.is_terminal();
         self.state.verdicts_until = notices
             .iter()
             .flat_map(|n| {
+                let running = n.clock_stopped_at.is_none();
                 [
-                    Some(n.response_deadline),
-                    Some(n.repair_deadline),
-                    n.return_deadline,
+                    (running && n.responded.is_none()).then_some(n.response_deadline),
+                    (running && n.first_repair_reported_at.is_none()).then_some(n.repair_deadline),
+                    n.return_deadline
+                        .filter(|_| n.returned_at.is_none() && !terminal),
                 ]
             })
             .flatten()

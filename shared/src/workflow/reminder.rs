@@ -173,8 +173,8 @@ pub fn due(
 ) -> Vec<Reminder> {
     let mut out: Vec<Reminder> = candidates(finding, severity, state, settings)
         .into_iter()
-        .filter(|(r, holds)| r.at <= now && holds(now))
-        .map(|(r, _)| r)
+        .filter(|(r, _, holds)| r.at <= now && holds(now))
+        .map(|(r, _, _)| r)
         .collect();
     out.sort_by_key(|r| (r.at, r.kind));
     out
@@ -190,13 +190,15 @@ pub fn next_instant(
 ) -> Option<Timestamp> {
     candidates(finding, severity, state, settings)
         .into_iter()
-        .map(|(r, _)| r.at)
+        .filter(|(_, possible, _)| *possible)
+        .map(|(r, _, _)| r.at)
         .filter(|at| *at > now)
         .min()
 }
 
-/// A reminder and the condition (at a given instant) that must still hold for it to be sent.
-type Candidate<'a> = (Reminder, Box<dyn Fn(Timestamp) -> bool + 'a>);
+/// A reminder, whether its condition can still come to hold with no new event (a met or stopped
+/// deadline cannot), and the condition (at a given instant) that must hold for it to be sent.
+type Candidate<'a> = (Reminder, bool, Box<dyn Fn(Timestamp) -> bool + 'a>);
 
 /// Every reminder the case's rules could call for, with its instant and condition. Conditions
 /// that depend on time beyond the instant itself (overdue verdicts) come from `state`, which
@@ -245,6 +247,7 @@ fn candidates<'a>(
                 deadline.plus_ms(-settings.reminder_lead_ms),
                 to,
             ),
+            waiting,
             Box::new(move |now| waiting && now <= deadline),
         ));
         let leaders = vec![
@@ -259,6 +262,7 @@ fn candidates<'a>(
                 deadline.plus_ms(1),
                 leaders.clone(),
             ),
+            waiting,
             Box::new(move |_| overdue),
         ));
         if severity == Severity::S1 {
@@ -270,6 +274,7 @@ fn candidates<'a>(
                     deadline.plus_ms(1),
                     leaders,
                 ),
+                waiting,
                 Box::new(move |_| required),
             ));
         }
@@ -277,6 +282,7 @@ fn candidates<'a>(
         to.extend(issuer.clone());
         to.push(Audience::Role(Role::Manager));
         let repair_overdue = state.repair_overdue;
+        let repair_open = n.clock_stopped_at.is_none() && n.first_repair_reported_at.is_none();
         out.push((
             make(
                 ReminderKind::RepairOverdue,
@@ -284,6 +290,7 @@ fn candidates<'a>(
                 n.repair_deadline.plus_ms(1),
                 to,
             ),
+            repair_open,
             Box::new(move |_| repair_overdue),
         ));
         if let Some(d) = n.return_deadline {
@@ -292,6 +299,7 @@ fn candidates<'a>(
             let unreturned = state.return_overdue;
             out.push((
                 make(ReminderKind::NoticeNotReturned, no, d.plus_ms(1), to),
+                n.returned_at.is_none(),
                 Box::new(move |_| unreturned),
             ));
         }
@@ -304,6 +312,7 @@ fn candidates<'a>(
                     accepted,
                     vec![Audience::Role(Role::FrontDesk)],
                 ),
+                callback_due,
                 Box::new(move |_| callback_due),
             ));
             out.push((
@@ -316,6 +325,7 @@ fn candidates<'a>(
                         Audience::Role(Role::Manager),
                     ],
                 ),
+                callback_due,
                 Box::new(move |_| callback_due),
             ));
         }
@@ -330,6 +340,7 @@ fn candidates<'a>(
                     vec![Audience::Role(Role::Inspector)],
                 ),
                 // Open requests are those not yet answered: the state lists only those.
+                true,
                 Box::new(|_| true),
             ));
         }
@@ -350,6 +361,7 @@ fn candidates<'a>(
                 at,
                 vec![Audience::Role(approver)],
             ),
+            true,
             Box::new(|_| true),
         ));
     }

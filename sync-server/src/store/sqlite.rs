@@ -1729,7 +1729,12 @@ impl Store for SqliteStore {
     async fn next_verdict_change(&self) -> StoreResult<Option<Timestamp>> {
         self.read(|c| {
             let next: Option<i64> =
-                c.query_row("SELECT MIN(verdicts_until) FROM cases", [], |r| r.get(0))?;
+                // The condition lets SQLite answer from the partial index instead of a scan.
+                c.query_row(
+                    "SELECT MIN(verdicts_until) FROM cases WHERE verdicts_until IS NOT NULL",
+                    [],
+                    |r| r.get(0),
+                )?;
             Ok(next.map(Timestamp))
         })
         .await

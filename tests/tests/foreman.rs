@@ -425,3 +425,98 @@ async fn the_foremans_phone_shows_the_reminder_at_its_sync_and_keeps_it_offline(
     assert!(foreman.sync().await.is_err());
     assert_eq!(foreman.notifications().unwrap(), kept);
 }
+
+/// The timeline of the department's rule, on a clock the test moves: a notice at 09:15 must be
+/// answered by 13:15; the foreman checks in at 14:02 with no signal and the phone syncs at
+/// 14:30. The check-in counts from 14:02, 47 minutes late (penalty condition 2). A phone whose
+/// clock is 10 minutes fast is not trusted: its check-in counts from when the server received
+/// it, and the case says why.
+#[tokio::test]
+async fn an_offline_check_in_is_judged_by_its_tap_and_an_untrusted_clock_by_the_receipt() {
+    use plumbline_shared::clock::Clock;
+    use plumbline_shared::time::{HOUR_MS, MINUTE_MS};
+    use plumbline_shared::workflow::{AnomalyKind, PenaltyCondition, WorkflowSettings};
+
+    let issued = plumbline_tests::anchor().plus_ms(15 * MINUTE_MS); // 09:15
+    let clock = Clock::manual(issued);
+    let mut server = TestServer::start_with_clock(clock.clone()).await.unwrap();
+    let unit = server.project.units().next().unwrap().1.id.clone();
+    let inspector_dir = tempfile::tempdir().unwrap();
+    let inspector = enrolled(&server, "wangli", Role::Inspector, &inspector_dir).await;
+    let on_time = notified_drain(&inspector, &unit, "水槽下水慢");
+    let fast = notified_drain(&inspector, &unit, "厨房台面开裂");
+    inspector.sync().await.unwrap();
+
+    // Two foremen of the same company; the second phone's clock runs 10 minutes fast.
+    let dir = tempfile::tempdir().unwrap();
+    let foreman = enrolled(&server, "zhougang", Role::Contractor, &dir).await;
+    let skewed_clock = Clock::manual(issued.plus_ms(10 * MINUTE_MS));
+    let skewed_dir = tempfile::tempdir().unwrap();
+    let skewed = Engine::open(skewed_dir.path(), skewed_clock.clone()).unwrap();
+    let code = server.code_for("zhangwei", Role::Contractor).await.unwrap();
+    skewed
+        .enroll(&server.base_url(), &code, "zhangwei phone")
+        .await
+        .unwrap();
+    let tasks = foreman.refresh_tasks(&server.project.id).await.unwrap();
+    let case_of = |finding| {
+        tasks
+            .cases
+            .iter()
+            .find(|c| c.case.finding == finding)
+            .unwrap()
+            .clone()
+    };
+
+    // 14:02, no signal: both check in.
+    server.stop().await.unwrap();
+    let tapped = issued.plus_ms(4 * HOUR_MS + 47 * MINUTE_MS);
+    clock.set(tapped);
+    skewed_clock.set(tapped.plus_ms(10 * MINUTE_MS));
+    for (engine, finding) in [(&foreman, on_time.clone()), (&skewed, fast.clone())] {
+        engine
+            .foreman_act(
+                &case_of(finding),
+                ForemanStep::OnSite {
+                    note: "已到场".into(),
+                },
+                Vec::new(),
+            )
+            .unwrap();
+        assert!(engine.sync().await.is_err(), "offline");
+    }
+
+    // 14:30: the signal is back and both phones sync.
+    let synced = issued.plus_ms(5 * HOUR_MS + 15 * MINUTE_MS);
+    clock.set(synced);
+    skewed_clock.set(synced.plus_ms(10 * MINUTE_MS));
+    server.restart().await.unwrap();
+    foreman.sync().await.unwrap();
+    skewed.sync().await.unwrap();
+    inspector.sync().await.unwrap();
+
+    let record = inspector.unit(&unit).unwrap();
+    let settings = WorkflowSettings::default();
+    let state = record.findings[&on_time].state(synced, &settings);
+    let notice = state.notice.as_ref().unwrap();
+    let (answered, _) = notice.responded.unwrap();
+    assert_eq!(answered, tapped, "counted from the tap, not from the sync");
+    assert_eq!(answered.0 - notice.response_deadline.0, 47 * MINUTE_MS);
+    assert!(state.holds(PenaltyCondition::NoResponse));
+    assert!(state.anomalies.is_empty(), "{:?}", state.anomalies);
+
+    let state = record.findings[&fast].state(synced, &settings);
+    let (answered, _) = state.notice.as_ref().unwrap().responded.unwrap();
+    assert_eq!(
+        answered, synced,
+        "an untrusted clock counts from the receipt"
+    );
+    assert!(
+        state
+            .anomalies
+            .iter()
+            .any(|a| a.kind == AnomalyKind::ClockSkew),
+        "{:?}",
+        state.anomalies
+    );
+}

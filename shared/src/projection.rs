@@ -102,8 +102,8 @@ pub struct CaseRow {
     /// deadlines this lets a query tell "overdue now" without deriving the case again.
     #[serde(default)]
     pub clock_running: bool,
-    /// Until when the verdicts above hold ([`CaseState::verdicts_until`]): a reader at or after
-    /// this instant must derive the case again first.
+    /// Until when the verdicts above hold: the earlier of [`CaseState::verdicts_until`] and the
+    /// next reminder's instant. A reader at or after it must derive the case again first.
     ///
     /// [`CaseState::verdicts_until`]: crate::workflow::CaseState::verdicts_until
     #[serde(default)]

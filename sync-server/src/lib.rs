@@ -106,6 +106,18 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
+    // Cases whose deadlines passed while the server was down (or every case, after the
+    // migration that introduced `verdicts_until`) are derived again before the first request,
+    // so that no request has to wait for them.
+    let refreshed = verdicts::refresh_due(&state, state.now())
+        .await
+        .map_err(|e| anyhow::anyhow!("deriving the cases whose deadlines passed: {e:?}"))?;
+    if refreshed > 0 {
+        tracing::info!(
+            units = refreshed,
+            "cases derived again for the deadlines that passed"
+        );
+    }
     tracing::info!(%addr, "plumbline sync server listening");
     let background = [
         compaction::spawn(state.clone()),

@@ -13,11 +13,14 @@
 //! A server that dies after the robot accepted a message and before it marked it delivered
 //! posts it again once the lease ends: a group may then see one message twice, never none.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
+use plumbline_shared::ids::ProjectId;
 use plumbline_shared::time::Timestamp;
 use serde_json::json;
 
+use crate::config::NotifyConfig;
 use crate::state::AppState;
 use crate::store::{StoreError, Webhook, WebhookKind, WebhookMessage};
 
@@ -101,23 +104,41 @@ async fn post(client: &reqwest::Client, hook: &Webhook, text: &str) -> Result<()
     }
 }
 
-/// Sends every message due at `now` (a batch at a time) and records each outcome.
-pub async fn deliver_due(state: &AppState, now: Timestamp) -> Result<Pass, StoreError> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(
-            state.config.notify.webhook_timeout_secs.max(1),
-        ))
+/// The HTTP client the sender posts with: built once (loading TLS roots is not free) and
+/// kept for every pass, each request bounded by `webhook_timeout_secs`.
+pub fn client(config: &NotifyConfig) -> Result<reqwest::Client, StoreError> {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(config.webhook_timeout_secs.max(1)))
         .build()
-        .map_err(|e| StoreError::Other(anyhow::anyhow!("building the robot client: {e}")))?;
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("building the robot client: {e}")))
+}
+
+/// Sends every message due at `now` (a batch at a time) with `client` and records each
+/// outcome.
+pub async fn deliver_due(
+    state: &AppState,
+    client: &reqwest::Client,
+    now: Timestamp,
+) -> Result<Pass, StoreError> {
     let mut pass = Pass::default();
+    // Each project's robot, read once per pass.
+    let mut hooks: BTreeMap<ProjectId, Option<Webhook>> = BTreeMap::new();
     loop {
         let claimed = state
             .store
             .claim_webhook_messages(now, BATCH, LEASE_MS)
             .await?;
         for m in &claimed {
-            let outcome = match state.store.webhook(&m.project).await? {
-                Some(hook) => post(&client, &hook, &text(m)).await,
+            let hook = match hooks.get(&m.project) {
+                Some(hook) => hook.clone(),
+                None => {
+                    let hook = state.store.webhook(&m.project).await?;
+                    hooks.insert(m.project.clone(), hook.clone());
+                    hook
+                }
+            };
+            let outcome = match hook {
+                Some(hook) => post(client, &hook, &text(m)).await,
                 None => Err("the project no longer has a robot".to_owned()),
             };
             let at = state.now();
@@ -154,12 +175,19 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
     if every == 0 {
         return None;
     }
+    let client = match client(&state.config.notify) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = ?e, "no robot sender: its HTTP client could not be built");
+            return None;
+        }
+    };
     Some(tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(every));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = deliver_due(&state, state.now()).await {
+            if let Err(e) = deliver_due(&state, &client, state.now()).await {
                 tracing::warn!(error = ?e, "a robot pass failed; the next one retries");
             }
         }

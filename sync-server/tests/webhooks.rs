@@ -62,6 +62,7 @@ async fn reminders_reach_the_work_group_once_and_failures_are_retried_and_shown(
     // The background sender is off: the test sends at the instants it chooses.
     let server =
         TestServer::start_configured(clock.clone(), |c| c.notify.webhook_every_secs = 0).await;
+    let robots = webhook::client(&server.state.config.notify).unwrap();
     staff(&server, "guanli", Role::Admin).await;
     staff(&server, "zhaomin", Role::Manager).await;
     let _phone = cases(&server, 1).await;
@@ -108,7 +109,9 @@ async fn reminders_reach_the_work_group_once_and_failures_are_retried_and_shown(
     // The robot is busy the first time: the failure is recorded and shown, not retried at once.
     *robot.fail.lock().unwrap() = 1;
     let now = clock.now();
-    let pass = webhook::deliver_due(&server.state, now).await.unwrap();
+    let pass = webhook::deliver_due(&server.state, &robots, now)
+        .await
+        .unwrap();
     assert_eq!(
         pass,
         Pass {
@@ -116,7 +119,9 @@ async fn reminders_reach_the_work_group_once_and_failures_are_retried_and_shown(
             failed: 1
         }
     );
-    let again = webhook::deliver_due(&server.state, now).await.unwrap();
+    let again = webhook::deliver_due(&server.state, &robots, now)
+        .await
+        .unwrap();
     assert_eq!(again, Pass::default());
     let page = admin.get("/admin/webhooks").await;
     assert!(page.body.contains("第 1 次失败"), "{}", page.body);
@@ -124,7 +129,7 @@ async fn reminders_reach_the_work_group_once_and_failures_are_retried_and_shown(
 
     // Thirty seconds later it goes through, once.
     clock.advance(30_000);
-    let pass = webhook::deliver_due(&server.state, clock.now())
+    let pass = webhook::deliver_due(&server.state, &robots, clock.now())
         .await
         .unwrap();
     assert_eq!(
@@ -135,7 +140,7 @@ async fn reminders_reach_the_work_group_once_and_failures_are_retried_and_shown(
         }
     );
     assert_eq!(
-        webhook::deliver_due(&server.state, clock.now())
+        webhook::deliver_due(&server.state, &robots, clock.now())
             .await
             .unwrap(),
         Pass::default()
@@ -146,7 +151,7 @@ async fn reminders_reach_the_work_group_once_and_failures_are_retried_and_shown(
     // At 13:00:00.001, the escalation and the S1 proposal: two more messages, once each.
     clock.set(issued.plus_ms(4 * HOUR_MS + 1));
     let _ = b.get("/inbox").await;
-    let pass = webhook::deliver_due(&server.state, clock.now())
+    let pass = webhook::deliver_due(&server.state, &robots, clock.now())
         .await
         .unwrap();
     assert_eq!(
@@ -158,7 +163,7 @@ async fn reminders_reach_the_work_group_once_and_failures_are_retried_and_shown(
     );
     let _ = b.get("/inbox").await;
     assert_eq!(
-        webhook::deliver_due(&server.state, clock.now())
+        webhook::deliver_due(&server.state, &robots, clock.now())
             .await
             .unwrap(),
         Pass::default()

@@ -2,14 +2,16 @@
 //! timeline ("12:15 提醒 周刚（施工单位）", "13:15 升级至 赵敏（经理）").
 
 use dioxus::prelude::*;
-use plumbline_shared::ids::FindingId;
+use std::collections::BTreeMap;
+
+use plumbline_shared::ids::{FindingId, UserId};
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::reminder::ReminderKind;
 
 use super::case_detail::beijing;
 use super::i18n::{Lang, Msg};
 use crate::state::AppState;
-use crate::store::StoreResult;
+use crate::store::{Membership, StoreResult};
 
 /// One reminder or escalation of a case, with everyone it went to.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,8 +30,14 @@ pub struct Told {
 pub async fn told(state: &AppState, finding: &FindingId) -> StoreResult<Vec<Told>> {
     let rows = state.store.case_notifications(finding).await?;
     let mut out: Vec<Told> = Vec::new();
+    // A person is told many times over a case's life: read each once.
+    let mut people: BTreeMap<UserId, Option<(String, Vec<Membership>)>> = BTreeMap::new();
     for n in rows {
-        let who = match state.store.user(&n.user).await? {
+        if !people.contains_key(&n.user) {
+            let person = state.store.user(&n.user).await?;
+            people.insert(n.user.clone(), person);
+        }
+        let who = match &people[&n.user] {
             Some((name, memberships)) => {
                 let role = memberships
                     .iter()
@@ -37,7 +45,7 @@ pub async fn told(state: &AppState, finding: &FindingId) -> StoreResult<Vec<Told
                     .map(|m| m.role.label_zh());
                 match role {
                     Some(role) => format!("{name}（{role}）"),
-                    None => name,
+                    None => name.clone(),
                 }
             }
             None => n.user.to_string(),

@@ -239,6 +239,7 @@ pub fn expand(spec_json: &str, today: NaiveDate) -> Result<Project, DemoError> {
         assignments: Vec::new(),
         suggestion_notes: Vec::new(),
         floor_plans: Vec::new(),
+        workflow: crate::workflow::WorkflowSettings::default(),
     })
 }
 

@@ -44,6 +44,12 @@ pub struct Project {
     #[serde(default)]
     #[autosurgeon(missing = "Vec::new")]
     pub floor_plans: Vec<crate::floor_plan::FloorPlan>,
+    /// The project's clock rules (response window, reminder lead, callback window, …), set by
+    /// an administrator. Kept here so the server and every phone of the project derive the
+    /// same deadlines; a document written before they existed reads as holding the defaults.
+    #[serde(default)]
+    #[autosurgeon(missing = "crate::workflow::WorkflowSettings::default")]
+    pub workflow: crate::workflow::WorkflowSettings,
 }
 
 /// The most characters a suggestion note's field may hold.
@@ -288,6 +294,31 @@ mod tests {
         empty.design_change.clear();
         p.put_suggestion_note(empty).unwrap();
         assert!(p.suggestion_notes.is_empty());
+    }
+
+    #[test]
+    fn workflow_settings_survive_the_document_and_old_documents_read_the_defaults() {
+        use crate::workflow::WorkflowSettings;
+        let device = DeviceId::new("server").unwrap();
+        let mut p =
+            crate::demo::demo_project(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()).unwrap();
+        // A document written before the settings existed has no `workflow` key at all.
+        let mut doc = ProjectDoc::create(&p, &device, Timestamp(1)).unwrap();
+        {
+            use automerge::ReadDoc;
+            use automerge::transaction::Transactable;
+            let am = doc.automerge_mut();
+            let (_, project_obj) = am.get(automerge::ROOT, "project").unwrap().unwrap();
+            am.delete(&project_obj, "workflow").unwrap();
+        }
+        let mut doc = ProjectDoc::load(&doc.save()).unwrap();
+        assert_eq!(doc.project().unwrap().workflow, WorkflowSettings::default());
+
+        p.workflow.reminder_lead_ms = 30 * crate::time::MINUTE_MS;
+        p.workflow.fine_approval_working_days = 2;
+        doc.update(&p, &device, Timestamp(2)).unwrap();
+        let back = ProjectDoc::load(&doc.save()).unwrap().project().unwrap();
+        assert_eq!(back.workflow, p.workflow);
     }
 
     #[test]

@@ -145,7 +145,8 @@ pub async fn reindex(state: &AppState) -> anyhow::Result<usize> {
             };
             let unit = UnitDoc::from_automerge(loaded.doc.clone())
                 .with_context(|| format!("document {id}"))?;
-            projections.push(project_unit(&unit, at, &state.settings)?);
+            let settings = state.settings_of(&loaded.project);
+            projections.push(project_unit(&unit, at, &settings)?);
         }
     }
     let n = projections.len();

@@ -32,6 +32,7 @@ pub mod openapi;
 pub mod plans;
 pub mod positions;
 pub mod presence;
+pub mod project_settings;
 pub mod project_write;
 pub mod reports;
 pub mod routes;
@@ -48,11 +49,11 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::project_settings::ProjectSettings;
 use anyhow::Context;
 use object_store::local::LocalFileSystem;
 use plumbline_shared::clock::Clock;
 use plumbline_shared::ids::DeviceId;
-use plumbline_shared::workflow::WorkflowSettings;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -85,7 +86,7 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         .with_context(|| format!("opening the blob folder {}", config.blobs.dir))?;
     let server = server_actor(instance_id(&config.data_dir)?);
     let uploads = crate::blobs::Uploads::open(config.data_dir.join("uploads"))?;
-    Ok(AppState {
+    let state = AppState {
         docs: Arc::new(DocCache::new(store.clone())),
         store,
         blobs: Arc::new(blobs),
@@ -94,9 +95,13 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         positions: Arc::default(),
         config: Arc::new(config),
         server,
-        settings: WorkflowSettings::default(),
+        settings: Arc::default(),
         clock,
-    })
+    };
+    ProjectSettings::load_all(&state)
+        .await
+        .context("reading the projects' workflow settings")?;
+    Ok(state)
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves; in-flight requests finish first.

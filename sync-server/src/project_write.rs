@@ -82,6 +82,7 @@ pub async fn edit_project<T, E>(
             doc: am.clone(),
         },
     );
+    state.settings.learn(&value);
     tracing::info!(project = %project, "project document changed");
     Ok(out)
 }

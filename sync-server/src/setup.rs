@@ -48,7 +48,7 @@ pub async fn create_project(state: &AppState, project: &Project) -> anyhow::Resu
             continue;
         }
         let mut doc = UnitDoc::new(&project.id, &unit.id);
-        let projection = project_unit(&doc, at, &state.settings)?;
+        let projection = project_unit(&doc, at, &project.workflow)?;
         let am = doc.automerge_mut();
         writes.push(DocWrite {
             doc: id,
@@ -61,6 +61,7 @@ pub async fn create_project(state: &AppState, project: &Project) -> anyhow::Resu
     }
     let count = writes.len();
     state.store.write_docs(writes).await?;
+    state.settings.learn(project);
     tracing::info!(project = %project.id, documents = count, "project documents written");
     Ok(())
 }

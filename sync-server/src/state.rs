@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use object_store::ObjectStore;
 use plumbline_shared::clock::Clock;
-use plumbline_shared::ids::{DeviceId, UserId};
+use plumbline_shared::ids::{DeviceId, ProjectId, UserId};
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::WorkflowSettings;
@@ -32,8 +32,8 @@ pub struct AppState {
     pub server: Actor,
     /// Last-seen times of devices, written in batches.
     pub presence: Arc<crate::presence::Presence>,
-    /// Workflow clock rules.
-    pub settings: WorkflowSettings,
+    /// Each project's workflow clock rules (see [`AppState::settings_of`]).
+    pub settings: Arc<crate::project_settings::ProjectSettings>,
     /// The one source of "now" for every handler, page and background task.
     pub clock: Clock,
 }
@@ -52,6 +52,11 @@ impl AppState {
     /// The current instant by the server's [`Clock`].
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// The workflow settings of `project`: the deadlines and reminders of its cases follow them.
+    pub fn settings_of(&self, project: &ProjectId) -> WorkflowSettings {
+        self.settings.of(project)
     }
 }
 

@@ -11,7 +11,7 @@ use automerge::AutoCommit;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
 use plumbline_shared::event::Receipt;
-use plumbline_shared::ids::DeviceId;
+use plumbline_shared::ids::{DeviceId, ProjectId};
 use plumbline_shared::projection::{UnitProjection, project_record, project_unit};
 use plumbline_shared::time::Timestamp;
 
@@ -26,6 +26,7 @@ use crate::store::DocWrite;
 /// are added to the record in memory rather than read back.
 pub fn seal(
     state: &AppState,
+    project: &ProjectId,
     before: &UnitRecord,
     mut after: UnitDoc,
     new: Option<UnitRecord>,
@@ -54,7 +55,7 @@ pub fn seal(
             }
         }
     }
-    let projection = project_record(&after, &new, received_at, &state.settings)
+    let projection = project_record(&after, &new, received_at, &state.settings_of(project))
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok((after.into_automerge(), projection))
 }
@@ -96,7 +97,7 @@ pub async fn edit_unit<T>(
     after
         .validate()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("an edit broke {doc_id}: {e}")))?;
-    let (mut doc, projection) = seal(state, &old, after, None, state.now(), skew_ms)?;
+    let (mut doc, projection) = seal(state, &project, &old, after, None, state.now(), skew_ms)?;
     state
         .store
         .write_docs(vec![DocWrite {
@@ -122,7 +123,7 @@ pub async fn reproject(state: &AppState, doc_id: &DocId, now: Timestamp) -> Resu
         )));
     };
     let unit = UnitDoc::from_trusted(loaded.doc.clone());
-    let projection = project_unit(&unit, now, &state.settings)
+    let projection = project_unit(&unit, now, &state.settings_of(&loaded.project))
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored {doc_id} does not read: {e}")))?;
     state
         .store

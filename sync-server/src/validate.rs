@@ -26,9 +26,11 @@ use std::collections::BTreeMap;
 use automerge::Change;
 use plumbline_shared::doc::actor_for;
 use plumbline_shared::doc::finding::Finding;
+use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
 use plumbline_shared::event::Event;
 use plumbline_shared::ids::{EventId, ProjectId};
+use plumbline_shared::project::Project;
 use plumbline_shared::role::{Actor, Role};
 
 use crate::store::Identity;
@@ -40,6 +42,38 @@ pub struct Refusal(pub String);
 
 fn refuse<T>(msg: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal(msg.into()))
+}
+
+/// Checks a project document as a device's changes would leave it: only the project's
+/// administrators change it, and it must still read as this project with workflow settings
+/// within their bounds (the same check the settings page makes). Returns the project.
+pub fn project_changes(
+    identity: &Identity,
+    project: &ProjectId,
+    after: &automerge::AutoCommit,
+) -> Result<Project, Refusal> {
+    match identity.membership(project) {
+        Some(m) if m.role == Role::Admin => {}
+        _ => return refuse("only administrators change project documents"),
+    }
+    let changed = ProjectDoc::from_automerge(after.clone())
+        .and_then(|doc| doc.project())
+        .map_err(|e| {
+            Refusal(format!(
+                "the project document no longer reads as a project: {e}"
+            ))
+        })?;
+    if &changed.id != project {
+        return refuse(format!(
+            "the project document of `{project}` may not name another project (`{}`)",
+            changed.id
+        ));
+    }
+    changed
+        .workflow
+        .check()
+        .map_err(|e| Refusal(format!("the project's workflow settings: {e}")))?;
+    Ok(changed)
 }
 
 /// Roles that may edit a finding's plain fields.

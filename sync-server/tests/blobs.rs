@@ -149,7 +149,7 @@ impl Server {
         doc.attach_evidence(&actor, at, &finding, evidence)
             .unwrap()
             .unwrap();
-        let projection = project_unit(&doc, at, &state.settings).unwrap();
+        let projection = project_unit(&doc, at, &state.settings_of(&self.project.id)).unwrap();
         let am = doc.automerge_mut();
         let write = DocWrite {
             doc: id,

@@ -25,3 +25,4 @@ mod web_plans;
 mod web_readiness;
 mod web_reports;
 mod webhooks;
+mod workflow_settings;

@@ -1,6 +1,7 @@
 //! Verdicts true at the instant they are read: a notice's four-hour window is judged at
 //! deadline − 1 ms, at the deadline and at deadline + 1 ms through the case API, the case list's
-//! queues, the case page, the dashboard, the export and the phone's own derivation, with
+//! queues, the case page, the dashboard, the export, the contractor scorecard (and the list
+//! behind its figure) and the phone's own derivation, with
 //! nothing written in between — only the clock moves.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
@@ -21,6 +22,16 @@ async fn api_row(server: &TestServer, device: &Device) -> serde_json::Value {
         .await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     rows.into_iter().next().unwrap()
+}
+
+/// The exact value of the report figure `key` on a report page.
+fn figure_value(html: &str, key: &str) -> String {
+    let at = html
+        .find(&format!("id=\"fig-{key}\""))
+        .unwrap_or_else(|| panic!("no figure {key} in {html}"));
+    let rest = &html[at..];
+    let value = &rest[rest.find("data-value=\"").unwrap() + "data-value=\"".len()..];
+    value[..value.find('"').unwrap()].to_owned()
 }
 
 /// How many cases a list page shows.
@@ -86,6 +97,25 @@ async fn a_silent_contractor_is_overdue_one_millisecond_after_the_window_everywh
         }
         let csv = b.get("/cases/export.csv?queue=response_overdue").await.body;
         assert_eq!(csv.lines().count(), 1 + n, "the export at {at}: {csv}");
+        // The contractor's scorecard: the response promise missed, or still pending; the list
+        // behind the figure holds the same count.
+        let cards = b.get("/reports/scorecards").await;
+        assert_eq!(cards.status, StatusCode::OK, "{}", cards.body);
+        for (figure, count) in [("response_missed", n), ("response_pending", 1 - n)] {
+            let key = format!("score.hengzhu-civil.{figure}");
+            assert_eq!(
+                figure_value(&cards.body, &key),
+                count.to_string(),
+                "the scorecard's {figure} at {at}"
+            );
+            let list = b.get(&format!("/reports/cases?figure={key}")).await;
+            assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+            assert_eq!(
+                list.body.matches("<td><a href=\"/cases/").count(),
+                count,
+                "the list behind {figure} at {at}"
+            );
+        }
         // The phone, deriving from its own copy at its own clock, agrees.
         phone.sync().await;
         let record = phone.unit(&unit).read().unwrap();

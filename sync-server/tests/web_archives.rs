@@ -311,7 +311,10 @@ async fn the_queues_of_notices_not_returned_and_callbacks_due_count_what_their_l
     let mut u = phone.unit(&doc);
     let actor = phone.actor.clone();
     let ids = u.finding_ids().unwrap();
-    let window = server.state.settings.notice_return_window_ms;
+    let window = server
+        .state
+        .settings_of(&server.project.id)
+        .notice_return_window_ms;
     let long_ago = now_ms() - window - 10 * DAY_MS;
     let recently = now_ms() - 10 * 60_000;
     // 0: accepted long ago, notice never returned, nobody called: in both queues.
@@ -359,8 +362,12 @@ async fn the_queues_of_notices_not_returned_and_callbacks_due_count_what_their_l
     // as of now, from the deadlines, not from the flags of the projection.
     let u = server_unit(&server, &doc).await;
     let as_of = Timestamp(long_ago + 10 * 60_000);
-    let projection =
-        plumbline_shared::projection::project_unit(&u, as_of, &server.state.settings).unwrap();
+    let projection = plumbline_shared::projection::project_unit(
+        &u,
+        as_of,
+        &server.state.settings_of(&server.project.id),
+    )
+    .unwrap();
     assert!(projection.cases.iter().all(|c| !c.return_overdue));
     server
         .state

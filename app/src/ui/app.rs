@@ -23,7 +23,7 @@ use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
 use plumbline_shared::template::{ChecklistTemplate, residential};
-use plumbline_shared::workflow::{Status, WorkflowSettings};
+use plumbline_shared::workflow::Status;
 
 use crate::account::{SignOutError, UnsyncedWork};
 use crate::capture::StorageStatus;
@@ -259,7 +259,7 @@ pub fn InspectorApp() -> Element {
                                     &records,
                                     &TEMPLATE,
                                     engine.now(),
-                                    &WorkflowSettings::default(),
+                                    &p.workflow,
                                     lang_now,
                                 )
                             })
@@ -295,7 +295,7 @@ pub fn InspectorApp() -> Element {
                             &records,
                             &TEMPLATE,
                             engine.now(),
-                            &WorkflowSettings::default(),
+                            &p.workflow,
                             lang_now,
                         )
                     })
@@ -327,7 +327,7 @@ pub fn InspectorApp() -> Element {
                     None,
                     &TEMPLATE,
                     engine.now(),
-                    &WorkflowSettings::default(),
+                    &project_of(&unit).map(|p| p.workflow).unwrap_or_default(),
                     lang_now,
                 );
                 let open = rows
@@ -380,7 +380,7 @@ pub fn InspectorApp() -> Element {
                         project.as_ref(),
                         &TEMPLATE,
                         engine.now(),
-                        &WorkflowSettings::default(),
+                        &project.as_ref().map(|p| p.workflow).unwrap_or_default(),
                         lang_now,
                     );
                     rsx! {
@@ -850,7 +850,7 @@ fn FindingView(
         project.as_ref(),
         &TEMPLATE,
         engine.now(),
-        &WorkflowSettings::default(),
+        &project.as_ref().map(|p| p.workflow).unwrap_or_default(),
         lang,
     );
     // Thumbnails: this phone's own from disk, others' downloaded once, in the background.

@@ -51,6 +51,14 @@ impl ProjectDoc {
         Ok(this)
     }
 
+    /// Wraps a document held in memory (e.g. one a device's sync changed) and checks that it
+    /// fits the schema.
+    pub fn from_automerge(doc: AutoCommit) -> Result<Self, DocError> {
+        let this = Self { doc };
+        this.project()?;
+        Ok(this)
+    }
+
     /// The project's id.
     pub fn id(&self) -> Result<ProjectId, DocError> {
         hydrate_prop(&self.doc, ROOT, "id").map_err(|e| schema_error(format!("`id`: {e}")))

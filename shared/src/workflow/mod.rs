@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use penalty::{Penalty, PenaltyCondition};
 pub use promise::{Kept, kept};
-pub use settings::{FINE_MINIMUM_FEN, WorkflowSettings};
+pub use settings::{FINE_MINIMUM_FEN, Setting, SettingsError, WorkflowSettings};
 pub use status::Status;
 
 use crate::event::{

@@ -56,13 +56,13 @@ pub async fn act(
     }
     let doc_id = DocId::Unit(action.unit.clone());
     let skew_ms = action.device_time.0.saturating_sub(state.now().0);
-    let settings = state.settings;
     let status = edit_unit(
         &state,
         &doc_id,
         Some(&identity.device),
         skew_ms,
         |unit, before, project| {
+            let settings = state.settings_of(project);
             let not_found = || {
                 ApiError::NotFound(format!(
                     "finding `{}` not found in unit `{}`",

@@ -194,6 +194,8 @@ pub async fn exchange(
     let mut refused = Vec::new();
     let mut writes = Vec::new();
     let mut pending = Vec::new();
+    // Projects whose documents this exchange changes: their settings apply once stored.
+    let mut learned = Vec::new();
     for ((doc_id, msg), guard) in decoded.into_iter().zip(guards.iter_mut()) {
         let Some(loaded) = state.docs.get(guard, &doc_id).await? else {
             refused.push(DocRefusal {
@@ -259,12 +261,12 @@ pub async fn exchange(
         }
         let project = loaded.project.clone();
         let outcome = match &doc_id {
-            DocId::Project(_) => match identity.membership(&project) {
-                Some(m) if m.role == Role::Admin => Ok(None),
-                _ => Err(validate::Refusal(
-                    "only administrators change project documents".into(),
-                )),
-            },
+            DocId::Project(_) => {
+                validate::project_changes(&identity, &project, &fork).map(|changed| {
+                    learned.push(changed);
+                    None
+                })
+            }
             DocId::Unit(_) => {
                 let before = UnitDoc::from_trusted(loaded.doc.clone());
                 let after = UnitDoc::from_trusted(fork.clone());
@@ -287,8 +289,15 @@ pub async fn exchange(
         let (doc, projection) = match units {
             None => (fork, None),
             Some((after, (old, new))) => {
-                let (doc, projection) =
-                    unit_write::seal(&state, &old, after, Some(new), server_now, skew_ms)?;
+                let (doc, projection) = unit_write::seal(
+                    &state,
+                    &project,
+                    &old,
+                    after,
+                    Some(new),
+                    server_now,
+                    skew_ms,
+                )?;
                 (doc, Some(projection))
             }
         };
@@ -313,6 +322,9 @@ pub async fn exchange(
     let stored = writes.len();
     state.store.write_docs(writes).await?;
     metrics::counter!("plumbline_sync_docs_stored_total").increment(stored as u64);
+    for project in &learned {
+        state.settings.learn(project);
+    }
 
     let mut messages = Vec::new();
     let mut acks = Vec::new();

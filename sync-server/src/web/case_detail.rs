@@ -76,7 +76,7 @@ pub(super) async fn load(
         .map_err(|e| ApiError::Internal(e.into()))?;
     let project = load_project(state, &project_id).await?;
     Ok(Some(Loaded {
-        state: f.state(state.now(), &state.settings),
+        state: f.state(state.now(), &state.settings_of(&project_id)),
         finding: f,
         project,
         conflicts,
@@ -553,8 +553,8 @@ pub(super) async fn append_checked(
     };
     let event_id = event.id.clone();
     let doc_id = DocId::Unit(unit.clone());
-    let settings = state.settings;
-    let result = edit_unit(state, &doc_id, Some(&device), 0, |doc, before, _project| {
+    let result = edit_unit(state, &doc_id, Some(&device), 0, |doc, before, project| {
+        let settings = state.settings_of(project);
         let at = event.at;
         let Some(current) = before.findings.get(finding) else {
             return Err(ApiError::NotFound(format!("finding {finding}")));

@@ -109,24 +109,27 @@ pub(super) async fn merge_section(
     finding: &Finding,
 ) -> Result<MergeSectionProps, ApiError> {
     let doc_id = DocId::Unit(unit.clone());
-    let all = {
+    let (all, settings) = {
         let mut guard = state.docs.lock(&doc_id).await;
         match state.docs.get(&mut guard, &doc_id).await? {
-            Some(loaded) => UnitDoc::from_trusted(loaded.doc.clone())
-                .findings()
-                .map_err(|e| ApiError::Internal(e.into()))?,
-            None => BTreeMap::new(),
+            Some(loaded) => (
+                UnitDoc::from_trusted(loaded.doc.clone())
+                    .findings()
+                    .map_err(|e| ApiError::Internal(e.into()))?,
+                state.settings_of(&loaded.project),
+            ),
+            None => (BTreeMap::new(), WorkflowSettings::default()),
         }
     };
     let at = state.now();
-    let case = finding.state(at, &state.settings);
-    let duplicates = probable_duplicates(&all, finding, at, &state.settings)
+    let case = finding.state(at, &settings);
+    let duplicates = probable_duplicates(&all, finding, at, &settings)
         .into_iter()
         .map(|f| DuplicateView {
             finding: f.id.clone(),
             description: f.description.clone(),
             recorded: beijing(f.created_at),
-            status: f.state(at, &state.settings).status,
+            status: f.state(at, &settings).status,
         })
         .collect();
     Ok(MergeSectionProps {
@@ -367,9 +370,9 @@ pub async fn merge(
         at,
     };
     let new_events = [into.id.clone(), from.id.clone()];
-    let settings = state.settings;
     let doc_id = DocId::Unit(unit.clone());
-    let result = edit_unit(&state, &doc_id, Some(&device), 0, |doc, before, _| {
+    let result = edit_unit(&state, &doc_id, Some(&device), 0, |doc, before, project| {
+        let settings = state.settings_of(project);
         merge_refusal(&before.findings, &merged, &survivor, at, &settings, lang)
             .map_err(ApiError::BadRequest)?;
         doc.append_together(vec![(merged.clone(), into), (survivor.clone(), from)])

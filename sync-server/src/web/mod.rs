@@ -39,6 +39,7 @@ pub mod layout;
 pub mod merge;
 pub mod money;
 pub mod planning;
+pub mod posted;
 pub mod readiness;
 pub mod reassign;
 pub mod reports;

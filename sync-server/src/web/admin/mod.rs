@@ -26,20 +26,22 @@ pub mod projects;
 pub mod templates;
 pub mod users;
 pub mod webhooks;
+pub mod workflow;
 
-use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum::{Form, Router};
 use dioxus::prelude::*;
 use plumbline_shared::ids::ProjectId;
 use plumbline_shared::role::Role;
 
 use super::i18n::{Lang, Msg};
 use super::layout::{message_page, render};
+use super::posted::Posted;
 use super::session::Staff;
 use crate::state::AppState;
 
@@ -76,6 +78,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/projects/{project}/plans",
             post(projects::upload_plan).layer(DefaultBodyLimit::max(projects::MAX_PLAN_BODY_BYTES)),
+        )
+        .route(
+            "/projects/{project}/workflow",
+            post(workflow::save).layer(form_limit()),
         )
         .route(
             "/projects/{project}/plans/remove",
@@ -148,6 +154,20 @@ impl Admin {
             .ok()
             .filter(|p| self.administers(p))
             .ok_or_else(|| self.not_found())
+    }
+
+    /// A form posted to one of their projects' pages, read, its token checked and the project
+    /// one they administer; `Err` is the page to answer with (see [`Admin::unreadable`] and
+    /// [`Admin::posted_to`]).
+    #[allow(clippy::result_large_err)] // the error is the page to answer with
+    pub fn project_form<T: Posted>(
+        &self,
+        form: Result<Form<T>, FormRejection>,
+        project: String,
+    ) -> Result<(T, ProjectId), Response> {
+        let Form(form) = form.map_err(|rejection| self.unreadable(&rejection))?;
+        let project = self.posted_to(form.csrf(), project)?;
+        Ok((form, project))
     }
 
     /// Whether a user with these memberships is someone they administer: a person with a role

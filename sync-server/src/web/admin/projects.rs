@@ -32,6 +32,7 @@ use serde::Deserialize;
 
 use super::Admin;
 use super::users::administered;
+use super::workflow::WorkflowSection;
 use crate::admin::{import_units, preview_import};
 use crate::import::{COLUMNS, ImportError, ImportErrors, ImportSummary, decode};
 use crate::plans::{AddPlanError, NewPlan, PlanImageError, add_plan};
@@ -39,6 +40,7 @@ use crate::project_write::{ProjectEditError, edit_project};
 use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
+use crate::web::posted::posted_with_csrf_field;
 
 /// The largest CSV file the web takes (1 MiB).
 pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;
@@ -77,6 +79,7 @@ struct ProjectView {
     buildings: Vec<BuildingRow>,
     units: usize,
     plans: Vec<PlanRow>,
+    workflow: Vec<super::workflow::SettingRow>,
 }
 
 fn view(id: &ProjectId, project: Option<&Project>, lang: Lang) -> ProjectView {
@@ -87,6 +90,7 @@ fn view(id: &ProjectId, project: Option<&Project>, lang: Lang) -> ProjectView {
             buildings: Vec::new(),
             units: 0,
             plans: Vec::new(),
+            workflow: Vec::new(),
         };
     };
     ProjectView {
@@ -119,6 +123,7 @@ fn view(id: &ProjectId, project: Option<&Project>, lang: Lang) -> ProjectView {
                 image: plan.image.to_string(),
             })
             .collect(),
+        workflow: super::workflow::rows(&p.workflow, lang),
     }
 }
 
@@ -269,6 +274,14 @@ fn ProjectsPage(p: ProjectsProps) -> Element {
                     project: project.id.clone(),
                     plans: project.plans.clone(),
                     buildings: project.buildings.clone(),
+                }
+                if !project.workflow.is_empty() {
+                    WorkflowSection {
+                        lang,
+                        csrf: p.csrf.clone(),
+                        project: project.id.clone(),
+                        rows: project.workflow.clone(),
+                    }
                 }
                 ImportForm { lang, csrf: p.csrf.clone(), project: project.id.clone() }
             }
@@ -628,6 +641,8 @@ pub struct RemovePlanForm {
     plan: String,
 }
 
+posted_with_csrf_field!(RemovePlanForm);
+
 /// `POST /admin/projects/{project}/plans/remove` (`csrf`, `plan`). The image blob stays: pins
 /// already made on it keep pointing at it.
 pub async fn remove_plan(
@@ -636,12 +651,8 @@ pub async fn remove_plan(
     Path(project): Path<String>,
     form: Result<Form<RemovePlanForm>, FormRejection>,
 ) -> Response {
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(rejection) => return admin.unreadable(&rejection),
-    };
-    let project = match admin.posted_to(&form.csrf, project) {
-        Ok(p) => p,
+    let (form, project) = match admin.project_form(form, project) {
+        Ok(posted) => posted,
         Err(page) => return page,
     };
     let lang = admin.lang();

@@ -17,6 +17,7 @@ use crate::store::{Webhook, WebhookKind, WebhookMessage};
 use crate::web::case_detail::beijing;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
+use crate::web::posted::posted_with_csrf_field;
 
 /// The longest robot address taken (the platforms' are about 120 characters).
 const MAX_URL_CHARS: usize = 1_024;
@@ -177,6 +178,8 @@ fn checked(form: &WebhookForm, lang: Lang) -> Result<Option<Webhook>, &'static s
     }))
 }
 
+posted_with_csrf_field!(WebhookForm);
+
 /// `POST /admin/projects/{project}/webhook` (`csrf`, `kind`, `url`).
 pub async fn set(
     State(state): State<AppState>,
@@ -184,12 +187,8 @@ pub async fn set(
     Path(project): Path<String>,
     form: Result<Form<WebhookForm>, FormRejection>,
 ) -> Response {
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(rejection) => return admin.unreadable(&rejection),
-    };
-    let project = match admin.posted_to(&form.csrf, project) {
-        Ok(p) => p,
+    let (form, project) = match admin.project_form(form, project) {
+        Ok(posted) => posted,
         Err(page) => return page,
     };
     let hook = match checked(&form, admin.lang()) {

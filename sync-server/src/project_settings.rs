@@ -1,0 +1,57 @@
+//! Each project's workflow settings, held in memory for the paths that derive case states.
+//!
+//! A project's [`WorkflowSettings`] live in its project document. Deriving a case needs them
+//! on every sync and every office action, often while unit documents are locked, so reading
+//! the project document there would cost a document load each time and could wait on a lock
+//! the same request holds. Instead the server reads every project's settings once at start-up
+//! and learns the new ones whenever it writes a project document (the import, the settings
+//! page, an administrator's device). A project the server has not seen yet has the defaults.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use plumbline_shared::doc::DocId;
+use plumbline_shared::ids::ProjectId;
+use plumbline_shared::project::Project;
+use plumbline_shared::workflow::WorkflowSettings;
+
+use crate::state::AppState;
+
+/// The settings of every project this server holds.
+#[derive(Debug, Default)]
+pub struct ProjectSettings {
+    by_project: RwLock<HashMap<ProjectId, WorkflowSettings>>,
+}
+
+impl ProjectSettings {
+    /// The settings of `project` (the defaults for a project not yet written).
+    pub fn of(&self, project: &ProjectId) -> WorkflowSettings {
+        self.by_project
+            .read()
+            .expect("project settings lock poisoned")
+            .get(project)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Records the settings `project` holds now, after its document was written.
+    pub fn learn(&self, project: &Project) {
+        self.by_project
+            .write()
+            .expect("project settings lock poisoned")
+            .insert(project.id.clone(), project.workflow);
+    }
+
+    /// Reads the settings of every stored project (at start-up).
+    pub async fn load_all(state: &AppState) -> anyhow::Result<()> {
+        for doc in state.store.all_docs().await? {
+            let DocId::Project(id) = doc else {
+                continue;
+            };
+            if let Some(project) = crate::admin::load_project(state, &id).await? {
+                state.settings.learn(&project);
+            }
+        }
+        Ok(())
+    }
+}

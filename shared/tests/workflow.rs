@@ -522,8 +522,9 @@ fn fine_approvals_go_leader_then_manager_and_voids_need_a_reason() {
                 reason: "no".into(),
             },
         )
+        // Drafted by the inspector: the coordinator who approves first is a second person.
         .with(
-            Role::Coordinator,
+            Role::Inspector,
             NOTICE_AT + 2 * HOUR_MS,
             fine("f1", PenaltyCondition::Refused, 500_000),
         );

@@ -611,6 +611,7 @@ impl Fixture {
                         changes: new_changes(&mut doc, &[]),
                         heads: doc.get_heads(),
                         projection: Some(u.projection.clone()),
+                        claims: Vec::new(),
                     }
                 })
                 .collect();

@@ -57,6 +57,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(what) => ApiError::Conflict(what),
+            e @ StoreError::NumberTaken { .. } => ApiError::Conflict(e.to_string()),
             StoreError::Other(e) => ApiError::Internal(e),
         }
     }

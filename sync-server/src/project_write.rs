@@ -72,6 +72,7 @@ pub async fn edit_project<T, E>(
             changes: new_changes(am, &before_heads),
             heads: am.get_heads(),
             projection: None,
+            claims: Vec::new(),
         }])
         .await
         .map_err(anyhow::Error::from)?;

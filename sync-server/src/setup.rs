@@ -40,6 +40,7 @@ pub async fn create_project(state: &AppState, project: &Project) -> anyhow::Resu
             changes: new_changes(am, &before),
             heads: am.get_heads(),
             projection: None,
+            claims: Vec::new(),
         });
     }
     for (_, unit) in project.units() {
@@ -57,6 +58,7 @@ pub async fn create_project(state: &AppState, project: &Project) -> anyhow::Resu
             changes: new_changes(am, &[]),
             heads: am.get_heads(),
             projection: Some(projection),
+            claims: Vec::new(),
         });
     }
     let count = writes.len();

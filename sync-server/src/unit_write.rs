@@ -18,7 +18,7 @@ use plumbline_shared::time::Timestamp;
 use crate::docs::{DocCache, LoadedDoc, new_changes};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::DocWrite;
+use crate::store::{DocWrite, NumberClaim, StoreError};
 
 /// Stamps a receipt on every event of `after` that `before` does not hold, then projects the
 /// unit. Returns the document and its case records. `new` is `after` already read, when the
@@ -71,17 +71,29 @@ pub async fn edit_unit<T>(
     doc_id: &DocId,
     device: Option<&DeviceId>,
     skew_ms: i64,
-    edit: impl FnOnce(
-        &mut UnitDoc,
-        &UnitRecord,
-        &plumbline_shared::ids::ProjectId,
-    ) -> Result<T, ApiError>,
+    edit: impl FnOnce(&mut UnitDoc, &UnitRecord, &ProjectId) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
+    edit_unit_claiming(state, doc_id, device, skew_ms, Vec::new(), edit).await
+}
+
+/// [`edit_unit`], taking `claims` (the numbers the new events use) in the transaction that
+/// stores them. When another write took a number first, nothing is stored and the error is
+/// made from [`StoreError::NumberTaken`], for the caller to read the next number and try
+/// again. The caller's error type says what else can go wrong.
+pub async fn edit_unit_claiming<T, E>(
+    state: &AppState,
+    doc_id: &DocId,
+    device: Option<&DeviceId>,
+    skew_ms: i64,
+    claims: Vec<NumberClaim>,
+    edit: impl FnOnce(&mut UnitDoc, &UnitRecord, &ProjectId) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<ApiError> + From<StoreError>,
+{
     let mut guard = state.docs.lock(doc_id).await;
     let Some(loaded) = state.docs.get(&mut guard, doc_id).await? else {
-        return Err(ApiError::NotFound(format!(
-            "unit document `{doc_id}` not found"
-        )));
+        return Err(ApiError::NotFound(format!("unit document `{doc_id}` not found")).into());
     };
     let project = loaded.project.clone();
     let before_heads = loaded.doc.get_heads();
@@ -107,6 +119,7 @@ pub async fn edit_unit<T>(
             changes: new_changes(&mut doc, &before_heads),
             heads: doc.get_heads(),
             projection: Some(projection),
+            claims,
         }])
         .await?;
     DocCache::put(&mut guard, LoadedDoc { project, doc });
@@ -134,6 +147,7 @@ pub async fn reproject(state: &AppState, doc_id: &DocId, now: Timestamp) -> Resu
             changes: Vec::new(),
             heads: loaded.doc.get_heads(),
             projection: Some(projection),
+            claims: Vec::new(),
         }])
         .await?;
     Ok(())

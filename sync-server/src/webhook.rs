@@ -48,7 +48,7 @@ pub struct Pass {
 
 /// The text of a message: what, where, which notice, when, the case, and who was told.
 pub fn text(m: &WebhookMessage) -> String {
-    let when = crate::web::case_detail::beijing(m.due_at);
+    let when = crate::web::when::beijing(m.due_at);
     let mut out = format!("【{}】{} {}", m.kind.label_zh(), m.unit, when);
     if let Some(no) = &m.notice_no {
         out.push_str(&format!(" · 通知单 {no}"));

@@ -158,6 +158,7 @@ impl Server {
             changes: new_changes(am, &before),
             heads: am.get_heads(),
             projection: Some(projection),
+            claims: Vec::new(),
         };
         state.store.write_docs(vec![write]).await.unwrap();
     }

@@ -24,5 +24,6 @@ mod web_intake;
 mod web_plans;
 mod web_readiness;
 mod web_reports;
+mod web_rules;
 mod webhooks;
 mod workflow_settings;

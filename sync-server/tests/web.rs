@@ -544,7 +544,7 @@ async fn office_steps_take_a_case_to_acceptance_and_steps_out_of_order_are_refus
     let heads = server.state.store.doc_heads(&doc).await.unwrap();
     let page = post_step(&mut b, &link, step("accepted", "")).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
-    assert!(page.body.contains("不符合案件当前的状态"), "{}", page.body);
+    assert!(page.body.contains("没有待验收的整改"), "{}", page.body);
     // Bad input: a rejection needs its reason; an unknown step; a forged token.
     let page = post_step(&mut b, &link, step("rejected", "  ")).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);

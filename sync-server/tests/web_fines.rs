@@ -8,8 +8,9 @@ use crate::common;
 
 use chrono::Datelike;
 use common::TestServer;
-use common::web::{Browser, Page, cases, csrf_of, figure, first_case_link, post_step, staff};
-use plumbline_shared::doc::DocId;
+use common::web::{
+    Browser, Page, cases, cases_heads, csrf_of, figure, first_case_link, post_step, staff,
+};
 use plumbline_shared::role::Role;
 use reqwest::StatusCode;
 
@@ -41,20 +42,6 @@ async fn signed_in(server: &TestServer, login: &str) -> Browser {
     let page = b.sign_in(login, PASSWORD).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{login}: {}", page.body);
     b
-}
-
-/// The unit document the cases of [`cases`] are on.
-fn unit_doc(server: &TestServer) -> DocId {
-    DocId::Unit(server.project.units().next().unwrap().1.id.clone())
-}
-
-async fn heads(server: &TestServer) -> Option<Vec<automerge::ChangeHash>> {
-    server
-        .state
-        .store
-        .doc_heads(&unit_doc(server))
-        .await
-        .unwrap()
 }
 
 /// The number the n-th slip drafted this year gets.
@@ -134,7 +121,7 @@ async fn fine_slips_are_drafted_by_the_roles_allowed_and_bad_input_changes_nothi
     let page = inspector.get(&link).await.body;
     assert!(page.contains("id=\"no-penalty\""), "{page}");
     assert!(page.contains("没有成立的处罚条件"), "{page}");
-    let before = heads(&server).await;
+    let before = cases_heads(&server).await;
     let page = act(
         &mut inspector,
         &link,
@@ -143,7 +130,7 @@ async fn fine_slips_are_drafted_by_the_roles_allowed_and_bad_input_changes_nothi
     )
     .await;
     refused_with(&page, StatusCode::BAD_REQUEST, "不成立");
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 
     refused(&mut manager, &link).await;
     let page = inspector.get(&link).await.body;
@@ -152,7 +139,7 @@ async fn fine_slips_are_drafted_by_the_roles_allowed_and_bad_input_changes_nothi
     assert!(page.contains("拒绝接受整改通知"), "{page}");
 
     // Bad input: each answered with what is wrong, and nothing written.
-    let before = heads(&server).await;
+    let before = cases_heads(&server).await;
     for (form, message) in [
         (vec![("amount", "6000")], "请选择处罚条件"),
         (vec![("penalty", "1:hengzhu-civil")], "请填写金额"),
@@ -210,7 +197,7 @@ async fn fine_slips_are_drafted_by_the_roles_allowed_and_bad_input_changes_nothi
     refused_with(&page, StatusCode::FORBIDDEN, "表单已过期");
     let page = inspector.post(&format!("{link}/fines"), &good[..2]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 
     // The same rule in English.
     inspector.get("/lang/en").await;
@@ -248,7 +235,7 @@ async fn fine_slips_are_drafted_by_the_roles_allowed_and_bad_input_changes_nothi
             .await;
         refused_with(&page, StatusCode::FORBIDDEN, "您的角色不能执行此操作");
     }
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 
     // The inspector drafts one: the first number of the year (refused attempts took none).
     let page = act(
@@ -273,7 +260,7 @@ async fn fine_slips_are_drafted_by_the_roles_allowed_and_bad_input_changes_nothi
 
     // The coordinator may draft too, but not a second slip for the same refusal.
     let mut coordinator = signed_in(&server, COORDINATOR).await;
-    let before = heads(&server).await;
+    let before = cases_heads(&server).await;
     let page = act(
         &mut coordinator,
         &link,
@@ -283,7 +270,7 @@ async fn fine_slips_are_drafted_by_the_roles_allowed_and_bad_input_changes_nothi
     .await;
     refused_with(&page, StatusCode::BAD_REQUEST, &fine_no(1));
     assert!(page.body.contains("同一条件只开一张"), "{}", page.body);
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 }
 
 /// A case with condition 1 and a slip drafted by the inspector; its link.
@@ -324,7 +311,7 @@ async fn approvals_go_leader_then_manager_each_by_its_role() {
     assert!(!fine_row(&page, &fine).contains("/approve"), "{page}");
 
     // Out of order: the manager before the leader.
-    let before = heads(&server).await;
+    let before = cases_heads(&server).await;
     let page = act(&mut manager, &link, &approve, &[("step", "manager")]).await;
     refused_with(&page, StatusCode::BAD_REQUEST, "先由组长（总协调员）审批");
     // Roles: each step only by its own role, whatever the form says.
@@ -372,7 +359,7 @@ async fn approvals_go_leader_then_manager_each_by_its_role() {
         )
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 
     // In order: the leader, then the manager; neither twice.
     let page = act(&mut coordinator, &link, &approve, &[("step", "leader")]).await;
@@ -384,10 +371,10 @@ async fn approvals_go_leader_then_manager_each_by_its_role() {
         row.contains("组长（总协调员）审批：sunli（总协调员）"),
         "{row}"
     );
-    let before = heads(&server).await;
+    let before = cases_heads(&server).await;
     let page = act(&mut coordinator, &link, &approve, &[("step", "leader")]).await;
     refused_with(&page, StatusCode::BAD_REQUEST, "组长（总协调员）已审批过");
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 
     let page = act(&mut manager, &link, &approve, &[("step", "manager")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
@@ -396,10 +383,10 @@ async fn approvals_go_leader_then_manager_each_by_its_role() {
     assert!(row.contains("已审批"), "{row}");
     assert!(row.contains("经理审批：zhaomin（经理）"), "{row}");
     assert!(!row.contains("/approve"), "nothing left to approve: {row}");
-    let before = heads(&server).await;
+    let before = cases_heads(&server).await;
     let page = act(&mut manager, &link, &approve, &[("step", "manager")]).await;
     refused_with(&page, StatusCode::BAD_REQUEST, "经理已审批过");
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 }
 
 #[tokio::test]
@@ -421,7 +408,7 @@ async fn a_voided_fine_stays_visible_with_its_reason_and_is_voided_once() {
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
 
     // Roles that may not void, then bad input.
-    let before = heads(&server).await;
+    let before = cases_heads(&server).await;
     for login in [INSPECTOR, FRONT_DESK, CUSTOMER_REP, CONTRACTOR] {
         let mut b = signed_in(&server, login).await;
         let token = csrf_of(&b.get("/dashboard").await.body);
@@ -455,7 +442,7 @@ async fn a_voided_fine_stays_visible_with_its_reason_and_is_voided_once() {
         )
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 
     // The manager voids it: it stays on the case, marked void, with its reason.
     let reason = "金额计算有误，重新开具";
@@ -474,7 +461,7 @@ async fn a_voided_fine_stays_visible_with_its_reason_and_is_voided_once() {
     assert!(detail.contains("罚款作废"), "the timeline names it");
 
     // Void once; no approval on a void slip.
-    let before = heads(&server).await;
+    let before = cases_heads(&server).await;
     let page = act(&mut coordinator, &link, &void, &[("reason", "再作废一次")]).await;
     refused_with(&page, StatusCode::BAD_REQUEST, "已作废，不能再次作废");
     let page = act(
@@ -485,7 +472,7 @@ async fn a_voided_fine_stays_visible_with_its_reason_and_is_voided_once() {
     )
     .await;
     refused_with(&page, StatusCode::BAD_REQUEST, "已作废，不能审批");
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 
     // The printed slip carries the void mark and why.
     let print = manager.get(&format!("{link}/fines/{fine}")).await;
@@ -682,7 +669,7 @@ async fn claims_are_recorded_agreed_and_paid_by_the_roles_allowed() {
     assert!(page.contains("本案件没有索赔"), "{page}");
 
     // Roles that may not record a claim, then bad input.
-    let before = heads(&server).await;
+    let before = cases_heads(&server).await;
     for login in [COORDINATOR, CUSTOMER_REP, CONTRACTOR] {
         let mut b = signed_in(&server, login).await;
         if login != CONTRACTOR {
@@ -737,7 +724,7 @@ async fn claims_are_recorded_agreed_and_paid_by_the_roles_allowed() {
         )
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 
     // The front desk records it.
     let page = act(
@@ -769,7 +756,7 @@ async fn claims_are_recorded_agreed_and_paid_by_the_roles_allowed() {
     // Agreeing and paying are the manager's.
     let agree = format!("/claims/{claim}/agree");
     let pay = format!("/claims/{claim}/pay");
-    let before = heads(&server).await;
+    let before = cases_heads(&server).await;
     for login in [FRONT_DESK, INSPECTOR, COORDINATOR, CUSTOMER_REP] {
         let mut b = signed_in(&server, login).await;
         for path in [&agree, &pay] {
@@ -799,8 +786,16 @@ async fn claims_are_recorded_agreed_and_paid_by_the_roles_allowed() {
         )
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 
+    // More than was claimed is not agreed: more damage is another claim.
+    let page = act(&mut manager, &link, &agree, &[("amount", "3000.01")]).await;
+    refused_with(
+        &page,
+        StatusCode::BAD_REQUEST,
+        "确认金额不能超过索赔金额 3,000.00 元",
+    );
+    assert_eq!(cases_heads(&server).await, before);
     let page = act(&mut manager, &link, &agree, &[("amount", "2500")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let row_html = manager.get(&link).await.body;
@@ -811,17 +806,24 @@ async fn claims_are_recorded_agreed_and_paid_by_the_roles_allowed() {
         "the payment form offers the agreed amount: {row}"
     );
 
-    let before = heads(&server).await;
+    let before = cases_heads(&server).await;
     let page = act(&mut manager, &link, &pay, &[("amount", "2600")]).await;
     refused_with(
         &page,
         StatusCode::BAD_REQUEST,
-        "支付金额不能超过确认金额 2,500.00 元",
+        "支付金额不能超过尚未支付的 2,500.00 元",
     );
     let page = act(&mut manager, &link, &pay, &[("amount", "0")]).await;
     refused_with(&page, StatusCode::BAD_REQUEST, "金额须大于 0");
-    assert_eq!(heads(&server).await, before);
-    let page = act(&mut manager, &link, &pay, &[("amount", "2500")]).await;
+    assert_eq!(cases_heads(&server).await, before);
+    // Paid in two instalments: the first leaves its remainder shown and the claim open.
+    let page = act(&mut manager, &link, &pay, &[("amount", "1000")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let row_html = manager.get(&link).await.body;
+    let row = claim_row(&row_html);
+    assert!(row.contains("部分支付，尚余 1,500.00 元"), "{row}");
+    assert!(row.contains("value=\"1500.00\""), "{row}");
+    let page = act(&mut manager, &link, &pay, &[("amount", "1500")]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let detail = manager.get(&link).await.body;
     let row = claim_row(&detail);
@@ -831,11 +833,11 @@ async fn claims_are_recorded_agreed_and_paid_by_the_roles_allowed() {
         assert!(detail.contains(label), "the timeline shows {label}");
     }
 
-    // Paid once; the agreed amount no longer changes.
-    let before = heads(&server).await;
-    let page = act(&mut manager, &link, &pay, &[("amount", "2500")]).await;
+    // Paid in full; the agreed amount no longer changes.
+    let before = cases_heads(&server).await;
+    let page = act(&mut manager, &link, &pay, &[("amount", "1")]).await;
     refused_with(&page, StatusCode::BAD_REQUEST, "该索赔已登记支付");
     let page = act(&mut manager, &link, &agree, &[("amount", "2000")]).await;
     refused_with(&page, StatusCode::BAD_REQUEST, "确认金额不能再改");
-    assert_eq!(heads(&server).await, before);
+    assert_eq!(cases_heads(&server).await, before);
 }

@@ -37,6 +37,9 @@ pub enum AnomalyKind {
     FineApprovalOutOfOrder,
     /// A fine voided without a reason; the void is not applied.
     FineVoidWithoutReason,
+    /// A fine approved by its drafter, or both steps by one person; the approval is not
+    /// applied.
+    FineSameApprover,
     /// A claim event for an unknown claim, or a repeated claim id.
     ClaimUnknown,
     /// A negative amount, or a payment above the agreed amount.
@@ -65,11 +68,38 @@ impl AnomalyKind {
             AnomalyKind::FineUnknown => "罚款单不存在或重复",
             AnomalyKind::FineApprovalOutOfOrder => "罚款审批顺序错误",
             AnomalyKind::FineVoidWithoutReason => "作废罚款缺少原因",
+            AnomalyKind::FineSameApprover => "罚款审批未由另一人作出",
             AnomalyKind::ClaimUnknown => "索赔记录不存在或重复",
             AnomalyKind::AmountInvalid => "金额无效",
             AnomalyKind::DeadlineBeforeNotice => "整改期限早于通知时间",
             AnomalyKind::ClockSkew => "设备时钟偏差过大",
             AnomalyKind::AfterEnd => "案件结束后的事件",
+        }
+    }
+}
+
+impl AnomalyKind {
+    /// The English label, for the English pages.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            AnomalyKind::MissingRecorded => "The record of the finding is missing",
+            AnomalyKind::DuplicateRecorded => "Recorded twice",
+            AnomalyKind::ConflictingDuplicate => "Two different events with one id",
+            AnomalyKind::OutOfPlace => "An event that does not fit the case's status",
+            AnomalyKind::AcceptanceWithoutRepair => "Acceptance with no repair reported",
+            AnomalyKind::SecondCallbackOnClosed => "A second callback on a closed case",
+            AnomalyKind::CallbackBeforeAcceptance => "A callback before acceptance",
+            AnomalyKind::FineBelowMinimum => "A fine below 5,000 yuan",
+            AnomalyKind::FineWithoutCondition => "A fine whose condition does not hold",
+            AnomalyKind::FineUnknown => "An unknown or repeated fine slip",
+            AnomalyKind::FineApprovalOutOfOrder => "Fine approvals out of order",
+            AnomalyKind::FineVoidWithoutReason => "A fine voided without a reason",
+            AnomalyKind::FineSameApprover => "A fine approved by no second person",
+            AnomalyKind::ClaimUnknown => "An unknown or repeated claim",
+            AnomalyKind::AmountInvalid => "An invalid amount",
+            AnomalyKind::DeadlineBeforeNotice => "A repair deadline before the notice",
+            AnomalyKind::ClockSkew => "The device clock was off",
+            AnomalyKind::AfterEnd => "An event after the case ended",
         }
     }
 }

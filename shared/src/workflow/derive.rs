@@ -99,6 +99,7 @@ impl Machine {
                 fines: Vec::new(),
                 callbacks: Vec::new(),
                 callback_due: false,
+                called_back: false,
                 verdicts_until: None,
                 claims: Vec::new(),
                 open_evidence_requests: Vec::new(),
@@ -260,8 +261,22 @@ impl Machine {
                 contractor,
                 repair_deadline,
             } => {
+                let after_emergency = self.status_is(&[EmergencyRepair, RepairReported])
+                    && self.state.notice.is_none()
+                    && !self.state.emergency_repairs.is_empty();
                 if self.status_is(&[Open, Reopened]) {
                     self.start_notice(notice_no, contractor, *repair_deadline, at, event);
+                } else if after_emergency {
+                    // The night's emergency repair came first (a leak at 2 am); the morning's
+                    // notice names the contractor responsible. The repair is done or under way
+                    // by others, so its clocks never run, and the emergency's cost is its.
+                    let status = self.state.status;
+                    self.start_notice(notice_no, contractor, *repair_deadline, at, event);
+                    self.stop_clock(at);
+                    for e in &mut self.state.emergency_repairs {
+                        e.charged_to.get_or_insert_with(|| contractor.clone());
+                    }
+                    self.state.status = status;
                 } else {
                     self.out_of_place(event);
                 }
@@ -422,6 +437,8 @@ impl Machine {
                         condition: *condition,
                         amount_fen: *amount_fen,
                         drafted_at: at,
+                        drafted_by: Some(event.actor.user.clone()),
+                        approved_by: Vec::new(),
                         approvals: Vec::new(),
                         status: FineStatus::Drafted,
                         void_reason: None,
@@ -443,10 +460,22 @@ impl Machine {
                     }
                     _ => None,
                 };
+                let user = &event.actor.user;
+                if next.is_some()
+                    && (f.drafted_by.as_ref() == Some(user) || f.approved_by.contains(user))
+                {
+                    let detail = format!(
+                        "`{user}` approved fine `{fine}` after drafting or approving it; a second \
+                         person must approve each step"
+                    );
+                    self.anomaly(AnomalyKind::FineSameApprover, &event.id, detail);
+                    return;
+                }
                 match next {
                     Some(status) => {
                         f.status = status;
                         f.approvals.push(*step);
+                        f.approved_by.push(user.clone());
                     }
                     None => {
                         let detail = format!(
@@ -558,13 +587,23 @@ impl Machine {
                     return;
                 }
                 if paid {
-                    c.paid_fen = Some(*amount);
-                    if c.agreed_fen.is_none_or(|agreed| *amount > agreed) {
+                    // Payments add up: an owner may be paid in instalments.
+                    let total = c.paid_fen.unwrap_or(0).saturating_add(*amount);
+                    c.paid_fen = Some(total);
+                    if c.agreed_fen.is_none_or(|agreed| total > agreed) {
                         let detail = format!("claim `{claim}`: paid more than was agreed");
                         self.anomaly(AnomalyKind::AmountInvalid, &event.id, detail);
                     }
+                } else if c.paid_fen.is_some() {
+                    let detail =
+                        format!("claim `{claim}`: the agreed amount changed after payment began");
+                    self.anomaly(AnomalyKind::AmountInvalid, &event.id, detail);
                 } else {
                     c.agreed_fen = Some(*amount);
+                    if *amount > c.claimed_fen {
+                        let detail = format!("claim `{claim}`: more agreed than was claimed");
+                        self.anomaly(AnomalyKind::AmountInvalid, &event.id, detail);
+                    }
                 }
             }
             EventKind::MergedInto { other } => {
@@ -648,6 +687,7 @@ impl Machine {
 
         let status = self.state.status;
         self.state.callback_due = status == Status::Accepted && !self.callback_in_cycle;
+        self.state.called_back = self.callback_in_cycle;
         if let Some(n) = &self.state.notice {
             let running = n.clock_stopped_at.is_none();
             self.state.response_overdue = status == Status::Notified

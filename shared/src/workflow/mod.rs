@@ -25,6 +25,7 @@
 mod anomaly;
 pub(crate) mod clock;
 mod derive;
+pub mod may;
 mod penalty;
 mod promise;
 pub mod reminder;
@@ -90,6 +91,10 @@ pub struct CaseState {
     /// it, and a reopened case that is accepted again needs a callback of its own.
     #[serde(default)]
     pub callback_due: bool,
+    /// The owner was called back since the case was last (re)opened: a closed case takes no
+    /// second callback.
+    #[serde(default)]
+    pub called_back: bool,
     /// The first instant after the `now` this state was derived for at which a verdict that
     /// depends on time (overdue, penalty 2, 3 or 5, emergency repair needed) could change with
     /// no new event: one millisecond after the next deadline. `None` when no deadline lies
@@ -199,6 +204,12 @@ pub struct Fine {
     pub amount_fen: i64,
     /// When drafted.
     pub drafted_at: Timestamp,
+    /// Who drafted it: never one of its approvers.
+    #[serde(default)]
+    pub drafted_by: Option<UserId>,
+    /// Who gave each approval, in order: two different people.
+    #[serde(default)]
+    pub approved_by: Vec<UserId>,
     /// Approvals given, in order.
     pub approvals: Vec<FineApprovalStep>,
     /// Where it stands.
@@ -231,8 +242,21 @@ pub struct Claim {
     pub claimed_fen: i64,
     /// Agreed, in fen.
     pub agreed_fen: Option<i64>,
-    /// Paid, in fen.
+    /// Paid so far, in fen (the sum of the payments).
     pub paid_fen: Option<i64>,
+}
+
+impl Claim {
+    /// What remains to pay of the agreed amount, in fen (`None` until an amount is agreed).
+    pub fn remaining_fen(&self) -> Option<i64> {
+        self.agreed_fen
+            .map(|agreed| (agreed - self.paid_fen.unwrap_or(0)).max(0))
+    }
+
+    /// Agreed and paid in full.
+    pub fn settled(&self) -> bool {
+        self.remaining_fen() == Some(0) && self.paid_fen.is_some()
+    }
 }
 
 /// An open request for more evidence.

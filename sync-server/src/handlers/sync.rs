@@ -309,6 +309,7 @@ pub async fn exchange(
             changes: new_changes(&mut doc, &before_heads),
             heads: doc.get_heads(),
             projection,
+            claims: Vec::new(),
         });
         pending.push(Pending {
             doc: doc_id,

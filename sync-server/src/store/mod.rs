@@ -39,6 +39,16 @@ pub enum StoreError {
     /// The write conflicts with what is stored (a duplicate id, a used code).
     #[error("{0}")]
     Conflict(String),
+    /// A [`NumberClaim`] of the write was taken by another write first; nothing was stored.
+    #[error("number {number} of the {series:?} series of {year} was taken first")]
+    NumberTaken {
+        /// The series.
+        series: Series,
+        /// The year.
+        year: i32,
+        /// The number claimed.
+        number: u32,
+    },
     /// Anything else (I/O, a corrupt row); logged, never shown to a device.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -103,6 +113,40 @@ pub struct DocWrite {
     pub heads: Vec<ChangeHash>,
     /// The unit's case records after these changes (unit documents only).
     pub projection: Option<UnitProjection>,
+    /// Numbers of a series the new changes use (a notice's, a fine slip's): taken in the same
+    /// transaction, or the whole write fails with [`StoreError::NumberTaken`].
+    pub claims: Vec<NumberClaim>,
+}
+
+/// A yearly numbered series of documents the office issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Series {
+    /// Rectification notices, `ZG-YYYY-NNNN`.
+    Notice,
+    /// Fine slips, `FK-YYYY-NNNN`: a series of their own.
+    Fine,
+}
+
+impl Series {
+    /// The printed number of the `number`th document of `year`.
+    pub fn format(self, year: i32, number: u32) -> String {
+        let prefix = match self {
+            Self::Notice => "ZG",
+            Self::Fine => "FK",
+        };
+        format!("{prefix}-{year}-{number:04}")
+    }
+}
+
+/// A number taken by a write: it must be the next of its series, or someone took it first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberClaim {
+    /// The series.
+    pub series: Series,
+    /// The year it counts in.
+    pub year: i32,
+    /// The number, as [`Store::next_number`] gave it.
+    pub number: u32,
 }
 
 /// A project role held by a user.
@@ -469,11 +513,10 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets failed sign-ins after a successful one.
     async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
 
-    /// The next rectification notice number of `year` (1, 2, …); never the same twice.
-    async fn next_notice_number(&self, year: i32) -> StoreResult<u32>;
-    /// The next fine slip number of `year` (1, 2, …); never the same twice. A series of its
-    /// own, apart from the notices'.
-    async fn next_fine_number(&self, year: i32) -> StoreResult<u32>;
+    /// The number the next document of `series` in `year` would take (1, 2, …), without
+    /// taking it: a [`DocWrite`] claims it ([`NumberClaim`]) in the transaction that stores the
+    /// event using it, so a refused or failed action leaves no gap in the series.
+    async fn next_number(&self, series: Series, year: i32) -> StoreResult<u32>;
 
     /// Case records in `filter.order`.
     async fn cases(&self, filter: &CaseFilter, page: Page) -> StoreResult<Vec<CaseRecord>>;

@@ -38,8 +38,9 @@ use tokio::sync::oneshot;
 
 use super::{
     CaseFilter, CaseOrder, CaseRecord, DeviceInfo, DocSummary, DocWrite, EvidenceStatus, Identity,
-    Membership, NewUser, NewWebSession, Notification, Page, Queue, ReportRows, SortKey, Store,
-    StoreError, StoreResult, StoredDoc, UserInfo, WebSession, Webhook, WebhookKind, WebhookMessage,
+    Membership, NewUser, NewWebSession, Notification, NumberClaim, Page, Queue, ReportRows, Series,
+    SortKey, Store, StoreError, StoreResult, StoredDoc, UserInfo, WebSession, Webhook, WebhookKind,
+    WebhookMessage,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -325,6 +326,42 @@ fn insert_reminders(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlite
             ])?;
         }
     }
+    Ok(())
+}
+
+/// The table counting `series`.
+fn counter_table(series: Series) -> &'static str {
+    match series {
+        Series::Notice => "notice_counters",
+        Series::Fine => "fine_counters",
+    }
+}
+
+/// Takes `claim`'s number inside the caller's transaction: it must follow the series' last
+/// number exactly, or another write took it first and this one fails whole.
+fn take_number(c: &rusqlite::Connection, claim: &NumberClaim) -> StoreResult<()> {
+    let table = counter_table(claim.series);
+    let last: Option<u32> = c
+        .query_row(
+            &format!("SELECT last FROM {table} WHERE year = ?1"),
+            [claim.year],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if last.unwrap_or(0) + 1 != claim.number {
+        return Err(StoreError::NumberTaken {
+            series: claim.series,
+            year: claim.year,
+            number: claim.number,
+        });
+    }
+    c.execute(
+        &format!(
+            "INSERT INTO {table} (year, last) VALUES (?1, ?2)
+             ON CONFLICT (year) DO UPDATE SET last = excluded.last"
+        ),
+        params![claim.year, claim.number],
+    )?;
     Ok(())
 }
 
@@ -1011,6 +1048,9 @@ impl Store for SqliteStore {
                 if let Some(p) = &w.projection {
                     insert_projection(c, p, now)?;
                 }
+                for claim in &w.claims {
+                    take_number(c, claim)?;
+                }
             }
             Ok(())
         })
@@ -1418,34 +1458,16 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn next_notice_number(&self, year: i32) -> StoreResult<u32> {
-        self.write(move |c| {
-            c.execute(
-                "INSERT INTO notice_counters (year, last) VALUES (?1, 1)
-                 ON CONFLICT (year) DO UPDATE SET last = last + 1",
-                [year],
-            )?;
-            Ok(c.query_row(
-                "SELECT last FROM notice_counters WHERE year = ?1",
-                [year],
-                |r| r.get(0),
-            )?)
-        })
-        .await
-    }
-
-    async fn next_fine_number(&self, year: i32) -> StoreResult<u32> {
-        self.write(move |c| {
-            c.execute(
-                "INSERT INTO fine_counters (year, last) VALUES (?1, 1)
-                 ON CONFLICT (year) DO UPDATE SET last = last + 1",
-                [year],
-            )?;
-            Ok(c.query_row(
-                "SELECT last FROM fine_counters WHERE year = ?1",
-                [year],
-                |r| r.get(0),
-            )?)
+    async fn next_number(&self, series: Series, year: i32) -> StoreResult<u32> {
+        self.read(move |c| {
+            let last: Option<u32> = c
+                .query_row(
+                    &format!("SELECT last FROM {} WHERE year = ?1", counter_table(series)),
+                    [year],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(last.unwrap_or(0) + 1)
         })
         .await
     }

@@ -29,11 +29,12 @@ use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
 use serde::Deserialize;
 
-use super::case_detail::{beijing, load_project, not_found};
+use super::case_load::{load_project, not_found};
+use super::event_text::event_detail;
 use super::i18n::{Lang, Msg};
 use super::layout::{internal, message_page, render};
-use super::money::yuan;
 use super::session::Staff;
+use super::when::beijing;
 use crate::state::AppState;
 use crate::store::{CaseFilter, CaseRecord, Page};
 
@@ -136,14 +137,6 @@ impl Entry {
     }
 }
 
-fn contractor_name(project: &Project, id: &plumbline_shared::ids::ContractorId) -> String {
-    project
-        .contractors
-        .iter()
-        .find(|c| &c.id == id)
-        .map_or_else(|| id.to_string(), |c| c.name.clone())
-}
-
 fn round_label(kind: RoundKind, number: u32, lang: Lang) -> String {
     match (kind, lang) {
         (RoundKind::PreHandover, Lang::Zh) => format!("交付前验收 第 {number} 轮"),
@@ -153,85 +146,6 @@ fn round_label(kind: RoundKind, number: u32, lang: Lang) -> String {
         (RoundKind::Reinspection, Lang::Zh) => format!("复验 第 {number} 次"),
         (RoundKind::Reinspection, Lang::En) => format!("Re-inspection {number}"),
     }
-}
-
-/// The words of an event beyond its name: its texts, numbers and amounts.
-fn event_detail(kind: &EventKind, project: &Project, lang: Lang) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    match kind {
-        EventKind::NoticeIssued {
-            notice_no,
-            contractor,
-            repair_deadline,
-        }
-        | EventKind::Reassigned {
-            notice_no,
-            contractor,
-            repair_deadline,
-        } => {
-            parts.push(notice_no.clone());
-            parts.push(contractor_name(project, contractor));
-            parts.push(format!(
-                "{} {}",
-                Msg::Deadline.text(lang),
-                beijing(*repair_deadline)
-            ));
-        }
-        EventKind::EmergencyRepairFinished { cost_fen } => {
-            parts.push(format!("{} {}", Msg::CostYuan.text(lang), yuan(*cost_fen)));
-        }
-        EventKind::FineDrafted {
-            contractor,
-            condition,
-            amount_fen,
-            ..
-        } => {
-            parts.push(contractor_name(project, contractor));
-            parts.push(
-                lang.pick(condition.label_zh(), condition.label_en())
-                    .to_owned(),
-            );
-            parts.push(format!(
-                "{} {}",
-                Msg::AmountYuan.text(lang),
-                yuan(*amount_fen)
-            ));
-        }
-        EventKind::Callback { level, .. } => {
-            parts.push(lang.pick(level.label_zh(), level.label_en()).to_owned());
-        }
-        EventKind::ClaimRecorded { claimed_fen, .. } => {
-            parts.push(format!(
-                "{} {}",
-                Msg::ClaimedYuan.text(lang),
-                yuan(*claimed_fen)
-            ));
-        }
-        EventKind::ClaimAgreed { agreed_fen, .. } => {
-            parts.push(format!(
-                "{} {}",
-                Msg::AgreedYuan.text(lang),
-                yuan(*agreed_fen)
-            ));
-        }
-        EventKind::ClaimPaid { paid_fen, .. } => {
-            parts.push(format!("{} {}", Msg::PaidYuan.text(lang), yuan(*paid_fen)));
-        }
-        _ => {}
-    }
-    // The notice number is the only text of a notice, already shown above.
-    if !matches!(
-        kind,
-        EventKind::NoticeIssued { .. } | EventKind::Reassigned { .. }
-    ) {
-        parts.extend(
-            kind.texts()
-                .into_iter()
-                .filter(|t| !t.trim().is_empty())
-                .map(str::to_owned),
-        );
-    }
-    parts.join(" · ")
 }
 
 /// Every row of a unit's archive, oldest first.
@@ -251,7 +165,7 @@ pub fn entries(record: &UnitRecord, project: &Project, lang: Lang) -> Vec<Entry>
                     lang.pick(origin.label_zh(), origin.label_en()),
                     f.description
                 ),
-                other => event_detail(other, project, lang),
+                other => event_detail(other, lang, &project.contractors),
             };
             out.push(Entry {
                 at: e.at,

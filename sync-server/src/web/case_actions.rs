@@ -6,14 +6,25 @@
 //!
 //! One form and one endpoint, `POST /cases/{unit}/{finding}/step`, because these steps share
 //! their shape: a choice of step, a text, a few extra fields. Each step becomes one
-//! [`EventKind`], checked against the person's role and against where the case stands before
-//! it is appended (see `case_detail::append`).
+//! [`EventKind`], checked by the workflow's precondition for the person and the case as it
+//! stands before it is appended (see [`super::case_kit`]). The rectification notice
+//! (`…/notice`) and the owner's callback (`…/callback`) have forms of their own, here too.
 
-use plumbline_shared::event::{EventKind, EvidenceRequestReason, ResponseMode};
+use axum::extract::State;
+use axum::response::Response;
+use plumbline_shared::event::{
+    CallbackChannel, EventKind, EvidenceRequestReason, ResponseMode, Satisfaction,
+};
 use plumbline_shared::role::Role;
+use plumbline_shared::time::{DAY_MS, Timestamp};
+use serde::Deserialize;
 
+use super::case_kit::{CaseForm, NewEvent, WebError};
 use super::i18n::Lang;
 use super::money::parse_yuan;
+use super::posted::posted_with_csrf_field;
+use crate::state::AppState;
+use crate::store::Series;
 
 /// Longest text of a step, in characters.
 pub const MAX_TEXT_CHARS: usize = 500;
@@ -128,8 +139,9 @@ impl Step {
         self.event_probe().allows(role)
     }
 
-    /// An event of this step's kind with placeholder values, for role checks.
-    fn event_probe(self) -> EventKind {
+    /// An event of this step's kind with placeholder values, to ask the workflow's
+    /// precondition whether the step is offered.
+    pub fn event_probe(self) -> EventKind {
         let form = StepForm {
             text: "-".into(),
             cost: "0".into(),
@@ -225,6 +237,122 @@ pub struct StepForm {
     /// Cancelled because it is not a defect (a checkbox).
     #[serde(default)]
     pub not_a_defect: Option<String>,
+}
+
+/// The code of a satisfaction level in the callback form.
+pub fn level_code(s: Satisfaction) -> &'static str {
+    match s {
+        Satisfaction::VerySatisfied => "very_satisfied",
+        Satisfaction::Satisfied => "satisfied",
+        Satisfaction::BasicallySatisfied => "basically_satisfied",
+        Satisfaction::Dissatisfied => "dissatisfied",
+    }
+}
+
+/// The notice form.
+#[derive(Debug, Deserialize)]
+pub struct NoticeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    contractor: String,
+    #[serde(default)]
+    days: String,
+}
+
+/// The callback form.
+#[derive(Debug, Deserialize)]
+pub struct CallbackForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// The step form.
+#[derive(Debug, Deserialize)]
+pub struct StepRequest {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    step: String,
+    #[serde(flatten)]
+    fields: StepForm,
+}
+
+posted_with_csrf_field!(NoticeForm, CallbackForm, StepRequest);
+
+/// `POST /cases/{unit}/{finding}/notice`: issues a rectification notice to a contractor of the
+/// project, numbered in the year's series (`ZG-YYYY-NNNN`) when it is stored.
+pub async fn issue_notice(
+    State(state): State<AppState>,
+    action: CaseForm<NoticeForm>,
+) -> Result<Response, WebError> {
+    let form = &action.form;
+    let days: i64 = match form.days.trim().parse() {
+        Ok(d) if (1..=60).contains(&d) => d,
+        _ => {
+            return Err(action.bad_pick(
+                "整改天数须为 1 到 60 天。",
+                "Days to repair must be 1 to 60.",
+            ));
+        }
+    };
+    let contractor = action.project_contractor(&form.contractor)?;
+    let repair_deadline = Timestamp(state.now().0 + days * DAY_MS);
+    let make = move |notice_no: String| EventKind::NoticeIssued {
+        notice_no,
+        contractor: contractor.clone(),
+        repair_deadline,
+    };
+    action.append_numbered(&state, Series::Notice, make).await
+}
+
+/// `POST /cases/{unit}/{finding}/callback`: records a callback; 不满意 (with the owner's
+/// reason) reopens the case.
+pub async fn record_callback(
+    State(state): State<AppState>,
+    action: CaseForm<CallbackForm>,
+) -> Result<Response, WebError> {
+    let form = &action.form;
+    let channel = match form.channel.as_str() {
+        "phone" => CallbackChannel::Phone,
+        "visit" => CallbackChannel::Visit,
+        _ => return Err(action.bad_pick("回访方式无效。", "The channel is not valid.")),
+    };
+    let level = Satisfaction::ALL
+        .into_iter()
+        .find(|s| level_code(*s) == form.level)
+        .ok_or_else(|| action.bad_pick("满意度无效。", "The satisfaction level is not valid."))?;
+    if form.note.chars().count() > MAX_TEXT_CHARS {
+        return Err(action.bad_pick(
+            "备注最多 500 字。",
+            "The note may have at most 500 characters.",
+        ));
+    }
+    let kind = EventKind::Callback {
+        channel,
+        level,
+        note: form.note.trim().to_owned(),
+    };
+    action.append(&state, NewEvent::Plain(kind)).await
+}
+
+/// `POST /cases/{unit}/{finding}/step`: records one step of the step form.
+pub async fn record_step(
+    State(state): State<AppState>,
+    action: CaseForm<StepRequest>,
+) -> Result<Response, WebError> {
+    let step = Step::parse(&action.form.step)
+        .ok_or_else(|| action.bad_pick("请选择一个步骤。", "Choose a step."))?;
+    let kind = step
+        .event(&action.form.fields)
+        .map_err(|(zh, en)| action.bad_pick(zh, en))?;
+    action.append(&state, NewEvent::Plain(kind)).await
 }
 
 #[cfg(test)]

@@ -7,15 +7,14 @@
 //! and who may agree and pay it is `EventKind::allows` (the manager decides on money), the rule
 //! the sync applies to devices too.
 //!
-//! The rules the office web adds, checked under the document's lock: an amount is agreed before
-//! it is paid, a payment is not above the agreed amount (the workflow flags that too), a claim
-//! is paid once, and its agreed amount no longer changes once paid. An agreed amount may be
-//! above the amount claimed — the owner's first figure can be an underestimate — and changed
-//! until it is paid, since the timeline keeps every figure agreed.
+//! What the rules allow is the workflow's precondition (`plumbline_shared::workflow::may`),
+//! asked by the page to offer the actions and again under the document's lock when one is
+//! posted: the amount agreed is at most the amount claimed (an owner who finds more damage
+//! records another claim) and may change until payment begins; payments come after agreement
+//! and add up, never above what remains, so a claim paid in part shows its remainder and stays
+//! open until it is settled.
 
-use axum::Form;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use dioxus::prelude::*;
@@ -23,20 +22,17 @@ use plumbline_shared::doc::finding::Finding;
 use plumbline_shared::event::EventKind;
 use plumbline_shared::ids::{ClaimId, UserId};
 use plumbline_shared::role::Role;
+use plumbline_shared::workflow::may::{Person, may};
 use plumbline_shared::workflow::{CaseState, Claim};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use super::case_actions::MAX_TEXT_CHARS;
-use super::case_detail::{
-    append_checked, bad_request, checked_post, context, load, not_found, role_refusal,
-    unreadable_form,
-};
+use super::case_kit::{CaseForm, NewEvent, WebError};
 use super::fines::Signature;
 use super::i18n::{Lang, Msg};
-use super::layout::{internal, message_page};
 use super::money::{parse_yuan, yuan};
-use super::session::Staff;
+use super::posted::posted_with_csrf_field;
 use crate::state::AppState;
 
 /// A claim as the case page shows it, with who recorded it and when.
@@ -46,6 +42,10 @@ pub struct ClaimView {
     pub claim: Claim,
     /// Who recorded it.
     pub recorded: Option<Signature>,
+    /// Whether the person looking may agree an amount now.
+    pub may_agree: bool,
+    /// Whether the person looking may record a payment now.
+    pub may_pay: bool,
 }
 
 /// Every claim of the case, in recording order.
@@ -53,12 +53,23 @@ pub(super) fn claim_views(
     finding: &Finding,
     state: &CaseState,
     names: &BTreeMap<UserId, String>,
+    person: Person<'_>,
 ) -> Vec<ClaimView> {
     state
         .claims
         .iter()
         .map(|claim| {
+            let agree = EventKind::ClaimAgreed {
+                claim: claim.id.clone(),
+                agreed_fen: 0,
+            };
+            let pay = EventKind::ClaimPaid {
+                claim: claim.id.clone(),
+                paid_fen: 0,
+            };
             ClaimView {
+            may_agree: may(&agree, person, state).is_ok(),
+            may_pay: may(&pay, person, state).is_ok(),
             recorded: finding
                 .events
                 .iter()
@@ -73,22 +84,26 @@ pub(super) fn claim_views(
         .collect()
 }
 
-fn status_label(claim: &Claim, lang: Lang) -> &'static str {
-    match (claim.agreed_fen, claim.paid_fen) {
-        (_, Some(_)) => Msg::ClaimPaid,
-        (Some(_), None) => Msg::ClaimAwaitingPayment,
-        (None, None) => Msg::ClaimAwaitingAgreement,
+fn status_label(claim: &Claim, lang: Lang) -> String {
+    if claim.settled() {
+        return Msg::ClaimPaid.text(lang).to_owned();
     }
-    .text(lang)
+    match (claim.agreed_fen, claim.paid_fen) {
+        (Some(_), Some(_)) => {
+            let remaining = yuan(claim.remaining_fen().unwrap_or(0));
+            match lang {
+                Lang::Zh => format!("部分支付，尚余 {remaining} 元"),
+                Lang::En => format!("Paid in part, {remaining} yuan remain"),
+            }
+        }
+        (Some(_), None) => Msg::ClaimAwaitingPayment.text(lang).to_owned(),
+        (None, _) => Msg::ClaimAwaitingAgreement.text(lang).to_owned(),
+    }
 }
 
 /// A placeholder claim id for role checks, which depend on the kind of event only.
 fn probe_id() -> ClaimId {
     ClaimId::new("probe").expect("`probe` is a valid id")
-}
-
-fn may(role: Role, kind: EventKind) -> bool {
-    kind.allows(role)
 }
 
 /// The section of the case page: the claims, their actions for the person's role, and the
@@ -121,28 +136,12 @@ impl ClaimSectionProps {
 #[allow(non_snake_case)] // a component
 pub fn ClaimSection(p: ClaimSectionProps) -> Element {
     let lang = p.lang;
-    let may_record = may(
-        p.role,
-        EventKind::ClaimRecorded {
-            claim: probe_id(),
-            damage: String::new(),
-            claimed_fen: 0,
-        },
-    );
-    let may_agree = may(
-        p.role,
-        EventKind::ClaimAgreed {
-            claim: probe_id(),
-            agreed_fen: 0,
-        },
-    );
-    let may_pay = may(
-        p.role,
-        EventKind::ClaimPaid {
-            claim: probe_id(),
-            paid_fen: 0,
-        },
-    );
+    let may_record = EventKind::ClaimRecorded {
+        claim: probe_id(),
+        damage: String::new(),
+        claimed_fen: 0,
+    }
+    .allows(p.role);
     rsx! {
         section { id: "claims",
             h2 { {Msg::Claims.text(lang)} }
@@ -169,7 +168,7 @@ pub fn ClaimSection(p: ClaimSectionProps) -> Element {
                                 td { class: "claim-status", {status_label(&v.claim, lang)} }
                                 td { {v.recorded.as_ref().map(|s| s.text(lang)).unwrap_or_default()} }
                                 td { class: "noprint",
-                                    if may_agree && v.claim.paid_fen.is_none() {
+                                    if v.may_agree {
                                         form { method: "post", action: "{p.base}/claims/{v.claim.id}/agree",
                                             input { r#type: "hidden", name: "csrf", value: "{p.csrf}" }
                                             input { name: "amount", required: true, inputmode: "decimal", size: 10, placeholder: Msg::AgreedYuan.text(lang) }
@@ -177,11 +176,11 @@ pub fn ClaimSection(p: ClaimSectionProps) -> Element {
                                             button { r#type: "submit", {Msg::AgreeClaim.text(lang)} }
                                         }
                                     }
-                                    if may_pay && v.claim.paid_fen.is_none() {
-                                        if let Some(agreed) = v.claim.agreed_fen {
+                                    if v.may_pay {
+                                        if let Some(remaining) = v.claim.remaining_fen() {
                                             form { method: "post", action: "{p.base}/claims/{v.claim.id}/pay",
                                                 input { r#type: "hidden", name: "csrf", value: "{p.csrf}" }
-                                                input { name: "amount", required: true, inputmode: "decimal", size: 10, value: yuan(agreed).replace(',', "") }
+                                                input { name: "amount", required: true, inputmode: "decimal", size: 10, value: yuan(remaining).replace(',', "") }
                                                 " "
                                                 button { r#type: "submit", {Msg::PayClaim.text(lang)} }
                                             }
@@ -239,57 +238,6 @@ fn amount(text: &str, at_least: i64, lang: Lang) -> Result<i64, String> {
     }
 }
 
-/// `POST /cases/{unit}/{finding}/claims`: records an owner's claim.
-pub async fn record(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path((unit, finding)): Path<(String, String)>,
-    form: Result<Form<RecordForm>, FormRejection>,
-) -> Response {
-    let Ok(Form(form)) = form else {
-        return unreadable_form(&staff);
-    };
-    let (unit, finding) = match checked_post(&staff, &form.csrf, &unit, &finding) {
-        Ok(ids) => ids,
-        Err(page) => return page,
-    };
-    let lang = staff.lang;
-    let (_, role) = match context(&state, &staff, &unit).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
-    let probe = EventKind::ClaimRecorded {
-        claim: probe_id(),
-        damage: String::new(),
-        claimed_fen: 0,
-    };
-    if let Some(refused) = role_refusal(&staff, role, &probe) {
-        return refused;
-    }
-    let damage = form.damage.trim().to_owned();
-    if damage.is_empty() {
-        let m = lang.pick("请填写损失内容。", "Write what was damaged.");
-        return bad_request(&staff, m);
-    }
-    if damage.chars().count() > MAX_TEXT_CHARS {
-        let m = lang.pick(
-            "损失内容最多 500 字。",
-            "What was damaged may have at most 500 characters.",
-        );
-        return bad_request(&staff, m);
-    }
-    let claimed_fen = match amount(&form.amount, 1, lang) {
-        Ok(fen) => fen,
-        Err(m) => return bad_request(&staff, &m),
-    };
-    let kind = EventKind::ClaimRecorded {
-        claim: ClaimId::random(),
-        damage,
-        claimed_fen,
-    };
-    append_checked(&state, &staff, &unit, &finding, role, kind, |_| Ok(())).await
-}
-
 /// The form that agrees or pays an amount.
 #[derive(Debug, Deserialize)]
 pub struct AmountForm {
@@ -300,155 +248,76 @@ pub struct AmountForm {
     amount: String,
 }
 
-/// Agreeing or paying.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Settle {
-    Agree,
-    Pay,
-}
+posted_with_csrf_field!(RecordForm, AmountForm);
 
-/// Why `claim` may not be settled so with `fen`, in `lang`.
-fn settle_refusal(claim: &Claim, settle: Settle, fen: i64, lang: Lang) -> Option<String> {
-    if claim.paid_fen.is_some() {
-        let (zh, en) = match settle {
-            Settle::Agree => (
-                "该索赔已支付，确认金额不能再改。",
-                "This claim is paid; its agreed amount can no longer change.",
-            ),
-            Settle::Pay => ("该索赔已登记支付。", "This claim is already paid."),
-        };
-        return Some(lang.pick(zh, en).to_owned());
-    }
-    if settle == Settle::Agree {
-        return None;
-    }
-    match claim.agreed_fen {
-        None => Some(
-            lang.pick(
-                "请先确认索赔金额，再登记支付。",
-                "Agree the amount before marking the claim paid.",
-            )
-            .to_owned(),
-        ),
-        Some(agreed) if fen > agreed => Some(match lang {
-            Lang::Zh => format!("支付金额不能超过确认金额 {} 元。", yuan(agreed)),
-            Lang::En => format!(
-                "The amount paid may not be above the {} yuan agreed.",
-                yuan(agreed)
-            ),
-        }),
-        Some(_) => None,
-    }
-}
-
-/// `POST /cases/{unit}/{finding}/claims/{claim}/agree`: the amount agreed with the owner.
-pub async fn agree(
-    state: State<AppState>,
-    staff: Staff,
-    path: Path<(String, String, String)>,
-    form: Result<Form<AmountForm>, FormRejection>,
-) -> Response {
-    settle(state, staff, path, form, Settle::Agree).await
-}
-
-/// `POST /cases/{unit}/{finding}/claims/{claim}/pay`: the claim was paid.
-pub async fn pay(
-    state: State<AppState>,
-    staff: Staff,
-    path: Path<(String, String, String)>,
-    form: Result<Form<AmountForm>, FormRejection>,
-) -> Response {
-    settle(state, staff, path, form, Settle::Pay).await
-}
-
-fn claim_not_found(staff: &Staff) -> Response {
-    let m = staff
-        .lang
-        .pick("本案件没有这笔索赔。", "This case has no such claim.");
-    message_page(StatusCode::NOT_FOUND, staff.lang, m, Some(staff.top_bar()))
-}
-
-async fn settle(
+/// `POST /cases/{unit}/{finding}/claims`: records an owner's claim.
+pub async fn record(
     State(state): State<AppState>,
-    staff: Staff,
-    Path((unit, finding, claim)): Path<(String, String, String)>,
-    form: Result<Form<AmountForm>, FormRejection>,
-    settle: Settle,
-) -> Response {
-    let Ok(Form(form)) = form else {
-        return unreadable_form(&staff);
-    };
-    let (unit, finding) = match checked_post(&staff, &form.csrf, &unit, &finding) {
-        Ok(ids) => ids,
-        Err(page) => return page,
-    };
-    let lang = staff.lang;
-    let Ok(claim) = ClaimId::new(claim) else {
-        return claim_not_found(&staff);
-    };
-    let (_, role) = match context(&state, &staff, &unit).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
-    let probe = match settle {
-        Settle::Agree => EventKind::ClaimAgreed {
-            claim: claim.clone(),
-            agreed_fen: 0,
-        },
-        Settle::Pay => EventKind::ClaimPaid {
-            claim: claim.clone(),
-            paid_fen: 0,
-        },
-    };
-    if let Some(refused) = role_refusal(&staff, role, &probe) {
-        return refused;
+    action: CaseForm<RecordForm>,
+) -> Result<Response, WebError> {
+    let damage = action.form.damage.trim().to_owned();
+    if damage.is_empty() {
+        return Err(action.bad_pick("请填写损失内容。", "Write what was damaged."));
     }
-    // Nothing may be agreed (an owner who waives the claim), but a payment pays something.
-    let at_least = match settle {
-        Settle::Agree => 0,
-        Settle::Pay => 1,
-    };
-    let fen = match amount(&form.amount, at_least, lang) {
-        Ok(fen) => fen,
-        Err(m) => return bad_request(&staff, &m),
-    };
-    let loaded = match load(&state, &unit, &finding).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return not_found(&staff),
-        Err(e) => return internal(e),
-    };
-    // Claims are never removed, so one found now is still there under the lock.
-    let Some(current) = loaded.state.claims.iter().find(|c| c.id == claim) else {
-        return claim_not_found(&staff);
-    };
-    if let Some(m) = settle_refusal(current, settle, fen, lang) {
-        return bad_request(&staff, &m);
+    if damage.chars().count() > MAX_TEXT_CHARS {
+        return Err(action.bad_pick(
+            "损失内容最多 500 字。",
+            "What was damaged may have at most 500 characters.",
+        ));
     }
-    let kind = match settle {
-        Settle::Agree => EventKind::ClaimAgreed {
-            claim: claim.clone(),
-            agreed_fen: fen,
-        },
-        Settle::Pay => EventKind::ClaimPaid {
-            claim: claim.clone(),
-            paid_fen: fen,
-        },
+    let claimed_fen = amount(&action.form.amount, 1, action.lang()).map_err(|m| action.bad(&m))?;
+    let kind = EventKind::ClaimRecorded {
+        claim: ClaimId::random(),
+        damage,
+        claimed_fen,
     };
-    append_checked(
-        &state,
-        &staff,
-        &unit,
-        &finding,
-        role,
-        kind,
-        move |st| match st.claims.iter().find(|c| c.id == claim) {
-            Some(c) => settle_refusal(c, settle, fen, lang).map_or(Ok(()), Err),
-            None => Err(lang
-                .pick("本案件没有这笔索赔。", "This case has no such claim.")
-                .to_owned()),
-        },
-    )
+    action.append(&state, NewEvent::Plain(kind)).await
+}
+
+/// `POST /cases/{unit}/{finding}/claims/{claim}/agree`: the amount agreed with the owner (at
+/// most the amount claimed; nothing, when the owner waives the claim).
+pub async fn agree(
+    State(state): State<AppState>,
+    action: CaseForm<AmountForm>,
+) -> Result<Response, WebError> {
+    settle(&state, &action, 0, |claim, agreed_fen| {
+        EventKind::ClaimAgreed { claim, agreed_fen }
+    })
     .await
+}
+
+/// `POST /cases/{unit}/{finding}/claims/{claim}/pay`: a payment to the owner (at most what
+/// remains of the agreed amount).
+pub async fn pay(
+    State(state): State<AppState>,
+    action: CaseForm<AmountForm>,
+) -> Result<Response, WebError> {
+    settle(&state, &action, 1, |claim, paid_fen| EventKind::ClaimPaid {
+        claim,
+        paid_fen,
+    })
+    .await
+}
+
+/// An amount of at least `at_least` fen for the claim of the path, as the event `kind` makes.
+async fn settle(
+    state: &AppState,
+    action: &CaseForm<AmountForm>,
+    at_least: i64,
+    kind: fn(ClaimId, i64) -> EventKind,
+) -> Result<Response, WebError> {
+    let claim: ClaimId = action.param("claim").ok_or_else(|| {
+        action.page(
+            StatusCode::NOT_FOUND,
+            action
+                .lang()
+                .pick("本案件没有这笔索赔。", "This case has no such claim."),
+        )
+    })?;
+    let fen = amount(&action.form.amount, at_least, action.lang()).map_err(|m| action.bad(&m))?;
+    action
+        .append(state, NewEvent::Plain(kind(claim, fen)))
+        .await
 }
 
 #[cfg(test)]
@@ -456,26 +325,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-
-    #[test]
-    fn a_claim_is_agreed_then_paid_once_and_never_above_the_agreed_amount() {
-        let mut claim = Claim {
-            id: ClaimId::new("c1").unwrap(),
-            damage: "地板泡水".into(),
-            claimed_fen: 300_000,
-            agreed_fen: None,
-            paid_fen: None,
-        };
-        assert!(settle_refusal(&claim, Settle::Pay, 100, Lang::En).is_some());
-        assert!(settle_refusal(&claim, Settle::Agree, 250_000, Lang::En).is_none());
-        claim.agreed_fen = Some(250_000);
-        assert!(settle_refusal(&claim, Settle::Agree, 260_000, Lang::En).is_none());
-        assert!(settle_refusal(&claim, Settle::Pay, 250_001, Lang::En).is_some());
-        assert!(settle_refusal(&claim, Settle::Pay, 250_000, Lang::En).is_none());
-        claim.paid_fen = Some(250_000);
-        assert!(settle_refusal(&claim, Settle::Pay, 1, Lang::En).is_some());
-        assert!(settle_refusal(&claim, Settle::Agree, 1, Lang::En).is_some());
-    }
 
     #[test]
     fn amounts_are_bounded_below() {

@@ -7,28 +7,26 @@
 //! reason at any point. The workflow derives where each slip stands ([`Fine`],
 //! [`FineStatus`]); voided slips stay on the case and on paper, marked void.
 //!
-//! What the rules allow, and where it is enforced:
-//! - A slip cites a penalty condition that holds on the case against that contractor (the
-//!   workflow flags any other as an anomaly), so the form offers exactly those; and one slip
-//!   per time a condition came to hold, so a form sent twice does not fine twice.
-//! - The amount is at least 5,000 CNY ([`FINE_MINIMUM_FEN`]).
-//! - Who may draft, approve each step and void is `EventKind::allows`, the rule the sync
-//!   applies to devices too; the page only hides what the role may not do.
-//! - The order of approvals and "void once" are checked under the document's lock
-//!   (`case_detail::append_checked`), and the workflow's anomalies are the backstop.
+//! What the rules allow is the workflow's precondition (`plumbline_shared::workflow::may`),
+//! which the page asks to offer the actions and the kit ([`super::case_kit`]) asks again under
+//! the document's lock when one is posted:
+//! - a slip cites a penalty condition that holds on the case against that contractor, once per
+//!   time it came to hold (a form sent twice does not fine twice), for at least 5,000 CNY
+//!   ([`FINE_MINIMUM_FEN`]);
+//! - approvals come in their order, leader then manager, each by its role and by a second
+//!   person: whoever drafted the slip approves no step of it, and nobody gives both;
+//! - a slip is voided once, with a reason.
 //!
-//! Slips drafted here are numbered per year, `FK-2026-0001`; the number is the fine's id, so
-//! the paper and the record name the slip alike. A slip drafted on a device keeps its random id
-//! as its number.
+//! Slips drafted here are numbered per year, `FK-2026-0001`, the number taken in the same
+//! transaction as the slip ([`crate::store::NumberClaim`]), so the series has no gaps; the
+//! number is the fine's id, so the paper and the record name the slip alike. A slip drafted on
+//! a device keeps its random id as its number.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::Form;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::Datelike;
 use dioxus::prelude::*;
 use plumbline_shared::doc::finding::Finding;
 use plumbline_shared::event::{Event, EventKind, FineApprovalStep};
@@ -36,20 +34,22 @@ use plumbline_shared::ids::{ContractorId, FineId, UserId};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
+use plumbline_shared::workflow::may::{Person, may};
 use plumbline_shared::workflow::{CaseState, FINE_MINIMUM_FEN, Fine, FineStatus, PenaltyCondition};
 use serde::Deserialize;
 
 use super::case_actions::MAX_TEXT_CHARS;
-use super::case_detail::{
-    append_checked, bad_request, beijing, checked_post, context, ids, load, not_found,
-    role_refusal, unreadable_form,
-};
+use super::case_kit::{CaseForm, NewEvent, WebError};
+use super::case_load::{load_for_page, not_found};
 use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{internal, message_page, render};
 use super::money::{capital, parse_yuan, yuan};
+use super::posted::posted_with_csrf_field;
 use super::session::Staff;
+use super::when::beijing;
 use crate::state::AppState;
+use crate::store::Series;
 
 /// Who did something to a slip, and when (by the event's time).
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +109,10 @@ pub struct FineView {
     pub approvals: Vec<(FineApprovalStep, Signature)>,
     /// Who voided it, for a voided slip.
     pub voided: Option<Signature>,
+    /// The approval the person looking may give now, if any.
+    pub approve: Option<FineApprovalStep>,
+    /// Whether the person looking may void it now.
+    pub may_void: bool,
 }
 
 /// A penalty condition a slip may cite now: the condition, the contractor it holds against,
@@ -181,12 +185,14 @@ pub(super) async fn display_names(
     Ok(names)
 }
 
-/// Every slip of the case, with who drafted, approved and voided it.
+/// Every slip of the case, with who drafted, approved and voided it, and what `person` may do
+/// to it now.
 pub(super) fn fine_views(
     finding: &Finding,
     state: &CaseState,
     project: &Project,
     names: &BTreeMap<UserId, String>,
+    person: Person<'_>,
 ) -> Vec<FineView> {
     let events = ordered(finding);
     state
@@ -224,7 +230,20 @@ pub(super) fn fine_views(
                 .iter()
                 .find(|p| p.condition == fine.condition && p.contractor == fine.contractor)
                 .map(|p| p.notice_no.clone());
+            let approve = next_step(fine.status).filter(|step| {
+                let kind = EventKind::FineApproved {
+                    fine: fine.id.clone(),
+                    step: *step,
+                };
+                may(&kind, person, state).is_ok()
+            });
+            let void = EventKind::FineVoided {
+                fine: fine.id.clone(),
+                reason: "-".into(),
+            };
             FineView {
+                approve,
+                may_void: may(&void, person, state).is_ok(),
                 contractor_name: contractor_name(project, &fine.contractor),
                 fine: fine.clone(),
                 notice_no,
@@ -236,108 +255,33 @@ pub(super) fn fine_views(
         .collect()
 }
 
-/// The conditions a new slip may cite: those that hold on the case, per contractor, in the
-/// order they came to hold.
-pub(super) fn penalty_choices(state: &CaseState, project: &Project) -> Vec<PenaltyChoice> {
+/// The conditions a new slip may cite now: those that hold on the case, per contractor, in
+/// the order they came to hold, and not yet cited as often as they held.
+pub(super) fn penalty_choices(
+    state: &CaseState,
+    project: &Project,
+    person: Person<'_>,
+) -> Vec<PenaltyChoice> {
     let mut seen = BTreeSet::new();
     state
         .penalties
         .iter()
         .filter(|p| seen.insert((p.condition, p.contractor.clone())))
+        .filter(|p| {
+            let kind = EventKind::FineDrafted {
+                fine: probe_id(),
+                contractor: p.contractor.clone(),
+                condition: p.condition,
+                amount_fen: FINE_MINIMUM_FEN,
+            };
+            may(&kind, person, state).is_ok()
+        })
         .map(|p| PenaltyChoice {
             condition: p.condition,
             contractor: p.contractor.clone(),
             name: contractor_name(project, &p.contractor),
         })
         .collect()
-}
-
-/// Why a new slip citing `condition` against `contractor` may not be drafted on the case as it
-/// stands, in `lang`: the condition does not hold, or every time it came to hold already has a
-/// slip that is not void.
-fn draft_refusal(
-    state: &CaseState,
-    condition: PenaltyCondition,
-    contractor: &ContractorId,
-    lang: Lang,
-) -> Option<String> {
-    let held = state
-        .penalties
-        .iter()
-        .filter(|p| p.condition == condition && &p.contractor == contractor)
-        .count();
-    if held == 0 {
-        return Some(
-            lang.pick(
-                "该处罚条件在本案件中对该施工单位不成立，不能据此开具罚款单。",
-                "That penalty condition does not hold against that contractor on this case, so \
-                 no fine slip can cite it.",
-            )
-            .to_owned(),
-        );
-    }
-    let open: Vec<&Fine> = state
-        .fines
-        .iter()
-        .filter(|f| {
-            f.condition == condition
-                && &f.contractor == contractor
-                && f.status != FineStatus::Voided
-        })
-        .collect();
-    if open.len() >= held {
-        let numbers = open
-            .iter()
-            .map(|f| f.id.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Some(match lang {
-            Lang::Zh => format!(
-                "该处罚条件已开具罚款单 {numbers}；同一条件只开一张。如需改开，请先作废原罚款单。"
-            ),
-            Lang::En => format!(
-                "Fine slip {numbers} already cites that condition; one slip per condition. To \
-                 redo it, void that slip first."
-            ),
-        });
-    }
-    None
-}
-
-/// Why approving `fine` at `step` is out of order, in `lang`.
-fn approval_refusal(fine: &Fine, step: FineApprovalStep, lang: Lang) -> Option<String> {
-    let (zh, en) = match (fine.status, step) {
-        (FineStatus::Drafted, FineApprovalStep::Leader)
-        | (FineStatus::LeaderApproved, FineApprovalStep::Manager) => return None,
-        (FineStatus::Voided, _) => (
-            "该罚款单已作废，不能审批。",
-            "This fine slip is void; it cannot be approved.",
-        ),
-        (FineStatus::Drafted, FineApprovalStep::Manager) => (
-            "审批须按顺序：先由组长（总协调员）审批，再由经理审批。",
-            "Approvals go in order: the team leader first, then the manager.",
-        ),
-        (FineStatus::LeaderApproved, FineApprovalStep::Leader)
-        | (FineStatus::Approved, FineApprovalStep::Leader) => (
-            "组长（总协调员）已审批过该罚款单。",
-            "The team leader has already approved this fine slip.",
-        ),
-        (FineStatus::Approved, FineApprovalStep::Manager) => (
-            "经理已审批过该罚款单。",
-            "The manager has already approved this fine slip.",
-        ),
-    };
-    Some(lang.pick(zh, en).to_owned())
-}
-
-fn void_refusal(fine: &Fine, lang: Lang) -> Option<String> {
-    (fine.status == FineStatus::Voided).then(|| {
-        lang.pick(
-            "该罚款单已作废，不能再次作废。",
-            "This fine slip is already void.",
-        )
-        .to_owned()
-    })
 }
 
 /// The status of a slip in words.
@@ -384,9 +328,14 @@ fn condition_text(condition: PenaltyCondition, lang: Lang) -> String {
     )
 }
 
-/// A placeholder slip id for role checks, which depend on the kind of event only.
+/// A placeholder slip id for the precondition of a slip not yet numbered.
 fn probe_id() -> FineId {
     FineId::new("probe").expect("`probe` is a valid id")
+}
+
+/// A placeholder contractor, for the role check before the form is read.
+fn probe_contractor() -> ContractorId {
+    ContractorId::new("probe").expect("`probe` is a valid id")
 }
 
 /// The section of the case page: the slips, their actions for the person's role, and the
@@ -436,11 +385,6 @@ pub fn FineSection(p: FineSectionProps) -> Element {
         amount_fen: FINE_MINIMUM_FEN,
     }
     .allows(role);
-    let may_void = EventKind::FineVoided {
-        fine: probe_id(),
-        reason: String::new(),
-    }
-    .allows(role);
     let minimum = yuan(FINE_MINIMUM_FEN);
     rsx! {
         section { id: "fines",
@@ -486,16 +430,14 @@ pub fn FineSection(p: FineSectionProps) -> Element {
                                     }
                                 }
                                 td { class: "noprint",
-                                    if let Some(step) = next_step(v.fine.status).filter(|s| {
-                                        EventKind::FineApproved { fine: probe_id(), step: *s }.allows(role)
-                                    }) {
+                                    if let Some(step) = v.approve {
                                         form { method: "post", action: "{p.base}/fines/{v.fine.id}/approve",
                                             input { r#type: "hidden", name: "csrf", value: "{p.csrf}" }
                                             input { r#type: "hidden", name: "step", value: step_code(step) }
                                             button { r#type: "submit", {step_label(step, lang)} " · " {Msg::Approve.text(lang)} }
                                         }
                                     }
-                                    if may_void && v.fine.status != FineStatus::Voided {
+                                    if v.may_void {
                                         form { method: "post", action: "{p.base}/fines/{v.fine.id}/void",
                                             input { r#type: "hidden", name: "csrf", value: "{p.csrf}" }
                                             input { name: "reason", required: true, maxlength: MAX_TEXT_CHARS as i64, placeholder: Msg::VoidReason.text(lang), size: 16 }
@@ -553,103 +495,6 @@ pub struct DraftForm {
     amount: String,
 }
 
-/// `POST /cases/{unit}/{finding}/fines`: drafts a fine slip.
-pub async fn draft(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path((unit, finding)): Path<(String, String)>,
-    form: Result<Form<DraftForm>, FormRejection>,
-) -> Response {
-    let Ok(Form(form)) = form else {
-        return unreadable_form(&staff);
-    };
-    let (unit, finding) = match checked_post(&staff, &form.csrf, &unit, &finding) {
-        Ok(ids) => ids,
-        Err(page) => return page,
-    };
-    let lang = staff.lang;
-    let (_, role) = match context(&state, &staff, &unit).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
-    let probe = EventKind::FineDrafted {
-        fine: probe_id(),
-        contractor: ContractorId::new("probe").expect("`probe` is a valid id"),
-        condition: PenaltyCondition::Refused,
-        amount_fen: FINE_MINIMUM_FEN,
-    };
-    if let Some(refused) = role_refusal(&staff, role, &probe) {
-        return refused;
-    }
-    let penalty = form.penalty.trim();
-    if penalty.is_empty() {
-        let m = lang.pick("请选择处罚条件。", "Choose the penalty condition.");
-        return bad_request(&staff, m);
-    }
-    let parsed = penalty.split_once(':').and_then(|(n, c)| {
-        let condition = PenaltyCondition::ALL
-            .into_iter()
-            .find(|x| x.number().to_string() == n)?;
-        Some((condition, ContractorId::new(c).ok()?))
-    });
-    let Some((condition, contractor)) = parsed else {
-        let m = lang.pick("处罚条件无效。", "The penalty condition is not valid.");
-        return bad_request(&staff, m);
-    };
-    let amount_fen = match parse_yuan(&form.amount) {
-        Ok(fen) => fen,
-        Err(e) => {
-            let (zh, en) = e.text();
-            return bad_request(&staff, lang.pick(zh, en));
-        }
-    };
-    if amount_fen < FINE_MINIMUM_FEN {
-        let m = lang.pick(
-            "罚款金额不得低于 5,000 元。",
-            "A fine may not be below 5,000 yuan.",
-        );
-        return bad_request(&staff, m);
-    }
-    let loaded = match load(&state, &unit, &finding).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return not_found(&staff),
-        Err(e) => return internal(e),
-    };
-    if let Some(m) = draft_refusal(&loaded.state, condition, &contractor, lang) {
-        return bad_request(&staff, &m);
-    }
-    // The number is taken only once every check passed, so refused attempts use none.
-    let at = state.now();
-    let year = at.to_datetime().map_or(2026, |d| d.year());
-    let number = match state.store.next_fine_number(year).await {
-        Ok(n) => n,
-        Err(e) => return internal(e),
-    };
-    let fine = match FineId::new(format!("FK-{year}-{number:04}")) {
-        Ok(id) => id,
-        Err(e) => return internal(e),
-    };
-    let kind = EventKind::FineDrafted {
-        fine,
-        contractor: contractor.clone(),
-        condition,
-        amount_fen,
-    };
-    append_checked(&state, &staff, &unit, &finding, role, kind, move |st| {
-        draft_refusal(st, condition, &contractor, lang).map_or(Ok(()), Err)
-    })
-    .await
-}
-
-/// The page for a slip number the case does not hold.
-fn fine_not_found(staff: &Staff) -> Response {
-    let m = staff.lang.pick(
-        "本案件没有这张罚款单。",
-        "This case has no fine slip with that number.",
-    );
-    message_page(StatusCode::NOT_FOUND, staff.lang, m, Some(staff.top_bar()))
-}
-
 /// The approval form.
 #[derive(Debug, Deserialize)]
 pub struct ApproveForm {
@@ -658,73 +503,6 @@ pub struct ApproveForm {
     /// `leader` or `manager`.
     #[serde(default)]
     step: String,
-}
-
-/// `POST /cases/{unit}/{finding}/fines/{fine}/approve`: one approval, in its order, by the
-/// role that gives it.
-pub async fn approve(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path((unit, finding, fine)): Path<(String, String, String)>,
-    form: Result<Form<ApproveForm>, FormRejection>,
-) -> Response {
-    let Ok(Form(form)) = form else {
-        return unreadable_form(&staff);
-    };
-    let (unit, finding) = match checked_post(&staff, &form.csrf, &unit, &finding) {
-        Ok(ids) => ids,
-        Err(page) => return page,
-    };
-    let lang = staff.lang;
-    let Ok(fine) = FineId::new(fine) else {
-        return fine_not_found(&staff);
-    };
-    let step = match form.step.as_str() {
-        "leader" => FineApprovalStep::Leader,
-        "manager" => FineApprovalStep::Manager,
-        _ => {
-            let m = lang.pick("审批步骤无效。", "The approval step is not valid.");
-            return bad_request(&staff, m);
-        }
-    };
-    let (_, role) = match context(&state, &staff, &unit).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
-    let kind = EventKind::FineApproved {
-        fine: fine.clone(),
-        step,
-    };
-    if let Some(refused) = role_refusal(&staff, role, &kind) {
-        return refused;
-    }
-    let loaded = match load(&state, &unit, &finding).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return not_found(&staff),
-        Err(e) => return internal(e),
-    };
-    // Slips are never deleted, so one found now is still there under the lock.
-    let Some(current) = loaded.state.fines.iter().find(|f| f.id == fine) else {
-        return fine_not_found(&staff);
-    };
-    if let Some(m) = approval_refusal(current, step, lang) {
-        return bad_request(&staff, &m);
-    }
-    append_checked(
-        &state,
-        &staff,
-        &unit,
-        &finding,
-        role,
-        kind,
-        move |st| match st.fines.iter().find(|f| f.id == fine) {
-            Some(f) => approval_refusal(f, step, lang).map_or(Ok(()), Err),
-            None => Err(lang
-                .pick("本案件没有这张罚款单。", "This case has no such fine slip.")
-                .to_owned()),
-        },
-    )
-    .await
 }
 
 /// The void form.
@@ -737,81 +515,105 @@ pub struct VoidForm {
     reason: String,
 }
 
+posted_with_csrf_field!(DraftForm, ApproveForm, VoidForm);
+
+/// `POST /cases/{unit}/{finding}/fines`: drafts a fine slip, numbered in the year's series
+/// (`FK-YYYY-NNNN`) when it is stored.
+pub async fn draft(
+    State(state): State<AppState>,
+    action: CaseForm<DraftForm>,
+) -> Result<Response, WebError> {
+    let probe = |condition, contractor| EventKind::FineDrafted {
+        fine: probe_id(),
+        contractor,
+        condition,
+        amount_fen: FINE_MINIMUM_FEN,
+    };
+    action.role_may(&probe(PenaltyCondition::Refused, probe_contractor()))?;
+    let penalty = action.form.penalty.trim();
+    if penalty.is_empty() {
+        return Err(action.bad_pick("请选择处罚条件。", "Choose the penalty condition."));
+    }
+    let (condition, contractor) = penalty
+        .split_once(':')
+        .and_then(|(n, c)| {
+            let condition = PenaltyCondition::ALL
+                .into_iter()
+                .find(|x| x.number().to_string() == n)?;
+            Some((condition, ContractorId::new(c).ok()?))
+        })
+        .ok_or_else(|| action.bad_pick("处罚条件无效。", "The penalty condition is not valid."))?;
+    let amount_fen = parse_yuan(&action.form.amount).map_err(|e| {
+        let (zh, en) = e.text();
+        action.bad_pick(zh, en)
+    })?;
+    let make = move |number: String| EventKind::FineDrafted {
+        fine: FineId::new(number).expect("a formatted slip number is a valid id"),
+        contractor: contractor.clone(),
+        condition,
+        amount_fen,
+    };
+    action.append_numbered(&state, Series::Fine, make).await
+}
+
+/// `POST /cases/{unit}/{finding}/fines/{fine}/approve`: one approval, in its order, by the
+/// role that gives it and by a person who neither drafted the slip nor gave its other step.
+pub async fn approve(
+    State(state): State<AppState>,
+    action: CaseForm<ApproveForm>,
+) -> Result<Response, WebError> {
+    let fine: FineId = action.param("fine").ok_or_else(|| no_such_fine(&action))?;
+    let step = match action.form.step.as_str() {
+        "leader" => FineApprovalStep::Leader,
+        "manager" => FineApprovalStep::Manager,
+        _ => return Err(action.bad_pick("审批步骤无效。", "The approval step is not valid.")),
+    };
+    let kind = EventKind::FineApproved { fine, step };
+    action.append(&state, NewEvent::Plain(kind)).await
+}
+
 /// `POST /cases/{unit}/{finding}/fines/{fine}/void`: voids a slip with a reason. The slip stays
 /// on the case and on paper, marked void.
 pub async fn void(
     State(state): State<AppState>,
-    staff: Staff,
-    Path((unit, finding, fine)): Path<(String, String, String)>,
-    form: Result<Form<VoidForm>, FormRejection>,
-) -> Response {
-    let Ok(Form(form)) = form else {
-        return unreadable_form(&staff);
-    };
-    let (unit, finding) = match checked_post(&staff, &form.csrf, &unit, &finding) {
-        Ok(ids) => ids,
-        Err(page) => return page,
-    };
-    let lang = staff.lang;
-    let Ok(fine) = FineId::new(fine) else {
-        return fine_not_found(&staff);
-    };
-    let (_, role) = match context(&state, &staff, &unit).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
-    let probe = EventKind::FineVoided {
-        fine: fine.clone(),
-        reason: String::new(),
-    };
-    if let Some(refused) = role_refusal(&staff, role, &probe) {
-        return refused;
-    }
-    let reason = form.reason.trim().to_owned();
+    action: CaseForm<VoidForm>,
+) -> Result<Response, WebError> {
+    let fine: FineId = action.param("fine").ok_or_else(|| no_such_fine(&action))?;
+    let reason = action.form.reason.trim().to_owned();
     if reason.is_empty() {
-        let m = lang.pick(
+        return Err(action.bad_pick(
             "作废罚款单须填写原因。",
             "Write why the fine slip is voided.",
-        );
-        return bad_request(&staff, m);
+        ));
     }
     if reason.chars().count() > MAX_TEXT_CHARS {
-        let m = lang.pick(
+        return Err(action.bad_pick(
             "作废原因最多 500 字。",
             "The reason may have at most 500 characters.",
-        );
-        return bad_request(&staff, m);
+        ));
     }
-    let loaded = match load(&state, &unit, &finding).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return not_found(&staff),
-        Err(e) => return internal(e),
-    };
-    let Some(current) = loaded.state.fines.iter().find(|f| f.id == fine) else {
-        return fine_not_found(&staff);
-    };
-    if let Some(m) = void_refusal(current, lang) {
-        return bad_request(&staff, &m);
-    }
-    let kind = EventKind::FineVoided {
-        fine: fine.clone(),
-        reason,
-    };
-    append_checked(
-        &state,
-        &staff,
-        &unit,
-        &finding,
-        role,
-        kind,
-        move |st| match st.fines.iter().find(|f| f.id == fine) {
-            Some(f) => void_refusal(f, lang).map_or(Ok(()), Err),
-            None => Err(lang
-                .pick("本案件没有这张罚款单。", "This case has no such fine slip.")
-                .to_owned()),
-        },
+    let kind = EventKind::FineVoided { fine, reason };
+    action.append(&state, NewEvent::Plain(kind)).await
+}
+
+/// The answer to a slip number that names no slip.
+fn no_such_fine<F>(action: &CaseForm<F>) -> WebError {
+    action.page(
+        StatusCode::NOT_FOUND,
+        action.lang().pick(
+            "本案件没有这张罚款单。",
+            "This case has no fine slip with that number.",
+        ),
     )
-    .await
+}
+
+/// The page for a slip number the case does not hold.
+fn fine_not_found(staff: &Staff) -> Response {
+    let m = staff.lang.pick(
+        "本案件没有这张罚款单。",
+        "This case has no fine slip with that number.",
+    );
+    message_page(StatusCode::NOT_FOUND, staff.lang, m, Some(staff.top_bar()))
 }
 
 /// The departments that receive a copy of every slip (DESIGN.md §2).
@@ -824,30 +626,36 @@ pub async fn print(
     staff: Staff,
     Path((unit, finding, fine)): Path<(String, String, String)>,
 ) -> Response {
-    let Some((unit, finding)) = ids(&unit, &finding) else {
-        return not_found(&staff);
-    };
     let Ok(fine) = FineId::new(fine) else {
         return fine_not_found(&staff);
     };
-    let loaded = match load(&state, &unit, &finding).await {
-        Ok(Some(l)) => l,
-        Ok(None) => return not_found(&staff),
-        Err(e) => return internal(e),
+    let (unit, _, loaded) = match load_for_page(&state, &staff, &unit, &finding).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     // Office staff only, like the case page: a slip names amounts and signatures that are the
     // center's business until it is sent.
-    if !matches!(staff.role_in(&loaded.project.id), Some(r) if r != Role::Contractor) {
-        return not_found(&staff);
-    }
+    let role = match staff.role_in(&loaded.project.id) {
+        Some(r) if r != Role::Contractor => r,
+        _ => return not_found(&staff),
+    };
     let names = match display_names(&state, signers(&loaded.finding)).await {
         Ok(n) => n,
         Err(e) => return internal(e),
     };
-    let Some(v) = fine_views(&loaded.finding, &loaded.state, &loaded.project, &names)
-        .into_iter()
-        .find(|v| v.fine.id == fine)
-    else {
+    let person = Person {
+        user: &staff.user,
+        role,
+    };
+    let Some(v) = fine_views(
+        &loaded.finding,
+        &loaded.state,
+        &loaded.project,
+        &names,
+        person,
+    )
+    .into_iter()
+    .find(|v| v.fine.id == fine) else {
         return fine_not_found(&staff);
     };
     let lang = staff.lang;
@@ -909,85 +717,4 @@ pub async fn print(
         }
     };
     render(lang, Msg::FineTitle.text(lang), Some(staff.top_bar()), body).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use plumbline_shared::workflow::Penalty;
-
-    use super::*;
-
-    fn fine(status: FineStatus) -> Fine {
-        Fine {
-            id: FineId::new("FK-2026-0001").unwrap(),
-            contractor: ContractorId::new("hengzhu-civil").unwrap(),
-            condition: PenaltyCondition::Refused,
-            amount_fen: FINE_MINIMUM_FEN,
-            drafted_at: Timestamp(0),
-            approvals: Vec::new(),
-            status,
-            void_reason: None,
-        }
-    }
-
-    #[test]
-    fn approvals_go_leader_then_manager_and_never_on_a_void_slip() {
-        use FineApprovalStep::*;
-        for (status, step, ok) in [
-            (FineStatus::Drafted, Leader, true),
-            (FineStatus::Drafted, Manager, false),
-            (FineStatus::LeaderApproved, Manager, true),
-            (FineStatus::LeaderApproved, Leader, false),
-            (FineStatus::Approved, Manager, false),
-            (FineStatus::Approved, Leader, false),
-            (FineStatus::Voided, Leader, false),
-            (FineStatus::Voided, Manager, false),
-        ] {
-            let refusal = approval_refusal(&fine(status), step, Lang::En);
-            assert_eq!(refusal.is_none(), ok, "{status:?} {step:?}: {refusal:?}");
-            assert_eq!(next_step(status) == Some(step), ok, "{status:?} {step:?}");
-        }
-        assert!(void_refusal(&fine(FineStatus::Voided), Lang::Zh).is_some());
-        assert!(void_refusal(&fine(FineStatus::Approved), Lang::Zh).is_none());
-    }
-
-    #[test]
-    fn one_slip_per_time_a_condition_held() {
-        let contractor = ContractorId::new("hengzhu-civil").unwrap();
-        let penalty = |notice: &str| Penalty {
-            condition: PenaltyCondition::Refused,
-            contractor: contractor.clone(),
-            notice_no: notice.into(),
-            since: Timestamp(0),
-            event: None,
-        };
-        // The state of an empty timeline, given the penalties and fines of each scenario.
-        let mut state = CaseState::derive(
-            &plumbline_shared::workflow::Timeline {
-                events: &[],
-                receipts: &BTreeMap::new(),
-            },
-            Timestamp(0),
-            &plumbline_shared::workflow::WorkflowSettings::default(),
-        );
-        let cite =
-            |s: &CaseState| draft_refusal(s, PenaltyCondition::Refused, &contractor, Lang::En);
-        assert!(cite(&state).is_some(), "the condition does not hold");
-        state.penalties.push(penalty("ZG-2026-0001"));
-        assert!(cite(&state).is_none());
-        state.fines.push(fine(FineStatus::Drafted));
-        assert!(cite(&state).unwrap().contains("FK-2026-0001"));
-        state.fines[0].status = FineStatus::Voided;
-        assert!(cite(&state).is_none(), "a void slip may be redone");
-        state.fines[0].status = FineStatus::Approved;
-        state.penalties.push(penalty("ZG-2026-0002"));
-        assert!(
-            cite(&state).is_none(),
-            "it held a second time, under another notice"
-        );
-        let other = ContractorId::new("other").unwrap();
-        assert!(draft_refusal(&state, PenaltyCondition::Refused, &other, Lang::En).is_some());
-    }
 }

@@ -14,10 +14,10 @@ use dioxus::prelude::*;
 use plumbline_shared::workflow::reminder::ReminderKind;
 use serde::Deserialize;
 
-use super::case_detail::beijing;
 use super::i18n::{Lang, Msg};
 use super::layout::{internal, message_page, render};
 use super::session::Staff;
+use super::when::beijing;
 use crate::state::AppState;
 use crate::store::{Notification, Page};
 

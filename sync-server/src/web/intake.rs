@@ -16,8 +16,7 @@
 //! emergency is a severity and a queue, not a penalty condition, so the "需启动应急维修" figure
 //! (a contractor failed and another team must step in) keeps meaning only that.
 
-use axum::Form;
-use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -34,10 +33,11 @@ use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::severity::Severity;
 use serde::Deserialize;
 
-use super::case_detail::{load_project, unreadable_form, web_device};
+use super::case_load::{load_project, web_device};
 use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{internal, message_page, render};
+use super::posted::{StaffForm, posted_with_csrf_field};
 use super::session::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -480,18 +480,13 @@ pub async fn form(
     page(&staff, StatusCode::OK, project, IntakeForm::default(), None)
 }
 
+posted_with_csrf_field!(IntakeForm);
+
 /// `POST /intake`: records the complaint and goes to its case page.
 pub async fn record(
     State(state): State<AppState>,
-    staff: Staff,
-    form: Result<Form<IntakeForm>, FormRejection>,
+    StaffForm { staff, form }: StaffForm<IntakeForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return unreadable_form(&staff);
-    };
-    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
-        return refused;
-    }
     // The role first: a person who may not record learns that, not what is wrong with the form.
     let project_id = match chosen_project(&staff, &form.project) {
         Ok(p) => p,

@@ -18,9 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use dioxus::prelude::*;
 use plumbline_shared::doc::DocId;
@@ -33,12 +31,12 @@ use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::{CaseState, FineStatus, Status, WorkflowSettings};
 use serde::Deserialize;
 
-use super::case_detail::{
-    bad_request, beijing, checked_post, context, not_found, role_refusal, unreadable_form,
-    web_device,
-};
+use super::case_kit::{CaseForm, WebError};
+use super::case_load::web_device;
 use super::i18n::{Lang, Msg};
+use super::posted::posted_with_csrf_field;
 use super::session::Staff;
+use super::when::beijing;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::DUPLICATE_WINDOW_MS;
@@ -286,67 +284,42 @@ fn merge_refusal(
     Ok(())
 }
 
+posted_with_csrf_field!(MergeForm);
+
 /// `POST /cases/{unit}/{finding}/merge`: merges a duplicate; the survivor is the case of the
 /// address (`keep=this`) or the other one (`keep=other`).
 pub async fn merge(
     State(state): State<AppState>,
-    staff: Staff,
-    Path((unit, finding)): Path<(String, String)>,
-    form: Result<Form<MergeForm>, FormRejection>,
-) -> Response {
-    let Ok(Form(form)) = form else {
-        return unreadable_form(&staff);
-    };
-    let (unit, finding) = match checked_post(&staff, &form.csrf, &unit, &finding) {
-        Ok(ids) => ids,
-        Err(page) => return page,
-    };
+    action: CaseForm<MergeForm>,
+) -> Result<Response, WebError> {
+    let (staff, unit, finding, form) = (&action.staff, &action.unit, &action.finding, &action.form);
     let lang = staff.lang;
-    let (_, role) = match context(&state, &staff, &unit).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
-    for probe in [
-        merge_probe(&finding),
-        EventKind::MergedFrom {
-            other: finding.clone(),
-        },
-    ] {
-        if let Some(refused) = role_refusal(&staff, role, &probe) {
-            return refused;
-        }
-    }
+    let role = action.role;
+    action.role_may(&merge_probe(finding))?;
+    action.role_may(&EventKind::MergedFrom {
+        other: finding.clone(),
+    })?;
     let other_unit = form.other_unit.trim();
     if !other_unit.is_empty() && other_unit != unit.as_str() {
-        let m = lang.pick(
+        return Err(action.bad_pick(
             "不能合并不同房号的案件。",
             "Cases of different units cannot be merged.",
-        );
-        return bad_request(&staff, m);
+        ));
     }
-    let Ok(other) = FindingId::new(form.other.trim()) else {
-        let m = lang.pick("请选择要合并的案件。", "Choose the case to merge.");
-        return bad_request(&staff, m);
-    };
-    if other == finding {
-        let m = lang.pick(
+    let other = FindingId::new(form.other.trim())
+        .map_err(|_| action.bad_pick("请选择要合并的案件。", "Choose the case to merge."))?;
+    if &other == finding {
+        return Err(action.bad_pick(
             "案件不能与自身合并。",
             "A case cannot be merged with itself.",
-        );
-        return bad_request(&staff, m);
+        ));
     }
     let (survivor, merged) = match form.keep.as_str() {
-        "this" => (finding, other),
-        "other" => (other, finding),
-        _ => {
-            let m = lang.pick("请选择保留哪一个案件。", "Choose which case to keep.");
-            return bad_request(&staff, m);
-        }
+        "this" => (finding.clone(), other),
+        "other" => (other, finding.clone()),
+        _ => return Err(action.bad_pick("请选择保留哪一个案件。", "Choose which case to keep.")),
     };
-    let device = match web_device(&state, &staff) {
-        Ok(d) => d,
-        Err(e) => return super::layout::internal(e),
-    };
+    let device = web_device(&state, staff).map_err(WebError::internal)?;
     let actor = Actor {
         user: staff.user.clone(),
         role,
@@ -399,10 +372,10 @@ pub async fn merge(
     })
     .await;
     match result {
-        Ok(()) => Redirect::to(&format!("/cases/{unit}/{survivor}")).into_response(),
-        Err(ApiError::BadRequest(m)) => bad_request(&staff, &m),
-        Err(ApiError::NotFound(_)) => not_found(&staff),
-        Err(e) => super::layout::internal(e),
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{unit}/{survivor}")).into_response()),
+        Err(ApiError::BadRequest(m)) => Err(action.bad(&m)),
+        Err(ApiError::NotFound(_)) => Err(action.not_found()),
+        Err(e) => Err(WebError::internal(e)),
     }
 }
 

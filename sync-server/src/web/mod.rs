@@ -27,9 +27,12 @@ pub mod archives;
 pub mod case_actions;
 pub mod case_detail;
 pub mod case_export;
+pub mod case_kit;
+pub mod case_load;
 pub mod cases;
 pub mod claims;
 pub mod dashboard;
+pub mod event_text;
 pub mod fines;
 pub mod i18n;
 pub mod inbox;
@@ -38,6 +41,8 @@ pub mod labels;
 pub mod layout;
 pub mod merge;
 pub mod money;
+pub mod notice_print;
+pub mod photos;
 pub mod planning;
 pub mod posted;
 pub mod readiness;
@@ -46,6 +51,7 @@ pub mod reports;
 pub mod session;
 pub mod sorting;
 pub mod told;
+pub mod when;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -94,15 +100,15 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{unit}/{finding}", get(case_detail::show))
         .route(
             "/cases/{unit}/{finding}/notice",
-            get(case_detail::print_notice).post(case_detail::issue_notice),
+            get(notice_print::print_notice).post(case_actions::issue_notice),
         )
         .route(
             "/cases/{unit}/{finding}/callback",
-            axum::routing::post(case_detail::record_callback),
+            axum::routing::post(case_actions::record_callback),
         )
         .route(
             "/cases/{unit}/{finding}/step",
-            axum::routing::post(case_detail::record_step),
+            axum::routing::post(case_actions::record_step),
         )
         .route(
             "/cases/{unit}/{finding}/reassign",
@@ -137,7 +143,7 @@ pub fn router() -> Router<AppState> {
             "/cases/{unit}/{finding}/merge",
             axum::routing::post(merge::merge),
         )
-        .route("/photos/{hash}", get(case_detail::photo))
+        .route("/photos/{hash}", get(photos::photo))
         .route("/archives/owners", get(archives::owners))
         .route("/archives/units", get(archives::unit_box))
         .route("/archives/units/{unit}", get(archives::unit))

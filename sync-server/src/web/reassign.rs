@@ -4,66 +4,29 @@
 //! (`ZG-YYYY-NNNN`), a repair deadline, and four new hours to answer.
 //!
 //! Refused, with nothing written and no number used: a case that is neither disputed nor
-//! refused, the contractor it already has, a contractor not on the project, a deadline that is
-//! not in the future (or more than a year away). The case's state is checked again under the
-//! document's lock when the event is appended, so two people reassigning at once cannot both
-//! pass.
+//! refused or the contractor it already has (the workflow's precondition, checked under the
+//! document's lock, so two people reassigning at once cannot both pass), a contractor not on
+//! the project, a deadline that is not in the future (or more than a year away).
 
-use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
-use chrono::Datelike;
 use dioxus::prelude::*;
 use plumbline_shared::event::EventKind;
 use plumbline_shared::ids::ContractorId;
 use plumbline_shared::project::Contractor;
 use plumbline_shared::time::{DAY_MS, Timestamp};
-use plumbline_shared::workflow::{CaseState, Status};
+use plumbline_shared::workflow::CaseState;
+use plumbline_shared::workflow::may::{Person, may};
 use serde::Deserialize;
 
-use super::case_detail::{
-    append_checked, bad_request, checked_post, context, load, not_found, role_refusal,
-};
+use super::case_kit::{CaseForm, WebError};
 use super::i18n::{Lang, Msg};
-use super::layout::internal;
-use super::session::Staff;
+use super::posted::posted_with_csrf_field;
 use crate::state::AppState;
+use crate::store::Series;
 
 /// The furthest a repair deadline may be set, from now.
 const MAX_AHEAD_MS: i64 = 365 * DAY_MS;
-
-/// Whether the case may go to another contractor: disputed, or its notice refused.
-pub fn may_reassign(state: &CaseState) -> bool {
-    state.status == Status::Disputed
-        || (state.status == Status::Notified
-            && state
-                .notice
-                .as_ref()
-                .is_some_and(|n| n.refused_at.is_some()))
-}
-
-/// The case's side of the rule, in the person's language: where it stands and who has it.
-fn case_refusal(state: &CaseState, to: &ContractorId, lang: Lang) -> Option<String> {
-    if !may_reassign(state) {
-        return Some(
-            lang.pick(
-                "只有施工单位提出异议或拒收通知单后才能改派。",
-                "A case is reassigned only after its contractor disputed or refused the notice.",
-            )
-            .to_owned(),
-        );
-    }
-    if state.contractor.as_ref() == Some(to) {
-        return Some(
-            lang.pick(
-                "该案件已由这家施工单位负责，请选择另一家施工单位。",
-                "The case is already with that contractor; choose another one.",
-            )
-            .to_owned(),
-        );
-    }
-    None
-}
 
 fn beijing() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid")
@@ -99,6 +62,7 @@ fn field_value(t: Timestamp) -> String {
 /// The reassignment form's fields.
 #[derive(Debug, Deserialize)]
 pub struct ReassignForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     contractor: String,
@@ -106,84 +70,36 @@ pub struct ReassignForm {
     deadline: String,
 }
 
+posted_with_csrf_field!(ReassignForm);
+
 /// `POST /cases/{unit}/{finding}/reassign`.
 pub async fn reassign(
     State(state): State<AppState>,
-    staff: Staff,
-    Path((unit, finding)): Path<(String, String)>,
-    Form(form): Form<ReassignForm>,
-) -> Response {
-    let (unit, finding) = match checked_post(&staff, &form.csrf, &unit, &finding) {
-        Ok(ids) => ids,
-        Err(page) => return page,
-    };
-    let lang = staff.lang;
-    let Ok(contractor) = ContractorId::new(form.contractor.trim()) else {
-        let m = lang.pick("请选择新的施工单位。", "Choose the new contractor.");
-        return bad_request(&staff, m);
-    };
+    action: CaseForm<ReassignForm>,
+) -> Result<Response, WebError> {
     let at = state.now();
-    let deadline = match parse_deadline(&form.deadline) {
+    let repair_deadline = match parse_deadline(&action.form.deadline) {
         Some(d) if d > at && d.0 - at.0 <= MAX_AHEAD_MS => d,
         Some(_) => {
-            let m = lang.pick(
+            return Err(action.bad_pick(
                 "整改期限须在现在之后、一年之内。",
                 "The repair deadline must be after now and within a year.",
-            );
-            return bad_request(&staff, m);
+            ));
         }
         None => {
-            let m = lang.pick(
+            return Err(action.bad_pick(
                 "请填写整改期限（日期和时间）。",
                 "Enter the repair deadline (a date and a time).",
-            );
-            return bad_request(&staff, m);
+            ));
         }
     };
-    let (project, role) = match context(&state, &staff, &unit).await {
-        Ok(c) => c,
-        Err(page) => return page,
-    };
-    if !project.contractors.iter().any(|c| c.id == contractor) {
-        let m = lang.pick(
-            "该施工单位不属于本项目。",
-            "That contractor is not on this project.",
-        );
-        return bad_request(&staff, m);
-    }
-    let probe = EventKind::Reassigned {
-        notice_no: String::new(),
+    let contractor = action.project_contractor(&action.form.contractor)?;
+    let make = move |notice_no: String| EventKind::Reassigned {
+        notice_no,
         contractor: contractor.clone(),
-        repair_deadline: deadline,
+        repair_deadline,
     };
-    if let Some(refused) = role_refusal(&staff, role, &probe) {
-        return refused;
-    }
-    // Checked before a number is taken, so that a refused attempt leaves no gap in the series;
-    // checked again under the lock below.
-    match load(&state, &unit, &finding).await {
-        Ok(Some(loaded)) => {
-            if let Some(m) = case_refusal(&loaded.state, &contractor, lang) {
-                return bad_request(&staff, &m);
-            }
-        }
-        Ok(None) => return not_found(&staff),
-        Err(e) => return internal(e),
-    }
-    let year = at.to_datetime().map_or(2026, |d| d.year());
-    let number = match state.store.next_notice_number(year).await {
-        Ok(n) => n,
-        Err(e) => return internal(e),
-    };
-    let kind = EventKind::Reassigned {
-        notice_no: format!("ZG-{year}-{number:04}"),
-        contractor: contractor.clone(),
-        repair_deadline: deadline,
-    };
-    append_checked(&state, &staff, &unit, &finding, role, kind, move |s| {
-        case_refusal(s, &contractor, lang).map_or(Ok(()), Err)
-    })
-    .await
+    action.append_numbered(&state, Series::Notice, make).await
 }
 
 /// The reassignment form on the case page.
@@ -200,16 +116,21 @@ pub struct ReassignSectionProps {
 }
 
 impl ReassignSectionProps {
-    /// The form for a case in `state`, or `None` when the case cannot be reassigned now.
+    /// The form for a case in `state`, or `None` when `person` may not reassign it now.
     pub fn new(
         lang: Lang,
         base: String,
         csrf: String,
-        state: &CaseState,
+        (state, person): (&CaseState, Person<'_>),
         contractors: &[Contractor],
         now: Timestamp,
     ) -> Option<Self> {
-        if !may_reassign(state) {
+        let probe = EventKind::Reassigned {
+            notice_no: String::new(),
+            contractor: ContractorId::new("probe").expect("a valid id"),
+            repair_deadline: now,
+        };
+        if may(&probe, person, state).is_err() {
             return None;
         }
         let choices: Vec<Contractor> = contractors

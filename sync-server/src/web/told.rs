@@ -8,8 +8,8 @@ use plumbline_shared::ids::{FindingId, UserId};
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::reminder::ReminderKind;
 
-use super::case_detail::beijing;
 use super::i18n::{Lang, Msg};
+use super::when::beijing;
 use crate::state::AppState;
 use crate::store::{Membership, StoreResult};
 
@@ -78,6 +78,7 @@ pub fn ToldRow(lang: Lang, told: Told) -> Element {
             td { {beijing(told.recorded)} }
             td { "{word} {to}" }
             td { {lang.pick(told.kind.label_zh(), told.kind.label_en())} }
+            td {}
         }
     }
 }

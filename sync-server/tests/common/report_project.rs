@@ -2585,7 +2585,8 @@ fn event_of(g: &Generated, actors: &Actors, step: &Step) -> (Actor, EventKind) {
             condition,
             amount,
         } => (
-            actors.coordinator.clone(),
+            // Drafted by the inspector: the coordinator who approves first is a second person.
+            actors.inspector.clone(),
             EventKind::FineDrafted {
                 fine: fine(f),
                 contractor: id(*contractor),

@@ -224,3 +224,18 @@ pub fn figure(html: &str, label: &str) -> (u64, String) {
         .unwrap();
     (count, href)
 }
+
+/// The unit document the cases of [`cases`] are on.
+pub fn cases_doc(server: &TestServer) -> DocId {
+    DocId::Unit(server.project.units().next().unwrap().1.id.clone())
+}
+
+/// The stored heads of the document of [`cases`]: unchanged when nothing was written.
+pub async fn cases_heads(server: &TestServer) -> Option<Vec<automerge::ChangeHash>> {
+    server
+        .state
+        .store
+        .doc_heads(&cases_doc(server))
+        .await
+        .unwrap()
+}

@@ -21,9 +21,9 @@ use serde::Deserialize;
 use super::Admin;
 use crate::state::AppState;
 use crate::store::DeviceInfo;
-use crate::web::case_detail::beijing;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
+use crate::web::when::beijing;
 
 /// A person and their devices.
 #[derive(Debug, Clone, PartialEq)]

@@ -37,9 +37,9 @@ use super::Admin;
 use crate::admin::enrollment_code;
 use crate::config::Config;
 use crate::state::AppState;
-use crate::web::case_detail::beijing;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
+use crate::web::when::beijing;
 
 /// The URI scheme and path of an enrollment QR code.
 pub const ENROLL_URI_PREFIX: &str = plumbline_shared::enroll_link::PREFIX;

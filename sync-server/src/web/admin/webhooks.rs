@@ -14,10 +14,10 @@ use serde::Deserialize;
 use super::Admin;
 use crate::state::AppState;
 use crate::store::{Webhook, WebhookKind, WebhookMessage};
-use crate::web::case_detail::beijing;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
 use crate::web::posted::posted_with_csrf_field;
+use crate::web::when::beijing;
 
 /// The longest robot address taken (the platforms' are about 120 characters).
 const MAX_URL_CHARS: usize = 1_024;

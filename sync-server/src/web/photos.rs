@@ -1,0 +1,59 @@
+//! `GET /photos/{hash}`: evidence photos, signatures and floor plans, for the members of a
+//! project that references them.
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use plumbline_shared::ids::BlobHash;
+
+use super::case_load::not_found;
+use super::layout::internal;
+use super::session::Staff;
+use crate::state::AppState;
+
+/// `GET /photos/{hash}`: a photo for a signed-in member of a project that references it, or a
+/// floor plan of one of their projects.
+pub async fn photo(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(hash): Path<String>,
+) -> Response {
+    let Ok(hash) = hash.parse::<BlobHash>() else {
+        return not_found(&staff);
+    };
+    let mine: Vec<_> = staff
+        .memberships
+        .iter()
+        .map(|m| m.project.clone())
+        .collect();
+    match crate::plans::visible_to(&state, &hash, &mine).await {
+        Ok(true) => {}
+        Ok(false) => return not_found(&staff),
+        Err(e) => return internal(e),
+    }
+    let path = crate::blobs::object_path(&hash);
+    match state.blobs.get(&path).await {
+        Ok(got) => match got.bytes().await {
+            Ok(bytes) => (
+                [
+                    // Photos are JPEG; signatures and plans may be PNG.
+                    (
+                        header::CONTENT_TYPE,
+                        crate::blobs::ImageType::sniff(&bytes)
+                            .map_or("image/jpeg", crate::blobs::ImageType::content_type),
+                    ),
+                    (
+                        header::CACHE_CONTROL,
+                        "private, max-age=31536000, immutable",
+                    ),
+                ],
+                Body::from(bytes),
+            )
+                .into_response(),
+            Err(e) => internal(e),
+        },
+        Err(object_store::Error::NotFound { .. }) => not_found(&staff),
+        Err(e) => internal(e),
+    }
+}

@@ -14,6 +14,7 @@ mod browser;
 mod crash;
 mod import;
 mod reminders;
+mod route_walk;
 mod sync;
 mod verdicts;
 mod web;

@@ -65,10 +65,10 @@ pub async fn load(
 pub async fn load_project(state: &AppState, id: &ProjectId) -> Result<Project, ApiError> {
     let doc_id = DocId::Project(id.clone());
     let mut guard = state.docs.lock(&doc_id).await;
+    // A membership may name a project this server holds no document of (yet): for the
+    // person it is a project that does not exist.
     let Some(loaded) = state.docs.get(&mut guard, &doc_id).await? else {
-        return Err(ApiError::Internal(anyhow::anyhow!(
-            "project document {id} is missing"
-        )));
+        return Err(ApiError::NotFound(format!("project `{id}`")));
     };
     let bytes = loaded.doc.save();
     plumbline_shared::doc::project::ProjectDoc::load(&bytes)

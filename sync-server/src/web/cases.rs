@@ -532,7 +532,7 @@ pub async fn list(
             return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
         }
     };
-    let buildings = match super::readiness::load(&state, &project).await {
+    let buildings = match super::readiness::load(&state, &staff, &project).await {
         Ok(p) => p
             .buildings
             .iter()

@@ -33,7 +33,7 @@ use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::severity::Severity;
 use serde::Deserialize;
 
-use super::case_load::{load_project, web_device};
+use super::case_load::{load_project, not_found, web_device};
 use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{internal, message_page, render};
@@ -475,6 +475,7 @@ pub async fn form(
     };
     let project = match load_project(&state, &project).await {
         Ok(p) => p,
+        Err(ApiError::NotFound(_)) => return not_found(&staff),
         Err(e) => return internal(e),
     };
     page(&staff, StatusCode::OK, project, IntakeForm::default(), None)
@@ -500,6 +501,7 @@ pub async fn record(
     };
     let project = match load_project(&state, &project_id).await {
         Ok(p) => p,
+        Err(ApiError::NotFound(_)) => return not_found(&staff),
         Err(e) => return internal(e),
     };
     let lang = staff.lang;

@@ -48,6 +48,7 @@ pub mod posted;
 pub mod readiness;
 pub mod reassign;
 pub mod reports;
+pub mod route_table;
 pub mod session;
 pub mod sorting;
 pub mod told;
@@ -55,97 +56,62 @@ pub mod when;
 
 use axum::Router;
 use axum::response::Redirect;
-use axum::routing::get;
 
 use crate::state::AppState;
+pub use route_table::WebRoute;
 
-/// The office web's routes (outside `/api/v1`).
+/// Every route of the office web (outside `/api/v1`), the administration's under `/admin`.
+pub fn routes() -> Vec<WebRoute> {
+    let at = WebRoute::at;
+    let mut out = vec![
+        at("/").get(|| async { Redirect::to("/dashboard") }),
+        at("/dashboard").get(dashboard::show),
+        at("/inbox").get(inbox::show),
+        at("/inbox/read").post(inbox::mark_read),
+        at("/intake").get(intake::form).post(intake::record),
+        at("/login").get(session::login_form).post(session::login),
+        at("/logout").post(session::logout),
+        at("/lang/{code}").get(session::switch_language),
+        at("/readiness").get(readiness::show),
+        at("/reports").get(|| async { Redirect::to("/reports/monthly") }),
+        at("/reports/monthly").get(reports::monthly::show),
+        at("/reports/suggestions").get(reports::suggestions::show),
+        at("/reports/suggestions.xlsx").get(reports::suggestions::xlsx),
+        at("/reports/suggestions/notes").post(reports::suggestions::save_note),
+        at("/reports/scorecards").get(reports::scorecards::show),
+        at("/reports/satisfaction").get(reports::satisfaction::show),
+        at("/reports/cases").get(reports::drill::list),
+        at("/readiness/units").get(readiness::units),
+        at("/readiness/assignments").post(planning::save),
+        at("/readiness/assignments/remove").post(planning::remove),
+        at("/cases").get(cases::list),
+        at("/cases/export.csv").get(case_export::csv),
+        at("/cases/export.xlsx").get(case_export::xlsx),
+        at("/cases/{unit}/{finding}").get(case_detail::show),
+        at("/cases/{unit}/{finding}/notice")
+            .get(notice_print::print_notice)
+            .post(case_actions::issue_notice),
+        at("/cases/{unit}/{finding}/callback").post(case_actions::record_callback),
+        at("/cases/{unit}/{finding}/step").post(case_actions::record_step),
+        at("/cases/{unit}/{finding}/reassign").post(reassign::reassign),
+        at("/cases/{unit}/{finding}/fines").post(fines::draft),
+        at("/cases/{unit}/{finding}/fines/{fine}").get(fines::print),
+        at("/cases/{unit}/{finding}/fines/{fine}/approve").post(fines::approve),
+        at("/cases/{unit}/{finding}/fines/{fine}/void").post(fines::void),
+        at("/cases/{unit}/{finding}/claims").post(claims::record),
+        at("/cases/{unit}/{finding}/claims/{claim}/agree").post(claims::agree),
+        at("/cases/{unit}/{finding}/claims/{claim}/pay").post(claims::pay),
+        at("/cases/{unit}/{finding}/merge").post(merge::merge),
+        at("/photos/{hash}").get(photos::photo),
+        at("/archives/owners").get(archives::owners),
+        at("/archives/units").get(archives::unit_box),
+        at("/archives/units/{unit}").get(archives::unit),
+    ];
+    out.extend(admin::routes().into_iter().map(|r| r.under("/admin")));
+    out
+}
+
+/// The office web's router, built from [`routes`].
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/dashboard") }))
-        .route("/dashboard", get(dashboard::show))
-        .route("/inbox", get(inbox::show))
-        .route("/inbox/read", axum::routing::post(inbox::mark_read))
-        .route("/intake", get(intake::form).post(intake::record))
-        .route("/login", get(session::login_form).post(session::login))
-        .route("/logout", axum::routing::post(session::logout))
-        .route("/lang/{code}", get(session::switch_language))
-        .route("/readiness", get(readiness::show))
-        .route(
-            "/reports",
-            get(|| async { Redirect::to("/reports/monthly") }),
-        )
-        .route("/reports/monthly", get(reports::monthly::show))
-        .route("/reports/suggestions", get(reports::suggestions::show))
-        .route("/reports/suggestions.xlsx", get(reports::suggestions::xlsx))
-        .route(
-            "/reports/suggestions/notes",
-            axum::routing::post(reports::suggestions::save_note),
-        )
-        .route("/reports/scorecards", get(reports::scorecards::show))
-        .route("/reports/satisfaction", get(reports::satisfaction::show))
-        .route("/reports/cases", get(reports::drill::list))
-        .route("/readiness/units", get(readiness::units))
-        .route(
-            "/readiness/assignments",
-            axum::routing::post(planning::save),
-        )
-        .route(
-            "/readiness/assignments/remove",
-            axum::routing::post(planning::remove),
-        )
-        .route("/cases", get(cases::list))
-        .route("/cases/export.csv", get(case_export::csv))
-        .route("/cases/export.xlsx", get(case_export::xlsx))
-        .route("/cases/{unit}/{finding}", get(case_detail::show))
-        .route(
-            "/cases/{unit}/{finding}/notice",
-            get(notice_print::print_notice).post(case_actions::issue_notice),
-        )
-        .route(
-            "/cases/{unit}/{finding}/callback",
-            axum::routing::post(case_actions::record_callback),
-        )
-        .route(
-            "/cases/{unit}/{finding}/step",
-            axum::routing::post(case_actions::record_step),
-        )
-        .route(
-            "/cases/{unit}/{finding}/reassign",
-            axum::routing::post(reassign::reassign),
-        )
-        .route(
-            "/cases/{unit}/{finding}/fines",
-            axum::routing::post(fines::draft),
-        )
-        .route("/cases/{unit}/{finding}/fines/{fine}", get(fines::print))
-        .route(
-            "/cases/{unit}/{finding}/fines/{fine}/approve",
-            axum::routing::post(fines::approve),
-        )
-        .route(
-            "/cases/{unit}/{finding}/fines/{fine}/void",
-            axum::routing::post(fines::void),
-        )
-        .route(
-            "/cases/{unit}/{finding}/claims",
-            axum::routing::post(claims::record),
-        )
-        .route(
-            "/cases/{unit}/{finding}/claims/{claim}/agree",
-            axum::routing::post(claims::agree),
-        )
-        .route(
-            "/cases/{unit}/{finding}/claims/{claim}/pay",
-            axum::routing::post(claims::pay),
-        )
-        .route(
-            "/cases/{unit}/{finding}/merge",
-            axum::routing::post(merge::merge),
-        )
-        .route("/photos/{hash}", get(photos::photo))
-        .route("/archives/owners", get(archives::owners))
-        .route("/archives/units", get(archives::unit_box))
-        .route("/archives/units/{unit}", get(archives::unit))
-        .nest("/admin", admin::router())
+    WebRoute::router(routes())
 }

@@ -503,7 +503,7 @@ pub async fn save(
         Ok(p) => p,
         Err(page) => return page,
     };
-    let project = match super::readiness::load(&state, &project_id).await {
+    let project = match super::readiness::load(&state, &staff, &project_id).await {
         Ok(p) => p,
         Err(page) => return page,
     };

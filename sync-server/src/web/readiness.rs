@@ -98,17 +98,22 @@ pub(super) async fn with_building(
         )
     };
     let id = BuildingId::new(building).map_err(|_| bad())?;
-    let project = load(state, project).await?;
+    let project = load(state, staff, project).await?;
     let b = project.building(&id).ok_or_else(bad)?;
     filter.units = Some(b.units.iter().map(|u| u.id.clone()).collect());
     Ok(filter)
 }
 
-/// The project as its document holds it, or the page to answer with.
-pub(super) async fn load(state: &AppState, project: &ProjectId) -> Result<Project, Response> {
+/// The project as its document holds it, or the page to answer with: a project of the
+/// person's memberships that this server holds no document of is one that does not exist.
+pub(super) async fn load(
+    state: &AppState,
+    staff: &Staff,
+    project: &ProjectId,
+) -> Result<Project, Response> {
     match crate::admin::load_project(state, project).await {
         Ok(Some(p)) => Ok(p),
-        Ok(None) => Err(internal(format!("project document {project} is missing"))),
+        Ok(None) => Err(super::case_load::not_found(staff)),
         Err(e) => Err(internal(e)),
     }
 }
@@ -380,7 +385,7 @@ pub(super) async fn page(
         Ok(f) => f,
         Err(message) => return forbidden(staff, &message),
     };
-    let doc = match load(state, &project).await {
+    let doc = match load(state, staff, &project).await {
         Ok(p) => p,
         Err(page) => return page,
     };
@@ -588,7 +593,7 @@ pub async fn units(
     {
         return bad("state");
     }
-    let doc = match load(&state, &project).await {
+    let doc = match load(&state, &staff, &project).await {
         Ok(p) => p,
         Err(page) => return page,
     };

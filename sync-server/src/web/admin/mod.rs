@@ -28,13 +28,12 @@ pub mod users;
 pub mod webhooks;
 pub mod workflow;
 
+use axum::Form;
+use axum::extract::FromRequestParts;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Form, Router};
 use dioxus::prelude::*;
 use plumbline_shared::ids::ProjectId;
 use plumbline_shared::role::Role;
@@ -42,57 +41,51 @@ use plumbline_shared::role::Role;
 use super::i18n::{Lang, Msg};
 use super::layout::{message_page, render};
 use super::posted::Posted;
+use super::route_table::WebRoute;
 use super::session::Staff;
 use crate::state::AppState;
 
 /// The largest body of an administration form other than the CSV upload: a few short fields.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
-/// The administration routes, nested under `/admin`.
-pub fn router() -> Router<AppState> {
-    let form_limit = || DefaultBodyLimit::max(MAX_FORM_BYTES);
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/admin/users") }))
-        .route(
-            "/users",
-            get(users::list).post(users::add).layer(form_limit()),
-        )
-        .route(
-            "/users/{user}/role",
-            post(users::change_role).layer(form_limit()),
-        )
-        .route(
-            "/users/{user}/code",
-            post(enrollment::create).layer(form_limit()),
-        )
-        .route("/devices", get(devices::list))
-        .route(
-            "/devices/{device}/revoke",
-            post(devices::revoke).layer(form_limit()),
-        )
-        .route("/projects", get(projects::list))
-        .route(
-            "/projects/{project}/import",
-            post(projects::import).layer(DefaultBodyLimit::max(projects::MAX_UPLOAD_BODY_BYTES)),
-        )
-        .route(
-            "/projects/{project}/plans",
-            post(projects::upload_plan).layer(DefaultBodyLimit::max(projects::MAX_PLAN_BODY_BYTES)),
-        )
-        .route(
-            "/projects/{project}/workflow",
-            post(workflow::save).layer(form_limit()),
-        )
-        .route(
-            "/projects/{project}/plans/remove",
-            post(projects::remove_plan).layer(form_limit()),
-        )
-        .route("/templates", get(templates::show))
-        .route("/webhooks", get(webhooks::list))
-        .route(
-            "/projects/{project}/webhook",
-            post(webhooks::set).layer(form_limit()),
-        )
+/// The administration routes, to be nested under `/admin`.
+pub fn routes() -> Vec<WebRoute> {
+    let at = WebRoute::at;
+    vec![
+        at("/").get(|| async { Redirect::to("/admin/users") }),
+        at("/users")
+            .get(users::list)
+            .post(users::add)
+            .limit(MAX_FORM_BYTES),
+        at("/users/{user}/role")
+            .post(users::change_role)
+            .limit(MAX_FORM_BYTES),
+        at("/users/{user}/code")
+            .post(enrollment::create)
+            .limit(MAX_FORM_BYTES),
+        at("/devices").get(devices::list),
+        at("/devices/{device}/revoke")
+            .post(devices::revoke)
+            .limit(MAX_FORM_BYTES),
+        at("/projects").get(projects::list),
+        at("/projects/{project}/import")
+            .post(projects::import)
+            .limit(projects::MAX_UPLOAD_BODY_BYTES),
+        at("/projects/{project}/plans")
+            .post(projects::upload_plan)
+            .limit(projects::MAX_PLAN_BODY_BYTES),
+        at("/projects/{project}/workflow")
+            .post(workflow::save)
+            .limit(MAX_FORM_BYTES),
+        at("/projects/{project}/plans/remove")
+            .post(projects::remove_plan)
+            .limit(MAX_FORM_BYTES),
+        at("/templates").get(templates::show),
+        at("/webhooks").get(webhooks::list),
+        at("/projects/{project}/webhook")
+            .post(webhooks::set)
+            .limit(MAX_FORM_BYTES),
+    ]
 }
 
 /// A signed-in administrator: the person, and the projects they administer (never empty).

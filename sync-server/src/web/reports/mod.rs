@@ -178,13 +178,17 @@ pub async fn requested(
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<(Asked, ReportQuery, Project, Report), Response> {
     let (asked, query) = asked(staff, state.now(), query)?;
-    let (project, report) = report(state, &asked).await?;
+    let (project, report) = report(state, staff, &asked).await?;
     Ok((asked, query, project, report))
 }
 
 /// The project's document and its report for `asked`.
-pub async fn report(state: &AppState, asked: &Asked) -> Result<(Project, Report), Response> {
-    let project = super::readiness::load(state, &asked.project).await?;
+pub async fn report(
+    state: &AppState,
+    staff: &Staff,
+    asked: &Asked,
+) -> Result<(Project, Report), Response> {
+    let project = super::readiness::load(state, staff, &asked.project).await?;
     let (project, report) = report_of(state, project, &asked.params)
         .await
         .map_err(internal)?;

@@ -273,6 +273,13 @@ pub enum EventKind {
         /// Free text.
         note: String,
     },
+    /// An engineer looked at the photos added after the repair's acceptance (by another
+    /// inspector, or a phone that synced late) and found nothing that reopens the case; a
+    /// defect they show is a reopen instead.
+    EvidenceReviewed {
+        /// What the review found.
+        note: String,
+    },
     /// A rectification notice (工程整改通知单) was issued: starts the 4-hour response clock.
     NoticeIssued {
         /// Notice number, e.g. `ZG-2026-0042`.
@@ -436,6 +443,7 @@ impl EventKind {
             EventKind::Recorded { .. } => "recorded",
             EventKind::EvidenceAdded { .. } => "evidence_added",
             EventKind::EvidenceRequested { .. } => "evidence_requested",
+            EventKind::EvidenceReviewed { .. } => "evidence_reviewed",
             EventKind::NoticeIssued { .. } => "notice_issued",
             EventKind::NoticeRefused { .. } => "notice_refused",
             EventKind::ContractorResponded { .. } => "contractor_responded",
@@ -468,6 +476,7 @@ impl EventKind {
             EventKind::Recorded { .. } => "登记问题",
             EventKind::EvidenceAdded { .. } => "补充照片",
             EventKind::EvidenceRequested { .. } => "要求补充证据",
+            EventKind::EvidenceReviewed { .. } => "复核验收后新增照片",
             EventKind::NoticeIssued { .. } => "下发整改通知单",
             EventKind::NoticeRefused { .. } => "施工单位拒绝整改",
             EventKind::ContractorResponded { .. } => "施工单位响应",
@@ -500,6 +509,7 @@ impl EventKind {
             EventKind::Recorded { .. } => "Recorded",
             EventKind::EvidenceAdded { .. } => "Evidence added",
             EventKind::EvidenceRequested { .. } => "Evidence requested",
+            EventKind::EvidenceReviewed { .. } => "New photos reviewed",
             EventKind::NoticeIssued { .. } => "Notice issued",
             EventKind::NoticeRefused { .. } => "Notice refused",
             EventKind::ContractorResponded { .. } => "Contractor responded",
@@ -540,6 +550,7 @@ impl EventKind {
                 &[Inspector, FrontDesk, CustomerRep, Manager, Contractor]
             }
             EventKind::EvidenceRequested { .. } => &[Inspector, Manager, Coordinator, FrontDesk],
+            EventKind::EvidenceReviewed { .. } => &[Inspector, Manager],
             EventKind::NoticeIssued { .. } | EventKind::Reassigned { .. } => {
                 &[Inspector, Manager, Coordinator]
             }
@@ -581,6 +592,7 @@ impl EventKind {
     pub fn texts(&self) -> Vec<&str> {
         match self {
             EventKind::EvidenceRequested { note, .. }
+            | EventKind::EvidenceReviewed { note }
             | EventKind::ContractorResponded { note, .. }
             | EventKind::RepairReported { note, .. }
             | EventKind::AcceptancePassed { note }

@@ -118,6 +118,9 @@ pub struct CaseRow {
     pub evidence_refs: u32,
     /// Open requests for more evidence.
     pub open_evidence_requests: u32,
+    /// Photos added after the repair's acceptance that no engineer has reviewed.
+    #[serde(default)]
+    pub evidence_after_acceptance: u32,
     /// Times reopened.
     pub reopen_count: u32,
     /// Who recorded it.
@@ -344,6 +347,7 @@ pub fn project_record(
             conflicts,
             evidence_refs: f.evidence.len() as u32,
             open_evidence_requests: state.open_evidence_requests.len() as u32,
+            evidence_after_acceptance: state.evidence_after_acceptance,
             reopen_count: state.reopen_count,
             created_by: f.created_by.user.clone(),
             // The workflow's time of the recording (device time, bounded by the server's

@@ -80,6 +80,19 @@ impl Case {
     }
 }
 
+/// A case whose notice's repair was reported and accepted.
+fn accepted() -> Case {
+    Case::recorded()
+        .by(notice())
+        .by(EventKind::RepairReported {
+            note: String::new(),
+            evidence: Vec::new(),
+        })
+        .by(EventKind::AcceptancePassed {
+            note: String::new(),
+        })
+}
+
 fn notice() -> EventKind {
     EventKind::NoticeIssued {
         notice_no: "ZG-2027-0001".into(),
@@ -130,6 +143,12 @@ fn cases() -> Vec<(&'static str, Case)> {
         ("repair reported", reported.clone()),
         ("accepted", accepted.clone()),
         ("called back", called.clone()),
+        (
+            "a photo after the acceptance",
+            accepted.clone().by(EventKind::EvidenceAdded {
+                hash: BlobHash::of(b"late photo"),
+            }),
+        ),
         (
             "closed before a callback",
             accepted.clone().by(EventKind::Closed {
@@ -223,6 +242,9 @@ fn steps() -> Vec<EventKind> {
         EventKind::EvidenceAdded {
             hash: BlobHash::of(b"photo"),
         },
+        EventKind::EvidenceReviewed {
+            note: "照片显示已修好".into(),
+        },
         EventKind::Reopened {
             reason: "复发".into(),
         },
@@ -313,16 +335,7 @@ fn roles_and_blank_reasons_are_refused_with_their_facts() {
         })
     );
     // A dissatisfied owner's callback needs the owner's reason; a satisfied one does not.
-    let accepted = Case::recorded()
-        .by(notice())
-        .by(EventKind::RepairReported {
-            note: String::new(),
-            evidence: Vec::new(),
-        })
-        .by(EventKind::AcceptancePassed {
-            note: String::new(),
-        })
-        .state();
+    let accepted = accepted().state();
     let desk = Person {
         user: &wang,
         role: Role::FrontDesk,
@@ -551,4 +564,25 @@ fn a_condition_takes_one_slip_each_time_it_held_and_a_void_slip_frees_its_place(
         },
     );
     assert_eq!(may(&draft(civil()), coordinator, &voided.state()), Ok(()));
+}
+
+#[test]
+fn a_photo_after_the_acceptance_waits_for_an_engineer_until_reviewed_or_reopened() {
+    let accepted = accepted();
+    let photo = |n: &[u8]| EventKind::EvidenceAdded {
+        hash: BlobHash::of(n),
+    };
+    assert_eq!(accepted.state().evidence_after_acceptance, 0);
+    let late = accepted.clone().by(photo(b"a")).by(photo(b"b"));
+    assert_eq!(late.state().evidence_after_acceptance, 2);
+    let reviewed = late.clone().by(EventKind::EvidenceReviewed {
+        note: "已修好".into(),
+    });
+    assert_eq!(reviewed.state().evidence_after_acceptance, 0);
+    assert!(reviewed.state().anomalies.is_empty());
+    let reopened = late.by(EventKind::Reopened {
+        reason: "照片显示仍渗水".into(),
+    });
+    assert_eq!(reopened.state().evidence_after_acceptance, 0);
+    assert_eq!(reopened.state().status, Status::Reopened);
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use plumbline_shared::doc::DocId;
-use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef, Thumbnail};
+use plumbline_shared::doc::evidence::{EvidenceRef, Thumbnail};
 use plumbline_shared::doc::unit::{NewFinding, UnitDoc};
 use plumbline_shared::event::Origin;
 use plumbline_shared::ids::{
@@ -134,17 +134,8 @@ impl Server {
             )
             .unwrap();
         let evidence = EvidenceRef {
-            hash: hash.clone(),
-            kind: EvidenceKind::Photo,
-            bytes,
-            width: 2048,
-            height: 1536,
-            captured_at: at,
-            device: actor.device.clone(),
-            author: actor.user.clone(),
-            location: None,
-            pin: None,
             thumbnail,
+            ..crate::common::photo(&actor, at, hash.clone(), bytes)
         };
         doc.attach_evidence(&actor, at, &finding, evidence)
             .unwrap()

@@ -435,7 +435,7 @@ fn jpeg(len: usize, seed: u8) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_case_shows_its_photos_as_thumbnails_as_they_arrive() {
-    use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef, Thumbnail};
+    use plumbline_shared::doc::evidence::{EvidenceRef, Thumbnail};
     use plumbline_shared::ids::BlobHash;
 
     let server = TestServer::start().await;
@@ -449,22 +449,13 @@ async fn a_case_shows_its_photos_as_thumbnails_as_they_arrive() {
     let actor = phone.actor.clone();
     let at = common::now();
     let photo = EvidenceRef {
-        hash: full_hash.clone(),
-        kind: EvidenceKind::Photo,
-        bytes: full.len() as u64,
-        width: 2048,
-        height: 1536,
-        captured_at: at,
-        device: actor.device.clone(),
-        author: actor.user.clone(),
-        location: None,
-        pin: None,
         thumbnail: Some(Thumbnail {
             hash: small_hash.clone(),
             bytes: small.len() as u64,
             width: 320,
             height: 240,
         }),
+        ..common::photo(&actor, at, full_hash.clone(), full.len() as u64)
     };
     u.attach_evidence(&actor, at, &finding, photo).unwrap();
     phone.put_unit(&doc, u);

@@ -7,7 +7,7 @@
 
 use plumbline_shared::clock::Clock;
 use plumbline_shared::event::{CallbackChannel, EventKind, Satisfaction};
-use plumbline_shared::ids::{ContractorId, UserId};
+use plumbline_shared::ids::{BlobHash, ContractorId, UserId};
 use plumbline_shared::role::Role;
 use plumbline_shared::time::{HOUR_MS, Timestamp};
 use plumbline_shared::workflow::may::{Person, may};
@@ -16,7 +16,7 @@ use plumbline_sync_server::web::case_actions::Step;
 use reqwest::StatusCode;
 
 use crate::common::web::{
-    Browser, Page, case_links, cases, cases_doc, cases_heads, csrf_of, post_step, staff,
+    Browser, Page, case_links, cases, cases_doc, cases_heads, csrf_of, figure, post_step, staff,
 };
 use crate::common::{Device, TestServer, anchor};
 
@@ -362,4 +362,52 @@ async fn the_case_page_offers_exactly_what_the_rules_allow_in_each_status() {
             "{status:?} was not walked: {seen:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn photos_synced_after_the_acceptance_wait_in_the_engineer_s_queue_until_reviewed() {
+    let server = TestServer::start_with_clock(Clock::manual(anchor())).await;
+    let mut phone = cases(&server, 1).await;
+    let mut zhao = signed_in(&server, "zhaomin", Role::Manager).await;
+    let link = case_links(&zhao.get("/cases").await.body).remove(0);
+    ok(&notice_to(&mut zhao, &link, "hengzhu-civil").await);
+    ok(&step(&mut zhao, &link, "repair_reported", "", "").await);
+    ok(&step(&mut zhao, &link, "accepted", "", "").await);
+    let queue = "验收后新增照片待复核";
+    assert_eq!(figure(&zhao.get("/dashboard").await.body, queue).0, 0);
+
+    // Another inspector's phone, offline during the acceptance, syncs a photo of the ceiling.
+    server.clock.advance(HOUR_MS);
+    phone.sync().await;
+    let doc = cases_doc(&server);
+    let mut unit = phone.unit(&doc);
+    let finding = link.rsplit('/').next().unwrap().parse().unwrap();
+    let actor = phone.actor.clone();
+    let at = server.clock.now();
+    let photo = crate::common::photo(&actor, at, BlobHash::of(b"the ceiling, still wet"), 400_000);
+    unit.attach_evidence(&actor, at, &finding, photo)
+        .unwrap()
+        .unwrap();
+    phone.put_unit(&doc, unit);
+    assert!(phone.sync().await.refused.is_empty());
+
+    // The dashboard counts it, the queue lists it, the page offers the review.
+    let (n, href) = figure(&zhao.get("/dashboard").await.body, queue);
+    assert_eq!(n, 1);
+    let href = href.replace("&amp;", "&");
+    assert_eq!(
+        case_links(&zhao.get(&href).await.body),
+        std::slice::from_ref(&link)
+    );
+    assert!(offered_steps(&zhao.get(&link).await.body).contains(&"evidence_reviewed".to_owned()));
+    ok(&step(
+        &mut zhao,
+        &link,
+        "evidence_reviewed",
+        "照片为修复前所拍，已修好",
+        "",
+    )
+    .await);
+    assert_eq!(figure(&zhao.get("/dashboard").await.body, queue).0, 0);
+    assert!(!offered_steps(&zhao.get(&link).await.body).contains(&"evidence_reviewed".to_owned()));
 }

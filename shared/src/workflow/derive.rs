@@ -76,6 +76,8 @@ struct Machine {
     missing_recorded_flagged: bool,
     /// A callback happened since the case was last (re)opened.
     callback_in_cycle: bool,
+    /// When the repair was last accepted, in this cycle of the case.
+    accepted_at: Option<Timestamp>,
     /// Penalties that events made hold (conditions 1, 3 by failed acceptance, 4).
     event_penalties: Vec<Penalty>,
     fine_events: BTreeMap<FineId, EventId>,
@@ -103,6 +105,7 @@ impl Machine {
                 verdicts_until: None,
                 claims: Vec::new(),
                 open_evidence_requests: Vec::new(),
+                evidence_after_acceptance: 0,
                 merged_into: None,
                 merged_from: Vec::new(),
                 reopen_count: 0,
@@ -114,6 +117,7 @@ impl Machine {
             seen_recorded: false,
             missing_recorded_flagged: false,
             callback_in_cycle: false,
+            accepted_at: None,
             event_penalties: Vec::new(),
             fine_events: BTreeMap::new(),
         }
@@ -247,7 +251,21 @@ impl Machine {
                     self.state.opened_at = Some(at);
                 }
             }
-            EventKind::EvidenceAdded { .. } => self.state.open_evidence_requests.clear(),
+            EventKind::EvidenceAdded { .. } => {
+                self.state.open_evidence_requests.clear();
+                if self.status_is(&[Accepted, Closed])
+                    && self.accepted_at.is_some_and(|accepted| at > accepted)
+                {
+                    self.state.evidence_after_acceptance += 1;
+                }
+            }
+            EventKind::EvidenceReviewed { .. } => {
+                if self.state.evidence_after_acceptance > 0 {
+                    self.state.evidence_after_acceptance = 0;
+                } else {
+                    self.out_of_place(event);
+                }
+            }
             EventKind::EvidenceRequested { reason, note } => {
                 self.state.open_evidence_requests.push(EvidenceRequest {
                     event: event.id.clone(),
@@ -384,6 +402,7 @@ impl Machine {
                     return;
                 }
                 if matches!(event.kind, EventKind::AcceptancePassed { .. }) {
+                    self.accepted_at = Some(at);
                     let window = self.settings.notice_return_window_ms;
                     if let Some(n) = self.state.notice.as_mut() {
                         n.accepted_at = Some(at);
@@ -644,6 +663,9 @@ impl Machine {
         self.state.closed_at = None;
         self.state.reopen_count += 1;
         self.callback_in_cycle = false;
+        // Back in the work queue: the photos are looked at with the new repair.
+        self.accepted_at = None;
+        self.state.evidence_after_acceptance = 0;
     }
 
     /// Reads the clock: deadlines that passed by `now`, and the penalties they make hold.

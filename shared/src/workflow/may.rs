@@ -424,6 +424,13 @@ pub fn may(kind: &EventKind, by: Person<'_>, state: &CaseState) -> Result<(), Re
             action: kind.name(),
         }),
         EventKind::EvidenceAdded { .. } | EventKind::EvidenceRequested { .. } => Ok(()),
+        EventKind::EvidenceReviewed { .. } => {
+            if state.evidence_after_acceptance > 0 {
+                Ok(())
+            } else {
+                not_now()
+            }
+        }
         EventKind::NoticeIssued { .. } => {
             // After a night's emergency repair the morning's notice names who pays for it.
             let after_emergency = matches!(status, EmergencyRepair | RepairReported)

@@ -106,6 +106,11 @@ pub struct CaseState {
     pub claims: Vec<Claim>,
     /// Requests for more evidence not yet answered by a new photo.
     pub open_evidence_requests: Vec<EvidenceRequest>,
+    /// Photos added after the repair was accepted (another inspector's, a phone that synced
+    /// late) that no engineer has reviewed yet: the case waits in the engineer's queue until
+    /// someone records the review or reopens it.
+    #[serde(default)]
+    pub evidence_after_acceptance: u32,
     /// The finding this one was merged into.
     pub merged_into: Option<FindingId>,
     /// Findings merged into this one.

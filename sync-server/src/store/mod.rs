@@ -341,6 +341,9 @@ pub enum Queue {
     Review,
     /// The office asked for more evidence and it has not come.
     EvidenceRequested,
+    /// Photos came after the repair's acceptance and no engineer has reviewed them
+    /// (验收后新增照片).
+    EvidenceAfterAcceptance,
     /// A penalty condition calls for emergency repair and none has started.
     EmergencyRequired,
     /// A fine slip awaits an approval (drafted, or approved by the leader only); voided and

@@ -88,6 +88,12 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261206140000_add_webhooks",
         include_str!("../../migrations/sqlite/20261206140000_add_webhooks.sql"),
     ),
+    (
+        "20261206150000_add_case_evidence_after_acceptance",
+        include_str!(
+            "../../migrations/sqlite/20261206150000_add_case_evidence_after_acceptance.sql"
+        ),
+    ),
 ];
 
 /// Most writes folded into one transaction.
@@ -376,9 +382,9 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             return_deadline, response_overdue, repair_overdue, return_overdue, emergency_required,
             penalties, anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count,
             created_by, created_at, closed_at, counts, merged_into, projected_at, clock_running,
-            callback_due, verdicts_until)
+            callback_due, verdicts_until, evidence_after_acceptance)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34)",
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35)",
     )?;
     for c in &p.cases {
         let penalties: Vec<String> = c.penalties.iter().map(u8::to_string).collect();
@@ -417,6 +423,7 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             c.clock_running,
             c.callback_due,
             c.verdicts_until.map(|t| t.0),
+            c.evidence_after_acceptance,
         ])?;
     }
     let mut owner = conn.prepare_cached(
@@ -567,7 +574,7 @@ const CASE_COLUMNS: &str = "project_id, unit_id, finding_id, origin, room, item,
     return_deadline, response_overdue, repair_overdue, return_overdue, emergency_required,
     penalties, anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count,
     created_by, created_at, closed_at, counts, merged_into, clock_running, callback_due,
-    verdicts_until";
+    verdicts_until, evidence_after_acceptance";
 
 /// A case row selected with [`CASE_COLUMNS`].
 fn case_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRecord> {
@@ -620,6 +627,7 @@ fn case_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRecord> {
             clock_running: r.get(30)?,
             callback_due: r.get(31)?,
             verdicts_until: optional(32)?,
+            evidence_after_acceptance: r.get(33)?,
         },
     })
 }
@@ -682,6 +690,9 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
         None => {}
         Some(Queue::Review) => clause.push("(anomalies > 0 OR conflicts > 0)".to_owned()),
         Some(Queue::EvidenceRequested) => clause.push("open_evidence_requests > 0".to_owned()),
+        Some(Queue::EvidenceAfterAcceptance) => {
+            clause.push("evidence_after_acceptance > 0".to_owned());
+        }
         Some(Queue::EmergencyRequired) => {
             clause.push("(emergency_required = 1 AND status <> 'emergency_repair')".to_owned())
         }

@@ -54,6 +54,8 @@ pub enum Step {
     EmergencyFinished,
     /// 要求补充证据.
     EvidenceRequested,
+    /// 复核验收后新增照片.
+    EvidenceReviewed,
     /// 关闭.
     Closed,
     /// 取消.
@@ -62,7 +64,7 @@ pub enum Step {
 
 impl Step {
     /// Every step, in the order the form lists them.
-    pub const ALL: [Step; 13] = [
+    pub const ALL: [Step; 14] = [
         Step::Refused,
         Step::OnSite,
         Step::Plan,
@@ -74,6 +76,7 @@ impl Step {
         Step::EmergencyStarted,
         Step::EmergencyFinished,
         Step::EvidenceRequested,
+        Step::EvidenceReviewed,
         Step::Closed,
         Step::Cancelled,
     ];
@@ -92,6 +95,7 @@ impl Step {
             Step::EmergencyStarted => "emergency_started",
             Step::EmergencyFinished => "emergency_finished",
             Step::EvidenceRequested => "evidence_requested",
+            Step::EvidenceReviewed => "evidence_reviewed",
             Step::Closed => "closed",
             Step::Cancelled => "cancelled",
         }
@@ -116,6 +120,10 @@ impl Step {
             Step::EmergencyStarted => ("启动应急维修", "Start emergency repair"),
             Step::EmergencyFinished => ("应急维修完成", "Emergency repair finished"),
             Step::EvidenceRequested => ("要求补充证据", "Ask for more evidence"),
+            Step::EvidenceReviewed => (
+                "复核验收后新增照片（无需重开）",
+                "New photos reviewed (no reopen needed)",
+            ),
             Step::Closed => ("关闭案件", "Close the case"),
             Step::Cancelled => ("取消案件", "Cancel the case"),
         };
@@ -203,6 +211,7 @@ impl Step {
                 },
                 note: text,
             },
+            Step::EvidenceReviewed => EventKind::EvidenceReviewed { note: text },
             Step::Closed => EventKind::Closed { reason: text },
             Step::Cancelled => EventKind::Cancelled {
                 reason: text,

@@ -214,6 +214,7 @@ pub(super) fn filter_for(
         "" => None,
         "review" => Some(Queue::Review),
         "evidence" => Some(Queue::EvidenceRequested),
+        "new_evidence" => Some(Queue::EvidenceAfterAcceptance),
         "emergency" => Some(Queue::EmergencyRequired),
         "fines" => Some(Queue::FinesAwaitingApproval),
         "duplicates" => Some(Queue::ProbableDuplicates),

@@ -181,6 +181,14 @@ pub async fn show(
             link(&|q| q.queue = "evidence".into()),
         ),
         (
+            Msg::QueueNewEvidence,
+            CaseFilter {
+                queue: Some(Queue::EvidenceAfterAcceptance),
+                ..base.clone()
+            },
+            link(&|q| q.queue = "new_evidence".into()),
+        ),
+        (
             Msg::QueueDuplicates,
             CaseFilter {
                 queue: Some(Queue::ProbableDuplicates),

@@ -98,7 +98,9 @@ pub fn event_detail(kind: &EventKind, lang: Lang, contractors: &[Contractor]) ->
             };
             joined(lang, [note.trim().to_owned(), photos])
         }
-        EventKind::AcceptancePassed { note } => labelled(lang, t("备注", "Note"), note),
+        EventKind::AcceptancePassed { note } | EventKind::EvidenceReviewed { note } => {
+            labelled(lang, t("备注", "Note"), note)
+        }
         EventKind::NoticeReturned { reply } => labelled(lang, t("回复", "Reply"), reply),
         EventKind::EmergencyRepairStarted { team, reason } => {
             let who = labelled(lang, t("队伍", "Team"), team);

@@ -55,6 +55,7 @@ catalogue! {
     OpenUnitArchive => "打开房屋档案", "Open a unit's archive";
     QueueReview => "冲突与异常待核查", "Conflicts and anomalies to review";
     QueueEvidence => "待补充证据", "More evidence requested";
+    QueueNewEvidence => "验收后新增照片待复核", "Photos after acceptance to review";
     QueueUrgent => "紧急投诉（S1）待派单", "Emergencies (S1) awaiting a notice";
     QueueDuplicates => "疑似重复", "Probable duplicates";
     Intake => "登记投诉", "Record a complaint";

@@ -423,3 +423,26 @@ pub fn accept_repair(
         unit.append_event(actor, at, finding, kind).unwrap();
     }
 }
+
+/// A 2048×1536 photo of `bytes` bytes with `hash`, taken by `actor` at `at`, without a
+/// thumbnail.
+pub fn photo(
+    actor: &Actor,
+    at: Timestamp,
+    hash: plumbline_shared::ids::BlobHash,
+    bytes: u64,
+) -> plumbline_shared::doc::evidence::EvidenceRef {
+    plumbline_shared::doc::evidence::EvidenceRef {
+        hash,
+        kind: plumbline_shared::doc::evidence::EvidenceKind::Photo,
+        bytes,
+        width: 2048,
+        height: 1536,
+        captured_at: at,
+        device: actor.device.clone(),
+        author: actor.user.clone(),
+        location: None,
+        pin: None,
+        thumbnail: None,
+    }
+}

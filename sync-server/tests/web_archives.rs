@@ -887,7 +887,54 @@ async fn an_owners_cases_are_found_by_phone_or_name_across_units() {
         );
     }
     let page = manager.get("/archives/owners?phone=13900001111").await;
-    assert_eq!(owner_rows(&page.body), vec![other]);
+    assert_eq!(owner_rows(&page.body), vec![other.clone()]);
+
+    // What came of a complaint shows beside it: the notice and its contractor, the claim with
+    // what was paid and what remains, the callback.
+    let token = csrf_of(&manager.get(&other).await.body);
+    let post = |path: &str| format!("{other}{path}");
+    for (path, form) in [
+        (
+            "/notice",
+            vec![("contractor", "hengzhu-civil"), ("days", "3")],
+        ),
+        ("/step", vec![("step", "repair_reported"), ("text", "")]),
+        ("/step", vec![("step", "accepted"), ("text", "")]),
+        ("/claims", vec![("damage", "地板泡水"), ("amount", "3000")]),
+        (
+            "/callback",
+            vec![("channel", "phone"), ("level", "satisfied"), ("note", "")],
+        ),
+    ] {
+        let mut full = vec![("csrf", token.as_str())];
+        full.extend(form);
+        let page = manager.post(&post(path), &full).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}: {}", page.body);
+    }
+    let case = manager.get(&other).await.body;
+    let agree = case.find("/agree\"").unwrap();
+    let claim = &case[case[..agree].rfind("/claims/").unwrap() + "/claims/".len()..agree];
+    for (path, amount) in [("agree", "2500"), ("pay", "1000")] {
+        let page = manager
+            .post(
+                &post(&format!("/claims/{claim}/{path}")),
+                &[("csrf", token.as_str()), ("amount", amount)],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}: {}", page.body);
+    }
+    let page = manager.get("/archives/owners?phone=13900001111").await.body;
+    let row = &page[page.find("class=\"owner-case\"").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    for says in [
+        "ZG-",
+        "浙江恒筑建设集团有限公司",
+        "验收通过",
+        "地板泡水 索赔 3,000.00 · 确认 2,500.00 · 已付 1,000.00 · 尚余 1,500.00",
+        "满意",
+    ] {
+        assert!(row.contains(says), "“{says}” not in {row}");
+    }
     let page = manager.get("/archives/owners?phone=13700000000").await;
     assert!(owner_rows(&page.body).is_empty());
     // Only the form, before a search; a number that is not one is refused with a sentence.

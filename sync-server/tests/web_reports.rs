@@ -372,6 +372,11 @@ fn check_coverage(g: &Generated) {
         (Threshold::Units(5), five, "1"),
         (Threshold::Share(4), reached, "1"),
         (Threshold::Share(4), short, "0"),
+        // Both given: either makes a candidate, by its units or by its share.
+        (Threshold::Either(5, 100), five, "1"),
+        (Threshold::Either(5, 100), four, "0"),
+        (Threshold::Either(100, 4), reached, "1"),
+        (Threshold::Either(100, 4), short, "0"),
     ] {
         assert_eq!(candidate(threshold, group), is, "{group} at {threshold:?}");
     }
@@ -807,14 +812,8 @@ async fn report_figures_equal_the_script_and_the_lists_behind_them() {
         for (key, f) in figs.into_iter().filter(|(k, _)| owns(page, k)) {
             match f.href {
                 Some(href) if href.starts_with("/reports/cases?") => links.push((key, href)),
-                // The units inspected are units: their figure opens the unit list.
-                Some(href)
-                    if key == "suggest.inspected"
-                        && href.starts_with("/readiness/units?")
-                        && href.contains("state=started") =>
-                {
-                    links.push((key, href))
-                }
+                // The units inspected (a round, or any finding) are no one list: no link.
+                None if key == "suggest.inspected" => {}
                 other => problems.push(format!("{page}: `{key}` links to {other:?}")),
             }
         }
@@ -850,6 +849,7 @@ async fn report_figures_equal_the_script_and_the_lists_behind_them() {
     for (param, threshold) in [
         ("min_units=5", Threshold::Units(5)),
         ("min_share=4", Threshold::Share(4)),
+        ("min_units=5&min_share=4", Threshold::Either(5, 4)),
     ] {
         let other = g.expected(threshold, &[pid.clone(), demo.clone()]);
         let path = format!("/reports/suggestions?project={pid}&month={month}&{param}");

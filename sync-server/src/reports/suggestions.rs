@@ -17,38 +17,46 @@ pub const CLUSTERS_SHOWN: usize = 3;
 /// The units a group touches in one place, and its cases there.
 type Spread<'a> = (BTreeSet<&'a UnitId>, BTreeSet<FindingId>);
 
-/// When a group becomes a candidate.
+/// When a group becomes a candidate: at least `units` units affected, **or** at least
+/// `share_tenths` of the units inspected — the department sets either or both. With neither
+/// set, three units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Threshold {
+pub struct Threshold {
     /// At least this many units affected.
-    Units(u32),
+    pub units: Option<u32>,
     /// At least this share of the units inspected, in tenths of a percent (25 = 2.5%).
-    ShareTenths(u32),
+    pub share_tenths: Option<u32>,
 }
 
 impl Default for Threshold {
     /// Three units: a defect seen in three homes is no accident of one.
     fn default() -> Self {
-        Threshold::Units(3)
+        Threshold {
+            units: Some(3),
+            share_tenths: None,
+        }
     }
 }
 
 impl Threshold {
-    /// The threshold as the page's form fields, `(min_units, min_share)`: one of them empty.
+    /// The threshold as the page's form fields, `(min_units, min_share)`; an unset one empty.
     pub fn form_values(self) -> (String, String) {
-        match self {
-            Threshold::Units(n) => (n.to_string(), String::new()),
-            Threshold::ShareTenths(t) => (String::new(), format!("{}.{}", t / 10, t % 10)),
-        }
+        (
+            self.units.map(|n| n.to_string()).unwrap_or_default(),
+            self.share_tenths
+                .map(|t| format!("{}.{}", t / 10, t % 10))
+                .unwrap_or_default(),
+        )
     }
 
     /// Whether `units` affected out of `inspected` reach it. Exact integer arithmetic: a
-    /// share at the threshold itself is a candidate.
+    /// count or a share at the threshold itself is a candidate.
     pub fn reached(self, units: u64, inspected: u64) -> bool {
-        match self {
-            Threshold::Units(n) => units >= u64::from(n),
-            Threshold::ShareTenths(t) => inspected > 0 && units * 1000 >= u64::from(t) * inspected,
-        }
+        let by_units = self.units.is_some_and(|n| units >= u64::from(n));
+        let by_share = self
+            .share_tenths
+            .is_some_and(|t| inspected > 0 && units * 1000 >= u64::from(t) * inspected);
+        by_units || by_share
     }
 }
 

@@ -33,6 +33,7 @@ use super::case_load::{load_project, not_found};
 use super::event_text::event_detail;
 use super::i18n::{Lang, Msg};
 use super::layout::{internal, message_page, render};
+use super::money::yuan;
 use super::session::Staff;
 use super::when::beijing;
 use crate::state::AppState;
@@ -388,7 +389,94 @@ struct OwnerArchiveProps {
     phone: String,
     name: String,
     searched: bool,
-    rows: Vec<CaseRecord>,
+    rows: Vec<OwnerCase>,
+}
+
+/// One of the owner's cases, with what came of it: the repair and the money.
+#[derive(Debug, Clone, PartialEq)]
+struct OwnerCase {
+    record: CaseRecord,
+    /// The notice, its contractor and where the repair stands.
+    repair: String,
+    /// The owner's claims: claimed, agreed, paid, remaining.
+    claims: String,
+    /// The last callback's level.
+    callback: String,
+}
+
+/// What came of the case `record`, read from its document.
+async fn owner_case(state: &AppState, record: CaseRecord, lang: Lang) -> anyhow::Result<OwnerCase> {
+    let loaded = super::case_load::load(state, &record.unit, &record.case.finding)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let Some(loaded) = loaded else {
+        return Ok(OwnerCase {
+            record,
+            repair: String::new(),
+            claims: String::new(),
+            callback: String::new(),
+        });
+    };
+    let st = &loaded.state;
+    let repair = st
+        .notice
+        .as_ref()
+        .map(|n| {
+            let company = loaded
+                .project
+                .contractors
+                .iter()
+                .find(|c| c.id == n.contractor)
+                .map_or_else(|| n.contractor.to_string(), |c| c.name.clone());
+            let stage = match n.accepted_at {
+                Some(at) => format!("{} {}", lang.pick("验收通过", "accepted"), beijing(at)),
+                None => lang
+                    .pick(st.status.label_zh(), st.status.label_en())
+                    .to_owned(),
+            };
+            format!("{} · {company} · {stage}", n.notice_no)
+        })
+        .unwrap_or_default();
+    let claims = st
+        .claims
+        .iter()
+        .map(|c| {
+            let mut parts = vec![format!(
+                "{} {} {}",
+                c.damage,
+                lang.pick("索赔", "claimed"),
+                yuan(c.claimed_fen)
+            )];
+            if let Some(agreed) = c.agreed_fen {
+                parts.push(format!("{} {}", lang.pick("确认", "agreed"), yuan(agreed)));
+            }
+            if let Some(paid) = c.paid_fen {
+                parts.push(format!("{} {}", lang.pick("已付", "paid"), yuan(paid)));
+            }
+            if let Some(left) = c.remaining_fen().filter(|l| *l > 0 && c.paid_fen.is_some()) {
+                parts.push(format!("{} {}", lang.pick("尚余", "remaining"), yuan(left)));
+            }
+            parts.join(" · ")
+        })
+        .collect::<Vec<_>>()
+        .join(lang.pick("；", "; "));
+    let callback = st
+        .callbacks
+        .last()
+        .map(|c| {
+            format!(
+                "{} {}",
+                lang.pick(c.level.label_zh(), c.level.label_en()),
+                beijing(c.at)
+            )
+        })
+        .unwrap_or_default();
+    Ok(OwnerCase {
+        record,
+        repair,
+        claims,
+        callback,
+    })
 }
 
 #[allow(non_snake_case)] // a component
@@ -417,15 +505,21 @@ fn OwnerArchive(p: OwnerArchiveProps) -> Element {
                         th { {Msg::Origin.text(lang)} }
                         th { {Msg::Status.text(lang)} }
                         th { {Msg::Recorded.text(lang)} }
+                        th { {lang.pick("整改", "Repair")} }
+                        th { {Msg::Claims.text(lang)} }
+                        th { {lang.pick("回访", "Callback")} }
                     } }
                     tbody {
-                        for c in p.rows.iter() {
+                        for o in p.rows.iter() {
                             tr { class: "owner-case",
-                                td { a { href: "/archives/units/{c.unit}", "{c.unit}" } }
-                                td { a { href: "/cases/{c.unit}/{c.case.finding}", "{c.case.description}" } }
-                                td { {lang.pick(c.case.origin.label_zh(), c.case.origin.label_en())} }
-                                td { {lang.pick(c.case.status.label_zh(), c.case.status.label_en())} }
-                                td { {beijing(c.case.created_at)} }
+                                td { a { href: "/archives/units/{o.record.unit}", "{o.record.unit}" } }
+                                td { a { href: "/cases/{o.record.unit}/{o.record.case.finding}", "{o.record.case.description}" } }
+                                td { {lang.pick(o.record.case.origin.label_zh(), o.record.case.origin.label_en())} }
+                                td { {lang.pick(o.record.case.status.label_zh(), o.record.case.status.label_en())} }
+                                td { {beijing(o.record.case.created_at)} }
+                                td { class: "owner-repair", "{o.repair}" }
+                                td { class: "owner-claims", "{o.claims}" }
+                                td { class: "owner-callback", "{o.callback}" }
                             }
                         }
                     }
@@ -490,10 +584,18 @@ pub async fn owners(
             offset: 0,
             limit: MAX_OWNER_CASES,
         };
-        match state.store.cases(&filter, page).await {
+        let records = match state.store.cases(&filter, page).await {
             Ok(rows) => rows,
             Err(e) => return internal(e),
+        };
+        let mut rows = Vec::with_capacity(records.len());
+        for record in records {
+            match owner_case(&state, record, lang).await {
+                Ok(row) => rows.push(row),
+                Err(e) => return internal(e),
+            }
         }
+        rows
     } else {
         Vec::new()
     };

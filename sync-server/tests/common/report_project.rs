@@ -62,8 +62,9 @@
 //! 6. **Mean time to repair** runs from the case's first notice to the acceptance of the
 //!    notice that was accepted. Cases recorded in the report month are never reopened, so they
 //!    have at most one accepted notice.
-//! 7. **Candidates**: units affected ≥ `min_units`, or, with `min_share=P`, units affected ×
-//!    100 ≥ P × units inspected ("reach" the threshold: equality is a candidate).
+//! 7. **Candidates**: units affected ≥ `min_units`, or units affected × 100 ≥ P × units
+//!    inspected with `min_share=P`; with both given, either makes a candidate ("reach" the
+//!    threshold: equality is a candidate).
 //!    **Stacks and floors**: `{building id}-{position}` / `{building id}-{floor}`, most units
 //!    first, ties by that key in string order, the first three with 2 units or more.
 //! 8. **Scorecard rows** exist for contractors with a notice issued, a fine drafted or an
@@ -72,8 +73,8 @@
 //!    and the emergency's `charged_to` (the current notice's contractor when it started).
 //! 9. **Satisfaction per contractor** lists contractors with at least one callback in the month;
 //!    per project lists every project the person can see (those without data show zeros).
-//! 10. **Units inspected**: units with at least one pre-handover round; all rounds here start
-//!     before the month's end. Handover-walk rounds do not count.
+//! 10. **Units inspected**: units with at least one pre-handover round or any finding; all
+//!     rounds here start before the month's end. Handover-walk rounds alone do not count.
 //! 11. **Cases behind a figure** (the list's row count): for counts of cases, those cases; for
 //!     counts of notices, fines, callbacks and emergency repairs, their distinct cases; for
 //!     sums, the cases summed (fines not voided, emergency repairs finished, answered notices);
@@ -507,6 +508,8 @@ pub enum Threshold {
     Units(u32),
     /// At least this percentage of the units inspected (`min_share`).
     Share(u32),
+    /// Either: at least this many units, or at least this percentage (both given).
+    Either(u32, u32),
 }
 
 impl Default for Threshold {
@@ -823,9 +826,12 @@ impl Generated {
                 fraction(g.mttr.n, g.mttr.cases.len() as i64),
                 &g.mttr.cases,
             );
+            let by_units = |n: u32| units >= i64::from(n);
+            let by_share = |pct: u32| inspected > 0 && units * 100 >= i64::from(pct) * inspected;
             let candidate = match threshold {
-                Threshold::Units(n) => units >= i64::from(n),
-                Threshold::Share(pct) => inspected > 0 && units * 100 >= i64::from(pct) * inspected,
+                Threshold::Units(n) => by_units(n),
+                Threshold::Share(pct) => by_share(pct),
+                Threshold::Either(n, pct) => by_units(n) || by_share(pct),
             };
             out.put(format!("{p}.candidate"), u8::from(candidate), &g.cases);
             let mut stacks: BTreeMap<String, (BTreeSet<usize>, BTreeSet<usize>)> = BTreeMap::new();
@@ -2032,7 +2038,6 @@ pub fn generate(p: &Params) -> Generated {
     }
 
     specials(&mut b);
-    threshold_groups(&mut b, &reserved, inspected.len());
 
     // Random findings, unit by unit; a few are duplicates of an earlier finding of their unit.
     let remaining = p.findings.saturating_sub(b.cases.len());
@@ -2072,6 +2077,10 @@ pub fn generate(p: &Params) -> Generated {
             }
         }
     }
+    // Units inspected: with a pre-handover round or any finding. The threshold groups go to
+    // such units only, so they do not change the count their sizes are drawn from.
+    inspected.extend(b.cases.iter().map(|c| c.unit));
+    threshold_groups(&mut b, &reserved, &inspected);
     let cases = b.cases;
     Generated {
         params: p.clone(),
@@ -2098,10 +2107,11 @@ pub const THRESHOLD_GROUPS: [&str; 4] = [
     "min_share=4 a unit short",
 ];
 
-fn threshold_groups(b: &mut Builder<'_>, reserved: &[String], inspected: usize) {
-    let at_share = (4 * inspected).div_ceil(100);
+fn threshold_groups(b: &mut Builder<'_>, reserved: &[String], inspected: &BTreeSet<usize>) {
+    let at_share = (4 * inspected.len()).div_ceil(100);
     let sizes = [4, 5, at_share, at_share.saturating_sub(1)];
-    let n = b.units.len();
+    let pool: Vec<usize> = inspected.iter().copied().collect();
+    let n = pool.len();
     for (g, (name, size)) in THRESHOLD_GROUPS.into_iter().zip(sizes).enumerate() {
         let Some(item) = reserved.get(g) else {
             panic!("the template has too few items for the threshold groups")
@@ -2120,7 +2130,7 @@ fn threshold_groups(b: &mut Builder<'_>, reserved: &[String], inspected: usize) 
         };
         // Distinct units, spread over the project.
         let stride = (n / size).max(1);
-        let units: BTreeSet<usize> = (0..size).map(|k| (g + k * stride) % n).collect();
+        let units: BTreeSet<usize> = (0..size).map(|k| pool[(g + k * stride) % n]).collect();
         assert_eq!(
             units.len(),
             size,

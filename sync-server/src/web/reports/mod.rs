@@ -48,7 +48,7 @@ pub struct ReportQuery {
     #[serde(default)]
     pub min_units: String,
     /// Product suggestions: a group with this share (percent, one decimal) of the units
-    /// inspected is a candidate; used instead of `min_units` when given.
+    /// inspected is a candidate too (either threshold makes one).
     #[serde(default)]
     pub min_share: String,
     /// The list behind a figure: its key.
@@ -73,7 +73,8 @@ impl Asked {
     pub fn query(&self) -> String {
         let threshold = match self.params.threshold.form_values() {
             (units, share) if share.is_empty() => format!("min_units={units}"),
-            (_, share) => format!("min_share={share}"),
+            (units, share) if units.is_empty() => format!("min_share={share}"),
+            (units, share) => format!("min_units={units}&min_share={share}"),
         };
         format!(
             "project={}&month={}&{threshold}",
@@ -133,13 +134,23 @@ pub fn asked(
     {
         return Err(bad("page"));
     }
-    let threshold = match (q.min_share.trim(), q.min_units.trim()) {
-        ("", "") => Threshold::default(),
-        ("", units) => match units.parse::<u32>() {
-            Ok(n) if (1..=MAX_MIN_UNITS).contains(&n) => Threshold::Units(n),
+    let units = match q.min_units.trim() {
+        "" => None,
+        units => match units.parse::<u32>() {
+            Ok(n) if (1..=MAX_MIN_UNITS).contains(&n) => Some(n),
             _ => return Err(bad("min_units")),
         },
-        (share, _) => Threshold::ShareTenths(share_tenths(share).ok_or_else(|| bad("min_share"))?),
+    };
+    let share = match q.min_share.trim() {
+        "" => None,
+        share => Some(share_tenths(share).ok_or_else(|| bad("min_share"))?),
+    };
+    let threshold = match (units, share) {
+        (None, None) => Threshold::default(),
+        (units, share_tenths) => Threshold {
+            units,
+            share_tenths,
+        },
     };
     Ok((
         Asked {
@@ -202,7 +213,9 @@ pub(super) async fn report_of(
     params: &ReportParams,
 ) -> anyhow::Result<(Project, Report)> {
     let rows = state.store.report_rows(&project.id).await?;
-    let inspected: BTreeSet<_> = state
+    // Units inspected: those with an inspection round, or any finding at all (a complaint
+    // after handover is a look at the unit too), so a project with findings has a share.
+    let mut inspected: BTreeSet<_> = state
         .store
         .unit_inspections(&project.id)
         .await?
@@ -210,6 +223,7 @@ pub(super) async fn report_of(
         .filter(|(_, p)| p.rounds > 0)
         .map(|(u, _)| u)
         .collect();
+    inspected.extend(rows.cases.iter().map(|c| c.unit.clone()));
     let input = ReportInput {
         project: &project,
         rows: &rows,

@@ -205,10 +205,6 @@ pub async fn show(
         .get("suggest.inspected")
         .map(|f| (f.value.exact(), f.value.shown(lang == Lang::En)))
         .unwrap_or_default();
-    let inspected_link = format!(
-        "/readiness/units?project={}&state=started",
-        crate::web::cases::encode(asked.project.as_str())
-    );
     let xlsx = format!("/reports/suggestions.xlsx?{}", asked.query());
     let body = rsx! {
         {heading(lang, &staff, &asked, &project, Tab::Suggestions)}
@@ -225,7 +221,8 @@ pub async fn show(
             a { href: "{xlsx}", id: "suggestions-xlsx", {Msg::ExportXlsx.text(lang)} }
         }
         p { {Msg::UnitsInspected.text(lang)} ": "
-            a { id: "fig-suggest.inspected", class: "fig", "data-value": "{inspected.0}", href: "{inspected_link}", "{inspected.1}" }
+            // Units with an inspection round or any finding: no one list holds exactly them.
+            span { id: "fig-suggest.inspected", class: "fig", "data-value": "{inspected.0}", "{inspected.1}" }
         }
         {table(lang, &staff, &asked, &report, &project, false)}
     };

@@ -50,9 +50,11 @@
 //!   staging file (the bytes are the same photo or the hash check fails), and a chunk cut off
 //!   mid-write leaves a correct prefix. Whatever goes wrong in staging, a blob is stored only
 //!   when its bytes hash to its name.
-//! - **Order of the final steps.** Bytes first, record second: a crash between them leaves an
-//!   unrecorded object, which the next upload of the hash simply writes again. The reverse order
-//!   could record a blob whose bytes never arrived. A recorded blob whose object is missing (a
+//! - **Order of the final steps.** Bytes first, synced to disk ([`crate::durable`]), record
+//!   second: a crash between them leaves an unrecorded object, which the next upload of the
+//!   hash simply writes again. The reverse order could record a blob whose bytes never arrived,
+//!   and so could a record made before the bytes were synced (a power cut keeps the database's
+//!   row and loses the unsynced file). A recorded blob whose object is missing (a
 //!   wiped folder) accepts a new upload instead of claiming to be complete.
 //! - **Why staging is a local file, not an object-store multipart upload.** S3 multipart parts
 //!   must be at least 5 MiB and a blob is at most 16 MiB, so 1 MiB chunks do not map onto them.
@@ -99,6 +101,7 @@ use plumbline_shared::ids::BlobHash;
 use plumbline_shared::time::Timestamp;
 use tokio::sync::OwnedMutexGuard;
 
+use crate::durable::Durability;
 use crate::store::{Store, StoreError};
 
 /// Largest chunk, in bytes (shared with the device: [`plumbline_shared::api::MAX_CHUNK_BYTES`]).
@@ -303,6 +306,8 @@ impl UploadError {
 /// Uploads in progress: the staging folder and one lock per hash. See the module docs.
 pub struct Uploads {
     dir: PathBuf,
+    /// How a stored object becomes durable before it is recorded.
+    durable: Durability,
     locks: Mutex<HashMap<BlobHash, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -342,12 +347,14 @@ impl Drop for UploadLock<'_> {
 }
 
 impl Uploads {
-    /// Uploads staged in `dir` (created when missing).
-    pub fn open(dir: PathBuf) -> anyhow::Result<Self> {
+    /// Uploads staged in `dir` (created when missing), whose stored objects become durable as
+    /// `durable` says.
+    pub fn open(dir: PathBuf, durable: Durability) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("creating the upload staging folder {}", dir.display()))?;
         Ok(Self {
             dir,
+            durable,
             locks: Mutex::new(HashMap::new()),
         })
     }
@@ -454,7 +461,8 @@ impl Uploads {
             return Ok(Progress::Partial { staged: end });
         }
 
-        let stored = store_staged(&path, hash, declared, store, objects, now).await;
+        let stored =
+            store_staged(&path, hash, declared, (store, objects, &self.durable), now).await;
         // Stored, or refused by verification (nothing is kept): the staging file is done with.
         // After an internal failure (the object store was down) it stays, so the device's retry
         // (an empty chunk at offset `total`) does not send 16 MiB again.
@@ -488,7 +496,8 @@ impl Uploads {
         if let UploadState::Stored(size) = self.state_locked(&lock, store, objects).await? {
             return Ok((hash, Progress::AlreadyStored { bytes: size }));
         }
-        let progress = store_verified(&hash, declared, bytes, store, objects, now).await?;
+        let progress =
+            store_verified(&hash, declared, bytes, (store, objects, &self.durable), now).await?;
         drop(lock);
         Ok((hash, progress))
     }
@@ -499,8 +508,7 @@ async fn store_staged(
     path: &FsPath,
     hash: &BlobHash,
     declared: ImageType,
-    store: &dyn Store,
-    objects: &dyn ObjectStore,
+    to: Destination<'_>,
     now: Timestamp,
 ) -> Result<Progress, UploadError> {
     let owned = path.to_owned();
@@ -517,22 +525,32 @@ async fn store_staged(
             actual,
         });
     }
-    store_verified(hash, declared, Bytes::from(content), store, objects, now).await
+    store_verified(hash, declared, Bytes::from(content), to, now).await
 }
 
+/// Where a blob goes: the records, the object store, and how its objects become durable.
+type Destination<'a> = (&'a dyn Store, &'a dyn ObjectStore, &'a Durability);
+
 /// The last steps of every upload, for bytes known to hash to `hash`: checks their type, puts
-/// them in the object store, then records the blob (bytes first: see the module docs).
+/// them in the object store, makes them durable, then records the blob (bytes first: see the
+/// module docs).
 async fn store_verified(
     hash: &BlobHash,
     declared: ImageType,
     content: Bytes,
-    store: &dyn Store,
-    objects: &dyn ObjectStore,
+    (store, objects, durable): Destination<'_>,
     now: Timestamp,
 ) -> Result<Progress, UploadError> {
     check_type(declared, &content)?;
     let size = content.len() as u64;
-    objects.put(&object_path(hash), content.into()).await?;
+    let path = object_path(hash);
+    objects.put(&path, content.into()).await?;
+    // Durable before the row says it exists: a photo the server confirmed is deleted from the
+    // phone, so a confirmed photo lost to a power cut would be lost for good.
+    let durable = durable.clone();
+    tokio::task::spawn_blocking(move || durable.sync(path.as_ref()))
+        .await
+        .map_err(std::io::Error::other)??;
     store
         .record_blob(hash, size, declared.content_type(), now)
         .await?;
@@ -659,7 +677,8 @@ mod tests {
         let url = format!("sqlite:{}", dir.path().join("t.db").display());
         let clock = plumbline_shared::clock::Clock::manual(Timestamp(1_764_205_200_000));
         let store = crate::store::connect(&url, clock).await.unwrap();
-        let uploads = Uploads::open(dir.path().join("uploads")).unwrap();
+        let uploads =
+            Uploads::open(dir.path().join("uploads"), Durability::AcknowledgedByStore).unwrap();
         (dir, store, InMemory::new(), uploads)
     }
 
@@ -730,6 +749,46 @@ mod tests {
             uploads.locks.lock().unwrap().is_empty(),
             "locks are forgotten"
         );
+    }
+
+    /// The write path syncs the object before it records the blob: with the objects on disk
+    /// where the durability looks for them the upload is stored; with them anywhere else the
+    /// sync fails, the upload fails, and no row says the blob exists (the device will send it
+    /// again). Without the sync in the path the second upload would be recorded.
+    #[tokio::test]
+    async fn a_blob_is_recorded_only_after_its_file_is_synced() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("t.db").display());
+        let clock = plumbline_shared::clock::Clock::manual(Timestamp(1_764_205_200_000));
+        let store = crate::store::connect(&url, clock).await.unwrap();
+        let blobs = dir.path().join("blobs");
+        std::fs::create_dir_all(&blobs).unwrap();
+        let objects = object_store::local::LocalFileSystem::new_with_prefix(&blobs).unwrap();
+        let synced = Uploads::open(
+            dir.path().join("uploads"),
+            Durability::LocalFiles(blobs.clone()),
+        )
+        .unwrap();
+        let bytes = jpeg(300);
+        let (hash, progress) = synced
+            .store_whole(&*store, &objects, bytes, Timestamp(1))
+            .await
+            .unwrap();
+        assert_eq!(progress, Progress::Stored { bytes: 300 });
+        assert!(store.blob_exists(&hash).await.unwrap());
+
+        let elsewhere = Uploads::open(
+            dir.path().join("uploads-2"),
+            Durability::LocalFiles(dir.path().join("not-the-blobs")),
+        )
+        .unwrap();
+        let other = jpeg(301);
+        let e = elsewhere
+            .store_whole(&*store, &objects, other.clone(), Timestamp(1))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, UploadError::Io(_)), "{e}");
+        assert!(!store.blob_exists(&BlobHash::of(&other)).await.unwrap());
     }
 
     #[tokio::test]

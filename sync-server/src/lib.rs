@@ -25,6 +25,7 @@ pub mod codec;
 pub mod compaction;
 pub mod config;
 pub mod docs;
+pub mod durable;
 pub mod error;
 pub mod handlers;
 pub mod import;
@@ -85,7 +86,10 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
     let blobs = LocalFileSystem::new_with_prefix(&config.blobs.dir)
         .with_context(|| format!("opening the blob folder {}", config.blobs.dir))?;
     let server = server_actor(instance_id(&config.data_dir)?);
-    let uploads = crate::blobs::Uploads::open(config.data_dir.join("uploads"))?;
+    let uploads = crate::blobs::Uploads::open(
+        config.data_dir.join("uploads"),
+        crate::durable::Durability::LocalFiles(config.blobs.dir.clone().into()),
+    )?;
     let state = AppState {
         docs: Arc::new(DocCache::new(store.clone())),
         store,

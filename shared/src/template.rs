@@ -187,7 +187,52 @@ impl CheckItem {
     }
 }
 
+/// Why a finding's place on the checklist was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceError {
+    /// The check item is not on the checklist.
+    #[error("check item `{0}` is not on the checklist")]
+    UnknownItem(ItemId),
+    /// The check item is in another room.
+    #[error("check item `{item}` is in room `{actual}`, not `{named}`")]
+    ItemNotInRoom {
+        /// The item.
+        item: ItemId,
+        /// The room the finding names.
+        named: RoomId,
+        /// The item's room.
+        actual: RoomId,
+    },
+    /// The category is not on the checklist.
+    #[error("category `{0}` is not on the checklist")]
+    UnknownCategory(CategoryId),
+}
+
 impl ChecklistTemplate {
+    /// Checks that a finding's room, check item and category are on this checklist, the item
+    /// in that room: what is recorded is counted (product suggestions, reports) under them.
+    pub fn check_place(
+        &self,
+        room: &RoomId,
+        item: &ItemId,
+        category: &CategoryId,
+    ) -> Result<(), PlaceError> {
+        let (actual, _) = self
+            .item(item)
+            .ok_or_else(|| PlaceError::UnknownItem(item.clone()))?;
+        if &actual.id != room {
+            return Err(PlaceError::ItemNotInRoom {
+                item: item.clone(),
+                named: room.clone(),
+                actual: actual.id.clone(),
+            });
+        }
+        if self.category(category).is_none() {
+            return Err(PlaceError::UnknownCategory(category.clone()));
+        }
+        Ok(())
+    }
+
     /// Finds a room by id.
     pub fn room(&self, id: &RoomId) -> Option<&Room> {
         self.rooms.iter().find(|r| &r.id == id)

@@ -22,6 +22,7 @@
 //! the event for them after checking the finding is assigned to their company.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use automerge::Change;
 use plumbline_shared::doc::actor_for;
@@ -32,6 +33,7 @@ use plumbline_shared::event::Event;
 use plumbline_shared::ids::{EventId, ProjectId};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::{Actor, Role};
+use plumbline_shared::template::{ChecklistTemplate, residential};
 
 use crate::store::Identity;
 
@@ -167,6 +169,11 @@ fn compare(actor: &Actor, before: &UnitRecord, after: &UnitRecord) -> Result<(),
     Ok(())
 }
 
+/// The checklist findings are validated against. Every project uses the residential
+/// template today (`Project::template`); when a project can choose its own, this becomes a
+/// lookup by the project's template id.
+static CHECKLIST: LazyLock<ChecklistTemplate> = LazyLock::new(residential);
+
 fn finding_changes(actor: &Actor, old: Option<&Finding>, new: &Finding) -> Result<(), Refusal> {
     let id = &new.id;
     match old {
@@ -177,6 +184,9 @@ fn finding_changes(actor: &Actor, old: Option<&Finding>, new: &Finding) -> Resul
                     new.created_by.user
                 ));
             }
+            CHECKLIST
+                .check_place(&new.room, &new.item, &new.category)
+                .map_err(|e| Refusal(format!("finding `{id}`: {e}")))?;
         }
         Some(old) => {
             let fixed = old.origin == new.origin
@@ -195,6 +205,12 @@ fn finding_changes(actor: &Actor, old: Option<&Finding>, new: &Finding) -> Resul
             if old.owner != new.owner {
                 return refuse(format!(
                     "finding `{id}`: the owner's contact is written once, with the finding"
+                ));
+            }
+            if old.category != new.category && CHECKLIST.category(&new.category).is_none() {
+                return refuse(format!(
+                    "finding `{id}`: category `{}` is not on the checklist",
+                    new.category
                 ));
             }
             let edited = old.category != new.category

@@ -44,9 +44,9 @@ fn crack() -> NewFinding {
     NewFinding {
         origin: Origin::Inspection,
         round: None,
-        room: "living_room".parse().unwrap(),
-        item: "living_room.wall_finish".parse().unwrap(),
-        category: "plastering".parse().unwrap(),
+        room: "living".parse().unwrap(),
+        item: "living.wall_crack".parse().unwrap(),
+        category: "wall_ceiling".parse().unwrap(),
         severity: Severity::S2,
         description: "墙面空鼓开裂".into(),
     }

@@ -735,3 +735,72 @@ async fn a_change_that_arrives_before_its_dependency_waits_and_is_asked_for() {
     }
     assert_eq!(cases_of(&server, &unit_doc(&server, 5).0).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_finding_off_the_checklist_is_refused_and_a_good_one_in_the_same_unit_is_stored() {
+    let server = TestServer::start().await;
+    let mut device = server.device("wangli", Role::Inspector).await;
+    device.sync().await;
+    let (unit_id, doc) = unit_doc(&server, 0);
+    let mut unit = device.unit(&doc);
+    let actor = device.actor.clone();
+    let off = NewFinding {
+        room: "garage".parse().unwrap(),
+        item: "garage.door".parse().unwrap(),
+        category: "nonsense".parse().unwrap(),
+        ..leak()
+    };
+    unit.record_finding(&actor, now(), off).unwrap();
+    device.put_unit(&doc, unit);
+    let report = device.sync().await;
+    assert_eq!(report.refused.len(), 1, "{report:?}");
+    assert!(
+        report.refused[0]
+            .1
+            .contains("`garage.door` is not on the checklist"),
+        "{report:?}"
+    );
+    assert!(cases_of(&server, &unit_id).await.is_empty());
+
+    // An item of another room, and an unknown category, are refused the same way.
+    for (room, item, category, says) in [
+        (
+            "kitchen",
+            "bathroom.ponding_test",
+            "waterproofing",
+            "is in room `bathroom`",
+        ),
+        (
+            "bathroom",
+            "bathroom.ponding_test",
+            "nonsense",
+            "category `nonsense`",
+        ),
+    ] {
+        let mut fresh = server.device("wangli", Role::Inspector).await;
+        fresh.sync().await;
+        let mut unit = fresh.unit(&doc);
+        let actor = fresh.actor.clone();
+        let bad = NewFinding {
+            room: room.parse().unwrap(),
+            item: item.parse().unwrap(),
+            category: category.parse().unwrap(),
+            ..leak()
+        };
+        unit.record_finding(&actor, now(), bad).unwrap();
+        fresh.put_unit(&doc, unit);
+        let report = fresh.sync().await;
+        assert!(
+            report
+                .refused
+                .first()
+                .is_some_and(|(_, r)| r.contains(says)),
+            "{says}: {report:?}"
+        );
+    }
+    let mut good = server.device("wangli", Role::Inspector).await;
+    good.sync().await;
+    record(&mut good, &doc).await;
+    assert!(good.sync().await.refused.is_empty());
+    assert_eq!(cases_of(&server, &unit_id).await.len(), 1);
+}

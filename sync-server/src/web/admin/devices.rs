@@ -23,6 +23,7 @@ use crate::state::AppState;
 use crate::store::DeviceInfo;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
+use crate::web::posted::posted_with_csrf_field;
 use crate::web::when::beijing;
 
 /// A person and their devices.
@@ -129,6 +130,8 @@ pub struct RevokeForm {
     csrf: String,
 }
 
+posted_with_csrf_field!(RevokeForm);
+
 /// `POST /admin/devices/{device}/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
@@ -136,12 +139,8 @@ pub async fn revoke(
     Path(device): Path<String>,
     form: Result<Form<RevokeForm>, FormRejection>,
 ) -> Response {
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(rejection) => return admin.unreadable(&rejection),
-    };
-    if let Some(refused) = admin.staff.csrf_refusal(&form.csrf) {
-        return refused;
+    if let Err(page) = admin.form(form) {
+        return page;
     }
     let Ok(device) = DeviceId::new(device) else {
         return admin.not_found();

@@ -39,6 +39,7 @@ use crate::config::Config;
 use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
+use crate::web::posted::posted_with_csrf_field;
 use crate::web::when::beijing;
 
 /// The URI scheme and path of an enrollment QR code.
@@ -131,6 +132,8 @@ pub struct CodeForm {
     csrf: String,
 }
 
+posted_with_csrf_field!(CodeForm);
+
 /// `POST /admin/users/{user}/code`.
 pub async fn create(
     State(state): State<AppState>,
@@ -139,12 +142,8 @@ pub async fn create(
     headers: HeaderMap,
     form: Result<Form<CodeForm>, FormRejection>,
 ) -> Response {
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(rejection) => return admin.unreadable(&rejection),
-    };
-    if let Some(refused) = admin.staff.csrf_refusal(&form.csrf) {
-        return refused;
+    if let Err(page) = admin.form(form) {
+        return page;
     }
     let lang = admin.lang();
     let Ok(user) = UserId::new(user) else {

@@ -163,6 +163,17 @@ impl Admin {
         Ok((form, project))
     }
 
+    /// A form posted to an administration page, read and its token checked; `Err` is the page
+    /// to answer with.
+    #[allow(clippy::result_large_err)] // the error is the page to answer with
+    pub fn form<T: Posted>(&self, form: Result<Form<T>, FormRejection>) -> Result<T, Response> {
+        let Form(form) = form.map_err(|rejection| self.unreadable(&rejection))?;
+        if let Some(refused) = self.staff.csrf_refusal(form.csrf()) {
+            return Err(refused);
+        }
+        Ok(form)
+    }
+
     /// Whether a user with these memberships is someone they administer: a person with a role
     /// in one of their projects.
     pub fn oversees(&self, memberships: &[crate::store::Membership]) -> bool {

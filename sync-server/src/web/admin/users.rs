@@ -24,6 +24,7 @@ use crate::state::AppState;
 use crate::store::{Membership, StoreError, UserInfo};
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
+use crate::web::posted::posted_with_csrf_field;
 
 /// Shortest login name.
 pub const MIN_LOGIN_CHARS: usize = 2;
@@ -343,6 +344,8 @@ pub struct AddForm {
     contractor: String,
 }
 
+posted_with_csrf_field!(AddForm);
+
 fn exists(admin: &Admin, user: &UserId) -> Response {
     let m = match admin.lang() {
         Lang::Zh => {
@@ -361,13 +364,10 @@ pub async fn add(
     admin: Admin,
     form: Result<Form<AddForm>, FormRejection>,
 ) -> Response {
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(rejection) => return admin.unreadable(&rejection),
+    let form = match admin.form(form) {
+        Ok(form) => form,
+        Err(page) => return page,
     };
-    if let Some(refused) = admin.staff.csrf_refusal(&form.csrf) {
-        return refused;
-    }
     let lang = admin.lang();
     let user = match login_name(&form.login, lang) {
         Ok(u) => u,
@@ -423,6 +423,8 @@ pub struct RoleForm {
     contractor: String,
 }
 
+posted_with_csrf_field!(RoleForm);
+
 /// `POST /admin/users/{user}/role`: gives a user a role in one of the administrator's projects
 /// (replacing the role they had there, if any).
 pub async fn change_role(
@@ -431,13 +433,10 @@ pub async fn change_role(
     Path(user): Path<String>,
     form: Result<Form<RoleForm>, FormRejection>,
 ) -> Response {
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(rejection) => return admin.unreadable(&rejection),
+    let form = match admin.form(form) {
+        Ok(form) => form,
+        Err(page) => return page,
     };
-    if let Some(refused) = admin.staff.csrf_refusal(&form.csrf) {
-        return refused;
-    }
     let lang = admin.lang();
     let Ok(user) = UserId::new(user) else {
         return admin.not_found();

@@ -13,9 +13,7 @@
 //! building, dates out of order, an assignment someone else just removed — is answered with
 //! the page and a sentence in the person's language, and changes nothing.
 
-use axum::Form;
 use axum::extract::State;
-use axum::extract::rejection::FormRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
@@ -29,6 +27,7 @@ use serde::Deserialize;
 
 use super::i18n::{Lang, Msg};
 use super::layout::{internal, message_page};
+use super::posted::{StaffForm, posted_with_csrf_field};
 use super::readiness::{chosen, page};
 use super::session::Staff;
 use crate::project_write::{ProjectEditError, edit_project};
@@ -454,18 +453,6 @@ fn planner_project(staff: &Staff, asked: &str, now: Timestamp) -> Result<Project
     }
 }
 
-fn unreadable(staff: &Staff) -> Response {
-    message_page(
-        StatusCode::BAD_REQUEST,
-        staff.lang,
-        staff.lang.pick(
-            "表单无法读取，请返回页面重新填写。",
-            "The form could not be read; go back and fill it in again.",
-        ),
-        Some(staff.top_bar()),
-    )
-}
-
 fn back(project: &ProjectId) -> Response {
     Redirect::to(&format!("/readiness?project={project}#planning")).into_response()
 }
@@ -486,18 +473,13 @@ async fn answer(
     }
 }
 
+posted_with_csrf_field!(AssignmentForm, RemoveForm);
+
 /// `POST /readiness/assignments`: a new assignment, or a change of one.
 pub async fn save(
     State(state): State<AppState>,
-    staff: Staff,
-    form: Result<Form<AssignmentForm>, FormRejection>,
+    StaffForm { staff, form }: StaffForm<AssignmentForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return unreadable(&staff);
-    };
-    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
-        return refused;
-    }
     // The role first: a person who may not plan learns that, not what is wrong with the form.
     let project_id = match planner_project(&staff, &form.project, state.now()) {
         Ok(p) => p,
@@ -538,15 +520,8 @@ pub async fn save(
 /// `POST /readiness/assignments/remove`.
 pub async fn remove(
     State(state): State<AppState>,
-    staff: Staff,
-    form: Result<Form<RemoveForm>, FormRejection>,
+    StaffForm { staff, form }: StaffForm<RemoveForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return unreadable(&staff);
-    };
-    if let Some(refused) = staff.csrf_refusal(&form.csrf) {
-        return refused;
-    }
     let project_id = match planner_project(&staff, &form.project, state.now()) {
         Ok(p) => p,
         Err(page) => return page,

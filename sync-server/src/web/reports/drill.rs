@@ -4,32 +4,23 @@
 //! own case set is listed, through the store's ordinary case listing (newest first, 50 a
 //! page). So the list is exactly what the figure counted — never a filter that restates it.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 
-use super::{ReportQuery, contractor_name, requested};
+use super::{AskedReport, contractor_name};
 use crate::state::AppState;
 use crate::store::{CaseFilter, Page};
 use crate::web::cases::{PAGE_SIZE, encode, time_text};
 use crate::web::i18n::Msg;
 use crate::web::labels;
 use crate::web::layout::{internal, message_page, render};
-use crate::web::session::Staff;
 
 /// `GET /reports/cases`.
-pub async fn list(
-    State(state): State<AppState>,
-    staff: Staff,
-    query: Result<Query<ReportQuery>, QueryRejection>,
-) -> Response {
+pub async fn list(State(state): State<AppState>, asked_report: AskedReport) -> Response {
+    let (staff, asked, q, project, report) = asked_report.parts();
     let lang = staff.lang;
-    let (asked, q, project, report) = match requested(&state, &staff, query).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
     let Some(figure) = report.figures.get(&q.figure) else {
         return message_page(
             StatusCode::NOT_FOUND,

@@ -18,9 +18,10 @@ pub mod suggestions;
 
 use std::collections::BTreeSet;
 
-use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, Query};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::Response;
 use dioxus::prelude::*;
 use plumbline_shared::ids::{ContractorId, ProjectId};
@@ -179,6 +180,52 @@ fn share_tenths(text: &str) -> Option<u32> {
     }
     let tenths = whole.parse::<u32>().ok()? * 10 + tenth.parse::<u32>().ok()?;
     (1..=1000).contains(&tenths).then_some(tenths)
+}
+
+/// A report page's request, read: the person, what they asked for (or the page saying what is
+/// wrong with it), the project and its report. Every report page starts from this.
+#[derive(Debug)]
+pub struct AskedReport {
+    /// The person.
+    pub staff: Staff,
+    /// The project, month and threshold asked for.
+    pub asked: Asked,
+    /// The query as sent.
+    pub query: ReportQuery,
+    /// The project.
+    pub project: Project,
+    /// Its report.
+    pub report: Report,
+}
+
+impl AskedReport {
+    /// Its parts: the person, what they asked, the query, the project, the report.
+    pub fn parts(self) -> (Staff, Asked, ReportQuery, Project, Report) {
+        (
+            self.staff,
+            self.asked,
+            self.query,
+            self.project,
+            self.report,
+        )
+    }
+}
+
+impl FromRequestParts<AppState> for AskedReport {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        let query = Query::<ReportQuery>::from_request_parts(parts, state).await;
+        let (asked, query, project, report) = requested(state, &staff, query).await?;
+        Ok(Self {
+            staff,
+            asked,
+            query,
+            project,
+            report,
+        })
+    }
 }
 
 /// Everything a report page needs, from its query: what was asked, the project and its report.

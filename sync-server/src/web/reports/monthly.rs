@@ -2,21 +2,17 @@
 //! month's intake and closures, the open backlog and its age, the charts, the product
 //! suggestion candidates, the contractor scorecards and satisfaction.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::project::Project;
 
-use super::{Asked, ReportQuery, Tab, contractor_name, fig, heading, requested};
+use super::{Asked, AskedReport, Tab, contractor_name, fig, heading};
 use crate::reports::chart::{self, Bar, Series};
 use crate::reports::{Report, Value};
-use crate::state::AppState;
 use crate::web::cases::time_text;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::labels;
 use crate::web::layout::render;
-use crate::web::session::Staff;
 
 /// A figure's value as a chart bar, linked to its cases.
 fn bar(report: &Report, asked: &Asked, key: &str, label: String) -> Bar {
@@ -99,16 +95,9 @@ fn charts(lang: Lang, asked: &Asked, report: &Report, project: &Project) -> [Str
 }
 
 /// `GET /reports/monthly`.
-pub async fn show(
-    State(state): State<AppState>,
-    staff: Staff,
-    query: Result<Query<ReportQuery>, QueryRejection>,
-) -> Response {
+pub async fn show(asked_report: AskedReport) -> Response {
+    let (staff, asked, _, project, report) = asked_report.parts();
     let lang = staff.lang;
-    let (asked, _, project, report) = match requested(&state, &staff, query).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
     let f = &report.figures;
     let m = &report.monthly;
     let [pareto, trend, hours] = charts(lang, &asked, &report, &project);

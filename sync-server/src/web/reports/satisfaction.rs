@@ -1,20 +1,18 @@
 //! `GET /reports/satisfaction`: callbacks (回访) by satisfaction level — per month for a year,
 //! per project the person can see, per contractor — and the cases a 不满意 reopened.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::event::Satisfaction as Level;
 use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
 
-use super::{Asked, ReportQuery, Tab, contractor_name, fig, heading, report_of, requested};
+use super::{Asked, AskedReport, Tab, contractor_name, fig, heading, report_of};
 use crate::reports::{Figures, Report};
 use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::{internal, render};
-use crate::web::session::Staff;
 
 /// The header row of a table by level.
 fn level_headers(lang: Lang, first: &str) -> Element {
@@ -58,16 +56,9 @@ struct OtherProject {
 }
 
 /// `GET /reports/satisfaction`.
-pub async fn show(
-    State(state): State<AppState>,
-    staff: Staff,
-    query: Result<Query<ReportQuery>, QueryRejection>,
-) -> Response {
+pub async fn show(State(state): State<AppState>, asked_report: AskedReport) -> Response {
+    let (staff, asked, _, project, report) = asked_report.parts();
     let lang = staff.lang;
-    let (asked, _, project, report) = match requested(&state, &staff, query).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
     // Every other office project of the person, for the month: one small report each.
     let mut others = Vec::new();
     for m in staff

@@ -1,18 +1,14 @@
 //! `GET /reports/scorecards`: contractor scorecards (施工单位考评) — how each contractor kept
 //! the promises of the month's notices, and what its fines and emergency repairs came to.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::project::Project;
 
-use super::{Asked, ReportQuery, Tab, contractor_name, fig, heading, requested};
+use super::{Asked, AskedReport, Tab, contractor_name, fig, heading};
 use crate::reports::Report;
-use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::render;
-use crate::web::session::Staff;
 
 /// The scorecard table: one row per contractor with a notice, fine or emergency repair in the
 /// month. Also part of the monthly report.
@@ -77,16 +73,9 @@ pub fn table(lang: Lang, asked: &Asked, report: &Report, project: &Project) -> E
 }
 
 /// `GET /reports/scorecards`.
-pub async fn show(
-    State(state): State<AppState>,
-    staff: Staff,
-    query: Result<Query<ReportQuery>, QueryRejection>,
-) -> Response {
+pub async fn show(asked_report: AskedReport) -> Response {
+    let (staff, asked, _, project, report) = asked_report.parts();
     let lang = staff.lang;
-    let (asked, _, project, report) = match requested(&state, &staff, query).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
     let body = rsx! {
         {heading(lang, &staff, &asked, &project, Tab::Scorecards)}
         {table(lang, &asked, &report, &project)}

@@ -16,7 +16,9 @@ use plumbline_shared::role::Role;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Deserialize;
 
-use super::{Asked, ReportQuery, Tab, asked, contractor_name, fig, heading, requested};
+use super::{
+    Asked, AskedReport, ReportQuery, Tab, asked, contractor_name, fig, heading, requested,
+};
 use crate::project_write::{ProjectEditError, edit_project};
 use crate::reports::{Report, Suggestion, Value};
 use crate::state::AppState;
@@ -187,16 +189,9 @@ fn note_row(
 }
 
 /// `GET /reports/suggestions`.
-pub async fn show(
-    State(state): State<AppState>,
-    staff: Staff,
-    query: Result<Query<ReportQuery>, QueryRejection>,
-) -> Response {
+pub async fn show(asked_report: AskedReport) -> Response {
+    let (staff, asked, _, project, report) = asked_report.parts();
     let lang = staff.lang;
-    let (asked, _, project, report) = match requested(&state, &staff, query).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
     let (min_units, min_share) = asked.params.threshold.form_values();
     let month = report.month.to_string();
     // Units, not cases: this figure opens the list of the units themselves.

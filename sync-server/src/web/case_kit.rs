@@ -32,7 +32,7 @@ use plumbline_shared::workflow::Anomaly;
 use plumbline_shared::workflow::may::{Person, Refusal, may};
 use serde::de::DeserializeOwned;
 
-use super::case_load::{context, web_device};
+use super::case_load::{context, not_found, web_device};
 use super::i18n::Msg;
 use super::layout::{internal, message_page};
 use super::posted::{Posted, StaffForm};
@@ -136,7 +136,7 @@ where
                     .and_then(|f| FindingId::new(f.as_str()).ok()),
             );
         let Some((unit, finding)) = ids else {
-            return Err(not_found_page(&staff));
+            return Err(not_found(&staff));
         };
         let (project, role) = context(state, &staff, &unit).await?;
         // Contractors answer through their own endpoint, for their own company's cases only;
@@ -160,15 +160,6 @@ where
             params,
         })
     }
-}
-
-fn not_found_page(staff: &Staff) -> Response {
-    message_page(
-        StatusCode::NOT_FOUND,
-        staff.lang,
-        Msg::NotFound.text(staff.lang),
-        Some(staff.top_bar()),
-    )
 }
 
 /// Why an append did not happen.
@@ -236,7 +227,7 @@ impl<F> CaseForm<F> {
 
     /// 404.
     pub fn not_found(&self) -> WebError {
-        not_found_page(&self.staff).into()
+        not_found(&self.staff).into()
     }
 
     /// The page for a precondition's refusal: 403 for the role, 404 for a slip or claim the

@@ -598,13 +598,7 @@ pub async fn void(
 
 /// The answer to a slip number that names no slip.
 fn no_such_fine<F>(action: &CaseForm<F>) -> WebError {
-    action.page(
-        StatusCode::NOT_FOUND,
-        action.lang().pick(
-            "本案件没有这张罚款单。",
-            "This case has no fine slip with that number.",
-        ),
-    )
+    fine_not_found(&action.staff).into()
 }
 
 /// The page for a slip number the case does not hold.

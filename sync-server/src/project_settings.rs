@@ -34,12 +34,26 @@ impl ProjectSettings {
             .unwrap_or_default()
     }
 
-    /// Records the settings `project` holds now, after its document was written.
-    pub fn learn(&self, project: &Project) {
-        self.by_project
+    /// Records the settings `project` holds now; whether they differ from what the cases were
+    /// derived with (a project seen for the first time was derived with the defaults).
+    fn learn(&self, project: &Project) -> bool {
+        let before = self
+            .by_project
             .write()
             .expect("project settings lock poisoned")
             .insert(project.id.clone(), project.workflow);
+        before.unwrap_or_default() != project.workflow
+    }
+
+    /// After `project`'s document was written (the import, the settings page, an
+    /// administrator's device): its settings apply from now, and when they changed every case
+    /// of the project is marked due, so no stored deadline follows the old ones.
+    pub async fn written(state: &AppState, project: &Project) -> anyhow::Result<()> {
+        if state.settings.learn(project) {
+            let rows = state.store.mark_project_due(&project.id).await?;
+            tracing::info!(project = %project.id, rows, "workflow settings changed; cases due for deriving again");
+        }
+        Ok(())
     }
 
     /// Reads the settings of every stored project (at start-up).
@@ -49,6 +63,7 @@ impl ProjectSettings {
                 continue;
             };
             if let Some(project) = crate::admin::load_project(state, &id).await? {
+                // Rows were projected under what the document holds: nothing to mark.
                 state.settings.learn(&project);
             }
         }

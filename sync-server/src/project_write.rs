@@ -83,7 +83,7 @@ pub async fn edit_project<T, E>(
             doc: am.clone(),
         },
     );
-    state.settings.learn(&value);
+    crate::project_settings::ProjectSettings::written(state, &value).await?;
     tracing::info!(project = %project, "project document changed");
     Ok(out)
 }

@@ -63,7 +63,7 @@ pub async fn create_project(state: &AppState, project: &Project) -> anyhow::Resu
     }
     let count = writes.len();
     state.store.write_docs(writes).await?;
-    state.settings.learn(project);
+    crate::project_settings::ProjectSettings::written(state, project).await?;
     tracing::info!(project = %project.id, documents = count, "project documents written");
     Ok(())
 }

@@ -7,7 +7,7 @@ use plumbline_shared::clock::Clock;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::role::Role;
-use plumbline_shared::time::{HOUR_MS, MINUTE_MS};
+use plumbline_shared::time::{HOUR_MS, MINUTE_MS, Timestamp};
 use plumbline_shared::workflow::WorkflowSettings;
 use reqwest::StatusCode;
 
@@ -128,6 +128,7 @@ async fn an_administrator_shortens_the_project_s_limits_and_its_reminder_and_dea
 #[tokio::test]
 async fn an_administrator_s_device_may_change_the_limits_only_within_their_bounds() {
     let server = TestServer::start().await;
+    let _phone = crate::common::web::cases(&server, 1).await;
     let project = server.project.id.clone();
     let doc_id = DocId::Project(project.clone());
     let mut device = server.device("guanli", Role::Admin).await;
@@ -159,10 +160,17 @@ async fn an_administrator_s_device_may_change_the_limits_only_within_their_bound
     let mut device = server.device("guanli", Role::Admin).await;
     device.sync().await;
     write(&mut device, |s| s.callback_window_ms = 72 * HOUR_MS);
+    let before = server.state.store.next_verdict_change().await.unwrap();
+    assert_ne!(before, Some(Timestamp(0)));
     let report = device.sync().await;
     assert!(report.refused.is_empty(), "{report:?}");
     assert_eq!(
         server.state.settings_of(&project).callback_window_ms,
         72 * HOUR_MS
+    );
+    // The project's cases are due for deriving again under the new limits, as after the page.
+    assert_eq!(
+        server.state.store.next_verdict_change().await.unwrap(),
+        Some(Timestamp(0))
     );
 }

@@ -324,7 +324,9 @@ pub async fn exchange(
     state.store.write_docs(writes).await?;
     metrics::counter!("plumbline_sync_docs_stored_total").increment(stored as u64);
     for project in &learned {
-        state.settings.learn(project);
+        crate::project_settings::ProjectSettings::written(&state, project)
+            .await
+            .map_err(ApiError::Internal)?;
     }
 
     let mut messages = Vec::new();

@@ -562,6 +562,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<(ProjectId, UnitId)>>;
     /// The earliest `verdicts_until` of any case row: no row goes stale before it.
     async fn next_verdict_change(&self) -> StoreResult<Option<Timestamp>>;
+    /// Marks every case row of `project` due for deriving again (its rules changed): the next
+    /// read or the scheduler derives them (`crate::verdicts`). Returns how many rows.
+    async fn mark_project_due(&self, project: &ProjectId) -> StoreResult<u64>;
     /// A person's reminders and escalations, newest first: only `kind`'s when given, only
     /// unread ones when `unread_only`.
     async fn notifications(

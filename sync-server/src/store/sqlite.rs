@@ -1773,6 +1773,18 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn mark_project_due(&self, project: &ProjectId) -> StoreResult<u64> {
+        let project = project.as_str().to_owned();
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE cases SET verdicts_until = 0 WHERE project_id = ?1",
+                [project],
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
     async fn notifications(
         &self,
         user: &UserId,

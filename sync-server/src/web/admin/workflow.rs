@@ -15,7 +15,6 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use dioxus::prelude::*;
-use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::ProjectId;
 use plumbline_shared::time::{HOUR_MS, MINUTE_MS};
 use plumbline_shared::workflow::{Setting, SettingsError, WorkflowSettings};
@@ -280,24 +279,20 @@ pub async fn save(
         Err(sentence) => return admin.bad_request(&sentence),
     };
     let written = edit_project(&state, &project, |p| {
-        let units: Vec<_> = p.units().map(|(_, u)| u.id.clone()).collect();
         p.workflow = wanted;
-        Ok::<_, Infallible>(units)
+        Ok::<_, Infallible>(())
     })
     .await;
-    let units = match written {
-        Ok(units) => units,
+    match written {
+        Ok(()) => {}
         Err(ProjectEditError::NoSuchProject(_)) => return admin.not_found(),
         Err(ProjectEditError::Other(e)) => return internal(e),
         Err(ProjectEditError::Refused(never)) => match never {},
     };
     tracing::info!(by = %admin.staff.user, %project, settings = ?wanted, "workflow settings saved");
-    // Deadlines moved: the case rows' deadlines and verdicts are derived again now.
-    let now = state.now();
-    for unit in units {
-        if let Err(e) = crate::unit_write::reproject(&state, &DocId::Unit(unit), now).await {
-            return internal(anyhow::anyhow!("deriving the project's cases again: {e:?}"));
-        }
+    // Deadlines moved: the project's cases were marked due; they are derived again now.
+    if let Err(e) = crate::verdicts::refresh_due(&state, state.now()).await {
+        return internal(anyhow::anyhow!("deriving the project's cases again: {e:?}"));
     }
     Redirect::to(&format!("/admin/projects#workflow-{project}")).into_response()
 }

@@ -240,6 +240,38 @@ impl EvidenceRequestReason {
     }
 }
 
+/// A plain field of a finding that may change after it was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EditedField {
+    /// The defect category.
+    Category,
+    /// The severity.
+    Severity,
+    /// The inspector's description.
+    Description,
+}
+
+impl EditedField {
+    /// The field's name in Chinese, as the case page labels it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            EditedField::Category => "类别",
+            EditedField::Severity => "严重程度",
+            EditedField::Description => "问题描述",
+        }
+    }
+
+    /// The field's name in English.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            EditedField::Category => "Category",
+            EditedField::Severity => "Severity",
+            EditedField::Description => "Description",
+        }
+    }
+}
+
 /// The approvals a fine slip needs, in this order.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Reconcile, Hydrate,
@@ -279,6 +311,18 @@ pub enum EventKind {
     EvidenceReviewed {
         /// What the review found.
         note: String,
+    },
+    /// A plain field of the finding (category, severity, description) was changed, with the
+    /// value it had on the editing device and the value written. Written in the same change as
+    /// the edit itself, so the timeline shows who changed what, when, on which device; the
+    /// server refuses a change that edits such a field without it.
+    FieldEdited {
+        /// Which field.
+        field: EditedField,
+        /// Its value before, as the editing device saw it.
+        from: String,
+        /// The value written.
+        to: String,
     },
     /// A rectification notice (工程整改通知单) was issued: starts the 4-hour response clock.
     NoticeIssued {
@@ -444,6 +488,7 @@ impl EventKind {
             EventKind::EvidenceAdded { .. } => "evidence_added",
             EventKind::EvidenceRequested { .. } => "evidence_requested",
             EventKind::EvidenceReviewed { .. } => "evidence_reviewed",
+            EventKind::FieldEdited { .. } => "field_edited",
             EventKind::NoticeIssued { .. } => "notice_issued",
             EventKind::NoticeRefused { .. } => "notice_refused",
             EventKind::ContractorResponded { .. } => "contractor_responded",
@@ -477,6 +522,7 @@ impl EventKind {
             EventKind::EvidenceAdded { .. } => "补充照片",
             EventKind::EvidenceRequested { .. } => "要求补充证据",
             EventKind::EvidenceReviewed { .. } => "复核验收后新增照片",
+            EventKind::FieldEdited { .. } => "修改问题信息",
             EventKind::NoticeIssued { .. } => "下发整改通知单",
             EventKind::NoticeRefused { .. } => "施工单位拒绝整改",
             EventKind::ContractorResponded { .. } => "施工单位响应",
@@ -510,6 +556,7 @@ impl EventKind {
             EventKind::EvidenceAdded { .. } => "Evidence added",
             EventKind::EvidenceRequested { .. } => "Evidence requested",
             EventKind::EvidenceReviewed { .. } => "New photos reviewed",
+            EventKind::FieldEdited { .. } => "Finding edited",
             EventKind::NoticeIssued { .. } => "Notice issued",
             EventKind::NoticeRefused { .. } => "Notice refused",
             EventKind::ContractorResponded { .. } => "Contractor responded",
@@ -551,6 +598,9 @@ impl EventKind {
             }
             EventKind::EvidenceRequested { .. } => &[Inspector, Manager, Coordinator, FrontDesk],
             EventKind::EvidenceReviewed { .. } => &[Inspector, Manager],
+            EventKind::FieldEdited { .. } => {
+                &[Inspector, Manager, Coordinator, FrontDesk, CustomerRep]
+            }
             EventKind::NoticeIssued { .. } | EventKind::Reassigned { .. } => {
                 &[Inspector, Manager, Coordinator]
             }
@@ -610,7 +660,9 @@ impl EventKind {
             EventKind::NoticeReturned { reply } => vec![reply],
             EventKind::EmergencyRepairStarted { team, reason } => vec![team, reason],
             EventKind::ClaimRecorded { damage, .. } => vec![damage],
-            EventKind::Recorded { .. }
+            // Bounded as descriptions are (`MAX_DESCRIPTION_CHARS`), see `edited_texts`.
+            EventKind::FieldEdited { .. }
+            | EventKind::Recorded { .. }
             | EventKind::EvidenceAdded { .. }
             | EventKind::EmergencyRepairFinished { .. }
             | EventKind::FineDrafted { .. }

@@ -7,7 +7,7 @@ use plumbline_shared::doc::conflict::FindingField;
 use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef, Location};
 use plumbline_shared::doc::round::{Outcome, RoundKind};
 use plumbline_shared::doc::unit::{FieldEdit, NewFinding, UnitDoc};
-use plumbline_shared::event::{Event, EventKind, Origin, Receipt};
+use plumbline_shared::event::{EditedField, Event, EventKind, Origin, Receipt};
 use plumbline_shared::ids::{BlobHash, DeviceId, EventId, ProjectId, UnitId, UserId};
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::severity::Severity;
@@ -368,4 +368,52 @@ fn documents_that_do_not_fit_the_schema_are_refused_with_a_clear_error() {
     let err = UnitDoc::load(&broken.save()).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains(&format!("finding `{id}`")), "{msg}");
+}
+
+#[test]
+fn an_edit_is_on_the_timeline_with_the_old_and_new_value_and_a_repeat_records_nothing() {
+    let mut doc = new_doc();
+    let id = doc
+        .record_finding(&inspector(1), Timestamp(1), leak())
+        .unwrap();
+    let was = doc.finding(&id).unwrap().severity;
+    doc.edit_field(
+        &inspector(2),
+        Timestamp(5),
+        &id,
+        FieldEdit::Severity(Severity::S4),
+    )
+    .unwrap();
+    let heads = doc.automerge_mut().get_heads();
+    doc.edit_field(
+        &inspector(2),
+        Timestamp(6),
+        &id,
+        FieldEdit::Severity(Severity::S4),
+    )
+    .unwrap();
+    assert_eq!(
+        doc.automerge_mut().get_heads(),
+        heads,
+        "a repeat writes nothing"
+    );
+
+    let f = doc.finding(&id).unwrap();
+    assert_eq!(f.severity, Severity::S4);
+    let edits: Vec<&Event> = f
+        .events
+        .iter()
+        .filter(|e| e.kind.name() == "field_edited")
+        .collect();
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0].actor, inspector(2));
+    assert_eq!(edits[0].at, Timestamp(5));
+    assert_eq!(
+        edits[0].kind,
+        EventKind::FieldEdited {
+            field: EditedField::Severity,
+            from: was.as_str().to_owned(),
+            to: "S4".to_owned(),
+        }
+    );
 }

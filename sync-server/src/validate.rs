@@ -29,7 +29,7 @@ use plumbline_shared::doc::actor_for;
 use plumbline_shared::doc::finding::Finding;
 use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
-use plumbline_shared::event::Event;
+use plumbline_shared::event::{EditedField, Event, EventKind};
 use plumbline_shared::ids::{EventId, ProjectId};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::{Actor, Role};
@@ -213,10 +213,8 @@ fn finding_changes(actor: &Actor, old: Option<&Finding>, new: &Finding) -> Resul
                     new.category
                 ));
             }
-            let edited = old.category != new.category
-                || old.severity != new.severity
-                || old.description != new.description;
-            if edited && !FIELD_EDITORS.contains(&actor.role) {
+            let edited = changed_fields(old, new);
+            if !edited.is_empty() && !FIELD_EDITORS.contains(&actor.role) {
                 return refuse(format!(
                     "a {} may not edit findings",
                     actor.role.label_en().to_lowercase()
@@ -260,6 +258,22 @@ fn finding_changes(actor: &Actor, old: Option<&Finding>, new: &Finding) -> Resul
             ));
         }
     }
+    if let Some(old) = old {
+        // Every changed field is on the timeline, recorded by the device that changed it.
+        for field in changed_fields(old, new) {
+            let recorded = new_events.iter().any(|(eid, e)| {
+                !old_events.contains_key(eid)
+                    && matches!(&e.kind, EventKind::FieldEdited { field: f, .. } if *f == field)
+            });
+            if !recorded {
+                return refuse(format!(
+                    "finding `{id}`: its {} changed without a `field_edited` event on its timeline; \
+                     update the app",
+                    field.label_en().to_lowercase()
+                ));
+            }
+        }
+    }
     for (eid, e) in &new_events {
         if old_events.contains_key(eid) {
             continue;
@@ -279,4 +293,16 @@ fn finding_changes(actor: &Actor, old: Option<&Finding>, new: &Finding) -> Resul
         }
     }
     Ok(())
+}
+
+/// The plain fields whose value differs between two versions of a finding.
+fn changed_fields(old: &Finding, new: &Finding) -> Vec<EditedField> {
+    [
+        (EditedField::Category, old.category != new.category),
+        (EditedField::Severity, old.severity != new.severity),
+        (EditedField::Description, old.description != new.description),
+    ]
+    .into_iter()
+    .filter_map(|(field, changed)| changed.then_some(field))
+    .collect()
 }

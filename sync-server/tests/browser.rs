@@ -24,7 +24,8 @@ use common::process::free_addr;
 use common::web::{finding, staff};
 use fantoccini::{Client, ClientBuilder, Locator};
 use plumbline_shared::doc::DocId;
-use plumbline_shared::ids::UserId;
+use plumbline_shared::doc::unit::FieldEdit;
+use plumbline_shared::ids::{BlobHash, FindingId, UserId};
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
 use plumbline_shared::time::Timestamp;
@@ -292,7 +293,7 @@ async fn every_page_of_the_office_works_in_a_real_browser() {
     let c = driver.browser().await;
     admin_pages(&c, &mut shots, &fx).await;
     c.close().await.unwrap();
-    assert_eq!(shots.taken, 33, "a page was added or left out of the tour");
+    assert_eq!(shots.taken, 35, "a page was added or left out of the tour");
 }
 
 /// The manager's pages: the case workflow, intake, readiness and planning, the archives.
@@ -411,6 +412,47 @@ async fn manager_pages(
     );
     assert!(notice.contains("浙江恒筑建设集团有限公司"), "{notice}");
     shots.take(c, "notice-print").await;
+
+    // The inspector's phone, offline since the morning, adds to the leak's description and a
+    // photo of the crack taken after its acceptance. The edit is on the leak's timeline with
+    // the old and new text and the device; the photo waits in the engineer's queue.
+    let mut u = phone.unit(doc);
+    let actor = phone.actor.clone();
+    let at = common::now();
+    let leak: FindingId = fx.leak.parse().unwrap();
+    let crack: FindingId = fx.crack.parse().unwrap();
+    u.edit_field(
+        &actor,
+        at,
+        &leak,
+        FieldEdit::Description("卫生间闭水试验渗漏到楼下，楼下顶棚有水渍".into()),
+    )
+    .unwrap();
+    let photo = common::photo(&actor, at, BlobHash::of(b"the crack, a week on"), 380_000);
+    u.attach_evidence(&actor, at, &crack, photo)
+        .unwrap()
+        .unwrap();
+    phone.put_unit(doc, u);
+    assert!(phone.sync().await.refused.is_empty());
+    c.goto(&fx.case(&fx.leak)).await.unwrap();
+    arrive(c, "table#timeline").await;
+    let timeline = text(c, "table#timeline").await;
+    assert!(
+        timeline.contains("修改问题信息") && timeline.contains("楼下顶棚有水渍"),
+        "{timeline}"
+    );
+    assert!(timeline.contains(actor.device.as_str()), "{timeline}");
+    shots.take_at(c, "table#timeline", "timeline").await;
+    click(c, "header a[href='/dashboard']").await;
+    arrive(c, "table#queues").await;
+    let queues = text(c, "table#queues").await;
+    assert!(queues.contains("验收后新增照片待复核 1"), "{queues}");
+    click(c, "table#queues a[href*='queue=new_evidence']").await;
+    wait_for_url(c, "queue=new_evidence").await;
+    arrive(c, "table#cases").await;
+    assert_eq!(rows(c).await, 1);
+    assert!(text(c, "table#cases").await.contains("客厅墙面空鼓"));
+    shots.take(c, "new-evidence-queue").await;
 
     // The accepted case: a 不满意 callback reopens it.
     c.goto(&fx.case(&fx.crack)).await.unwrap();

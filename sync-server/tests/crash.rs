@@ -330,7 +330,7 @@ async fn client(
             log.own_changes.push((doc.clone(), heads[0]));
             log.recorded.push((doc.clone(), finding.clone()));
             // Every few findings, more work on an earlier one of the device's own: a plain field
-            // edit, and one more event on its timeline (which gets a receipt of its own).
+            // edit, and one more event on its timeline (each event gets a receipt of its own).
             if let Some((edit_doc, edit_finding)) = last_own.take().filter(|_| n % 4 == 3) {
                 let mut unit = d.unit(&edit_doc);
                 unit.edit_field(
@@ -351,7 +351,8 @@ async fn client(
                 )
                 .unwrap();
                 d.put_unit(&edit_doc, unit);
-                *log.extra_events.entry(edit_finding).or_default() += 1;
+                // The edit is on the timeline too (S1 → S2), beside the request.
+                *log.extra_events.entry(edit_finding).or_default() += 2;
             }
             if !shared.contains(&doc) {
                 last_own = Some((doc, finding));

@@ -6,9 +6,11 @@
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
 use plumbline_shared::clock::Clock;
+use plumbline_shared::doc::unit::FieldEdit;
 use plumbline_shared::event::{CallbackChannel, EventKind, Satisfaction};
-use plumbline_shared::ids::{BlobHash, ContractorId, UserId};
+use plumbline_shared::ids::{BlobHash, ContractorId, FindingId, UserId};
 use plumbline_shared::role::Role;
+use plumbline_shared::severity::Severity;
 use plumbline_shared::time::{HOUR_MS, Timestamp};
 use plumbline_shared::workflow::may::{Person, may};
 use plumbline_shared::workflow::{CaseState, Status};
@@ -410,4 +412,77 @@ async fn photos_synced_after_the_acceptance_wait_in_the_engineer_s_queue_until_r
     .await);
     assert_eq!(figure(&zhao.get("/dashboard").await.body, queue).0, 0);
     assert!(!offered_steps(&zhao.get(&link).await.body).contains(&"evidence_reviewed".to_owned()));
+}
+
+#[tokio::test]
+async fn a_phone_s_edits_show_on_the_timeline_field_by_field_and_an_unrecorded_edit_is_refused() {
+    let server = TestServer::start_with_clock(Clock::manual(anchor())).await;
+    let mut phone = cases(&server, 1).await;
+    let mut zhao = signed_in(&server, "zhaomin", Role::Manager).await;
+    let link = case_links(&zhao.get("/cases").await.body).remove(0);
+    let doc = cases_doc(&server);
+    let finding: FindingId = link.rsplit('/').next().unwrap().parse().unwrap();
+    let actor = phone.actor.clone();
+
+    // An hour later the inspector lowers the severity and rewrites the description.
+    server.clock.advance(HOUR_MS);
+    let at = server.clock.now();
+    let mut unit = phone.unit(&doc);
+    unit.edit_field(&actor, at, &finding, FieldEdit::Severity(Severity::S2))
+        .unwrap();
+    unit.edit_field(
+        &actor,
+        at,
+        &finding,
+        FieldEdit::Description("卫生间闭水试验渗漏，楼下顶棚有水渍".into()),
+    )
+    .unwrap();
+    // Writing the value it already holds records nothing.
+    unit.edit_field(&actor, at, &finding, FieldEdit::Severity(Severity::S2))
+        .unwrap();
+    phone.put_unit(&doc, unit);
+    assert!(phone.sync().await.refused.is_empty());
+
+    let page = zhao.get(&link).await.body;
+    let timeline = &page[page.find("id=\"timeline\"").unwrap()..];
+    assert_eq!(timeline.matches("修改问题信息").count(), 2, "{timeline}");
+    assert!(timeline.contains("严重程度：严重 → 重要"), "{timeline}");
+    assert!(
+        timeline.contains(
+            "问题描述：“卫生间闭水试验渗漏到楼下” → “卫生间闭水试验渗漏，楼下顶棚有水渍”"
+        ),
+        "{timeline}"
+    );
+    assert!(timeline.contains(actor.device.as_str()), "{timeline}");
+    assert!(timeline.contains("2026-11-27 10:00"), "{timeline}");
+    zhao.get("/lang/en").await;
+    let english = zhao.get(&link).await.body;
+    assert!(english.contains("Severity: Critical → Major"), "{english}");
+    zhao.get("/lang/zh-CN").await;
+
+    // A device that writes the field without the event (an old or forged client) is refused,
+    // and the field keeps its recorded value.
+    let mut unit = phone.unit(&doc);
+    {
+        use automerge::{ObjType, ROOT, ReadDoc, Value, transaction::Transactable};
+        let am = unit.automerge_mut();
+        am.set_actor(plumbline_shared::doc::actor_for(&actor.device));
+        let Some((Value::Object(ObjType::Map), findings)) = am.get(ROOT, "findings").unwrap()
+        else {
+            panic!("no findings map")
+        };
+        let Some((Value::Object(ObjType::Map), f)) = am.get(&findings, finding.as_str()).unwrap()
+        else {
+            panic!("no finding")
+        };
+        am.put(&f, "severity", "S4").unwrap();
+        am.commit();
+    }
+    phone.put_unit(&doc, unit);
+    let before = cases_heads(&server).await;
+    let report = phone.sync().await;
+    assert_eq!(report.refused.len(), 1, "{report:?}");
+    assert!(report.refused[0].1.contains("field_edited"), "{report:?}");
+    assert_eq!(cases_heads(&server).await, before);
+    assert!(!zhao.get(&link).await.body.contains("轻微/观感"));
 }

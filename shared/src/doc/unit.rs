@@ -20,7 +20,7 @@ use crate::doc::{
     MAX_EVIDENCE_PER_FINDING, MAX_FINDINGS_PER_UNIT, actor_for, check_text, commit,
     deterministic_doc, sealed::seal,
 };
-use crate::event::{Event, EventKind, Origin, Receipt};
+use crate::event::{EditedField, Event, EventKind, Origin, Receipt};
 use crate::ids::{
     CategoryId, DeviceId, EventId, FindingId, ItemId, ProjectId, RoomId, RoundId, UnitId, UserId,
 };
@@ -428,7 +428,9 @@ impl UnitDoc {
         Ok(id)
     }
 
-    /// Changes one plain field of a finding.
+    /// Changes one plain field of a finding and records the change (field, old → new) on its
+    /// timeline in the same commit, so the office sees who changed what, when, on which
+    /// device. Writing the value the field already holds changes nothing.
     pub fn edit_field(
         &mut self,
         actor: &Actor,
@@ -440,12 +442,33 @@ impl UnitDoc {
         if let FieldEdit::Description(text) = &edit {
             check_text("the description", text, MAX_DESCRIPTION_CHARS)?;
         }
-        self.begin(actor)?;
-        match edit {
-            FieldEdit::Category(c) => self.doc.put(&finding, "category", c.as_str())?,
-            FieldEdit::Severity(s) => self.doc.put(&finding, "severity", s.as_str())?,
-            FieldEdit::Description(d) => self.doc.put(&finding, "description", d)?,
+        let (field, key, to) = match edit {
+            FieldEdit::Category(c) => (EditedField::Category, "category", c.as_str().to_owned()),
+            FieldEdit::Severity(s) => (EditedField::Severity, "severity", s.as_str().to_owned()),
+            FieldEdit::Description(d) => (EditedField::Description, "description", d),
+        };
+        let from = match self.doc.get(&finding, key)? {
+            Some((v, _)) => v.as_str().unwrap_or_default().to_owned(),
+            None => String::new(),
+        };
+        // Writing the value again still settles concurrent values of the field (a conflict).
+        if from == to && self.doc.get_all(&finding, key)?.len() <= 1 {
+            return Ok(());
         }
+        let event = Event {
+            id: EventId::random(),
+            kind: EventKind::FieldEdited {
+                field,
+                from,
+                to: to.clone(),
+            },
+            actor: actor.clone(),
+            at,
+        };
+        self.check_event(&finding, &event)?;
+        self.begin(actor)?;
+        self.doc.put(&finding, key, to)?;
+        self.insert_event(&finding, &event)?;
         commit(&mut self.doc, at, "edit finding");
         Ok(())
     }
@@ -581,6 +604,11 @@ impl UnitDoc {
                 text,
                 MAX_EVENT_TEXT_CHARS,
             )?;
+        }
+        if let EventKind::FieldEdited { from, to, .. } = &event.kind {
+            for text in [from, to] {
+                check_text("an edited field's value", text, MAX_DESCRIPTION_CHARS)?;
+            }
         }
         let events = self.list_obj(finding, "events")?;
         if self.doc.length(&events) >= MAX_EVENTS_PER_FINDING {

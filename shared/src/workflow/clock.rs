@@ -62,6 +62,7 @@ fn lifecycle_rank(kind: &EventKind) -> u8 {
         EventKind::AcceptancePassed { .. } | EventKind::AcceptanceFailed { .. } => 7,
         // A review comes after the photos it looked at, within the same millisecond.
         EventKind::EvidenceReviewed { .. } => 8,
+        EventKind::FieldEdited { .. } => 1,
         EventKind::NoticeReturned { .. } => 8,
         EventKind::Callback { .. } | EventKind::Reopened { .. } => 9,
         EventKind::FineDrafted { .. }

@@ -259,6 +259,8 @@ impl Machine {
                     self.state.evidence_after_acceptance += 1;
                 }
             }
+            // A change of what the finding says, not of where its case stands.
+            EventKind::FieldEdited { .. } => {}
             EventKind::EvidenceReviewed { .. } => {
                 if self.state.evidence_after_acceptance > 0 {
                     self.state.evidence_after_acceptance = 0;

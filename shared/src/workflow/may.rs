@@ -420,7 +420,7 @@ pub fn may(kind: &EventKind, by: Person<'_>, state: &CaseState) -> Result<(), Re
     let notice = state.notice.as_ref();
     let refused = notice.is_some_and(|n| n.refused_at.is_some());
     match kind {
-        EventKind::Recorded { .. } => Err(Refusal::NotAnAction {
+        EventKind::Recorded { .. } | EventKind::FieldEdited { .. } => Err(Refusal::NotAnAction {
             action: kind.name(),
         }),
         EventKind::EvidenceAdded { .. } | EventKind::EvidenceRequested { .. } => Ok(()),

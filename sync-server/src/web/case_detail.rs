@@ -168,7 +168,10 @@ fn CaseDetail(p: DetailProps) -> Element {
                             tr {
                                 td { {beijing(e.at)} }
                                 td { {f.receipts.get(&e.id).map(|r| beijing(r.received_at)).unwrap_or_default()} }
-                                td { "{e.actor.user} ({lang.pick(e.actor.role.label_zh(), e.actor.role.label_en())})" }
+                                td { "{e.actor.user} ({lang.pick(e.actor.role.label_zh(), e.actor.role.label_en())})"
+                                    br {}
+                                    span { class: "muted device", title: Msg::Device.text(lang), "{e.actor.device}" }
+                                }
                                 td { {lang.pick(e.kind.label_zh(), e.kind.label_en())} }
                                 td { class: "detail", {event_detail(&e.kind, lang, &p.contractors)} }
                             }

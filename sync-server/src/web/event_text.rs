@@ -1,10 +1,12 @@
 //! What an event says, beyond its name, for the case's timeline: the reasons, notes and
 //! replies typed with it, the satisfaction level, the contractor, the deadline, the amounts.
 
-use plumbline_shared::event::{EventKind, ResponseMode};
+use plumbline_shared::event::{EditedField, EventKind, ResponseMode};
 use plumbline_shared::project::Contractor;
+use plumbline_shared::severity::Severity;
 
 use super::i18n::Lang;
+use super::labels;
 use super::money::yuan;
 use super::when::beijing;
 
@@ -46,6 +48,23 @@ pub fn event_detail(kind: &EventKind, lang: Lang, contractors: &[Contractor]) ->
         EventKind::EvidenceAdded { hash } => {
             let short: String = hash.to_string().chars().take(12).collect();
             short
+        }
+        EventKind::FieldEdited { field, from, to } => {
+            let shown = |value: &str| match field {
+                EditedField::Category => labels::category(lang, value),
+                EditedField::Severity => Severity::parse(value).map_or_else(
+                    || value.to_owned(),
+                    |s| lang.pick(s.label_zh(), s.label_en()).to_owned(),
+                ),
+                EditedField::Description => format!("“{value}”"),
+            };
+            format!(
+                "{}{}{} → {}",
+                lang.pick(field.label_zh(), field.label_en()),
+                lang.pick("：", ": "),
+                shown(from),
+                shown(to)
+            )
         }
         EventKind::EvidenceRequested { reason, note } => {
             let why = lang.pick(reason.label_zh(), reason.label_en());

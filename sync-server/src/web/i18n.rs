@@ -196,6 +196,7 @@ catalogue! {
     Forbidden => "您的角色不能执行此操作。", "Your role may not do this.";
     NotFound => "找不到该记录。", "Not found.";
     Who => "操作人", "By";
+    Device => "设备", "Device";
     When => "时间", "When";
     DeviceTime => "设备时间", "Device time";
     ServerTime => "服务器接收时间", "Server time";

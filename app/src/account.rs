@@ -125,7 +125,7 @@ impl Engine {
         let outbox = self.outbox()?;
         if !outbox.is_empty() && !discard_unsynced {
             return Err(SignOutError::Unsynced(UnsyncedWork {
-                records: outbox.records.len() + outbox.actions.len(),
+                records: outbox.records.len() + outbox.actions.len() + outbox.set_aside.len(),
                 photos: outbox.photos.len(),
             }));
         }

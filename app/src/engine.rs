@@ -650,10 +650,12 @@ impl Engine {
                 refused: a.refused,
             })
             .collect();
+        drop(inner);
         Ok(Outbox {
             records,
             photos,
             actions,
+            set_aside: self.set_aside()?,
         })
     }
 

@@ -75,6 +75,9 @@ pub struct Outbox {
     pub photos: Vec<PendingPhoto>,
     /// A contractor's answers not yet stored by the server (and refused ones), oldest first.
     pub actions: Vec<PendingAction>,
+    /// Work the server refused, set aside so its unit syncs on (see [`crate::set_aside`]),
+    /// newest first. It never reaches the server; it stays here to be read and exported.
+    pub set_aside: Vec<crate::set_aside::SetAside>,
 }
 
 /// A contractor's answer on its way (see `crate::contractor`).
@@ -91,7 +94,10 @@ pub struct PendingAction {
 impl Outbox {
     /// Whether everything is on the server.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty() && self.photos.is_empty() && self.actions.is_empty()
+        self.records.is_empty()
+            && self.photos.is_empty()
+            && self.actions.is_empty()
+            && self.set_aside.is_empty()
     }
 }
 

@@ -28,6 +28,7 @@ pub mod inspection;
 pub mod local_store;
 pub mod notifications;
 pub mod plans;
+pub mod set_aside;
 pub mod sync_run;
 pub mod ui;
 pub mod uploads;

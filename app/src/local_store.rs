@@ -17,6 +17,8 @@ use plumbline_shared::ids::{BlobHash, EventId, FindingId};
 use plumbline_shared::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::set_aside::SetAsideWork;
+
 /// Why the local store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -87,7 +89,40 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL,
         refused    TEXT
      );",
+    // Work the server refused, set aside so the document goes on syncing (see
+    // `crate::set_aside`): the raw changes, what they did, and the server's reason.
+    "CREATE TABLE set_aside (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc_id   TEXT NOT NULL,
+        reason   TEXT NOT NULL,
+        at       INTEGER NOT NULL,
+        work     TEXT NOT NULL,
+        change_count INTEGER NOT NULL
+     );
+     CREATE TABLE set_aside_changes (
+        set_aside INTEGER NOT NULL REFERENCES set_aside(id),
+        seq       INTEGER NOT NULL,
+        bytes     BLOB NOT NULL,
+        PRIMARY KEY (set_aside, seq)
+     );",
 ];
+
+/// A refused batch of changes as stored (see `crate::set_aside`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAsideRow {
+    /// Its number on this device.
+    pub id: i64,
+    /// The document.
+    pub doc: DocId,
+    /// The server's reason.
+    pub reason: String,
+    /// When it was set aside (device time).
+    pub at: Timestamp,
+    /// What the changes did.
+    pub work: Vec<SetAsideWork>,
+    /// The changes' bytes, in the document's order.
+    pub changes: Vec<Vec<u8>>,
+}
 
 /// Where an evidence upload stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -468,6 +503,85 @@ impl LocalStore {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Keeps a refused batch of `doc` (its `changes`, what they did, the server's `reason`)
+    /// and puts the document back to `base`, the state the server acknowledged: one
+    /// transaction, so the work is either set aside and the document clean, or neither.
+    pub fn set_aside(
+        &mut self,
+        doc: &DocId,
+        reason: &str,
+        at: Timestamp,
+        work: &[SetAsideWork],
+        changes: &[Vec<u8>],
+        base: &[u8],
+    ) -> StoreResult<i64> {
+        let id = doc.to_string();
+        let work = serde_json::to_string(work).map_err(|e| StoreError::Damaged {
+            what: "set-aside work",
+            detail: e.to_string(),
+        })?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO set_aside (doc_id, reason, at, work, change_count) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, reason, at.0, work, changes.len() as i64],
+        )?;
+        let batch = tx.last_insert_rowid();
+        for (seq, bytes) in changes.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO set_aside_changes (set_aside, seq, bytes) VALUES (?1, ?2, ?3)",
+                params![batch, seq as i64, bytes],
+            )?;
+        }
+        tx.execute(
+            "UPDATE docs SET snapshot = ?2, sync_state = NULL, refused = NULL, unsent = 0
+             WHERE doc_id = ?1",
+            params![id, base],
+        )?;
+        tx.execute("DELETE FROM doc_changes WHERE doc_id = ?1", [&id])?;
+        tx.commit()?;
+        Ok(batch)
+    }
+
+    /// Every set-aside batch, newest first, with its changes.
+    pub fn set_aside_rows(&self) -> StoreResult<Vec<SetAsideRow>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, doc_id, reason, at, work FROM set_aside ORDER BY id DESC")?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut changes = self
+            .conn
+            .prepare("SELECT bytes FROM set_aside_changes WHERE set_aside = ?1 ORDER BY seq")?;
+        rows.into_iter()
+            .map(|(id, doc, reason, at, work)| {
+                let work = serde_json::from_str(&work).map_err(|e| StoreError::Damaged {
+                    what: "set-aside work",
+                    detail: e.to_string(),
+                })?;
+                let bytes = changes
+                    .query_map([id], |r| r.get::<_, Vec<u8>>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(SetAsideRow {
+                    id,
+                    doc: parse("document id", &doc)?,
+                    reason,
+                    at: Timestamp(at),
+                    work,
+                    changes: bytes,
+                })
+            })
+            .collect()
     }
 
     /// A contractor's actions not yet stored by the server, oldest first (refused ones too).

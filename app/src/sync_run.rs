@@ -42,10 +42,20 @@ pub struct SyncReport {
     pub docs_acked: usize,
     /// Documents whose changes the server refused, with its reasons.
     pub refused: Vec<(DocId, String)>,
+    /// Those of them whose refused work was set aside (see [`crate::set_aside`]): they sync
+    /// on, from what the server holds.
+    pub set_aside: Vec<DocId>,
     /// Photos the server confirmed.
     pub photos_sent: usize,
     /// Requests made.
     pub round_trips: usize,
+}
+
+impl SyncReport {
+    /// Whether `doc` stays refused: its refused work could not be set aside.
+    fn blocked(&self, doc: &DocId) -> bool {
+        self.refused.iter().any(|(r, _)| r == doc) && !self.set_aside.contains(doc)
+    }
 }
 
 impl Engine {
@@ -221,8 +231,9 @@ impl Engine {
             } => changed
                 .into_iter()
                 .chain(new_on_server)
-                // Refused in the push just now: asking again would be refused again.
-                .filter(|d| !report.refused.iter().any(|(r, _)| r == d))
+                // Refused in the push just now: asking again would be refused again, unless
+                // the refused work was set aside (then the server's side comes back now).
+                .filter(|d| !report.blocked(d))
                 .collect(),
         };
         progress.docs_total += todo.len();
@@ -413,15 +424,21 @@ impl Engine {
         }
         for r in reply.refused {
             tracing::warn!(doc = %r.doc, reason = %r.reason, "the server refused a document's changes");
-            // The server dropped its side of the session; so do we, and keep the changes.
+            // The server dropped its side of the session; so do we. The refused work is set
+            // aside and the document goes on from what the server acknowledged; where there is
+            // nothing to go back to, the changes stay and the refusal stays on the document.
             states.insert(r.doc.clone(), sync::State::new());
-            inner.store.commit_sync(
-                &r.doc,
-                &[],
-                &sync::State::new().encode(),
-                None,
-                Some(&r.reason),
-            )?;
+            if self.set_aside_refused(&mut inner, &r.doc, &r.reason)? {
+                report.set_aside.push(r.doc.clone());
+            } else {
+                inner.store.commit_sync(
+                    &r.doc,
+                    &[],
+                    &sync::State::new().encode(),
+                    None,
+                    Some(&r.reason),
+                )?;
+            }
             report.refused.push((r.doc.clone(), r.reason.clone()));
             self.emit(EngineEvent::Refused {
                 doc: r.doc,

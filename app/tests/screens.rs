@@ -14,6 +14,7 @@ use plumbline_app::events::{
     Outbox, PendingAction, PendingPhoto, PendingRecord, SyncProgress, SyncStatus,
 };
 use plumbline_app::local_store::UploadState;
+use plumbline_app::set_aside::{SetAside, SetAsideWork, WorkKind};
 use plumbline_app::ui::i18n::{Lang, Msg};
 use plumbline_app::ui::model::findings::{ConflictRow, finding_rows};
 use plumbline_app::ui::model::grid::{
@@ -691,6 +692,18 @@ fn pending_outbox() -> Outbox {
             since: NOW,
             refused: Some("该问题不属于贵单位".into()),
         }],
+        set_aside: vec![SetAside {
+            id: 7,
+            doc: "unit:licheng-b1-102".parse().unwrap(),
+            reason: "finding `f-9`: `garage.door` is not on the checklist".into(),
+            at: NOW,
+            work: vec![SetAsideWork {
+                kind: WorkKind::NewFinding,
+                finding: Some("f-9".parse().unwrap()),
+                description: "车库门变形".into(),
+            }],
+            changes: 2,
+        }],
     }
 }
 
@@ -714,7 +727,7 @@ fn sync_shows_what_is_unsynced_progress_and_failures_in_words() {
             bytes_total: 2,
         };
         let view = sync::sync_view(&status, &pending_outbox(), Some(&progress), lang);
-        rsx! { SyncScreen { lang, view, on_sync: |_| {} } }
+        rsx! { SyncScreen { lang, view, on_sync: |_| {}, on_export: |_| {}, exported: None } }
     }
     let zh = render(root, Lang::Zh);
     assert!(zh.contains("上次同步") && zh.contains(&plumbline_app::ui::model::local_time(NOW)));
@@ -737,7 +750,15 @@ fn sync_shows_what_is_unsynced_progress_and_failures_in_words() {
     );
     assert!(zh.contains("服务器拒收") && zh.contains("这不是本设备的修改"));
     assert!(zh.contains("上传中 40%"));
+    assert!(
+        zh.contains("已搁置的记录（服务器拒收）")
+            && zh.contains("新问题：车库门变形")
+            && zh.contains("garage.door")
+            && zh.contains("导出"),
+        "the set-aside work, what it was and why: {zh}"
+    );
     let en = render(root, Lang::En);
+    assert!(en.contains("Work set aside") && en.contains("New finding: 车库门变形"));
     assert!(
         en.contains("Last sync")
             && en.contains("Refused by the server")
@@ -746,7 +767,7 @@ fn sync_shows_what_is_unsynced_progress_and_failures_in_words() {
 
     fn done(lang: Lang) -> Element {
         let view = sync::sync_view(&SyncStatus::default(), &Outbox::default(), None, lang);
-        rsx! { SyncScreen { lang, view, on_sync: |_| {} } }
+        rsx! { SyncScreen { lang, view, on_sync: |_| {}, on_export: |_| {}, exported: None } }
     }
     let zh = render(done, Lang::Zh);
     assert!(zh.contains("从未同步") && zh.contains("所有记录和照片都已在服务器上"));

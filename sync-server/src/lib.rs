@@ -24,6 +24,7 @@ pub mod blobs;
 pub mod codec;
 pub mod compaction;
 pub mod config;
+pub mod dispute_pack;
 pub mod docs;
 pub mod durable;
 pub mod error;

@@ -78,6 +78,12 @@ enum Command {
     },
     /// Print the default configuration file.
     PrintDefaultConfig,
+    /// Check a case's dispute pack (a zip from the case page): every file against the pack's
+    /// manifest of BLAKE3 hashes. Names each file that differs; exits with status 1 if any does.
+    VerifyPack {
+        /// The pack's zip file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -258,6 +264,29 @@ async fn main() -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::PrintDefaultConfig => out.write_all(DEFAULT_CONFIG.as_bytes())?,
+        Command::VerifyPack { file } => {
+            let opened = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            let report =
+                plumbline_sync_server::dispute_pack::verify(std::io::BufReader::new(opened))
+                    .with_context(|| format!("reading {}", file.display()))?;
+            writeln!(out, "manifest BLAKE3: {}", report.manifest_b3)?;
+            for problem in &report.problems {
+                writeln!(out, "{problem}")?;
+            }
+            if report.problems.is_empty() {
+                writeln!(out, "OK: all {} files match the manifest", report.listed)?;
+            } else {
+                writeln!(
+                    out,
+                    "ALTERED: {} of {} listed files do not match",
+                    report.problems.len(),
+                    report.listed
+                )?;
+                out.flush()?;
+                std::process::exit(1);
+            }
+        }
         Command::Serve(p) => {
             drop(out);
             let clock = p.clock();

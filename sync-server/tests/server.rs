@@ -22,6 +22,7 @@ mod web_admin;
 mod web_archives;
 mod web_fines;
 mod web_intake;
+mod web_pack;
 mod web_plans;
 mod web_readiness;
 mod web_reports;

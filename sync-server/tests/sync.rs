@@ -664,6 +664,17 @@ async fn send_changes(
     changes: &[automerge::Change],
     last_sync: &[automerge::ChangeHash],
 ) -> SyncResponse {
+    let chunks = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
+    send_chunks(phone, doc, chunks, last_sync).await
+}
+
+/// Sends one hand-made sync message for `doc` carrying `chunks` as they are.
+async fn send_chunks(
+    phone: &mut Device,
+    doc: &DocId,
+    chunks: Vec<Vec<u8>>,
+    last_sync: &[automerge::ChangeHash],
+) -> SyncResponse {
     use automerge::sync::{BloomFilter, ChunkList, Have, Message, MessageVersion};
     let heads = phone.docs.get_mut(doc).unwrap().get_heads();
     let message = Message {
@@ -673,12 +684,7 @@ async fn send_changes(
             last_sync: last_sync.to_vec(),
             bloom: BloomFilter::default(),
         }],
-        changes: ChunkList::from(
-            changes
-                .iter()
-                .map(|c| c.raw_bytes().to_vec())
-                .collect::<Vec<_>>(),
-        ),
+        changes: ChunkList::from(chunks),
         flags: None,
         version: MessageVersion::V1,
     };
@@ -693,6 +699,45 @@ async fn send_changes(
     let res = phone.post("/sync/exchange", body).await;
     assert_eq!(res.status(), 200);
     from_postcard(&res.bytes().await.unwrap()).unwrap()
+}
+
+/// A byte flipped on the way (or by a forger) inside a well-formed message: automerge alone
+/// would drop the change with a log line and ask for it again forever.
+#[tokio::test]
+async fn a_damaged_change_inside_a_good_message_is_refused_by_name_and_the_intact_one_is_stored() {
+    let server = TestServer::start().await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    let (_, doc) = unit_doc(&server, 3);
+    let stored_before = server.state.store.doc_heads(&doc).await.unwrap();
+    let start = phone.docs.get_mut(&doc).unwrap().get_heads();
+    record(&mut phone, &doc).await;
+    let changes = phone.docs.get_mut(&doc).unwrap().get_changes(&start);
+    let good: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
+    let mut damaged = good.clone();
+    let last = damaged.last_mut().unwrap();
+    let at = last.len() - 3;
+    last[at] ^= 0x01;
+
+    let reply = send_chunks(&mut phone, &doc, damaged, &start).await;
+    assert_eq!(reply.refused.len(), 1, "{reply:?}");
+    assert_eq!(reply.refused[0].doc, doc);
+    let reason = &reply.refused[0].reason;
+    assert!(
+        reason.contains("damaged")
+            && reason.contains(&format!("chunk {} of {}", good.len(), good.len())),
+        "{reason}"
+    );
+    assert_eq!(
+        server.state.store.doc_heads(&doc).await.unwrap(),
+        stored_before
+    );
+
+    let reply = send_chunks(&mut phone, &doc, good, &start).await;
+    assert!(reply.refused.is_empty(), "{:?}", reply.refused);
+    for head in phone.docs.get_mut(&doc).unwrap().get_heads() {
+        assert!(server_has(&server, &doc, &head));
+    }
 }
 
 /// automerge's sender picks what to send from a Bloom filter of what the receiver has; a false

@@ -4,8 +4,8 @@
 
 use crate::common;
 
+use common::TestServer;
 use common::web::{Browser, cases, csrf_of, figure, first_case_link, post_step, staff};
-use common::{Device, TestServer};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::ProjectId;
 use plumbline_shared::role::Role;
@@ -408,31 +408,6 @@ async fn a_dissatisfied_callback_reopens_the_case() {
     );
 }
 
-/// Uploads a blob as `phone` in one chunk.
-async fn upload(phone: &Device, bytes: &[u8]) {
-    let hash = plumbline_shared::ids::BlobHash::of(bytes);
-    let res = phone
-        .http
-        .put(format!(
-            "{}/blobs/{hash}?offset=0&total={}",
-            phone.base,
-            bytes.len()
-        ))
-        .bearer_auth(&phone.token)
-        .header("content-type", "image/jpeg")
-        .body(bytes.to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-}
-
-fn jpeg(len: usize, seed: u8) -> Vec<u8> {
-    let mut v: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(seed)).collect();
-    v[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
-    v
-}
-
 #[tokio::test]
 async fn a_case_shows_its_photos_as_thumbnails_as_they_arrive() {
     use plumbline_shared::doc::evidence::{EvidenceRef, Thumbnail};
@@ -442,7 +417,7 @@ async fn a_case_shows_its_photos_as_thumbnails_as_they_arrive() {
     staff(&server, "zhaomin", Role::Manager).await;
     let mut phone = cases(&server, 1).await;
     let doc = DocId::Unit(server.project.units().next().unwrap().1.id.clone());
-    let (full, small) = (jpeg(40_000, 7), jpeg(2_000, 11));
+    let (full, small) = (common::jpeg(40_000, 7), common::jpeg(2_000, 11));
     let (full_hash, small_hash) = (BlobHash::of(&full), BlobHash::of(&small));
     let mut u = phone.unit(&doc);
     let finding = u.findings().unwrap().into_iter().next().unwrap().0;
@@ -470,7 +445,7 @@ async fn a_case_shows_its_photos_as_thumbnails_as_they_arrive() {
     assert!(!page.contains("<img"), "{page}");
 
     // The thumbnail came first: it is shown, the photo is still on its way.
-    upload(&phone, &small).await;
+    common::upload(&phone, &small).await;
     let page = b.get(&link).await.body;
     assert!(
         page.contains(&format!("src=\"/photos/{small_hash}\"")),
@@ -485,7 +460,7 @@ async fn a_case_shows_its_photos_as_thumbnails_as_they_arrive() {
     assert_eq!(thumb.status, StatusCode::OK);
 
     // Both arrived: the thumbnail links to the full-size photo.
-    upload(&phone, &full).await;
+    common::upload(&phone, &full).await;
     let page = b.get(&link).await.body;
     assert!(
         page.contains(&format!("src=\"/photos/{small_hash}\"")),

@@ -8,7 +8,7 @@ use plumbline_app::{Engine, EngineError, EngineEvent, NewPhoto};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::conflict::FindingField;
 use plumbline_shared::doc::unit::{FieldEdit, NewFinding};
-use plumbline_shared::event::Origin;
+use plumbline_shared::event::{Origin, Receipt};
 use plumbline_shared::ids::{BlobHash, FindingId, UnitId};
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
@@ -276,19 +276,110 @@ async fn a_revoked_device_is_told_and_keeps_its_work() {
         .await
         .unwrap();
     // The new enrollment is a new device, and the server accepts only a device's own changes:
-    // work recorded under the revoked device is refused, and stays on the phone, marked so,
-    // for the office to look at (a revoked device is one the office no longer trusts).
+    // work recorded under the revoked device is refused (a revoked device is one the office
+    // no longer trusts). It is set aside on the phone with the reason, for the office to
+    // look at, and the unit syncs on from what the server holds.
     let report = phone.sync().await.unwrap();
     assert_eq!(report.refused.len(), 1, "{report:?}");
+    assert_eq!(report.set_aside, vec![DocId::Unit(u.clone())]);
     let outbox = phone.outbox().unwrap();
+    assert!(outbox.records.is_empty(), "{outbox:?}");
+    let aside = &outbox.set_aside[0];
+    assert!(aside.reason.contains("another device"), "{outbox:?}");
+    assert_eq!(aside.work[0].finding.as_ref(), Some(&finding));
+    assert!(!phone.unit(&u).unwrap().findings.contains_key(&finding));
+    assert_eq!(server.cases_of(&u).await.unwrap().len(), 0);
+}
+
+/// A change the server refuses must not block its unit: before, the device kept it, and every
+/// later push of the unit carried it and was refused with the old reason.
+#[tokio::test]
+async fn a_refused_change_is_set_aside_and_the_next_finding_of_the_unit_reaches_the_office() {
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = engine(&server, &server.base_url(), "wangli", &dir).await;
+    let u = unit(&server, 7);
+    let first = record(&phone, &u);
+    phone.sync().await.unwrap();
+    assert_eq!(server.cases_of(&u).await.unwrap().len(), 1);
+
+    // A forged change: the device records a finding and writes the server's receipt for it
+    // itself.
+    let forged = phone
+        .edit_unit(&u, |doc, actor, at| {
+            let forged = doc.record_finding(
+                actor,
+                at,
+                NewFinding {
+                    description: "自带伪造回执的记录".into(),
+                    ..leak()
+                },
+            )?;
+            let event = doc.finding(&forged)?.events[0].id.clone();
+            let receipt = Receipt {
+                received_at: at,
+                skew_ms: 0,
+            };
+            assert!(doc.record_receipt(actor, &forged, &event, receipt)?);
+            Ok(forged)
+        })
+        .unwrap();
+    let report = phone.sync().await.unwrap();
+    assert_eq!(report.refused.len(), 1, "{report:?}");
     assert!(
-        outbox.records[0]
-            .refused
-            .as_deref()
-            .is_some_and(|r| r.contains("another device")),
-        "{outbox:?}"
+        report.refused[0]
+            .1
+            .contains("receipts are written by the server only")
     );
-    assert!(phone.unit(&u).unwrap().findings.contains_key(&finding));
+    let outbox = phone.outbox().unwrap();
+    assert!(outbox.records.is_empty(), "nothing blocked: {outbox:?}");
+    assert_eq!(outbox.set_aside.len(), 1);
+    let aside = &outbox.set_aside[0];
+    assert_eq!(aside.work.len(), 1, "{aside:?}");
+    assert_eq!(aside.work[0].finding.as_ref(), Some(&forged));
+    assert_eq!(aside.work[0].description, "自带伪造回执的记录");
+
+    // Kept and exportable: the file names the reason and holds each change, whole and signed
+    // by this device.
+    let path = phone.export_set_aside(aside.id).unwrap();
+    let file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert!(file["reason"].as_str().unwrap().contains("receipts"));
+    let changes = file["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), aside.changes);
+    let device = phone.identity().unwrap().device;
+    for change in changes {
+        let bytes = base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            change.as_str().unwrap(),
+        )
+        .unwrap();
+        let change = automerge::Change::try_from(bytes.as_slice()).unwrap();
+        assert_eq!(
+            change.actor_id(),
+            &plumbline_shared::doc::actor_for(&device)
+        );
+    }
+
+    // The next finding of the unit reaches the office, and nothing is refused any more.
+    let next = phone
+        .edit_unit(&u, |doc, actor, at| {
+            doc.record_finding(
+                actor,
+                at,
+                NewFinding {
+                    description: "卧室窗框渗水".into(),
+                    ..leak()
+                },
+            )
+        })
+        .unwrap();
+    let report = phone.sync().await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    assert!(phone.outbox().unwrap().records.is_empty());
+    let cases = server.cases_of(&u).await.unwrap();
+    let ids: Vec<_> = cases.iter().map(|c| c.case.finding.clone()).collect();
+    assert_eq!(cases.len(), 2, "{ids:?}");
+    assert!(ids.contains(&next) && ids.contains(&first) && !ids.contains(&forged));
 }
 
 #[tokio::test]

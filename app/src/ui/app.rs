@@ -146,6 +146,8 @@ pub fn InspectorApp() -> Element {
     let mut progress = use_signal(|| None::<SyncProgress>);
     let mut stack = use_signal(|| vec![Route::Home]);
     let mut toast = use_signal(|| None::<String>);
+    // Where the last export of set-aside work was written, shown on the sync screen.
+    let mut exported = use_signal(|| None::<String>);
 
     // Every change the engine reports re-reads the records the screens show.
     use_future({
@@ -447,7 +449,8 @@ pub fn InspectorApp() -> Element {
                 progress.read().as_ref(),
                 lang_now,
             );
-            let engine = engine.clone();
+            let syncing = engine.clone();
+            let exporting = engine.clone();
             (
                 Msg::SyncTitle.text(lang_now).to_owned(),
                 rsx! {
@@ -455,13 +458,18 @@ pub fn InspectorApp() -> Element {
                         lang: lang_now,
                         view,
                         on_sync: move |_| {
-                            let engine = engine.clone();
+                            let engine = syncing.clone();
                             spawn(async move {
                                 if let Err(e) = engine.sync().await {
                                     tracing::warn!("sync failed: {e}");
                                 }
                             });
                         },
+                        on_export: move |id| match exporting.export_set_aside(id) {
+                            Ok(path) => exported.set(Some(path.display().to_string())),
+                            Err(e) => toast.set(Some(e.to_string())),
+                        },
+                        exported: exported.read().clone(),
                     }
                 },
             )

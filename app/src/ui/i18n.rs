@@ -121,6 +121,14 @@ catalogue! {
     Failures => "问题", "Problems";
     SyncFailed => "同步失败", "The sync failed";
     RefusedByServer => "服务器拒收", "Refused by the server";
+    SetAsideTitle => "已搁置的记录（服务器拒收）", "Work set aside (refused by the server)";
+    SetAsideHint => "这些修改未被服务器接收，已从本单元移出，单元可继续同步。请导出后交给办公室处理。", "The server did not take these changes; they were moved out of the unit so it syncs on. Export them for the office.";
+    SetAsideNew => "新问题", "New finding";
+    SetAsideChanged => "修改问题", "Changed finding";
+    SetAsideRounds => "检查记录", "Inspection rounds";
+    SetAsideOther => "其他修改", "Other changes";
+    Export => "导出", "Export";
+    ExportedTo => "已导出到", "Exported to";
     SignedOutByServer => "本机已被服务器注销，请重新登记。未同步的记录仍保留在本机。", "The server no longer accepts this phone; enroll again. Unsynced work stays on the phone.";
     Uploading => "上传中", "uploading";
     Waiting => "等待中", "waiting";

@@ -36,6 +36,7 @@
 //! an event) that touch only what they change: reconciling a whole document after a one-field
 //! edit costs a hundred times more.
 
+pub mod chunk;
 pub mod conflict;
 pub mod evidence;
 pub mod finding;

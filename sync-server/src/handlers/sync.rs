@@ -11,6 +11,7 @@ use plumbline_shared::api::{
     ManifestRequest, ManifestResponse, SyncRequest, SyncResponse, same_heads,
 };
 use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::chunk::check_chunks;
 use plumbline_shared::doc::unit::UnitDoc;
 use plumbline_shared::role::Role;
 use serde_bytes::ByteBuf;
@@ -208,6 +209,19 @@ pub async fn exchange(
             refused.push(DocRefusal {
                 doc: doc_id,
                 reason: "your account may not read this document".into(),
+            });
+            continue;
+        }
+        // A damaged chunk would be dropped by automerge with a log line and asked for again
+        // forever: refuse the message instead, naming what is wrong.
+        if let Err(damaged) = check_chunks(msg.changes.iter()) {
+            metrics::counter!("plumbline_sync_refused_total").increment(1);
+            tracing::warn!(doc = %doc_id, %damaged, "refused a damaged sync message");
+            refused.push(DocRefusal {
+                doc: doc_id,
+                reason: format!(
+                    "the sync message's changes arrived damaged ({damaged}); nothing of it was stored"
+                ),
             });
             continue;
         }

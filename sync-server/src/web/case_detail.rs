@@ -107,6 +107,7 @@ fn CaseDetail(p: DetailProps) -> Element {
                 tr { th { {Msg::Deadline.text(lang)} } td { class: if st.repair_overdue { "overdue" } else { "" }, {beijing(n.repair_deadline)} } }
             }
         }
+        p { class: "noprint", a { id: "pack-link", href: "{base}/pack", {Msg::DisputePack.text(lang)} } }
         h2 { {Msg::Photos.text(lang)} }
         ul { class: "photos",
             for (hash, ev) in f.evidence.iter() {

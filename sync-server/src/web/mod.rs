@@ -29,6 +29,7 @@ pub mod case_detail;
 pub mod case_export;
 pub mod case_kit;
 pub mod case_load;
+pub mod case_pack;
 pub mod cases;
 pub mod claims;
 pub mod dashboard;
@@ -91,6 +92,7 @@ pub fn routes() -> Vec<WebRoute> {
         at("/cases/{unit}/{finding}/notice")
             .get(notice_print::print_notice)
             .post(case_actions::issue_notice),
+        at("/cases/{unit}/{finding}/pack").get(case_pack::download),
         at("/cases/{unit}/{finding}/callback").post(case_actions::record_callback),
         at("/cases/{unit}/{finding}/step").post(case_actions::record_step),
         at("/cases/{unit}/{finding}/reassign").post(reassign::reassign),

@@ -446,3 +446,29 @@ pub fn photo(
         thumbnail: None,
     }
 }
+
+/// Uploads a blob as `phone` in one chunk.
+pub async fn upload(phone: &Device, bytes: &[u8]) {
+    let hash = plumbline_shared::ids::BlobHash::of(bytes);
+    let res = phone
+        .http
+        .put(format!(
+            "{}/blobs/{hash}?offset=0&total={}",
+            phone.base,
+            bytes.len()
+        ))
+        .bearer_auth(&phone.token)
+        .header("content-type", "image/jpeg")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+}
+
+/// Bytes that pass for a JPEG (its magic), different for each `seed`.
+pub fn jpeg(len: usize, seed: u8) -> Vec<u8> {
+    let mut v: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(seed)).collect();
+    v[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+    v
+}

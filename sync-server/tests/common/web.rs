@@ -83,6 +83,16 @@ impl Browser {
         self.keep(res).await
     }
 
+    /// A download as it came: the response, its body not read yet.
+    pub async fn download(&mut self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let res = self
             .http

@@ -3,6 +3,7 @@
 
 use crate::events::{Outbox, SyncProgress, SyncStatus};
 use crate::local_store::UploadState;
+use crate::set_aside::{SetAsideWork, WorkKind};
 use crate::ui::i18n::{Lang, Msg};
 use crate::ui::model::local_time;
 
@@ -17,6 +18,21 @@ pub struct PhotoLine {
     pub percent: u8,
     /// Why it failed, when it did.
     pub error: Option<String>,
+}
+
+/// A batch of refused work, set aside (see `crate::set_aside`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAsideLine {
+    /// Its number, for the export.
+    pub id: i64,
+    /// The unit (or document) it was for.
+    pub doc: String,
+    /// When it was set aside.
+    pub when: String,
+    /// The server's reason.
+    pub reason: String,
+    /// What it did, one line per finding or round.
+    pub work: Vec<String>,
 }
 
 /// What the sync screen shows.
@@ -34,6 +50,8 @@ pub struct SyncView {
     pub failures: Vec<String>,
     /// The server signed this phone out.
     pub signed_out: bool,
+    /// Refused work set aside, newest first.
+    pub set_aside: Vec<SetAsideLine>,
 }
 
 impl SyncView {
@@ -108,5 +126,32 @@ pub fn sync_view(
         running: status.running.then(|| progress.map_or(0, progress_percent)),
         failures,
         signed_out: status.signed_out,
+        set_aside: outbox
+            .set_aside
+            .iter()
+            .map(|batch| SetAsideLine {
+                id: batch.id,
+                doc: batch.doc.to_string(),
+                when: local_time(batch.at),
+                reason: batch.reason.clone(),
+                work: batch.work.iter().map(|w| work_line(w, lang)).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// One piece of set-aside work in words.
+fn work_line(work: &SetAsideWork, lang: Lang) -> String {
+    let kind = match work.kind {
+        WorkKind::NewFinding => Msg::SetAsideNew,
+        WorkKind::ChangedFinding => Msg::SetAsideChanged,
+        WorkKind::Rounds => Msg::SetAsideRounds,
+        WorkKind::Other => Msg::SetAsideOther,
+    }
+    .text(lang);
+    if work.description.is_empty() {
+        kind.to_owned()
+    } else {
+        format!("{kind}{}{}", lang.pick("：", ": "), work.description)
     }
 }

@@ -8,7 +8,13 @@ use crate::ui::model::sync::SyncView;
 
 /// The sync screen.
 #[component]
-pub fn SyncScreen(lang: Lang, view: SyncView, on_sync: EventHandler<()>) -> Element {
+pub fn SyncScreen(
+    lang: Lang,
+    view: SyncView,
+    on_sync: EventHandler<()>,
+    on_export: EventHandler<i64>,
+    exported: Option<String>,
+) -> Element {
     rsx! {
         div { class: "card",
             dl {
@@ -43,6 +49,33 @@ pub fn SyncScreen(lang: Lang, view: SyncView, on_sync: EventHandler<()>) -> Elem
                 h2 { "{Msg::Failures.text(lang)}" }
                 for failure in view.failures {
                     p { class: "error", "{failure}" }
+                }
+            }
+        }
+        if !view.set_aside.is_empty() {
+            div { class: "card", id: "set-aside",
+                h2 { "{Msg::SetAsideTitle.text(lang)}" }
+                p { class: "muted", "{Msg::SetAsideHint.text(lang)}" }
+                for batch in view.set_aside {
+                    div { class: "set-aside-batch",
+                        div { class: "row",
+                            span { class: "grow", "{batch.doc} · {batch.when}" }
+                            button {
+                                class: "export",
+                                onclick: move |_| on_export.call(batch.id),
+                                "{Msg::Export.text(lang)}"
+                            }
+                        }
+                        p { class: "error", "{Msg::RefusedByServer.text(lang)}: {batch.reason}" }
+                        ul {
+                            for line in batch.work {
+                                li { "{line}" }
+                            }
+                        }
+                    }
+                }
+                if let Some(path) = exported {
+                    p { class: "ok", id: "exported", "{Msg::ExportedTo.text(lang)} {path}" }
                 }
             }
         }

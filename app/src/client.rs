@@ -138,11 +138,20 @@ impl ServerClient {
     }
 
     /// Trades a one-time code for a token.
-    pub async fn enroll(&self, code: &str, device_name: &str) -> Result<Enrolled, ClientError> {
+    pub async fn enroll(
+        &self,
+        code: &str,
+        device_name: &str,
+        previous_device: Option<&str>,
+    ) -> Result<Enrolled, ClientError> {
         json_reply(
             self.http
                 .post(self.url("/enroll"))
-                .json(&serde_json::json!({"code": code, "device_name": device_name})),
+                .json(&serde_json::json!({
+                    "code": code,
+                    "device_name": device_name,
+                    "previous_device": previous_device,
+                })),
         )
         .await
     }

@@ -315,8 +315,8 @@ impl Engine {
     }
 
     /// Enrolls this device with `server` using a one-time `code` from the office. Works on a
-    /// device that was signed out too: its unsynced work is kept and syncs under the new
-    /// enrollment only when the person is the same.
+    /// device that was signed out too: its unsynced work is kept, and syncs when the server
+    /// takes it back as the same device (the same person, not revoked).
     pub async fn enroll(
         &self,
         server: &str,
@@ -324,13 +324,23 @@ impl Engine {
         device_name: &str,
     ) -> Result<DeviceIdentity, EngineError> {
         let client = ServerClient::new(server, None)?;
+        // Enrolled here before (the token expired or was lost): ask to stay the same device,
+        // so that its unsynced work is still its own. The server agrees only for the same
+        // person's device that was not revoked.
+        let server_address = server.trim().trim_end_matches('/');
+        let previous = self
+            .identity()
+            .filter(|i| i.server == server_address)
+            .map(|i| i.device.to_string());
         let Enrolled {
             device_id,
             token,
             user,
             display_name,
             memberships,
-        } = client.enroll(code, device_name).await?;
+        } = client
+            .enroll(code, device_name, previous.as_deref())
+            .await?;
         let bad = |what: &str, e: String| {
             EngineError::Server(ClientError::BadReply(format!("{what}: {e}")))
         };

@@ -20,6 +20,7 @@ mod verdicts;
 mod web;
 mod web_admin;
 mod web_archives;
+mod web_devices;
 mod web_fines;
 mod web_intake;
 mod web_pack;

@@ -595,3 +595,35 @@ async fn an_edit_is_pushed_in_one_exchange_and_a_reconnect_lists_nothing() {
     assert_eq!(b.unit(&u).unwrap(), a.unit(&u).unwrap());
     assert_eq!(b.sync().await.unwrap().round_trips, 1);
 }
+
+/// A phone whose token expired or was lost (not revoked) enrolls again with a new code and
+/// stays the same device: its work recorded offline is still its own and reaches the office.
+#[tokio::test]
+async fn a_phone_that_lost_its_token_enrolls_again_as_itself_and_its_offline_work_arrives() {
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = engine(&server, &server.base_url(), "wangli", &dir).await;
+    let device = phone.identity().unwrap().device;
+    let u = unit(&server, 14);
+    let finding = record(&phone, &u);
+
+    let code = server.code_for("wangli", Role::Inspector).await.unwrap();
+    let again = phone
+        .enroll(&server.base_url(), &code, "wangli phone")
+        .await
+        .unwrap();
+    assert_eq!(again.device, device);
+    let report = phone.sync().await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    assert!(phone.outbox().unwrap().is_empty());
+    let cases = server.cases_of(&u).await.unwrap();
+    assert!(cases.iter().any(|c| c.case.finding == finding), "{cases:?}");
+
+    // Another person's code does not take the device over: it becomes a new device.
+    let code = server.code_for("liuyang", Role::Inspector).await.unwrap();
+    let other = phone
+        .enroll(&server.base_url(), &code, "liuyang phone")
+        .await
+        .unwrap();
+    assert_ne!(other.device, device);
+}

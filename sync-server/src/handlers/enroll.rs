@@ -18,6 +18,11 @@ pub struct EnrollRequest {
     pub code: String,
     /// A name for the device, e.g. "王丽的手机".
     pub device_name: String,
+    /// The id this device had before, when it enrolled here once and lost its token (not
+    /// revoked): it stays that device, so the work it did offline is still its own. Ignored
+    /// unless the device is the code's person's and not revoked.
+    #[serde(default)]
+    pub previous_device: Option<String>,
 }
 
 /// What an enrolled device receives. The token is shown this once.
@@ -59,10 +64,21 @@ pub async fn enroll(
     }
     let device = DeviceId::new(format!("d-{}", uuid::Uuid::new_v4().simple()))
         .expect("a valid generated id");
+    let previous = req
+        .previous_device
+        .as_deref()
+        .and_then(|d| DeviceId::new(d).ok());
     let (token, token_hash) = new_token();
     let identity = state
         .store
-        .enroll_device(code_hash(&req.code), &device, name, token_hash, state.now())
+        .enroll_device(
+            code_hash(&req.code),
+            &device,
+            previous.as_ref(),
+            name,
+            token_hash,
+            state.now(),
+        )
         .await
         .map_err(|e| match e {
             StoreError::NotFound(_) => ApiError::Unauthorized(
@@ -73,9 +89,9 @@ pub async fn enroll(
             }
             other => other.into(),
         })?;
-    tracing::info!(device.id = %device, user = %identity.user, "device enrolled");
+    tracing::info!(device.id = %identity.device, user = %identity.user, again = identity.device != device, "device enrolled");
     Ok(Json(EnrollResponse {
-        device_id: device.to_string(),
+        device_id: identity.device.to_string(),
         token,
         user: identity.user.to_string(),
         display_name: identity.display_name,

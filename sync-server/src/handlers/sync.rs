@@ -90,7 +90,8 @@ pub async fn manifest(
     metrics::counter!("plumbline_sync_manifests_total").increment(1);
     let positions = &state.positions;
     if summary == req.summary {
-        // The device holds exactly what the server holds: remember that as its position.
+        // The device holds exactly what the server holds: a whole sync, and its position.
+        state.presence.synced(&identity.device, server_time);
         if positions.matching(&identity.device, &summary).is_none() {
             let held = readable.iter().map(|s| (s.doc.clone(), s.heads)).collect();
             positions.replace(&identity.device, held);

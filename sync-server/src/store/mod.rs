@@ -217,6 +217,29 @@ pub struct DeviceInfo {
     pub revoked_at: Option<Timestamp>,
     /// Last request.
     pub last_seen: Option<Timestamp>,
+    /// Last whole sync: the device held everything the server held, and the server everything
+    /// it sent.
+    pub last_synced: Option<Timestamp>,
+}
+
+/// When a device was last seen, and last finished a whole sync, as noted since the last write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Presence {
+    /// Its latest request.
+    pub seen: Timestamp,
+    /// Its latest whole sync, when it finished one.
+    pub synced: Option<Timestamp>,
+}
+
+/// The work a device's syncs brought for one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceWork {
+    /// The document.
+    pub doc: DocId,
+    /// Changes of the device stored for it.
+    pub changes: u32,
+    /// When the last of them was stored.
+    pub last_stored: Timestamp,
 }
 
 /// A new office web session.
@@ -466,11 +489,14 @@ pub trait Store: Send + Sync + 'static {
         expires_at: Timestamp,
     ) -> StoreResult<()>;
     /// Consumes an enrollment code and enrolls a device, atomically: a code enrolls at most one
-    /// device, and only before it expires.
+    /// device, and only before it expires. With `previous`, a device of the code's person that
+    /// is not revoked gets the new token and stays itself (its offline work is still its own);
+    /// otherwise `device` is a new one.
     async fn enroll_device(
         &self,
         code_hash: [u8; 32],
         device: &DeviceId,
+        previous: Option<&DeviceId>,
         name: &str,
         token_hash: [u8; 32],
         now: Timestamp,
@@ -483,8 +509,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<Identity>>;
     /// Every enrolled device.
     async fn devices(&self) -> StoreResult<Vec<DeviceInfo>>;
-    /// Records when devices were last seen (a later time only ever replaces an earlier one).
-    async fn record_last_seen(&self, seen: Vec<(DeviceId, Timestamp)>) -> StoreResult<()>;
+    /// Records when devices were last seen and last synced whole (a later time only ever
+    /// replaces an earlier one).
+    async fn record_presence(&self, seen: Vec<(DeviceId, Presence)>) -> StoreResult<()>;
+    /// The documents a device's changes were stored for, the latest first (at most `limit`).
+    async fn device_work(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<DeviceWork>>;
     /// Revokes a device; its next request is refused.
     async fn revoke_device(&self, device: &DeviceId, now: Timestamp) -> StoreResult<()>;
 

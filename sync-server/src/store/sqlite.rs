@@ -37,10 +37,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    CaseFilter, CaseOrder, CaseRecord, DeviceInfo, DocSummary, DocWrite, EvidenceStatus, Identity,
-    Membership, NewUser, NewWebSession, Notification, NumberClaim, Page, Queue, ReportRows, Series,
-    SortKey, Store, StoreError, StoreResult, StoredDoc, UserInfo, WebSession, Webhook, WebhookKind,
-    WebhookMessage,
+    CaseFilter, CaseOrder, CaseRecord, DeviceInfo, DeviceWork, DocSummary, DocWrite,
+    EvidenceStatus, Identity, Membership, NewUser, NewWebSession, Notification, NumberClaim, Page,
+    Presence, Queue, ReportRows, Series, SortKey, Store, StoreError, StoreResult, StoredDoc,
+    UserInfo, WebSession, Webhook, WebhookKind, WebhookMessage,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -93,6 +93,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!(
             "../../migrations/sqlite/20261206150000_add_case_evidence_after_acceptance.sql"
         ),
+    ),
+    (
+        "20261206160000_add_device_last_synced",
+        include_str!("../../migrations/sqlite/20261206160000_add_device_last_synced.sql"),
     ),
 ];
 
@@ -1188,11 +1192,13 @@ impl Store for SqliteStore {
         &self,
         code_hash: [u8; 32],
         device: &DeviceId,
+        previous: Option<&DeviceId>,
         name: &str,
         token_hash: [u8; 32],
         now: Timestamp,
     ) -> StoreResult<Identity> {
-        let device = device.clone();
+        let new_device = device.clone();
+        let previous = previous.cloned();
         let name = name.to_owned();
         self.write(move |c| {
             let row: Option<(String, i64, Option<i64>)> = c
@@ -1211,14 +1217,35 @@ impl Store for SqliteStore {
             if expires_at < now.0 {
                 return Err(StoreError::Conflict("this enrollment code has expired".into()));
             }
+            // The same device again, when it is this person's and still trusted.
+            let again = match &previous {
+                Some(p) => c
+                    .query_row(
+                        "SELECT 1 FROM devices WHERE device_id = ?1 AND user_id = ?2
+                         AND revoked_at IS NULL",
+                        params![p.as_str(), user],
+                        |_| Ok(()),
+                    )
+                    .optional()?
+                    .map(|()| p.clone()),
+                None => None,
+            };
+            let device = again.clone().unwrap_or(new_device);
             c.execute(
                 "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
                 params![&code_hash[..], now.0, device.as_str()],
             )?;
-            c.execute(
-                "INSERT INTO devices (device_id, user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![device.as_str(), user, name, &token_hash[..], now.0],
-            )?;
+            if again.is_some() {
+                c.execute(
+                    "UPDATE devices SET token_hash = ?2, name = ?3 WHERE device_id = ?1",
+                    params![device.as_str(), &token_hash[..], name],
+                )?;
+            } else {
+                c.execute(
+                    "INSERT INTO devices (device_id, user_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![device.as_str(), user, name, &token_hash[..], now.0],
+                )?;
+            }
             Ok(identity_for_device(c, device.as_str())?)
         })
         .await
@@ -1248,7 +1275,8 @@ impl Store for SqliteStore {
     async fn devices(&self) -> StoreResult<Vec<DeviceInfo>> {
         self.read(|c| {
             let mut stmt = c.prepare(
-                "SELECT device_id, user_id, name, created_at, revoked_at, last_seen FROM devices ORDER BY created_at",
+                "SELECT device_id, user_id, name, created_at, revoked_at, last_seen, last_synced
+                 FROM devices ORDER BY created_at",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok(DeviceInfo {
@@ -1258,6 +1286,7 @@ impl Store for SqliteStore {
                     created_at: Timestamp(r.get(3)?),
                     revoked_at: r.get::<_, Option<i64>>(4)?.map(Timestamp),
                     last_seen: r.get::<_, Option<i64>>(5)?.map(Timestamp),
+                    last_synced: r.get::<_, Option<i64>>(6)?.map(Timestamp),
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -1265,15 +1294,37 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn record_last_seen(&self, seen: Vec<(DeviceId, Timestamp)>) -> StoreResult<()> {
+    async fn record_presence(&self, seen: Vec<(DeviceId, Presence)>) -> StoreResult<()> {
         self.write(move |c| {
             let mut stmt = c.prepare_cached(
-                "UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), ?2) WHERE device_id = ?1",
+                "UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), ?2),
+                    last_synced = CASE WHEN ?3 IS NULL THEN last_synced
+                                       ELSE MAX(COALESCE(last_synced, 0), ?3) END
+                 WHERE device_id = ?1",
             )?;
-            for (device, at) in &seen {
-                stmt.execute(params![device.as_str(), at.0])?;
+            for (device, p) in &seen {
+                stmt.execute(params![device.as_str(), p.seen.0, p.synced.map(|t| t.0)])?;
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn device_work(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<DeviceWork>> {
+        let device = device.clone();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT doc_id, COUNT(*), MAX(stored_at) FROM changes WHERE device_id = ?1
+                 GROUP BY doc_id ORDER BY MAX(stored_at) DESC LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![device.as_str(), limit], |r| {
+                Ok(DeviceWork {
+                    doc: parse("document id", r.get(0)?)?,
+                    changes: r.get(1)?,
+                    last_stored: Timestamp(r.get(2)?),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }

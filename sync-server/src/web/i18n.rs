@@ -197,6 +197,7 @@ catalogue! {
     NotFound => "找不到该记录。", "Not found.";
     Who => "操作人", "By";
     Device => "设备", "Device";
+    DevicesNav => "设备同步", "Devices";
     DisputePack => "下载争议证据包（含校验清单）", "Download the dispute pack (with its manifest)";
     When => "时间", "When";
     DeviceTime => "设备时间", "Device time";

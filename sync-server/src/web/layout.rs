@@ -19,6 +19,8 @@ pub struct TopBar {
     pub admin: bool,
     /// Whether they may record complaints in a project (the intake link).
     pub intake: bool,
+    /// Whether they oversee the devices of a project's people (the devices link).
+    pub devices: bool,
     /// Their unread reminders and escalations (the bell).
     pub unread: u64,
 }
@@ -65,6 +67,10 @@ fn TopBarView(lang: Lang, top: Option<TopBar>) -> Element {
             if top.as_ref().is_some_and(|t| t.intake) {
                 " "
                 a { href: "/intake", id: "nav-intake", {Msg::Intake.text(lang)} }
+            }
+            if top.as_ref().is_some_and(|t| t.devices) {
+                " "
+                a { href: "/devices", id: "nav-devices", {Msg::DevicesNav.text(lang)} }
             }
             if top.as_ref().is_some_and(|t| t.admin) {
                 " "

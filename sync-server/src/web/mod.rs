@@ -33,6 +33,7 @@ pub mod case_pack;
 pub mod cases;
 pub mod claims;
 pub mod dashboard;
+pub mod device_work;
 pub mod event_text;
 pub mod fines;
 pub mod i18n;
@@ -86,6 +87,8 @@ pub fn routes() -> Vec<WebRoute> {
         at("/readiness/assignments").post(planning::save),
         at("/readiness/assignments/remove").post(planning::remove),
         at("/cases").get(cases::list),
+        at("/devices").get(device_work::list),
+        at("/devices/{device}").get(device_work::show),
         at("/cases/export.csv").get(case_export::csv),
         at("/cases/export.xlsx").get(case_export::xlsx),
         at("/cases/{unit}/{finding}").get(case_detail::show),

@@ -112,6 +112,10 @@ impl Staff {
                 .memberships
                 .iter()
                 .any(|m| super::intake::may_record(m.role)),
+            devices: self
+                .memberships
+                .iter()
+                .any(|m| matches!(m.role, Role::Manager | Role::Admin)),
             unread: self.unread,
         }
     }

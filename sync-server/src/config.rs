@@ -29,6 +29,9 @@ pub struct Config {
     pub blobs: BlobConfig,
     /// Request bounds.
     pub limits: Limits,
+    /// Connection bounds.
+    #[serde(default)]
+    pub connections: ConnectionLimits,
     /// When documents are folded into snapshots.
     pub compaction: CompactionConfig,
     /// The office web.
@@ -36,6 +39,30 @@ pub struct Config {
     /// Telling people: reminders, escalations and work-group robots.
     #[serde(default)]
     pub notify: NotifyConfig,
+}
+
+/// How many connections are open at once and how long a request's headers may take (see
+/// `crate::connections`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConnectionLimits {
+    /// Most connections open at once; keep it well under the process's open-file limit.
+    pub max_connections: usize,
+    /// Most connections open at once from one address (a site's phones may share one).
+    pub max_per_address: usize,
+    /// Seconds a client has to send a request's headers before the connection is closed. It
+    /// also bounds how long an idle kept-alive connection stays open (hyper times the wait for
+    /// the next request's headers); browsers open a new one when they find it closed.
+    pub header_read_timeout_secs: u64,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 512,
+            max_per_address: 64,
+            header_read_timeout_secs: 20,
+        }
+    }
 }
 
 /// How reminders reach work-group robots (see `crate::webhook`).
@@ -122,6 +149,7 @@ impl std::fmt::Debug for Config {
             .field("db", &self.db)
             .field("blobs", &self.blobs)
             .field("limits", &self.limits)
+            .field("connections", &self.connections)
             .field("compaction", &self.compaction)
             .field("web", &self.web)
             .finish()
@@ -189,6 +217,15 @@ impl Config {
         anyhow::ensure!(
             (1..=1000).contains(&self.limits.max_docs_per_request),
             "limits.max_docs_per_request must be between 1 and 1000"
+        );
+        let c = &self.connections;
+        anyhow::ensure!(
+            c.max_connections >= 1 && c.max_per_address >= 1,
+            "connections.max_connections and connections.max_per_address must be at least 1"
+        );
+        anyhow::ensure!(
+            (1..=300).contains(&c.header_read_timeout_secs),
+            "connections.header_read_timeout_secs must be between 1 and 300"
         );
         self.web.public_url = self.web.public_url.trim().trim_end_matches('/').to_owned();
         if !self.web.public_url.is_empty() {

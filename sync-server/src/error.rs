@@ -32,6 +32,14 @@ pub enum ApiError {
     /// 422: well-formed but refused (a change its author's role may not make).
     #[error("{0}")]
     Unprocessable(String),
+    /// 429: too many requests of this kind from here; try again after the given time.
+    #[error("{message}")]
+    TooMany {
+        /// What to tell the person.
+        message: String,
+        /// When to try again (sent as `Retry-After`).
+        retry_after: std::time::Duration,
+    },
     /// 500: our fault; the cause is logged.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -47,6 +55,7 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
+            ApiError::TooMany { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -76,13 +85,21 @@ impl IntoResponse for ApiError {
                 other.to_string()
             }
         };
-        (
+        let mut response = (
             status,
             Json(ApiErrorBody {
                 code: code.to_owned(),
                 message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let ApiError::TooMany { retry_after, .. } = &self
+            && let Ok(v) = retry_after.as_secs().max(1).to_string().parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, v);
+        }
+        response
     }
 }

@@ -24,6 +24,7 @@ pub mod blobs;
 pub mod codec;
 pub mod compaction;
 pub mod config;
+pub mod connections;
 pub mod dispute_pack;
 pub mod docs;
 pub mod durable;
@@ -41,6 +42,7 @@ pub mod routes;
 pub mod setup;
 pub mod state;
 pub mod store;
+pub mod throttle;
 pub mod unit_write;
 pub mod validate;
 pub mod verdicts;
@@ -101,6 +103,7 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         config: Arc::new(config),
         server,
         settings: Arc::default(),
+        throttle: Arc::new(throttle::Throttle::new(clock.clone())),
         clock,
     };
     ProjectSettings::load_all(&state)
@@ -136,8 +139,8 @@ pub async fn launch(
         webhook::spawn(state.clone()),
     ];
     let last = state.clone();
-    axum::serve(listener, routes::router(state))
-        .with_graceful_shutdown(shutdown)
+    let limits = state.config.connections.clone();
+    connections::serve(listener, routes::router(state), &limits, shutdown)
         .await
         .context("serving HTTP")?;
     for task in background.into_iter().flatten() {

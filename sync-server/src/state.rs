@@ -36,6 +36,8 @@ pub struct AppState {
     pub settings: Arc<crate::project_settings::ProjectSettings>,
     /// The one source of "now" for every handler, page and background task.
     pub clock: Clock,
+    /// Limits on sign-ins, enrollments and password checks (see `crate::throttle`).
+    pub throttle: Arc<crate::throttle::Throttle>,
 }
 
 impl std::fmt::Debug for AppState {

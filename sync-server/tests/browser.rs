@@ -125,21 +125,28 @@ impl Shots {
 }
 
 /// The text of the element matching `css`. An element found while the page was still being
-/// replaced (a form's redirect landing) goes stale: it is found again.
+/// replaced (a form's redirect landing) goes stale, or is not on the new page for a moment:
+/// it is looked for again.
 async fn text(c: &Client, css: &str) -> String {
-    for _ in 0..20 {
-        let element = c.find(Locator::Css(css)).await.unwrap();
-        match element.text().await {
+    use fantoccini::error::{CmdError, ErrorStatus};
+    let passing = |e: &CmdError| {
+        matches!(e, CmdError::Standard(w)
+            if w.error == ErrorStatus::StaleElementReference || w.error == ErrorStatus::NoSuchElement)
+    };
+    for _ in 0..40 {
+        let read = match c.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await,
+            Err(e) => Err(e),
+        };
+        match read {
             Ok(text) => return text,
-            Err(fantoccini::error::CmdError::Standard(e))
-                if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
-            {
+            Err(e) if passing(&e) => {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
             Err(e) => panic!("reading {css}: {e}"),
         }
     }
-    panic!("{css} kept going stale")
+    panic!("{css} kept going stale or missing")
 }
 
 /// Whether the page holds an element matching `css`.

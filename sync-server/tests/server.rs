@@ -12,6 +12,7 @@ mod binary;
 mod blobs;
 mod browser;
 mod crash;
+mod hardening;
 mod import;
 mod reminders;
 mod route_walk;

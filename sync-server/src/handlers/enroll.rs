@@ -10,6 +10,7 @@ use crate::codec::JsonBody;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{Membership, StoreError};
+use crate::throttle::Peer;
 
 /// What a device sends to enroll.
 #[derive(Debug, Deserialize)]
@@ -44,8 +45,20 @@ pub struct EnrollResponse {
 #[tracing::instrument(skip_all, err(level = "warn"))]
 pub async fn enroll(
     State(state): State<AppState>,
+    peer: Peer,
     JsonBody(req): JsonBody<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
+    // Codes are 10 characters of 32 kinds; guessing one is slowed to a few tries a minute per
+    // address, before anything is looked up.
+    if let Some(ip) = peer.0
+        && let Err(wait) = state.throttle.enrollments.take(ip)
+    {
+        return Err(ApiError::TooMany {
+            message: "too many enrollment attempts from this address; try again in a little while"
+                .into(),
+            retry_after: wait,
+        });
+    }
     let name = req.device_name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         return Err(ApiError::BadRequest(
@@ -89,6 +102,9 @@ pub async fn enroll(
             }
             other => other.into(),
         })?;
+    if let Some(ip) = peer.0 {
+        state.throttle.enrollments.refund(ip);
+    }
     tracing::info!(device.id = %identity.device, user = %identity.user, again = identity.device != device, "device enrolled");
     Ok(Json(EnrollResponse {
         device_id: identity.device.to_string(),

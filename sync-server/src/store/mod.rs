@@ -202,6 +202,15 @@ pub struct UserInfo {
     pub memberships: Vec<Membership>,
 }
 
+/// What counting a sign-in attempt found (see [`Store::begin_login_attempt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginAttempt {
+    /// The name is locked: no password is checked.
+    Locked,
+    /// The password may be checked; this is attempt `n` in a row without a success.
+    Counted(u32),
+}
+
 /// A device as administrators list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeviceInfo {
@@ -531,18 +540,19 @@ pub trait Store: Send + Sync + 'static {
     async fn users(&self) -> StoreResult<Vec<UserInfo>>;
     /// A person's display name and roles, when the user exists.
     async fn user(&self, user: &UserId) -> StoreResult<Option<(String, Vec<Membership>)>>;
-    /// Failed sign-ins recorded for a login name: (failures, locked until).
-    async fn login_failures(&self, login: &str) -> StoreResult<(u32, Option<Timestamp>)>;
-    /// Records a failed sign-in; locks the name for `lock` once `lock_after` failures in a row
-    /// are reached. Returns the failures so far.
-    async fn record_login_failure(
+    /// Counts a sign-in attempt for a login name before its password is checked, atomically,
+    /// so that attempts sent at once are counted one by one: `Locked` while the name is locked,
+    /// else the attempts in a row so far, this one included. The name locks for `lock_ms` once
+    /// they reach `lock_after`; a right password then clears them
+    /// ([`Store::clear_login_failures`]).
+    async fn begin_login_attempt(
         &self,
         login: &str,
         now: Timestamp,
         lock_after: u32,
         lock_ms: i64,
-    ) -> StoreResult<u32>;
-    /// Forgets failed sign-ins after a successful one.
+    ) -> StoreResult<LoginAttempt>;
+    /// Forgets the failed sign-ins of a login name (it just signed in).
     async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
 
     /// The number the next document of `series` in `year` would take (1, 2, …), without

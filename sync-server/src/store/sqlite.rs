@@ -38,9 +38,9 @@ use tokio::sync::oneshot;
 
 use super::{
     CaseFilter, CaseOrder, CaseRecord, DeviceInfo, DeviceWork, DocSummary, DocWrite,
-    EvidenceStatus, Identity, Membership, NewUser, NewWebSession, Notification, NumberClaim, Page,
-    Presence, Queue, ReportRows, Series, SortKey, Store, StoreError, StoreResult, StoredDoc,
-    UserInfo, WebSession, Webhook, WebhookKind, WebhookMessage,
+    EvidenceStatus, Identity, LoginAttempt, Membership, NewUser, NewWebSession, Notification,
+    NumberClaim, Page, Presence, Queue, ReportRows, Series, SortKey, Store, StoreError,
+    StoreResult, StoredDoc, UserInfo, WebSession, Webhook, WebhookKind, WebhookMessage,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -1446,30 +1446,27 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn login_failures(&self, login: &str) -> StoreResult<(u32, Option<Timestamp>)> {
-        let login = login.to_owned();
-        self.read(move |c| {
-            let row: Option<(u32, Option<i64>)> = c
-                .query_row(
-                    "SELECT failures, locked_until FROM login_failures WHERE login = ?1",
-                    [&login],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            Ok(row.map_or((0, None), |(n, until)| (n, until.map(Timestamp))))
-        })
-        .await
-    }
-
-    async fn record_login_failure(
+    async fn begin_login_attempt(
         &self,
         login: &str,
         now: Timestamp,
         lock_after: u32,
         lock_ms: i64,
-    ) -> StoreResult<u32> {
+    ) -> StoreResult<LoginAttempt> {
         let login = login.to_owned();
+        // One write transaction: concurrent attempts are counted one after the other.
         self.write(move |c| {
+            let locked_until: Option<i64> = c
+                .query_row(
+                    "SELECT locked_until FROM login_failures WHERE login = ?1",
+                    [&login],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
+            if locked_until.is_some_and(|t| t > now.0) {
+                return Ok(LoginAttempt::Locked);
+            }
             c.execute(
                 "INSERT INTO login_failures (login, failures, last_failure) VALUES (?1, 1, ?2)
                  ON CONFLICT (login) DO UPDATE SET failures = failures + 1, last_failure = ?2",
@@ -1486,7 +1483,7 @@ impl Store for SqliteStore {
                     params![login, now.0 + lock_ms],
                 )?;
             }
-            Ok(failures)
+            Ok(LoginAttempt::Counted(failures))
         })
         .await
     }

@@ -197,6 +197,7 @@ catalogue! {
     NotFound => "找不到该记录。", "Not found.";
     Who => "操作人", "By";
     Device => "设备", "Device";
+    TooManySignIns => "登录尝试过于频繁，请稍后再试。", "Too many sign-in attempts; try again in a little while.";
     DevicesNav => "设备同步", "Devices";
     DisputePack => "下载争议证据包（含校验清单）", "Download the dispute pack (with its manifest)";
     When => "时间", "When";

@@ -6,10 +6,14 @@
 //!   already keeps other sites' forms from carrying the cookie; the token covers older browsers
 //!   and same-site pages. The sign-in form, before any session exists, uses a double-submit
 //!   token: a cookie and a hidden field that must match.
-//! - Failed sign-ins are counted per login name (existing or not, so the answer never tells
-//!   which names exist): each failure waits a little longer before answering, and
-//!   [`LOCK_AFTER`] failures in a row lock the name for [`LOCK_MINUTES`].
+//! - Sign-ins are counted per login name (existing or not, so the answer never tells which
+//!   names exist), before the password is checked, so attempts sent at once are counted one by
+//!   one: each failure waits a little longer before answering, and [`LOCK_AFTER`] attempts in
+//!   a row without a success lock the name for [`LOCK_MINUTES`]. An unknown name is checked
+//!   against a hash of no one's, so it costs the same time. Each address has its own budget of
+//!   attempts, and only a few password checks run at once (`crate::throttle`).
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use axum::Form;
@@ -28,7 +32,8 @@ use super::i18n::{Lang, Msg};
 use super::layout::{TopBar, message_page, render};
 use crate::accounts::verify_password;
 use crate::state::AppState;
-use crate::store::{Membership, NewWebSession};
+use crate::store::{LoginAttempt, Membership, NewWebSession};
+use crate::throttle::Peer;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "plumbline_session";
@@ -256,35 +261,32 @@ pub struct LoginInput {
 /// `POST /login`.
 pub async fn login(
     State(state): State<AppState>,
+    peer: Peer,
     PageLang(lang): PageLang,
     jar: CookieJar,
     Form(input): Form<LoginInput>,
 ) -> Response {
-    let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned());
-    if !expected.is_some_and(|e| same_secret(&e, &input.csrf)) {
-        let msg = Msg::FormExpired.text(lang).to_owned();
-        return login_page(
+    let typed = input.login.clone();
+    // The form again, with what went wrong in words and what was typed as the name.
+    let again = |jar: CookieJar, status: StatusCode, msg: Msg| {
+        login_page(
             &state,
             lang,
             jar,
-            StatusCode::FORBIDDEN,
-            Some(msg),
-            input.login,
-        );
+            status,
+            Some(msg.text(lang).to_owned()),
+            typed.clone(),
+        )
+    };
+    let expected = jar.get(LOGIN_COOKIE).map(|c| c.value().to_owned());
+    if !expected.is_some_and(|e| same_secret(&e, &input.csrf)) {
+        return again(jar, StatusCode::FORBIDDEN, Msg::FormExpired);
     }
     let login = input.login.trim().to_lowercase();
     if login.is_empty() || login.len() > 64 || input.password.len() > 256 {
-        let msg = Msg::BadCredentials.text(lang).to_owned();
-        return login_page(
-            &state,
-            lang,
-            jar,
-            StatusCode::UNAUTHORIZED,
-            Some(msg),
-            input.login,
-        );
+        return again(jar, StatusCode::UNAUTHORIZED, Msg::BadCredentials);
     }
-    match sign_in(&state, &login, &input.password).await {
+    match sign_in(&state, peer, &login, &input.password).await {
         Ok(Some(value)) => {
             let jar = jar.remove(Cookie::from(LOGIN_COOKIE)).add(cookie(
                 SESSION_COOKIE,
@@ -293,27 +295,14 @@ pub async fn login(
             ));
             (jar, Redirect::to("/cases")).into_response()
         }
-        Ok(None) => {
-            let msg = Msg::BadCredentials.text(lang).to_owned();
-            login_page(
-                &state,
-                lang,
-                jar,
-                StatusCode::UNAUTHORIZED,
-                Some(msg),
-                input.login,
-            )
-        }
-        Err(SignInError::Locked) => {
-            let msg = Msg::Locked.text(lang).to_owned();
-            login_page(
-                &state,
-                lang,
-                jar,
-                StatusCode::TOO_MANY_REQUESTS,
-                Some(msg),
-                input.login,
-            )
+        Ok(None) => again(jar, StatusCode::UNAUTHORIZED, Msg::BadCredentials),
+        Err(SignInError::Locked) => again(jar, StatusCode::TOO_MANY_REQUESTS, Msg::Locked),
+        Err(SignInError::Busy(wait)) => {
+            let mut page = again(jar, StatusCode::TOO_MANY_REQUESTS, Msg::TooManySignIns);
+            if let Ok(v) = header::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+                page.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            page
         }
         Err(SignInError::Internal(e)) => {
             tracing::error!(error = ?e, "signing in");
@@ -324,6 +313,8 @@ pub async fn login(
 
 enum SignInError {
     Locked,
+    /// Too many attempts from the address, or every password check busy: come back after.
+    Busy(Duration),
     Internal(anyhow::Error),
 }
 
@@ -333,35 +324,52 @@ impl<E: Into<anyhow::Error>> From<E> for SignInError {
     }
 }
 
+/// A password hash of the server's own making, checked when the name is unknown: a wrong
+/// name then costs what a wrong password costs, and the time of the answer tells no one
+/// which names exist.
+static NO_ONE: LazyLock<String> =
+    LazyLock::new(|| crate::accounts::hash_password(&random_hex()).unwrap_or_default());
+
 /// Checks the password with throttling; returns a new session cookie value on success.
 async fn sign_in(
     state: &AppState,
+    peer: Peer,
     login: &str,
     password: &str,
 ) -> Result<Option<String>, SignInError> {
     let at = state.now();
-    let (failures, locked_until) = state.store.login_failures(login).await?;
-    if locked_until.is_some_and(|t| t > at) {
-        tracing::warn!(login, "sign-in refused: the name is locked");
-        return Err(SignInError::Locked);
+    if let Some(ip) = peer.0
+        && let Err(wait) = state.throttle.sign_ins.take(ip)
+    {
+        tracing::warn!(%ip, "sign-in refused: too many from this address");
+        return Err(SignInError::Busy(wait));
     }
+    // Counted before the check, so that attempts sent at once cannot all be checked.
+    let failures = match state
+        .store
+        .begin_login_attempt(login, at, LOCK_AFTER, LOCK_MINUTES * MINUTE_MS)
+        .await?
+    {
+        LoginAttempt::Locked => {
+            tracing::warn!(login, "sign-in refused: the name is locked");
+            return Err(SignInError::Locked);
+        }
+        LoginAttempt::Counted(n) => n,
+    };
     let user = UserId::new(login).ok();
     let hash_of = match &user {
         Some(u) => state.store.password_hash(u).await?,
         None => None,
     };
-    let verified = match hash_of {
-        Some(phc) => {
-            let password = password.to_owned();
-            tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await?
-        }
-        None => false,
+    let Some(_turn) = state.throttle.check_turn().await else {
+        tracing::warn!(login, "sign-in refused: password checks are all busy");
+        return Err(SignInError::Busy(crate::throttle::CHECK_WAIT));
     };
-    let (Some(user), true) = (user, verified) else {
-        let failures = state
-            .store
-            .record_login_failure(login, at, LOCK_AFTER, LOCK_MINUTES * MINUTE_MS)
-            .await?;
+    let known = hash_of.is_some();
+    let phc = hash_of.unwrap_or_else(|| NO_ONE.clone());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await?;
+    let (Some(user), true) = (user, known && matches) else {
         tracing::warn!(login, failures, "a sign-in failed");
         // Each failure in a row answers a little later, up to two seconds.
         let delay = 200 * u64::from(failures.min(10));
@@ -371,8 +379,9 @@ async fn sign_in(
         }
         return Ok(None);
     };
-    if failures > 0 {
-        state.store.clear_login_failures(login).await?;
+    state.store.clear_login_failures(login).await?;
+    if let Some(ip) = peer.0 {
+        state.throttle.sign_ins.refund(ip);
     }
     let value = random_hex();
     state

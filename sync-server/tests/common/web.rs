@@ -42,6 +42,19 @@ impl Browser {
         }
     }
 
+    /// A browser whose connections come from `local` (any 127.x.y.z reaches a loopback
+    /// server): another address, for the per-address limits.
+    pub fn from_address(server: &TestServer, local: std::net::IpAddr) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .local_address(local)
+                .build()
+                .unwrap(),
+            ..Self::new(server)
+        }
+    }
+
     pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()

@@ -1,0 +1,187 @@
+//! The server under attack from outside: guesses sent at once, names sprayed and enrollment
+//! codes tried from one address, and connections that trickle their headers. Each probe was
+//! once a way in or a way to stop the server; each test checks the fix from a real client.
+#![allow(clippy::unwrap_used)] // tests panic on failure, by design
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use plumbline_shared::clock::Clock;
+use plumbline_shared::role::Role;
+use reqwest::StatusCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::web::{Browser, csrf_of, staff};
+use crate::common::{TestServer, anchor, clock};
+
+const PASSWORD: &str = "good-password-1";
+
+fn address(n: u8) -> IpAddr {
+    IpAddr::from([127, 0, 0, n])
+}
+
+/// A sign-in attempt from `from`: the status of the answer to the POST.
+async fn attempt(server: &TestServer, from: IpAddr, login: &str, password: &str) -> StatusCode {
+    let mut b = Browser::from_address(server, from);
+    b.sign_in(login, password).await.status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_sent_at_once_are_counted_one_by_one_and_the_name_locks_after_five() {
+    let server = TestServer::start().await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    // Thirty wrong guesses at once, each from its own address (so that only the name's own
+    // lock can stop them).
+    let guesses = (0..30).map(|i| {
+        let server = &server;
+        async move { attempt(server, address(10 + i), "zhaomin", &format!("guess-{i}")).await }
+    });
+    let answers = futures::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let locked = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        checked, 4,
+        "four wrong passwords are checked and refused: {answers:?}"
+    );
+    assert_eq!(
+        locked, 26,
+        "the fifth locks the name, and the rest are refused: {answers:?}"
+    );
+    // The right password, now, does not get in: the name is locked.
+    assert_eq!(
+        attempt(&server, address(200), "zhaomin", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn one_address_trying_many_names_is_slowed_and_told_when_to_come_back() {
+    // The clock stands still: the address's budget does not refill during the test.
+    let server = TestServer::start_with_clock(Clock::manual(anchor())).await;
+    staff(&server, "zhaomin", Role::Manager).await;
+    let from = address(7);
+    for i in 0..10 {
+        let status = attempt(&server, from, &format!("name{i}"), "123456").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let mut b = Browser::from_address(&server, from);
+    let form = b.get("/login").await;
+    let token = csrf_of(&form.body);
+    let res = b
+        .http
+        .post(format!("{}/login", b.base))
+        .header("cookie", b.cookie_header())
+        .form(&[
+            ("login", "name10"),
+            ("password", "123456"),
+            ("csrf", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=6).contains(&retry), "{retry}");
+    assert!(res.text().await.unwrap().contains("登录尝试过于频繁"));
+    // Another address, with the right password, signs in.
+    assert_eq!(
+        attempt(&server, address(8), "zhaomin", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn enrollment_codes_tried_from_one_address_are_refused_after_thirty() {
+    let server = TestServer::start_with_clock(Clock::manual(anchor())).await;
+    let http = reqwest::Client::builder()
+        .local_address(address(9))
+        .build()
+        .unwrap();
+    let url = server.url("/enroll");
+    let mut statuses = Vec::new();
+    for i in 0..31 {
+        let res = http
+            .post(&url)
+            .json(&serde_json::json!({"code": format!("AAAAA-{i:05}"), "device_name": "guess"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push((res.status(), res.headers().get("retry-after").cloned()));
+    }
+    assert!(
+        statuses[..30]
+            .iter()
+            .all(|(s, _)| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[30].0, StatusCode::TOO_MANY_REQUESTS);
+    assert!(statuses[30].1.is_some());
+    // A real code from elsewhere still enrolls.
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    assert!(phone.sync().await.refused.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_trickling_their_headers_are_closed_and_the_server_keeps_answering() {
+    let server = TestServer::start_configured(clock(), |c| {
+        c.connections.header_read_timeout_secs = 2;
+        c.connections.max_per_address = 40;
+        c.connections.max_connections = 100;
+    })
+    .await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+
+    // 60 connections from one address, each sending a byte of its headers now and then: 40
+    // are let in, the rest closed at once.
+    let mut slow = Vec::new();
+    for _ in 0..60 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((address(66), 0).into()).unwrap();
+        let mut stream = socket.connect(server.addr).await.unwrap();
+        let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\nHo").await;
+        slow.push(stream);
+    }
+    // Meanwhile the server answers others at once, health checks and syncs alike.
+    let started = Instant::now();
+    let health = reqwest::get(format!("http://{}/healthz", server.addr))
+        .await
+        .unwrap();
+    assert!(health.status().is_success(), "{}", health.status());
+    assert!(phone.sync().await.refused.is_empty());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // After the header deadline every slow connection is closed by the server.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut closed = 0;
+    for stream in &mut slow {
+        let _ = stream.write_all(b"s").await;
+        let mut buf = [0u8; 256];
+        match tokio::time::timeout(Duration::from_secs(2), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => closed += 1,
+            // hyper may answer 408 before it closes.
+            Ok(Ok(_)) => closed += 1,
+            Err(_) => {}
+        }
+    }
+    assert_eq!(
+        closed,
+        slow.len(),
+        "connections still open after the header deadline"
+    );
+    assert!(phone.sync().await.refused.is_empty());
+}

@@ -44,12 +44,12 @@ pub async fn add_user(
         password.chars().count() >= 8,
         "a password needs at least 8 characters"
     );
-    if membership.role == Role::Contractor {
-        anyhow::ensure!(
-            membership.contractor.is_some(),
-            "a contractor account needs --contractor <company id>"
-        );
-    }
+    plumbline_shared::doc::bounds::check_text("the display name", display_name, 80)?;
+    anyhow::ensure!(
+        !display_name.trim().is_empty(),
+        "give the person a display name"
+    );
+    check_membership(state, &membership).await?;
     state
         .store
         .create_user(NewUser {
@@ -176,23 +176,62 @@ pub async fn grant(
     role: Role,
     contractor: Option<ContractorId>,
 ) -> anyhow::Result<()> {
-    if role == Role::Contractor {
-        anyhow::ensure!(
-            contractor.is_some(),
-            "a contractor account needs --contractor <company id>"
+    let membership = Membership {
+        project: project.clone(),
+        role,
+        contractor,
+    };
+    check_membership(state, &membership).await?;
+    Ok(state.store.set_membership(user, membership).await?)
+}
+
+/// A role can only be in a project the server holds, and a contractor's only for one of that
+/// project's companies; anything else is refused rather than stored silently.
+async fn check_membership(state: &AppState, m: &Membership) -> anyhow::Result<()> {
+    let Some(project) = load_project(state, &m.project).await? else {
+        anyhow::bail!(
+            "there is no project `{}` on this server; the projects are: {}",
+            m.project,
+            project_ids(state).await?
         );
+    };
+    match (&m.contractor, m.role) {
+        (None, Role::Contractor) => {
+            anyhow::bail!("a contractor account needs --contractor <company id>")
+        }
+        (Some(c), Role::Contractor) => anyhow::ensure!(
+            project.contractors.iter().any(|x| &x.id == c),
+            "project `{}` has no contractor `{c}`; its contractors are: {}",
+            m.project,
+            project
+                .contractors
+                .iter()
+                .map(|x| x.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (Some(c), role) => anyhow::bail!(
+            "only a contractor account names a company; a {} does not (`{c}`)",
+            role.label_en().to_lowercase()
+        ),
+        (None, _) => {}
     }
-    Ok(state
+    Ok(())
+}
+
+/// The ids of the projects this server holds, for an error message.
+async fn project_ids(state: &AppState) -> anyhow::Result<String> {
+    let ids: Vec<String> = state
         .store
-        .set_membership(
-            user,
-            Membership {
-                project: project.clone(),
-                role,
-                contractor,
-            },
-        )
-        .await?)
+        .all_docs()
+        .await?
+        .into_iter()
+        .filter_map(|d| match d {
+            DocId::Project(p) => Some(p.to_string()),
+            DocId::Unit(_) => None,
+        })
+        .collect();
+    Ok(ids.join(", "))
 }
 
 /// Imports buildings and units into an existing project from CSV text (see [`crate::import`]

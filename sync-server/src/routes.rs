@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::http::{HeaderName, Request};
+use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum::routing::{get, post};
 use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
@@ -22,6 +23,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
     let limits = state.config.limits.clone();
+    let secure = state.config.web.secure_cookies;
     let api = Router::new()
         .route("/enroll", post(enroll::enroll))
         .route("/sync/manifest", post(sync::manifest))
@@ -78,6 +80,44 @@ pub fn router(state: AppState) -> Router {
                     StatusCode::REQUEST_TIMEOUT,
                     Duration::from_secs(limits.request_timeout_secs),
                 ))
-                .layer(DefaultBodyLimit::max(limits.max_body_bytes)),
+                .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+                // Headers every answer carries, so that a browser treats the office pages as
+                // what they are: no script runs on them (they have none; a name with
+                // `<script>` in it stays text), no other site frames them, nothing is sniffed
+                // into another type, no page with an owner's phone number is kept in a shared
+                // PC's cache, and behind TLS the browser stays on HTTPS. A handler that sets
+                // its own `Cache-Control` (photos, which never change) keeps it.
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_FRAME_OPTIONS,
+                    HeaderValue::from_static("DENY"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("same-origin"),
+                ))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-store"),
+                ))
+                .option_layer(secure.then(|| {
+                    SetResponseHeaderLayer::overriding(
+                        header::STRICT_TRANSPORT_SECURITY,
+                        HeaderValue::from_static("max-age=31536000"),
+                    )
+                })),
         )
 }
+
+/// The pages' policy: their own images and inline styles, no script, no plugin, no framing,
+/// forms posted only to this server.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \
+     style-src 'self' 'unsafe-inline'; script-src 'none'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";

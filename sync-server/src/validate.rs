@@ -25,15 +25,16 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use automerge::Change;
-use plumbline_shared::doc::actor_for;
 use plumbline_shared::doc::finding::Finding;
 use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
+use plumbline_shared::doc::{MAX_DESCRIPTION_CHARS, actor_for, bounds};
 use plumbline_shared::event::{EditedField, Event, EventKind};
 use plumbline_shared::ids::{EventId, ProjectId};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::template::{ChecklistTemplate, residential};
+use plumbline_shared::time::Timestamp;
 
 use crate::store::Identity;
 
@@ -104,6 +105,7 @@ pub fn unit_changes(
     before: &UnitDoc,
     after: &UnitDoc,
     changes: &[Change],
+    received: Timestamp,
 ) -> Result<(UnitRecord, UnitRecord), Refusal> {
     let Some(actor) = actor_in(identity, project) else {
         return refuse(format!("your account has no role in project `{project}`"));
@@ -129,11 +131,16 @@ pub fn unit_changes(
     let after = after
         .read()
         .map_err(|e| Refusal(format!("the changes break the unit document: {e}")))?;
-    compare(&actor, &before, &after)?;
+    compare(&actor, &before, &after, received)?;
     Ok((before, after))
 }
 
-fn compare(actor: &Actor, before: &UnitRecord, after: &UnitRecord) -> Result<(), Refusal> {
+fn compare(
+    actor: &Actor,
+    before: &UnitRecord,
+    after: &UnitRecord,
+    received: Timestamp,
+) -> Result<(), Refusal> {
     if before.schema != after.schema || before.project != after.project || before.unit != after.unit
     {
         return refuse("the changes rewrite which unit this document is for");
@@ -159,11 +166,11 @@ fn compare(actor: &Actor, before: &UnitRecord, after: &UnitRecord) -> Result<(),
                 "the changes delete finding `{id}`; findings are never deleted"
             ));
         };
-        finding_changes(actor, Some(old), new)?;
+        finding_changes(actor, Some(old), new, received)?;
     }
     for (id, new) in &after.findings {
         if !before.findings.contains_key(id) {
-            finding_changes(actor, None, new)?;
+            finding_changes(actor, None, new, received)?;
         }
     }
     Ok(())
@@ -174,8 +181,23 @@ fn compare(actor: &Actor, before: &UnitRecord, after: &UnitRecord) -> Result<(),
 /// lookup by the project's template id.
 static CHECKLIST: LazyLock<ChecklistTemplate> = LazyLock::new(residential);
 
-fn finding_changes(actor: &Actor, old: Option<&Finding>, new: &Finding) -> Result<(), Refusal> {
+fn finding_changes(
+    actor: &Actor,
+    old: Option<&Finding>,
+    new: &Finding,
+    received: Timestamp,
+) -> Result<(), Refusal> {
     let id = &new.id;
+    let bounded = |e: bounds::ContentError| Refusal(format!("finding `{id}`: {e}"));
+    // The same bounds as the phone's and the office's own writes, on what this change brings.
+    if old.is_none_or(|o| o.description != new.description) {
+        bounds::check_text("the description", &new.description, MAX_DESCRIPTION_CHARS)
+            .map_err(bounded)?;
+    }
+    if old.is_none() {
+        bounds::check_times("the time it was recorded", new.created_at, None, received)
+            .map_err(bounded)?;
+    }
     match old {
         None => {
             if new.created_by != *actor {
@@ -278,6 +300,8 @@ fn finding_changes(actor: &Actor, old: Option<&Finding>, new: &Finding) -> Resul
         if old_events.contains_key(eid) {
             continue;
         }
+        bounds::check_event(&e.kind).map_err(bounded)?;
+        bounds::check_times("the event's time", e.at, Some(&e.kind), received).map_err(bounded)?;
         if e.actor != *actor {
             return refuse(format!(
                 "finding `{id}`: event `{eid}` claims to be by {} as {}, not by you as {}",

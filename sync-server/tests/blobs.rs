@@ -61,6 +61,7 @@ impl Server {
             Some((role, project)) => {
                 let contractor =
                     (role == Role::Contractor).then(|| ContractorId::new("hengzhu-civil").unwrap());
+                common::other_project(&self.state, &project).await;
                 let m = Membership {
                     project,
                     role,

@@ -185,3 +185,85 @@ async fn connections_trickling_their_headers_are_closed_and_the_server_keeps_ans
     );
     assert!(phone.sync().await.refused.is_empty());
 }
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let server = TestServer::start().await;
+    for path in ["/login", "/healthz", "/api/v1/enroll"] {
+        let res = reqwest::get(format!("http://{}{path}", server.addr))
+            .await
+            .unwrap();
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "{path}: not behind TLS"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_account_in_a_project_or_company_that_does_not_exist_is_refused() {
+    use plumbline_sync_server::admin;
+    use plumbline_sync_server::store::Membership;
+    let server = TestServer::start().await;
+    let user = plumbline_shared::ids::UserId::new("newcomer").unwrap();
+    let member = |project: &str, role, contractor: Option<&str>| Membership {
+        project: project.parse().unwrap(),
+        role,
+        contractor: contractor.map(|c| c.parse().unwrap()),
+    };
+    let project = server.project.id.as_str();
+    for (m, says) in [
+        (
+            member("nowhere", Role::Inspector, None),
+            "there is no project `nowhere`",
+        ),
+        (
+            member(project, Role::Contractor, Some("acme")),
+            "has no contractor `acme`",
+        ),
+        (
+            member(project, Role::Contractor, None),
+            "needs --contractor",
+        ),
+        (
+            member(project, Role::Inspector, Some("hengzhu-civil")),
+            "only a contractor account names a company",
+        ),
+    ] {
+        let err = admin::add_user(&server.state, &user, "新同事", Some(PASSWORD), m)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(says), "{says}: {err}");
+    }
+    let err = admin::add_user(
+        &server.state,
+        &user,
+        "王\u{202E}丽",
+        Some(PASSWORD),
+        member(project, Role::Inspector, None),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("control character"), "{err}");
+    assert!(server.state.store.user(&user).await.unwrap().is_none());
+    let err = admin::grant(
+        &server.state,
+        &user,
+        &"nowhere".parse().unwrap(),
+        Role::Manager,
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("no project"), "{err}");
+}

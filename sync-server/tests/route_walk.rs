@@ -107,13 +107,15 @@ async fn nobody_outside_learns_or_changes_anything_and_nobody_inside_meets_an_er
 
     // The people who walk.
     staff(&server, "zhougang", Role::Contractor).await;
+    let elsewhere = ProjectId::new("another-project").unwrap();
+    crate::common::other_project(&server.state, &elsewhere).await;
     admin::add_user(
         &server.state,
         &UserId::new("wai").unwrap(),
         "wai",
         Some(PASSWORD),
         Membership {
-            project: ProjectId::new("another-project").unwrap(),
+            project: elsewhere,
             role: Role::Manager,
             contractor: None,
         },

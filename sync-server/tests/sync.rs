@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use automerge::{AutoCommit, ObjId};
 use common::{Device, TestServer};
 use plumbline_shared::api::{
     API_VERSION, DocMessage, ManifestResponse, SyncRequest, SyncResponse, from_postcard,
@@ -11,9 +12,9 @@ use plumbline_shared::api::{
 };
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::conflict::FindingField;
-use plumbline_shared::doc::unit::{FieldEdit, NewFinding};
-use plumbline_shared::event::{EventKind, FineApprovalStep, Origin};
-use plumbline_shared::ids::{FineId, UnitId};
+use plumbline_shared::doc::unit::{FieldEdit, NewFinding, UnitDoc};
+use plumbline_shared::event::{Event, EventKind, FineApprovalStep, Origin};
+use plumbline_shared::ids::{EventId, FindingId, FineId, UnitId};
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::severity::Severity;
 use plumbline_shared::time::Timestamp;
@@ -314,8 +315,12 @@ async fn access_across_projects_is_refused() {
     let mut outsider = server.device_in("outsider", Role::Inspector, &other).await;
     outsider.sync().await;
     assert!(
-        outsider.docs.is_empty(),
-        "no documents of a project the user is not in"
+        outsider
+            .docs
+            .keys()
+            .all(|d| *d == DocId::Project(other.clone())),
+        "no documents of a project the user is not in: {:?}",
+        outsider.docs.keys().collect::<Vec<_>>()
     );
     let (unit, _) = unit_doc(&server, 0);
     let res = outsider
@@ -848,4 +853,110 @@ async fn a_finding_off_the_checklist_is_refused_and_a_good_one_in_the_same_unit_
     record(&mut good, &doc).await;
     assert!(good.sync().await.refused.is_empty());
     assert_eq!(cases_of(&server, &unit_id).await.len(), 1);
+}
+
+/// A change made to a unit document by `actor`, past the document's own checks.
+type Forgery<'a> = dyn FnOnce(&mut UnitDoc, &Actor) + 'a;
+
+/// Writes `put` into finding `id` of `unit` as raw automerge, past the document's own checks:
+/// what a forged client could send.
+fn forge(
+    unit: &mut UnitDoc,
+    actor: &Actor,
+    id: &FindingId,
+    put: impl FnOnce(&mut AutoCommit, &ObjId),
+) {
+    use automerge::{ObjType, ROOT, ReadDoc, Value};
+    let am = unit.automerge_mut();
+    am.set_actor(plumbline_shared::doc::actor_for(&actor.device));
+    let Some((Value::Object(ObjType::Map), findings)) = am.get(ROOT, "findings").unwrap() else {
+        panic!("no findings")
+    };
+    let Some((Value::Object(ObjType::Map), f)) = am.get(&findings, id.as_str()).unwrap() else {
+        panic!("no finding {id}")
+    };
+    put(am, &f);
+    am.commit();
+}
+
+/// Every field that comes through sync meets the bounds the same field meets when the phone
+/// or the office writes it, checked by the same code in `shared`.
+#[tokio::test]
+async fn content_out_of_bounds_is_refused_through_sync_with_its_reason() {
+    use automerge::{ObjType, ReadDoc, Value, transaction::Transactable};
+    let server = TestServer::start().await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    let (_, doc) = unit_doc(&server, 9);
+    let finding = record(&mut phone, &doc).await;
+    assert!(phone.sync().await.refused.is_empty());
+    let stored = server.state.store.doc_heads(&doc).await.unwrap();
+
+    let attempts: Vec<(&str, Box<Forgery<'_>>)> = vec![
+        (
+            "200000 characters long",
+            Box::new(|u: &mut UnitDoc, actor: &Actor| {
+                forge(u, actor, &finding, |am, f| {
+                    am.put(f, "description", "漏".repeat(200_000)).unwrap();
+                })
+            }),
+        ),
+        (
+            "the fine of -500000 fen",
+            Box::new(|u: &mut UnitDoc, actor: &Actor| {
+                forge(u, actor, &finding, |am, f| {
+                    let Some((Value::Object(ObjType::List), events)) = am.get(f, "events").unwrap()
+                    else {
+                        panic!("no events")
+                    };
+                    let event = Event {
+                        id: EventId::random(),
+                        kind: EventKind::FineDrafted {
+                            fine: "fine-9".parse().unwrap(),
+                            contractor: "hengzhu-civil".parse().unwrap(),
+                            condition: plumbline_shared::workflow::PenaltyCondition::NoResponse,
+                            amount_fen: -500_000,
+                        },
+                        actor: actor.clone(),
+                        at: now(),
+                    };
+                    let end = am.length(&events);
+                    am.insert(&events, end, serde_json::to_string(&event).unwrap())
+                        .unwrap();
+                })
+            }),
+        ),
+        (
+            "not a plausible time",
+            Box::new(|u: &mut UnitDoc, actor: &Actor| {
+                let year_2100 = Timestamp(4_102_444_800_000);
+                u.record_finding(actor, year_2100, leak()).unwrap();
+            }),
+        ),
+        (
+            "invisible control character (U+202E)",
+            Box::new(|u: &mut UnitDoc, actor: &Actor| {
+                forge(u, actor, &finding, |am, f| {
+                    am.put(f, "description", "渗漏\u{202E}gnp.exe").unwrap();
+                })
+            }),
+        ),
+    ];
+    for (says, attempt) in attempts {
+        let mut unit = phone.unit(&doc);
+        let actor = phone.actor.clone();
+        attempt(&mut unit, &actor);
+        phone.put_unit(&doc, unit);
+        let report = phone.sync().await;
+        assert_eq!(report.refused.len(), 1, "{says}: {report:?}");
+        assert!(report.refused[0].1.contains(says), "{says}: {report:?}");
+        assert_eq!(
+            server.state.store.doc_heads(&doc).await.unwrap(),
+            stored,
+            "{says}"
+        );
+        // The phone starts again from what the server holds.
+        phone = server.device("wangli", Role::Inspector).await;
+        phone.sync().await;
+    }
 }

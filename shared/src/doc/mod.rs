@@ -36,6 +36,7 @@
 //! an event) that touch only what they change: reconciling a whole document after a one-field
 //! edit costs a hundred times more.
 
+pub mod bounds;
 pub mod chunk;
 pub mod conflict;
 pub mod evidence;
@@ -185,13 +186,7 @@ pub const MAX_EVIDENCE_PER_FINDING: usize = 60;
 pub const MAX_FINDINGS_PER_UNIT: usize = 2_000;
 
 fn check_text(what: &str, text: &str, max: usize) -> Result<(), DocError> {
-    let n = text.chars().count();
-    if n > max {
-        return Err(DocError::Invalid(format!(
-            "{what} is {n} characters long; at most {max} are allowed"
-        )));
-    }
-    Ok(())
+    bounds::check_text(what, text, max).map_err(|e| DocError::Invalid(e.to_string()))
 }
 
 #[cfg(test)]

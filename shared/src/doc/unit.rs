@@ -16,9 +16,8 @@ use crate::doc::evidence::EvidenceRef;
 use crate::doc::finding::{Finding, OwnerContact};
 use crate::doc::round::{CheckResult, Outcome, Round, RoundKind};
 use crate::doc::{
-    DocError, MAX_DESCRIPTION_CHARS, MAX_EVENT_TEXT_CHARS, MAX_EVENTS_PER_FINDING,
-    MAX_EVIDENCE_PER_FINDING, MAX_FINDINGS_PER_UNIT, actor_for, check_text, commit,
-    deterministic_doc, sealed::seal,
+    DocError, MAX_DESCRIPTION_CHARS, MAX_EVENTS_PER_FINDING, MAX_EVIDENCE_PER_FINDING,
+    MAX_FINDINGS_PER_UNIT, actor_for, check_text, commit, deterministic_doc, sealed::seal,
 };
 use crate::event::{EditedField, Event, EventKind, Origin, Receipt};
 use crate::ids::{
@@ -598,18 +597,8 @@ impl UnitDoc {
     }
 
     fn check_event(&self, finding: &ObjId, event: &Event) -> Result<(), DocError> {
-        for text in event.kind.texts() {
-            check_text(
-                &format!("the text of `{}`", event.kind.name()),
-                text,
-                MAX_EVENT_TEXT_CHARS,
-            )?;
-        }
-        if let EventKind::FieldEdited { from, to, .. } = &event.kind {
-            for text in [from, to] {
-                check_text("an edited field's value", text, MAX_DESCRIPTION_CHARS)?;
-            }
-        }
+        crate::doc::bounds::check_event(&event.kind)
+            .map_err(|e| DocError::Invalid(e.to_string()))?;
         let events = self.list_obj(finding, "events")?;
         if self.doc.length(&events) >= MAX_EVENTS_PER_FINDING {
             return Err(DocError::Invalid(format!(

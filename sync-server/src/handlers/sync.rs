@@ -285,7 +285,7 @@ pub async fn exchange(
             DocId::Unit(_) => {
                 let before = UnitDoc::from_trusted(loaded.doc.clone());
                 let after = UnitDoc::from_trusted(fork.clone());
-                validate::unit_changes(&identity, &project, &before, &after, &incoming)
+                validate::unit_changes(&identity, &project, &before, &after, &incoming, server_now)
                     .map(|records| Some((after, records)))
             }
         };

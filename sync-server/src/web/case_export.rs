@@ -108,7 +108,7 @@ fn workbook(rows: &[CaseRecord]) -> Result<Vec<u8>, XlsxError> {
     }
     for (row, case) in (1u32..).zip(rows) {
         for (col, text) in (0u16..).zip(cells(case)) {
-            sheet.write_string(row, col, text)?;
+            sheet.write_string(row, col, within_cell(&text))?;
         }
     }
     sheet.set_freeze_panes(1, 0)?;
@@ -138,12 +138,35 @@ async fn export<E: std::fmt::Debug>(
     }
 }
 
+/// Most characters an Excel cell holds; a longer text (a description synced before its bound
+/// existed) is cut to it rather than failing the whole export.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// `text`, cut to what one cell holds.
+fn within_cell(text: &str) -> &str {
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
+/// A CSV cell that a spreadsheet will not run: text starting with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return is a formula to Excel and LibreOffice (`=HYPERLINK(…)`), so it gets a
+/// leading apostrophe, which they show as text. Numbers and times start with none of these.
+fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// The CSV file: UTF-8 with a byte-order mark.
 fn csv_file(rows: &[CaseRecord]) -> Result<Vec<u8>, ::csv::Error> {
     let mut out = ::csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     out.write_record(COLUMNS.map(|(title, _)| title))?;
     for case in rows {
-        out.write_record(cells(case))?;
+        out.write_record(cells(case).map(|c| inert(within_cell(&c))))?;
     }
     out.into_inner().map_err(|e| e.into_error().into())
 }
@@ -169,4 +192,25 @@ pub async fn csv(
 ) -> Response {
     let kind = ("text/csv; charset=utf-8", "csv");
     export(&state, &staff, query, kind, csv_file).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_made_text_and_long_cells_are_cut() {
+        assert_eq!(
+            inert("=HYPERLINK(\"http://x\",\"点击\")"),
+            "'=HYPERLINK(\"http://x\",\"点击\")"
+        );
+        for bad in ["+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(inert(bad).starts_with('\''), "{bad}");
+        }
+        assert_eq!(inert("卫生间渗漏"), "卫生间渗漏");
+        assert_eq!(inert("2026-11-27 09:00"), "2026-11-27 09:00");
+        let long = "漏".repeat(40_000);
+        assert_eq!(within_cell(&long).chars().count(), MAX_CELL_CHARS);
+        assert_eq!(within_cell("短"), "短");
+    }
 }

@@ -119,6 +119,7 @@ impl TestServer {
             role,
             contractor,
         };
+        other_project(&self.state, project).await;
         if self
             .state
             .store
@@ -471,4 +472,20 @@ pub fn jpeg(len: usize, seed: u8) -> Vec<u8> {
     let mut v: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(seed)).collect();
     v[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
     v
+}
+
+/// Makes sure project `id` exists: a second project (the demo's contractors, no buildings),
+/// for the tests of what must not cross from one project to another.
+pub async fn other_project(state: &plumbline_sync_server::state::AppState, id: &ProjectId) {
+    if admin::load_project(state, id).await.unwrap().is_some() {
+        return;
+    }
+    let mut project = demo_project(anchor().date_cst()).unwrap();
+    project.id = id.clone();
+    project.name_zh = id.to_string();
+    project.name_en = id.to_string();
+    project.buildings.clear();
+    project.assignments.clear();
+    project.floor_plans.clear();
+    setup::create_project(state, &project).await.unwrap();
 }

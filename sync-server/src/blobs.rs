@@ -109,6 +109,28 @@ pub use plumbline_shared::api::MAX_CHUNK_BYTES;
 /// Largest blob, in bytes (16 MiB); the same bound documents put on evidence.
 pub const MAX_BLOB_BYTES: u64 = MAX_EVIDENCE_BYTES;
 
+/// How long a partial upload may wait for its next chunk before it is removed: a day.
+pub const STALE_AFTER_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// A file time in milliseconds since the epoch (times before it count as the epoch).
+fn touched_ms(t: std::time::SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Removes abandoned partial uploads every hour until aborted (see [`Uploads::remove_stale`]).
+pub fn spawn_sweeper(state: crate::state::AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.uploads.remove_stale(state.now()).await {
+                tracing::warn!(error = %e, "could not remove abandoned partial uploads");
+            }
+        }
+    })
+}
+
 /// The only kinds of evidence the server keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImageType {
@@ -276,6 +298,9 @@ pub enum UploadError {
         /// The sniffed type.
         found: ImageType,
     },
+    /// The image is too large or does not decode; discarded.
+    #[error("{0}; nothing was kept")]
+    BadImage(#[from] crate::image_check::ImageRefusal),
     /// Reading or writing the staging file failed.
     #[error("staging file: {0}")]
     Io(#[from] std::io::Error),
@@ -298,6 +323,7 @@ impl UploadError {
             UploadError::HashMismatch { .. } => "hash",
             UploadError::NotAnImage => "not_image",
             UploadError::TypeMismatch { .. } => "type",
+            UploadError::BadImage(_) => "image",
             UploadError::Io(_) | UploadError::Store(_) | UploadError::Objects(_) => "internal",
         }
     }
@@ -357,6 +383,44 @@ impl Uploads {
             durable,
             locks: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Removes the staging files no chunk has touched for [`STALE_AFTER_MS`] before `now`: an
+    /// upload abandoned by a phone that was lost, reset or never came back, or partial files
+    /// left on purpose to fill the disk. A device that returns starts that photo again from
+    /// offset 0 (the status says 0 bytes staged). Returns how many were removed.
+    pub async fn remove_stale(&self, now: Timestamp) -> std::io::Result<usize> {
+        let mut stale = Vec::new();
+        let mut entries = tokio::fs::read_dir(&self.dir).await?;
+        while let Some(entry) = entries.next_entry().await? {
+            let name = entry.file_name();
+            let Some(hash) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".part"))
+                .and_then(|h| h.parse::<BlobHash>().ok())
+            else {
+                continue;
+            };
+            let touched = entry.metadata().await?.modified()?;
+            if touched_ms(touched) < now.0 - STALE_AFTER_MS {
+                stale.push(hash);
+            }
+        }
+        let mut removed = 0;
+        for hash in stale {
+            // Under the hash's lock, and looked at again: a chunk may have just arrived.
+            let _lock = self.lock(&hash).await;
+            let path = self.staging_path(&hash);
+            let Ok(meta) = tokio::fs::metadata(&path).await else {
+                continue;
+            };
+            if touched_ms(meta.modified()?) < now.0 - STALE_AFTER_MS {
+                remove_staging(&path).await?;
+                removed += 1;
+                tracing::info!(blob = %hash, bytes = meta.len(), "removed an abandoned partial upload");
+            }
+        }
+        Ok(removed)
     }
 
     /// The staging file of a hash.
@@ -542,6 +606,11 @@ async fn store_verified(
     now: Timestamp,
 ) -> Result<Progress, UploadError> {
     check_type(declared, &content)?;
+    // Its header and data, before anyone is given it to show (see `crate::image_check`).
+    let checked = content.clone();
+    tokio::task::spawn_blocking(move || crate::image_check::check(declared, &checked))
+        .await
+        .map_err(std::io::Error::other)??;
     let size = content.len() as u64;
     let path = object_path(hash);
     objects.put(&path, content.into()).await?;
@@ -666,9 +735,11 @@ mod tests {
     use super::*;
     use object_store::memory::InMemory;
 
+    /// `len` bytes (at least 286) that the server keeps: a real 16 × 16 JPEG, then bytes
+    /// after its end, which decoders skip.
     fn jpeg(len: usize) -> Bytes {
-        let mut v: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
-        v[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+        let mut v = include_bytes!("../../assets/fixtures/tiny.jpg").to_vec();
+        v.extend((v.len()..len).map(|i| (i * 31 % 251) as u8));
         Bytes::from(v)
     }
 
@@ -704,6 +775,52 @@ mod tests {
         assert_eq!(
             object_path(&hash).to_string(),
             format!("{}/{}", &hash.as_str()[..2], hash)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_partial_upload_untouched_for_a_day_is_removed_and_a_recent_one_kept() {
+        let (_dir, store, objects, uploads) = fixture().await;
+        let (old, recent) = (jpeg(2000), jpeg(2001));
+        let at = Timestamp(1);
+        for bytes in [&old, &recent] {
+            let chunk = Chunk {
+                offset: 0,
+                total: bytes.len() as u64,
+                declared: ImageType::Jpeg,
+                bytes: bytes.slice(0..1000),
+            };
+            let hash = BlobHash::of(bytes);
+            uploads
+                .receive(&*store, &objects, &hash, chunk, at)
+                .await
+                .unwrap();
+        }
+        let (old_hash, recent_hash) = (BlobHash::of(&old), BlobHash::of(&recent));
+        let touched = std::fs::metadata(uploads.staging_path(&recent_hash))
+            .unwrap()
+            .modified()
+            .unwrap();
+        // The old one was last touched two days before the recent one.
+        let two_days = std::time::Duration::from_millis(2 * STALE_AFTER_MS as u64);
+        std::fs::File::options()
+            .write(true)
+            .open(uploads.staging_path(&old_hash))
+            .unwrap()
+            .set_modified(touched - two_days)
+            .unwrap();
+        let now = Timestamp(touched_ms(touched) + 60_000);
+        assert_eq!(uploads.remove_stale(now).await.unwrap(), 1);
+        assert_eq!(
+            uploads.state(&*store, &objects, &old_hash).await.unwrap(),
+            UploadState::Staged(0)
+        );
+        assert_eq!(
+            uploads
+                .state(&*store, &objects, &recent_hash)
+                .await
+                .unwrap(),
+            UploadState::Staged(1000)
         );
     }
 
@@ -794,12 +911,12 @@ mod tests {
     #[tokio::test]
     async fn a_finished_staging_file_completes_with_an_empty_chunk() {
         let (_dir, store, objects, uploads) = fixture().await;
-        let bytes = jpeg(100);
+        let bytes = jpeg(400);
         let hash = BlobHash::of(&bytes);
         std::fs::write(uploads.staging_path(&hash), &bytes).unwrap();
         let chunk = Chunk {
-            offset: 100,
-            total: 100,
+            offset: 400,
+            total: 400,
             declared: ImageType::Jpeg,
             bytes: Bytes::new(),
         };
@@ -807,7 +924,7 @@ mod tests {
             .receive(&*store, &objects, &hash, chunk, Timestamp(1))
             .await
             .unwrap();
-        assert_eq!(p, Progress::Stored { bytes: 100 });
+        assert_eq!(p, Progress::Stored { bytes: 400 });
         let d = open(&objects, &hash).await.unwrap().unwrap();
         assert_eq!(d.image, Some(ImageType::Jpeg));
         let got: Vec<Bytes> = d.stream.map(|b| b.unwrap()).collect().await;
@@ -817,10 +934,10 @@ mod tests {
     #[tokio::test]
     async fn a_recorded_blob_whose_object_vanished_accepts_a_new_upload() {
         let (_dir, store, objects, uploads) = fixture().await;
-        let bytes = jpeg(50);
+        let bytes = jpeg(500);
         let hash = BlobHash::of(&bytes);
         store
-            .record_blob(&hash, 50, "image/jpeg", Timestamp(1))
+            .record_blob(&hash, 500, "image/jpeg", Timestamp(1))
             .await
             .unwrap();
         assert_eq!(
@@ -829,7 +946,7 @@ mod tests {
         );
         let chunk = Chunk {
             offset: 0,
-            total: 50,
+            total: 500,
             declared: ImageType::Jpeg,
             bytes,
         };
@@ -837,10 +954,10 @@ mod tests {
             .receive(&*store, &objects, &hash, chunk, Timestamp(2))
             .await
             .unwrap();
-        assert_eq!(p, Progress::Stored { bytes: 50 });
+        assert_eq!(p, Progress::Stored { bytes: 500 });
         assert_eq!(
             uploads.state(&*store, &objects, &hash).await.unwrap(),
-            UploadState::Stored(50)
+            UploadState::Stored(500)
         );
     }
 

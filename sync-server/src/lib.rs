@@ -30,6 +30,7 @@ pub mod docs;
 pub mod durable;
 pub mod error;
 pub mod handlers;
+pub mod image_check;
 pub mod import;
 pub mod openapi;
 pub mod plans;
@@ -136,6 +137,7 @@ pub async fn launch(
         compaction::spawn(state.clone()),
         Some(presence::spawn_flusher(state.clone())),
         Some(verdicts::spawn(state.clone())),
+        Some(blobs::spawn_sweeper(state.clone())),
         webhook::spawn(state.clone()),
     ];
     let last = state.clone();

@@ -77,7 +77,7 @@ async fn demo_prints_accounts_once_serves_metrics_and_stops_gracefully() {
     );
 
     // A photo chunk half sent when SIGTERM arrives still completes; then the process exits 0.
-    let photo = b"\xFF\xD8\xFF\xE0 a small photo that arrives slowly".repeat(50);
+    let photo = crate::common::jpeg(2_000, 9);
     let hash = BlobHash::of(&photo);
     let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(

@@ -90,6 +90,7 @@ fn api_error(e: UploadError) -> ApiError {
         | UploadError::PastTotal { .. }
         | UploadError::NotAnImage
         | UploadError::TypeMismatch { .. } => ApiError::BadRequest(e.to_string()),
+        UploadError::BadImage(_) => ApiError::Unprocessable(e.to_string()),
         UploadError::ChunkTooLarge { .. } => ApiError::TooLarge(e.to_string()),
         UploadError::HashMismatch { .. } => ApiError::Unprocessable(e.to_string()),
         UploadError::Store(e) => e.into(),

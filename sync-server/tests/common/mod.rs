@@ -467,10 +467,22 @@ pub async fn upload(phone: &Device, bytes: &[u8]) {
     assert_eq!(res.status(), reqwest::StatusCode::CREATED);
 }
 
-/// Bytes that pass for a JPEG (its magic), different for each `seed`.
+/// A stand-in photo that passes the server's checks, `len` long (at least 286 bytes) and
+/// different for each `seed`.
 pub fn jpeg(len: usize, seed: u8) -> Vec<u8> {
-    let mut v: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(seed)).collect();
-    v[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+    jpeg_seeded(len, u64::from(seed))
+}
+
+/// [`jpeg`] with a wider seed: a real 16 × 16 JPEG, then noise that decoders skip.
+pub fn jpeg_seeded(len: usize, seed: u64) -> Vec<u8> {
+    let mut v = include_bytes!("../../../assets/fixtures/tiny.jpg").to_vec();
+    let mut x = seed | 1;
+    v.extend((v.len()..len.max(v.len())).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x as u8
+    }));
     v
 }
 

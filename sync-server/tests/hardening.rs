@@ -269,30 +269,18 @@ async fn an_account_in_a_project_or_company_that_does_not_exist_is_refused() {
 }
 
 /// A PNG of a few hundred bytes whose header says 50,000 × 50,000 pixels: 10 GB for whoever
-/// shows it.
+/// shows it. A real 8 × 8 PNG with its header rewritten (and the header's checksum with it).
 fn png_bomb() -> Vec<u8> {
-    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-        out.extend((data.len() as u32).to_be_bytes());
-        let mut crc = crc32fast::Hasher::new();
-        crc.update(kind);
-        crc.update(data);
-        out.extend(kind);
-        out.extend(data);
-        out.extend(crc.finalize().to_be_bytes());
-    }
-    let mut out = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-    let mut ihdr = Vec::new();
-    ihdr.extend(50_000u32.to_be_bytes());
-    ihdr.extend(50_000u32.to_be_bytes());
-    ihdr.extend([8, 0, 0, 0, 0]);
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(
-        &mut out,
-        b"IDAT",
-        &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    );
-    chunk(&mut out, b"IEND", &[]);
-    out
+    let mut png = Vec::new();
+    image::DynamicImage::new_luma8(8, 8)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    // Signature (8), IHDR length (4), "IHDR" (4), width (4), height (4), 5 more, CRC (4).
+    png[16..20].copy_from_slice(&50_000u32.to_be_bytes());
+    png[20..24].copy_from_slice(&50_000u32.to_be_bytes());
+    let crc = crc32fast::hash(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
 }
 
 #[tokio::test]
@@ -306,19 +294,7 @@ async fn an_image_bomb_and_a_jpeg_that_is_only_its_magic_are_refused_and_nothing
         (fake, "image/jpeg", "does not decode"),
     ] {
         let hash = plumbline_shared::ids::BlobHash::of(&bytes);
-        let res = phone
-            .http
-            .put(format!(
-                "{}/blobs/{hash}?offset=0&total={}",
-                phone.base,
-                bytes.len()
-            ))
-            .bearer_auth(&phone.token)
-            .header("content-type", kind)
-            .body(bytes.clone())
-            .send()
-            .await
-            .unwrap();
+        let res = crate::common::put_blob(&phone, &bytes, kind).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{says}");
         let text = res.text().await.unwrap();
         assert!(text.contains(says), "{says}: {text}");

@@ -450,8 +450,14 @@ pub fn photo(
 
 /// Uploads a blob as `phone` in one chunk.
 pub async fn upload(phone: &Device, bytes: &[u8]) {
+    let res = put_blob(phone, bytes, "image/jpeg").await;
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+}
+
+/// Sends `bytes` as one chunk of a blob of type `kind`, as `phone`; the server's answer.
+pub async fn put_blob(phone: &Device, bytes: &[u8], kind: &str) -> reqwest::Response {
     let hash = plumbline_shared::ids::BlobHash::of(bytes);
-    let res = phone
+    phone
         .http
         .put(format!(
             "{}/blobs/{hash}?offset=0&total={}",
@@ -459,12 +465,11 @@ pub async fn upload(phone: &Device, bytes: &[u8]) {
             bytes.len()
         ))
         .bearer_auth(&phone.token)
-        .header("content-type", "image/jpeg")
+        .header("content-type", kind)
         .body(bytes.to_vec())
         .send()
         .await
-        .unwrap();
-    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+        .unwrap()
 }
 
 /// A stand-in photo that passes the server's checks, `len` long (at least 286 bytes) and

@@ -17,7 +17,7 @@ use plumbline_shared::ids::{BlobHash, EventId, FindingId};
 use plumbline_shared::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::set_aside::SetAsideWork;
+use crate::set_aside::{SetAside, SetAsideWork};
 
 /// Why the local store failed.
 #[derive(Debug, thiserror::Error)]
@@ -106,23 +106,6 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (set_aside, seq)
      );",
 ];
-
-/// A refused batch of changes as stored (see `crate::set_aside`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SetAsideRow {
-    /// Its number on this device.
-    pub id: i64,
-    /// The document.
-    pub doc: DocId,
-    /// The server's reason.
-    pub reason: String,
-    /// When it was set aside (device time).
-    pub at: Timestamp,
-    /// What the changes did.
-    pub work: Vec<SetAsideWork>,
-    /// The changes' bytes, in the document's order.
-    pub changes: Vec<Vec<u8>>,
-}
 
 /// Where an evidence upload stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -544,11 +527,12 @@ impl LocalStore {
         Ok(batch)
     }
 
-    /// Every set-aside batch, newest first, with its changes.
-    pub fn set_aside_rows(&self) -> StoreResult<Vec<SetAsideRow>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, doc_id, reason, at, work FROM set_aside ORDER BY id DESC")?;
+    /// Every set-aside batch, newest first (without its changes' bytes: see
+    /// [`Self::set_aside_changes`]).
+    pub fn set_aside_rows(&self) -> StoreResult<Vec<SetAside>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, doc_id, reason, at, work, change_count FROM set_aside ORDER BY id DESC",
+        )?;
         let rows = stmt
             .query_map([], |r| {
                 Ok((
@@ -557,31 +541,37 @@ impl LocalStore {
                     r.get::<_, String>(2)?,
                     r.get::<_, i64>(3)?,
                     r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut changes = self
-            .conn
-            .prepare("SELECT bytes FROM set_aside_changes WHERE set_aside = ?1 ORDER BY seq")?;
         rows.into_iter()
-            .map(|(id, doc, reason, at, work)| {
+            .map(|(id, doc, reason, at, work, count)| {
                 let work = serde_json::from_str(&work).map_err(|e| StoreError::Damaged {
                     what: "set-aside work",
                     detail: e.to_string(),
                 })?;
-                let bytes = changes
-                    .query_map([id], |r| r.get::<_, Vec<u8>>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                Ok(SetAsideRow {
+                Ok(SetAside {
                     id,
                     doc: parse("document id", &doc)?,
                     reason,
                     at: Timestamp(at),
                     work,
-                    changes: bytes,
+                    changes: usize::try_from(count).unwrap_or_default(),
                 })
             })
             .collect()
+    }
+
+    /// The changes' bytes of set-aside batch `id`, in the document's order.
+    pub fn set_aside_changes(&self, id: i64) -> StoreResult<Vec<Vec<u8>>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT bytes FROM set_aside_changes WHERE set_aside = ?1 ORDER BY seq")?;
+        let bytes = stmt
+            .query_map([id], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(bytes)
     }
 
     /// A contractor's actions not yet stored by the server, oldest first (refused ones too).

@@ -165,43 +165,32 @@ impl Engine {
 
     /// Every batch set aside on this device, newest first.
     pub fn set_aside(&self) -> Result<Vec<SetAside>, EngineError> {
-        Ok(self
-            .inner()
-            .store
-            .set_aside_rows()?
-            .into_iter()
-            .map(|row| SetAside {
-                id: row.id,
-                doc: row.doc,
-                reason: row.reason,
-                at: row.at,
-                work: row.work,
-                changes: row.changes.len(),
-            })
-            .collect())
+        Ok(self.inner().store.set_aside_rows()?)
     }
 
     /// Writes set-aside batch `id` to a JSON file in the device's export folder and returns
     /// its path: for the office, or to look at the refused work again.
     pub fn export_set_aside(&self, id: i64) -> Result<PathBuf, EngineError> {
-        let row = self
-            .inner()
-            .store
-            .set_aside_rows()?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| StoreError::Damaged {
-                what: "set-aside work",
-                detail: format!("there is no set-aside batch {id} on this device"),
-            })?;
+        let (row, changes) = {
+            let inner = self.inner();
+            let row = inner
+                .store
+                .set_aside_rows()?
+                .into_iter()
+                .find(|r| r.id == id)
+                .ok_or_else(|| StoreError::Damaged {
+                    what: "set-aside work",
+                    detail: format!("there is no set-aside batch {id} on this device"),
+                })?;
+            (row, inner.store.set_aside_changes(id)?)
+        };
         let file = ExportFile {
             doc: &row.doc,
             reason: &row.reason,
             set_aside_at: row.at,
             device: self.identity().map(|i| i.device.to_string()),
             work: &row.work,
-            changes: row
-                .changes
+            changes: changes
                 .iter()
                 .map(|c| base64::engine::general_purpose::STANDARD.encode(c))
                 .collect(),

@@ -34,7 +34,7 @@ use crate::store::DeviceInfo;
 const MAX_WORK_DOCS: u32 = 500;
 
 /// The projects in which `staff` oversees devices: where they manage or administer.
-fn overseen(staff: &Staff) -> BTreeSet<ProjectId> {
+pub fn overseen(staff: &Staff) -> BTreeSet<ProjectId> {
     staff
         .memberships
         .iter()

@@ -117,10 +117,7 @@ impl Staff {
                 .memberships
                 .iter()
                 .any(|m| super::intake::may_record(m.role)),
-            devices: self
-                .memberships
-                .iter()
-                .any(|m| matches!(m.role, Role::Manager | Role::Admin)),
+            devices: !super::device_work::overseen(self).is_empty(),
             unread: self.unread,
         }
     }

@@ -638,6 +638,20 @@ impl EventKind {
         self.allowed_roles().contains(&role)
     }
 
+    /// Whether the event carries a number from one of the server's series (a notice's
+    /// `ZG-…`, a fine slip's `FK-…`). Such events are written only by the server, which takes
+    /// the number in the same transaction: a device that sent one could invent a number,
+    /// reuse one, or leave a gap that an auditor reads as a deleted document. Phones ask the
+    /// office to issue notices and slips; sync refuses these events from any device.
+    pub fn numbered_by_server(&self) -> bool {
+        matches!(
+            self,
+            EventKind::NoticeIssued { .. }
+                | EventKind::Reassigned { .. }
+                | EventKind::FineDrafted { .. }
+        )
+    }
+
     /// The free-text fields of the event, for bounding their length.
     pub fn texts(&self) -> Vec<&str> {
         match self {

@@ -14,7 +14,9 @@
 //!    append that kind of event (`EventKind::allowed_roles`): an inspector cannot approve a fine,
 //!    a contractor cannot accept its own repair.
 //! 6. Receipts are the server's alone.
-//! 7. Plain fields (category, severity, description) may be edited by office and inspection
+//! 7. Notices and fine slips carry numbers that only the server issues
+//!    (`EventKind::numbered_by_server`): no device appends them.
+//! 8. Plain fields (category, severity, description) may be edited by office and inspection
 //!    roles; the rest of a finding (the owner's contact included) is written once.
 //!
 //! Contractor devices do not write unit documents at all: a unit document holds other
@@ -306,6 +308,13 @@ fn finding_changes(
             return refuse(format!(
                 "finding `{id}`: event `{eid}` claims to be by {} as {}, not by you as {}",
                 e.actor.user, e.actor.role, actor.role
+            ));
+        }
+        if e.kind.numbered_by_server() {
+            return refuse(format!(
+                "finding `{id}`: `{}` carries a number the office issues; notices and fine slips \
+                 are issued on the office pages, not by a device",
+                e.kind.name()
             ));
         }
         if !e.kind.allows(actor.role) {

@@ -124,25 +124,24 @@ async fn setup() -> Setup {
     let ours = u.record_finding(&actor, at, crack()).unwrap();
     let theirs = u.record_finding(&actor, at, crack()).unwrap();
     let fine = FineId::new("fine-1").unwrap();
-    for (finding, company, no) in [
-        (&ours, "hengzhu-civil", "ZG-2026-0001"),
-        (&theirs, "tongtai-mep", "ZG-2026-0002"),
-    ] {
-        u.append_event(
-            &actor,
-            at,
-            finding,
-            EventKind::NoticeIssued {
-                notice_no: no.into(),
-                contractor: ContractorId::new(company).unwrap(),
-                repair_deadline: Timestamp(at.0 + 48 * HOUR_MS),
-            },
-        )
-        .unwrap();
-    }
     phone.put_unit(&doc, u);
     let report = phone.sync().await;
     assert!(report.refused.is_empty(), "{:?}", report.refused);
+    let office = common::at_the_office(&actor);
+    common::office_edit(&server, &doc, |u| {
+        for (finding, company, no) in [
+            (&ours, "hengzhu-civil", "ZG-2026-0001"),
+            (&theirs, "tongtai-mep", "ZG-2026-0002"),
+        ] {
+            let notice = EventKind::NoticeIssued {
+                notice_no: no.into(),
+                contractor: ContractorId::new(company).unwrap(),
+                repair_deadline: Timestamp(at.0 + 48 * HOUR_MS),
+            };
+            u.append_event(&office, at, finding, notice).unwrap();
+        }
+    })
+    .await;
     Setup {
         server,
         unit,

@@ -276,9 +276,9 @@ async fn every_page_of_the_office_works_in_a_real_browser() {
     let crack = u
         .record_finding(&actor, Timestamp(t0), finding(Severity::S3, "客厅墙面空鼓"))
         .unwrap();
-    common::accept_repair(&mut u, &actor, &crack, Timestamp(t0));
     phone.put_unit(&doc, u);
     assert!(phone.sync().await.refused.is_empty());
+    common::accept_repair(&server, &doc, &actor, &crack, Timestamp(t0)).await;
     let fx = Fixture {
         base: format!("http://{}", server.addr),
         unit: unit.id.to_string(),

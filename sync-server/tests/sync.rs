@@ -941,6 +941,29 @@ async fn content_out_of_bounds_is_refused_through_sync_with_its_reason() {
                 })
             }),
         ),
+        (
+            "`notice_issued` carries a number the office issues",
+            Box::new(|u: &mut UnitDoc, actor: &Actor| {
+                let notice = EventKind::NoticeIssued {
+                    notice_no: "ZG-1999-9999".into(),
+                    contractor: "hengzhu-civil".parse().unwrap(),
+                    repair_deadline: now().plus_ms(3 * 86_400_000),
+                };
+                u.append_event(actor, now(), &finding, notice).unwrap();
+            }),
+        ),
+        (
+            "`fine_drafted` carries a number the office issues",
+            Box::new(|u: &mut UnitDoc, actor: &Actor| {
+                let fine = EventKind::FineDrafted {
+                    fine: "FK-2026-0001".parse().unwrap(),
+                    contractor: "hengzhu-civil".parse().unwrap(),
+                    condition: plumbline_shared::workflow::PenaltyCondition::NoResponse,
+                    amount_fen: 500_000,
+                };
+                u.append_event(actor, now(), &finding, fine).unwrap();
+            }),
+        ),
     ];
     for (says, attempt) in attempts {
         let mut unit = phone.unit(&doc);

@@ -361,13 +361,11 @@ async fn a_dissatisfied_callback_reopens_the_case() {
     // contractor's answers as the office may).
     let unit = server.project.units().next().unwrap().1.id.clone();
     let doc = DocId::Unit(unit);
-    let mut u = phone.unit(&doc);
+    let u = phone.unit(&doc);
     let actor = phone.actor.clone();
     let id = u.finding_ids().unwrap()[0].clone();
     let five_minutes_ago = common::now().0 - 5 * 60_000;
-    common::accept_repair(&mut u, &actor, &id, Timestamp(five_minutes_ago));
-    phone.put_unit(&doc, u);
-    assert!(phone.sync().await.refused.is_empty());
+    common::accept_repair(&server, &doc, &actor, &id, Timestamp(five_minutes_ago)).await;
     let mut b = Browser::new(&server);
     b.sign_in("chenjing", "good-password-1").await;
     let list = b.get("/cases").await;
@@ -715,47 +713,48 @@ async fn overdue_notices_and_needed_emergency_repairs_are_counted_and_listed() {
     let mut phone = cases(&server, 3).await;
     let unit = server.project.units().next().unwrap().1.id.clone();
     let doc = DocId::Unit(unit);
-    let mut u = phone.unit(&doc);
     let actor = phone.actor.clone();
-    let ids = u.finding_ids().unwrap();
+    let ids = phone.unit(&doc).finding_ids().unwrap();
     let now = common::now().0;
     let hour = 3_600_000;
     let five_hours_ago = Timestamp(now - 5 * hour);
     let four_days_ago = Timestamp(now - 96 * hour);
-    for (i, id) in ids[..2].iter().enumerate() {
-        let notice = EventKind::NoticeIssued {
-            notice_no: format!("ZG-2026-09{i:02}"),
-            contractor: "hengzhu-civil".parse().unwrap(),
-            repair_deadline: Timestamp(now + 72 * hour),
+    let office = common::at_the_office(&actor);
+    common::office_edit(&server, &doc, |u| {
+        for (i, id) in ids[..2].iter().enumerate() {
+            let notice = EventKind::NoticeIssued {
+                notice_no: format!("ZG-2026-09{i:02}"),
+                contractor: "hengzhu-civil".parse().unwrap(),
+                repair_deadline: Timestamp(now + 72 * hour),
+            };
+            u.append_event(&office, five_hours_ago, id, notice).unwrap();
+        }
+        let refused = EventKind::NoticeRefused {
+            reason: "不是我们的活".into(),
         };
-        u.append_event(&actor, five_hours_ago, id, notice).unwrap();
-    }
-    let refused = EventKind::NoticeRefused {
-        reason: "不是我们的活".into(),
-    };
-    u.append_event(&actor, Timestamp(now - 60_000), &ids[1], refused)
+        u.append_event(&office, Timestamp(now - 60_000), &ids[1], refused)
+            .unwrap();
+        // The third: answered within the hour, its three days to repair ran out yesterday.
+        let notice = EventKind::NoticeIssued {
+            notice_no: "ZG-2026-0902".into(),
+            contractor: "hengzhu-civil".parse().unwrap(),
+            repair_deadline: Timestamp(now - 24 * hour),
+        };
+        u.append_event(&office, four_days_ago, &ids[2], notice)
+            .unwrap();
+        let responded = EventKind::ContractorResponded {
+            mode: ResponseMode::OnSite,
+            note: String::new(),
+        };
+        u.append_event(
+            &office,
+            Timestamp(four_days_ago.0 + hour),
+            &ids[2],
+            responded,
+        )
         .unwrap();
-    // The third: answered within the hour, its three days to repair ran out yesterday.
-    let notice = EventKind::NoticeIssued {
-        notice_no: "ZG-2026-0902".into(),
-        contractor: "hengzhu-civil".parse().unwrap(),
-        repair_deadline: Timestamp(now - 24 * hour),
-    };
-    u.append_event(&actor, four_days_ago, &ids[2], notice)
-        .unwrap();
-    let responded = EventKind::ContractorResponded {
-        mode: ResponseMode::OnSite,
-        note: String::new(),
-    };
-    u.append_event(
-        &actor,
-        Timestamp(four_days_ago.0 + hour),
-        &ids[2],
-        responded,
-    )
-    .unwrap();
-    phone.put_unit(&doc, u);
-    assert!(phone.sync().await.refused.is_empty());
+    })
+    .await;
 
     let mut b = Browser::new(&server);
     b.sign_in("zhaomin", "good-password-1").await;

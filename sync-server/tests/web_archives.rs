@@ -8,7 +8,7 @@
 use crate::common;
 
 use common::web::{Browser, Page, cases, csrf_of, figure, first_case_link, post_step, staff};
-use common::{Device, TestServer, accept_repair};
+use common::{Device, TestServer};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::round::{Outcome, RoundKind};
 use plumbline_shared::doc::unit::UnitDoc;
@@ -308,42 +308,43 @@ async fn the_queues_of_notices_not_returned_and_callbacks_due_count_what_their_l
     let mut phone = cases(&server, 5).await;
     let first_unit = unit(&server, 0);
     let doc = DocId::Unit(first_unit.clone());
-    let mut u = phone.unit(&doc);
     let actor = phone.actor.clone();
-    let ids = u.finding_ids().unwrap();
+    let ids = phone.unit(&doc).finding_ids().unwrap();
     let window = server
         .state
         .settings_of(&server.project.id)
         .notice_return_window_ms;
     let long_ago = now_ms() - window - 10 * DAY_MS;
     let recently = now_ms() - 10 * 60_000;
-    // 0: accepted long ago, notice never returned, nobody called: in both queues.
-    accept_repair(&mut u, &actor, &ids[0], Timestamp(long_ago));
-    // 1: accepted long ago, returned, and (below) the owner called back satisfied: still
-    //    accepted, in neither queue (a status-only filter counted it as a callback due).
-    accept_repair(&mut u, &actor, &ids[1], Timestamp(long_ago));
-    let returned = EventKind::NoticeReturned {
-        reply: "已回执".into(),
-    };
-    u.append_event(&actor, Timestamp(long_ago + DAY_MS), &ids[1], returned)
+    let office = common::at_the_office(&actor);
+    common::office_edit(&server, &doc, |u| {
+        // 0: accepted long ago, notice never returned, nobody called: in both queues.
+        common::repair_accepted(u, &office, &ids[0], Timestamp(long_ago));
+        // 1: accepted long ago, returned, and (below) the owner called back satisfied: still
+        //    accepted, in neither queue (a status-only filter counted it as a callback due).
+        common::repair_accepted(u, &office, &ids[1], Timestamp(long_ago));
+        let returned = EventKind::NoticeReturned {
+            reply: "已回执".into(),
+        };
+        u.append_event(&office, Timestamp(long_ago + DAY_MS), &ids[1], returned)
+            .unwrap();
+        // 2: accepted a few minutes ago: the notice is not due back yet; the callback is due.
+        common::repair_accepted(u, &office, &ids[2], Timestamp(recently));
+        // 3: accepted long ago and returned late, no callback yet: only callbacks due.
+        common::repair_accepted(u, &office, &ids[3], Timestamp(long_ago));
+        let late = EventKind::NoticeReturned {
+            reply: "迟交回执".into(),
+        };
+        u.append_event(
+            &office,
+            Timestamp(long_ago + window + 2 * DAY_MS),
+            &ids[3],
+            late,
+        )
         .unwrap();
-    // 2: accepted a few minutes ago: the notice is not due back yet; the callback is due.
-    accept_repair(&mut u, &actor, &ids[2], Timestamp(recently));
-    // 3: accepted long ago and returned late, no callback yet: only callbacks due.
-    accept_repair(&mut u, &actor, &ids[3], Timestamp(long_ago));
-    let late = EventKind::NoticeReturned {
-        reply: "迟交回执".into(),
-    };
-    u.append_event(
-        &actor,
-        Timestamp(long_ago + window + 2 * DAY_MS),
-        &ids[3],
-        late,
-    )
-    .unwrap();
-    // 4: open.
-    phone.put_unit(&doc, u);
-    assert!(phone.sync().await.refused.is_empty());
+        // 4: open.
+    })
+    .await;
 
     let mut desk = signed_in(&server, FRONT_DESK).await;
     let call_back = |id: &plumbline_shared::ids::FindingId| format!("/cases/{first_unit}/{id}");
@@ -716,11 +717,16 @@ async fn a_units_archive_holds_every_record_in_order_and_its_search_finds_chines
             },
         ),
     ];
-    for (at, kind) in events {
-        u.append_event(&actor, Timestamp(at), &leak, kind).unwrap();
-    }
+    // The round from the phone; the office's steps through the office.
     phone.put_unit(&doc, u);
     assert!(phone.sync().await.refused.is_empty());
+    let office = common::at_the_office(&actor);
+    common::office_edit(&server, &doc, |u| {
+        for (at, kind) in events {
+            u.append_event(&office, Timestamp(at), &leak, kind).unwrap();
+        }
+    })
+    .await;
 
     let mut b = signed_in(&server, FRONT_DESK).await;
     let path = format!("/archives/units/{first_unit}");

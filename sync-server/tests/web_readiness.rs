@@ -9,7 +9,7 @@ use crate::common;
 
 use chrono::{Days, NaiveDate};
 use common::web::{Browser, csrf_of, finding, staff};
-use common::{Device, TestServer, accept_repair};
+use common::{Device, TestServer};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::doc::round::{Outcome, RoundKind};
@@ -170,6 +170,7 @@ async fn readiness_figures_match_the_state_and_the_lists_behind_them() {
     let actor = phone.actor.clone();
     let start = Timestamp(now().0 - 3 * DAY_MS);
     let mut previous: Option<plumbline_shared::ids::FindingId> = None;
+    let mut office = Vec::new();
     for (_, unit, severity, fate) in &plan {
         let doc = DocId::Unit((*unit).clone());
         let mut u = phone.unit(&doc);
@@ -178,20 +179,8 @@ async fn readiness_figures_match_the_state_and_the_lists_behind_them() {
             .unwrap();
         match fate {
             Fate::Open => {}
-            Fate::Overdue => {
-                u.append_event(
-                    &actor,
-                    Timestamp(start.0 + 60_000),
-                    &id,
-                    EventKind::NoticeIssued {
-                        notice_no: "ZG-2026-0901".into(),
-                        contractor: ContractorId::new("hengzhu-civil").unwrap(),
-                        repair_deadline: Timestamp(now().0 - DAY_MS),
-                    },
-                )
-                .unwrap();
-            }
-            Fate::Accepted => accept_repair(&mut u, &actor, &id, start),
+            // Notices are the office's to issue: after the phone's sync, below.
+            Fate::Overdue | Fate::Accepted => office.push((doc.clone(), id.clone(), *fate)),
             Fate::NotADefect => {
                 u.append_event(
                     &actor,
@@ -230,6 +219,22 @@ async fn readiness_figures_match_the_state_and_the_lists_behind_them() {
     }
     let report = phone.sync().await;
     assert!(report.refused.is_empty(), "{:?}", report.refused);
+    for (doc, id, fate) in office {
+        let office = common::at_the_office(&actor);
+        common::office_edit(&server, &doc, |u| match fate {
+            Fate::Overdue => {
+                let notice = EventKind::NoticeIssued {
+                    notice_no: "ZG-2026-0901".into(),
+                    contractor: ContractorId::new("hengzhu-civil").unwrap(),
+                    repair_deadline: Timestamp(now().0 - DAY_MS),
+                };
+                u.append_event(&office, Timestamp(start.0 + 60_000), &id, notice)
+                    .unwrap();
+            }
+            _ => common::repair_accepted(u, &office, &id, start),
+        })
+        .await;
+    }
 
     let mut browser = signed_in(&server, MANAGER).await;
     let page = browser.get("/readiness").await;

@@ -130,6 +130,32 @@ impl TestServer {
         Ok(self.state.store.cases(&filter, page).await?)
     }
 
+    /// Appends `kind` to `finding` of `unit` for `person`, at the server's time, through the
+    /// server's own write path: the way the office pages issue a notice or a fine slip, whose
+    /// numbers no device may supply. The event is written from the office's own device for
+    /// that person, never from the person's phone (whose changes it would collide with).
+    pub async fn office_event(
+        &self,
+        unit: &plumbline_shared::ids::UnitId,
+        finding: &plumbline_shared::ids::FindingId,
+        person: &plumbline_shared::role::Actor,
+        kind: plumbline_shared::event::EventKind,
+    ) -> anyhow::Result<()> {
+        let doc = plumbline_shared::doc::DocId::Unit(unit.clone());
+        let at = self.clock.now();
+        let actor = plumbline_shared::role::Actor {
+            device: plumbline_shared::ids::DeviceId::new(format!("web-office-{}", person.user))?,
+            ..person.clone()
+        };
+        plumbline_sync_server::unit_write::edit_unit(&self.state, &doc, None, 0, |u, _, _| {
+            u.append_event(&actor, at, finding, kind)
+                .map(|_| ())
+                .map_err(|e| plumbline_sync_server::error::ApiError::Internal(e.into()))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("the office's event on {doc}: {e:?}"))
+    }
+
     /// Stops serving, letting requests in flight finish. Connections are refused until
     /// [`Self::restart`].
     pub async fn stop(&mut self) -> anyhow::Result<()> {

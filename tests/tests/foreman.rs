@@ -42,41 +42,53 @@ async fn enrolled(server: &TestServer, login: &str, role: Role, dir: &tempfile::
     engine
 }
 
-/// The inspector records a kitchen-drain finding on `unit` and, in the same edit, issues notice
-/// ZG-2026-0801 to 恒筑 (hengzhu-civil) with three days to repair.
-fn notified_drain(
+/// The inspector records a kitchen-drain finding on `unit` and syncs it; the office then
+/// issues notice ZG-2026-0801 to 恒筑 (hengzhu-civil) with three days to repair.
+async fn notified_drain(
+    server: &TestServer,
     inspector: &Engine,
     unit: &plumbline_shared::ids::UnitId,
     description: &str,
 ) -> plumbline_shared::ids::FindingId {
-    inspector
+    let drain = NewFinding {
+        origin: Origin::Inspection,
+        round: None,
+        room: "kitchen".parse().unwrap(),
+        item: "kitchen.drain".parse().unwrap(),
+        category: "plumbing".parse().unwrap(),
+        severity: Severity::S3,
+        description: description.into(),
+    };
+    notified(server, inspector, unit, drain, "ZG-2026-0801").await
+}
+
+/// The inspector records `finding` on `unit` and syncs it; the office then issues notice
+/// `notice_no` to 恒筑 (hengzhu-civil) with three days to repair (notices carry the server's
+/// numbers, so no phone issues them).
+async fn notified(
+    server: &TestServer,
+    inspector: &Engine,
+    unit: &plumbline_shared::ids::UnitId,
+    finding: NewFinding,
+    notice_no: &str,
+) -> plumbline_shared::ids::FindingId {
+    let (id, actor, at) = inspector
         .edit_unit(unit, |u, actor, at| {
-            let id = u.record_finding(
-                actor,
-                at,
-                NewFinding {
-                    origin: Origin::Inspection,
-                    round: None,
-                    room: "kitchen".parse().unwrap(),
-                    item: "kitchen.drain".parse().unwrap(),
-                    category: "plumbing".parse().unwrap(),
-                    severity: Severity::S3,
-                    description: description.into(),
-                },
-            )?;
-            u.append_event(
-                actor,
-                at,
-                &id,
-                EventKind::NoticeIssued {
-                    notice_no: "ZG-2026-0801".into(),
-                    contractor: ContractorId::new("hengzhu-civil").unwrap(),
-                    repair_deadline: Timestamp(at.0 + 3 * 86_400_000),
-                },
-            )?;
-            Ok(id)
+            Ok((u.record_finding(actor, at, finding)?, actor.clone(), at))
         })
-        .unwrap()
+        .unwrap();
+    let report = inspector.sync().await.unwrap();
+    assert!(report.refused.is_empty(), "{report:?}");
+    let notice = EventKind::NoticeIssued {
+        notice_no: notice_no.into(),
+        contractor: ContractorId::new("hengzhu-civil").unwrap(),
+        repair_deadline: Timestamp(at.0 + 3 * 86_400_000),
+    };
+    server
+        .office_event(unit, &id, &actor, notice)
+        .await
+        .unwrap();
+    id
 }
 
 #[tokio::test]
@@ -84,42 +96,23 @@ async fn a_foreman_answers_offline_and_the_answers_count_from_when_they_were_giv
     let mut server = TestServer::start().await.unwrap();
     let unit = server.project.units().next().unwrap().1.id.clone();
 
-    // An inspector records two findings and issues notices to 恒筑 (civil) for both.
+    // An inspector records two findings; the office issues notices to 恒筑 (civil) for both.
     let inspector_dir = tempfile::tempdir().unwrap();
     let inspector = enrolled(&server, "wangli", Role::Inspector, &inspector_dir).await;
-    let findings: Vec<_> = ["卫生间地漏渗水", "客厅墙面空鼓"]
-        .into_iter()
-        .map(|description| {
-            inspector
-                .edit_unit(&unit, |u, actor, at| {
-                    let id = u.record_finding(
-                        actor,
-                        at,
-                        NewFinding {
-                            origin: Origin::Inspection,
-                            round: None,
-                            room: "bathroom".parse().unwrap(),
-                            item: "bathroom.ponding_test".parse().unwrap(),
-                            category: "waterproofing".parse().unwrap(),
-                            severity: Severity::S2,
-                            description: description.into(),
-                        },
-                    )?;
-                    u.append_event(
-                        actor,
-                        at,
-                        &id,
-                        EventKind::NoticeIssued {
-                            notice_no: format!("ZG-2026-07{}", description.len()),
-                            contractor: ContractorId::new("hengzhu-civil").unwrap(),
-                            repair_deadline: Timestamp(at.0 + 3 * 86_400_000),
-                        },
-                    )?;
-                    Ok(id)
-                })
-                .unwrap()
-        })
-        .collect();
+    let mut findings = Vec::new();
+    for description in ["卫生间地漏渗水", "客厅墙面空鼓"] {
+        let leak = NewFinding {
+            origin: Origin::Inspection,
+            round: None,
+            room: "bathroom".parse().unwrap(),
+            item: "bathroom.ponding_test".parse().unwrap(),
+            category: "waterproofing".parse().unwrap(),
+            severity: Severity::S2,
+            description: description.into(),
+        };
+        let notice_no = format!("ZG-2026-07{}", description.len());
+        findings.push(notified(&server, &inspector, &unit, leak, &notice_no).await);
+    }
     inspector.sync().await.unwrap();
 
     // The foreman's phone holds no unit documents, only the company's task list.
@@ -301,7 +294,7 @@ async fn a_reported_repair_is_rejected_then_accepted_on_site_and_a_clean_phone_s
     let unit = server.project.units().next().unwrap().1.id.clone();
     let inspector_dir = tempfile::tempdir().unwrap();
     let inspector = enrolled(&server, "wangli", Role::Inspector, &inspector_dir).await;
-    let finding = notified_drain(&inspector, &unit, "水槽下水慢");
+    let finding = notified_drain(&server, &inspector, &unit, "水槽下水慢").await;
     inspector.sync().await.unwrap();
 
     let foreman_dir = tempfile::tempdir().unwrap();
@@ -406,7 +399,7 @@ async fn the_foremans_phone_shows_the_reminder_at_its_sync_and_keeps_it_offline(
     let inspector = enrolled(&server, "wangli", Role::Inspector, &inspector_dir).await;
     let foreman_dir = tempfile::tempdir().unwrap();
     let foreman = enrolled(&server, "zhougang", Role::Contractor, &foreman_dir).await;
-    notified_drain(&inspector, &unit, "厨房下水管渗漏");
+    notified_drain(&server, &inspector, &unit, "厨房下水管渗漏").await;
     inspector.sync().await.unwrap();
 
     // Before the reminder's hour the phone has nothing; at it, the next sync brings it.
@@ -443,8 +436,8 @@ async fn an_offline_check_in_is_judged_by_its_tap_and_an_untrusted_clock_by_the_
     let unit = server.project.units().next().unwrap().1.id.clone();
     let inspector_dir = tempfile::tempdir().unwrap();
     let inspector = enrolled(&server, "wangli", Role::Inspector, &inspector_dir).await;
-    let on_time = notified_drain(&inspector, &unit, "水槽下水慢");
-    let fast = notified_drain(&inspector, &unit, "厨房台面开裂");
+    let on_time = notified_drain(&server, &inspector, &unit, "水槽下水慢").await;
+    let fast = notified_drain(&server, &inspector, &unit, "厨房台面开裂").await;
     inspector.sync().await.unwrap();
 
     // Two foremen of the same company; the second phone's clock runs 10 minutes fast.

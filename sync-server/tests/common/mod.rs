@@ -391,10 +391,49 @@ impl Device {
     }
 }
 
-/// Appends, as `actor`, the events that take `finding` to an accepted repair — a notice to
-/// 恒筑 (civil), the contractor on site, the repair reported, acceptance — one minute apart
-/// after `start`: an inspector recording the contractor's answers, as the office may.
-pub fn accept_repair(
+/// Edits a unit document on the server, as the office pages do (through
+/// [`unit_write::edit_unit`]), and returns what `edit` returns. Notices and fine slips carry
+/// numbers only the server issues, so a test that needs them on a case writes them here rather
+/// than from a phone. A phone sees the edit at its next sync.
+pub async fn office_edit<T>(
+    server: &TestServer,
+    doc: &DocId,
+    edit: impl FnOnce(&mut UnitDoc) -> T,
+) -> T {
+    plumbline_sync_server::unit_write::edit_unit(&server.state, doc, None, 0, |u, _, _| Ok(edit(u)))
+        .await
+        .unwrap_or_else(|e| panic!("the office's edit of {doc}: {e:?}"))
+}
+
+/// `person` at the office: the same person and role, writing from the office pages' device
+/// rather than from their phone (whose changes an office edit would collide with).
+pub fn at_the_office(person: &Actor) -> Actor {
+    Actor {
+        device: DeviceId::new(format!("web-office-{}", person.user)).unwrap(),
+        ..person.clone()
+    }
+}
+
+/// Appends, for `actor` at the office (see [`office_edit`], [`at_the_office`]), the events of
+/// [`repair_accepted`].
+pub async fn accept_repair(
+    server: &TestServer,
+    doc: &DocId,
+    actor: &Actor,
+    finding: &plumbline_shared::ids::FindingId,
+    start: Timestamp,
+) {
+    office_edit(server, doc, |unit| {
+        repair_accepted(unit, actor, finding, start)
+    })
+    .await;
+}
+
+/// Appends to `unit`, as `actor`, the events that take `finding` to an accepted repair — a
+/// notice to 恒筑 (civil), the contractor on site, the repair reported, acceptance — one
+/// minute apart after `start`: the office recording the contractor's answers, as it may. The
+/// notice is the server's to number: write `unit` through [`office_edit`], not from a phone.
+pub fn repair_accepted(
     unit: &mut UnitDoc,
     actor: &Actor,
     finding: &plumbline_shared::ids::FindingId,

@@ -455,6 +455,24 @@ async fn contractor_actions_refuse_bad_input_clearly() {
         .await
         .unwrap();
     assert_eq!(res.status(), 401);
+    // An answer dated in 2100, or with a note longer than any note: 422 with the reason,
+    // as through sync.
+    let mut action = serde_json::to_value(on_site(&s, &s.ours)).unwrap();
+    action["at"] = json!(4_102_444_800_000_i64);
+    let res = post(action).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("the time of the answer"),
+        "{body}"
+    );
+    let mut action = serde_json::to_value(on_site(&s, &s.ours)).unwrap();
+    action["kind"]["note"] = json!("到".repeat(100_000));
+    let res = post(action).await.unwrap();
+    assert_eq!(res.status(), 422);
     // A member of another project only.
     let other = plumbline_shared::ids::ProjectId::new("other-project").unwrap();
     let outsider = s.server.device_in("outsider", Contractor, &other).await;

@@ -14,7 +14,7 @@ use axum::extract::State;
 use plumbline_shared::api::{
     API_VERSION, ContractorAction, ContractorActionReply, MAX_ACTION_EVIDENCE,
 };
-use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::{DocId, bounds};
 use plumbline_shared::event::{Event, EventKind};
 use plumbline_shared::role::{Actor, Role};
 
@@ -38,6 +38,19 @@ pub async fn act(
         )));
     }
     check_kind(&action.kind)?;
+    // The same bounds as an event that comes through sync: texts, and a time within the
+    // plausible window around now (a foreman's answer dated last year or next decade is a
+    // forged one, whatever the phone's clock says).
+    bounds::check_event(&action.kind)
+        .and_then(|()| {
+            bounds::check_times(
+                "the time of the answer",
+                action.at,
+                Some(&action.kind),
+                state.now(),
+            )
+        })
+        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     if action.evidence.len() > MAX_ACTION_EVIDENCE {
         return Err(ApiError::TooLarge(format!(
             "attach at most {MAX_ACTION_EVIDENCE} photos to one action; this one has {}",

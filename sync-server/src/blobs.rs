@@ -71,14 +71,15 @@
 //!
 //! ```no_run
 //! # async fn demo(state: plumbline_sync_server::state::AppState, jpeg: bytes::Bytes) -> anyhow::Result<()> {
-//! use plumbline_shared::ids::BlobHash;
+//! use plumbline_shared::ids::{BlobHash, DeviceId};
 //! use plumbline_sync_server::blobs::{Chunk, ImageType, Progress};
 //!
 //! let hash = BlobHash::of(&jpeg);
+//! let device = DeviceId::new("wangli-phone")?;
 //! let chunk = Chunk { offset: 0, total: jpeg.len() as u64, declared: ImageType::Jpeg, bytes: jpeg };
 //! let progress = state
 //!     .uploads
-//!     .receive(&*state.store, &*state.blobs, &hash, chunk, state.now())
+//!     .receive(&*state.store, &*state.blobs, (&device, &hash), chunk, state.now())
 //!     .await?;
 //! assert!(matches!(progress, Progress::Stored { .. }));
 //! # Ok(()) }
@@ -97,12 +98,13 @@ use futures::stream::{self, BoxStream, StreamExt};
 use object_store::ObjectStore;
 use object_store::path::Path;
 use plumbline_shared::doc::evidence::MAX_EVIDENCE_BYTES;
-use plumbline_shared::ids::BlobHash;
+use plumbline_shared::ids::{BlobHash, DeviceId};
 use plumbline_shared::time::Timestamp;
 use tokio::sync::OwnedMutexGuard;
 
 use crate::durable::Durability;
 use crate::store::{Store, StoreError};
+use crate::upload_quota::PartialLedger;
 
 /// Largest chunk, in bytes (shared with the device: [`plumbline_shared::api::MAX_CHUNK_BYTES`]).
 pub use plumbline_shared::api::MAX_CHUNK_BYTES;
@@ -298,6 +300,9 @@ pub enum UploadError {
         /// The sniffed type.
         found: ImageType,
     },
+    /// The device has too many uploads in progress (see [`crate::upload_quota`]).
+    #[error(transparent)]
+    Quota(#[from] crate::upload_quota::QuotaExceeded),
     /// The image is too large or does not decode; discarded.
     #[error("{0}; nothing was kept")]
     BadImage(#[from] crate::image_check::ImageRefusal),
@@ -324,6 +329,7 @@ impl UploadError {
             UploadError::NotAnImage => "not_image",
             UploadError::TypeMismatch { .. } => "type",
             UploadError::BadImage(_) => "image",
+            UploadError::Quota(_) => "quota",
             UploadError::Io(_) | UploadError::Store(_) | UploadError::Objects(_) => "internal",
         }
     }
@@ -335,6 +341,8 @@ pub struct Uploads {
     /// How a stored object becomes durable before it is recorded.
     durable: Durability,
     locks: Mutex<HashMap<BlobHash, Arc<tokio::sync::Mutex<()>>>>,
+    /// Who started each upload in progress, for the per-device quota.
+    partial: PartialLedger,
 }
 
 impl std::fmt::Debug for Uploads {
@@ -382,6 +390,7 @@ impl Uploads {
             dir,
             durable,
             locks: Mutex::new(HashMap::new()),
+            partial: PartialLedger::default(),
         })
     }
 
@@ -416,6 +425,7 @@ impl Uploads {
             };
             if touched_ms(meta.modified()?) < now.0 - STALE_AFTER_MS {
                 remove_staging(&path).await?;
+                self.partial.release(&hash);
                 removed += 1;
                 tracing::info!(blob = %hash, bytes = meta.len(), "removed an abandoned partial upload");
             }
@@ -473,13 +483,14 @@ impl Uploads {
         ))
     }
 
-    /// Takes one chunk of the upload of `hash`: stages it, and when it completes the blob,
-    /// verifies and stores it. See the module docs for the rules.
+    /// Takes one chunk of the upload of `hash` from `device`: stages it, and when it completes
+    /// the blob, verifies and stores it. See the module docs for the rules; the upload counts
+    /// against the quota of the device that started it ([`crate::upload_quota`]).
     pub async fn receive(
         &self,
         store: &dyn Store,
         objects: &dyn ObjectStore,
-        hash: &BlobHash,
+        (device, hash): (&DeviceId, &BlobHash),
         chunk: Chunk,
         now: Timestamp,
     ) -> Result<Progress, UploadError> {
@@ -516,6 +527,7 @@ impl Uploads {
         if offset == 0 && (bytes.len() >= SNIFF_BYTES || end == total) {
             check_type(declared, &bytes)?;
         }
+        self.partial.charge(device, hash, total)?;
 
         let path = self.staging_path(hash);
         if !bytes.is_empty() {
@@ -534,8 +546,11 @@ impl Uploads {
             stored,
             Err(UploadError::Io(_) | UploadError::Store(_) | UploadError::Objects(_))
         );
-        if !internal && let Err(e) = remove_staging(&path).await {
-            tracing::warn!(blob = %hash, error = %e, "could not delete a staging file");
+        if !internal {
+            self.partial.release(hash);
+            if let Err(e) = remove_staging(&path).await {
+                tracing::warn!(blob = %hash, error = %e, "could not delete a staging file");
+            }
         }
         drop(lock);
         stored
@@ -737,6 +752,10 @@ mod tests {
 
     /// `len` bytes (at least 286) that the server keeps: a real 16 × 16 JPEG, then bytes
     /// after its end, which decoders skip.
+    fn device() -> DeviceId {
+        DeviceId::new("wangli-phone").unwrap()
+    }
+
     fn jpeg(len: usize) -> Bytes {
         let mut v = include_bytes!("../../assets/fixtures/tiny.jpg").to_vec();
         v.extend((v.len()..len).map(|i| (i * 31 % 251) as u8));
@@ -792,7 +811,7 @@ mod tests {
             };
             let hash = BlobHash::of(bytes);
             uploads
-                .receive(&*store, &objects, &hash, chunk, at)
+                .receive(&*store, &objects, (&device(), &hash), chunk, at)
                 .await
                 .unwrap();
         }
@@ -838,12 +857,12 @@ mod tests {
         };
         let at = Timestamp(1);
         let p = uploads
-            .receive(&*store, &objects, &hash, chunk(0, 1000), at)
+            .receive(&*store, &objects, (&device(), &hash), chunk(0, 1000), at)
             .await
             .unwrap();
         assert_eq!(p, Progress::Partial { staged: 1000 });
         let e = uploads
-            .receive(&*store, &objects, &hash, chunk(0, 1000), at)
+            .receive(&*store, &objects, (&device(), &hash), chunk(0, 1000), at)
             .await
             .unwrap_err();
         assert!(
@@ -851,14 +870,14 @@ mod tests {
             "{e}"
         );
         let p = uploads
-            .receive(&*store, &objects, &hash, chunk(1000, 2500), at)
+            .receive(&*store, &objects, (&device(), &hash), chunk(1000, 2500), at)
             .await
             .unwrap();
         assert_eq!(p, Progress::Stored { bytes: total });
         assert!(!uploads.staging_path(&hash).exists());
         assert!(store.blob_exists(&hash).await.unwrap());
         let p = uploads
-            .receive(&*store, &objects, &hash, chunk(0, 10), at)
+            .receive(&*store, &objects, (&device(), &hash), chunk(0, 10), at)
             .await
             .unwrap();
         assert_eq!(p, Progress::AlreadyStored { bytes: total });
@@ -921,7 +940,7 @@ mod tests {
             bytes: Bytes::new(),
         };
         let p = uploads
-            .receive(&*store, &objects, &hash, chunk, Timestamp(1))
+            .receive(&*store, &objects, (&device(), &hash), chunk, Timestamp(1))
             .await
             .unwrap();
         assert_eq!(p, Progress::Stored { bytes: 400 });
@@ -951,7 +970,7 @@ mod tests {
             bytes,
         };
         let p = uploads
-            .receive(&*store, &objects, &hash, chunk, Timestamp(2))
+            .receive(&*store, &objects, (&device(), &hash), chunk, Timestamp(2))
             .await
             .unwrap();
         assert_eq!(p, Progress::Stored { bytes: 500 });
@@ -974,7 +993,7 @@ mod tests {
             bytes: Bytes::from(v),
         };
         let e = uploads
-            .receive(&*store, &objects, &hash, chunk, Timestamp(1))
+            .receive(&*store, &objects, (&device(), &hash), chunk, Timestamp(1))
             .await
             .unwrap_err();
         assert!(

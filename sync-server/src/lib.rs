@@ -45,6 +45,7 @@ pub mod state;
 pub mod store;
 pub mod throttle;
 pub mod unit_write;
+pub mod upload_quota;
 pub mod validate;
 pub mod verdicts;
 pub mod web;

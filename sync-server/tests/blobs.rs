@@ -843,3 +843,81 @@ async fn concurrent_uploads_of_one_photo_store_it_once() {
     );
     assert!(!s.staging(&hash).exists());
 }
+
+/// Partial uploads are charged to the device that started them: a contractor's device that
+/// starts upload after upload and never finishes one is stopped (429 with its reason and
+/// `Retry-After`), other devices are not, and finishing one frees its place.
+#[tokio::test]
+async fn a_device_may_hold_only_so_many_uploads_in_progress() {
+    use plumbline_sync_server::upload_quota::{MAX_PARTIAL_BYTES, MAX_PARTIAL_UPLOADS};
+    let s = Server::start().await;
+    let member = Some((Role::Contractor, s.project.id.clone()));
+    let foreman = s.device("zhougang", member.clone()).await;
+    let photos: Vec<Vec<u8>> = (0..=MAX_PARTIAL_UPLOADS as u64)
+        .map(|i| jpeg(3000, 901 + 2 * i))
+        .collect();
+    let hashes: Vec<BlobHash> = photos.iter().map(|p| BlobHash::of(p)).collect();
+    for (photo, hash) in photos.iter().zip(&hashes).take(MAX_PARTIAL_UPLOADS) {
+        let r = s.put(&foreman, hash, 0, photo.len(), &photo[..1000]).await;
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    let last = MAX_PARTIAL_UPLOADS;
+    let (photo, hash) = (&photos[last], &hashes[last]);
+    let r = s.put(&foreman, hash, 0, photo.len(), &photo[..1000]).await;
+    assert_eq!(r.status, 429, "{r:?}");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{MAX_PARTIAL_UPLOADS} photo uploads in progress")),
+        "{r:?}"
+    );
+    assert!(
+        !s.staging(hash).exists(),
+        "nothing staged for the refused one"
+    );
+
+    // Another device has its own quota.
+    let other = s.device("zhougang2", member.clone()).await;
+    let r = s.put(&other, hash, 0, photo.len(), &photo[..1000]).await;
+    assert_eq!(r.status, 200, "{r:?}");
+
+    // Finishing the first frees its place for a new one.
+    let r = s
+        .put(
+            &foreman,
+            &hashes[0],
+            1000,
+            photos[0].len(),
+            &photos[0][1000..],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let fresh = jpeg(3000, 999);
+    let r = s
+        .put(
+            &foreman,
+            &BlobHash::of(&fresh),
+            0,
+            fresh.len(),
+            &fresh[..1000],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+
+    // The declared sizes count too: four of the largest photo fill a device's share.
+    let third = s.device("zhougang3", member).await;
+    let largest = (MAX_PARTIAL_BYTES / 4) as usize;
+    for seed in 0..4 {
+        let start = jpeg(1000, 950 + seed);
+        let r = s
+            .put(&third, &BlobHash::of(&[seed as u8]), 0, largest, &start)
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    let start = jpeg(1000, 960);
+    let r = s
+        .put(&third, &BlobHash::of(b"one more"), 0, 2000, &start)
+        .await;
+    assert_eq!(r.status, 429, "{r:?}");
+}

@@ -91,6 +91,10 @@ fn api_error(e: UploadError) -> ApiError {
         | UploadError::NotAnImage
         | UploadError::TypeMismatch { .. } => ApiError::BadRequest(e.to_string()),
         UploadError::BadImage(_) => ApiError::Unprocessable(e.to_string()),
+        UploadError::Quota(_) => ApiError::TooMany {
+            message: e.to_string(),
+            retry_after: std::time::Duration::from_secs(60),
+        },
         UploadError::ChunkTooLarge { .. } => ApiError::TooLarge(e.to_string()),
         UploadError::HashMismatch { .. } => ApiError::Unprocessable(e.to_string()),
         UploadError::Store(e) => e.into(),
@@ -178,7 +182,13 @@ pub async fn put(
     };
     let progress = state
         .uploads
-        .receive(&*state.store, &*state.blobs, &hash, chunk, state.now())
+        .receive(
+            &*state.store,
+            &*state.blobs,
+            (&identity.device, &hash),
+            chunk,
+            state.now(),
+        )
         .await?;
     metrics::counter!("plumbline_blob_chunks_total").increment(1);
     metrics::counter!("plumbline_blob_bytes_received_total").increment(len as u64);

@@ -53,6 +53,11 @@ pub struct ConnectionLimits {
     /// also bounds how long an idle kept-alive connection stays open (hyper times the wait for
     /// the next request's headers); browsers open a new one when they find it closed.
     pub header_read_timeout_secs: u64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (their own addresses, e.g.
+    /// `["127.0.0.1"]` for nginx on the same machine); see `crate::forwarded`. Empty: the
+    /// header is ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ConnectionLimits {
@@ -61,6 +66,7 @@ impl Default for ConnectionLimits {
             max_connections: 512,
             max_per_address: 64,
             header_read_timeout_secs: 20,
+            trusted_proxies: Vec::new(),
         }
     }
 }

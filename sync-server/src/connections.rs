@@ -7,7 +7,9 @@
 //! Here hyper's own header-read timeout closes a connection whose headers do not arrive in
 //! time, and a connection over either cap is closed at once (the client sees a reset and
 //! retries later; phones back off by themselves). Each request carries the peer's
-//! [`ConnectInfo`], which the sign-in and enrollment limits key on.
+//! [`ConnectInfo`] and the client's address ([`ClientIp`]: the peer, or behind a trusted
+//! reverse proxy the address it forwarded, see [`crate::forwarded`]), which the sign-in and
+//! enrollment limits key on.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -25,6 +27,7 @@ use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
 use crate::config::ConnectionLimits;
+use crate::forwarded::{ClientIp, client_ip};
 
 /// Open connections per peer address, released when a connection ends.
 #[derive(Debug, Default)]
@@ -74,6 +77,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let total = Arc::new(Semaphore::new(limits.max_connections));
+    let trusted: Arc<[IpAddr]> = limits.trusted_proxies.clone().into();
     let per_address = Arc::new(PerAddress::default());
     let mut builder = Builder::new(TokioExecutor::new());
     builder
@@ -113,10 +117,13 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        let trusted = Arc::clone(&trusted);
         let app = app
             .clone()
             .map_request(move |mut req: axum::extract::Request<_>| {
+                let client = client_ip(peer.ip(), req.headers(), &trusted);
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                req.extensions_mut().insert(ClientIp(client));
                 req
             });
         let conn = builder

@@ -29,6 +29,7 @@ pub mod dispute_pack;
 pub mod docs;
 pub mod durable;
 pub mod error;
+pub mod forwarded;
 pub mod handlers;
 pub mod image_check;
 pub mod import;

@@ -102,8 +102,9 @@ fn level_now(level: f64, at: Timestamp, now: Timestamp, capacity: f64, refill_ms
     (level + elapsed / refill_ms).min(capacity)
 }
 
-/// The address a request came from, when the listener said (`crate::connections` does; a
-/// router driven without it, in a unit test, has none and meets no per-address limit).
+/// The address a request came from (behind a trusted proxy, the address it forwarded: see
+/// `crate::forwarded`), when the listener said (`crate::connections` does; a router driven
+/// without it, in a unit test, has none and meets no per-address limit).
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub Option<IpAddr>);
 
@@ -114,12 +115,11 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
         parts: &mut axum::http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Peer(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+        let client = parts.extensions.get::<crate::forwarded::ClientIp>();
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(Peer(client.map(|c| c.0).or(peer.map(|c| c.0.ip()))))
     }
 }
 

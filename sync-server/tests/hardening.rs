@@ -131,6 +131,65 @@ async fn enrollment_codes_tried_from_one_address_are_refused_after_thirty() {
     assert!(phone.sync().await.refused.is_empty());
 }
 
+/// Thirty enrollment guesses through `http`, each forwarded as from `client`; the statuses.
+async fn guesses_forwarded_for(
+    server: &TestServer,
+    http: &reqwest::Client,
+    client: &str,
+    n: usize,
+) -> Vec<StatusCode> {
+    let mut statuses = Vec::new();
+    for i in 0..n {
+        let res = http
+            .post(server.url("/enroll"))
+            .header("x-forwarded-for", client)
+            .json(&serde_json::json!({"code": format!("AAAAA-{i:05}"), "device_name": "guess"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status());
+    }
+    statuses
+}
+
+/// Behind a reverse proxy the operator trusts, each client forwarded by it has its own budget;
+/// the same header from anyone else is ignored (it would let a guesser pick a fresh address
+/// for every guess).
+#[tokio::test]
+async fn a_trusted_proxy_s_forwarded_address_is_counted_and_nobody_else_s() {
+    let proxy = address(30);
+    let server = TestServer::start_configured(Clock::manual(anchor()), |c| {
+        c.connections.trusted_proxies = vec![proxy];
+    })
+    .await;
+    let through_proxy = reqwest::Client::builder()
+        .local_address(proxy)
+        .build()
+        .unwrap();
+    let used_up = guesses_forwarded_for(&server, &through_proxy, "203.0.113.7", 31).await;
+    assert_eq!(used_up[30], StatusCode::TOO_MANY_REQUESTS, "{used_up:?}");
+    // Another client behind the same proxy still has its thirty (a forged left part changes
+    // nothing: the proxy's own entry is the rightmost).
+    let other = guesses_forwarded_for(&server, &through_proxy, "203.0.113.7, 198.51.100.9", 30);
+    let other = other.await;
+    assert!(
+        other.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{other:?}"
+    );
+
+    // Straight from an untrusted address, a new header on every guess does not help.
+    let direct = reqwest::Client::builder()
+        .local_address(address(31))
+        .build()
+        .unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..31 {
+        let client = format!("198.18.0.{i}");
+        statuses.extend(guesses_forwarded_for(&server, &direct, &client, 1).await);
+    }
+    assert_eq!(statuses[30], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_trickling_their_headers_are_closed_and_the_server_keeps_answering() {
     let server = TestServer::start_configured(clock(), |c| {

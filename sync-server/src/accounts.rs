@@ -5,12 +5,12 @@
 //! - A device token is 32 random bytes, shown once as URL-safe text; the server keeps only its
 //!   BLAKE3 hash, so a stolen database holds no usable token. BLAKE3 (not argon2) is right here
 //!   because the token is high-entropy: there is nothing to brute-force.
-//! - An enrollment code is 10 characters from a 32-letter alphabet without look-alikes
-//!   (50 bits), shown as `XXXXX-XXXXX`, short enough to type on a phone and ready for a QR code.
+//! - An enrollment code is 10 characters from a 31-letter alphabet without look-alikes
+//!   (about 49 bits), shown as `XXXXX-XXXXX`, short enough to type on a phone and ready for a QR code.
 //!   Codes are single-use and expire.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::Rng;
 
 /// Letters of enrollment codes: digits and capitals without 0/O, 1/I/L.
@@ -29,11 +29,60 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 
 /// Checks a password against a stored argon2id PHC string.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    verify_password_in(password, phc, &mut CheckMemory::default())
+}
+
+/// The working memory of one password check (argon2's blocks, 19 MiB with our parameters),
+/// kept from one check to the next. Allocating it for every check leaves the freed blocks in
+/// whichever allocator arena the blocking thread used, up to one per arena: under a flood
+/// of sign-ins the process grew to over 300 MiB although only two checks ran at once. The
+/// sign-in keeps one per check that may run at once (`crate::throttle`), so password checks
+/// hold a fixed amount of memory however many requests wait.
+#[derive(Default)]
+pub struct CheckMemory(Vec<Block>);
+
+impl std::fmt::Debug for CheckMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CheckMemory({} blocks)", self.0.len())
+    }
+}
+
+/// The largest memory cost a stored hash may ask for (64 MiB): a hash from another tool with a
+/// huge cost is refused rather than allocated.
+const MAX_CHECK_KIB: u32 = 64 * 1024;
+
+/// [`verify_password`] in `memory`, which grows to what the hash asks for and is kept.
+/// Compares in constant time (`password_hash::Output`'s equality).
+pub fn verify_password_in(password: &str, phc: &str, memory: &mut CheckMemory) -> bool {
+    let Ok(stored) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(stored.algorithm),
+        Params::try_from(&stored),
+    ) else {
+        return false;
+    };
+    let version = match stored.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    if params.m_cost() > MAX_CHECK_KIB {
+        return false;
+    }
+    memory.0.resize(params.block_count(), Block::default());
+    let mut out = vec![0u8; expected.len()];
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut memory.0[..])
+        .is_ok()
+        && Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
 /// A new device token and the hash to store.
@@ -81,6 +130,37 @@ mod tests {
         assert!(verify_password("正确的密码", &phc));
         assert!(!verify_password("wrong", &phc));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn a_check_in_kept_memory_agrees_with_the_crate_s_own_for_any_parameters() {
+        use argon2::PasswordVerifier;
+        let mut memory = CheckMemory::default();
+        let small = Params::new(1024, 1, 1, None).unwrap();
+        let other = Argon2::new(Algorithm::Argon2i, Version::V0x10, small);
+        let salt = SaltString::encode_b64(b"sixteen bytes!!!").unwrap();
+        let phcs = [
+            hash_password("正确的密码").unwrap(),
+            other.hash_password(b"other", &salt).unwrap().to_string(),
+        ];
+        // The same memory, reused across hashes of different sizes and kinds, in any order.
+        for phc in phcs.iter().chain(phcs.iter().rev()) {
+            let parsed = PasswordHash::new(phc).unwrap();
+            for guess in ["正确的密码", "other", "wrong"] {
+                let theirs = Argon2::default()
+                    .verify_password(guess.as_bytes(), &parsed)
+                    .is_ok();
+                assert_eq!(
+                    verify_password_in(guess, phc, &mut memory),
+                    theirs,
+                    "{phc} {guess}"
+                );
+            }
+        }
+        // A hash asking for a gigabyte is refused, not allocated.
+        let huge = phcs[0].replace("m=19456", "m=1048576");
+        assert!(!verify_password_in("正确的密码", &huge, &mut memory));
+        assert_eq!(memory.0.len(), 19 * 1024);
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! A password check (argon2) takes about 19 MiB and a good part of a second of one core on
 //! purpose: that is what makes a stolen hash expensive to guess. Unbounded, the same cost
 //! turns against the server: sixty concurrent wrong sign-ins took it from 33 MiB to over a
-//! gigabyte. So at most [`CHECKS_AT_ONCE`] checks run at a time, and a request that waits too
-//! long for its turn is told to come back (429 with `Retry-After`). Each address has a bucket
+//! gigabyte. So at most [`CHECKS_AT_ONCE`] checks run at a time, each in working memory kept
+//! for the next ([`CheckTurn::run`]), and a request that waits too long for its turn is told
+//! to come back (429 with `Retry-After`). Each address has a bucket
 //! of attempts that refills slowly ([`Buckets`]), and only failures keep what they took: a
 //! person who mistypes never notices, a script trying names or enrollment codes is slowed to a
 //! few tries a minute. The
@@ -16,12 +17,14 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use plumbline_shared::clock::Clock;
 use plumbline_shared::time::Timestamp;
 use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::accounts::CheckMemory;
 
 /// Password checks that run at once; the rest wait their turn.
 pub const CHECKS_AT_ONCE: usize = 2;
@@ -131,6 +134,49 @@ pub struct Throttle {
     /// Enrollment attempts per address.
     pub enrollments: Buckets,
     checks: Semaphore,
+    /// The working memory of the checks that may run at once, reused (see
+    /// `crate::accounts::CheckMemory`).
+    memory: Mutex<Vec<CheckMemory>>,
+}
+
+/// A turn to check a password: while it is held, one of the [`CHECKS_AT_ONCE`] places and its
+/// working memory are this request's.
+#[derive(Debug)]
+pub struct CheckTurn<'a> {
+    throttle: &'a Throttle,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl CheckTurn<'_> {
+    /// Runs `check` with this turn's working memory on a blocking thread, and keeps the memory
+    /// for the next turn.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        check: impl FnOnce(&mut CheckMemory) -> T + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        let mut memory = self
+            .throttle
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default();
+        let (value, memory) = tokio::task::spawn_blocking(move || {
+            let value = check(&mut memory);
+            (value, memory)
+        })
+        .await?;
+        // A check that panicked loses its memory; the next turn makes a new one.
+        let mut kept = self
+            .throttle
+            .memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if kept.len() < CHECKS_AT_ONCE {
+            kept.push(memory);
+        }
+        Ok(value)
+    }
 }
 
 impl Throttle {
@@ -142,15 +188,20 @@ impl Throttle {
             sign_ins: Buckets::new(10, Duration::from_secs(6), clock.clone()),
             enrollments: Buckets::new(30, Duration::from_secs(10), clock),
             checks: Semaphore::new(CHECKS_AT_ONCE),
+            memory: Mutex::new(Vec::new()),
         }
     }
 
     /// A turn to check a password, or `None` when none came within [`CHECK_WAIT`].
-    pub async fn check_turn(&self) -> Option<SemaphorePermit<'_>> {
-        tokio::time::timeout(CHECK_WAIT, self.checks.acquire())
+    pub async fn check_turn(&self) -> Option<CheckTurn<'_>> {
+        let permit = tokio::time::timeout(CHECK_WAIT, self.checks.acquire())
             .await
             .ok()?
-            .ok()
+            .ok()?;
+        Some(CheckTurn {
+            throttle: self,
+            _permit: permit,
+        })
     }
 }
 

@@ -127,3 +127,94 @@ async fn demo_prints_accounts_once_serves_metrics_and_stops_gracefully() {
     again.terminate();
     assert!(again.wait_exit().await.success());
 }
+
+/// Two hundred sign-ins at once against the real process, each a wrong password or an unknown
+/// name, from twenty addresses (so that no per-address budget runs out): at most two password
+/// checks (19 MiB each) run at a time, so the process's memory stays bounded; every request is
+/// answered, 401 or 429 with `Retry-After`; and `/healthz` answers throughout. Unbounded, sixty
+/// such sign-ins once took the server past a gigabyte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_sign_ins_at_once_keep_memory_bounded_and_the_server_answering() {
+    use crate::common::web::{Browser, csrf_of};
+    use reqwest::StatusCode;
+    let dir = tempfile::tempdir().unwrap();
+    let addr = free_addr();
+    let server = ServerProcess::run(
+        dir.path(),
+        "demo",
+        addr,
+        "metrics_listen = \"\"\n",
+        "sign-ins.log",
+    )
+    .await;
+    let base = format!("http://{addr}");
+    let before = server.peak_memory();
+
+    let mut attempts = Vec::new();
+    for i in 0..200u8 {
+        let from = std::net::IpAddr::from([127, 0, 1, 1 + i / 10]);
+        let mut b = Browser::at(&base, from);
+        let token = csrf_of(&b.get("/login").await.body);
+        // Half are known names with a wrong password, half names nobody has.
+        let login = if i % 2 == 0 {
+            "zhaomin".to_owned()
+        } else {
+            format!("nobody{i}")
+        };
+        attempts.push((b, token, login));
+    }
+    let sign_ins = attempts.into_iter().map(|(b, token, login)| async move {
+        let res = b
+            .http
+            .post(format!("{}/login", b.base))
+            .header("cookie", b.cookie_header())
+            .form(&[
+                ("login", login.as_str()),
+                ("password", "wrong-1234"),
+                ("csrf", &token),
+            ])
+            .send()
+            .await
+            .unwrap();
+        (res.status(), res.headers().contains_key("retry-after"))
+    });
+    let health = async {
+        let mut slowest = Duration::ZERO;
+        for _ in 0..20 {
+            let start = std::time::Instant::now();
+            let res = reqwest::get(format!("{base}/healthz")).await.unwrap();
+            assert_eq!(res.status(), 200);
+            slowest = slowest.max(start.elapsed());
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        slowest
+    };
+    let (answers, slowest_health) = tokio::join!(futures::future::join_all(sign_ins), health);
+
+    let peak = server.peak_memory();
+    eprintln!(
+        "peak resident memory: {} MiB before, {} MiB after 200 sign-ins at once; slowest /healthz {slowest_health:?}",
+        before / (1 << 20),
+        peak / (1 << 20)
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|(s, retry)| *s == StatusCode::UNAUTHORIZED
+                || (*s == StatusCode::TOO_MANY_REQUESTS && *retry)),
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().any(|(s, _)| *s == StatusCode::UNAUTHORIZED),
+        "some were checked"
+    );
+    assert!(
+        peak < 192 << 20,
+        "peak resident memory {} MiB",
+        peak / (1 << 20)
+    );
+    assert!(
+        slowest_health < Duration::from_secs(2),
+        "{slowest_health:?}"
+    );
+}

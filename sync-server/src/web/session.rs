@@ -30,7 +30,7 @@ use serde::Deserialize;
 
 use super::i18n::{Lang, Msg};
 use super::layout::{TopBar, message_page, render};
-use crate::accounts::verify_password;
+use crate::accounts::verify_password_in;
 use crate::state::AppState;
 use crate::store::{LoginAttempt, Membership, NewWebSession};
 use crate::throttle::Peer;
@@ -293,13 +293,15 @@ pub async fn login(
             (jar, Redirect::to("/cases")).into_response()
         }
         Ok(None) => again(jar, StatusCode::UNAUTHORIZED, Msg::BadCredentials),
-        Err(SignInError::Locked) => again(jar, StatusCode::TOO_MANY_REQUESTS, Msg::Locked),
+        Err(SignInError::Locked) => {
+            // The lock lasts its window from the latest failure: at most that long.
+            let window = Duration::from_secs(LOCK_MINUTES as u64 * 60);
+            let page = again(jar, StatusCode::TOO_MANY_REQUESTS, Msg::Locked);
+            retry_after(page, window)
+        }
         Err(SignInError::Busy(wait)) => {
-            let mut page = again(jar, StatusCode::TOO_MANY_REQUESTS, Msg::TooManySignIns);
-            if let Ok(v) = header::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-                page.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            page
+            let page = again(jar, StatusCode::TOO_MANY_REQUESTS, Msg::TooManySignIns);
+            retry_after(page, wait)
         }
         Err(SignInError::Internal(e)) => {
             tracing::error!(error = ?e, "signing in");
@@ -319,6 +321,14 @@ impl<E: Into<anyhow::Error>> From<E> for SignInError {
     fn from(e: E) -> Self {
         SignInError::Internal(e.into())
     }
+}
+
+/// `page` with `Retry-After: wait` (whole seconds, at least one).
+fn retry_after(mut page: Response, wait: Duration) -> Response {
+    if let Ok(v) = header::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        page.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    page
 }
 
 /// A password hash of the server's own making, checked when the name is unknown: a wrong
@@ -358,14 +368,17 @@ async fn sign_in(
         Some(u) => state.store.password_hash(u).await?,
         None => None,
     };
-    let Some(_turn) = state.throttle.check_turn().await else {
+    let Some(turn) = state.throttle.check_turn().await else {
         tracing::warn!(login, "sign-in refused: password checks are all busy");
         return Err(SignInError::Busy(crate::throttle::CHECK_WAIT));
     };
     let known = hash_of.is_some();
     let phc = hash_of.unwrap_or_else(|| NO_ONE.clone());
     let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await?;
+    let matches = turn
+        .run(move |memory| verify_password_in(&password, &phc, memory))
+        .await?;
+    drop(turn);
     let (Some(user), true) = (user, known && matches) else {
         tracing::warn!(login, failures, "a sign-in failed");
         // Each failure in a row answers a little later, up to two seconds.

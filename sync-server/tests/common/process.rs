@@ -86,6 +86,19 @@ impl ServerProcess {
         std::fs::read_to_string(&self.stdout).unwrap_or_default()
     }
 
+    /// The most memory the process has held so far (`VmHWM`, its peak resident set), in
+    /// bytes.
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().strip_suffix("kB"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no VmHWM in:\n{status}"));
+        kib * 1024
+    }
+
     /// What the server logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

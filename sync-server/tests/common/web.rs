@@ -45,13 +45,20 @@ impl Browser {
     /// A browser whose connections come from `local` (any 127.x.y.z reaches a loopback
     /// server): another address, for the per-address limits.
     pub fn from_address(server: &TestServer, local: std::net::IpAddr) -> Self {
+        Self::at(&format!("http://{}", server.addr), local)
+    }
+
+    /// A browser of the server at `base` (`http://host:port`) whose connections come from
+    /// `local`.
+    pub fn at(base: &str, local: std::net::IpAddr) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .redirect(Policy::none())
                 .local_address(local)
                 .build()
                 .unwrap(),
-            ..Self::new(server)
+            base: base.to_owned(),
+            cookies: BTreeMap::new(),
         }
     }
 

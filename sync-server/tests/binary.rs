@@ -150,33 +150,36 @@ async fn two_hundred_sign_ins_at_once_keep_memory_bounded_and_the_server_answeri
     let base = format!("http://{addr}");
     let before = server.peak_memory();
 
-    let mut attempts = Vec::new();
-    for i in 0..200u8 {
-        let from = std::net::IpAddr::from([127, 0, 1, 1 + i / 10]);
-        let mut b = Browser::at(&base, from);
+    // Twenty browsers, one per address, each sending ten sign-ins at once.
+    let mut browsers = Vec::new();
+    for a in 0..20u8 {
+        let mut b = Browser::at(&base, std::net::IpAddr::from([127, 0, 1, 1 + a]));
         let token = csrf_of(&b.get("/login").await.body);
+        browsers.push((b, token));
+    }
+    let sign_ins = (0..200usize).map(|i| {
+        let (b, token) = &browsers[i % 20];
         // Half are known names with a wrong password, half names nobody has.
         let login = if i % 2 == 0 {
             "zhaomin".to_owned()
         } else {
             format!("nobody{i}")
         };
-        attempts.push((b, token, login));
-    }
-    let sign_ins = attempts.into_iter().map(|(b, token, login)| async move {
-        let res = b
-            .http
-            .post(format!("{}/login", b.base))
-            .header("cookie", b.cookie_header())
-            .form(&[
-                ("login", login.as_str()),
-                ("password", "wrong-1234"),
-                ("csrf", &token),
-            ])
-            .send()
-            .await
-            .unwrap();
-        (res.status(), res.headers().contains_key("retry-after"))
+        async move {
+            let res = b
+                .http
+                .post(format!("{}/login", b.base))
+                .header("cookie", b.cookie_header())
+                .form(&[
+                    ("login", login.as_str()),
+                    ("password", "wrong-1234"),
+                    ("csrf", token.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.headers().contains_key("retry-after"))
+        }
     });
     let health = async {
         let mut slowest = Duration::ZERO;

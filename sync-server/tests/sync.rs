@@ -983,3 +983,43 @@ async fn content_out_of_bounds_is_refused_through_sync_with_its_reason() {
         phone.sync().await;
     }
 }
+
+/// The office's steps (written by the server from the office's device) and a phone's offline
+/// work on the same unit meet: each side ends with both, and the phone's edit is not refused.
+#[tokio::test]
+async fn a_phone_s_offline_edit_and_the_office_s_steps_on_one_unit_meet_on_both_sides() {
+    let server = TestServer::start().await;
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    let (_, doc) = unit_doc(&server, 3);
+    let finding = record(&mut phone, &doc).await;
+    assert!(phone.sync().await.refused.is_empty());
+    let actor = phone.actor.clone();
+    crate::common::accept_repair(&server, &doc, &actor, &finding, now()).await;
+    let mut u = phone.unit(&doc);
+    let second = u.record_finding(&actor, now(), leak()).unwrap();
+    phone.put_unit(&doc, u);
+    let report = phone.sync().await;
+    assert!(report.refused.is_empty(), "{report:?}");
+    let on_phone = phone.unit(&doc).finding(&finding).unwrap();
+    assert!(
+        on_phone
+            .events
+            .iter()
+            .any(|e| e.kind.name() == "acceptance_passed"),
+        "the phone has the office's steps"
+    );
+    let mut guard = server.state.docs.lock(&doc).await;
+    let stored = server
+        .state
+        .docs
+        .get(&mut guard, &doc)
+        .await
+        .unwrap()
+        .unwrap();
+    let on_server = UnitDoc::from_trusted(stored.doc.clone());
+    assert!(
+        on_server.finding(&second).is_ok(),
+        "the server has the phone's finding"
+    );
+}

@@ -423,8 +423,9 @@ pub async fn accept_repair(
     finding: &plumbline_shared::ids::FindingId,
     start: Timestamp,
 ) {
+    let office = at_the_office(actor);
     office_edit(server, doc, |unit| {
-        repair_accepted(unit, actor, finding, start)
+        repair_accepted(unit, &office, finding, start)
     })
     .await;
 }

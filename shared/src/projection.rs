@@ -46,10 +46,6 @@ pub struct UnitProjection {
     /// How far the unit's pre-handover inspection has got (the readiness page).
     #[serde(default)]
     pub inspection: crate::plan::InspectionProgress,
-    /// The owner's contact of each complaint that has one. Apart from [`CaseRow`] on purpose:
-    /// case rows go to contractors' devices through the API, an owner's phone number must not.
-    #[serde(default)]
-    pub owners: Vec<OwnerRow>,
     /// The reminders and escalations the unit's cases call for at the projection's instant
     /// ([`crate::workflow::reminder::due`]); the server records each once, by its key.
     #[serde(default)]
@@ -246,17 +242,6 @@ pub struct CallbackRow {
     pub level: Satisfaction,
 }
 
-/// The owner behind one complaint, for finding every case of an owner across units.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OwnerRow {
-    /// The finding.
-    pub finding: FindingId,
-    /// The owner's name, trimmed.
-    pub name: String,
-    /// The phone number, digits only.
-    pub phone: String,
-}
-
 /// One evidence reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceRow {
@@ -300,7 +285,6 @@ pub fn project_record(
         emergencies: Vec::new(),
         evidence: Vec::new(),
         inspection: crate::plan::InspectionProgress::of(record),
-        owners: Vec::new(),
         reminders: Vec::new(),
     };
     for f in record.findings.values() {
@@ -421,13 +405,6 @@ pub fn project_record(
                 started_at: e.started_at,
                 finished_at: e.finished_at,
                 cost_fen: e.cost_fen,
-            });
-        }
-        if let Some(o) = &f.owner {
-            out.owners.push(OwnerRow {
-                finding: f.id.clone(),
-                name: o.name.clone(),
-                phone: o.phone.clone(),
             });
         }
         for ev in f.evidence.values() {

@@ -612,6 +612,7 @@ impl Fixture {
                         heads: doc.get_heads(),
                         projection: Some(u.projection.clone()),
                         claims: Vec::new(),
+                        contacts: Vec::new(),
                     }
                 })
                 .collect();

@@ -25,6 +25,7 @@ pub mod codec;
 pub mod compaction;
 pub mod config;
 pub mod connections;
+pub mod contact_masking;
 pub mod dispute_pack;
 pub mod docs;
 pub mod durable;
@@ -140,6 +141,7 @@ pub async fn launch(
         Some(presence::spawn_flusher(state.clone())),
         Some(verdicts::spawn(state.clone())),
         Some(blobs::spawn_sweeper(state.clone())),
+        Some(contact_masking::spawn(state.clone())),
         webhook::spawn(state.clone()),
     ];
     let last = state.clone();

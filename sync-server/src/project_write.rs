@@ -73,6 +73,7 @@ pub async fn edit_project<T, E>(
             heads: am.get_heads(),
             projection: None,
             claims: Vec::new(),
+            contacts: Vec::new(),
         }])
         .await
         .map_err(anyhow::Error::from)?;

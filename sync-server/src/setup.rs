@@ -41,6 +41,7 @@ pub async fn create_project(state: &AppState, project: &Project) -> anyhow::Resu
             heads: am.get_heads(),
             projection: None,
             claims: Vec::new(),
+            contacts: Vec::new(),
         });
     }
     for (_, unit) in project.units() {
@@ -59,6 +60,7 @@ pub async fn create_project(state: &AppState, project: &Project) -> anyhow::Resu
             heads: am.get_heads(),
             projection: Some(projection),
             claims: Vec::new(),
+            contacts: Vec::new(),
         });
     }
     let count = writes.len();

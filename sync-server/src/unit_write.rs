@@ -18,7 +18,7 @@ use plumbline_shared::time::Timestamp;
 use crate::docs::{DocCache, LoadedDoc, new_changes};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{DocWrite, NumberClaim, StoreError};
+use crate::store::{DocWrite, NumberClaim, OwnerContactRecord, StoreError};
 
 /// Stamps a receipt on every event of `after` that `before` does not hold, then projects the
 /// unit. Returns the document and its case records. `new` is `after` already read, when the
@@ -91,6 +91,25 @@ pub async fn edit_unit_claiming<T, E>(
 where
     E: From<ApiError> + From<StoreError>,
 {
+    let edit = |doc: &mut UnitDoc, old: &UnitRecord, project: &ProjectId| {
+        edit(doc, old, project).map(|value| (value, Vec::new()))
+    };
+    edit_unit_recording(state, doc_id, device, skew_ms, claims, edit).await
+}
+
+/// [`edit_unit_claiming`] whose `edit` also returns owners' full contacts to keep on the
+/// server (the document gets their masked form), stored in the same transaction.
+pub async fn edit_unit_recording<T, E>(
+    state: &AppState,
+    doc_id: &DocId,
+    device: Option<&DeviceId>,
+    skew_ms: i64,
+    claims: Vec<NumberClaim>,
+    edit: impl FnOnce(&mut UnitDoc, &UnitRecord, &ProjectId) -> Result<(T, Vec<OwnerContactRecord>), E>,
+) -> Result<T, E>
+where
+    E: From<ApiError> + From<StoreError>,
+{
     let mut guard = state.docs.lock(doc_id).await;
     let Some(loaded) = state.docs.get(&mut guard, doc_id).await? else {
         return Err(ApiError::NotFound(format!("unit document `{doc_id}` not found")).into());
@@ -102,7 +121,7 @@ where
         .read()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored {doc_id} does not read: {e}")))?;
     let mut after = UnitDoc::from_trusted(loaded.doc.fork());
-    let value = edit(&mut after, &old, &project)?;
+    let (value, contacts) = edit(&mut after, &old, &project)?;
     if after.automerge_mut().get_heads() == before_heads {
         return Ok(value);
     }
@@ -120,6 +139,7 @@ where
             heads: doc.get_heads(),
             projection: Some(projection),
             claims,
+            contacts,
         }])
         .await?;
     DocCache::put(&mut guard, LoadedDoc { project, doc });
@@ -148,6 +168,7 @@ pub async fn reproject(state: &AppState, doc_id: &DocId, now: Timestamp) -> Resu
             heads: loaded.doc.get_heads(),
             projection: Some(projection),
             claims: Vec::new(),
+            contacts: Vec::new(),
         }])
         .await?;
     Ok(())

@@ -151,6 +151,7 @@ impl Server {
             heads: am.get_heads(),
             projection: Some(projection),
             claims: Vec::new(),
+            contacts: Vec::new(),
         };
         state.store.write_docs(vec![write]).await.unwrap();
     }

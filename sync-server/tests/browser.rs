@@ -300,7 +300,7 @@ async fn every_page_of_the_office_works_in_a_real_browser() {
     let c = driver.browser().await;
     admin_pages(&c, &mut shots, &fx).await;
     c.close().await.unwrap();
-    assert_eq!(shots.taken, 35, "a page was added or left out of the tour");
+    assert_eq!(shots.taken, 37, "a page was added or left out of the tour");
 }
 
 /// The manager's pages: the case workflow, intake, readiness and planning, the archives.
@@ -551,9 +551,14 @@ async fn manager_pages(
     click(c, "form#intake button[type=submit]").await;
     arrive(c, "td#owner").await;
     assert_eq!(text(c, "td#status").await, "待处理");
-    assert!(text(c, "td#owner").await.contains("王先生"));
+    assert!(text(c, "td#owner").await.contains("王** · 138****5678"));
     assert!(text(c, "main h1").await.contains("厨房下水管接口漏水"));
     shots.take(c, "intake-recorded").await;
+    // The full contact is a page of its own, and the look is recorded.
+    click(c, "a#owner-contact-link").await;
+    arrive(c, "table#owner-contact").await;
+    assert_eq!(text(c, "#owner-phone").await, "13812345678");
+    shots.take(c, "owner-contact").await;
 
     // Handover readiness, from the top bar: the building's open S1 defect is counted.
     click(c, "a#nav-readiness").await;
@@ -625,6 +630,17 @@ async fn manager_pages(
         1
     );
     shots.take(c, "archive-owner").await;
+    // The manager's record of who looked at owners' contacts: the look and the search above.
+    click(c, "a#contact-log-link").await;
+    arrive(c, "table#contact-log").await;
+    assert_eq!(
+        c.find_all(Locator::Css("tr.contact-view"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    shots.take(c, "contact-log").await;
 
     // The reports, from the top bar: this month's intake holds the cases recorded above, and
     // its figure opens exactly as many cases.

@@ -11,7 +11,6 @@ use common::web::{Browser, Page, cases, csrf_of, figure, first_case_link, post_s
 use common::{Device, TestServer};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::round::{Outcome, RoundKind};
-use plumbline_shared::doc::unit::UnitDoc;
 use plumbline_shared::event::EventKind;
 use plumbline_shared::ids::{ClaimId, ContractorId, FineId, UnitId};
 use plumbline_shared::role::Role;
@@ -295,12 +294,6 @@ async fn the_case_list_sorts_by_each_column_stably_across_pages_and_exports() {
     }
 }
 
-/// The unit document as the server holds it.
-async fn server_unit(server: &TestServer, doc: &DocId) -> UnitDoc {
-    let stored = server.state.store.load_doc(doc).await.unwrap().unwrap();
-    UnitDoc::from_trusted(plumbline_sync_server::docs::assemble(doc, &stored).unwrap())
-}
-
 #[tokio::test]
 async fn the_queues_of_notices_not_returned_and_callbacks_due_count_what_their_lists_hold() {
     let server = TestServer::start().await;
@@ -361,7 +354,7 @@ async fn the_queues_of_notices_not_returned_and_callbacks_due_count_what_their_l
 
     // Project every row as of a time before any return deadline passed: the queue still counts
     // as of now, from the deadlines, not from the flags of the projection.
-    let u = server_unit(&server, &doc).await;
+    let u = common::server_unit(&server, &doc).await;
     let as_of = Timestamp(long_ago + 10 * 60_000);
     let projection = plumbline_shared::projection::project_unit(
         &u,

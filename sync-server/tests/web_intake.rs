@@ -150,8 +150,14 @@ async fn the_front_desk_records_a_call_and_lands_on_the_new_case() {
     assert!(case.contains("厨房下水管接口漏水"), "{case}");
     assert!(case.contains("业主来电"), "{case}");
     assert!(
-        case.contains("王先生 · <a href=\"tel:13812345678\">13812345678</a>"),
-        "the owner and the normalised number are on the case: {case}"
+        case.contains("王** · 138****5678"),
+        "the owner, masked, is on the case: {case}"
+    );
+    assert!(!case.contains("13812345678"), "{case}");
+    let contact = desk.get(&format!("{link}/contact")).await.body;
+    assert!(
+        contact.contains("王先生") && contact.contains("href=\"tel:13812345678\""),
+        "the full contact, normalised, is one recorded look away: {contact}"
     );
     assert!(case.contains("id=\"status\">待处理"), "{case}");
     // Recorded by the front desk, in its role, through the office web.
@@ -191,7 +197,9 @@ async fn the_front_desk_records_a_call_and_lands_on_the_new_case() {
     assert!(link.starts_with(&format!("/cases/{UNIT}/")), "{link}");
     let case = desk.get(&link).await.body;
     assert!(case.contains("业主来访"), "{case}");
-    assert!(case.contains("075512345678"), "{case}");
+    assert!(case.contains("075*****5678"), "{case}");
+    let contact = desk.get(&format!("{link}/contact")).await.body;
+    assert!(contact.contains("075512345678"), "{contact}");
 }
 
 #[tokio::test]
@@ -575,6 +583,175 @@ async fn a_device_cannot_rewrite_the_owner_of_a_complaint() {
         "{:?}",
         report.refused
     );
+    let contact = desk.get(&format!("{link}/contact")).await.body;
+    assert!(
+        contact.contains("王先生") && !contact.contains("李四"),
+        "{contact}"
+    );
+}
+
+/// An owner's contact never enters a replicated document: the phone's copy of the unit, its
+/// whole history included, holds only 王** and 138****5678. The office sees the full contact
+/// on a page of its own, and every look (on the case, by an owner search) is recorded for the
+/// manager; a foreman never sees it, and a device cannot write a full contact.
+#[tokio::test]
+async fn an_owner_s_contact_stays_on_the_server_and_every_look_at_it_is_signed_for() {
+    let server = TestServer::start().await;
+    everyone(&server).await;
+    let mut desk = signed_in(&server, FRONT_DESK).await;
+    let link = intake(&mut desk, &[]).await;
+    let finding: plumbline_shared::ids::FindingId = finding_of(&link).parse().unwrap();
+
+    // The inspector's phone: the masked form only, and nothing of the full one in any change.
+    let mut phone = server.device("wangli", Role::Inspector).await;
+    phone.sync().await;
+    let doc = DocId::Unit(UnitId::new(UNIT).unwrap());
+    let mut unit = phone.unit(&doc);
+    let owner = unit.finding(&finding).unwrap().owner.unwrap();
+    assert_eq!(
+        (owner.name.as_str(), owner.phone.as_str()),
+        ("王**", "138****5678")
+    );
+    let everything = unit.automerge_mut().save_nocompress();
+    let text = String::from_utf8_lossy(&everything);
+    assert!(
+        !text.contains("13812345678") && !text.contains("王先生"),
+        "the full contact is in the document"
+    );
+
+    // A device that writes a full contact is refused.
+    let mut forged = phone.unit(&doc);
+    let actor = phone.actor.clone();
+    let mut new = common::web::finding(plumbline_shared::severity::Severity::S3, "阳台渗水");
+    new.origin = plumbline_shared::event::Origin::OwnerCall;
+    let full = plumbline_shared::doc::finding::OwnerContact::new("李四", "13900000000").unwrap();
+    forged
+        .record_complaint(&actor, common::now(), new, full)
+        .unwrap();
+    // `record_complaint` masks; put the full one back the way a forged app would.
+    {
+        use automerge::ReadDoc;
+        use automerge::transaction::Transactable;
+        let am = forged.automerge_mut();
+        let (_, findings) = am.get(automerge::ROOT, "findings").unwrap().unwrap();
+        let ids: Vec<String> = am.keys(&findings).collect();
+        let new_id = ids.iter().find(|k| k.as_str() != finding.as_str()).unwrap();
+        let (_, f) = am.get(&findings, new_id.as_str()).unwrap().unwrap();
+        am.put(&f, "owner", r#"{"name":"李四","phone":"13900000000"}"#)
+            .unwrap();
+        am.commit();
+    }
+    phone.put_unit(&doc, forged);
+    let report = phone.sync().await;
+    assert!(
+        report
+            .refused
+            .iter()
+            .any(|(d, why)| d == &doc
+                && why.contains("an owner's full contact is kept on the server")),
+        "{:?}",
+        report.refused
+    );
+
+    // The case page: masked. The contact page: full, and the look recorded.
     let case = desk.get(&link).await.body;
-    assert!(case.contains("王先生") && !case.contains("李四"), "{case}");
+    assert!(
+        case.contains("138****5678") && !case.contains("13812345678"),
+        "{case}"
+    );
+    assert!(case.contains("id=\"owner-contact-link\""), "{case}");
+    let contact = desk.get(&format!("{link}/contact")).await;
+    assert_eq!(contact.status, StatusCode::OK);
+    assert!(contact.body.contains("13812345678"), "{}", contact.body);
+    // An owner search lists the case: recorded too.
+    let search = desk.get("/archives/owners?phone=13812345678").await.body;
+    assert!(search.contains("厨房下水管接口漏水"), "{search}");
+
+    // A foreman: no contact. The front desk: no access log. The manager: both looks.
+    let mut foreman = signed_in(&server, CONTRACTOR).await;
+    let refused = foreman.get(&format!("{link}/contact")).await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(!refused.body.contains("13812345678"));
+    assert_eq!(
+        desk.get("/archives/contact-log").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut manager = signed_in(&server, MANAGER).await;
+    let archive = manager.get("/archives/owners").await.body;
+    assert!(archive.contains("id=\"contact-log-link\""), "{archive}");
+    let log = manager.get("/archives/contact-log").await;
+    assert_eq!(log.status, StatusCode::OK);
+    let rows: Vec<&str> = log.body.split("class=\"contact-view\"").skip(1).collect();
+    assert_eq!(rows.len(), 2, "{}", log.body);
+    assert!(
+        rows[0].contains("业主档案查询") && rows[0].contains(FRONT_DESK),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains("在案件中查看") && rows[1].contains(finding.as_str()),
+        "{}",
+        rows[1]
+    );
+}
+
+/// A contact written in full before contacts moved to the server is masked in its document at
+/// the server's start, and kept in full on the server.
+#[tokio::test]
+async fn a_contact_written_in_full_before_is_masked_in_its_document_and_kept_on_the_server() {
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+
+    let server = TestServer::start().await;
+    everyone(&server).await;
+    let mut desk = signed_in(&server, FRONT_DESK).await;
+    let link = intake(&mut desk, &[]).await;
+    let finding: plumbline_shared::ids::FindingId = finding_of(&link).parse().unwrap();
+    let doc = DocId::Unit(UnitId::new(UNIT).unwrap());
+    // The document as an older server wrote it: the contact in full; and its row not yet
+    // marked masked, as the migration leaves it.
+    common::office_edit(&server, &doc, |u| {
+        let am = u.automerge_mut();
+        let (_, findings) = am.get(automerge::ROOT, "findings").unwrap().unwrap();
+        let (_, f) = am.get(&findings, finding.as_str()).unwrap().unwrap();
+        am.put(&f, "owner", r#"{"name":"王先生","phone":"13812345678"}"#)
+            .unwrap();
+        am.commit();
+    })
+    .await;
+    let db = server
+        .state
+        .config
+        .db
+        .url
+        .strip_prefix("sqlite:")
+        .unwrap()
+        .to_owned();
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .execute("UPDATE owner_contacts SET masked_in_doc = 0", [])
+        .unwrap();
+
+    let masked = plumbline_sync_server::contact_masking::mask_legacy_contacts(&server.state)
+        .await
+        .unwrap();
+    assert_eq!(masked, 1);
+    let unit = common::server_unit(&server, &doc).await;
+    let owner = unit.finding(&finding).unwrap().owner.unwrap();
+    assert_eq!(owner.phone, "138****5678");
+    // Done once: a second pass finds nothing, and the full contact is still the server's.
+    assert_eq!(
+        plumbline_sync_server::contact_masking::mask_legacy_contacts(&server.state)
+            .await
+            .unwrap(),
+        0
+    );
+    let kept = server
+        .state
+        .store
+        .owner_contact(&finding)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.contact.phone, "13812345678");
 }

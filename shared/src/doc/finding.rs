@@ -59,8 +59,14 @@ pub struct Finding {
 
 /// The owner behind a complaint (业主姓名、联系电话), as the front desk took it down.
 ///
-/// Where it lives, and why there: in the finding, beside `origin`, as one sealed value written
-/// with the finding in the same change. Not in the `recorded` event: events are the workflow's
+/// In full it lives on the server only: a unit document replicates to every inspector's phone
+/// of the project, and a lost phone must not disclose the contacts of every owner who ever
+/// complained (China's Personal Information Protection Law). The document holds the masked
+/// form ([`OwnerContact::masked`]: 王**, 138****2046), which is what the work on a phone needs;
+/// the office sees the full contact through a page that records who looked.
+///
+/// Where the masked form lives, and why there: in the finding, beside `origin`, as one sealed
+/// value written with the finding in the same change. Not in the `recorded` event: events are the workflow's
 /// input and every replica folds them, and a contact is not something that happened. Not in a
 /// map of its own at the document's root: the contact belongs to the case (the callback after
 /// the repair dials it) and goes wherever the finding goes. Sealed rather than two registers:
@@ -101,6 +107,35 @@ pub enum ContactError {
 }
 
 impl OwnerContact {
+    /// The form a replicated document holds: the name's first character (the surname, for
+    /// nearly every Chinese name) and a star for each other character; the number's first three
+    /// and last four digits with stars between (138****2046), or for a short local number its
+    /// last four.
+    pub fn masked(&self) -> OwnerContact {
+        let mut name: String = self.name.chars().take(1).collect();
+        name.extend(std::iter::repeat_n(
+            '*',
+            self.name.chars().count().saturating_sub(1).max(1),
+        ));
+        let digits = self.phone.as_str();
+        let n = digits.len();
+        let phone = if n >= 11 {
+            format!("{}{}{}", &digits[..3], "*".repeat(n - 7), &digits[n - 4..])
+        } else {
+            format!(
+                "{}{}",
+                "*".repeat(n.saturating_sub(4)),
+                &digits[n.saturating_sub(4)..]
+            )
+        };
+        OwnerContact { name, phone }
+    }
+
+    /// Whether this is a masked form (its number has stars), as documents hold.
+    pub fn is_masked(&self) -> bool {
+        self.phone.contains('*')
+    }
+
     /// Checks and normalises a contact as a person typed it: the name trimmed; the number with
     /// spaces, dashes and brackets removed and a leading `+86`/`0086` dropped before a mobile
     /// number.
@@ -167,5 +202,31 @@ impl Finding {
     /// The derived state of this finding at `now`.
     pub fn state(&self, now: Timestamp, settings: &WorkflowSettings) -> CaseState {
         CaseState::derive(&self.timeline(), now, settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_masked_contact_keeps_the_surname_and_the_ends_of_the_number_only() {
+        let cases = [
+            ("王建国", "13812342046", "王**", "138****2046"),
+            ("李", "13812342046", "李*", "138****2046"),
+            ("欧阳娜娜", "075512345678", "欧***", "075*****5678"),
+            ("张伟", "0211234567", "张*", "******4567"),
+            ("赵敏", "87654321", "赵*", "****4321"),
+        ];
+        for (name, phone, masked_name, masked_phone) in cases {
+            let full = OwnerContact::new(name, phone).unwrap();
+            assert!(!full.is_masked());
+            let masked = full.masked();
+            assert_eq!(
+                (masked.name.as_str(), masked.phone.as_str()),
+                (masked_name, masked_phone)
+            );
+            assert!(masked.is_masked());
+        }
     }
 }

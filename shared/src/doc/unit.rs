@@ -357,7 +357,8 @@ impl UnitDoc {
 
     /// [`record_finding`](Self::record_finding) for an owner's complaint taken by phone or at
     /// the front desk: the same finding and `recorded` event, with the owner's contact written
-    /// in the same change (see [`OwnerContact`] for where it lives and why).
+    /// in the same change, masked (see [`OwnerContact`] for where it lives and why). The caller
+    /// keeps the full contact on the server.
     pub fn record_complaint(
         &mut self,
         actor: &Actor,
@@ -418,7 +419,9 @@ impl UnitDoc {
             evidence: BTreeMap::new(),
             events: vec![recorded],
             receipts: BTreeMap::new(),
-            owner,
+            // The document replicates to every phone of the project: it holds the masked form
+            // only, the full contact stays with the server (see `OwnerContact::masked`).
+            owner: owner.map(|o| o.masked()),
         };
         self.begin(actor)?;
         reconcile_prop(&mut self.doc, &findings, id.as_str(), &finding)
@@ -593,6 +596,28 @@ impl UnitDoc {
         self.begin(server)?;
         self.doc.put(&receipts, event.as_str(), seal(&receipt))?;
         commit(&mut self.doc, receipt.received_at, "receipt");
+        Ok(true)
+    }
+
+    /// Replaces a finding's owner contact by its masked form, as `server`: for a contact
+    /// written in full before contacts moved to the server. Returns whether anything changed
+    /// (a contact already masked, or none, is left alone).
+    pub fn mask_owner(
+        &mut self,
+        server: &Actor,
+        id: &FindingId,
+        at: Timestamp,
+    ) -> Result<bool, DocError> {
+        let finding = self.finding_obj(id)?;
+        let Some(owner) = self.finding(id)?.owner else {
+            return Ok(false);
+        };
+        if owner.is_masked() {
+            return Ok(false);
+        }
+        self.begin(server)?;
+        self.doc.put(&finding, "owner", seal(&owner.masked()))?;
+        commit(&mut self.doc, at, "mask owner contact");
         Ok(true)
     }
 

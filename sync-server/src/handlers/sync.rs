@@ -325,6 +325,7 @@ pub async fn exchange(
             heads: doc.get_heads(),
             projection,
             claims: Vec::new(),
+            contacts: Vec::new(),
         });
         pending.push(Pending {
             doc: doc_id,

@@ -116,6 +116,70 @@ pub struct DocWrite {
     /// Numbers of a series the new changes use (a notice's, a fine slip's): taken in the same
     /// transaction, or the whole write fails with [`StoreError::NumberTaken`].
     pub claims: Vec<NumberClaim>,
+    /// Owners' full contacts taken with these changes, kept on the server only (the document
+    /// holds their masked form): stored in the same transaction.
+    pub contacts: Vec<OwnerContactRecord>,
+}
+
+/// An owner's full contact, kept on the server only (see `plumbline_shared::doc::finding::
+/// OwnerContact` for why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerContactRecord {
+    /// The complaint it was taken with.
+    pub finding: FindingId,
+    /// Its project.
+    pub project: ProjectId,
+    /// Its unit.
+    pub unit: UnitId,
+    /// The contact, in full.
+    pub contact: plumbline_shared::doc::finding::OwnerContact,
+    /// When it was taken.
+    pub recorded_at: Timestamp,
+}
+
+/// Why a person saw an owner's full contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactPurpose {
+    /// Opened on the case (to call the owner back, to arrange a visit).
+    Case,
+    /// Listed by an owner search in the archives.
+    Search,
+}
+
+impl ContactPurpose {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Case => "case",
+            Self::Search => "search",
+        }
+    }
+
+    /// The stored name read back; unknown names read as [`Self::Case`].
+    pub fn parse(s: &str) -> Self {
+        if s == "search" {
+            Self::Search
+        } else {
+            Self::Case
+        }
+    }
+}
+
+/// One look at an owner's full contact: who, when, which case, why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactView {
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub user: UserId,
+    /// The case's project.
+    pub project: ProjectId,
+    /// The case's unit.
+    pub unit: UnitId,
+    /// The case.
+    pub finding: FindingId,
+    /// Why.
+    pub purpose: ContactPurpose,
 }
 
 /// A yearly numbered series of documents the office issues.
@@ -652,6 +716,22 @@ pub trait Store: Send + Sync + 'static {
         project: &ProjectId,
         limit: usize,
     ) -> StoreResult<Vec<WebhookMessage>>;
+
+    /// The full contact of a complaint's owner, when one was taken.
+    async fn owner_contact(&self, finding: &FindingId) -> StoreResult<Option<OwnerContactRecord>>;
+    /// Up to `limit` contacts taken before contacts moved to the server, whose documents still
+    /// show them in full.
+    async fn unmasked_contacts(&self, limit: usize) -> StoreResult<Vec<OwnerContactRecord>>;
+    /// Notes that the document of `finding` now shows its contact masked.
+    async fn contact_masked(&self, finding: &FindingId) -> StoreResult<()>;
+    /// Records that people saw owners' full contacts.
+    async fn record_contact_views(&self, views: Vec<ContactView>) -> StoreResult<()>;
+    /// The looks at owners' contacts in `projects`, newest first.
+    async fn contact_views(
+        &self,
+        projects: &[ProjectId],
+        page: Page,
+    ) -> StoreResult<Vec<ContactView>>;
 }
 
 /// Which work-group platform a robot is on: each takes its own JSON.

@@ -37,10 +37,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    CaseFilter, CaseOrder, CaseRecord, DeviceInfo, DeviceWork, DocSummary, DocWrite,
-    EvidenceStatus, Identity, LoginAttempt, Membership, NewUser, NewWebSession, Notification,
-    NumberClaim, Page, Presence, Queue, ReportRows, Series, SortKey, Store, StoreError,
-    StoreResult, StoredDoc, UserInfo, WebSession, Webhook, WebhookKind, WebhookMessage,
+    CaseFilter, CaseOrder, CaseRecord, ContactPurpose, ContactView, DeviceInfo, DeviceWork,
+    DocSummary, DocWrite, EvidenceStatus, Identity, LoginAttempt, Membership, NewUser,
+    NewWebSession, Notification, NumberClaim, OwnerContactRecord, Page, Presence, Queue,
+    ReportRows, Series, SortKey, Store, StoreError, StoreResult, StoredDoc, UserInfo, WebSession,
+    Webhook, WebhookKind, WebhookMessage,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -97,6 +98,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261206160000_add_device_last_synced",
         include_str!("../../migrations/sqlite/20261206160000_add_device_last_synced.sql"),
+    ),
+    (
+        "20261206170000_add_owner_contacts",
+        include_str!("../../migrations/sqlite/20261206170000_add_owner_contacts.sql"),
     ),
 ];
 
@@ -430,12 +435,6 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             c.evidence_after_acceptance,
         ])?;
     }
-    let mut owner = conn.prepare_cached(
-        "UPDATE cases SET owner_name = ?2, owner_phone = ?3 WHERE finding_id = ?1 AND unit_id = ?4",
-    )?;
-    for o in &p.owners {
-        owner.execute(params![o.finding.as_str(), o.name, o.phone, unit])?;
-    }
     let mut ev = conn.prepare_cached(
         "INSERT OR REPLACE INTO case_events (event_id, finding_id, unit_id, kind, user_id, role,
             device_id, device_time, received_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -751,11 +750,15 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
         }
     }
     if let Some(phone) = &filter.owner_phone {
-        clause.push("owner_phone = ?".to_owned());
+        clause.push(
+            "finding_id IN (SELECT finding_id FROM owner_contacts WHERE phone = ?)".to_owned(),
+        );
         values.push(Box::new(phone.clone()));
     }
     if let Some(name) = &filter.owner_name {
-        clause.push("owner_name = ?".to_owned());
+        clause.push(
+            "finding_id IN (SELECT finding_id FROM owner_contacts WHERE name = ?)".to_owned(),
+        );
         values.push(Box::new(name.clone()));
     }
     if let Some(findings) = &filter.findings {
@@ -1065,6 +1068,21 @@ impl Store for SqliteStore {
                 }
                 for claim in &w.claims {
                     take_number(c, claim)?;
+                }
+                for contact in &w.contacts {
+                    c.execute(
+                        "INSERT INTO owner_contacts (finding_id, project_id, unit_id, name, phone,
+                            recorded_at, masked_in_doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1)
+                         ON CONFLICT (finding_id) DO NOTHING",
+                        params![
+                            contact.finding.as_str(),
+                            contact.project.as_str(),
+                            contact.unit.as_str(),
+                            contact.contact.name,
+                            contact.contact.phone,
+                            contact.recorded_at.0
+                        ],
+                    )?;
                 }
             }
             Ok(())
@@ -2034,6 +2052,110 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    async fn owner_contact(&self, finding: &FindingId) -> StoreResult<Option<OwnerContactRecord>> {
+        let finding = finding.clone();
+        self.read(move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {CONTACT_COLUMNS} FROM owner_contacts WHERE finding_id = ?1"
+            ))?
+            .query_row([finding.as_str()], contact_record)
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn unmasked_contacts(&self, limit: usize) -> StoreResult<Vec<OwnerContactRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {CONTACT_COLUMNS} FROM owner_contacts WHERE masked_in_doc = 0
+                 ORDER BY finding_id LIMIT ?1"
+            ))?;
+            let rows = stmt.query_map([limit], contact_record)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn contact_masked(&self, finding: &FindingId) -> StoreResult<()> {
+        let finding = finding.clone();
+        self.write(move |c| {
+            c.execute(
+                "UPDATE owner_contacts SET masked_in_doc = 1 WHERE finding_id = ?1",
+                [finding.as_str()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn record_contact_views(&self, views: Vec<ContactView>) -> StoreResult<()> {
+        self.write(move |c| {
+            let mut insert = c.prepare_cached(
+                "INSERT INTO contact_views (at, user_id, project_id, unit_id, finding_id, purpose)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for v in &views {
+                insert.execute(params![
+                    v.at.0,
+                    v.user.as_str(),
+                    v.project.as_str(),
+                    v.unit.as_str(),
+                    v.finding.as_str(),
+                    v.purpose.as_str()
+                ])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn contact_views(
+        &self,
+        projects: &[ProjectId],
+        page: Page,
+    ) -> StoreResult<Vec<ContactView>> {
+        let projects: Vec<String> = projects.iter().map(|p| p.to_string()).collect();
+        let projects = serde_json::to_string(&projects).unwrap_or_else(|_| "[]".into());
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT at, user_id, project_id, unit_id, finding_id, purpose FROM contact_views
+                 WHERE project_id IN (SELECT value FROM json_each(?1))
+                 ORDER BY at DESC, id DESC LIMIT ?2 OFFSET ?3",
+            )?;
+            let rows = stmt.query_map(
+                params![projects, i64::from(page.limit), i64::from(page.offset)],
+                |r| {
+                    Ok(ContactView {
+                        at: Timestamp(r.get(0)?),
+                        user: parse("user id", r.get(1)?)?,
+                        project: parse("project id", r.get(2)?)?,
+                        unit: parse("unit id", r.get(3)?)?,
+                        finding: parse("finding id", r.get(4)?)?,
+                        purpose: ContactPurpose::parse(&r.get::<_, String>(5)?),
+                    })
+                },
+            )?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+}
+
+const CONTACT_COLUMNS: &str = "finding_id, project_id, unit_id, name, phone, recorded_at";
+
+fn contact_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<OwnerContactRecord> {
+    Ok(OwnerContactRecord {
+        finding: parse("finding id", r.get(0)?)?,
+        project: parse("project id", r.get(1)?)?,
+        unit: parse("unit id", r.get(2)?)?,
+        contact: plumbline_shared::doc::finding::OwnerContact {
+            name: r.get(3)?,
+            phone: r.get(4)?,
+        },
+        recorded_at: Timestamp(r.get(5)?),
+    })
 }
 
 /// One robot message with the case's description and the names of those told.

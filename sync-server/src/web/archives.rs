@@ -386,6 +386,8 @@ pub struct OwnerQuery {
 #[derive(Props, Clone, PartialEq)]
 struct OwnerArchiveProps {
     lang: Lang,
+    /// Whether the person manages a project (and so reads the access log).
+    manager: bool,
     phone: String,
     name: String,
     searched: bool,
@@ -484,7 +486,10 @@ fn OwnerArchive(p: OwnerArchiveProps) -> Element {
     let lang = p.lang;
     rsx! {
         h1 { {Msg::OwnerArchive.text(lang)} }
-        p { {Msg::OwnerSearchHelp.text(lang)} }
+        p { {Msg::OwnerSearchHelp.text(lang)} " " {Msg::ContactLookRecorded.text(lang)} }
+        if p.manager {
+            p { class: "noprint", a { id: "contact-log-link", href: "/archives/contact-log", {Msg::ContactLog.text(lang)} } }
+        }
         form { class: "filters noprint", method: "get", action: "/archives/owners",
             label { {Msg::OwnerPhone.text(lang)} input { r#type: "tel", name: "phone", value: "{p.phone}", maxlength: 24 } }
             label { {Msg::OwnerName.text(lang)} input { name: "name", value: "{p.name}", maxlength: 40 } }
@@ -588,6 +593,11 @@ pub async fn owners(
             Ok(rows) => rows,
             Err(e) => return internal(e),
         };
+        // A search by number or name tells whose complaints these are: signed for like a look
+        // at the contact itself.
+        if let Err(e) = super::owner_contact::record_search(&state, &staff, &records).await {
+            return internal(e);
+        }
         let mut rows = Vec::with_capacity(records.len());
         for record in records {
             match owner_case(&state, record, lang).await {
@@ -601,6 +611,7 @@ pub async fn owners(
     };
     let props = OwnerArchiveProps {
         lang,
+        manager: staff.memberships.iter().any(|m| m.role == Role::Manager),
         phone: query.phone.trim().to_owned(),
         name: query.name.trim().to_owned(),
         searched,

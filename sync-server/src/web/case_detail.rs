@@ -99,7 +99,8 @@ fn CaseDetail(p: DetailProps) -> Element {
             tr { th { {Msg::Contractor.text(lang)} } td { {st.contractor.as_ref().map(|c| c.to_string()).unwrap_or_default()} } }
             tr { th { {Msg::Origin.text(lang)} } td { {lang.pick(f.origin.label_zh(), f.origin.label_en())} } }
             if let Some(o) = &f.owner {
-                tr { th { {Msg::Owner.text(lang)} } td { id: "owner", "{o.name} · " a { href: "tel:{o.phone}", "{o.phone}" } } }
+                // The masked form the document holds; the full contact is a recorded look away.
+                tr { th { {Msg::Owner.text(lang)} } td { id: "owner", "{o.masked().name} · {o.masked().phone} " a { id: "owner-contact-link", href: "{base}/contact", {Msg::ShowOwnerContact.text(lang)} } } }
             }
             if let Some(n) = &st.notice {
                 tr { th { {Msg::NoticeNo.text(lang)} } td { id: "notice-no", "{n.notice_no} " a { href: "{base}/notice", {Msg::PrintNotice.text(lang)} } } }

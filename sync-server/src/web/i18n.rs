@@ -64,6 +64,11 @@ catalogue! {
     Owner => "业主", "Owner";
     OwnerName => "业主姓名", "Owner's name";
     OwnerPhone => "联系电话", "Phone number";
+    OwnerContact => "业主联系方式", "Owner's contact";
+    ShowOwnerContact => "查看完整联系方式（将记入查阅记录）", "Show the full contact (the look is recorded)";
+    ContactLookRecorded => "本次查看已记入业主信息查阅记录，经理可查。", "This look is recorded in the owner contact access log, which the manager reads.";
+    ContactLog => "业主信息查阅记录", "Owner contact access log";
+    ContactLogHelp => "谁在何时、因何查看了业主的完整联系方式（案件页查看、业主档案查询）。", "Who saw an owner's full contact, when and why (opened on a case, an owner search).";
     Urgency => "紧急程度", "Urgency";
     ItemDefault => "按检查项默认", "The item's default";
     Urgent => "紧急", "urgent";

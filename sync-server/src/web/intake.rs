@@ -25,7 +25,7 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::finding::{
     ContactError, MAX_OWNER_NAME_CHARS, MAX_PHONE_INPUT_CHARS, OwnerContact,
 };
-use plumbline_shared::doc::unit::NewFinding;
+use plumbline_shared::doc::unit::{NewFinding, UnitDoc};
 use plumbline_shared::event::{EventKind, Origin};
 use plumbline_shared::ids::{CategoryId, ItemId, ProjectId};
 use plumbline_shared::project::{Project, Unit};
@@ -41,7 +41,8 @@ use super::posted::{StaffForm, posted_with_csrf_field};
 use super::session::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::unit_write::edit_unit;
+use crate::store::OwnerContactRecord;
+use crate::unit_write::edit_unit_recording;
 
 /// Longest description an intake takes, in characters (a document allows more; a phone call's
 /// summary needs less).
@@ -529,16 +530,28 @@ pub async fn record(
     let unit = checked.unit.id.clone();
     let doc_id = DocId::Unit(unit.clone());
     let at = state.now();
-    let result = edit_unit(&state, &doc_id, Some(&device), 0, |doc, _, doc_project| {
+    let write = |doc: &mut UnitDoc, _: &_, doc_project: &ProjectId| {
         if doc_project != &project_id {
             return Err(ApiError::Internal(anyhow::anyhow!(
                 "unit {unit} is listed in project {project_id} but its document is in {doc_project}"
             )));
         }
-        doc.record_complaint(&actor, at, checked.finding, checked.owner)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))
-    })
-    .await;
+        // The document gets the masked contact; the full one stays on the server, stored in
+        // the same transaction.
+        let owner = checked.owner.clone();
+        let finding = doc
+            .record_complaint(&actor, at, checked.finding, checked.owner)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let contact = OwnerContactRecord {
+            finding: finding.clone(),
+            project: project_id.clone(),
+            unit: unit.clone(),
+            contact: owner,
+            recorded_at: at,
+        };
+        Ok((finding, vec![contact]))
+    };
+    let result = edit_unit_recording(&state, &doc_id, Some(&device), 0, Vec::new(), write).await;
     match result {
         Ok(finding) => {
             tracing::info!(user = %staff.user, %unit, %finding, "a complaint recorded at the front desk");

@@ -44,6 +44,7 @@ pub mod layout;
 pub mod merge;
 pub mod money;
 pub mod notice_print;
+pub mod owner_contact;
 pub mod photos;
 pub mod planning;
 pub mod posted;
@@ -96,6 +97,7 @@ pub fn routes() -> Vec<WebRoute> {
             .get(notice_print::print_notice)
             .post(case_actions::issue_notice),
         at("/cases/{unit}/{finding}/pack").get(case_pack::download),
+        at("/cases/{unit}/{finding}/contact").get(owner_contact::contact),
         at("/cases/{unit}/{finding}/callback").post(case_actions::record_callback),
         at("/cases/{unit}/{finding}/step").post(case_actions::record_step),
         at("/cases/{unit}/{finding}/reassign").post(reassign::reassign),
@@ -109,6 +111,7 @@ pub fn routes() -> Vec<WebRoute> {
         at("/cases/{unit}/{finding}/merge").post(merge::merge),
         at("/photos/{hash}").get(photos::photo),
         at("/archives/owners").get(archives::owners),
+        at("/archives/contact-log").get(owner_contact::access_log),
         at("/archives/units").get(archives::unit_box),
         at("/archives/units/{unit}").get(archives::unit),
     ];

@@ -405,6 +405,12 @@ pub async fn office_edit<T>(
         .unwrap_or_else(|e| panic!("the office's edit of {doc}: {e:?}"))
 }
 
+/// The unit document as the server stores it.
+pub async fn server_unit(server: &TestServer, doc: &DocId) -> UnitDoc {
+    let stored = server.state.store.load_doc(doc).await.unwrap().unwrap();
+    UnitDoc::from_trusted(plumbline_sync_server::docs::assemble(doc, &stored).unwrap())
+}
+
 /// `person` at the office: the same person and role, writing from the office pages' device
 /// rather than from their phone (whose changes an office edit would collide with).
 pub fn at_the_office(person: &Actor) -> Actor {

@@ -1,0 +1,74 @@
+//! Masking, in their unit documents, the owners' contacts taken before contacts moved to the
+//! server.
+//!
+//! A contact taken at intake used to be written in full into the unit document, which
+//! replicates to every inspector's phone of the project. The migration that moved contacts to
+//! the server's `owner_contacts` table copied them and marked them unmasked; at start the
+//! server rewrites each such finding's contact in its document to the masked form
+//! (`UnitDoc::mask_owner`), so phones receive the masked value at their next sync.
+//!
+//! What this cannot do: an automerge document keeps its history, so the full value stays in
+//! the document's earlier changes, on the server and on every phone that synced it before. A
+//! phone that syncs the document from scratch receives that history too. Only contacts taken
+//! after the move never enter a document at all; `docs/security.md` lists the residue.
+
+use plumbline_shared::doc::DocId;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::unit_write::edit_unit;
+
+/// Contacts read per round.
+const BATCH: usize = 100;
+
+/// Masks every contact still shown in full in its document. Returns how many documents were
+/// changed. A finding its document does not hold is noted as done (there is nothing to mask).
+pub async fn mask_legacy_contacts(state: &AppState) -> anyhow::Result<usize> {
+    let mut changed = 0;
+    loop {
+        let batch = state.store.unmasked_contacts(BATCH).await?;
+        if batch.is_empty() {
+            return Ok(changed);
+        }
+        for record in batch {
+            let doc = DocId::Unit(record.unit.clone());
+            let at = state.now();
+            let server = state.server.clone();
+            let finding = record.finding.clone();
+            let masked = edit_unit(state, &doc, None, 0, move |unit, _, _| {
+                if unit.finding(&finding).is_err() {
+                    return Ok(false);
+                }
+                unit.mask_owner(&server, &finding, at)
+                    .map_err(|e| ApiError::Internal(e.into()))
+            })
+            .await;
+            match masked {
+                Ok(true) => changed += 1,
+                Ok(false) | Err(ApiError::NotFound(_)) => {
+                    tracing::warn!(finding = %record.finding, unit = %record.unit, "an owner's contact had no finding to mask");
+                }
+                Err(e) => {
+                    return Err(anyhow::anyhow!(
+                        "masking the owner's contact of {}: {e:?}",
+                        record.finding
+                    ));
+                }
+            }
+            state.store.contact_masked(&record.finding).await?;
+        }
+    }
+}
+
+/// Runs [`mask_legacy_contacts`] once, in the background, at start.
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        match mask_legacy_contacts(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(documents = n, "owners' contacts masked in their documents"),
+            Err(e) => {
+                tracing::error!(error = ?e, "masking owners' contacts stopped; it resumes at the next start")
+            }
+        }
+    })
+}

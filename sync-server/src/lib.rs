@@ -38,6 +38,7 @@ pub mod openapi;
 pub mod plans;
 pub mod positions;
 pub mod presence;
+pub mod project_create;
 pub mod project_settings;
 pub mod project_write;
 pub mod reports;

@@ -14,7 +14,7 @@ use plumbline_sync_server::config::{Config, DEFAULT_CONFIG, Overrides};
 use plumbline_sync_server::import::{self, ImportErrors};
 use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::store::Membership;
-use plumbline_sync_server::{admin, build_state, launch};
+use plumbline_sync_server::{admin, build_state, launch, project_create};
 use tokio::net::TcpListener;
 
 #[derive(Debug, Parser)]
@@ -133,6 +133,26 @@ enum AdminAction {
     Revoke {
         /// Device id.
         device: DeviceId,
+    },
+    /// Create a project: the standard checklist, default workflow settings, the contractor
+    /// companies of another project when asked, and the buildings and units of a units CSV
+    /// when given. Everything is checked first; a problem creates nothing.
+    CreateProject {
+        /// Its id: lowercase letters, digits and dashes (`licheng-2`).
+        #[arg(long)]
+        id: ProjectId,
+        /// Its Chinese name (郦城二期).
+        #[arg(long)]
+        name_zh: String,
+        /// Its English name (Licheng II).
+        #[arg(long)]
+        name_en: String,
+        /// Engage the contractor companies of this project too.
+        #[arg(long)]
+        contractors_from: Option<ProjectId>,
+        /// A units CSV (the format of `import-units`) with its buildings and units.
+        #[arg(long)]
+        units: Option<PathBuf>,
     },
     /// Add buildings and units to a project from a UTF-8 CSV file with the header
     /// `building_id,building_name,floors,unit_id,unit_label,floor,position,handover`.
@@ -367,6 +387,45 @@ async fn main() -> anyhow::Result<()> {
                 }
                 AdminAction::ImportUnits { project, file } => {
                     import_units(&state, &project, &file, &mut out).await?;
+                }
+                AdminAction::CreateProject {
+                    id,
+                    name_zh,
+                    name_en,
+                    contractors_from,
+                    units,
+                } => {
+                    let units_csv = match &units {
+                        Some(file) => {
+                            let bytes = std::fs::read(file)
+                                .with_context(|| format!("reading {}", file.display()))?;
+                            let text = import::decode(&bytes).map_err(|errors| {
+                                anyhow::anyhow!("{}: {errors}; nothing was created", file.display())
+                            })?;
+                            Some(text.to_owned())
+                        }
+                        None => None,
+                    };
+                    let new = project_create::NewProject {
+                        id,
+                        name_zh,
+                        name_en,
+                        contractors_from,
+                        units_csv,
+                    };
+                    let project = project_create::create_project(&state, new, None)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}; nothing was created"))?;
+                    writeln!(
+                        out,
+                        "created project {} ({} / {}): {} buildings, {} units, {} contractor companies",
+                        project.id,
+                        project.name_zh,
+                        project.name_en,
+                        project.buildings.len(),
+                        project.units().count(),
+                        project.contractors.len()
+                    )?;
                 }
             }
         }

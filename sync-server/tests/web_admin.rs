@@ -766,3 +766,175 @@ async fn cookies_are_secure_when_configured_and_not_by_default() {
         .unwrap();
     assert!(session.contains("Secure"), "{session}");
 }
+
+/// Posts the new-project form as `b`; the answer.
+async fn new_project(b: &mut Browser, fields: &[(&str, &str)]) -> Page {
+    let token = csrf_of(&b.get("/admin/projects").await.body);
+    let mut form = vec![("csrf", token.as_str())];
+    form.extend_from_slice(fields);
+    b.post("/admin/projects/new", &form).await
+}
+
+/// An administrator creates a project on the projects page: the standard checklist, the
+/// default settings, the contractor companies of the project named, and its creator as its
+/// administrator, who then sees it on the page (where its units CSV goes in). A taken id, an
+/// empty name, a bad id and a project the administrator does not administer as the source
+/// are refused with a sentence, and nothing is created; other roles may not create at all.
+#[tokio::test]
+async fn an_administrator_creates_a_project_and_a_bad_one_creates_nothing() {
+    let server = TestServer::start().await;
+    staff(&server, ADMIN, Role::Admin).await;
+    staff(&server, MANAGER, Role::Manager).await;
+    let mut b = signed_in(&server, ADMIN).await;
+    let page = b.get("/admin/projects").await;
+    assert!(page.body.contains("id=\"new-project\""), "{}", page.body);
+    let good = [
+        ("id", "licheng-2"),
+        ("name_zh", "郦城二期"),
+        ("name_en", "Licheng II"),
+        ("contractors_from", "licheng"),
+    ];
+    let created = new_project(&mut b, &good).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let id = plumbline_shared::ids::ProjectId::new("licheng-2").unwrap();
+    let project = plumbline_sync_server::admin::load_project(&server.state, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(project.name_zh, "郦城二期");
+    assert_eq!(project.template, "residential");
+    assert!(project.buildings.is_empty());
+    assert_eq!(project.contractors, server.project.contractors);
+    let listed = b.get("/admin/projects").await.body;
+    assert!(
+        listed.contains("licheng-2") && listed.contains("郦城二期"),
+        "{listed}"
+    );
+
+    let docs = server.state.store.all_docs().await.unwrap().len();
+    let other = plumbline_shared::ids::ProjectId::new("other-project").unwrap();
+    common::other_project(&server.state, &other).await;
+    let docs = docs + 1;
+    let refusals: [(&[(&str, &str)], &str); 4] = [
+        (&good, "已有项目"),
+        (
+            &[
+                ("id", "licheng-3"),
+                ("name_zh", " "),
+                ("name_en", "Licheng III"),
+            ],
+            "项目名称不能为空",
+        ),
+        (
+            &[
+                ("id", "Licheng 3"),
+                ("name_zh", "郦城三期"),
+                ("name_en", "Licheng III"),
+            ],
+            "项目编号只能由小写字母",
+        ),
+        (
+            &[
+                ("id", "licheng-3"),
+                ("name_zh", "郦城三期"),
+                ("name_en", "Licheng III"),
+                ("contractors_from", "other-project"),
+            ],
+            "沿用承包单位的项目无效",
+        ),
+    ];
+    for (fields, says) in refusals {
+        let page = new_project(&mut b, fields).await;
+        assert_eq!(
+            page.status,
+            StatusCode::BAD_REQUEST,
+            "{says}: {}",
+            page.body
+        );
+        assert!(page.body.contains(says), "{says}: {}", page.body);
+        assert_eq!(
+            server.state.store.all_docs().await.unwrap().len(),
+            docs,
+            "{says}"
+        );
+    }
+    let mut manager = signed_in(&server, MANAGER).await;
+    let token = csrf_of(&manager.get("/cases").await.body);
+    let page = manager
+        .post(
+            "/admin/projects/new",
+            &[
+                ("csrf", &token),
+                ("id", "licheng-9"),
+                ("name_zh", "九期"),
+                ("name_en", "IX"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+}
+
+/// `plumbline-sync-server admin create-project` with a units CSV: the project and its units in
+/// one go; a file with a bad row, or a taken id, creates nothing and says why.
+#[test]
+fn the_command_line_creates_a_project_with_its_units_and_a_bad_file_creates_nothing() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let csv = dir.path().join("units.csv");
+    let header = "building_id,building_name,floors,unit_id,unit_label,floor,position,handover\n";
+    std::fs::write(
+        &csv,
+        format!(
+            "{header}lanting-b1,1栋,2,lanting-b1-101,1-101,1,1,2027-03-01\n\
+             lanting-b1,1栋,2,lanting-b1-201,1-201,2,1,2027-03-01\n"
+        ),
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("{header}lanting-b2,2栋,2,lanting-b2-101,2-101,9,1,2027-03-01\n"),
+    )
+    .unwrap();
+    let run = |id: &str, file: &std::path::Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_plumbline-sync-server"))
+            .arg("admin")
+            .arg("--data")
+            .arg(&data)
+            .args([
+                "create-project",
+                "--id",
+                id,
+                "--name-zh",
+                "兰亭",
+                "--name-en",
+                "Lanting",
+            ])
+            .arg("--units")
+            .arg(file)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, said) = run("lanting", &csv);
+    assert!(ok, "{said}");
+    assert!(
+        said.contains("created project lanting") && said.contains("1 buildings, 2 units"),
+        "{said}"
+    );
+    let (ok, said) = run("lanting-2", &bad);
+    assert!(
+        !ok && said.contains("nothing was created") && said.contains("line 2"),
+        "{said}"
+    );
+    let (ok, said) = run("lanting", &csv);
+    assert!(
+        !ok && said.contains("there is a project `lanting` already"),
+        "{said}"
+    );
+}

@@ -14,6 +14,7 @@
 mod bench;
 mod cmd;
 mod demo;
+mod fuzz;
 mod prerequisites;
 mod test;
 
@@ -49,6 +50,15 @@ enum Command {
         #[arg(last = true)]
         server_args: Vec<String>,
     },
+    /// Build the libFuzzer targets in `fuzz/` and run each for a while (see `docs/security.md`).
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Targets to run (all when none): sync_request, unit_changes, blob_completion,
+        /// csv_import, image_header, capture_decoder.
+        targets: Vec<String>,
+    },
     /// Run every benchmark (criterion, sync workloads, capture) and print the medians.
     Bench {
         /// Arguments for the benchmarks after `--`, e.g. a name filter (`sync/`).
@@ -73,6 +83,7 @@ fn main() -> ExitCode {
             server_args,
         } => demo::run(print_only, &server_args),
         Command::Bench { bench_args } => bench::run(&bench_args),
+        Command::Fuzz { seconds, targets } => fuzz::run(seconds, &targets).map(drop),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,11 +8,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::{cmd, prerequisites};
+use crate::{cmd, fuzz, prerequisites};
+
+/// Seconds each fuzz target runs in the test command.
+const FUZZ_SECONDS: u64 = 10;
 
 /// Runs every step; `test_args` go to the test binaries (a name filter, `--nocapture`, …).
 pub fn run(test_args: &[String]) -> Result<()> {
-    let steps: [(&str, &dyn Fn() -> Result<()>); 7] = [
+    let steps: [(&str, &dyn Fn() -> Result<()>); 8] = [
         ("system prerequisites", &prerequisites::ensure),
         ("formatting: cargo fmt --check", &|| {
             cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))
@@ -74,6 +77,11 @@ pub fn run(test_args: &[String]) -> Result<()> {
                     .arg("--include-ignored")
                     .args(test_args),
             )
+        }),
+        // Each target for a short time: enough to catch a regression on the seeds and what the
+        // corpus has grown to; long runs are `cargo xtask fuzz --seconds N`.
+        ("fuzzing: every target for a short time", &|| {
+            fuzz::run(FUZZ_SECONDS, &[]).map(drop)
         }),
     ];
 

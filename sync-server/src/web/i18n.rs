@@ -111,6 +111,8 @@ catalogue! {
     AdminOnly => "只有管理员可以使用管理页面。", "Only administrators may use the administration pages.";
     UsersAndRoles => "用户与角色", "Users and roles";
     Devices => "设备", "Devices";
+    NewProject => "新建项目", "New project";
+    NewProjectHelp => "新项目使用标准检查表和默认时限设置；您将成为其管理员。楼栋和房屋随后在下方以 CSV 导入。", "A new project has the standard checklist and the default time settings, and you become its administrator. Its buildings and units then come in below, from a CSV file.";
     ProjectsAndUnits => "项目与房屋", "Projects and units";
     ChecklistTemplate => "检查模板", "Checklist template";
     Role => "角色", "Role";

@@ -22,6 +22,7 @@
 
 pub mod devices;
 pub mod enrollment;
+pub mod project_new;
 pub mod projects;
 pub mod templates;
 pub mod users;
@@ -68,6 +69,9 @@ pub fn routes() -> Vec<WebRoute> {
             .post(devices::revoke)
             .limit(MAX_FORM_BYTES),
         at("/projects").get(projects::list),
+        at("/projects/new")
+            .post(project_new::create)
+            .limit(MAX_FORM_BYTES),
         at("/projects/{project}/import")
             .post(projects::import)
             .limit(projects::MAX_UPLOAD_BODY_BYTES),

@@ -31,6 +31,7 @@ use plumbline_shared::project::Project;
 use serde::Deserialize;
 
 use super::Admin;
+use super::project_new::NewProjectSection;
 use super::users::administered;
 use super::workflow::WorkflowSection;
 use crate::admin::{import_units, preview_import};
@@ -240,8 +241,10 @@ struct ProjectsProps {
 #[allow(non_snake_case)] // a component
 fn ProjectsPage(p: ProjectsProps) -> Element {
     let lang = p.lang;
+    let sources: Vec<ProjectId> = p.projects.iter().map(|x| x.id.clone()).collect();
     rsx! {
         h1 { {Msg::ProjectsAndUnits.text(lang)} }
+        NewProjectSection { lang, csrf: p.csrf.clone(), sources }
         for project in p.projects.iter() {
             section { id: "project-{project.id}",
                 h2 { "{project.name} ({project.id})" }

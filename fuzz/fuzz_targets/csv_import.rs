@@ -1,0 +1,21 @@
+//! A units CSV as an administrator uploads it (or a file someone else made): the text
+//! decoding, then the parse against the demo project.
+#![no_main]
+
+use std::sync::LazyLock;
+
+use libfuzzer_sys::fuzz_target;
+use plumbline_shared::demo::demo_project;
+use plumbline_shared::project::Project;
+use plumbline_shared::time::Timestamp;
+use plumbline_sync_server::import;
+
+static PROJECT: LazyLock<Project> = LazyLock::new(|| {
+    demo_project(Timestamp(1_795_741_200_000).date_cst()).expect("the demo project")
+});
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = import::decode(data) {
+        let _ = import::parse_units_csv(&PROJECT, text);
+    }
+});

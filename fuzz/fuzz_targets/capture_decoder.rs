@@ -7,5 +7,9 @@ use plumbline_app::capture::{CaptureSettings, process};
 use plumbline_shared::time::Timestamp;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = process(data, &CaptureSettings::default(), Timestamp(1_795_741_200_000));
+    let _ = process(
+        data,
+        &CaptureSettings::default(),
+        Timestamp(1_795_741_200_000),
+    );
 });

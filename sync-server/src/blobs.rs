@@ -193,6 +193,14 @@ pub fn object_path(hash: &BlobHash) -> Path {
     Path::from_iter([&hex[..2], hex])
 }
 
+/// Where the server's thumbnail of a blob lives: `thumbs/<first two hex digits>/<hash>`. It is
+/// made from the blob's bytes when they are stored (see `crate::image_check`), so it can always
+/// be made again.
+pub fn thumbnail_path(hash: &BlobHash) -> Path {
+    let hex = hash.as_str();
+    Path::from_iter(["thumbs", &hex[..2], hex])
+}
+
 /// One chunk of an upload.
 #[derive(Debug, Clone)]
 pub struct Chunk {
@@ -622,10 +630,15 @@ async fn store_verified(
 ) -> Result<Progress, UploadError> {
     check_type(declared, &content)?;
     // Its header and data, before anyone is given it to show (see `crate::image_check`).
-    let checked = content.clone();
-    tokio::task::spawn_blocking(move || crate::image_check::check(declared, &checked))
+    let bytes = content.clone();
+    let checked = tokio::task::spawn_blocking(move || crate::image_check::check(declared, &bytes))
         .await
         .map_err(std::io::Error::other)??;
+    // The server's own thumbnail, before the blob is recorded: a recorded photo always has it
+    // (or, for a pixel format it is not made for, the photo itself stands in).
+    if let Some(thumbnail) = checked.thumbnail {
+        objects.put(&thumbnail_path(hash), thumbnail.into()).await?;
+    }
     let size = content.len() as u64;
     let path = object_path(hash);
     objects.put(&path, content.into()).await?;

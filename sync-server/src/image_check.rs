@@ -8,6 +8,10 @@
 //! [`MAX_SIDE`] pixels a side or [`MAX_PIXELS`] in all, and then decodes the image within
 //! those bounds: a JPEG at 1/8 scale (jpeg-decoder reads every block's data to do it, at a
 //! fraction of the cost), a PNG whole under a memory limit.
+//!
+//! The decoded pixels then make the thumbnail the office shows ([`Checked::thumbnail`]): made
+//! by the server from the very bytes it keeps, never taken on a device's word (a phone's own
+//! thumbnail could show anything). A JPEG's 1/8-scale decode is already about thumbnail size.
 
 use std::io::Cursor;
 
@@ -38,8 +42,49 @@ pub enum ImageRefusal {
     Undecodable(String),
 }
 
-/// Checks `bytes`, of the type sniffed from them, as the module docs say.
-pub fn check(kind: ImageType, bytes: &[u8]) -> Result<(u32, u32), ImageRefusal> {
+/// Long edge of the thumbnail the server makes of every image it keeps, in pixels.
+pub const THUMB_EDGE: u32 = 320;
+
+/// What the check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// The width the header declares.
+    pub width: u32,
+    /// The height the header declares.
+    pub height: u32,
+    /// A JPEG of at most [`THUMB_EDGE`] pixels a side, made from the decoded pixels; `None` for
+    /// the rare pixel formats it is not made for (CMYK, 16-bit grey).
+    pub thumbnail: Option<Vec<u8>>,
+}
+
+/// The thumbnail of decoded pixels: scaled down to [`THUMB_EDGE`] on the long edge (never up),
+/// encoded as a JPEG.
+fn thumbnail(image: image::RgbImage) -> Option<Vec<u8>> {
+    let (w, h) = image.dimensions();
+    let image = if w.max(h) > THUMB_EDGE {
+        let scale = f64::from(THUMB_EDGE) / f64::from(w.max(h));
+        let tw = ((f64::from(w) * scale).round() as u32).max(1);
+        let th = ((f64::from(h) * scale).round() as u32).max(1);
+        image::imageops::thumbnail(&image, tw, th)
+    } else {
+        image
+    };
+    let (w, h) = image.dimensions();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 80)
+        .encode(
+            image.as_raw(),
+            u16::try_from(w).ok()?,
+            u16::try_from(h).ok()?,
+            jpeg_encoder::ColorType::Rgb,
+        )
+        .ok()?;
+    Some(out)
+}
+
+/// Checks `bytes`, of the type sniffed from them, as the module docs say, and makes their
+/// thumbnail.
+pub fn check(kind: ImageType, bytes: &[u8]) -> Result<Checked, ImageRefusal> {
     let bad = |e: &dyn std::fmt::Display| ImageRefusal::Undecodable(e.to_string());
     match kind {
         ImageType::Jpeg => {
@@ -50,11 +95,22 @@ pub fn check(kind: ImageType, bytes: &[u8]) -> Result<(u32, u32), ImageRefusal> 
                 .ok_or_else(|| ImageRefusal::Undecodable("no frame header".into()))?;
             let (width, height) = (u32::from(info.width), u32::from(info.height));
             within(width, height)?;
-            decoder
+            let (sw, sh) = decoder
                 .scale(info.width.div_ceil(8), info.height.div_ceil(8))
                 .map_err(|e| bad(&e))?;
-            decoder.decode().map_err(|e| bad(&e))?;
-            Ok((width, height))
+            let pixels = decoder.decode().map_err(|e| bad(&e))?;
+            let (sw, sh) = (u32::from(sw), u32::from(sh));
+            let rgb = match info.pixel_format {
+                jpeg_decoder::PixelFormat::RGB24 => image::RgbImage::from_raw(sw, sh, pixels),
+                jpeg_decoder::PixelFormat::L8 => image::GrayImage::from_raw(sw, sh, pixels)
+                    .map(|g| image::DynamicImage::ImageLuma8(g).to_rgb8()),
+                _ => None,
+            };
+            Ok(Checked {
+                width,
+                height,
+                thumbnail: rgb.and_then(thumbnail),
+            })
         }
         ImageType::Png => {
             let reader =
@@ -68,8 +124,14 @@ pub fn check(kind: ImageType, bytes: &[u8]) -> Result<(u32, u32), ImageRefusal> 
             limits.max_image_height = Some(MAX_SIDE);
             limits.max_alloc = Some(MAX_PIXELS * 4);
             reader.limits(limits);
-            reader.decode().map_err(|e| bad(&e))?;
-            Ok((width, height))
+            let decoded = reader.decode().map_err(|e| bad(&e))?;
+            // Scaled first, so that only the thumbnail is converted.
+            let small = decoded.thumbnail(THUMB_EDGE, THUMB_EDGE).to_rgb8();
+            Ok(Checked {
+                width,
+                height,
+                thumbnail: thumbnail(small),
+            })
         }
     }
 }
@@ -130,7 +192,8 @@ mod tests {
         image::DynamicImage::new_luma8(64, 32)
             .write_to(&mut Cursor::new(&mut good), image::ImageFormat::Png)
             .unwrap();
-        assert_eq!(check(ImageType::Png, &good), Ok((64, 32)));
+        let checked = check(ImageType::Png, &good).unwrap();
+        assert_eq!((checked.width, checked.height), (64, 32));
         assert!(matches!(
             check(ImageType::Png, &png_header(640, 480)),
             Err(ImageRefusal::Undecodable(_))
@@ -145,5 +208,59 @@ mod tests {
             check(ImageType::Jpeg, &fake),
             Err(ImageRefusal::Undecodable(_))
         ));
+    }
+
+    /// The size and the pixels of a JPEG.
+    fn decoded(jpeg: &[u8]) -> (u32, u32, Vec<u8>) {
+        let mut d = jpeg_decoder::Decoder::new(Cursor::new(jpeg));
+        let pixels = d.decode().unwrap();
+        let info = d.info().unwrap();
+        (u32::from(info.width), u32::from(info.height), pixels)
+    }
+
+    #[test]
+    fn a_jpeg_and_a_png_get_a_thumbnail_made_from_their_own_pixels() {
+        // 1000 × 600, red on the left half and blue on the right.
+        let image = image::RgbImage::from_fn(1000, 600, |x, _| {
+            image::Rgb(if x < 500 {
+                [220, 20, 20]
+            } else {
+                [20, 20, 220]
+            })
+        });
+        let mut jpeg = Vec::new();
+        let encoder = jpeg_encoder::Encoder::new(&mut jpeg, 90);
+        encoder
+            .encode(image.as_raw(), 1000, 600, jpeg_encoder::ColorType::Rgb)
+            .unwrap();
+        let checked = check(ImageType::Jpeg, &jpeg).unwrap();
+        assert_eq!((checked.width, checked.height), (1000, 600));
+        let (tw, th, pixels) = decoded(&checked.thumbnail.unwrap());
+        assert_eq!((tw, th), (125, 75), "the 1/8-scale decode");
+        let at = |x: u32| &pixels[((th / 2 * tw + x) * 3) as usize..][..3];
+        assert!(
+            at(10)[0] > 150 && at(10)[2] < 100,
+            "red on the left: {:?}",
+            at(10)
+        );
+        assert!(
+            at(tw - 10)[2] > 150 && at(tw - 10)[0] < 100,
+            "blue on the right"
+        );
+
+        // A PNG of 800 × 400 comes down to 320 × 160.
+        let image = image::RgbImage::from_pixel(800, 400, image::Rgb([30, 160, 30]));
+        let mut png = Vec::new();
+        image::DynamicImage::ImageRgb8(image)
+            .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let checked = check(ImageType::Png, &png).unwrap();
+        let (tw, th, pixels) = decoded(&checked.thumbnail.unwrap());
+        assert_eq!((tw, th), (320, 160));
+        assert!(
+            pixels[1] > 120 && pixels[0] < 80,
+            "green: {:?}",
+            &pixels[..3]
+        );
     }
 }

@@ -922,3 +922,84 @@ async fn a_device_may_hold_only_so_many_uploads_in_progress() {
         .await;
     assert_eq!(r.status, 429, "{r:?}");
 }
+
+/// A real photo (1600 × 1200, red left, blue right) made on the "phone".
+fn camera_photo() -> Vec<u8> {
+    let (w, h) = (1600u16, 1200u16);
+    let mut rgb = Vec::with_capacity(usize::from(w) * usize::from(h) * 3);
+    for _ in 0..h {
+        for x in 0..w {
+            rgb.extend(if x < w / 2 {
+                [220, 20, 20]
+            } else {
+                [20, 20, 220]
+            });
+        }
+    }
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 85)
+        .encode(&rgb, w, h, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
+}
+
+/// The office sees the server's own thumbnail of a photo, made from the bytes it keeps: a
+/// phone's thumbnail that shows something else is not what the case page shows once the photo
+/// has arrived.
+#[tokio::test]
+async fn the_case_page_shows_the_server_s_thumbnail_of_the_photo_it_holds() {
+    use crate::common::web::{Browser, staff};
+    let s = Server::start().await;
+    let inspector = s
+        .device("wangli", Some((Role::Inspector, s.project.id.clone())))
+        .await;
+    let photo = camera_photo();
+    let hash = BlobHash::of(&photo);
+    // The phone's "thumbnail" is some other picture.
+    let other = jpeg(2_000, 75);
+    let other_hash = BlobHash::of(&other);
+    let thumbnail = Thumbnail {
+        hash: other_hash.clone(),
+        bytes: other.len() as u64,
+        width: 320,
+        height: 240,
+    };
+    s.reference_with_thumbnail(&hash, photo.len() as u64, Some(thumbnail))
+        .await;
+    for (bytes, h) in [(&other, &other_hash), (&photo, &hash)] {
+        let r = s.put(&inspector, h, 0, bytes.len(), bytes).await;
+        assert_eq!(r.status, 201, "{r:?}");
+    }
+
+    staff(&s, "zhaomin", Role::Manager).await;
+    let mut b = Browser::new(&s);
+    b.sign_in("zhaomin", "good-password-1").await;
+    let list = b.get("/cases").await.body;
+    let link = crate::common::web::first_case_link(&list);
+    let case = b.get(&link).await.body;
+    assert!(
+        case.contains(&format!("src=\"/photos/{hash}/thumb\"")),
+        "{case}"
+    );
+    assert!(
+        !case.contains(&format!("src=\"/photos/{other_hash}\"")),
+        "{case}"
+    );
+    let res = b.download(&format!("/photos/{hash}/thumb")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    let thumb = res.bytes().await.unwrap();
+    let mut d = jpeg_decoder::Decoder::new(std::io::Cursor::new(thumb.as_ref()));
+    let pixels = d.decode().unwrap();
+    let info = d.info().unwrap();
+    assert_eq!((info.width, info.height), (200, 150), "1/8 of the photo");
+    let mid = usize::from(info.height / 2) * usize::from(info.width) * 3;
+    assert!(
+        pixels[mid] > 150 && pixels[mid + 2] < 100,
+        "the photo's red, not the other picture"
+    );
+    // Nobody outside the project gets it.
+    let mut outsider = Browser::new(&s);
+    let res = outsider.download(&format!("/photos/{hash}/thumb")).await;
+    assert_ne!(res.status(), 200);
+}

@@ -457,11 +457,11 @@ async fn a_case_shows_its_photos_as_thumbnails_as_they_arrive() {
     let thumb = b.get(&format!("/photos/{small_hash}")).await;
     assert_eq!(thumb.status, StatusCode::OK);
 
-    // Both arrived: the thumbnail links to the full-size photo.
+    // Both arrived: the server's own thumbnail of the photo links to the full-size photo.
     common::upload(&phone, &full).await;
     let page = b.get(&link).await.body;
     assert!(
-        page.contains(&format!("src=\"/photos/{small_hash}\"")),
+        page.contains(&format!("src=\"/photos/{full_hash}/thumb\"")),
         "{page}"
     );
     assert!(

@@ -98,12 +98,10 @@ fn host_triple() -> Result<String> {
 }
 
 fn build(dir: &Path) -> Result<()> {
-    let root = cmd::workspace_root();
     cmd::run(
         cmd::cargo()
-            .args(["build", "--release", "--locked", "--bins"])
-            .arg("--manifest-path")
-            .arg(root.join("fuzz/Cargo.toml"))
+            .args(["build", "--profile", "fuzz", "--locked", "--bins"])
+            .args(["--package", "plumbline-fuzz"])
             .args(["--target", &host_triple()?])
             .env("CARGO_TARGET_DIR", dir.join("build"))
             .env("RUSTFLAGS", COVERAGE_FLAGS),
@@ -116,7 +114,7 @@ fn run_one(dir: &Path, target: &'static str, seconds: u64) -> Result<Outcome> {
     let binary = dir
         .join("build")
         .join(host_triple()?)
-        .join("release")
+        .join("fuzz")
         .join(target);
     let corpus = dir.join("corpus").join(target);
     let artifacts = dir.join("artifacts").join(target);

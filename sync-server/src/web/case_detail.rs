@@ -113,15 +113,16 @@ fn CaseDetail(p: DetailProps) -> Element {
         ul { class: "photos",
             for (hash, ev) in f.evidence.iter() {
                 li {
-                    // The list shows the thumbnail (about 20 KB) where it has arrived; the link
-                    // opens the full-size photo.
+                    // A photo that arrived shows the server's thumbnail of it; one still on its
+                    // way shows the phone's thumbnail where that arrived first, marked as such.
+                    // The link opens the full-size photo.
                     {
                         let thumb = ev.thumbnail.as_ref().map(|t| &t.hash).filter(|t| p.arrived.contains(*t));
                         let full = p.arrived.contains(hash);
-                        let src = thumb.unwrap_or(hash);
                         rsx! {
                             if full {
-                                a { href: "/photos/{hash}", target: "_blank", img { src: "/photos/{src}", alt: "{hash}", width: 240 } }
+                                // The server's thumbnail of the photo it holds, not the phone's.
+                                a { href: "/photos/{hash}", target: "_blank", img { src: "/photos/{hash}/thumb", alt: "{hash}", width: 240 } }
                             } else if let Some(t) = thumb {
                                 img { src: "/photos/{t}", alt: "{hash}", width: 240 }
                                 span { class: "missing", " " {Msg::NotArrived.text(lang)} }

@@ -110,6 +110,7 @@ pub fn routes() -> Vec<WebRoute> {
         at("/cases/{unit}/{finding}/claims/{claim}/pay").post(claims::pay),
         at("/cases/{unit}/{finding}/merge").post(merge::merge),
         at("/photos/{hash}").get(photos::photo),
+        at("/photos/{hash}/thumb").get(photos::thumbnail),
         at("/archives/owners").get(archives::owners),
         at("/archives/contact-log").get(owner_contact::access_log),
         at("/archives/units").get(archives::unit_box),

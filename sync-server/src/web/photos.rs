@@ -19,25 +19,48 @@ pub async fn photo(
     staff: Staff,
     Path(hash): Path<String>,
 ) -> Response {
+    serve(&state, &staff, &hash, false).await
+}
+
+/// `GET /photos/{hash}/thumb`: the server's thumbnail of that photo (see
+/// `crate::image_check`), for the same people; the photo itself where it has none (stored
+/// before thumbnails were made, or of a pixel format they are not made for).
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(hash): Path<String>,
+) -> Response {
+    serve(&state, &staff, &hash, true).await
+}
+
+async fn serve(state: &AppState, staff: &Staff, hash: &str, thumb: bool) -> Response {
     let Ok(hash) = hash.parse::<BlobHash>() else {
-        return not_found(&staff);
+        return not_found(staff);
     };
     let mine: Vec<_> = staff
         .memberships
         .iter()
         .map(|m| m.project.clone())
         .collect();
-    match crate::plans::visible_to(&state, &hash, &mine).await {
+    match crate::plans::visible_to(state, &hash, &mine).await {
         Ok(true) => {}
-        Ok(false) => return not_found(&staff),
+        Ok(false) => return not_found(staff),
         Err(e) => return internal(e),
     }
-    let path = crate::blobs::object_path(&hash);
-    match state.blobs.get(&path).await {
+    let original = crate::blobs::object_path(&hash);
+    let got = if thumb {
+        match state.blobs.get(&crate::blobs::thumbnail_path(&hash)).await {
+            Err(object_store::Error::NotFound { .. }) => state.blobs.get(&original).await,
+            other => other,
+        }
+    } else {
+        state.blobs.get(&original).await
+    };
+    match got {
         Ok(got) => match got.bytes().await {
             Ok(bytes) => (
                 [
-                    // Photos are JPEG; signatures and plans may be PNG.
+                    // Photos and thumbnails are JPEG; signatures and plans may be PNG.
                     (
                         header::CONTENT_TYPE,
                         crate::blobs::ImageType::sniff(&bytes)
@@ -53,7 +76,7 @@ pub async fn photo(
                 .into_response(),
             Err(e) => internal(e),
         },
-        Err(object_store::Error::NotFound { .. }) => not_found(&staff),
+        Err(object_store::Error::NotFound { .. }) => not_found(staff),
         Err(e) => internal(e),
     }
 }

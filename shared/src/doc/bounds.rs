@@ -66,8 +66,15 @@ pub enum ContentError {
 /// Whether `c` may appear in a text: anything printable, line breaks and tabs; no other
 /// control character and no bidirectional override or isolate.
 fn allowed(c: char) -> bool {
+    !invisible_in_a_line(c) || matches!(c, '\n' | '\t' | '\r')
+}
+
+/// Whether `c` has no place in a one-line text such as a name: a control character (line
+/// breaks included) or a bidirectional override or isolate, which can make `exe.jpg` read as
+/// `gpj.exe` or reorder a name on screen.
+pub fn invisible_in_a_line(c: char) -> bool {
     let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-    !bidi && (!c.is_control() || matches!(c, '\n' | '\t' | '\r'))
+    bidi || c.is_control()
 }
 
 /// Checks a text: at most `max` characters, and no invisible controls.

@@ -144,7 +144,9 @@ impl OwnerContact {
         if name.is_empty() {
             return Err(ContactError::NameMissing);
         }
-        if name.chars().count() > MAX_OWNER_NAME_CHARS || name.chars().any(char::is_control) {
+        if name.chars().count() > MAX_OWNER_NAME_CHARS
+            || name.chars().any(crate::doc::bounds::invisible_in_a_line)
+        {
             return Err(ContactError::NameInvalid);
         }
         let phone = normalise_phone(phone)?;
@@ -208,6 +210,17 @@ impl Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_with_a_right_to_left_override_or_a_line_break_is_refused() {
+        for name in ["王\u{202E}生先", "王\n先生", "\u{2066}王先生"] {
+            assert_eq!(
+                OwnerContact::new(name, "13812345678"),
+                Err(ContactError::NameInvalid),
+                "{name:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_masked_contact_keeps_the_surname_and_the_ends_of_the_number_only() {

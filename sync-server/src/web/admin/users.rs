@@ -247,7 +247,11 @@ pub fn display_name(text: &str, lang: Lang) -> Result<String, &'static str> {
     if name.is_empty() {
         return Err(lang.pick("请填写姓名。", "Write the person's name."));
     }
-    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+    if name.chars().count() > MAX_NAME_CHARS
+        || name
+            .chars()
+            .any(plumbline_shared::doc::bounds::invisible_in_a_line)
+    {
         return Err(lang.pick(
             "姓名最多 64 个字符，且只占一行。",
             "A name has at most 64 characters, on one line.",
@@ -490,6 +494,10 @@ mod tests {
         assert_eq!(display_name(" 王丽 ", Lang::Zh).unwrap(), "王丽");
         assert!(display_name("  ", Lang::En).is_err());
         assert!(display_name("a\nb", Lang::En).is_err());
+        assert!(
+            display_name("王\u{202E}丽", Lang::En).is_err(),
+            "a right-to-left override"
+        );
         assert!(display_name(&"名".repeat(65), Lang::En).is_err());
         assert!(password("1234567", Lang::En).is_err());
         assert!(password("12345678", Lang::En).is_ok());

@@ -132,7 +132,7 @@ fn main() {
                 )
                 .unwrap();
             }
-            Ok(())
+            Ok::<_, plumbline_sync_server::unit_write::WriteError>(())
         }))
         .unwrap();
     }

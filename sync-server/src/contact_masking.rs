@@ -14,9 +14,8 @@
 
 use plumbline_shared::doc::DocId;
 
-use crate::error::ApiError;
 use crate::state::AppState;
-use crate::unit_write::edit_unit;
+use crate::unit_write::{WriteError, edit_unit};
 
 /// Contacts read per round.
 const BATCH: usize = 100;
@@ -40,12 +39,12 @@ pub async fn mask_legacy_contacts(state: &AppState) -> anyhow::Result<usize> {
                     return Ok(false);
                 }
                 unit.mask_owner(&server, &finding, at)
-                    .map_err(|e| ApiError::Internal(e.into()))
+                    .map_err(|e| WriteError::Broken(e.into()))
             })
             .await;
             match masked {
                 Ok(true) => changed += 1,
-                Ok(false) | Err(ApiError::NotFound(_)) => {
+                Ok(false) | Err(WriteError::NotFound(_)) => {
                     tracing::warn!(finding = %record.finding, unit = %record.unit, "an owner's contact had no finding to mask");
                 }
                 Err(e) => {

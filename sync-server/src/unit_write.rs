@@ -20,6 +20,38 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{DocWrite, NumberClaim, OwnerContactRecord, StoreError};
 
+/// Why a unit document was not written. Not an HTTP type: the API answers it with a status
+/// (`From<WriteError> for ApiError`), the office web with a page, a background task with a log
+/// line; each decides what a missing document means to its caller.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The server holds no such document.
+    #[error("unit document `{0}` not found")]
+    NotFound(DocId),
+    /// The store failed, or refused (a number another write took first).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored document does not read, or the edit left it broken: nothing was written.
+    #[error("{0:#}")]
+    Broken(anyhow::Error),
+}
+
+impl WriteError {
+    fn broken(doc: &DocId, what: &str, e: impl std::fmt::Display) -> Self {
+        Self::Broken(anyhow::anyhow!("{what} {doc}: {e}"))
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            WriteError::Store(e) => e.into(),
+            WriteError::Broken(e) => ApiError::Internal(e),
+        }
+    }
+}
+
 /// Stamps a receipt on every event of `after` that `before` does not hold, then projects the
 /// unit. Returns the document and its case records. `new` is `after` already read, when the
 /// caller has it: reading a unit document is the expensive step of a sync, so the receipts
@@ -32,10 +64,11 @@ pub fn seal(
     new: Option<UnitRecord>,
     received_at: Timestamp,
     skew_ms: i64,
-) -> Result<(AutoCommit, UnitProjection), ApiError> {
+) -> Result<(AutoCommit, UnitProjection), WriteError> {
+    let broken = |e: plumbline_shared::doc::DocError| WriteError::Broken(e.into());
     let mut new = match new {
         Some(record) => record,
-        None => after.read().map_err(|e| ApiError::Internal(e.into()))?,
+        None => after.read().map_err(broken)?,
     };
     for f in new.findings.values_mut() {
         let known = before.findings.get(&f.id);
@@ -49,14 +82,14 @@ pub fn seal(
             };
             let stamped = after
                 .record_receipt(&state.server, &f.id, &e.id, receipt)
-                .map_err(|e| ApiError::Internal(e.into()))?;
+                .map_err(broken)?;
             if stamped {
                 f.receipts.insert(e.id.clone(), receipt);
             }
         }
     }
-    let projection = project_record(&after, &new, received_at, &state.settings_of(project))
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let projection =
+        project_record(&after, &new, received_at, &state.settings_of(project)).map_err(broken)?;
     Ok((after.into_automerge(), projection))
 }
 
@@ -66,13 +99,16 @@ pub fn seal(
 /// a value for the caller or an error, in which case nothing is stored. An edit that changes
 /// nothing (a retried action whose event is already there) stores nothing and succeeds.
 /// `device` is the device the action came from, when it came from one.
-pub async fn edit_unit<T>(
+pub async fn edit_unit<T, E>(
     state: &AppState,
     doc_id: &DocId,
     device: Option<&DeviceId>,
     skew_ms: i64,
-    edit: impl FnOnce(&mut UnitDoc, &UnitRecord, &ProjectId) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
+    edit: impl FnOnce(&mut UnitDoc, &UnitRecord, &ProjectId) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<WriteError>,
+{
     edit_unit_claiming(state, doc_id, device, skew_ms, Vec::new(), edit).await
 }
 
@@ -89,7 +125,7 @@ pub async fn edit_unit_claiming<T, E>(
     edit: impl FnOnce(&mut UnitDoc, &UnitRecord, &ProjectId) -> Result<T, E>,
 ) -> Result<T, E>
 where
-    E: From<ApiError> + From<StoreError>,
+    E: From<WriteError>,
 {
     let edit = |doc: &mut UnitDoc, old: &UnitRecord, project: &ProjectId| {
         edit(doc, old, project).map(|value| (value, Vec::new()))
@@ -108,18 +144,23 @@ pub async fn edit_unit_recording<T, E>(
     edit: impl FnOnce(&mut UnitDoc, &UnitRecord, &ProjectId) -> Result<(T, Vec<OwnerContactRecord>), E>,
 ) -> Result<T, E>
 where
-    E: From<ApiError> + From<StoreError>,
+    E: From<WriteError>,
 {
     let mut guard = state.docs.lock(doc_id).await;
-    let Some(loaded) = state.docs.get(&mut guard, doc_id).await? else {
-        return Err(ApiError::NotFound(format!("unit document `{doc_id}` not found")).into());
+    let Some(loaded) = state
+        .docs
+        .get(&mut guard, doc_id)
+        .await
+        .map_err(WriteError::Store)?
+    else {
+        return Err(WriteError::NotFound(doc_id.clone()).into());
     };
     let project = loaded.project.clone();
     let before_heads = loaded.doc.get_heads();
     let before = UnitDoc::from_trusted(loaded.doc.clone());
     let old = before
         .read()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored {doc_id} does not read: {e}")))?;
+        .map_err(|e| WriteError::broken(doc_id, "stored", format!("does not read: {e}")))?;
     let mut after = UnitDoc::from_trusted(loaded.doc.fork());
     let (value, contacts) = edit(&mut after, &old, &project)?;
     if after.automerge_mut().get_heads() == before_heads {
@@ -127,7 +168,7 @@ where
     }
     after
         .validate()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("an edit broke {doc_id}: {e}")))?;
+        .map_err(|e| WriteError::broken(doc_id, "an edit broke", e))?;
     let (mut doc, projection) = seal(state, &project, &old, after, None, state.now(), skew_ms)?;
     state
         .store
@@ -141,23 +182,22 @@ where
             claims,
             contacts,
         }])
-        .await?;
+        .await
+        .map_err(WriteError::Store)?;
     DocCache::put(&mut guard, LoadedDoc { project, doc });
     Ok(value)
 }
 
 /// Projects a stored unit document again at `now`, with no change to the document: its case
 /// rows' time-dependent verdicts are derived anew (see `crate::verdicts`).
-pub async fn reproject(state: &AppState, doc_id: &DocId, now: Timestamp) -> Result<(), ApiError> {
+pub async fn reproject(state: &AppState, doc_id: &DocId, now: Timestamp) -> Result<(), WriteError> {
     let mut guard = state.docs.lock(doc_id).await;
     let Some(loaded) = state.docs.get(&mut guard, doc_id).await? else {
-        return Err(ApiError::NotFound(format!(
-            "unit document `{doc_id}` not found"
-        )));
+        return Err(WriteError::NotFound(doc_id.clone()));
     };
     let unit = UnitDoc::from_trusted(loaded.doc.clone());
     let projection = project_unit(&unit, now, &state.settings_of(&loaded.project))
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored {doc_id} does not read: {e}")))?;
+        .map_err(|e| WriteError::broken(doc_id, "stored", format!("does not read: {e}")))?;
     state
         .store
         .write_docs(vec![DocWrite {

@@ -40,7 +40,7 @@ use super::session::Staff;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{NumberClaim, Series, StoreError};
-use crate::unit_write::edit_unit_claiming;
+use crate::unit_write::{WriteError, edit_unit_claiming};
 
 /// How many times an action reads the next number again after another write took it.
 const NUMBER_ATTEMPTS: usize = 8;
@@ -182,10 +182,11 @@ impl From<ApiError> for AppendError {
     }
 }
 
-impl From<StoreError> for AppendError {
-    fn from(e: StoreError) -> Self {
+impl From<WriteError> for AppendError {
+    fn from(e: WriteError) -> Self {
         match e {
-            StoreError::NumberTaken { .. } => Self::NumberTaken,
+            WriteError::NotFound(_) => Self::NotFound,
+            WriteError::Store(StoreError::NumberTaken { .. }) => Self::NumberTaken,
             other => Self::Api(other.into()),
         }
     }

@@ -400,9 +400,11 @@ pub async fn office_edit<T>(
     doc: &DocId,
     edit: impl FnOnce(&mut UnitDoc) -> T,
 ) -> T {
-    plumbline_sync_server::unit_write::edit_unit(&server.state, doc, None, 0, |u, _, _| Ok(edit(u)))
-        .await
-        .unwrap_or_else(|e| panic!("the office's edit of {doc}: {e:?}"))
+    plumbline_sync_server::unit_write::edit_unit(&server.state, doc, None, 0, |u, _, _| {
+        Ok::<_, plumbline_sync_server::unit_write::WriteError>(edit(u))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("the office's edit of {doc}: {e:?}"))
 }
 
 /// The unit document as the server stores it.

@@ -21,6 +21,7 @@ pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod case_read;
 pub mod codec;
 pub mod compaction;
 pub mod config;

@@ -2,79 +2,23 @@
 //! state at the server's now, its project, and the person's role there.
 //!
 //! The pages (the case page, the printed notice) and the action kit ([`super::case_kit`]) read
-//! cases through here; none of them touches the document cache or the store directly.
+//! cases through here; none of them touches the document cache or the store directly. The
+//! reading itself is [`crate::case_read`], whose errors are not HTTP types; this module turns
+//! them into pages.
 
 use axum::http::StatusCode;
 use axum::response::Response;
 use plumbline_shared::doc::DocId;
-use plumbline_shared::doc::finding::Finding;
-use plumbline_shared::doc::unit::UnitDoc;
-use plumbline_shared::ids::{DeviceId, FindingId, ProjectId, UnitId};
+use plumbline_shared::ids::{DeviceId, FindingId, UnitId};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
-use plumbline_shared::workflow::CaseState;
 
 use super::i18n::Msg;
 use super::layout::{internal, message_page};
 use super::session::Staff;
+pub use crate::case_read::{Loaded, load, load_project};
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// Everything the page shows, read under the document's lock.
-#[derive(Debug)]
-pub struct Loaded {
-    pub(super) project: Project,
-    pub(super) finding: Finding,
-    pub(super) state: CaseState,
-    pub(super) conflicts: Vec<plumbline_shared::doc::conflict::FieldConflict>,
-}
-
-/// The case as it stands now, with its project; `None` when the unit or the finding does not
-/// exist.
-pub async fn load(
-    state: &AppState,
-    unit: &UnitId,
-    finding: &FindingId,
-) -> Result<Option<Loaded>, ApiError> {
-    let doc_id = DocId::Unit(unit.clone());
-    let unit_doc = {
-        let mut guard = state.docs.lock(&doc_id).await;
-        match state.docs.get(&mut guard, &doc_id).await? {
-            Some(loaded) => UnitDoc::from_trusted(loaded.doc.clone()),
-            None => return Ok(None),
-        }
-    };
-    let project_id = unit_doc
-        .project_id()
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let Ok(f) = unit_doc.finding(finding) else {
-        return Ok(None);
-    };
-    let conflicts = unit_doc
-        .conflicts(finding)
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let project = load_project(state, &project_id).await?;
-    Ok(Some(Loaded {
-        state: f.state(state.now(), &state.settings_of(&project_id)),
-        finding: f,
-        project,
-        conflicts,
-    }))
-}
-
-pub async fn load_project(state: &AppState, id: &ProjectId) -> Result<Project, ApiError> {
-    let doc_id = DocId::Project(id.clone());
-    let mut guard = state.docs.lock(&doc_id).await;
-    // A membership may name a project this server holds no document of (yet): for the
-    // person it is a project that does not exist.
-    let Some(loaded) = state.docs.get(&mut guard, &doc_id).await? else {
-        return Err(ApiError::NotFound(format!("project `{id}`")));
-    };
-    let bytes = loaded.doc.save();
-    plumbline_shared::doc::project::ProjectDoc::load(&bytes)
-        .and_then(|d| d.project())
-        .map_err(|e| ApiError::Internal(e.into()))
-}
 
 /// The case of a page's path for a signed-in person, or the page to answer with: 404 when the
 /// ids are no ids or name no case, the error page when reading fails. Whether the person may

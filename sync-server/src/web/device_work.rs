@@ -262,7 +262,7 @@ pub async fn show(
             for m in memberships.iter().filter(|m| projects.contains(&m.project)) {
                 match load_project(&state, &m.project).await {
                     Ok(p) => shared.push(p),
-                    Err(ApiError::NotFound(_)) => {}
+                    Err(crate::case_read::ReadError::NoProject(_)) => {}
                     Err(e) => return internal(e),
                 }
             }

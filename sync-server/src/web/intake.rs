@@ -476,7 +476,7 @@ pub async fn form(
     };
     let project = match load_project(&state, &project).await {
         Ok(p) => p,
-        Err(ApiError::NotFound(_)) => return not_found(&staff),
+        Err(crate::case_read::ReadError::NoProject(_)) => return not_found(&staff),
         Err(e) => return internal(e),
     };
     page(&staff, StatusCode::OK, project, IntakeForm::default(), None)
@@ -502,7 +502,7 @@ pub async fn record(
     };
     let project = match load_project(&state, &project_id).await {
         Ok(p) => p,
-        Err(ApiError::NotFound(_)) => return not_found(&staff),
+        Err(crate::case_read::ReadError::NoProject(_)) => return not_found(&staff),
         Err(e) => return internal(e),
     };
     let lang = staff.lang;

@@ -1,0 +1,87 @@
+//! Reading a case as it stands: the unit's document under its lock, the case's derived state
+//! at the server's now, its project, and the conflicting values of its fields.
+//!
+//! For the office web (through `web::case_load`, which turns a [`ReadError`] into a page) and
+//! anything else on the server that needs a case; its errors say what went wrong in the
+//! server's terms, not in HTTP's.
+
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::conflict::FieldConflict;
+use plumbline_shared::doc::finding::Finding;
+use plumbline_shared::doc::unit::UnitDoc;
+use plumbline_shared::ids::{FindingId, ProjectId, UnitId};
+use plumbline_shared::project::Project;
+use plumbline_shared::workflow::CaseState;
+
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// Why a case or a project could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// A membership or a document names a project this server holds no document of.
+    #[error("there is no project `{0}` on this server")]
+    NoProject(ProjectId),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored document does not read.
+    #[error("{0:#}")]
+    Unreadable(anyhow::Error),
+}
+
+/// A case as it stands now, read under its document's lock.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Its project.
+    pub project: Project,
+    /// The finding as stored.
+    pub finding: Finding,
+    /// Its state, derived at the server's now.
+    pub state: CaseState,
+    /// Its fields' concurrent values, if any.
+    pub conflicts: Vec<FieldConflict>,
+}
+
+/// The case as it stands now, with its project; `None` when the unit or the finding does not
+/// exist.
+pub async fn load(
+    state: &AppState,
+    unit: &UnitId,
+    finding: &FindingId,
+) -> Result<Option<Loaded>, ReadError> {
+    let unreadable = |e: plumbline_shared::doc::DocError| ReadError::Unreadable(e.into());
+    let doc_id = DocId::Unit(unit.clone());
+    let unit_doc = {
+        let mut guard = state.docs.lock(&doc_id).await;
+        match state.docs.get(&mut guard, &doc_id).await? {
+            Some(loaded) => UnitDoc::from_trusted(loaded.doc.clone()),
+            None => return Ok(None),
+        }
+    };
+    let project_id = unit_doc.project_id().map_err(unreadable)?;
+    let Ok(f) = unit_doc.finding(finding) else {
+        return Ok(None);
+    };
+    let conflicts = unit_doc.conflicts(finding).map_err(unreadable)?;
+    let project = load_project(state, &project_id).await?;
+    Ok(Some(Loaded {
+        state: f.state(state.now(), &state.settings_of(&project_id)),
+        finding: f,
+        project,
+        conflicts,
+    }))
+}
+
+/// A project as its document holds it now.
+pub async fn load_project(state: &AppState, id: &ProjectId) -> Result<Project, ReadError> {
+    let doc_id = DocId::Project(id.clone());
+    let mut guard = state.docs.lock(&doc_id).await;
+    let Some(loaded) = state.docs.get(&mut guard, &doc_id).await? else {
+        return Err(ReadError::NoProject(id.clone()));
+    };
+    let bytes = loaded.doc.save();
+    plumbline_shared::doc::project::ProjectDoc::load(&bytes)
+        .and_then(|d| d.project())
+        .map_err(|e| ReadError::Unreadable(e.into()))
+}

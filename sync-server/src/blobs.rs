@@ -63,8 +63,9 @@
 //! - Blobs are read whole into memory (at most 16 MiB) to hash, sniff and store them; the
 //!   downloaded bytes are streamed.
 //!
-//! Not yet done: abandoned staging files are not swept, and photo dimensions are not checked
-//! against `MAX_EVIDENCE_EDGE_PX` here (the document's [`EvidenceRef`] carries them, bounded by
+//! Abandoned staging files are swept after a day ([`Uploads::remove_stale`]), and each device
+//! may hold only so many uploads in progress (`crate::upload_quota`; 429 beyond). Not yet done:
+//! photo dimensions are not checked against `MAX_EVIDENCE_EDGE_PX` here (the document's [`EvidenceRef`] carries them, bounded by
 //! `EvidenceRef::validate`).
 //!
 //! # Example
@@ -194,8 +195,8 @@ pub fn object_path(hash: &BlobHash) -> Path {
 }
 
 /// Where the server's thumbnail of a blob lives: `thumbs/<first two hex digits>/<hash>`. It is
-/// made from the blob's bytes when they are stored (see `crate::image_check`), so it can always
-/// be made again.
+/// made from the blob's bytes when they are stored (see `crate::image_check`); where it is
+/// missing, the office is shown the photo itself.
 pub fn thumbnail_path(hash: &BlobHash) -> Path {
     let hex = hash.as_str();
     Path::from_iter(["thumbs", &hex[..2], hex])
@@ -535,7 +536,10 @@ impl Uploads {
         if offset == 0 && (bytes.len() >= SNIFF_BYTES || end == total) {
             check_type(declared, &bytes)?;
         }
-        self.partial.charge(device, hash, total)?;
+        // Charged when bytes are staged: an empty chunk stages no file for the sweep to find.
+        if !bytes.is_empty() {
+            self.partial.charge(device, hash, total)?;
+        }
 
         let path = self.staging_path(hash);
         if !bytes.is_empty() {

@@ -21,14 +21,18 @@ use crate::unit_write::{WriteError, edit_unit};
 const BATCH: usize = 100;
 
 /// Masks every contact still shown in full in its document. Returns how many documents were
-/// changed. A finding its document does not hold is noted as done (there is nothing to mask).
+/// changed. A finding its document does not hold is noted as done (there is nothing to mask); a
+/// record that fails (its document does not read) is logged and left for the next start, and
+/// the others go on.
 pub async fn mask_legacy_contacts(state: &AppState) -> anyhow::Result<usize> {
     let mut changed = 0;
+    let mut after: Option<plumbline_shared::ids::FindingId> = None;
     loop {
-        let batch = state.store.unmasked_contacts(BATCH).await?;
-        if batch.is_empty() {
+        let batch = state.store.unmasked_contacts(after.as_ref(), BATCH).await?;
+        let Some(last) = batch.last() else {
             return Ok(changed);
-        }
+        };
+        after = Some(last.finding.clone());
         for record in batch {
             let doc = DocId::Unit(record.unit.clone());
             let at = state.now();
@@ -48,10 +52,8 @@ pub async fn mask_legacy_contacts(state: &AppState) -> anyhow::Result<usize> {
                     tracing::warn!(finding = %record.finding, unit = %record.unit, "an owner's contact had no finding to mask");
                 }
                 Err(e) => {
-                    return Err(anyhow::anyhow!(
-                        "masking the owner's contact of {}: {e:?}",
-                        record.finding
-                    ));
+                    tracing::error!(finding = %record.finding, error = %e, "could not mask an owner's contact; it is tried again at the next start");
+                    continue;
                 }
             }
             state.store.contact_masked(&record.finding).await?;

@@ -19,7 +19,10 @@ pub struct ClientIp(pub IpAddr);
 
 /// The client's address for a request that came over a connection from `peer`.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
+    // A dual-stack listener sees an IPv4 proxy as `::ffff:127.0.0.1`.
+    let peer = peer.to_canonical();
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|t| t.to_canonical() == *ip);
+    if !is_trusted(&peer) {
         return peer;
     }
     let mut hops = headers
@@ -31,8 +34,13 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
         .collect::<Vec<_>>();
     hops.reverse();
     for hop in hops {
-        match hop.parse::<IpAddr>() {
-            Ok(ip) if trusted.contains(&ip) => continue,
+        // `1.2.3.4`, or with a port as some proxies write it: `1.2.3.4:5678`, `[::1]:5678`.
+        let parsed = hop
+            .parse::<IpAddr>()
+            .or_else(|_| hop.parse::<std::net::SocketAddr>().map(|a| a.ip()))
+            .map(|ip| ip.to_canonical());
+        match parsed {
+            Ok(ip) if is_trusted(&ip) => continue,
             Ok(ip) => return ip,
             // A hop we cannot read: the chain is broken here, and what is left of it is the
             // client's word. The nearest trustworthy address is the proxy's.
@@ -60,7 +68,11 @@ mod tests {
         let inner: IpAddr = "10.0.0.3".parse().unwrap();
         let phone: IpAddr = "203.0.113.7".parse().unwrap();
         let trusted = [proxy, inner];
-        let cases: [(IpAddr, &[&str], IpAddr); 7] = [
+        let mapped: IpAddr = "::ffff:10.0.0.2".parse().unwrap();
+        let cases: [(IpAddr, &[&str], IpAddr); 9] = [
+            // A dual-stack listener's view of the IPv4 proxy; a hop with its port.
+            (mapped, &["203.0.113.7"], phone),
+            (proxy, &["203.0.113.7:51234"], phone),
             // Straight from the internet: the header is the client's invention.
             (phone, &["1.2.3.4"], phone),
             // Through the proxy.

@@ -125,8 +125,17 @@ pub fn check(kind: ImageType, bytes: &[u8]) -> Result<Checked, ImageRefusal> {
             limits.max_alloc = Some(MAX_PIXELS * 4);
             reader.limits(limits);
             let decoded = reader.decode().map_err(|e| bad(&e))?;
-            // Scaled first, so that only the thumbnail is converted.
-            let small = decoded.thumbnail(THUMB_EDGE, THUMB_EDGE).to_rgb8();
+            // Scaled first, so that only the thumbnail is converted; transparent parts (a
+            // signature's background) shown over white, as on paper.
+            let rgba = decoded.thumbnail(THUMB_EDGE, THUMB_EDGE).to_rgba8();
+            let small = image::RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+                let [r, g, b, a] = rgba.get_pixel(x, y).0;
+                let over_white = |c: u8| {
+                    let (c, a) = (u32::from(c), u32::from(a));
+                    u8::try_from((c * a + 255 * (255 - a)) / 255).unwrap_or(u8::MAX)
+                };
+                image::Rgb([over_white(r), over_white(g), over_white(b)])
+            });
             Ok(Checked {
                 width,
                 height,

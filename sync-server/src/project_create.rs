@@ -18,6 +18,9 @@ use crate::admin::{grant, load_project};
 use crate::import::{self, ImportErrors};
 use crate::state::AppState;
 
+/// Held while a project is created (see [`create_project`]).
+static CREATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// The longest project name, in characters.
 pub const MAX_NAME_CHARS: usize = 40;
 
@@ -68,6 +71,11 @@ fn check_name(which: &'static str, name: &str) -> Result<String, CreateError> {
         return Err(problem("it is empty".into()));
     }
     bounds::check_text(which, name, MAX_NAME_CHARS).map_err(|e| problem(e.to_string()))?;
+    if name.chars().any(bounds::invisible_in_a_line) {
+        return Err(problem(
+            "it holds a line break or an invisible control".into(),
+        ));
+    }
     Ok(name.to_owned())
 }
 
@@ -80,6 +88,9 @@ pub async fn create_project(
 ) -> Result<Project, CreateError> {
     let name_zh = check_name("Chinese", &new.name_zh)?;
     let name_en = check_name("English", &new.name_en)?;
+    // One creation at a time: between the check that the id is free and the write, another
+    // creation of the same id (a double submit) would otherwise update this one in place.
+    let _one_at_a_time = CREATING.lock().await;
     if load_project(state, &new.id).await?.is_some() {
         return Err(CreateError::Exists(new.id));
     }

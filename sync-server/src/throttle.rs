@@ -17,12 +17,12 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use plumbline_shared::clock::Clock;
 use plumbline_shared::time::Timestamp;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::accounts::CheckMemory;
 
@@ -133,49 +133,46 @@ pub struct Throttle {
     pub sign_ins: Buckets,
     /// Enrollment attempts per address.
     pub enrollments: Buckets,
-    checks: Semaphore,
+    checks: Arc<Semaphore>,
     /// The working memory of the checks that may run at once, reused (see
     /// `crate::accounts::CheckMemory`).
-    memory: Mutex<Vec<CheckMemory>>,
+    memory: Arc<Mutex<Vec<CheckMemory>>>,
 }
 
-/// A turn to check a password: while it is held, one of the [`CHECKS_AT_ONCE`] places and its
-/// working memory are this request's.
+/// A turn to check a password: one of the [`CHECKS_AT_ONCE`] places and the working memory
+/// that goes with it. The place is held until the check itself has ended ([`Self::run`] moves
+/// it into the blocking thread): a request that is dropped mid-check (the client went away, the
+/// request timed out) does not free a place while its argon2 still runs.
 #[derive(Debug)]
-pub struct CheckTurn<'a> {
-    throttle: &'a Throttle,
-    _permit: SemaphorePermit<'a>,
+pub struct CheckTurn {
+    permit: OwnedSemaphorePermit,
+    pool: Arc<Mutex<Vec<CheckMemory>>>,
 }
 
-impl CheckTurn<'_> {
-    /// Runs `check` with this turn's working memory on a blocking thread, and keeps the memory
-    /// for the next turn.
+impl CheckTurn {
+    /// Runs `check` with this turn's working memory on a blocking thread; the memory goes back
+    /// to the pool and the place is freed there, when the check ends.
     pub async fn run<T: Send + 'static>(
-        &self,
+        self,
         check: impl FnOnce(&mut CheckMemory) -> T + Send + 'static,
     ) -> Result<T, tokio::task::JoinError> {
-        let mut memory = self
-            .throttle
-            .memory
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop()
-            .unwrap_or_default();
-        let (value, memory) = tokio::task::spawn_blocking(move || {
+        let CheckTurn { permit, pool } = self;
+        tokio::task::spawn_blocking(move || {
+            let mut memory = pool
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop()
+                .unwrap_or_default();
             let value = check(&mut memory);
-            (value, memory)
+            let mut kept = pool.lock().unwrap_or_else(PoisonError::into_inner);
+            if kept.len() < CHECKS_AT_ONCE {
+                kept.push(memory);
+            }
+            drop(kept);
+            drop(permit);
+            value
         })
-        .await?;
-        // A check that panicked loses its memory; the next turn makes a new one.
-        let mut kept = self
-            .throttle
-            .memory
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if kept.len() < CHECKS_AT_ONCE {
-            kept.push(memory);
-        }
-        Ok(value)
+        .await
     }
 }
 
@@ -187,20 +184,20 @@ impl Throttle {
         Self {
             sign_ins: Buckets::new(10, Duration::from_secs(6), clock.clone()),
             enrollments: Buckets::new(30, Duration::from_secs(10), clock),
-            checks: Semaphore::new(CHECKS_AT_ONCE),
-            memory: Mutex::new(Vec::new()),
+            checks: Arc::new(Semaphore::new(CHECKS_AT_ONCE)),
+            memory: Arc::new(Mutex::new(Vec::new())),
         }
     }
 
     /// A turn to check a password, or `None` when none came within [`CHECK_WAIT`].
-    pub async fn check_turn(&self) -> Option<CheckTurn<'_>> {
-        let permit = tokio::time::timeout(CHECK_WAIT, self.checks.acquire())
+    pub async fn check_turn(&self) -> Option<CheckTurn> {
+        let permit = tokio::time::timeout(CHECK_WAIT, Arc::clone(&self.checks).acquire_owned())
             .await
             .ok()?
             .ok()?;
         Some(CheckTurn {
-            throttle: self,
-            _permit: permit,
+            permit,
+            pool: Arc::clone(&self.memory),
         })
     }
 }

@@ -46,8 +46,9 @@ pub struct PartialLedger {
 
 impl PartialLedger {
     /// Charges the upload of `hash` (declaring `total` bytes) to `device`, unless it is charged
-    /// already (to this device or to another one that started it). Refused when the device
-    /// would go over its quota.
+    /// already at that total (to this device or to another one that started it). A chunk that
+    /// declares another total is charged again, to the device that started the upload. Refused
+    /// when that device would go over its quota.
     pub fn charge(
         &self,
         device: &DeviceId,
@@ -55,20 +56,22 @@ impl PartialLedger {
         total: u64,
     ) -> Result<(), QuotaExceeded> {
         let mut uploads = self.uploads.lock().unwrap_or_else(PoisonError::into_inner);
-        if uploads.contains_key(hash) {
-            return Ok(());
-        }
+        let owner = match uploads.get(hash) {
+            Some((_, charged)) if *charged == total => return Ok(()),
+            Some((owner, _)) => owner.clone(),
+            None => device.clone(),
+        };
         let (count, bytes) = uploads
-            .values()
-            .filter(|(owner, _)| owner == device)
-            .fold((0usize, 0u64), |(n, b), (_, t)| (n + 1, b + t));
+            .iter()
+            .filter(|(h, (o, _))| *o == owner && *h != hash)
+            .fold((0usize, 0u64), |(n, b), (_, (_, t))| (n + 1, b + t));
         if count + 1 > MAX_PARTIAL_UPLOADS || bytes + total > MAX_PARTIAL_BYTES {
             return Err(QuotaExceeded {
                 uploads: count,
                 mib: bytes.div_ceil(1024 * 1024),
             });
         }
-        uploads.insert(hash.clone(), (device.clone(), total));
+        uploads.insert(hash.clone(), (owner, total));
         Ok(())
     }
 
@@ -113,5 +116,20 @@ mod tests {
         }
         let over = ledger.charge(&fresh, &hash(250), 1).unwrap_err();
         assert_eq!((over.uploads, over.mib), (4, 64));
+
+        // Declaring a larger total on a later chunk is charged again, not taken on trust.
+        let sly = DeviceId::new("sly").unwrap();
+        ledger.charge(&sly, &hash(150), 1_000).unwrap();
+        for n in 0..3 {
+            ledger.charge(&sly, &hash(151 + n), largest).unwrap();
+        }
+        assert!(
+            ledger.charge(&sly, &hash(150), largest).is_ok(),
+            "four of the largest fit"
+        );
+        assert!(
+            ledger.charge(&sly, &hash(154), 1).is_err(),
+            "and nothing more"
+        );
     }
 }

@@ -17,8 +17,8 @@
 //! 7. Notices and fine slips carry numbers that only the server issues
 //!    (`EventKind::numbered_by_server`): no device appends them.
 //! 8. Plain fields (category, severity, description) may be edited by office and inspection
-//!    roles; the rest of a finding (the owner's contact included) is written once, and an
-//!    owner's contact only in its masked form.
+//!    roles; the rest of a finding (the owner's contact included) is written once, and a
+//!    device writes no owner's contact at all (the office takes it; the server masks it).
 //!
 //! Contractor devices do not write unit documents at all: a unit document holds other
 //! companies' findings, so contractors act through their own endpoint, where the server writes
@@ -212,12 +212,12 @@ fn finding_changes(
             CHECKLIST
                 .check_place(&new.room, &new.item, &new.category)
                 .map_err(|e| Refusal(format!("finding `{id}`: {e}")))?;
-            // Documents replicate to every phone of the project: an owner's full contact is
-            // kept on the server, a document holds only its masked form.
-            if new.owner.as_ref().is_some_and(|o| !o.is_masked()) {
+            // Contacts are taken on the office pages and kept on the server; the document's
+            // masked form is the server's to write. A device writes none, full or "masked".
+            if new.owner.is_some() {
                 return refuse(format!(
-                    "finding `{id}`: an owner's full contact is kept on the server; a device \
-                     may write only its masked form (138****2046)"
+                    "finding `{id}`: an owner's contact is taken on the office pages and kept \
+                     on the server; a device does not write one"
                 ));
             }
         }

@@ -648,7 +648,7 @@ async fn an_owner_s_contact_stays_on_the_server_and_every_look_at_it_is_signed_f
             .refused
             .iter()
             .any(|(d, why)| d == &doc
-                && why.contains("an owner's full contact is kept on the server")),
+                && why.contains("an owner's contact is taken on the office pages")),
         "{:?}",
         report.refused
     );

@@ -117,16 +117,15 @@ impl OwnerContact {
             '*',
             self.name.chars().count().saturating_sub(1).max(1),
         ));
-        let digits = self.phone.as_str();
+        // By characters: a document may hold anything, and this must never panic.
+        let digits: Vec<char> = self.phone.chars().collect();
         let n = digits.len();
+        let tail: String = digits[n.saturating_sub(4)..].iter().collect();
         let phone = if n >= 11 {
-            format!("{}{}{}", &digits[..3], "*".repeat(n - 7), &digits[n - 4..])
+            let head: String = digits[..3].iter().collect();
+            format!("{head}{}{tail}", "*".repeat(n - 7))
         } else {
-            format!(
-                "{}{}",
-                "*".repeat(n.saturating_sub(4)),
-                &digits[n.saturating_sub(4)..]
-            )
+            format!("{}{tail}", "*".repeat(n.saturating_sub(4)))
         };
         OwnerContact { name, phone }
     }
@@ -241,5 +240,11 @@ mod tests {
             );
             assert!(masked.is_masked());
         }
+        // Whatever a document holds, masking does not panic.
+        let odd = OwnerContact {
+            name: String::new(),
+            phone: "éééééé*".into(),
+        };
+        assert_eq!(odd.masked().phone, "***ééé*");
     }
 }

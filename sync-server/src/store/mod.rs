@@ -720,8 +720,12 @@ pub trait Store: Send + Sync + 'static {
     /// The full contact of a complaint's owner, when one was taken.
     async fn owner_contact(&self, finding: &FindingId) -> StoreResult<Option<OwnerContactRecord>>;
     /// Up to `limit` contacts taken before contacts moved to the server, whose documents still
-    /// show them in full.
-    async fn unmasked_contacts(&self, limit: usize) -> StoreResult<Vec<OwnerContactRecord>>;
+    /// show them in full, in the order of their findings' ids, after `after` when given.
+    async fn unmasked_contacts(
+        &self,
+        after: Option<&FindingId>,
+        limit: usize,
+    ) -> StoreResult<Vec<OwnerContactRecord>>;
     /// Notes that the document of `finding` now shows its contact masked.
     async fn contact_masked(&self, finding: &FindingId) -> StoreResult<()>;
     /// Records that people saw owners' full contacts.

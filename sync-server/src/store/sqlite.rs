@@ -2065,14 +2065,19 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn unmasked_contacts(&self, limit: usize) -> StoreResult<Vec<OwnerContactRecord>> {
+    async fn unmasked_contacts(
+        &self,
+        after: Option<&FindingId>,
+        limit: usize,
+    ) -> StoreResult<Vec<OwnerContactRecord>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = after.map(|f| f.to_string()).unwrap_or_default();
         self.read(move |c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {CONTACT_COLUMNS} FROM owner_contacts WHERE masked_in_doc = 0
-                 ORDER BY finding_id LIMIT ?1"
+                 AND finding_id > ?1 ORDER BY finding_id LIMIT ?2"
             ))?;
-            let rows = stmt.query_map([limit], contact_record)?;
+            let rows = stmt.query_map(params![after, limit], contact_record)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await

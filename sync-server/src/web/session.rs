@@ -378,7 +378,6 @@ async fn sign_in(
     let matches = turn
         .run(move |memory| verify_password_in(&password, &phc, memory))
         .await?;
-    drop(turn);
     let (Some(user), true) = (user, known && matches) else {
         tracing::warn!(login, failures, "a sign-in failed");
         // Each failure in a row answers a little later, up to two seconds.

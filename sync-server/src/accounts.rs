@@ -27,11 +27,6 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
 }
 
-/// Checks a password against a stored argon2id PHC string.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    verify_password_in(password, phc, &mut CheckMemory::default())
-}
-
 /// The working memory of one password check (argon2's blocks, 19 MiB with our parameters),
 /// kept from one check to the next. Allocating it for every check leaves the freed blocks in
 /// whichever allocator arena the blocking thread used, up to one per arena: under a flood
@@ -51,8 +46,9 @@ impl std::fmt::Debug for CheckMemory {
 /// huge cost is refused rather than allocated.
 const MAX_CHECK_KIB: u32 = 64 * 1024;
 
-/// [`verify_password`] in `memory`, which grows to what the hash asks for and is kept.
-/// Compares in constant time (`password_hash::Output`'s equality).
+/// Checks a password against a stored argon2id PHC string, in `memory`, which grows to what
+/// the hash asks for and is kept. Compares in constant time (`password_hash::Output`'s
+/// equality).
 pub fn verify_password_in(password: &str, phc: &str, memory: &mut CheckMemory) -> bool {
     let Ok(stored) = PasswordHash::new(phc) else {
         return false;
@@ -127,9 +123,10 @@ mod tests {
     fn passwords_verify_only_themselves() {
         let phc = hash_password("正确的密码").unwrap();
         assert!(phc.starts_with("$argon2id$"));
-        assert!(verify_password("正确的密码", &phc));
-        assert!(!verify_password("wrong", &phc));
-        assert!(!verify_password("x", "not a hash"));
+        let mut memory = CheckMemory::default();
+        assert!(verify_password_in("正确的密码", &phc, &mut memory));
+        assert!(!verify_password_in("wrong", &phc, &mut memory));
+        assert!(!verify_password_in("x", "not a hash", &mut memory));
     }
 
     #[test]

@@ -241,13 +241,14 @@ impl ServerClient {
         offset: u64,
         total: u64,
         chunk: Vec<u8>,
+        kind: BlobType,
     ) -> Result<ChunkOutcome, ClientError> {
         let res = self
             .authed(
                 self.http
                     .put(self.url(&format!("/blobs/{hash}?offset={offset}&total={total}"))),
             )
-            .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
+            .header(reqwest::header::CONTENT_TYPE, kind.content_type())
             .body(chunk)
             .send()
             .await
@@ -305,4 +306,33 @@ async fn check(res: reqwest::Response) -> Result<reqwest::Response, ClientError>
         status: status.as_u16(),
         message,
     })
+}
+
+/// What a blob is, as the upload declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobType {
+    /// A photo or thumbnail.
+    Jpeg,
+    /// An owner's signature.
+    Png,
+}
+
+impl BlobType {
+    /// The type of `bytes` by their first bytes; anything not a PNG is sent as a JPEG (the
+    /// server refuses it if it is neither).
+    pub fn of(bytes: &[u8]) -> Self {
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            BlobType::Png
+        } else {
+            BlobType::Jpeg
+        }
+    }
+
+    /// The `Content-Type` of the upload.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            BlobType::Jpeg => "image/jpeg",
+            BlobType::Png => "image/png",
+        }
+    }
 }

@@ -26,7 +26,9 @@ use tokio::sync::broadcast;
 
 use crate::capture::{StoragePolicy, StorageStatus};
 use crate::client::{ClientError, Enrolled, Membership, ServerClient};
-use crate::events::{EngineEvent, Outbox, PendingAction, PendingPhoto, PendingRecord, SyncStatus};
+use crate::events::{
+    EngineEvent, EvidenceOf, Outbox, PendingAction, PendingPhoto, PendingRecord, SyncStatus,
+};
 use crate::files::PhotoFiles;
 use crate::local_store::{
     ActionWrite, EvidenceRow, LocalStore, StoreError, ThumbnailUpload, UploadState,
@@ -60,6 +62,9 @@ pub enum EngineError {
     /// what to do.
     #[error(transparent)]
     Capture(#[from] crate::capture::CaptureError),
+    /// An owner's walk could not be signed as given (the contact, the signature).
+    #[error(transparent)]
+    Walk(#[from] crate::walk::WalkRefusal),
     /// The phone is too full to take another photo safely.
     #[error(
         "the phone has only {} MB free; sync to upload photos, or free some space, before taking more",
@@ -158,7 +163,7 @@ pub(crate) fn photo_records(
     let row = EvidenceRow {
         hash: hash.clone(),
         doc: doc.clone(),
-        finding: finding.clone(),
+        of: EvidenceOf::Finding(finding.clone()),
         bytes,
         state: UploadState::Queued,
         sent_bytes: 0,
@@ -442,7 +447,7 @@ impl Engine {
     }
 
     /// [`Self::edit_unit`] that may also put photos in the outbox, in the same transaction.
-    fn edit_unit_with<T>(
+    pub(crate) fn edit_unit_with<T>(
         &self,
         unit: &UnitId,
         edit: impl FnOnce(&mut UnitDoc, &Actor, Timestamp) -> Result<(T, Vec<EvidenceRow>), EngineError>,
@@ -644,7 +649,7 @@ impl Engine {
             .map(|e| PendingPhoto {
                 percent: percent(e.sent_bytes, e.bytes),
                 hash: e.hash,
-                finding: e.finding,
+                of: e.of,
                 state: e.state,
                 error: e.error,
                 since: e.created_at,

@@ -1,11 +1,44 @@
 //! What the engine tells the UI: events as things happen, and the outbox on request.
 
 use plumbline_shared::doc::DocId;
-use plumbline_shared::ids::{BlobHash, EventId, FindingId};
+use std::fmt;
+use std::str::FromStr;
+
+use plumbline_shared::ids::{BlobHash, EventId, FindingId, IdError, WalkId};
 use plumbline_shared::time::Timestamp;
 use serde::Serialize;
 
 use crate::local_store::UploadState;
+
+/// What a blob on its way belongs to: a finding's photo, or the owner's signature of a signed
+/// walk ([`plumbline_shared::doc::walk`]). Stored as text: the finding's id, or `walk:<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceOf {
+    /// A photo of this finding.
+    Finding(FindingId),
+    /// The signature of this walk.
+    Walk(WalkId),
+}
+
+impl fmt::Display for EvidenceOf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvidenceOf::Finding(id) => write!(f, "{id}"),
+            EvidenceOf::Walk(id) => write!(f, "walk:{id}"),
+        }
+    }
+}
+
+impl FromStr for EvidenceOf {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.strip_prefix("walk:") {
+            Some(walk) => WalkId::new(walk).map(EvidenceOf::Walk),
+            None => FindingId::new(s).map(EvidenceOf::Finding),
+        }
+    }
+}
 
 /// Something the UI may want to show. Sent on a broadcast channel: a slow screen misses old
 /// progress events, never the state (ask [`crate::Engine::outbox`] and
@@ -115,10 +148,10 @@ pub struct PendingRecord {
 /// A photo on its way.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PendingPhoto {
-    /// The photo.
+    /// The photo (or signature).
     pub hash: BlobHash,
-    /// Its finding.
-    pub finding: FindingId,
+    /// What it belongs to.
+    pub of: EvidenceOf,
     /// Where it stands.
     pub state: UploadState,
     /// Percent uploaded.

@@ -83,6 +83,11 @@ impl PhotoFiles {
         write_durably(&self.thumb_file(hash), thumbnail)
     }
 
+    /// Writes a blob that has no thumbnail (an owner's signature) durably, where photos go.
+    pub fn write_single(&self, hash: &BlobHash, bytes: &[u8]) -> io::Result<()> {
+        write_durably(&self.photo_file(hash), bytes)
+    }
+
     /// The photo's path, while the file exists.
     pub fn photo(&self, hash: &BlobHash) -> Option<PathBuf> {
         let path = self.photo_file(hash);

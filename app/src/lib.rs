@@ -29,9 +29,11 @@ pub mod local_store;
 pub mod notifications;
 pub mod plans;
 pub mod set_aside;
+pub mod signature;
 pub mod sync_run;
 pub mod ui;
 pub mod uploads;
+pub mod walk;
 
 pub use account::{SignOutError, UnsyncedWork};
 pub use engine::{DeviceIdentity, Engine, EngineError, NewPhoto};

@@ -13,10 +13,11 @@ use std::path::Path;
 
 use automerge::{AutoCommit, ChangeHash};
 use plumbline_shared::doc::DocId;
-use plumbline_shared::ids::{BlobHash, EventId, FindingId};
+use plumbline_shared::ids::{BlobHash, EventId};
 use plumbline_shared::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::events::EvidenceOf;
 use crate::set_aside::{SetAside, SetAsideWork};
 
 /// Why the local store failed.
@@ -154,8 +155,8 @@ pub struct EvidenceRow {
     pub hash: BlobHash,
     /// The unit document that references it.
     pub doc: DocId,
-    /// The finding it belongs to.
-    pub finding: FindingId,
+    /// What it belongs to.
+    pub of: EvidenceOf,
     /// Its size.
     pub bytes: u64,
     /// Where its upload stands.
@@ -468,7 +469,7 @@ impl LocalStore {
                 params![
                     e.hash.as_str(),
                     e.doc.to_string(),
-                    e.finding.as_str(),
+                    e.of.to_string(),
                     e.bytes as i64,
                     e.state.as_str(),
                     e.created_at.0,
@@ -727,7 +728,7 @@ impl LocalStore {
                     Ok(EvidenceRow {
                         hash: parse("photo hash", &hash)?,
                         doc: parse("document id", &doc)?,
-                        finding: parse("finding id", &finding)?,
+                        of: parse("finding id", &finding)?,
                         bytes: bytes.max(0) as u64,
                         state: UploadState::parse(&state)?,
                         sent_bytes: sent.max(0) as u64,

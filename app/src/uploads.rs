@@ -18,7 +18,7 @@ use std::time::Duration;
 use plumbline_shared::api::MAX_CHUNK_BYTES;
 use plumbline_shared::ids::BlobHash;
 
-use crate::client::{ChunkOutcome, ClientError, ServerClient};
+use crate::client::{BlobType, ChunkOutcome, ClientError, ServerClient};
 use crate::engine::{Engine, EngineError};
 use crate::events::{EngineEvent, SyncProgress};
 use crate::local_store::{ThumbnailUpload, UploadState};
@@ -102,7 +102,10 @@ impl Engine {
             let start = usize::try_from(offset).unwrap_or(bytes.len());
             let end = bytes.len().min(start.saturating_add(MAX_CHUNK_BYTES));
             let chunk = bytes.get(start..end).unwrap_or_default().to_vec();
-            match client.put_chunk(hash, offset, total, chunk).await? {
+            match client
+                .put_chunk(hash, offset, total, chunk, BlobType::of(bytes))
+                .await?
+            {
                 ChunkOutcome::Accepted(status) if status.complete => return Ok(()),
                 ChunkOutcome::Accepted(status) => offset = status.offset.min(total),
                 ChunkOutcome::ResumeAt(at) => offset = at.min(total),
@@ -171,6 +174,8 @@ impl Engine {
         }
         let mut offset = status.offset.min(row.bytes);
         progress.bytes_sent += offset;
+        // A photo is a JPEG and a signature a PNG; the server checks the bytes say the same.
+        let kind = BlobType::of(&self.shared.files.read_range(&row.hash, 0, 8)?);
         // Every round moves forward or resumes where the server says; bound them anyway.
         let most_rounds = row.bytes / MAX_CHUNK_BYTES as u64 + 16;
         for _ in 0..most_rounds {
@@ -180,7 +185,7 @@ impl Engine {
             let chunk = self.shared.files.read_range(&row.hash, offset, len)?;
             let sent = chunk.len() as u64;
             match client
-                .put_chunk(&row.hash, offset, row.bytes, chunk)
+                .put_chunk(&row.hash, offset, row.bytes, chunk, kind)
                 .await?
             {
                 ChunkOutcome::Accepted(status) => {

@@ -20,6 +20,7 @@ use plumbline_app::ui::model::findings::{ConflictRow, finding_rows};
 use plumbline_app::ui::model::grid::{
     ProjectOverview, UnitProgress, assignment_lines, building_grid,
 };
+use plumbline_app::ui::model::walk as walk_model;
 use plumbline_app::ui::model::{checklist, sync};
 use plumbline_app::ui::screens::enroll::EnrollScreen;
 use plumbline_app::ui::screens::finding::{FindingScreen, PhotoThumb, ReinspectView};
@@ -34,9 +35,13 @@ use plumbline_app::ui::screens::settings::{AccountView, SettingsScreen, StorageV
 use plumbline_app::ui::screens::shell::{Shell, Tab};
 use plumbline_app::ui::screens::sync::SyncScreen;
 use plumbline_app::ui::screens::unit::UnitScreen;
+use plumbline_app::ui::screens::walk::{SignedLine, WalkLine, WalkScreen};
 use plumbline_shared::demo::demo_project;
+use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef};
+use plumbline_shared::doc::finding::OwnerContact;
 use plumbline_shared::doc::round::{Outcome, RoundKind};
-use plumbline_shared::doc::unit::{NewFinding, UnitDoc, UnitRecord};
+use plumbline_shared::doc::unit::{FieldEdit, NewFinding, UnitDoc, UnitRecord};
+use plumbline_shared::doc::walk::{SignedWalk, WalkSnapshot, statuses};
 use plumbline_shared::event::{EventKind, EvidenceRequestReason, Origin};
 use plumbline_shared::ids::{AssignmentId, BlobHash, DeviceId, UnitId, UserId};
 use plumbline_shared::plan::{Assignment, FloorRange};
@@ -336,6 +341,7 @@ fn a_unit_lists_rooms_with_progress_and_the_open_rooms_items_with_marks() {
                 on_mark: |_| {},
                 on_view_finding: |_| {},
                 on_findings: |_| {},
+                on_walk: |_| {},
             }
         }
     }
@@ -361,8 +367,127 @@ fn a_unit_lists_rooms_with_progress_and_the_open_rooms_items_with_marks() {
             item.zh
         );
     }
+    assert!(zh.contains("id=\"joint-walk\"") && zh.contains("业主陪验"));
     let en = render(root, Lang::En);
     assert!(en.contains(&kitchen.en) && en.contains("View finding") && en.contains("N/A"));
+    assert!(en.contains("joint inspection"), "{en}");
+}
+
+/// A unit signed once, then its finding edited: the walk is listed as changed since signed.
+fn signed_walks(lang: Lang) -> (Vec<WalkLine>, Vec<SignedLine>) {
+    let project = project();
+    let unit = project.buildings[0].units[2].id.clone();
+    let mut doc = unit_with_finding(&project, &unit);
+    let record = doc.read().unwrap();
+    let owner = OwnerContact::new("张伟", "13812345678").unwrap();
+    let snapshot = WalkSnapshot::new(&unit, record.findings.values(), &owner, NOW);
+    let signature = EvidenceRef {
+        hash: BlobHash::of(b"png"),
+        kind: EvidenceKind::Signature,
+        bytes: 3,
+        width: 600,
+        height: 240,
+        captured_at: NOW,
+        device: inspector().device,
+        author: inspector().user,
+        location: None,
+        pin: None,
+        thumbnail: None,
+    };
+    let walk = SignedWalk::new(snapshot, signature, inspector());
+    doc.sign_walk(&inspector(), &walk).unwrap();
+    let finding = record.findings.keys().next().unwrap().clone();
+    doc.edit_field(
+        &inspector(),
+        NOW,
+        &finding,
+        FieldEdit::Description("水槽下水慢，已堵".into()),
+    )
+    .unwrap();
+    let findings: Vec<_> = doc.findings().unwrap().into_values().collect();
+    let views = statuses(&doc).unwrap();
+    (
+        walk_model::walk_lines(&findings, &template(), lang),
+        walk_model::signed_lines(&views),
+    )
+}
+
+#[test]
+fn the_owner_s_walk_lists_the_defects_asks_for_name_phone_and_signature_and_shows_signed_versions()
+{
+    fn root(lang: Lang) -> Element {
+        let (lines, signed) = signed_walks(lang);
+        rsx! {
+            WalkScreen {
+                lang,
+                lines,
+                signed,
+                name: "张伟".to_owned(),
+                phone: String::new(),
+                strokes: vec![vec![(10.0, 10.0), (200.0, 120.0)]],
+                busy: false,
+                error: Some(Msg::ErrOwnerPhone.text(lang).to_owned()),
+                on_name: |_| {},
+                on_phone: |_| {},
+                on_pen: |_| {},
+                on_clear: |_| {},
+                on_sign: |_| {},
+            }
+        }
+    }
+    fn empty(lang: Lang) -> Element {
+        rsx! {
+            WalkScreen {
+                lang,
+                lines: Vec::new(),
+                signed: Vec::new(),
+                name: String::new(),
+                phone: String::new(),
+                strokes: Vec::new(),
+                busy: false,
+                error: None,
+                on_name: |_| {},
+                on_phone: |_| {},
+                on_pen: |_| {},
+                on_clear: |_| {},
+                on_sign: |_| {},
+            }
+        }
+    }
+    let zh = render(root, Lang::Zh);
+    assert!(zh.contains("本次陪验问题清单"), "{zh}");
+    assert!(
+        zh.contains("水槽下水慢，已堵"),
+        "the list shows the finding as it is now"
+    );
+    assert!(zh.contains("厨房"), "rooms by name: {zh}");
+    assert!(zh.contains("业主姓名") && zh.contains("业主电话") && zh.contains("业主签字"));
+    assert!(zh.contains("value=\"张伟\""));
+    assert!(zh.contains("请填写正确的业主电话"), "the error is shown");
+    assert!(
+        zh.contains("id=\"signature-pad\"") && zh.contains("<polyline"),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("10.0,10.0 200.0,120.0"),
+        "the stroke is drawn: {zh}"
+    );
+    assert!(zh.contains("已签字的陪验记录") && zh.contains("版本 1"));
+    assert!(zh.contains("签字后已有变动"), "a changed list says so");
+    assert!(zh.contains("张* · 138****5678"), "the owner, masked");
+    assert!(zh.contains("确认签字") && zh.contains("清除重签"));
+    let en = render(root, Lang::En);
+    assert!(
+        en.contains("Defects on this walk") && en.contains("Owner") && en.contains("Version 1")
+    );
+    assert!(
+        en.contains("Changed since signed") && en.contains("Kitchen"),
+        "{en}"
+    );
+    assert!(en.contains("Sign") && en.contains("Clear"));
+    let none = render(empty, Lang::Zh);
+    assert!(none.contains("本户未发现问题") && !none.contains("已签字的陪验记录"));
+    assert!(render(empty, Lang::En).contains("No defects recorded in this unit"));
 }
 
 #[test]
@@ -681,7 +806,7 @@ fn pending_outbox() -> Outbox {
         }],
         photos: vec![PendingPhoto {
             hash: BlobHash::of(b"photo"),
-            finding: "f-1".parse().unwrap(),
+            of: plumbline_app::events::EvidenceOf::Finding("f-1".parse().unwrap()),
             state: UploadState::Uploading,
             percent: 40,
             error: None,

@@ -219,6 +219,11 @@ string_id!(
     "claim"
 );
 string_id!(
+    /// An owner's signed joint inspection (业主陪验) of a unit ([`crate::doc::walk`]).
+    WalkId,
+    "walk"
+);
+string_id!(
     /// A room in a checklist template, e.g. `kitchen`.
     RoomId,
     "room"

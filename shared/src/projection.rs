@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use crate::doc::DocError;
 use crate::doc::unit::UnitDoc;
 use crate::event::{CallbackChannel, Origin, Satisfaction};
-use crate::ids::{BlobHash, ContractorId, EventId, FindingId, FineId, ProjectId, UnitId, UserId};
+use crate::ids::{
+    BlobHash, ContractorId, EventId, FindingId, FineId, ProjectId, UnitId, UserId, WalkId,
+};
 use crate::role::Role;
 use crate::severity::Severity;
 use crate::time::Timestamp;
@@ -43,6 +45,9 @@ pub struct UnitProjection {
     pub emergencies: Vec<EmergencyRow>,
     /// One row per evidence reference.
     pub evidence: Vec<EvidenceRow>,
+    /// One row per owner's signed walk (业主陪验).
+    #[serde(default)]
+    pub walks: Vec<WalkRow>,
     /// How far the unit's pre-handover inspection has got (the readiness page).
     #[serde(default)]
     pub inspection: crate::plan::InspectionProgress,
@@ -257,6 +262,25 @@ pub struct EvidenceRow {
     pub thumbnail: Option<BlobHash>,
 }
 
+/// An owner's signed walk as the office lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WalkRow {
+    /// The walk.
+    pub walk: WalkId,
+    /// Its version on the unit (1 for the first signed).
+    pub version: u32,
+    /// When the owner signed.
+    pub signed_at: Timestamp,
+    /// The signature image's blob.
+    pub signature: BlobHash,
+    /// BLAKE3 of the signed snapshot.
+    pub snapshot_hash: String,
+    /// Findings on the signed list.
+    pub findings: u32,
+    /// Signed findings that changed since (not a verdict of time: it follows the document).
+    pub changed: u32,
+}
+
 /// Projects one unit document at `now`.
 pub fn project_unit(
     doc: &UnitDoc,
@@ -284,6 +308,18 @@ pub fn project_record(
         callbacks: Vec::new(),
         emergencies: Vec::new(),
         evidence: Vec::new(),
+        walks: crate::doc::walk::versions(&doc.walks()?)
+            .into_iter()
+            .map(|(version, w)| WalkRow {
+                walk: w.id.clone(),
+                version,
+                signed_at: w.snapshot.signed_at,
+                signature: w.signature.hash.clone(),
+                snapshot_hash: w.snapshot_hash.clone(),
+                findings: w.snapshot.findings.len() as u32,
+                changed: w.changes_since(&record.findings).len() as u32,
+            })
+            .collect(),
         inspection: crate::plan::InspectionProgress::of(record),
         reminders: Vec::new(),
     };

@@ -725,6 +725,20 @@ impl std::fmt::Debug for Download {
     }
 }
 
+/// A stored blob's bytes, whole; `None` when the object store has no such object. For the
+/// documents that embed one (a dispute pack, a PDF with a signature): blobs are at most
+/// [`MAX_EVIDENCE_BYTES`](plumbline_shared::doc::evidence::MAX_EVIDENCE_BYTES).
+pub async fn read_whole(
+    objects: &dyn ObjectStore,
+    hash: &BlobHash,
+) -> object_store::Result<Option<bytes::Bytes>> {
+    match objects.get(&object_path(hash)).await {
+        Ok(got) => got.bytes().await.map(Some),
+        Err(object_store::Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Opens a stored blob; `None` when the object store has no such object. The type comes from
 /// the bytes themselves: only sniffed JPEGs and PNGs are ever stored, so this is the type that
 /// was checked on upload, without a second source of truth to disagree with.

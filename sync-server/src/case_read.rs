@@ -5,10 +5,12 @@
 //! anything else on the server that needs a case; its errors say what went wrong in the
 //! server's terms, not in HTTP's.
 
-use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::conflict::FieldConflict;
 use plumbline_shared::doc::finding::Finding;
 use plumbline_shared::doc::unit::UnitDoc;
+pub use plumbline_shared::doc::walk::WalkStatus;
+use plumbline_shared::doc::walk::statuses;
+use plumbline_shared::doc::{DocError, DocId};
 use plumbline_shared::ids::{FindingId, ProjectId, UnitId};
 use plumbline_shared::project::Project;
 use plumbline_shared::workflow::CaseState;
@@ -41,6 +43,33 @@ pub struct Loaded {
     pub state: CaseState,
     /// Its fields' concurrent values, if any.
     pub conflicts: Vec<FieldConflict>,
+    /// The unit's signed walks that list this finding, oldest first.
+    pub walks: Vec<WalkStatus>,
+}
+
+/// A unit's signed walks with its project, under the document's lock; `None` when the unit
+/// does not exist.
+pub async fn load_walks(
+    state: &AppState,
+    unit: &UnitId,
+) -> Result<Option<(ProjectId, Vec<WalkStatus>)>, ReadError> {
+    let Some(unit_doc) = unit_doc(state, unit).await? else {
+        return Ok(None);
+    };
+    let unreadable = |e: DocError| ReadError::Unreadable(e.into());
+    let project = unit_doc.project_id().map_err(unreadable)?;
+    Ok(Some((project, statuses(&unit_doc).map_err(unreadable)?)))
+}
+
+/// The unit's document as stored now, read under its lock.
+async fn unit_doc(state: &AppState, unit: &UnitId) -> Result<Option<UnitDoc>, ReadError> {
+    let doc_id = DocId::Unit(unit.clone());
+    let mut guard = state.docs.lock(&doc_id).await;
+    Ok(state
+        .docs
+        .get(&mut guard, &doc_id)
+        .await?
+        .map(|loaded| UnitDoc::from_trusted(loaded.doc.clone())))
 }
 
 /// The case as it stands now, with its project; `None` when the unit or the finding does not
@@ -51,25 +80,26 @@ pub async fn load(
     finding: &FindingId,
 ) -> Result<Option<Loaded>, ReadError> {
     let unreadable = |e: plumbline_shared::doc::DocError| ReadError::Unreadable(e.into());
-    let doc_id = DocId::Unit(unit.clone());
-    let unit_doc = {
-        let mut guard = state.docs.lock(&doc_id).await;
-        match state.docs.get(&mut guard, &doc_id).await? {
-            Some(loaded) => UnitDoc::from_trusted(loaded.doc.clone()),
-            None => return Ok(None),
-        }
+    let Some(unit_doc) = unit_doc(state, unit).await? else {
+        return Ok(None);
     };
     let project_id = unit_doc.project_id().map_err(unreadable)?;
     let Ok(f) = unit_doc.finding(finding) else {
         return Ok(None);
     };
     let conflicts = unit_doc.conflicts(finding).map_err(unreadable)?;
+    let walks = statuses(&unit_doc)
+        .map_err(unreadable)?
+        .into_iter()
+        .filter(|w| w.walk.snapshot.findings.iter().any(|s| &s.id == finding))
+        .collect();
     let project = load_project(state, &project_id).await?;
     Ok(Some(Loaded {
         state: f.state(state.now(), &state.settings_of(&project_id)),
         finding: f,
         project,
         conflicts,
+        walks,
     }))
 }
 

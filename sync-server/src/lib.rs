@@ -36,6 +36,7 @@ pub mod handlers;
 pub mod image_check;
 pub mod import;
 pub mod openapi;
+pub mod paper;
 pub mod plans;
 pub mod positions;
 pub mod presence;

@@ -20,6 +20,9 @@
 //!    roles; the rest of a finding (the owner's contact included) is written once, and a
 //!    device writes no owner's contact at all (the office takes it; the server masks it).
 //!
+//! 9. An owner's signed walk is written once, by the person who walked, and lists only this
+//!    unit's findings and their photos.
+//!
 //! Contractor devices do not write unit documents at all: a unit document holds other
 //! companies' findings, so contractors act through their own endpoint, where the server writes
 //! the event for them after checking the finding is assigned to their company.
@@ -31,9 +34,10 @@ use automerge::Change;
 use plumbline_shared::doc::finding::Finding;
 use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
+use plumbline_shared::doc::walk::SignedWalk;
 use plumbline_shared::doc::{MAX_DESCRIPTION_CHARS, actor_for, bounds};
 use plumbline_shared::event::{EditedField, Event, EventKind};
-use plumbline_shared::ids::{EventId, ProjectId};
+use plumbline_shared::ids::{EventId, ProjectId, WalkId};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::template::{ChecklistTemplate, residential};
@@ -128,6 +132,12 @@ pub fn unit_changes(
     after
         .validate()
         .map_err(|e| Refusal(format!("the changes break the unit document: {e}")))?;
+    let walks_before = before
+        .walks()
+        .map_err(|e| Refusal(format!("the stored document does not read: {e}")))?;
+    let walks_after = after
+        .walks()
+        .map_err(|e| Refusal(format!("the changes break the unit document: {e}")))?;
     let before = before
         .read()
         .map_err(|e| Refusal(format!("the stored document does not read: {e}")))?;
@@ -135,6 +145,7 @@ pub fn unit_changes(
         .read()
         .map_err(|e| Refusal(format!("the changes break the unit document: {e}")))?;
     compare(&actor, &before, &after, received)?;
+    walk_changes(&actor, &walks_before, &walks_after, &after, received)?;
     Ok((before, after))
 }
 
@@ -174,6 +185,69 @@ fn compare(
     for (id, new) in &after.findings {
         if !before.findings.contains_key(id) {
             finding_changes(actor, None, new, received)?;
+        }
+    }
+    Ok(())
+}
+
+/// Signed walks (业主陪验) are written once: none is changed or removed, and a new one is by
+/// this device's person, signed within plausible time, and lists findings of this unit as they
+/// were recorded (room and item) with photos those findings hold. The walk's own consistency
+/// (its hash, the masked owner, the signature reference) was checked when the document was
+/// validated ([`plumbline_shared::doc::walk::SignedWalk::check`]).
+fn walk_changes(
+    actor: &Actor,
+    before: &BTreeMap<WalkId, SignedWalk>,
+    after: &BTreeMap<WalkId, SignedWalk>,
+    unit: &UnitRecord,
+    received: Timestamp,
+) -> Result<(), Refusal> {
+    for (id, old) in before {
+        if after.get(id) != Some(old) {
+            return refuse(format!(
+                "the changes rewrite or remove the owner's signed walk `{id}`; what an owner signed is never changed"
+            ));
+        }
+    }
+    for (id, walk) in after.iter().filter(|(id, _)| !before.contains_key(*id)) {
+        if &walk.signed_by != actor || walk.signature.device != actor.device {
+            return refuse(format!(
+                "walk `{id}` claims to be signed with `{}` on device `{}`, not with you on this device",
+                walk.signed_by.user, walk.signature.device
+            ));
+        }
+        if walk.snapshot.unit != unit.unit {
+            return refuse(format!(
+                "walk `{id}` is for unit `{}`, not this one",
+                walk.snapshot.unit
+            ));
+        }
+        bounds::check_times(
+            "the time the owner signed",
+            walk.snapshot.signed_at,
+            None,
+            received,
+        )
+        .map_err(|e| Refusal(format!("walk `{id}`: {e}")))?;
+        for signed in &walk.snapshot.findings {
+            let Some(f) = unit.findings.get(&signed.id) else {
+                return refuse(format!(
+                    "walk `{id}` lists finding `{}`, which this unit does not hold",
+                    signed.id
+                ));
+            };
+            if f.room != signed.room || f.item != signed.item {
+                return refuse(format!(
+                    "walk `{id}` lists finding `{}` in another room or item than it was recorded in",
+                    signed.id
+                ));
+            }
+            if let Some(photo) = signed.photos.iter().find(|h| !f.evidence.contains_key(*h)) {
+                return refuse(format!(
+                    "walk `{id}` lists photo {photo} on finding `{}`, which does not hold it",
+                    signed.id
+                ));
+            }
         }
     }
     Ok(())

@@ -13,7 +13,7 @@ use plumbline_sync_server::web::routes;
 use reqwest::{Method, StatusCode};
 
 use crate::common::web::{
-    Browser, Page, case_links, cases, cases_heads, csrf_of, post_step, staff,
+    Browser, Page, case_links, cases, cases_doc, cases_heads, csrf_of, post_step, sign_walk, staff,
 };
 use crate::common::{TestServer, anchor};
 
@@ -51,7 +51,9 @@ async fn request(b: &mut Browser, method: &Method, path: &str, token: &str) -> P
 #[tokio::test]
 async fn nobody_outside_learns_or_changes_anything_and_nobody_inside_meets_an_error() {
     let server = TestServer::start_with_clock(Clock::manual(anchor())).await;
-    let _phone = cases(&server, 2).await; // an S1 leak, then an S3 hollow wall
+    let mut phone = cases(&server, 2).await; // an S1 leak, then an S3 hollow wall
+    // The owner signed the unit's list: the 验房确认单 pages have a walk to show.
+    let walk = sign_walk(&server, &mut phone, &cases_doc(&server)).await;
     staff(&server, "zhaomin", Role::Manager).await;
     let mut manager = signed_in(&server, "zhaomin").await;
     let links = case_links(&manager.get("/cases").await.body);
@@ -144,6 +146,7 @@ async fn nobody_outside_learns_or_changes_anything_and_nobody_inside_meets_an_er
             ("user", "zhaomin".to_owned()),
             ("device", "some-device".to_owned()),
             ("project", server.project.id.to_string()),
+            ("walk", walk.id.to_string()),
         ]
     };
     let wall_finding = wall.rsplit('/').next().unwrap().to_owned();

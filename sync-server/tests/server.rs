@@ -29,5 +29,6 @@ mod web_plans;
 mod web_readiness;
 mod web_reports;
 mod web_rules;
+mod web_walks;
 mod webhooks;
 mod workflow_settings;

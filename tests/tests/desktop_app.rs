@@ -76,7 +76,7 @@ impl Drop for Xvfb {
 }
 
 /// Where an element is, in window pixels.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Rect {
     x: f64,
     y: f64,
@@ -204,13 +204,21 @@ impl App {
     fn wait_for(&mut self, id: &str) -> Result<Rect> {
         let (_, wx, wy) = self.window()?;
         let started = Instant::now();
+        let mut settled = None;
         loop {
             if let Some((elements, page, height)) = self.read_probe() {
                 if let Some(r) = elements.get(id).copied()
                     && !r.disabled
                 {
-                    if r.hit {
+                    // Clickable, and where it was at the last reading: not still scrolling.
+                    if r.hit && settled == Some(r) {
                         return Ok(r);
+                    }
+                    settled = Some(r);
+                    if r.hit {
+                        // Longer than the probe's period, so the next reading is a new one.
+                        std::thread::sleep(Duration::from_millis(200));
+                        continue;
                     }
                     // Off screen or covered (by the title bar or the tabs): roll the wheel over
                     // the page towards it.
@@ -220,7 +228,20 @@ impl App {
                         "4"
                     };
                     let (x, y) = (wx + 100.0, wy + height / 2.0);
-                    self.xdotool(&["mousemove", "--sync", &fmt(x), &fmt(y), "click", button])?;
+                    // Three notches a turn: a building's grid is long, one notch at a time
+                    // took minutes.
+                    self.xdotool(&[
+                        "mousemove",
+                        "--sync",
+                        &fmt(x),
+                        &fmt(y),
+                        "click",
+                        "--repeat",
+                        "3",
+                        "--delay",
+                        "20",
+                        button,
+                    ])?;
                     std::thread::sleep(Duration::from_millis(150));
                     continue;
                 }
@@ -240,6 +261,28 @@ impl App {
         let (_, wx, wy) = self.window()?;
         let (x, y) = (wx + r.x + r.w / 2.0, wy + r.y + r.h / 2.0);
         self.xdotool(&["mousemove", "--sync", &fmt(x), &fmt(y), "click", "1"])?;
+        std::thread::sleep(Duration::from_millis(200));
+        Ok(())
+    }
+
+    /// Draws a signature-like zigzag across element `id` with the pointer held down.
+    fn sign_on(&mut self, id: &str) -> Result<()> {
+        let r = self.wait_for(id)?;
+        let (_, wx, wy) = self.window()?;
+        let (left, top) = (wx + r.x + r.w * 0.1, wy + r.y + r.h * 0.3);
+        let at = |i: usize| {
+            let x = left + r.w * 0.8 * i as f64 / 16.0;
+            let y = top + if i.is_multiple_of(2) { 0.0 } else { r.h * 0.4 };
+            (fmt(x), fmt(y))
+        };
+        let (x, y) = at(0);
+        self.xdotool(&["mousemove", "--sync", &x, &y, "mousedown", "1"])?;
+        for i in 1..=16 {
+            let (x, y) = at(i);
+            self.xdotool(&["mousemove", "--sync", &x, &y])?;
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        self.xdotool(&["mouseup", "1"])?;
         std::thread::sleep(Duration::from_millis(200));
         Ok(())
     }
@@ -398,6 +441,59 @@ async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_des
         (evidence.referenced, evidence.arrived),
         (1, 1),
         "the photo itself arrived: {evidence:?}"
+    );
+
+    // The owner's joint inspection: the list, name and phone, a signature drawn with the
+    // pointer on the pad, signed, synced.
+    app.click("tab-units")?;
+    app.click(&building_id)?;
+    app.click(&unit_id)?;
+    app.click("joint-walk")?;
+    app.wait_text("本次陪验问题清单")?;
+    app.wait_text("Water backs up in the sink drain")?;
+    app.click("owner-name")?;
+    app.type_text("Zhang Wei")?;
+    app.click("owner-phone")?;
+    app.type_text("13812345678")?;
+    app.sign_on("signature-pad")?;
+    app.screenshot("owner-walk")?;
+    app.click("sign-walk")?;
+    app.wait_text("业主已签字确认")?;
+    app.wait_text("已签字的陪验记录")?;
+    app.screenshot("owner-walk-signed")?;
+    app.click("tab-sync")?;
+    app.click("sync-now")?;
+    app.wait_text("所有记录和照片都已在服务器上")?;
+
+    let doc_id = plumbline_shared::doc::DocId::Unit(unit.id.clone());
+    let stored = server
+        .state
+        .store
+        .load_doc(&doc_id)
+        .await?
+        .context("the unit")?;
+    let doc = plumbline_shared::doc::unit::UnitDoc::from_trusted(
+        plumbline_sync_server::docs::assemble(&doc_id, &stored)?,
+    );
+    let walks = doc.walks()?;
+    assert_eq!(walks.len(), 1, "one signed walk on the server");
+    let walk = walks.values().next().context("the walk")?;
+    assert_eq!(walk.snapshot.findings.len(), 1);
+    assert_eq!(walk.snapshot.owner.phone, "138****5678");
+    let png = server
+        .state
+        .blobs
+        .get(&plumbline_sync_server::blobs::object_path(
+            &walk.signature.hash,
+        ))
+        .await?
+        .bytes()
+        .await?;
+    let img = image::load_from_memory(&png)?.to_luma8();
+    let ink = img.pixels().filter(|p| p.0[0] < 128).count();
+    assert!(
+        ink > 200,
+        "the drawn stroke is in the signature image ({ink} dark pixels)"
     );
     Ok(())
 }

@@ -627,3 +627,68 @@ async fn a_phone_that_lost_its_token_enrolls_again_as_itself_and_its_offline_wor
         .unwrap();
     assert_ne!(other.device, device);
 }
+
+#[tokio::test]
+async fn an_owner_s_walk_signed_offline_reaches_the_server_with_its_signature_image() {
+    use plumbline_app::signature::Stroke;
+    let server = TestServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let phone = engine(&server, &server.base_url(), "wangli", &dir).await;
+    let u = unit(&server, 5);
+    let finding = record(&phone, &u);
+    let listed = phone.walk_findings(&u).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, finding);
+
+    // Without a signature, or with a bad phone, nothing is written.
+    let stroke: Stroke = (0..40)
+        .map(|i| (50.0 + i as f32 * 10.0, 100.0 + (i % 5) as f32 * 8.0))
+        .collect();
+    let before = phone.outbox().unwrap();
+    let err = phone.sign_walk(&u, "张伟", "13812345678", &[]).unwrap_err();
+    assert!(err.to_string().contains("not signed"), "{err}");
+    let err = phone
+        .sign_walk(&u, "张伟", "12345", std::slice::from_ref(&stroke))
+        .unwrap_err();
+    assert!(err.to_string().contains("phone number"), "{err}");
+    assert_eq!(phone.outbox().unwrap(), before);
+    assert!(phone.walks(&u).unwrap().is_empty());
+
+    let walk = phone
+        .sign_walk(&u, " 张伟 ", "138 1234 5678", &[stroke])
+        .unwrap();
+    let views = phone.walks(&u).unwrap();
+    assert_eq!(views.len(), 1);
+    let signed = &views[0].walk;
+    assert_eq!(signed.id, walk);
+    assert_eq!(signed.snapshot.owner.name, "张*");
+    assert_eq!(signed.snapshot.owner.phone, "138****5678");
+    assert_eq!(signed.snapshot.findings.len(), 1);
+    let outbox = phone.outbox().unwrap();
+    assert_eq!(outbox.photos.len(), 1, "the signature waits to upload");
+    assert_eq!(
+        outbox.photos[0].of,
+        plumbline_app::events::EvidenceOf::Walk(walk.clone())
+    );
+
+    let report = phone.sync().await.unwrap();
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    assert!(phone.outbox().unwrap().is_empty());
+    let hash = signed.signature.hash.clone();
+    assert!(server.state.store.blob_exists(&hash).await.unwrap());
+    let stored = server
+        .state
+        .store
+        .load_doc(&DocId::Unit(u.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    let doc = plumbline_shared::doc::unit::UnitDoc::from_trusted(
+        plumbline_sync_server::docs::assemble(&DocId::Unit(u.clone()), &stored).unwrap(),
+    );
+    assert_eq!(&doc.walks().unwrap()[&walk], signed);
+    // The image is the strokes drawn, a PNG (the server sniffed and accepted it as one).
+    let png = std::fs::read(phone.photo_path(&hash).unwrap()).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    assert_eq!(BlobHash::of(&png), hash);
+}

@@ -47,6 +47,11 @@ const SYSTEM_PACKAGES: &[SystemPackage] = &[
         why: "Chinese glyphs in the browser tests' screenshots and in the app's window",
     },
     SystemPackage {
+        name: "poppler-utils",
+        why: "`pdftotext` and `pdftoppm`: the tests read the printed PDF documents' text and \
+              render their pages",
+    },
+    SystemPackage {
         name: "pkg-config",
         why: "the WebKit and GTK `-sys` crates of the desktop app look their libraries up with it",
     },

@@ -30,11 +30,13 @@ use crate::capture::StorageStatus;
 use crate::contractor::ForemanStep;
 use crate::engine::Engine;
 use crate::events::{EngineEvent, SyncProgress};
+use crate::signature::Stroke;
 use crate::ui::errors::describe;
 use crate::ui::i18n::{Lang, Msg};
 use crate::ui::model::enroll::enroll_target;
 use crate::ui::model::grid::{BuildingGrid, ProjectOverview, assignment_lines, building_grid};
 use crate::ui::model::notices::notice_lines;
+use crate::ui::model::walk as walk_model;
 use crate::ui::model::{checklist, findings, image_data_uri, jpeg_data_uri, sync};
 use crate::ui::photos::{DraftPhotos, gallery, read_bounded};
 use crate::ui::screens::enroll::EnrollScreen;
@@ -50,6 +52,7 @@ use crate::ui::screens::shell::{Shell, Tab};
 use crate::ui::screens::sync::SyncScreen;
 use crate::ui::screens::tasks::{Answer, TaskForm, TaskRow, TasksScreen};
 use crate::ui::screens::unit::UnitScreen;
+use crate::ui::screens::walk::{Pen, WalkScreen};
 
 /// What the shell hands the app: the engine, where the camera roll is, and when the process
 /// started (for the cold-start figure).
@@ -91,6 +94,8 @@ enum Route {
         item: ItemId,
     },
     Findings(UnitId),
+    /// The owner's joint inspection of a unit.
+    Walk(UnitId),
     Finding {
         unit: UnitId,
         finding: FindingId,
@@ -405,6 +410,18 @@ pub fn InspectorApp() -> Element {
                 body,
             )
         }
+        Route::Walk(unit) => (
+            format!("{} · {}", unit_label(&unit), Msg::JointWalk.text(lang_now)),
+            rsx! {
+                OwnerWalk {
+                    lang: lang_now,
+                    unit: unit.clone(),
+                    on_signed: move |_| {
+                        toast.set(Some(Msg::WalkSigned.text(lang()).to_owned()));
+                    },
+                }
+            },
+        ),
         Route::Finding { unit, finding } => (
             unit_label(&unit),
             rsx! {
@@ -596,6 +613,7 @@ fn UnitView(
     let unit_for_mark = unit.clone();
     let unit_for_view = unit.clone();
     let unit_for_list = unit.clone();
+    let unit_for_walk = unit.clone();
     rsx! {
         UnitScreen {
             lang,
@@ -627,6 +645,72 @@ fn UnitView(
                 on_navigate.call(Route::Finding { unit: unit_for_view.clone(), finding });
             },
             on_findings: move |_| on_navigate.call(Route::Findings(unit_for_list.clone())),
+            on_walk: move |_| on_navigate.call(Route::Walk(unit_for_walk.clone())),
+        }
+    }
+}
+
+/// The owner's joint inspection: the list, the form and the pad, and signing.
+#[component]
+fn OwnerWalk(lang: Lang, unit: UnitId, on_signed: EventHandler<()>) -> Element {
+    let engine = use_context::<AppContext>().engine;
+    let mut name = use_signal(String::new);
+    let mut phone = use_signal(String::new);
+    let mut strokes = use_signal(Vec::<Stroke>::new);
+    let mut drawing = use_signal(|| false);
+    let mut error = use_signal(|| None::<String>);
+    let lines = engine
+        .walk_findings(&unit)
+        .map(|f| walk_model::walk_lines(&f, &TEMPLATE, lang));
+    let signed = engine.walks(&unit).map(|w| walk_model::signed_lines(&w));
+    let (lines, signed) = match (lines, signed) {
+        (Ok(l), Ok(s)) => (l, s),
+        (Err(e), _) | (_, Err(e)) => {
+            return rsx! { p { class: "error", "{describe(&e, lang)}" } };
+        }
+    };
+    rsx! {
+        WalkScreen {
+            lang,
+            lines,
+            signed,
+            name: name(),
+            phone: phone(),
+            strokes: strokes(),
+            busy: false,
+            error: error(),
+            on_name: move |v| name.set(v),
+            on_phone: move |v| phone.set(v),
+            on_pen: move |pen: Pen| match pen {
+                Pen::Down(x, y) => {
+                    drawing.set(true);
+                    strokes.write().push(vec![(x, y)]);
+                }
+                Pen::Move(x, y) if drawing() => {
+                    if let Some(last) = strokes.write().last_mut()
+                        && last.len() < crate::signature::MAX_POINTS
+                    {
+                        last.push((x, y));
+                    }
+                }
+                Pen::Move(..) => {}
+                Pen::Up => drawing.set(false),
+            },
+            on_clear: move |_| strokes.set(Vec::new()),
+            on_sign: move |_| {
+                let engine = use_context::<AppContext>().engine;
+                let signed = engine.sign_walk(&unit, &name(), &phone(), &strokes());
+                match signed {
+                    Ok(walk) => {
+                        tracing::info!(%walk, "owner's walk signed");
+                        // The name and phone stay: a new version is signed by the same owner.
+                        error.set(None);
+                        strokes.set(Vec::new());
+                        on_signed.call(());
+                    }
+                    Err(e) => error.set(Some(describe(&e, lang))),
+                }
+            },
         }
     }
 }

@@ -3,8 +3,12 @@
 //! something the person can act on (the server's sentence, the photo's problem).
 
 use crate::client::ClientError;
+use plumbline_shared::doc::finding::ContactError;
+
 use crate::engine::EngineError;
+use crate::signature::SignatureError;
 use crate::ui::i18n::{Lang, Msg};
+use crate::walk::WalkRefusal;
 
 /// The message for a failed command.
 pub fn describe(error: &EngineError, lang: Lang) -> String {
@@ -15,10 +19,25 @@ pub fn describe(error: &EngineError, lang: Lang) -> String {
         EngineError::NoRole(_) => Msg::ErrNoRole.text(lang).to_owned(),
         EngineError::StorageFull { .. } => Msg::ErrStorageFull.text(lang).to_owned(),
         EngineError::Capture(e) => format!("{}: {e}", Msg::ErrPhoto.text(lang)),
+        EngineError::Walk(e) => walk_refusal(e, lang).to_owned(),
         // The document's own checks, on the phone: nothing was sent to a server.
         EngineError::Doc(e) => format!("{}: {e}", Msg::ErrNotSaved.text(lang)),
         EngineError::Store(e) => format!("{}: {e}", Msg::ErrLocal.text(lang)),
         EngineError::Files(e) => format!("{}: {e}", Msg::ErrLocal.text(lang)),
+    }
+}
+
+/// What is missing before an owner's walk can be signed.
+fn walk_refusal(error: &WalkRefusal, lang: Lang) -> &'static str {
+    match error {
+        WalkRefusal::Contact(ContactError::NameMissing | ContactError::NameInvalid) => {
+            Msg::ErrOwnerName.text(lang)
+        }
+        WalkRefusal::Contact(ContactError::PhoneMissing | ContactError::PhoneInvalid) => {
+            Msg::ErrOwnerPhone.text(lang)
+        }
+        WalkRefusal::Signature(SignatureError::Empty) => Msg::ErrNoSignature.text(lang),
+        WalkRefusal::Signature(SignatureError::TooLong) => Msg::ErrSignatureTooLong.text(lang),
     }
 }
 

@@ -163,6 +163,26 @@ catalogue! {
     ErrNoRole => "您在该项目中没有角色。", "You have no role in this project.";
     ErrStorageFull => "手机存储空间已满，请先同步上传照片或清理空间。", "The phone is full; sync to upload photos or free some space first.";
     ErrPhoto => "这张照片无法使用", "This photo cannot be used";
+    ErrOwnerName => "请填写业主姓名", "Enter the owner's name";
+    ErrOwnerPhone => "请填写正确的业主电话（11位手机号或座机号）", "Enter the owner's phone (an 11-digit mobile or a landline number)";
+    ErrNoSignature => "业主尚未签字，请在签字框内用手指签名", "The owner has not signed yet; sign in the box with a finger";
+    ErrSignatureTooLong => "签名过长，请清除后重签", "The signature is too long; clear it and sign again";
+    JointWalk => "业主陪验", "Owner's joint inspection";
+    WalkIntro => "请业主逐条核对以下问题，确认无误后填写姓名、电话并签字。签字后清单不可更改。", "Ask the owner to check each defect below, then enter name and phone and sign. The signed list cannot be changed.";
+    WalkListTitle => "本次陪验问题清单", "Defects on this walk";
+    WalkNoFindings => "本户未发现问题", "No defects recorded in this unit";
+    OwnerName => "业主姓名", "Owner's name";
+    OwnerPhone => "业主电话", "Owner's phone";
+    SignHere => "业主签字（请在框内手写签名）", "Owner's signature (sign in the box)";
+    ClearSignature => "清除重签", "Clear";
+    ConfirmSign => "确认签字", "Sign";
+    WalkSigned => "业主已签字确认", "Signed by the owner";
+    SignedWalks => "已签字的陪验记录", "Signed walks";
+    WalkVersion => "版本", "Version";
+    WalkAsSigned => "与签字时一致", "As signed";
+    WalkChangedSince => "签字后已有变动，需重新签字", "Changed since signed; sign a new version";
+    WalkHash => "校验码", "Hash";
+    SignNewVersion => "重新陪验签字", "Sign a new version";
     ErrLocal => "本机数据出错", "The phone's data failed";
     ErrNotSaved => "无法保存这条记录", "This record cannot be saved";
 }

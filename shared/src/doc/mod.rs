@@ -17,6 +17,7 @@
 //!                             receipts: { <event id>: {received_at, skew_ms} },
 //!                             owner: {name, phone} } }               optional, sealed
 //! editors:  { <device id>: <user id> }
+//! walk:<walk id>: {id, snapshot, snapshot_hash, signature, signed_by}   sealed, written once
 //! ```
 //!
 //! Why this shape:
@@ -27,6 +28,10 @@
 //!   people change one concurrently automerge keeps both, and [`conflict`] reports them.
 //! - Every device writes with its [`DeviceId`] as the automerge actor id, so each value in a
 //!   conflict names the device that wrote it, and `editors` names the person behind it.
+//! - Signed walks ([`walk`]) are root keys of their own (`walk:<id>`), not entries of a
+//!   `walks` map: documents written before walks existed have no such map, and two phones
+//!   creating it concurrently would make two maps of which automerge shows one, hiding the
+//!   other's signature. A key per walk needs no container and never collides.
 //! - The first change of every document is deterministic (fixed actor, fixed time), so two
 //!   replicas that create the same unit's document independently produce the *same* change and
 //!   never get two competing `findings` maps. (Two independently created root maps would
@@ -45,6 +50,7 @@ pub mod project;
 pub mod round;
 mod sealed;
 pub mod unit;
+pub mod walk;
 
 use std::fmt;
 use std::str::FromStr;

@@ -15,6 +15,7 @@ use crate::doc::conflict::{FieldConflict, field_conflicts};
 use crate::doc::evidence::EvidenceRef;
 use crate::doc::finding::{Finding, OwnerContact};
 use crate::doc::round::{CheckResult, Outcome, Round, RoundKind};
+use crate::doc::walk::{MAX_WALKS_PER_UNIT, SignedWalk, WALK_KEY_PREFIX};
 use crate::doc::{
     DocError, MAX_DESCRIPTION_CHARS, MAX_EVENTS_PER_FINDING, MAX_EVIDENCE_PER_FINDING,
     MAX_FINDINGS_PER_UNIT, actor_for, check_text, commit, deterministic_doc, sealed::seal,
@@ -22,6 +23,7 @@ use crate::doc::{
 use crate::event::{EditedField, Event, EventKind, Origin, Receipt};
 use crate::ids::{
     CategoryId, DeviceId, EventId, FindingId, ItemId, ProjectId, RoomId, RoundId, UnitId, UserId,
+    WalkId,
 };
 use crate::role::Actor;
 use crate::severity::Severity;
@@ -191,6 +193,7 @@ impl UnitDoc {
             let _: Round = hydrate_prop(&self.doc, &rounds, key.as_str())
                 .map_err(|e| schema_error(format!("round `{key}`: {e}")))?;
         }
+        self.walks()?;
         let editors = self.map_obj(&ROOT, "editors")?;
         for key in self.doc.keys(&editors) {
             DeviceId::new(key.as_str()).map_err(|e| schema_error(format!("editors: {e}")))?;
@@ -619,6 +622,76 @@ impl UnitDoc {
         self.doc.put(&finding, "owner", seal(&owner.masked()))?;
         commit(&mut self.doc, at, "mask owner contact");
         Ok(true)
+    }
+
+    /// Writes a signed walk ([`crate::doc::walk`]) under its own root key, once. The walk must
+    /// hold together ([`SignedWalk::check`]), be for this unit, be by `actor`, and list only
+    /// findings this document holds.
+    pub fn sign_walk(&mut self, actor: &Actor, walk: &SignedWalk) -> Result<(), DocError> {
+        walk.check().map_err(|e| DocError::Invalid(e.to_string()))?;
+        if walk.snapshot.unit != self.unit_id()? {
+            return Err(DocError::Invalid(format!(
+                "walk `{}` is for unit `{}`, not this one",
+                walk.id, walk.snapshot.unit
+            )));
+        }
+        if &walk.signed_by != actor {
+            return Err(DocError::Invalid(format!(
+                "walk `{}` names `{}` as the inspector, not the person signing it in",
+                walk.id, walk.signed_by.user
+            )));
+        }
+        let findings = self.map_obj(&ROOT, "findings")?;
+        for f in &walk.snapshot.findings {
+            if self.doc.get(&findings, f.id.as_str())?.is_none() {
+                return Err(DocError::NoSuchFinding(f.id.to_string()));
+            }
+        }
+        let key = format!("{WALK_KEY_PREFIX}{}", walk.id);
+        if self.doc.get(ROOT, key.as_str())?.is_some() {
+            return Err(DocError::Invalid(format!(
+                "walk `{}` is already signed; a signed walk is never rewritten",
+                walk.id
+            )));
+        }
+        if self.walk_keys().count() >= MAX_WALKS_PER_UNIT {
+            return Err(DocError::Invalid(format!(
+                "this unit already holds {MAX_WALKS_PER_UNIT} signed walks, the most one unit may hold"
+            )));
+        }
+        self.begin(actor)?;
+        self.doc.put(ROOT, key.as_str(), seal(walk))?;
+        commit(&mut self.doc, walk.snapshot.signed_at, "sign walk");
+        Ok(())
+    }
+
+    /// Every signed walk in the document, by id, each checked ([`SignedWalk::check`]).
+    pub fn walks(&self) -> Result<BTreeMap<WalkId, SignedWalk>, DocError> {
+        let mut out = BTreeMap::new();
+        for key in self.walk_keys().collect::<Vec<_>>() {
+            let text = match self.doc.get(ROOT, key.as_str())? {
+                Some((Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
+                _ => None,
+            }
+            .ok_or_else(|| schema_error(format!("`{key}` is not a sealed walk")))?;
+            let walk: SignedWalk =
+                serde_json::from_str(&text).map_err(|e| schema_error(format!("`{key}`: {e}")))?;
+            if key.strip_prefix(WALK_KEY_PREFIX) != Some(walk.id.as_str()) {
+                return Err(schema_error(format!(
+                    "`{key}` carries the walk `{}`",
+                    walk.id
+                )));
+            }
+            walk.check().map_err(|e| schema_error(e.to_string()))?;
+            out.insert(walk.id.clone(), walk);
+        }
+        Ok(out)
+    }
+
+    fn walk_keys(&self) -> impl Iterator<Item = String> + '_ {
+        self.doc
+            .keys(ROOT)
+            .filter(|k| k.starts_with(WALK_KEY_PREFIX))
     }
 
     fn check_event(&self, finding: &ObjId, event: &Event) -> Result<(), DocError> {

@@ -103,6 +103,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261206170000_add_owner_contacts",
         include_str!("../../migrations/sqlite/20261206170000_add_owner_contacts.sql"),
     ),
+    (
+        "20261207090000_add_signed_walks",
+        include_str!("../../migrations/sqlite/20261207090000_add_signed_walks.sql"),
+    ),
 ];
 
 /// Most writes folded into one transaction.
@@ -278,6 +282,7 @@ fn delete_projection(conn: &Connection, unit: &UnitId) -> rusqlite::Result<()> {
         "evidence_refs",
         "unit_inspections",
         "emergency_repairs",
+        "signed_walks",
     ] {
         conn.execute(
             &format!("DELETE FROM {table} WHERE unit_id = ?1"),
@@ -540,6 +545,24 @@ fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlit
             e.bytes as i64,
             e.captured_at.0,
             e.thumbnail.as_ref().map(BlobHash::as_str),
+        ])?;
+    }
+    let mut walk = conn.prepare_cached(
+        "INSERT OR REPLACE INTO signed_walks (walk_id, unit_id, project_id, version, signed_at,
+            signature_hash, snapshot_hash, findings, changed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for w in &p.walks {
+        walk.execute(params![
+            w.walk.as_str(),
+            unit,
+            p.project.as_str(),
+            w.version,
+            w.signed_at.0,
+            w.signature.as_str(),
+            w.snapshot_hash,
+            w.findings,
+            w.changed,
         ])?;
     }
     Ok(())
@@ -1130,6 +1153,7 @@ impl Store for SqliteStore {
                 "evidence_refs",
                 "unit_inspections",
                 "emergency_repairs",
+                "signed_walks",
             ] {
                 c.execute(&format!("DELETE FROM {table}"), [])?;
             }
@@ -1632,7 +1656,8 @@ impl Store for SqliteStore {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT project_id FROM evidence_refs WHERE hash = ?1
-                 UNION SELECT project_id FROM evidence_refs WHERE thumb_hash = ?1",
+                 UNION SELECT project_id FROM evidence_refs WHERE thumb_hash = ?1
+                 UNION SELECT project_id FROM signed_walks WHERE signature_hash = ?1",
             )?;
             let rows = stmt.query_map([hash.as_str()], |r| {
                 parse::<ProjectId>("project id", r.get(0)?)

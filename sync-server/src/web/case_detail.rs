@@ -34,7 +34,9 @@ use super::merge::{MergeSection, MergeSectionProps, merge_section};
 use super::reassign::{ReassignSection, ReassignSectionProps};
 use super::session::Staff;
 use super::told::{Told, ToldRow, told};
+use super::walk_sheet::walk_state;
 use super::when::beijing;
+use crate::case_read::WalkStatus;
 use crate::state::AppState;
 
 #[derive(Props, Clone, PartialEq)]
@@ -64,6 +66,8 @@ struct DetailProps {
     reassign: Option<ReassignSectionProps>,
     /// Its reminders and escalations, shown among the timeline's events.
     told: Vec<Told>,
+    /// The owner's signed walks that list it.
+    walks: Vec<WalkStatus>,
 }
 
 /// A row of the timeline: an event of the case, or a reminder about it.
@@ -109,6 +113,27 @@ fn CaseDetail(p: DetailProps) -> Element {
             }
         }
         p { class: "noprint", a { id: "pack-link", href: "{base}/pack", {Msg::DisputePack.text(lang)} } }
+        if !p.walks.is_empty() {
+            h2 { {Msg::JointWalks.text(lang)} }
+            table { id: "walks",
+                tr {
+                    th { {Msg::WalkVersion.text(lang)} }
+                    th { {Msg::SignedAt.text(lang)} }
+                    th { {Msg::OwnerSigned.text(lang)} }
+                    th { {Msg::Status.text(lang)} }
+                    th {}
+                }
+                for w in p.walks.iter() {
+                    tr {
+                        td { "{w.version}" }
+                        td { {beijing(w.walk.snapshot.signed_at)} }
+                        td { "{w.walk.snapshot.owner.name} · {w.walk.snapshot.owner.phone}" }
+                        td { class: if w.changes.is_empty() { "" } else { "overdue" }, {walk_state(lang, w)} }
+                        td { a { href: "/units/{p.unit}/walks/{w.walk.id}", {Msg::PrintWalkSheet.text(lang)} } }
+                    }
+                }
+            }
+        }
         h2 { {Msg::Photos.text(lang)} }
         ul { class: "photos",
             for (hash, ev) in f.evidence.iter() {
@@ -375,6 +400,7 @@ pub async fn show(
         merge,
         reassign,
         told,
+        walks: loaded.walks,
     };
     let title = props.finding.description.clone();
     let body = rsx! { CaseDetail { ..props } };

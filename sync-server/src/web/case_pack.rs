@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::case_load::{load_for_page, not_found};
 use super::layout::internal;
 use super::session::Staff;
-use super::{case_detail, fines, notice_print};
+use super::{case_detail, fines, notice_print, walk_sheet};
 use crate::dispute_pack::{MANIFEST, PackBuilder};
 use crate::state::AppState;
 
@@ -46,7 +46,10 @@ fn readme(unit: &UnitId, finding: &Finding, manifest_name: &str) -> String {
          case.html        the case page with its timeline / 案件页面（含处理记录）\n\
          notice.html      the rectification notice, when issued / 工程整改通知单\n\
          fine-*.html      each fine slip / 罚款单\n\
-         photos/<hash>    every photo original; its name is its BLAKE3 hash / 照片原件\n\n\
+         photos/<hash>    every photo original; its name is its BLAKE3 hash / 照片原件\n\
+         walks/<id>/      the owner's signed walk listing this case / 业主陪验签字记录:\n\
+         \x20                snapshot.json is exactly what was signed (its BLAKE3 is `snapshot_hash` in\n\
+         \x20                walk.json), signature.png, sheet.html (验房确认单)\n\n\
          {manifest_name} lists the BLAKE3 hash of every other file, one `<hash>  <path>` per line.\n\
          Check it after unzipping with `b3sum --check {manifest_name}`, or without unzipping with\n\
          `plumbline-sync-server verify-pack <this file>`; either names each file that differs.\n\
@@ -88,21 +91,17 @@ pub async fn download(
     let mut pack = PackBuilder::default();
     let mut not_arrived = Vec::new();
     for hash in f.evidence.keys() {
-        let path = crate::blobs::object_path(hash);
-        match state.blobs.get(&path).await {
-            Ok(got) => match got.bytes().await {
-                Ok(bytes) => {
-                    let ext = match crate::blobs::ImageType::sniff(&bytes) {
-                        Some(crate::blobs::ImageType::Png) => "png",
-                        _ => "jpg",
-                    };
-                    if let Err(e) = pack.add(format!("photos/{hash}.{ext}"), bytes.to_vec()) {
-                        return internal(e);
-                    }
+        match crate::blobs::read_whole(&*state.blobs, hash).await {
+            Ok(Some(bytes)) => {
+                let ext = match crate::blobs::ImageType::sniff(&bytes) {
+                    Some(crate::blobs::ImageType::Png) => "png",
+                    _ => "jpg",
+                };
+                if let Err(e) = pack.add(format!("photos/{hash}.{ext}"), bytes.to_vec()) {
+                    return internal(e);
                 }
-                Err(e) => return internal(e),
-            },
-            Err(object_store::Error::NotFound { .. }) => not_arrived.push(hash.to_string()),
+            }
+            Ok(None) => not_arrived.push(hash.to_string()),
             Err(e) => return internal(e),
         }
     }
@@ -138,6 +137,40 @@ pub async fn download(
         pages.push((
             format!("fine-{fine}.html"),
             fines::print(State(state.clone()), staff.clone(), path).await,
+        ));
+    }
+    // The owner's signed walks that list this case: what was signed, byte for byte (its
+    // BLAKE3 is the walk's `snapshot_hash`), the signature image and the printed sheet.
+    for w in &loaded.walks {
+        let dir = format!("walks/{}", w.walk.id);
+        let walk_json = match serde_json::to_vec_pretty(&w.walk) {
+            Ok(j) => j,
+            Err(e) => return internal(e),
+        };
+        let signature = match crate::blobs::read_whole(&*state.blobs, &w.walk.signature.hash).await
+        {
+            Ok(png) => png,
+            Err(e) => return internal(e),
+        };
+
+        let mut files = vec![
+            (format!("{dir}/snapshot.json"), w.walk.snapshot.canonical()),
+            (format!("{dir}/walk.json"), walk_json),
+        ];
+        files.extend(signature.map(|png| (format!("{dir}/signature.png"), png.to_vec())));
+        for (name, bytes) in files {
+            if let Err(e) = pack.add(name, bytes) {
+                return internal(e);
+            }
+        }
+        pages.push((
+            format!("{dir}/sheet.html"),
+            walk_sheet::print(
+                State(state.clone()),
+                staff.clone(),
+                Path((ids.0.clone(), w.walk.id.to_string())),
+            )
+            .await,
         ));
     }
     if let Err(e) = pack.add("case.json", json) {

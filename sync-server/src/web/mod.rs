@@ -55,6 +55,7 @@ pub mod route_table;
 pub mod session;
 pub mod sorting;
 pub mod told;
+pub mod walk_sheet;
 pub mod when;
 
 use axum::Router;
@@ -97,6 +98,8 @@ pub fn routes() -> Vec<WebRoute> {
             .get(notice_print::print_notice)
             .post(case_actions::issue_notice),
         at("/cases/{unit}/{finding}/pack").get(case_pack::download),
+        at("/units/{unit}/walks/{walk}").get(walk_sheet::print),
+        at("/units/{unit}/walks/{walk}/pdf").get(walk_sheet::pdf),
         at("/cases/{unit}/{finding}/contact").get(owner_contact::contact),
         at("/cases/{unit}/{finding}/callback").post(case_actions::record_callback),
         at("/cases/{unit}/{finding}/step").post(case_actions::record_step),

@@ -3,12 +3,18 @@
 
 use std::collections::BTreeMap;
 
+use std::io::Cursor;
+
 use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef};
+use plumbline_shared::doc::finding::OwnerContact;
 use plumbline_shared::doc::unit::NewFinding;
+use plumbline_shared::doc::walk::{SignedWalk, WalkSnapshot};
 use plumbline_shared::event::Origin;
-use plumbline_shared::ids::UserId;
-use plumbline_shared::role::Role;
+use plumbline_shared::ids::{BlobHash, UserId};
+use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::severity::Severity;
+use plumbline_shared::time::Timestamp;
 use plumbline_sync_server::admin;
 use plumbline_sync_server::store::Membership;
 use reqwest::StatusCode;
@@ -268,4 +274,55 @@ pub async fn cases_heads(server: &TestServer) -> Option<Vec<automerge::ChangeHas
         .doc_heads(&cases_doc(server))
         .await
         .unwrap()
+}
+
+/// A real PNG: a signature-like line on white.
+pub fn signature_png() -> Vec<u8> {
+    let mut img = image::GrayImage::from_pixel(600, 240, image::Luma([255]));
+    for x in 100..500 {
+        img.put_pixel(x, 120 + (x % 7), image::Luma([0]));
+    }
+    let mut png = Vec::new();
+    img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png
+}
+
+pub fn signature_ref(actor: &Actor, png: &[u8], at: Timestamp) -> EvidenceRef {
+    EvidenceRef {
+        hash: BlobHash::of(png),
+        kind: EvidenceKind::Signature,
+        bytes: png.len() as u64,
+        width: 600,
+        height: 240,
+        captured_at: at,
+        device: actor.device.clone(),
+        author: actor.user.clone(),
+        location: None,
+        pin: None,
+        thumbnail: None,
+    }
+}
+
+/// `phone` signs the unit's whole list with its owner (张伟) and uploads the signature; returns
+/// the walk.
+pub async fn sign_walk(server: &TestServer, phone: &mut Device, doc: &DocId) -> SignedWalk {
+    let png = signature_png();
+    let at = server.clock.now();
+    let mut u = phone.unit(doc);
+    let record = u.read().unwrap();
+    let owner = OwnerContact::new("张伟", "13812345678").unwrap();
+    let snapshot = WalkSnapshot::new(&record.unit, record.findings.values(), &owner, at);
+    let walk = SignedWalk::new(
+        snapshot,
+        signature_ref(&phone.actor, &png, at),
+        phone.actor.clone(),
+    );
+    u.sign_walk(&phone.actor, &walk).unwrap();
+    phone.put_unit(doc, u);
+    let report = phone.sync().await;
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    let res = super::put_blob(phone, &png, "image/png").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    walk
 }

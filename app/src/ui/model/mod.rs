@@ -9,6 +9,7 @@ pub mod findings;
 pub mod grid;
 pub mod notices;
 pub mod sync;
+pub mod walk;
 
 use plumbline_shared::time::Timestamp;
 

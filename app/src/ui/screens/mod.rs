@@ -15,3 +15,4 @@ pub mod shell;
 pub mod sync;
 pub mod tasks;
 pub mod unit;
+pub mod walk;

@@ -22,9 +22,18 @@ pub fn UnitScreen(
     on_mark: EventHandler<(ItemId, Outcome)>,
     on_view_finding: EventHandler<FindingId>,
     on_findings: EventHandler<()>,
+    /// Opens the owner's joint inspection (业主陪验).
+    on_walk: EventHandler<()>,
 ) -> Element {
     let (all, open) = findings;
     rsx! {
+        button {
+            id: "joint-walk",
+            class: "entry card row",
+            style: "width:100%",
+            onclick: move |_| on_walk.call(()),
+            strong { class: "grow", "✍ {Msg::JointWalk.text(lang)}" }
+        }
         button {
             id: "findings",
             class: "entry card row",

@@ -29,6 +29,9 @@ pub enum WalkRefusal {
     /// The pad holds no signature.
     #[error(transparent)]
     Signature(#[from] SignatureError),
+    /// The list changed (a sync brought an edit) after it was shown: the owner checks it again.
+    #[error("the list changed after it was shown; let the owner check it again before signing")]
+    ListChanged,
 }
 
 /// Whether a finding belongs on the list an owner signs at `now`: everything recorded in the
@@ -78,10 +81,13 @@ impl Engine {
     }
 
     /// Signs the unit's list as it is now: the owner's name and phone as typed, and the
-    /// strokes drawn on the pad. Returns the new walk's id.
+    /// strokes drawn on the pad. `shown` is the [`WalkSnapshot::list_digest`] of the list the
+    /// owner was shown; when the list is no longer that one, nothing is signed. Returns the new
+    /// walk's id.
     pub fn sign_walk(
         &self,
         unit: &UnitId,
+        shown: &str,
         owner_name: &str,
         owner_phone: &str,
         strokes: &[Stroke],
@@ -94,14 +100,14 @@ impl Engine {
         let doc = DocId::Unit(unit.clone());
         let result = self.edit_unit_with(unit, |u, actor, at| {
             let findings = u.findings()?;
-            let snapshot = WalkSnapshot::new(
-                unit,
-                findings
-                    .values()
-                    .filter(|f| listed(f, self.now(), &settings)),
-                &owner,
-                at,
-            );
+            let listed: Vec<&Finding> = findings
+                .values()
+                .filter(|f| listed(f, at, &settings))
+                .collect();
+            if WalkSnapshot::list_digest(listed.iter().copied()) != shown {
+                return Err(WalkRefusal::ListChanged.into());
+            }
+            let snapshot = WalkSnapshot::new(unit, listed, &owner, at);
             let signature = EvidenceRef {
                 hash: hash.clone(),
                 kind: EvidenceKind::Signature,

@@ -34,7 +34,7 @@ use automerge::Change;
 use plumbline_shared::doc::finding::Finding;
 use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
-use plumbline_shared::doc::walk::SignedWalk;
+use plumbline_shared::doc::walk::{MAX_WALKS_PER_UNIT, SignedWalk, has_held};
 use plumbline_shared::doc::{MAX_DESCRIPTION_CHARS, actor_for, bounds};
 use plumbline_shared::event::{EditedField, Event, EventKind};
 use plumbline_shared::ids::{EventId, ProjectId, WalkId};
@@ -209,11 +209,44 @@ fn walk_changes(
             ));
         }
     }
-    for (id, walk) in after.iter().filter(|(id, _)| !before.contains_key(*id)) {
-        if &walk.signed_by != actor || walk.signature.device != actor.device {
+    let fresh: Vec<_> = after
+        .iter()
+        .filter(|(id, _)| !before.contains_key(*id))
+        .collect();
+    if !fresh.is_empty() && after.len() > MAX_WALKS_PER_UNIT {
+        return refuse(format!(
+            "this unit would hold {} signed walks; a unit holds at most {MAX_WALKS_PER_UNIT}",
+            after.len()
+        ));
+    }
+    for (id, walk) in fresh {
+        let sig = &walk.signature;
+        if &walk.signed_by != actor || sig.device != actor.device || sig.author != actor.user {
             return refuse(format!(
                 "walk `{id}` claims to be signed with `{}` on device `{}`, not with you on this device",
-                walk.signed_by.user, walk.signature.device
+                walk.signed_by.user, sig.device
+            ));
+        }
+        bounds::check_times(
+            "the time the signature was drawn",
+            sig.captured_at,
+            None,
+            received,
+        )
+        .map_err(|e| Refusal(format!("walk `{id}`: {e}")))?;
+        // A signature is drawn for one walk: an earlier walk's (or a photo) is not reused
+        // under another list.
+        let reused = after
+            .values()
+            .any(|w| w.id != walk.id && w.signature.hash == sig.hash)
+            || unit
+                .findings
+                .values()
+                .any(|f| f.evidence.contains_key(&sig.hash));
+        if reused {
+            return refuse(format!(
+                "walk `{id}` reuses the image {} of another walk or finding; an owner signs each walk anew",
+                sig.hash
             ));
         }
         if walk.snapshot.unit != unit.unit {
@@ -239,6 +272,17 @@ fn walk_changes(
             if f.room != signed.room || f.item != signed.item {
                 return refuse(format!(
                     "walk `{id}` lists finding `{}` in another room or item than it was recorded in",
+                    signed.id
+                ));
+            }
+            // Only values the finding really held: the snapshot cannot show a description,
+            // severity or category nobody ever wrote (every edit is on the timeline).
+            let held = has_held(f, EditedField::Category, signed.category.as_str())
+                && has_held(f, EditedField::Severity, signed.severity.as_str())
+                && has_held(f, EditedField::Description, &signed.description);
+            if !held {
+                return refuse(format!(
+                    "walk `{id}` shows finding `{}` with a category, severity or description it never had",
                     signed.id
                 ));
             }

@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::TestServer;
-use common::web::{Browser, cases, csrf_of, figure, first_case_link, post_step, staff};
+use common::web::{Browser, cases, csrf_of, figure, first_case_link, post_step, read_pdf, staff};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::ProjectId;
 use plumbline_shared::role::Role;
@@ -332,6 +332,46 @@ async fn a_notice_is_issued_printed_and_reaches_the_device_and_roles_are_enforce
     assert_eq!(print.status, StatusCode::OK);
     assert!(print.body.contains("工程整改通知单"));
     assert!(print.body.contains("郦城"));
+    // Names, not ids: the unit as people say it, the contractor's name; blanks to sign.
+    let unit_id = link.split('/').nth(2).unwrap();
+    let (building, unit) = server
+        .project
+        .units()
+        .find(|(_, u)| u.id.as_str() == unit_id)
+        .unwrap();
+    let unit_name = format!("{} {}", building.name, unit.label);
+    let contractor = &server
+        .project
+        .contractors
+        .iter()
+        .find(|c| c.id.as_str() == "hengzhu-civil")
+        .unwrap()
+        .name;
+    assert!(print.body.contains(&unit_name), "{}", print.body);
+    assert!(
+        !print.body.contains(&format!(">{unit_id}<")),
+        "{}",
+        print.body
+    );
+    assert!(print.body.contains(contractor.as_str()));
+    assert!(print.body.contains("签收人") && print.body.contains("复查意见"));
+    assert!(print.body.contains(&format!("{link}/notice/pdf")));
+    let pdf = b.download(&format!("{link}/notice/pdf")).await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let (text, _) = read_pdf(&pdf.bytes().await.unwrap(), "notice");
+    for fact in [
+        "工程整改通知单",
+        "ZG-2026-0001",
+        unit_name.as_str(),
+        contractor.as_str(),
+        "整改要求",
+        "签发人",
+        "签收人",
+        "复查意见",
+    ] {
+        assert!(text.contains(fact), "the notice PDF says {fact:?}:\n{text}");
+    }
 
     phone.sync().await;
     let finding = phone

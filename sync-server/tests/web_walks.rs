@@ -19,7 +19,8 @@ use plumbline_shared::severity::Severity;
 use reqwest::StatusCode;
 
 use crate::common::web::{
-    Browser, case_links, cases, cases_doc, sign_walk as sign, signature_png, signature_ref, staff,
+    Browser, case_links, cases, cases_doc, read_pdf, sign_walk as sign, signature_png,
+    signature_ref, staff,
 };
 use crate::common::{self, TestServer, anchor, at_the_office, office_edit};
 
@@ -148,18 +149,7 @@ async fn the_confirmation_prints_as_a_pdf_whose_text_holds_the_signed_list_and_h
     assert_eq!(res.headers()["content-type"], "application/pdf");
     let pdf = res.bytes().await.unwrap().to_vec();
     assert!(pdf.starts_with(b"%PDF-"));
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("walk.pdf");
-    std::fs::write(&file, &pdf).unwrap();
-
-    // Its text, as a reader would copy it out (poppler's pdftotext).
-    let out = std::process::Command::new("pdftotext")
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext (Debian package `poppler-utils`)");
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let (text, page) = read_pdf(&pdf, "walk-sheet");
     for fact in [
         "验房确认单",
         "卫生间闭水试验渗漏到楼下",
@@ -172,19 +162,6 @@ async fn the_confirmation_prints_as_a_pdf_whose_text_holds_the_signed_list_and_h
     }
 
     // Its page, rendered: A4 at 50 dpi is 414 × 585 px, and the signature put ink on it.
-    let png = dir.path().join("page");
-    let status = std::process::Command::new("pdftoppm")
-        .args(["-png", "-r", "50", "-singlefile"])
-        .arg(&file)
-        .arg(&png)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    // Kept for a person to look at, beside the other tests' screenshots.
-    let kept = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("paper");
-    std::fs::create_dir_all(&kept).unwrap();
-    std::fs::copy(dir.path().join("page.png"), kept.join("walk-sheet.png")).unwrap();
-    let page = image::open(dir.path().join("page.png")).unwrap().to_luma8();
     assert_eq!(page.dimensions(), (414, 585));
     let dark = page.pixels().filter(|p| p.0[0] < 100).count();
     assert!(
@@ -273,6 +250,66 @@ async fn a_forged_or_rewritten_walk_is_refused_by_name() {
         "{:?}",
         report.refused
     );
+
+    // A walk that holds together but shows a description the finding never had (a softer
+    // wording for the owner to sign) is refused, and so is one reusing an earlier signature.
+    let mut third = server.device("zhaoyun", Role::Inspector).await;
+    third.sync().await;
+    let record = third.unit(&doc).read().unwrap();
+    let mut snapshot = WalkSnapshot::new(
+        &record.unit,
+        record.findings.values(),
+        &OwnerContact::new("李娜", "13900001111").unwrap(),
+        at,
+    );
+    snapshot.findings[0].description = "轻微水渍".into();
+    let softened = SignedWalk::new(
+        snapshot,
+        signature_ref(&third.actor, &png_of(7), at),
+        third.actor.clone(),
+    );
+    let mut u = third.unit(&doc);
+    u.sign_walk(&third.actor, &softened).unwrap();
+    third.put_unit(&doc, u);
+    let report = third.sync().await;
+    assert_eq!(report.refused.len(), 1, "{:?}", report.refused);
+    assert!(
+        report.refused[0].1.contains("never had"),
+        "{:?}",
+        report.refused
+    );
+
+    let mut fourth = server.device("qianli", Role::Inspector).await;
+    fourth.sync().await;
+    let record = fourth.unit(&doc).read().unwrap();
+    let snapshot = WalkSnapshot::new(
+        &record.unit,
+        record.findings.values(),
+        &OwnerContact::new("张伟", "13812345678").unwrap(),
+        at,
+    );
+    let mut again = signature_ref(&fourth.actor, &png, at);
+    again.hash = walk.signature.hash.clone();
+    let reused = SignedWalk::new(snapshot, again, fourth.actor.clone());
+    let mut u = fourth.unit(&doc);
+    u.sign_walk(&fourth.actor, &reused).unwrap();
+    fourth.put_unit(&doc, u);
+    let report = fourth.sync().await;
+    assert_eq!(report.refused.len(), 1, "{:?}", report.refused);
+    assert!(
+        report.refused[0].1.contains("reuses"),
+        "{:?}",
+        report.refused
+    );
+}
+
+/// A PNG that differs for each `seed`.
+fn png_of(seed: u8) -> Vec<u8> {
+    let img = image::GrayImage::from_pixel(60, 24, image::Luma([seed]));
+    let mut png = Vec::new();
+    img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png
 }
 
 #[tokio::test]

@@ -639,23 +639,38 @@ async fn an_owner_s_walk_signed_offline_reaches_the_server_with_its_signature_im
     let listed = phone.walk_findings(&u).unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, finding);
+    let shown = plumbline_shared::doc::walk::WalkSnapshot::list_digest(&listed);
 
     // Without a signature, or with a bad phone, nothing is written.
     let stroke: Stroke = (0..40)
         .map(|i| (50.0 + i as f32 * 10.0, 100.0 + (i % 5) as f32 * 8.0))
         .collect();
     let before = phone.outbox().unwrap();
-    let err = phone.sign_walk(&u, "张伟", "13812345678", &[]).unwrap_err();
+    let err = phone
+        .sign_walk(&u, &shown, "张伟", "13812345678", &[])
+        .unwrap_err();
     assert!(err.to_string().contains("not signed"), "{err}");
     let err = phone
-        .sign_walk(&u, "张伟", "12345", std::slice::from_ref(&stroke))
+        .sign_walk(&u, &shown, "张伟", "12345", std::slice::from_ref(&stroke))
         .unwrap_err();
     assert!(err.to_string().contains("phone number"), "{err}");
     assert_eq!(phone.outbox().unwrap(), before);
     assert!(phone.walks(&u).unwrap().is_empty());
 
+    // A list that moved on since it was shown is not signed.
+    let err = phone
+        .sign_walk(
+            &u,
+            "stale",
+            "张伟",
+            "13812345678",
+            std::slice::from_ref(&stroke),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("list changed"), "{err}");
+    assert!(phone.walks(&u).unwrap().is_empty());
     let walk = phone
-        .sign_walk(&u, " 张伟 ", "138 1234 5678", &[stroke])
+        .sign_walk(&u, &shown, " 张伟 ", "138 1234 5678", &[stroke])
         .unwrap();
     let views = phone.walks(&u).unwrap();
     assert_eq!(views.len(), 1);

@@ -53,6 +53,7 @@ use crate::ui::screens::sync::SyncScreen;
 use crate::ui::screens::tasks::{Answer, TaskForm, TaskRow, TasksScreen};
 use crate::ui::screens::unit::UnitScreen;
 use crate::ui::screens::walk::{Pen, WalkScreen};
+use plumbline_shared::doc::walk::WalkSnapshot;
 
 /// What the shell hands the app: the engine, where the camera roll is, and when the process
 /// started (for the cold-start figure).
@@ -659,9 +660,17 @@ fn OwnerWalk(lang: Lang, unit: UnitId, on_signed: EventHandler<()>) -> Element {
     let mut strokes = use_signal(Vec::<Stroke>::new);
     let mut drawing = use_signal(|| false);
     let mut error = use_signal(|| None::<String>);
-    let lines = engine
-        .walk_findings(&unit)
-        .map(|f| walk_model::walk_lines(&f, &TEMPLATE, lang));
+    // What the owner is shown, and its digest: signing refuses when the list moved on since.
+    let shown = engine.walk_findings(&unit).map(|f| {
+        (
+            walk_model::walk_lines(&f, &TEMPLATE, lang),
+            WalkSnapshot::list_digest(&f),
+        )
+    });
+    let (lines, digest) = match shown {
+        Ok((l, d)) => (Ok(l), d),
+        Err(e) => (Err(e), String::new()),
+    };
     let signed = engine.walks(&unit).map(|w| walk_model::signed_lines(&w));
     let (lines, signed) = match (lines, signed) {
         (Ok(l), Ok(s)) => (l, s),
@@ -699,7 +708,7 @@ fn OwnerWalk(lang: Lang, unit: UnitId, on_signed: EventHandler<()>) -> Element {
             on_clear: move |_| strokes.set(Vec::new()),
             on_sign: move |_| {
                 let engine = use_context::<AppContext>().engine;
-                let signed = engine.sign_walk(&unit, &name(), &phone(), &strokes());
+                let signed = engine.sign_walk(&unit, &digest, &name(), &phone(), &strokes());
                 match signed {
                     Ok(walk) => {
                         tracing::info!(%walk, "owner's walk signed");

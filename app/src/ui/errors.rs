@@ -38,6 +38,7 @@ fn walk_refusal(error: &WalkRefusal, lang: Lang) -> &'static str {
         }
         WalkRefusal::Signature(SignatureError::Empty) => Msg::ErrNoSignature.text(lang),
         WalkRefusal::Signature(SignatureError::TooLong) => Msg::ErrSignatureTooLong.text(lang),
+        WalkRefusal::ListChanged => Msg::ErrWalkListChanged.text(lang),
     }
 }
 

@@ -167,6 +167,7 @@ catalogue! {
     ErrOwnerPhone => "请填写正确的业主电话（11位手机号或座机号）", "Enter the owner's phone (an 11-digit mobile or a landline number)";
     ErrNoSignature => "业主尚未签字，请在签字框内用手指签名", "The owner has not signed yet; sign in the box with a finger";
     ErrSignatureTooLong => "签名过长，请清除后重签", "The signature is too long; clear it and sign again";
+    ErrWalkListChanged => "问题清单刚刚有更新，请业主重新核对后再签字", "The list was just updated; let the owner check it again before signing";
     JointWalk => "业主陪验", "Owner's joint inspection";
     WalkIntro => "请业主逐条核对以下问题，确认无误后填写姓名、电话并签字。签字后清单不可更改。", "Ask the owner to check each defect below, then enter name and phone and sign. The signed list cannot be changed.";
     WalkListTitle => "本次陪验问题清单", "Defects on this walk";

@@ -25,8 +25,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::doc::evidence::{EvidenceKind, EvidenceRef};
-use crate::doc::finding::{Finding, OwnerContact};
+use crate::doc::finding::{Finding, MAX_OWNER_NAME_CHARS, MAX_PHONE_INPUT_CHARS, OwnerContact};
 use crate::doc::{MAX_DESCRIPTION_CHARS, MAX_EVIDENCE_PER_FINDING, MAX_FINDINGS_PER_UNIT, bounds};
+use crate::event::{EditedField, EventKind};
 use crate::ids::{BlobHash, CategoryId, FindingId, ItemId, RoomId, UnitId, WalkId};
 use crate::role::{Actor, Role};
 use crate::severity::Severity;
@@ -41,6 +42,7 @@ pub const MAX_WALKS_PER_UNIT: usize = 50;
 
 /// One finding as the owner saw it when signing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SnapshotFinding {
     /// The finding.
     pub id: FindingId,
@@ -81,7 +83,12 @@ impl SnapshotFinding {
 }
 
 /// Exactly what the owner signed.
+///
+/// Its canonical bytes are a serialisation of these types: a change to their serde form (a
+/// renamed field, another id format) would change every stored walk's hash. The golden test
+/// below pins the bytes; never change them, add a new [`SNAPSHOT_FORMAT`] instead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WalkSnapshot {
     /// Always [`SNAPSHOT_FORMAT`].
     pub format: String,
@@ -114,6 +121,16 @@ impl WalkSnapshot {
             owner: owner.masked(),
             findings,
         }
+    }
+
+    /// A digest of the list alone (no owner, no time): what a screen showed, so that signing
+    /// can refuse when the list changed between showing it and the owner's signature.
+    pub fn list_digest<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> String {
+        let mut list: Vec<SnapshotFinding> =
+            findings.into_iter().map(SnapshotFinding::of).collect();
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+        let bytes = serde_json::to_vec(&list).expect("a list always serialises to JSON");
+        blake3::hash(&bytes).to_hex().to_string()
     }
 
     /// The canonical bytes (see the module's documentation).
@@ -172,7 +189,8 @@ pub enum WalkError {
 pub struct WalkChange {
     /// The finding.
     pub finding: FindingId,
-    /// What changed, as stable names: `category`, `severity`, `description`, `photos`, `gone`.
+    /// What changed, as stable names: `category`, `severity`, `description`, `photos` (a
+    /// signed photo is missing), `withdrawn` (cancelled or merged since), `gone`.
     pub what: Vec<&'static str>,
 }
 
@@ -210,6 +228,16 @@ impl SignedWalk {
                 stored: self.snapshot_hash.clone(),
                 actual,
             });
+        }
+        let phone_ok = s.owner.phone.chars().count() <= MAX_PHONE_INPUT_CHARS
+            && s.owner
+                .phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '*');
+        if s.owner.name.chars().count() > MAX_OWNER_NAME_CHARS || !phone_ok {
+            return Err(invalid(
+                "the owner's name or phone is longer than a contact may be".into(),
+            ));
         }
         if !s.owner.is_masked() || s.owner.masked() != s.owner {
             return Err(invalid(
@@ -258,18 +286,20 @@ impl SignedWalk {
     }
 
     /// The signed findings that differ from `findings` as they are now; empty when the list
-    /// still says what the owner signed.
+    /// still says what the owner signed. A photo added since (a repair's, a re-shoot) is not a
+    /// change of what was signed; a signed photo no longer on the finding, another category,
+    /// severity or description, and a finding cancelled or merged into another since are.
     pub fn changes_since(&self, findings: &BTreeMap<FindingId, Finding>) -> Vec<WalkChange> {
         let mut out = Vec::new();
         for signed in &self.snapshot.findings {
-            let Some(now) = findings.get(&signed.id) else {
+            let Some(finding) = findings.get(&signed.id) else {
                 out.push(WalkChange {
                     finding: signed.id.clone(),
                     what: vec!["gone"],
                 });
                 continue;
             };
-            let now = SnapshotFinding::of(now);
+            let now = SnapshotFinding::of(finding);
             let mut what = Vec::new();
             if now.category != signed.category {
                 what.push("category");
@@ -280,8 +310,18 @@ impl SignedWalk {
             if now.description != signed.description {
                 what.push("description");
             }
-            if now.photos != signed.photos {
+            if !signed.photos.iter().all(|p| now.photos.contains(p)) {
                 what.push("photos");
+            }
+            let withdrawn = finding.events.iter().any(|e| {
+                e.at >= self.snapshot.signed_at
+                    && matches!(
+                        e.kind,
+                        EventKind::Cancelled { .. } | EventKind::MergedInto { .. }
+                    )
+            });
+            if withdrawn {
+                what.push("withdrawn");
             }
             if !what.is_empty() {
                 out.push(WalkChange {
@@ -292,6 +332,24 @@ impl SignedWalk {
         }
         out
     }
+}
+
+/// Whether `value` is one that `field` of `finding` has held: its value now, or either side of
+/// an edit on its timeline (every edit of a plain field is recorded there). A signed snapshot
+/// can only show values the finding really had.
+pub fn has_held(finding: &Finding, field: EditedField, value: &str) -> bool {
+    let now = match field {
+        EditedField::Category => finding.category.as_str(),
+        EditedField::Severity => finding.severity.as_str(),
+        EditedField::Description => finding.description.as_str(),
+    };
+    now == value
+        || finding.events.iter().any(|e| match &e.kind {
+            EventKind::FieldEdited { field: f, from, to } => {
+                *f == field && (from == value || to == value)
+            }
+            _ => false,
+        })
 }
 
 /// A signed walk with its version on the unit and what changed since: how the phone and the
@@ -415,6 +473,41 @@ mod tests {
     }
 
     #[test]
+    fn the_canonical_bytes_of_a_fixed_snapshot_never_change() {
+        let snapshot = WalkSnapshot {
+            format: SNAPSHOT_FORMAT.to_owned(),
+            unit: "licheng-b1-1201".parse().unwrap(),
+            signed_at: Timestamp(1_780_000_100_000),
+            owner: OwnerContact::new("张伟", "13812345678").unwrap().masked(),
+            findings: vec![SnapshotFinding {
+                id: "0123456789abcdef0123456789abcdef".parse().unwrap(),
+                room: "kitchen".parse().unwrap(),
+                item: "kitchen.drain".parse().unwrap(),
+                category: "plumbing".parse().unwrap(),
+                severity: Severity::S2,
+                description: "水槽下水慢\n\"堵\"".into(),
+                photos: vec![BlobHash::of(b"a"), BlobHash::of(b"b")],
+            }],
+        };
+        let text = String::from_utf8(snapshot.canonical()).unwrap();
+        let expected = format!(
+            r#"{{"format":"plumbline/walk-snapshot/1","unit":"licheng-b1-1201","signed_at":1780000100000,"owner":{{"name":"张*","phone":"138****5678"}},"findings":[{{"id":"0123456789abcdef0123456789abcdef","room":"kitchen","item":"kitchen.drain","category":"plumbing","severity":"S2","description":"水槽下水慢\n\"堵\"","photos":["{}","{}"]}}]}}"#,
+            BlobHash::of(b"a"),
+            BlobHash::of(b"b")
+        );
+        assert_eq!(text, expected);
+        assert_eq!(
+            snapshot.hash(),
+            blake3::hash(expected.as_bytes()).to_hex().to_string()
+        );
+        let extra = expected.replacen("\"format\"", "\"extra\":1,\"format\"", 1);
+        assert!(
+            serde_json::from_str::<WalkSnapshot>(&extra).is_err(),
+            "an unknown field is refused, not dropped"
+        );
+    }
+
+    #[test]
     fn an_edit_after_signing_leaves_the_snapshot_and_shows_as_a_change() {
         let (mut doc, a, _) = unit_with_two();
         let walk = sign(&mut doc);
@@ -436,6 +529,32 @@ mod tests {
                 what: vec!["description"]
             }]
         );
+    }
+
+    #[test]
+    fn a_repair_photo_is_not_a_change_and_a_cancelled_finding_is() {
+        let (mut doc, a, b) = unit_with_two();
+        let walk = sign(&mut doc);
+        let at = Timestamp(1_780_000_300_000);
+        let mut photo = signature(at);
+        photo.kind = EvidenceKind::Photo;
+        photo.hash = BlobHash::of(b"repair photo");
+        doc.attach_evidence(&inspector(), at, &a, photo).unwrap();
+        assert!(walk.changes_since(&doc.findings().unwrap()).is_empty());
+        doc.append_event(
+            &inspector(),
+            at,
+            &b,
+            EventKind::Cancelled {
+                reason: "重复登记".into(),
+                not_a_defect: false,
+            },
+        )
+        .unwrap();
+        let changes = walk.changes_since(&doc.findings().unwrap());
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].finding, b);
+        assert_eq!(changes[0].what, vec!["withdrawn"]);
     }
 
     #[test]

@@ -157,7 +157,13 @@ pub async fn download(
             (format!("{dir}/snapshot.json"), w.walk.snapshot.canonical()),
             (format!("{dir}/walk.json"), walk_json),
         ];
-        files.extend(signature.map(|png| (format!("{dir}/signature.png"), png.to_vec())));
+        files.extend(signature.map(|image| {
+            let ext = match crate::blobs::ImageType::sniff(&image) {
+                Some(crate::blobs::ImageType::Png) => "png",
+                _ => "jpg",
+            };
+            (format!("{dir}/signature.{ext}"), image.to_vec())
+        }));
         for (name, bytes) in files {
             if let Err(e) = pack.add(name, bytes) {
                 return internal(e);

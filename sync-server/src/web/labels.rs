@@ -16,6 +16,18 @@ pub fn template() -> &'static ChecklistTemplate {
     &TEMPLATE
 }
 
+/// A unit as people name it: its building and label (`1栋 1-1201`); the id when the project
+/// does not list it.
+pub fn unit(
+    project: &plumbline_shared::project::Project,
+    id: &plumbline_shared::ids::UnitId,
+) -> String {
+    project.unit(id).map_or_else(
+        || id.to_string(),
+        |(b, u)| format!("{} {}", b.name, u.label),
+    )
+}
+
 /// A room's name.
 pub fn room(lang: Lang, id: &str) -> String {
     id.parse()

@@ -45,6 +45,7 @@ pub mod merge;
 pub mod money;
 pub mod notice_print;
 pub mod owner_contact;
+pub mod paper_file;
 pub mod photos;
 pub mod planning;
 pub mod posted;
@@ -97,6 +98,7 @@ pub fn routes() -> Vec<WebRoute> {
         at("/cases/{unit}/{finding}/notice")
             .get(notice_print::print_notice)
             .post(case_actions::issue_notice),
+        at("/cases/{unit}/{finding}/notice/pdf").get(notice_print::notice_pdf),
         at("/cases/{unit}/{finding}/pack").get(case_pack::download),
         at("/units/{unit}/walks/{walk}").get(walk_sheet::print),
         at("/units/{unit}/walks/{walk}/pdf").get(walk_sheet::pdf),

@@ -1,71 +1,245 @@
-//! `GET /cases/{unit}/{finding}/notice`: the printable 工程整改通知单 of a case's current
-//! notice.
+//! `GET /cases/{unit}/{finding}/notice` and `…/notice/pdf`: the 工程整改通知单 of a case's
+//! current notice, as a print view and as an A4 PDF file.
+//!
+//! The form follows the department's paper: number, project and unit, the contractor, the
+//! defect with its photos' capture times, the requirement, the 4-hour response deadline and
+//! the repair deadline, who issued it and when, who signed for it and when, the contractor's
+//! reply (result and completion date) and the acceptance's verdict. Lines not yet filled on the
+//! case are left blank to be written in by hand.
 //!
 //! Office staff of the project print any notice; a contractor's foreman prints only the notices
 //! addressed to their own company, and another company's is answered as if it did not exist.
 
+use std::collections::BTreeSet;
+
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
+use plumbline_shared::event::{Event, EventKind};
+use plumbline_shared::ids::UserId;
 use plumbline_shared::role::Role;
+use plumbline_shared::time::Timestamp;
 
 use super::case_load::{load_for_page, not_found};
-use super::i18n::Msg;
+use super::fines::display_names;
+use super::i18n::{Lang, Msg};
 use super::labels;
-use super::layout::render;
+use super::layout::{internal, render};
 use super::session::Staff;
 use super::when::beijing;
+use crate::paper::Block;
 use crate::state::AppState;
 
-/// `GET /cases/{unit}/{finding}/notice`: the printable 工程整改通知单 of the current notice.
+/// A blank to be filled in by hand on paper.
+const BLANK: &str = "＿＿＿＿＿＿＿＿＿＿";
+
+/// The notice as the form shows it, in words.
+struct NoticeSheet {
+    lang: Lang,
+    /// (label, value) rows in the form's order; blanks where nothing is recorded yet.
+    facts: Vec<(String, String)>,
+    notice_no: String,
+}
+
+/// Who appended `event` and when, as "name · time".
+fn signed(event: &Event, names: &std::collections::BTreeMap<UserId, String>) -> String {
+    let who = names
+        .get(&event.actor.user)
+        .cloned()
+        .unwrap_or_else(|| event.actor.user.to_string());
+    format!("{who} · {}", beijing(event.at))
+}
+
+impl NoticeSheet {
+    async fn load(
+        state: &AppState,
+        staff: &Staff,
+        (unit, finding): (String, String),
+    ) -> Result<Self, Response> {
+        let (unit, _, loaded) = load_for_page(state, staff, &unit, &finding).await?;
+        let Some(membership) = staff
+            .memberships
+            .iter()
+            .find(|m| m.project == loaded.project.id)
+        else {
+            return Err(not_found(staff));
+        };
+        let Some(notice) = loaded.state.notice.clone() else {
+            return Err(not_found(staff));
+        };
+        // A foreman prints his own company's notices, and learns nothing of the others'.
+        if membership.role == Role::Contractor
+            && membership.contractor.as_ref() != Some(&notice.contractor)
+        {
+            tracing::warn!(user = %staff.user, notice = %notice.notice_no, "another company's notice refused");
+            return Err(not_found(staff));
+        }
+        let lang = staff.lang;
+        let f = &loaded.finding;
+        // The events of this notice: from its issue (or reassignment) on.
+        let mut events: Vec<&Event> = f.events.iter().collect();
+        events.sort_by_key(|e| (e.at, e.id.clone()));
+        let start = events.iter().rposition(|e| match &e.kind {
+            EventKind::NoticeIssued { notice_no, .. } | EventKind::Reassigned { notice_no, .. } => {
+                notice_no == &notice.notice_no
+            }
+            _ => false,
+        });
+        let events = &events[start.unwrap_or(0)..];
+        let users: BTreeSet<UserId> = events.iter().map(|e| e.actor.user.clone()).collect();
+        let names = display_names(state, users).await.map_err(internal)?;
+        let find = |want: fn(&EventKind) -> bool| events.iter().rev().find(|e| want(&e.kind));
+        let issued = events.first().map(|e| signed(e, &names));
+        let received =
+            find(|k| matches!(k, EventKind::ContractorResponded { .. })).map(|e| signed(e, &names));
+        let reply = find(|k| matches!(k, EventKind::RepairReported { .. })).map(|e| {
+            let note = match &e.kind {
+                EventKind::RepairReported { note, .. } => note.clone(),
+                _ => String::new(),
+            };
+            (note, beijing(e.at))
+        });
+        let verdict = find(|k| {
+            matches!(
+                k,
+                EventKind::AcceptancePassed { .. } | EventKind::AcceptanceFailed { .. }
+            )
+        })
+        .map(|e| {
+            let (word, text) = match &e.kind {
+                EventKind::AcceptancePassed { note } => (Msg::AcceptancePassedWord, note),
+                EventKind::AcceptanceFailed { reason } => (Msg::AcceptanceFailedWord, reason),
+                _ => unreachable!("found by kind just above"),
+            };
+            format!("{}：{text}（{}）", word.text(lang), signed(e, &names))
+        });
+        let contractor = loaded
+            .project
+            .contractors
+            .iter()
+            .find(|c| c.id == notice.contractor)
+            .map_or_else(|| notice.contractor.to_string(), |c| c.name.clone());
+        let mut photos: Vec<Timestamp> = f.evidence.values().map(|e| e.captured_at).collect();
+        photos.sort();
+        let photos = if photos.is_empty() {
+            Msg::NoPhotos.text(lang).to_owned()
+        } else {
+            format!(
+                "{} {}：{}",
+                photos.len(),
+                Msg::PhotosTaken.text(lang),
+                photos
+                    .iter()
+                    .map(|t| beijing(*t))
+                    .collect::<Vec<_>>()
+                    .join("；")
+            )
+        };
+        let blank = || BLANK.to_owned();
+        let facts = vec![
+            (
+                Msg::Project.text(lang).to_owned(),
+                lang.pick(&loaded.project.name_zh, &loaded.project.name_en)
+                    .to_owned(),
+            ),
+            (
+                Msg::Unit.text(lang).to_owned(),
+                labels::unit(&loaded.project, &unit),
+            ),
+            (Msg::Contractor.text(lang).to_owned(), contractor),
+            (
+                Msg::Room.text(lang).to_owned(),
+                format!(
+                    "{} / {}",
+                    labels::room(lang, f.room.as_str()),
+                    labels::item(lang, f.item.as_str())
+                ),
+            ),
+            (
+                Msg::Severity.text(lang).to_owned(),
+                lang.pick(f.severity.label_zh(), f.severity.label_en())
+                    .to_owned(),
+            ),
+            (
+                Msg::Description.text(lang).to_owned(),
+                f.description.clone(),
+            ),
+            (Msg::Photos.text(lang).to_owned(), photos),
+            (
+                Msg::Requirement.text(lang).to_owned(),
+                Msg::RequirementText.text(lang).to_owned(),
+            ),
+            (
+                Msg::ResponseDue.text(lang).to_owned(),
+                beijing(notice.response_deadline),
+            ),
+            (
+                Msg::Deadline.text(lang).to_owned(),
+                beijing(notice.repair_deadline),
+            ),
+            (
+                Msg::IssuedBy.text(lang).to_owned(),
+                issued.unwrap_or_else(|| beijing(notice.issued_at)),
+            ),
+            (
+                Msg::ReceivedBy.text(lang).to_owned(),
+                received.unwrap_or_else(blank),
+            ),
+            (
+                Msg::RepairResult.text(lang).to_owned(),
+                reply.as_ref().map_or_else(blank, |(note, _)| note.clone()),
+            ),
+            (
+                Msg::CompletedOn.text(lang).to_owned(),
+                reply.map_or_else(blank, |(_, at)| at),
+            ),
+            (
+                Msg::ReinspectionVerdict.text(lang).to_owned(),
+                verdict.unwrap_or_else(blank),
+            ),
+        ];
+        Ok(Self {
+            lang,
+            facts,
+            notice_no: notice.notice_no,
+        })
+    }
+
+    fn blocks(&self) -> Vec<Block> {
+        let lang = self.lang;
+        vec![
+            Block::Title(Msg::NoticeTitle.text(lang).to_owned()),
+            Block::Rows(vec![(
+                Msg::NoticeNo.text(lang).to_owned(),
+                self.notice_no.clone(),
+            )]),
+            Block::Rows(self.facts.clone()),
+            Block::Paragraph(Msg::ReplyLine.text(lang).to_owned()),
+        ]
+    }
+}
+
+/// `GET /cases/{unit}/{finding}/notice`: the print view.
 pub async fn print_notice(
     State(state): State<AppState>,
     staff: Staff,
-    Path((unit, finding)): Path<(String, String)>,
+    Path(ids): Path<(String, String)>,
 ) -> Response {
-    let (unit, _, loaded) = match load_for_page(&state, &staff, &unit, &finding).await {
-        Ok(found) => found,
+    let pdf = format!("/cases/{}/{}/notice/pdf", ids.0, ids.1);
+    let sheet = match NoticeSheet::load(&state, &staff, ids).await {
+        Ok(s) => s,
         Err(page) => return page,
     };
-    let Some(membership) = staff
-        .memberships
-        .iter()
-        .find(|m| m.project == loaded.project.id)
-    else {
-        return not_found(&staff);
-    };
-    let Some(notice) = loaded.state.notice.clone() else {
-        return not_found(&staff);
-    };
-    // A foreman prints his own company's notices, and learns nothing of the others'.
-    if membership.role == Role::Contractor
-        && membership.contractor.as_ref() != Some(&notice.contractor)
-    {
-        tracing::warn!(user = %staff.user, notice = %notice.notice_no, "another company's notice refused");
-        return not_found(&staff);
-    }
-    let lang = staff.lang;
-    let contractor = loaded
-        .project
-        .contractors
-        .iter()
-        .find(|c| c.id == notice.contractor)
-        .map_or_else(|| notice.contractor.to_string(), |c| c.name.clone());
-    let f = &loaded.finding;
-    let project_name = loaded.project.name_zh.clone();
+    let lang = sheet.lang;
     let body = rsx! {
         article { class: "notice",
             h1 { style: "text-align:center", {Msg::NoticeTitle.text(lang)} }
-            p { {Msg::NoticeNo.text(lang)} "：" span { id: "notice-no", "{notice.notice_no}" } }
+            p { class: "noprint", a { id: "notice-pdf", href: "{pdf}", {Msg::DownloadPdf.text(lang)} } }
+            p { {Msg::NoticeNo.text(lang)} "：" span { id: "notice-no", "{sheet.notice_no}" } }
             table {
-                tr { th { {Msg::Project.text(lang)} } td { "{project_name}" } }
-                tr { th { {Msg::Unit.text(lang)} } td { "{unit}" } }
-                tr { th { {Msg::Contractor.text(lang)} } td { "{contractor}" } }
-                tr { th { {Msg::Room.text(lang)} } td { {labels::room(lang, f.room.as_str())} " / " {labels::item(lang, f.item.as_str())} } }
-                tr { th { {Msg::Description.text(lang)} } td { "{f.description}" } }
-                tr { th { {Msg::Issued.text(lang)} } td { {beijing(notice.issued_at)} } }
-                tr { th { {Msg::ResponseDue.text(lang)} } td { {beijing(notice.response_deadline)} } }
-                tr { th { {Msg::Deadline.text(lang)} } td { {beijing(notice.repair_deadline)} } }
+                for (label, value) in sheet.facts.iter() {
+                    tr { th { "{label}" } td { "{value}" } }
+                }
             }
             p { style: "margin-top:3rem", {Msg::ReplyLine.text(lang)} }
         }
@@ -77,4 +251,18 @@ pub async fn print_notice(
         body,
     )
     .into_response()
+}
+
+/// `GET /cases/{unit}/{finding}/notice/pdf`: the same notice as an A4 PDF file.
+pub async fn notice_pdf(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(ids): Path<(String, String)>,
+) -> Response {
+    let sheet = match NoticeSheet::load(&state, &staff, ids).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let file = format!("notice-{}.pdf", sheet.notice_no);
+    super::paper_file::answer(&staff, sheet.blocks(), &file).await
 }

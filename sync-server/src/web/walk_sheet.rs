@@ -9,7 +9,6 @@
 use std::collections::BTreeSet;
 
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::doc::walk::SnapshotFinding;
@@ -20,11 +19,11 @@ use super::case_load::{load_project, not_found};
 use super::fines::display_names;
 use super::i18n::{Lang, Msg};
 use super::labels;
-use super::layout::{internal, message_page, render};
+use super::layout::{internal, render};
 use super::session::Staff;
 use super::when::beijing;
 use crate::case_read::{WalkStatus, load_walks};
-use crate::paper::{Block, PaperError};
+use crate::paper::Block;
 use crate::state::AppState;
 
 /// The words for one kind of change ([`plumbline_shared::doc::walk::WalkChange::what`]).
@@ -34,6 +33,7 @@ pub fn change_word(lang: Lang, what: &str) -> &'static str {
         "severity" => Msg::WalkChangeSeverity.text(lang),
         "description" => Msg::WalkChangeDescription.text(lang),
         "photos" => Msg::WalkChangePhotos.text(lang),
+        "withdrawn" => Msg::WalkChangeWithdrawn.text(lang),
         _ => Msg::WalkChangeGone.text(lang),
     }
 }
@@ -107,10 +107,7 @@ impl Sheet {
         Ok(Self {
             lang,
             project_name: lang.pick(&project.name_zh, &project.name_en).to_owned(),
-            unit_label: project.unit(&unit).map_or_else(
-                || unit.to_string(),
-                |(b, u)| format!("{} {}", b.name, u.label),
-            ),
+            unit_label: labels::unit(&project, &unit),
             inspector: names
                 .get(&inspector)
                 .cloned()
@@ -280,39 +277,15 @@ pub async fn pdf(
     };
     let hash = sheet.status.walk.signature.hash.clone();
     let signature = match crate::blobs::read_whole(&*state.blobs, &hash).await {
-        Ok(png) => png.map(|b| b.to_vec()),
-        Err(e) => return internal(e),
-    };
-    let blocks = sheet.blocks(signature);
-    // Laying out and subsetting the font is CPU work: off the async workers.
-    let made = tokio::task::spawn_blocking(move || crate::paper::render(&blocks)).await;
-    let bytes = match made {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(PaperError::NoFont)) => {
-            tracing::error!("{}", PaperError::NoFont);
-            return message_page(
-                StatusCode::SERVICE_UNAVAILABLE,
-                staff.lang,
-                Msg::PdfNoFont.text(staff.lang),
-                Some(staff.top_bar()),
-            );
-        }
-        Ok(Err(e)) => return internal(e),
+        // Only a PNG is drawn; anything else under that hash is shown as not arrived.
+        Ok(png) => png
+            .filter(|b| crate::blobs::ImageType::sniff(b) == Some(crate::blobs::ImageType::Png))
+            .map(|b| b.to_vec()),
         Err(e) => return internal(e),
     };
     let w = &sheet.status.walk;
     let file = format!("walk-{}-v{}.pdf", w.snapshot.unit, sheet.status.version);
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    super::paper_file::answer(&staff, sheet.blocks(signature), &file).await
 }
 
 /// Room and item of a signed finding, in words.

@@ -326,3 +326,37 @@ pub async fn sign_walk(server: &TestServer, phone: &mut Device, doc: &DocId) -> 
     assert_eq!(res.status(), StatusCode::CREATED);
     walk
 }
+
+/// The text of a PDF file as a reader would copy it out (poppler's `pdftotext`), and the
+/// first page rendered at 50 dpi (`pdftoppm`), kept as `<name>.png` beside the other tests'
+/// screenshots for a person to look at.
+pub fn read_pdf(pdf: &[u8], name: &str) -> (String, image::GrayImage) {
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF file");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("document.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian package `poppler-utils`)");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let page = dir.path().join("page");
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "50", "-singlefile"])
+        .arg(&file)
+        .arg(&page)
+        .status()
+        .expect("pdftoppm (Debian package `poppler-utils`)");
+    assert!(status.success());
+    let kept = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("paper");
+    std::fs::create_dir_all(&kept).unwrap();
+    std::fs::copy(
+        dir.path().join("page.png"),
+        kept.join(format!("{name}.png")),
+    )
+    .unwrap();
+    let image = image::open(dir.path().join("page.png")).unwrap().to_luma8();
+    (text, image)
+}

@@ -9,7 +9,7 @@ use crate::common;
 use chrono::Datelike;
 use common::TestServer;
 use common::web::{
-    Browser, Page, cases, cases_heads, csrf_of, figure, first_case_link, post_step, staff,
+    Browser, Page, cases, cases_heads, csrf_of, figure, first_case_link, post_step, read_pdf, staff,
 };
 use plumbline_shared::role::Role;
 use reqwest::StatusCode;
@@ -479,6 +479,9 @@ async fn a_voided_fine_stays_visible_with_its_reason_and_is_voided_once() {
     assert_eq!(print.status, StatusCode::OK);
     assert!(print.body.contains("id=\"void-mark\""), "{}", print.body);
     assert!(print.body.contains(reason), "{}", print.body);
+    let pdf = manager.download(&format!("{link}/fines/{fine}/pdf")).await;
+    let (text, _) = read_pdf(&pdf.bytes().await.unwrap(), "fine-slip-void");
+    assert!(text.contains("作废") && text.contains(reason), "{text}");
 
     // A void slip no longer stands in the way of a new one for the same condition.
     let mut inspector = signed_in(&server, INSPECTOR).await;
@@ -518,7 +521,9 @@ async fn the_printed_fine_slip_shows_the_amount_in_figures_and_capitals_and_who_
     );
     let print = coordinator.get(&format!("{link}/fines/{fine}")).await;
     assert_eq!(print.status, StatusCode::OK);
-    let unit = server.project.units().next().unwrap().1.id.to_string();
+    // The unit by the name people use, not its id.
+    let (building, unit) = server.project.units().next().unwrap();
+    let unit = format!("{} {}", building.name, unit.label);
     for text in [
         "<h1 style=\"text-align:center\">罚款单</h1>",
         &format!("<span id=\"fine-no\">{fine}</span>"),
@@ -538,6 +543,27 @@ async fn the_printed_fine_slip_shows_the_amount_in_figures_and_capitals_and_who_
         assert!(print.body.contains(text), "{text}: {}", print.body);
     }
     assert!(!print.body.contains("void-mark"), "{}", print.body);
+
+    // The same slip as a PDF file: its text holds the slip's facts.
+    assert!(print.body.contains(&format!("{link}/fines/{fine}/pdf")));
+    let pdf = coordinator
+        .download(&format!("{link}/fines/{fine}/pdf"))
+        .await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let (text, _) = read_pdf(&pdf.bytes().await.unwrap(), "fine-slip");
+    for fact in [
+        "罚款单",
+        fine.as_str(),
+        unit.as_str(),
+        "浙江恒筑建设集团有限公司",
+        "拒绝接受整改通知",
+        "¥12,345.67",
+        "人民币壹万贰仟叁佰肆拾伍元陆角柒分",
+        "成本控制部、经济处、财务部、合约部",
+    ] {
+        assert!(text.contains(fact), "the slip's PDF says {fact:?}:\n{text}");
+    }
 
     // In English, the words change and the capitals stay.
     coordinator.get("/lang/en").await;

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::case_load::{load_for_page, not_found};
 use super::layout::internal;
 use super::session::Staff;
-use super::{case_detail, fines, notice_print, walk_sheet};
+use super::{case_detail, fine_slip, notice_print, walk_sheet};
 use crate::dispute_pack::{MANIFEST, PackBuilder};
 use crate::state::AppState;
 
@@ -136,7 +136,7 @@ pub async fn download(
         let path = Path((ids.0.clone(), ids.1.clone(), fine.to_string()));
         pages.push((
             format!("fine-{fine}.html"),
-            fines::print(State(state.clone()), staff.clone(), path).await,
+            fine_slip::print(State(state.clone()), staff.clone(), path).await,
         ));
     }
     // The owner's signed walks that list this case: what was signed, byte for byte (its

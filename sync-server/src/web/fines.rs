@@ -24,9 +24,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::extract::State;
+use axum::response::Response;
 use dioxus::prelude::*;
 use plumbline_shared::doc::finding::Finding;
 use plumbline_shared::event::{Event, EventKind, FineApprovalStep};
@@ -40,13 +39,9 @@ use serde::Deserialize;
 
 use super::case_actions::MAX_TEXT_CHARS;
 use super::case_kit::{CaseForm, NewEvent, WebError};
-use super::case_load::{load_for_page, not_found};
 use super::i18n::{Lang, Msg};
-use super::labels;
-use super::layout::{internal, message_page, render};
-use super::money::{capital, parse_yuan, yuan};
+use super::money::{parse_yuan, yuan};
 use super::posted::posted_with_csrf_field;
-use super::session::Staff;
 use super::when::beijing;
 use crate::state::AppState;
 use crate::store::Series;
@@ -320,7 +315,7 @@ fn next_step(status: FineStatus) -> Option<FineApprovalStep> {
     }
 }
 
-fn condition_text(condition: PenaltyCondition, lang: Lang) -> String {
+pub(super) fn condition_text(condition: PenaltyCondition, lang: Lang) -> String {
     format!(
         "{}. {}",
         condition.number(),
@@ -598,117 +593,5 @@ pub async fn void(
 
 /// The answer to a slip number that names no slip.
 fn no_such_fine<F>(action: &CaseForm<F>) -> WebError {
-    fine_not_found(&action.staff).into()
-}
-
-/// The page for a slip number the case does not hold.
-fn fine_not_found(staff: &Staff) -> Response {
-    let m = staff.lang.pick(
-        "本案件没有这张罚款单。",
-        "This case has no fine slip with that number.",
-    );
-    message_page(StatusCode::NOT_FOUND, staff.lang, m, Some(staff.top_bar()))
-}
-
-/// The departments that receive a copy of every slip (DESIGN.md §2).
-const COPIES_ZH: &str = "成本控制部、经济处、财务部、合约部";
-const COPIES_EN: &str = "Cost control, economic office, finance, contracts";
-
-/// `GET /cases/{unit}/{finding}/fines/{fine}`: the printable 罚款单.
-pub async fn print(
-    State(state): State<AppState>,
-    staff: Staff,
-    Path((unit, finding, fine)): Path<(String, String, String)>,
-) -> Response {
-    let Ok(fine) = FineId::new(fine) else {
-        return fine_not_found(&staff);
-    };
-    let (unit, _, loaded) = match load_for_page(&state, &staff, &unit, &finding).await {
-        Ok(found) => found,
-        Err(page) => return page,
-    };
-    // Office staff only, like the case page: a slip names amounts and signatures that are the
-    // center's business until it is sent.
-    let role = match staff.role_in(&loaded.project.id) {
-        Some(r) if r != Role::Contractor => r,
-        _ => return not_found(&staff),
-    };
-    let names = match display_names(&state, signers(&loaded.finding)).await {
-        Ok(n) => n,
-        Err(e) => return internal(e),
-    };
-    let person = Person {
-        user: &staff.user,
-        role,
-    };
-    let Some(v) = fine_views(
-        &loaded.finding,
-        &loaded.state,
-        &loaded.project,
-        &names,
-        person,
-    )
-    .into_iter()
-    .find(|v| v.fine.id == fine) else {
-        return fine_not_found(&staff);
-    };
-    let lang = staff.lang;
-    let f = &loaded.finding;
-    let project_name = lang
-        .pick(&loaded.project.name_zh, &loaded.project.name_en)
-        .to_owned();
-    let capital_text = capital(v.fine.amount_fen).unwrap_or_default();
-    let voided = v.fine.status == FineStatus::Voided;
-    let steps = [FineApprovalStep::Leader, FineApprovalStep::Manager];
-    let body = rsx! {
-        article { class: "fine-slip",
-            h1 { style: "text-align:center", {Msg::FineTitle.text(lang)} }
-            if voided {
-                p { id: "void-mark", style: "text-align:center;margin:0",
-                    span { style: "display:inline-block;border:4px solid #b00020;color:#b00020;font-size:2rem;font-weight:700;padding:.1rem 1.2rem;transform:rotate(-6deg)",
-                        {Msg::VoidMark.text(lang)}
-                    }
-                }
-            }
-            p { {Msg::FineNo.text(lang)} "：" span { id: "fine-no", "{v.fine.id}" } }
-            table {
-                tr { th { {Msg::Project.text(lang)} } td { "{project_name}" } }
-                tr { th { {Msg::Unit.text(lang)} } td { "{unit}" } }
-                tr { th { {Msg::Contractor.text(lang)} } td { id: "fine-contractor", "{v.contractor_name}" } }
-                tr { th { {Msg::Defect.text(lang)} } td { {labels::room(lang, f.room.as_str())} " / " {labels::item(lang, f.item.as_str())} " · {f.description}" } }
-                if let Some(n) = &v.notice_no {
-                    tr { th { {Msg::NoticeTitle.text(lang)} } td { "{n}" } }
-                }
-                tr { th { {Msg::PenaltyCondition.text(lang)} } td { id: "fine-condition", {condition_text(v.fine.condition, lang)} } }
-                tr { th { {Msg::AmountFigures.text(lang)} } td { id: "amount-figures", "¥" {yuan(v.fine.amount_fen)} } }
-                tr { th { {Msg::AmountCapital.text(lang)} } td { id: "amount-capital", "人民币{capital_text}" } }
-                tr { th { {Msg::DraftedBy.text(lang)} } td { {v.drafted.as_ref().map(|s| s.text(lang)).unwrap_or_default()} } }
-                for step in steps {
-                    tr { class: "approval",
-                        th { {step_label(step, lang)} }
-                        td {
-                            {
-                                v.approvals
-                                    .iter()
-                                    .find(|(s, _)| *s == step)
-                                    .map_or_else(|| Msg::Pending.text(lang).to_owned(), |(_, sig)| sig.text(lang))
-                            }
-                        }
-                    }
-                }
-                if voided {
-                    tr { id: "void-row",
-                        th { {Msg::FineVoided.text(lang)} }
-                        td {
-                            {Msg::VoidReason.text(lang)} "：" {v.fine.void_reason.clone().unwrap_or_default()}
-                            if let Some(sig) = &v.voided { " · " {sig.text(lang)} }
-                        }
-                    }
-                }
-                tr { th { {Msg::Copies.text(lang)} } td { {lang.pick(COPIES_ZH, COPIES_EN)} } }
-            }
-            p { style: "margin-top:3rem", {Msg::ContractorSignLine.text(lang)} }
-        }
-    };
-    render(lang, Msg::FineTitle.text(lang), Some(staff.top_bar()), body).into_response()
+    super::fine_slip::fine_not_found(&action.staff).into()
 }

@@ -35,6 +35,7 @@ pub mod claims;
 pub mod dashboard;
 pub mod device_work;
 pub mod event_text;
+pub mod fine_slip;
 pub mod fines;
 pub mod i18n;
 pub mod inbox;
@@ -107,7 +108,8 @@ pub fn routes() -> Vec<WebRoute> {
         at("/cases/{unit}/{finding}/step").post(case_actions::record_step),
         at("/cases/{unit}/{finding}/reassign").post(reassign::reassign),
         at("/cases/{unit}/{finding}/fines").post(fines::draft),
-        at("/cases/{unit}/{finding}/fines/{fine}").get(fines::print),
+        at("/cases/{unit}/{finding}/fines/{fine}").get(fine_slip::print),
+        at("/cases/{unit}/{finding}/fines/{fine}/pdf").get(fine_slip::pdf),
         at("/cases/{unit}/{finding}/fines/{fine}/approve").post(fines::approve),
         at("/cases/{unit}/{finding}/fines/{fine}/void").post(fines::void),
         at("/cases/{unit}/{finding}/claims").post(claims::record),

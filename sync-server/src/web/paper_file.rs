@@ -15,8 +15,8 @@ pub async fn answer(staff: &Staff, blocks: Vec<Block>, file: &str) -> Response {
     let made = tokio::task::spawn_blocking(move || crate::paper::render(&blocks)).await;
     let bytes = match made {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(PaperError::NoFont)) => {
-            tracing::error!("{}", PaperError::NoFont);
+        Ok(Err(e @ (PaperError::NoFont | PaperError::NotBuilt))) => {
+            tracing::error!("{e}");
             return message_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 staff.lang,

@@ -417,6 +417,7 @@ fn the_owner_s_walk_lists_the_defects_asks_for_name_phone_and_signature_and_show
 {
     fn root(lang: Lang) -> Element {
         let (lines, signed) = signed_walks(lang);
+        let strokes = use_signal(|| vec![vec![(10.0, 10.0), (200.0, 120.0)]]);
         rsx! {
             WalkScreen {
                 lang,
@@ -424,18 +425,16 @@ fn the_owner_s_walk_lists_the_defects_asks_for_name_phone_and_signature_and_show
                 signed,
                 name: "张伟".to_owned(),
                 phone: String::new(),
-                strokes: vec![vec![(10.0, 10.0), (200.0, 120.0)]],
-                busy: false,
+                strokes,
                 error: Some(Msg::ErrOwnerPhone.text(lang).to_owned()),
                 on_name: |_| {},
                 on_phone: |_| {},
-                on_pen: |_| {},
-                on_clear: |_| {},
                 on_sign: |_| {},
             }
         }
     }
     fn empty(lang: Lang) -> Element {
+        let strokes = use_signal(Vec::new);
         rsx! {
             WalkScreen {
                 lang,
@@ -443,13 +442,10 @@ fn the_owner_s_walk_lists_the_defects_asks_for_name_phone_and_signature_and_show
                 signed: Vec::new(),
                 name: String::new(),
                 phone: String::new(),
-                strokes: Vec::new(),
-                busy: false,
+                strokes,
                 error: None,
                 on_name: |_| {},
                 on_phone: |_| {},
-                on_pen: |_| {},
-                on_clear: |_| {},
                 on_sign: |_| {},
             }
         }

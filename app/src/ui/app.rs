@@ -52,7 +52,7 @@ use crate::ui::screens::shell::{Shell, Tab};
 use crate::ui::screens::sync::SyncScreen;
 use crate::ui::screens::tasks::{Answer, TaskForm, TaskRow, TasksScreen};
 use crate::ui::screens::unit::UnitScreen;
-use crate::ui::screens::walk::{Pen, WalkScreen};
+use crate::ui::screens::walk::WalkScreen;
 use plumbline_shared::doc::walk::WalkSnapshot;
 
 /// What the shell hands the app: the engine, where the camera roll is, and when the process
@@ -658,8 +658,10 @@ fn OwnerWalk(lang: Lang, unit: UnitId, on_signed: EventHandler<()>) -> Element {
     let mut name = use_signal(String::new);
     let mut phone = use_signal(String::new);
     let mut strokes = use_signal(Vec::<Stroke>::new);
-    let mut drawing = use_signal(|| false);
     let mut error = use_signal(|| None::<String>);
+    // Walks signed here: reading it makes a signature show among the signed at once.
+    let mut signed_here = use_signal(|| 0_u32);
+    let _ = signed_here();
     // What the owner is shown, and its digest: signing refuses when the list moved on since.
     let shown = engine.walk_findings(&unit).map(|f| {
         (
@@ -683,38 +685,24 @@ fn OwnerWalk(lang: Lang, unit: UnitId, on_signed: EventHandler<()>) -> Element {
             lang,
             lines,
             signed,
-            name: name(),
-            phone: phone(),
-            strokes: strokes(),
-            busy: false,
+            // Only the fields' first values: they keep what is typed without a re-render of
+            // the list at each keystroke.
+            name: name.peek().clone(),
+            phone: phone.peek().clone(),
+            strokes,
             error: error(),
             on_name: move |v| name.set(v),
             on_phone: move |v| phone.set(v),
-            on_pen: move |pen: Pen| match pen {
-                Pen::Down(x, y) => {
-                    drawing.set(true);
-                    strokes.write().push(vec![(x, y)]);
-                }
-                Pen::Move(x, y) if drawing() => {
-                    if let Some(last) = strokes.write().last_mut()
-                        && last.len() < crate::signature::MAX_POINTS
-                    {
-                        last.push((x, y));
-                    }
-                }
-                Pen::Move(..) => {}
-                Pen::Up => drawing.set(false),
-            },
-            on_clear: move |_| strokes.set(Vec::new()),
             on_sign: move |_| {
                 let engine = use_context::<AppContext>().engine;
-                let signed = engine.sign_walk(&unit, &digest, &name(), &phone(), &strokes());
+                let signed = engine.sign_walk(&unit, &digest, &name(), &phone(), &strokes.peek());
                 match signed {
                     Ok(walk) => {
                         tracing::info!(%walk, "owner's walk signed");
                         // The name and phone stay: a new version is signed by the same owner.
                         error.set(None);
                         strokes.set(Vec::new());
+                        signed_here += 1;
                         on_signed.call(());
                     }
                     Err(e) => error.set(Some(describe(&e, lang))),

@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use dioxus::prelude::*;
 
-use crate::signature::{PAD_HEIGHT, PAD_WIDTH, Stroke};
+use crate::signature::{MAX_POINTS, PAD_HEIGHT, PAD_WIDTH, Stroke};
 use crate::ui::i18n::{Lang, Msg};
 
 /// One finding on the list, in words.
@@ -42,17 +42,6 @@ pub struct SignedLine {
     pub changed: bool,
 }
 
-/// What the finger does on the pad, in pad coordinates.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Pen {
-    /// Finger down: a new stroke starts here.
-    Down(f32, f32),
-    /// The finger moved here.
-    Move(f32, f32),
-    /// Finger up (or off the pad): the stroke ends.
-    Up,
-}
-
 /// The walk screen.
 #[component]
 pub fn WalkScreen(
@@ -61,13 +50,12 @@ pub fn WalkScreen(
     signed: Vec<SignedLine>,
     name: String,
     phone: String,
-    strokes: Vec<Stroke>,
-    busy: bool,
+    /// The strokes drawn so far. A signal, written by the pad alone: a finger's move redraws
+    /// the pad, not the list above it (which reads the unit's document).
+    strokes: Signal<Vec<Stroke>>,
     error: Option<String>,
     on_name: EventHandler<String>,
     on_phone: EventHandler<String>,
-    on_pen: EventHandler<Pen>,
-    on_clear: EventHandler<()>,
     on_sign: EventHandler<()>,
 ) -> Element {
     rsx! {
@@ -125,16 +113,22 @@ pub fn WalkScreen(
             oninput: move |e| on_phone.call(e.value()),
         }
         label { "{Msg::SignHere.text(lang)}" }
-        SignaturePad { strokes, on_pen }
+        SignaturePad { strokes }
         if let Some(e) = error {
             p { class: "error", id: "walk-error", "{e}" }
         }
         div { class: "row",
-            button { id: "clear-signature", onclick: move |_| on_clear.call(()), "{Msg::ClearSignature.text(lang)}" }
+            button {
+                id: "clear-signature",
+                onclick: move |_| {
+                    let mut strokes = strokes;
+                    strokes.set(Vec::new());
+                },
+                "{Msg::ClearSignature.text(lang)}"
+            }
             button {
                 id: "sign-walk",
                 class: "primary grow",
-                disabled: busy,
                 onclick: move |_| on_sign.call(()),
                 "{Msg::ConfirmSign.text(lang)}"
             }
@@ -142,10 +136,14 @@ pub fn WalkScreen(
     }
 }
 
-/// The pad: the strokes so far as SVG, and the finger's path reported in pad coordinates.
+/// The pad: the strokes so far as SVG; the finger's path is added to them in pad coordinates,
+/// at most [`MAX_POINTS`] points in all.
 #[component]
-fn SignaturePad(strokes: Vec<Stroke>, on_pen: EventHandler<Pen>) -> Element {
+fn SignaturePad(strokes: Signal<Vec<Stroke>>) -> Element {
+    let mut strokes = strokes;
     let mut target = use_signal(|| None::<Rc<MountedData>>);
+    // Whether a finger (or the mouse button) is down on the pad.
+    let mut drawing = use_signal(|| false);
     // The pad's size on screen; until measured, assume it is drawn at its own size.
     let mut size = use_signal(|| (PAD_WIDTH as f64, PAD_HEIGHT as f64));
     let measure = move || {
@@ -168,6 +166,7 @@ fn SignaturePad(strokes: Vec<Stroke>, on_pen: EventHandler<Pen>) -> Element {
         )
     };
     let paths: Vec<String> = strokes
+        .read()
         .iter()
         .map(|s| {
             s.iter()
@@ -187,16 +186,23 @@ fn SignaturePad(strokes: Vec<Stroke>, on_pen: EventHandler<Pen>) -> Element {
             onpointerdown: move |evt: PointerEvent| {
                 measure();
                 let at = evt.element_coordinates();
-                let (x, y) = to_pad(at.x, at.y);
-                on_pen.call(Pen::Down(x, y));
+                drawing.set(true);
+                strokes.write().push(vec![to_pad(at.x, at.y)]);
             },
             onpointermove: move |evt: PointerEvent| {
+                if !drawing() {
+                    return;
+                }
                 let at = evt.element_coordinates();
-                let (x, y) = to_pad(at.x, at.y);
-                on_pen.call(Pen::Move(x, y));
+                let total: usize = strokes.peek().iter().map(Vec::len).sum();
+                if total < MAX_POINTS
+                    && let Some(last) = strokes.write().last_mut()
+                {
+                    last.push(to_pad(at.x, at.y));
+                }
             },
-            onpointerup: move |_| on_pen.call(Pen::Up),
-            onpointerleave: move |_| on_pen.call(Pen::Up),
+            onpointerup: move |_| drawing.set(false),
+            onpointerleave: move |_| drawing.set(false),
             svg {
                 width: "100%",
                 height: "100%",

@@ -183,7 +183,6 @@ catalogue! {
     WalkAsSigned => "与签字时一致", "As signed";
     WalkChangedSince => "签字后已有变动，需重新签字", "Changed since signed; sign a new version";
     WalkHash => "校验码", "Hash";
-    SignNewVersion => "重新陪验签字", "Sign a new version";
     ErrLocal => "本机数据出错", "The phone's data failed";
     ErrNotSaved => "无法保存这条记录", "This record cannot be saved";
 }

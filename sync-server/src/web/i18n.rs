@@ -251,7 +251,6 @@ catalogue! {
     ResponseDue => "响应期限（4小时）", "Response due (4 h)";
     NoticeTitle => "工程整改通知单", "Rectification notice";
     NoticeNo => "编号", "Number";
-    Issued => "下发时间", "Issued";
     ReplyLine => "施工单位回复（签字）：", "Contractor's reply (signature):";
     QueueFines => "罚款单待审批", "Fine slips awaiting approval";
     Fines => "罚款单", "Fine slips";

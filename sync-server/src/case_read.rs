@@ -43,8 +43,6 @@ pub struct Loaded {
     pub state: CaseState,
     /// Its fields' concurrent values, if any.
     pub conflicts: Vec<FieldConflict>,
-    /// The unit's signed walks that list this finding, oldest first.
-    pub walks: Vec<WalkStatus>,
 }
 
 /// A unit's signed walks with its project, under the document's lock; `None` when the unit
@@ -59,6 +57,22 @@ pub async fn load_walks(
     let unreadable = |e: DocError| ReadError::Unreadable(e.into());
     let project = unit_doc.project_id().map_err(unreadable)?;
     Ok(Some((project, statuses(&unit_doc).map_err(unreadable)?)))
+}
+
+/// The unit's signed walks that list `finding`, oldest first: for the pages that show them
+/// (the case page, the dispute pack), not for every read of a case.
+pub async fn walks_listing(
+    state: &AppState,
+    unit: &UnitId,
+    finding: &FindingId,
+) -> Result<Vec<WalkStatus>, ReadError> {
+    Ok(load_walks(state, unit)
+        .await?
+        .map(|(_, walks)| walks)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|w| w.walk.snapshot.findings.iter().any(|s| &s.id == finding))
+        .collect())
 }
 
 /// The unit's document as stored now, read under its lock.
@@ -88,18 +102,12 @@ pub async fn load(
         return Ok(None);
     };
     let conflicts = unit_doc.conflicts(finding).map_err(unreadable)?;
-    let walks = statuses(&unit_doc)
-        .map_err(unreadable)?
-        .into_iter()
-        .filter(|w| w.walk.snapshot.findings.iter().any(|s| &s.id == finding))
-        .collect();
     let project = load_project(state, &project_id).await?;
     Ok(Some(Loaded {
         state: f.state(state.now(), &state.settings_of(&project_id)),
         finding: f,
         project,
         conflicts,
-        walks,
     }))
 }
 

@@ -379,6 +379,10 @@ pub async fn show(
         level: Satisfaction::Satisfied,
         note: String::new(),
     });
+    let walks = match crate::case_read::walks_listing(&state, &unit, &finding).await {
+        Ok(w) => w,
+        Err(e) => return internal(e),
+    };
     let told = match told(&state, &finding).await {
         Ok(t) => t,
         Err(e) => return internal(e),
@@ -400,7 +404,7 @@ pub async fn show(
         merge,
         reassign,
         told,
-        walks: loaded.walks,
+        walks,
     };
     let title = props.finding.description.clone();
     let body = rsx! { CaseDetail { ..props } };

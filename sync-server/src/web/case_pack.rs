@@ -141,7 +141,11 @@ pub async fn download(
     }
     // The owner's signed walks that list this case: what was signed, byte for byte (its
     // BLAKE3 is the walk's `snapshot_hash`), the signature image and the printed sheet.
-    for w in &loaded.walks {
+    let walks = match crate::case_read::walks_listing(&state, &unit, &f.id).await {
+        Ok(w) => w,
+        Err(e) => return internal(e),
+    };
+    for w in &walks {
         let dir = format!("walks/{}", w.walk.id);
         let walk_json = match serde_json::to_vec_pretty(&w.walk) {
             Ok(j) => j,

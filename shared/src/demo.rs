@@ -2,7 +2,8 @@
 //! demo all start from.
 //!
 //! Licheng has two buildings (1栋, 2栋) of 18 floors with four units a floor, 144 units in all,
-//! three contractors (土建 civil, 机电 MEP, 精装修 fit-out), and every unit is handed over six
+//! five contractors (土建 civil, 机电 MEP, 精装修 fit-out, 门窗 doors and windows, 园林
+//! landscape), and every unit is handed over six
 //! weeks after the day the demo is created, which puts a fresh demo in the middle of the
 //! pre-handover inspection window (交付前 1–2 个月).
 //!
@@ -372,10 +373,16 @@ mod tests {
     }
 
     #[test]
-    fn three_contractors_cover_civil_mep_and_fit_out() {
+    fn five_contractors_cover_every_trade() {
         let p = demo_project(day()).unwrap();
-        assert_eq!(p.contractors.len(), 3);
-        for trade in [Trade::Civil, Trade::Mep, Trade::FitOut] {
+        assert_eq!(p.contractors.len(), 5);
+        for trade in [
+            Trade::Civil,
+            Trade::Mep,
+            Trade::FitOut,
+            Trade::DoorsWindows,
+            Trade::Landscape,
+        ] {
             assert!(
                 p.contractors.iter().any(|c| c.trades.contains(&trade)),
                 "{trade:?}"

@@ -1,11 +1,9 @@
 //! Administration on the server's own data folder: users, roles, devices, enrollment codes,
-//! the demo, importing units, and rebuilding the case records.
+//! importing units, and rebuilding the case records.
 
 use std::collections::HashSet;
-use std::io::Write;
 
 use anyhow::Context;
-use plumbline_shared::demo::demo_project;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::doc::unit::UnitDoc;
@@ -71,66 +69,6 @@ pub async fn enrollment_code(state: &AppState, user: &UserId) -> anyhow::Result<
         .create_enrollment_code(hash, user, Timestamp(state.now().0 + hours * HOUR_MS))
         .await?;
     Ok(code)
-}
-
-/// The demo's accounts: (login, name, role, company).
-const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
-    ("wangli", "王丽", Role::Inspector, None),
-    ("zhaomin", "赵敏", Role::Manager, None),
-    ("liqiang", "李强", Role::Coordinator, None),
-    ("chenjing", "陈静", Role::FrontDesk, None),
-    ("sunyue", "孙悦", Role::CustomerRep, None),
-    ("zhougang", "周刚", Role::Contractor, Some("hengzhu-civil")),
-    ("admin", "管理员", Role::Admin, None),
-];
-
-/// Creates the demo on a fresh data folder (project, accounts for every role, an enrollment
-/// code) and prints the secrets once. On a folder that already holds it, does nothing.
-pub async fn demo(state: &AppState, out: &mut impl Write) -> anyhow::Result<()> {
-    let project = demo_project(state.now().date_cst()).context("building the demo project")?;
-    if state
-        .store
-        .doc_heads(&DocId::Project(project.id.clone()))
-        .await?
-        .is_some()
-    {
-        writeln!(
-            out,
-            "演示数据已存在 The demo already exists in this data folder; serving it."
-        )?;
-        return Ok(());
-    }
-    create_project(state, &project).await?;
-    writeln!(
-        out,
-        "演示项目 Demo project: {} {} — {} 户 units",
-        project.name_zh,
-        project.name_en,
-        project.units().count()
-    )?;
-    writeln!(out, "演示账号 Demo accounts (shown once 仅显示一次):")?;
-    for (login, name, role, company) in DEMO_ACCOUNTS {
-        let user = UserId::new(*login)?;
-        let membership = Membership {
-            project: project.id.clone(),
-            role: *role,
-            contractor: company.map(ContractorId::new).transpose()?,
-        };
-        let password = add_user(state, &user, name, None, membership).await?;
-        writeln!(
-            out,
-            "  {:<10} {:<6} {:<14} password 密码: {password}",
-            login,
-            name,
-            role.label_zh()
-        )?;
-    }
-    let code = enrollment_code(state, &UserId::new("wangli")?).await?;
-    writeln!(
-        out,
-        "检查员手机注册码 Enrollment code for 王丽's phone: {code}"
-    )?;
-    Ok(())
 }
 
 /// Rebuilds every case-record table from the documents alone.

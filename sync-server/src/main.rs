@@ -14,7 +14,7 @@ use plumbline_sync_server::config::{Config, DEFAULT_CONFIG, Overrides};
 use plumbline_sync_server::import::{self, ImportErrors};
 use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::store::Membership;
-use plumbline_sync_server::{admin, build_state, launch, project_create};
+use plumbline_sync_server::{admin, build_state, demo, launch, project_create};
 use tokio::net::TcpListener;
 
 #[derive(Debug, Parser)]
@@ -60,8 +60,15 @@ impl Place {
 enum Command {
     /// Serve the API.
     Serve(Place),
-    /// Create the demo project on a fresh data folder (accounts printed once), then serve.
-    Demo(Place),
+    /// Create the demo project on a fresh data folder (accounts printed once) with three
+    /// months of history before today, then serve.
+    Demo {
+        #[command(flatten)]
+        place: Place,
+        /// The project and its accounts only, no history.
+        #[arg(long)]
+        empty: bool,
+    },
     /// Administer users, roles, devices and enrollment codes.
     Admin {
         /// Data folder.
@@ -252,12 +259,12 @@ fn start_metrics(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(config: Config, clock: Clock, demo: bool) -> anyhow::Result<()> {
+async fn serve(config: Config, clock: Clock, demo: Option<demo::Start>) -> anyhow::Result<()> {
     start_metrics(&config)?;
     let listen = config.listen;
     let state = build_state(config, clock).await?;
-    if demo {
-        admin::demo(&state, &mut std::io::stdout().lock()).await?;
+    if let Some(start) = demo {
+        demo::create(&state, start, &mut std::io::stdout().lock()).await?;
     }
     let listener = TcpListener::bind(listen)
         .await
@@ -310,12 +317,17 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(p) => {
             drop(out);
             let clock = p.clock();
-            serve(load(p.data_dir, p.listen)?, clock, false).await?
+            serve(load(p.data_dir, p.listen)?, clock, None).await?
         }
-        Command::Demo(p) => {
+        Command::Demo { place: p, empty } => {
             drop(out);
             let clock = p.clock();
-            serve(load(p.data_dir, p.listen)?, clock, true).await?
+            let start = if empty {
+                demo::Start::Empty
+            } else {
+                demo::Start::WithHistory
+            };
+            serve(load(p.data_dir, p.listen)?, clock, Some(start)).await?
         }
         Command::Reindex { data_dir } => {
             let state = build_state(load(data_dir, None)?, Clock::system()).await?;

@@ -30,11 +30,14 @@ async fn demo_prints_accounts_once_serves_metrics_and_stops_gracefully() {
     let config = format!("metrics_listen = \"{metrics}\"\n");
     let mut server = ServerProcess::run(dir.path(), "demo", addr, &config, "demo-1.log").await;
 
-    // One account of every role, each with a password, and a code for the inspector's phone.
+    // One account of every role and the history's other people, each with a password, the
+    // history, and a code for the inspector's phone.
     let stdout = server.stdout();
-    assert_eq!(stdout.matches("password 密码: ").count(), 7, "{stdout}");
+    assert_eq!(stdout.matches("password 密码: ").count(), 13, "{stdout}");
+    assert!(stdout.contains("演示历史 Demo history"), "{stdout}");
     for login in [
-        "wangli", "zhaomin", "liqiang", "chenjing", "sunyue", "zhougang", "admin",
+        "wangli", "zhaomin", "liqiang", "chenjing", "sunyue", "zhougang", "admin", "liuyang",
+        "wuhao",
     ] {
         assert!(stdout.contains(login), "{login} missing from:\n{stdout}");
     }
@@ -141,7 +144,7 @@ async fn two_hundred_sign_ins_at_once_keep_memory_bounded_and_the_server_answeri
     let addr = free_addr();
     let server = ServerProcess::run(
         dir.path(),
-        "demo",
+        "demo --empty",
         addr,
         "metrics_listen = \"\"\n",
         "sign-ins.log",

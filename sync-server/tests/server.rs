@@ -21,6 +21,7 @@ mod verdicts;
 mod web;
 mod web_admin;
 mod web_archives;
+mod web_demo;
 mod web_devices;
 mod web_fines;
 mod web_intake;

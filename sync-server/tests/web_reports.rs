@@ -29,7 +29,8 @@ use plumbline_sync_server::admin;
 use plumbline_sync_server::docs::assemble;
 use plumbline_sync_server::store::{CaseFilter, Membership};
 use report_project::{
-    Expected, Generated, Params, THRESHOLD_GROUPS, Threshold, generate, level_key, write,
+    Expectations, Expected, Generated, Params, THRESHOLD_GROUPS, Threshold, generate, level_key,
+    write,
 };
 use reqwest::StatusCode;
 
@@ -62,7 +63,7 @@ fn at(text: &str) -> Timestamp {
 async fn server_at(p: &Params) -> TestServer {
     TestServer::start_with_clock(Clock::manual(p.now)).await
 }
-const PAGES: [&str; 4] = ["monthly", "suggestions", "scorecards", "satisfaction"];
+pub(crate) const PAGES: [&str; 4] = ["monthly", "suggestions", "scorecards", "satisfaction"];
 /// Rows a case list shows per page.
 const PAGE_ROWS: u64 = 50;
 
@@ -388,12 +389,12 @@ fn check_coverage(g: &Generated) {
 
 /// One figure as the page shows it.
 #[derive(Debug, Clone)]
-struct Fig {
-    value: Option<String>,
-    href: Option<String>,
+pub(crate) struct Fig {
+    pub(crate) value: Option<String>,
+    pub(crate) href: Option<String>,
 }
 
-fn unescape(text: &str) -> String {
+pub(crate) fn unescape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('&') {
@@ -442,7 +443,7 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 
 /// Every `id="fig-…"` element of a page, by key; a key shown twice with different values is
 /// a problem.
-fn figures(page: &str, html: &str, problems: &mut Vec<String>) -> BTreeMap<String, Fig> {
+pub(crate) fn figures(page: &str, html: &str, problems: &mut Vec<String>) -> BTreeMap<String, Fig> {
     let mut out = BTreeMap::new();
     let mut from = 0;
     while let Some(found) = html[from..].find(" id=\"fig-") {
@@ -522,7 +523,7 @@ fn compare(
 }
 
 /// A list page's stated total and the rows it shows.
-fn list_counts(html: &str) -> Option<(u64, u64)> {
+pub(crate) fn list_counts(html: &str) -> Option<(u64, u64)> {
     let key = "<span id=\"row-count\">";
     let at = html.find(key)? + key.len();
     let end = html[at..].find('<')?;

@@ -464,7 +464,7 @@ fn CaseList(p: ListProps) -> Element {
             if p.page > 1 {
                 a { href: "{q.link(p.page - 1)}", {Msg::Previous.text(lang)} }
             }
-            span { "{summary}" }
+            span { id: "list-total", "data-total": "{p.total}", "{summary}" }
             if u64::from(p.page) < pages {
                 a { href: "{q.link(p.page + 1)}", {Msg::Next.text(lang)} }
             }

@@ -74,12 +74,28 @@ impl TestServer {
 
     /// Starts a server on `clock` with its configuration changed by `change`.
     pub async fn start_configured(clock: Clock, change: impl FnOnce(&mut Config)) -> Self {
+        Self::start_holding(clock, change, true).await
+    }
+
+    /// Starts a server on `clock` with an empty data folder (`project` is the demo project the
+    /// caller may create, dated by the anchor).
+    pub async fn start_empty(clock: Clock) -> Self {
+        Self::start_holding(clock, |_| {}, false).await
+    }
+
+    async fn start_holding(
+        clock: Clock,
+        change: impl FnOnce(&mut Config),
+        with_project: bool,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_data_dir(dir.path(), "127.0.0.1:0".parse().unwrap()).unwrap();
         change(&mut config);
         let state = build_state(config, clock.clone()).await.unwrap();
         let project = demo_project(anchor().date_cst()).unwrap();
-        setup::create_project(&state, &project).await.unwrap();
+        if with_project {
+            setup::create_project(&state, &project).await.unwrap();
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();

@@ -29,6 +29,7 @@ impl ServerProcess {
     /// test's own means the working folder's `plumbline-server.toml` is never read.
     pub async fn run(
         dir: &Path,
+        // The subcommand and its own flags, separated by spaces (`demo --empty`).
         command: &str,
         addr: SocketAddr,
         config: &str,
@@ -41,7 +42,7 @@ impl ServerProcess {
         let child = Command::new(env!("CARGO_BIN_EXE_plumbline-sync-server"))
             .arg("--config")
             .arg(&config_file)
-            .arg(command)
+            .args(command.split_whitespace())
             .arg("--data")
             .arg(dir.join("data"))
             .arg("--listen")

@@ -1,0 +1,168 @@
+//! The demo with its history, as a newcomer first sees it: every queue of the dashboard has
+//! work in it and its figure is the length of the list it links to; every report page of the
+//! history's month shows figures, and each count of cases is the length of its list.
+#![allow(clippy::unwrap_used)] // tests panic on failure, by design
+
+use crate::common;
+
+use common::TestServer;
+use common::web::Browser;
+use plumbline_shared::clock::Clock;
+use plumbline_sync_server::demo::{self, Start};
+use plumbline_sync_server::history::Month;
+use reqwest::StatusCode;
+
+use crate::web_reports::{PAGES, figures, list_counts, unescape};
+
+/// The password `demo` printed for `login`.
+fn password_of(printed: &str, login: &str) -> String {
+    let line = printed
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{login} ")))
+        .unwrap_or_else(|| panic!("no account `{login}` in:\n{printed}"));
+    line.rsplit(' ').next().unwrap().to_owned()
+}
+
+/// The rows of the table with `id`: (label, link, figure).
+fn figure_rows(html: &str, id: &str) -> Vec<(String, Option<String>, u64)> {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no table `{id}`"));
+    let table = &html[start..start + html[start..].find("</table>").unwrap()];
+    let mut rows = Vec::new();
+    for row in table.split("<tr").skip(1) {
+        let label = between(row, "<th>", "</th>")
+            .map(unescape)
+            .unwrap_or_default();
+        let href = between(row, "href=\"", "\"").map(unescape);
+        let cell = between(row, "<td>", "</td>").unwrap_or_default();
+        let text: String = cell
+            .split('<')
+            .map(|part| part.split_once('>').map_or(part, |(_, t)| t))
+            .collect();
+        let value = text
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("`{label}`: {cell}"));
+        rows.push((label, href, value));
+    }
+    rows
+}
+
+fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
+    let at = text.find(open)? + open.len();
+    let end = text[at..].find(close)?;
+    Some(&text[at..at + end])
+}
+
+/// The total a case list states.
+fn list_total(html: &str) -> u64 {
+    between(html, "data-total=\"", "\"")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no list total in:\n{html}"))
+}
+
+/// Whether a figure's value says "nothing" (`0`, `0.0`, `0/0`, or blank).
+fn is_nothing(value: &str) -> bool {
+    value.chars().all(|c| !c.is_ascii_digit() || c == '0')
+}
+
+/// Report figures that count cases, whose list holds exactly the cases counted.
+fn counts_cases(key: &str) -> bool {
+    ["intake", "closures", "backlog"]
+        .iter()
+        .any(|k| key == *k || key.starts_with(&format!("{k}.")))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_has_work_in_every_queue_and_figures_on_every_report() {
+    let started = std::time::Instant::now();
+    let at = common::anchor();
+    let server = TestServer::start_empty(Clock::manual(at)).await;
+    let mut printed = Vec::new();
+    demo::create(&server.state, Start::WithHistory, &mut printed)
+        .await
+        .unwrap();
+    let printed = String::from_utf8(printed).unwrap();
+    eprintln!("the demo was created in {:?}", started.elapsed());
+    assert!(printed.contains("演示历史 Demo history"), "{printed}");
+    let mut b = Browser::new(&server);
+    let page = b
+        .sign_in("zhaomin", &password_of(&printed, "zhaomin"))
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+
+    let dashboard = b.get("/dashboard").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    let mut problems = Vec::new();
+    let queues = figure_rows(&dashboard.body, "queues");
+    assert!(queues.len() >= 12, "{queues:?}");
+    for (label, href, count) in &queues {
+        if *count == 0 {
+            problems.push(format!("the queue `{label}` is empty"));
+        }
+        let Some(href) = href else {
+            continue; // the photos still on their way: no list
+        };
+        let list = b.get(href).await;
+        assert_eq!(list.status, StatusCode::OK, "{href}");
+        let total = list_total(&list.body);
+        if total != *count {
+            problems.push(format!(
+                "`{label}` shows {count}, its list {href} has {total}"
+            ));
+        }
+    }
+    let by_status = figure_rows(&dashboard.body, "by-status");
+    assert!(by_status.len() >= 8, "{by_status:?}");
+    for (label, href, count) in &by_status {
+        let href = href.as_deref().unwrap();
+        let total = list_total(&b.get(href).await.body);
+        if total != *count || *count == 0 {
+            problems.push(format!(
+                "status `{label}` shows {count}, its list has {total}"
+            ));
+        }
+    }
+
+    // The history's month: the one before the clock's.
+    let month = Month::containing(at.0).previous().key();
+    for page in PAGES {
+        let path = format!("/reports/{page}?project=licheng&month={month}");
+        let res = b.get(&path).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+        let figs = figures(page, &res.body, &mut problems);
+        let shown = figs
+            .values()
+            .filter(|f| f.value.as_deref().is_some_and(|v| !is_nothing(v)))
+            .count();
+        if shown == 0 {
+            problems.push(format!("{path}: every figure is zero"));
+        }
+        // Every count of cases, and a sample of the other figures (the report tests check
+        // every list of a scripted project exactly).
+        let mut others = 0;
+        for (key, f) in &figs {
+            let (Some(href), Some(value)) = (&f.href, &f.value) else {
+                continue;
+            };
+            if !counts_cases(key) {
+                others += 1;
+                if is_nothing(value) || others % 8 != 1 {
+                    continue;
+                }
+            }
+            let listed = b.get(href).await;
+            let (total, _) = list_counts(&listed.body)
+                .unwrap_or_else(|| panic!("{href}: no row count in:\n{}", listed.body));
+            if counts_cases(key) && value.parse() != Ok(total) {
+                problems.push(format!("{page}: `{key}` is {value}, its list has {total}"));
+            }
+            if !is_nothing(value) && total == 0 {
+                problems.push(format!("{page}: `{key}` is {value} and its list is empty"));
+            }
+        }
+    }
+    eprintln!("and read through in {:?}", started.elapsed());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

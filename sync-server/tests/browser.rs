@@ -448,7 +448,14 @@ async fn manager_pages(
         timeline.contains("修改问题信息") && timeline.contains("楼下顶棚有水渍"),
         "{timeline}"
     );
-    assert!(timeline.contains(actor.device.as_str()), "{timeline}");
+    // The person by name and role; the phone a hover away.
+    assert!(timeline.contains("（投诉代表）"), "{timeline}");
+    c.find(Locator::Css(&format!(
+        "table#timeline td[title$=\"{}\"]",
+        actor.device
+    )))
+    .await
+    .unwrap();
     shots.take_at(c, "table#timeline", "timeline").await;
     click(c, "header a[href='/dashboard']").await;
     arrive(c, "table#queues").await;

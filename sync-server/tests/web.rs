@@ -339,7 +339,8 @@ async fn a_notice_is_issued_printed_and_reaches_the_device_and_roles_are_enforce
         .units()
         .find(|(_, u)| u.id.as_str() == unit_id)
         .unwrap();
-    let unit_name = format!("{} {}", building.name, unit.label);
+    // 1栋 and 1-1201 say 1栋1201.
+    let unit_name = format!("{}{}", building.name, unit.label.split_once('-').unwrap().1);
     let contractor = &server
         .project
         .contractors

@@ -1,6 +1,7 @@
 //! The demo with its history, as a newcomer first sees it: every queue of the dashboard has
 //! work in it and its figure is the length of the list it links to; every report page of the
-//! history's month shows figures, and each count of cases is the length of its list.
+//! history's month shows figures, and each count of cases is the length of its list; and no
+//! page a person reads shows an id where a name exists.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
 use crate::common;
@@ -163,6 +164,140 @@ async fn the_demo_has_work_in_every_queue_and_figures_on_every_report() {
             }
         }
     }
+    let path = format!("/reports/scorecards?project=licheng&month={month}");
+    let scorecards = b.get(&path).await.body;
+    scan_for_ids(&mut b, &dashboard.body, &scorecards, &mut problems).await;
     eprintln!("and read through in {:?}", started.elapsed());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Ids a person must not read in the demo: units, buildings, the project, contractors, logins,
+/// devices, report figure keys.
+const IDS: [&str; 26] = [
+    "licheng-b1",
+    "licheng-b2",
+    "licheng",
+    "hengzhu-civil",
+    "tongtai-mep",
+    "meijia-fitout",
+    "mingguang-windows",
+    "lvyuan-landscape",
+    "wangli",
+    "zhaomin",
+    "liqiang",
+    "chenjing",
+    "sunyue",
+    "zhougang",
+    "liuyang",
+    "huangwei",
+    "wuhao",
+    "zhenglei",
+    "heming",
+    "linfeng",
+    "-device",
+    "score.",
+    "sat.",
+    "suggest.",
+    "intake.",
+    "backlog.",
+];
+
+/// The text of a page as a person reads it: no tags, attributes, scripts or styles.
+fn visible_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        text.push(' ');
+        rest = &rest[open..];
+        let skip_to = ["script", "style"]
+            .into_iter()
+            .find(|t| rest.starts_with(&format!("<{t}")))
+            .map(|t| format!("</{t}>"));
+        let end = match skip_to {
+            Some(close) => rest.find(&close).map(|e| e + close.len()),
+            None => rest.find('>').map(|e| e + 1),
+        };
+        rest = &rest[end.unwrap_or(rest.len())..];
+    }
+    text.push_str(rest);
+    unescape(&text)
+}
+
+/// Links of `html` whose path starts with `prefix`, without repeats, at most `n`.
+fn links(html: &str, prefix: &str, n: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for part in html.split("href=\"").skip(1) {
+        let href = unescape(&part[..part.find('"').unwrap_or(0)]);
+        if href.starts_with(prefix) && !out.contains(&href) {
+            out.push(href);
+        }
+    }
+    out.truncate(n);
+    out
+}
+
+/// Reads the pages an office person meets — the dashboard, lists, cases, their printed notice
+/// and fine slips, the unit archive, reports and a figure's cases, the inbox, readiness — in
+/// both languages, and notes every id a page shows as text.
+async fn scan_for_ids(
+    b: &mut Browser,
+    dashboard: &str,
+    scorecards: &str,
+    problems: &mut Vec<String>,
+) {
+    let mut pages = vec![
+        "/dashboard".to_owned(),
+        "/cases".to_owned(),
+        "/inbox".to_owned(),
+    ];
+    pages.push("/readiness?project=licheng".to_owned());
+    pages.extend(links(dashboard, "/cases?", 3));
+    let list = b.get("/cases?project=licheng").await.body;
+    let cases: Vec<String> = links(&list, "/cases/licheng-", 40)
+        .into_iter()
+        .filter(|l| l.matches('/').count() == 3)
+        .collect();
+    pages.extend(links(&list, "/archives/units/", 2));
+    for case in &cases {
+        let page = b.get(case).await.body;
+        if page.contains("id=\"notice-no\"") && !pages.iter().any(|p| p.ends_with("/notice")) {
+            pages.push(format!("{case}/notice"));
+        }
+        let slips = links(&page, &format!("{case}/fines/"), 1);
+        if !pages.iter().any(|p| p.contains("/fines/")) {
+            pages.extend(slips.into_iter().filter(|l| !l.ends_with("/pdf")));
+        }
+    }
+    pages.extend(cases.into_iter().take(12));
+    pages.extend(links(scorecards, "/reports/", 5));
+    pages.extend(links(scorecards, "/reports/cases?", 2));
+    assert!(pages.iter().any(|p| p.ends_with("/notice")), "{pages:?}");
+    assert!(pages.iter().any(|p| p.contains("/fines/")), "{pages:?}");
+    assert!(
+        pages.iter().any(|p| p.starts_with("/reports/cases")),
+        "{pages:?}"
+    );
+    for lang in ["zh-CN", "en"] {
+        b.get(&format!("/lang/{lang}")).await;
+        for path in &pages {
+            let res = b.get(path).await;
+            assert_eq!(res.status, StatusCode::OK, "{path}");
+            let text = visible_text(&res.body);
+            for id in IDS {
+                if let Some(at) = text.find(id) {
+                    let from = text[..at]
+                        .char_indices()
+                        .rev()
+                        .nth(30)
+                        .map_or(0, |(i, _)| i);
+                    let to = text[at..]
+                        .char_indices()
+                        .nth(40)
+                        .map_or(text.len(), |(i, _)| at + i);
+                    problems.push(format!("{lang} {path} shows `{id}`: …{}…", &text[from..to]));
+                }
+            }
+        }
+    }
 }

@@ -523,7 +523,7 @@ async fn the_printed_fine_slip_shows_the_amount_in_figures_and_capitals_and_who_
     assert_eq!(print.status, StatusCode::OK);
     // The unit by the name people use, not its id.
     let (building, unit) = server.project.units().next().unwrap();
-    let unit = format!("{} {}", building.name, unit.label);
+    let unit = format!("{}{}", building.name, unit.label.split_once('-').unwrap().1);
     for text in [
         "<h1 style=\"text-align:center\">罚款单</h1>",
         &format!("<span id=\"fine-no\">{fine}</span>"),

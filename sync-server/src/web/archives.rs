@@ -214,6 +214,8 @@ pub struct ArchiveQuery {
 struct UnitArchiveProps {
     lang: Lang,
     unit: UnitId,
+    /// The unit as people name it.
+    unit_name: String,
     project: String,
     q: String,
     /// Rows per kind, before the search.
@@ -225,7 +227,7 @@ struct UnitArchiveProps {
 fn UnitArchive(p: UnitArchiveProps) -> Element {
     let lang = p.lang;
     rsx! {
-        h1 { {Msg::UnitArchive.text(lang)} " · {p.unit}" }
+        h1 { {Msg::UnitArchive.text(lang)} " · {p.unit_name}" }
         p { id: "archive-totals", "{p.project} · "
             for (kind, n) in p.totals.iter() {
                 span { {kind.label().text(lang)} " {n}　" }
@@ -340,13 +342,14 @@ pub async fn unit(
     };
     let props = UnitArchiveProps {
         lang,
+        unit_name: super::labels::unit(&project, &unit),
         unit: unit.clone(),
-        project: lang.pick(&project.name_zh, project.id.as_str()).to_owned(),
+        project: super::labels::project(&project, lang).to_owned(),
         q,
         totals,
         rows,
     };
-    let title = format!("{} · {unit}", Msg::UnitArchive.text(lang));
+    let title = format!("{} · {}", Msg::UnitArchive.text(lang), props.unit_name);
     let body = rsx! { UnitArchive { ..props } };
     render(lang, &title, Some(staff.top_bar()), body).into_response()
 }
@@ -398,6 +401,8 @@ struct OwnerArchiveProps {
 #[derive(Debug, Clone, PartialEq)]
 struct OwnerCase {
     record: CaseRecord,
+    /// The unit as people name it.
+    unit_name: String,
     /// The notice, its contractor and where the repair stands.
     repair: String,
     /// The owner's claims: claimed, agreed, paid, remaining.
@@ -413,6 +418,7 @@ async fn owner_case(state: &AppState, record: CaseRecord, lang: Lang) -> anyhow:
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let Some(loaded) = loaded else {
         return Ok(OwnerCase {
+            unit_name: record.unit.to_string(),
             record,
             repair: String::new(),
             claims: String::new(),
@@ -474,6 +480,7 @@ async fn owner_case(state: &AppState, record: CaseRecord, lang: Lang) -> anyhow:
         })
         .unwrap_or_default();
     Ok(OwnerCase {
+        unit_name: super::labels::unit(&loaded.project, &record.unit),
         record,
         repair,
         claims,
@@ -517,7 +524,7 @@ fn OwnerArchive(p: OwnerArchiveProps) -> Element {
                     tbody {
                         for o in p.rows.iter() {
                             tr { class: "owner-case",
-                                td { a { href: "/archives/units/{o.record.unit}", "{o.record.unit}" } }
+                                td { a { href: "/archives/units/{o.record.unit}", "{o.unit_name}" } }
                                 td { a { href: "/cases/{o.record.unit}/{o.record.case.finding}", "{o.record.case.description}" } }
                                 td { {lang.pick(o.record.case.origin.label_zh(), o.record.case.origin.label_en())} }
                                 td { {lang.pick(o.record.case.status.label_zh(), o.record.case.status.label_en())} }

@@ -8,12 +8,14 @@
 //! [`super::merge`] and [`super::reassign`]; each is checked again by the same precondition
 //! when it is posted ([`super::case_kit`]).
 
+use std::collections::BTreeMap;
+
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::doc::finding::Finding;
 use plumbline_shared::event::{CallbackChannel, Event, EventKind, Satisfaction};
-use plumbline_shared::ids::{BlobHash, ContractorId, UnitId};
+use plumbline_shared::ids::{BlobHash, ContractorId, UnitId, UserId};
 use plumbline_shared::project::Contractor;
 use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
@@ -31,6 +33,7 @@ use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{internal, render};
 use super::merge::{MergeSection, MergeSectionProps, merge_section};
+use super::people;
 use super::reassign::{ReassignSection, ReassignSectionProps};
 use super::session::Staff;
 use super::told::{Told, ToldRow, told};
@@ -43,6 +46,10 @@ use crate::state::AppState;
 struct DetailProps {
     lang: Lang,
     unit: UnitId,
+    /// The unit as people name it (`1栋1201`).
+    unit_name: String,
+    /// Display names of everyone on the timeline.
+    names: BTreeMap<UserId, String>,
     finding: Finding,
     state: CaseState,
     contractors: Vec<Contractor>,
@@ -93,14 +100,14 @@ fn CaseDetail(p: DetailProps) -> Element {
         TimelineRow::Told(t) => (t.at, 1, t.kind.as_str().to_owned()),
     });
     rsx! {
-        h1 { a { href: "/archives/units/{p.unit}", title: Msg::UnitArchive.text(lang), "{p.unit}" } " · {f.description}" }
+        h1 { a { href: "/archives/units/{p.unit}", title: Msg::UnitArchive.text(lang), "{p.unit_name}" } " · {f.description}" }
         table { class: "facts",
             tr { th { {Msg::Status.text(lang)} } td { id: "status", {lang.pick(st.status.label_zh(), st.status.label_en())} } }
             tr { th { {Msg::Room.text(lang)} } td { {labels::room(lang, f.room.as_str())} } }
             tr { th { {Msg::Item.text(lang)} } td { {labels::item(lang, f.item.as_str())} } }
             tr { th { {Msg::Category.text(lang)} } td { {labels::category(lang, f.category.as_str())} } }
             tr { th { {Msg::Severity.text(lang)} } td { {lang.pick(f.severity.label_zh(), f.severity.label_en())} } }
-            tr { th { {Msg::Contractor.text(lang)} } td { {st.contractor.as_ref().map(|c| c.to_string()).unwrap_or_default()} } }
+            tr { th { {Msg::Contractor.text(lang)} } td { {st.contractor.as_ref().map(|c| p.contractors.iter().find(|k| &k.id == c).map_or_else(|| c.to_string(), |k| k.name.clone())).unwrap_or_default()} } }
             tr { th { {Msg::Origin.text(lang)} } td { {lang.pick(f.origin.label_zh(), f.origin.label_en())} } }
             if let Some(o) = &f.owner {
                 // The masked form the document holds; the full contact is a recorded look away.
@@ -196,10 +203,8 @@ fn CaseDetail(p: DetailProps) -> Element {
                             tr {
                                 td { {beijing(e.at)} }
                                 td { {f.receipts.get(&e.id).map(|r| beijing(r.received_at)).unwrap_or_default()} }
-                                td { "{e.actor.user} ({lang.pick(e.actor.role.label_zh(), e.actor.role.label_en())})"
-                                    br {}
-                                    span { class: "muted device", title: Msg::Device.text(lang), "{e.actor.device}" }
-                                }
+                                // The device is a hover away: a clerk reads who, an auditor may ask which phone.
+                                td { title: "{Msg::Device.text(lang)}: {e.actor.device}", {people::acting(&p.names, &e.actor, lang)} }
                                 td { {lang.pick(e.kind.label_zh(), e.kind.label_en())} }
                                 td { class: "detail", {event_detail(&e.kind, lang, &p.contractors)} }
                             }
@@ -326,7 +331,9 @@ pub async fn show(
             Err(e) => return internal(e),
         }
     }
-    let names = match display_names(&state, signers(&loaded.finding)).await {
+    let mut people_named = signers(&loaded.finding);
+    people_named.extend(loaded.finding.events.iter().map(|e| e.actor.user.clone()));
+    let names = match display_names(&state, people_named).await {
         Ok(n) => n,
         Err(e) => return internal(e),
     };
@@ -389,7 +396,9 @@ pub async fn show(
     };
     let props = DetailProps {
         lang: staff.lang,
+        unit_name: labels::unit(&loaded.project, &unit),
         unit,
+        names,
         state: loaded.state,
         contractors: loaded.project.contractors.clone(),
         arrived,

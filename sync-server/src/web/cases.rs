@@ -3,6 +3,8 @@
 //! Filters are plain query parameters, so a filtered list is a link that can be bookmarked,
 //! sent to a colleague, or put behind a dashboard figure.
 
+use std::collections::BTreeMap;
+
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -313,6 +315,11 @@ fn overdue_now(c: &CaseRecord, at: Timestamp) -> bool {
     }
 }
 
+/// The name of the unit or contractor `id`, or the id when it has none.
+fn named(names: &BTreeMap<String, String>, id: &str) -> String {
+    names.get(id).cloned().unwrap_or_else(|| id.to_owned())
+}
+
 #[derive(Props, Clone, PartialEq)]
 struct ListProps {
     lang: Lang,
@@ -325,6 +332,8 @@ struct ListProps {
     error: Option<String>,
     /// The project's buildings, id and name, for the building filter.
     buildings: Vec<(String, String)>,
+    /// The listed units and contractors as people name them, by id.
+    names: BTreeMap<String, String>,
 }
 
 #[allow(non_snake_case)] // a component
@@ -443,7 +452,7 @@ fn CaseList(p: ListProps) -> Element {
                 tbody {
                     for c in p.rows.iter() {
                         tr { class: if overdue_now(c, p.now) { "overdue" } else { "" },
-                            td { a { href: "/archives/units/{c.unit}", "{c.unit}" } }
+                            td { a { href: "/archives/units/{c.unit}", {named(&p.names, c.unit.as_str())} } }
                             td { {labels::room(lang, &c.case.room)} }
                             td { {labels::category(lang, &c.case.category)} }
                             td { {lang.pick(c.case.severity.label_zh(), c.case.severity.label_en())} }
@@ -452,7 +461,7 @@ fn CaseList(p: ListProps) -> Element {
                                 {lang.pick(c.case.status.label_zh(), c.case.status.label_en())}
                                 if overdue_now(c, p.now) { " · " {Msg::Overdue.text(lang)} }
                             }
-                            td { {c.case.contractor.as_ref().map(|x| x.to_string()).unwrap_or_default()} }
+                            td { {c.case.contractor.as_ref().map(|x| named(&p.names, x.as_str())).unwrap_or_default()} }
                             td { {time_text(c.case.repair_deadline)} }
                             td { {time_text(Some(c.case.created_at))} }
                         }
@@ -533,14 +542,23 @@ pub async fn list(
             return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
         }
     };
-    let buildings = match super::readiness::load(&state, &staff, &project).await {
-        Ok(p) => p
-            .buildings
-            .iter()
-            .map(|b| (b.id.to_string(), b.name.clone()))
-            .collect(),
+    let loaded = match super::readiness::load(&state, &staff, &project).await {
+        Ok(p) => p,
         Err(refused) => return refused,
     };
+    let buildings = loaded
+        .buildings
+        .iter()
+        .map(|b| (b.id.to_string(), b.name.clone()))
+        .collect();
+    let mut names: BTreeMap<String, String> = loaded
+        .contractors
+        .iter()
+        .map(|c| (c.id.to_string(), c.name.clone()))
+        .collect();
+    for c in &rows {
+        names.insert(c.unit.to_string(), labels::unit(&loaded, &c.unit));
+    }
     let props = ListProps {
         lang,
         buildings,
@@ -551,6 +569,7 @@ pub async fn list(
         page,
         now: at,
         error: None,
+        names,
     };
     let body = rsx! { CaseList { ..props } };
     render(lang, Msg::Cases.text(lang), Some(staff.top_bar()), body).into_response()

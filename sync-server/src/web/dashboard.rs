@@ -27,6 +27,7 @@ struct Figure {
 #[derive(Props, Clone, PartialEq)]
 struct DashboardProps {
     lang: Lang,
+    /// The project's name.
     project: String,
     by_status: Vec<Figure>,
     queues: Vec<Figure>,
@@ -242,9 +243,13 @@ pub async fn show(
         Ok(e) => e.referenced.saturating_sub(e.arrived),
         Err(e) => return internal(e),
     };
+    let named = match super::readiness::load(&state, &staff, &project).await {
+        Ok(p) => super::labels::project(&p, lang).to_owned(),
+        Err(refused) => return refused,
+    };
     let props = DashboardProps {
         lang,
-        project: project.to_string(),
+        project: named,
         by_status,
         queues: figures,
         photos_missing,

@@ -5,12 +5,15 @@
 //! What lands here is decided by `plumbline_shared::workflow::reminder` and recorded once per
 //! person by the store with the case's projection (see `crate::verdicts`).
 
+use std::collections::BTreeMap;
+
 use axum::Form;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use dioxus::prelude::*;
+use plumbline_shared::ids::UnitId;
 use plumbline_shared::workflow::reminder::ReminderKind;
 use serde::Deserialize;
 
@@ -53,6 +56,8 @@ struct InboxProps {
     kind: String,
     unread_only: bool,
     rows: Vec<Notification>,
+    /// The rows' units as people name them.
+    units: BTreeMap<UnitId, String>,
     page: u32,
     more: bool,
 }
@@ -109,7 +114,7 @@ fn InboxPage(p: InboxProps) -> Element {
                             td { "{word(n.kind)} · {label(n.kind)}" }
                             td {
                                 a { href: "/cases/{n.unit}/{n.finding}",
-                                    "{n.unit}"
+                                    {p.units.get(&n.unit).cloned().unwrap_or_else(|| n.unit.to_string())}
                                     if let Some(no) = &n.notice_no { " · {no}" }
                                 }
                             }
@@ -191,6 +196,17 @@ pub async fn show(
     };
     let more = rows.len() > PAGE_ROWS as usize;
     rows.truncate(PAGE_ROWS as usize);
+    let units = match super::labels::units(
+        &state,
+        rows.iter()
+            .map(|n| (n.project.clone(), n.unit.clone()))
+            .collect(),
+    )
+    .await
+    {
+        Ok(u) => u,
+        Err(e) => return internal(e),
+    };
     let body = rsx! {
         InboxPage {
             lang,
@@ -198,6 +214,7 @@ pub async fn show(
             kind: kind.map_or(String::new(), |k| k.as_str().to_owned()),
             unread_only,
             rows,
+            units,
             page,
             more,
         }

@@ -1,7 +1,11 @@
 //! Names of rooms, check items and categories for people, from the checklist template; an id
 //! the template does not know (a newer device's template, a typo) is shown as it is.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
+
+use plumbline_shared::ids::{ProjectId, UnitId};
+use plumbline_shared::project::Project;
 
 use plumbline_shared::template::{ChecklistTemplate, residential};
 
@@ -16,16 +20,25 @@ pub fn template() -> &'static ChecklistTemplate {
     &TEMPLATE
 }
 
-/// A unit as people name it: its building and label (`1栋 1-1201`); the id when the project
-/// does not list it.
-pub fn unit(
-    project: &plumbline_shared::project::Project,
-    id: &plumbline_shared::ids::UnitId,
-) -> String {
+/// A unit as people name it: its building and number (`1栋1201`: the label `1-1201` loses the
+/// building number it repeats); the id when the project does not list it.
+pub fn unit(project: &Project, id: &UnitId) -> String {
     project.unit(id).map_or_else(
         || id.to_string(),
-        |(b, u)| format!("{} {}", b.name, u.label),
+        |(b, u)| {
+            let number = u
+                .label
+                .split_once('-')
+                .filter(|(prefix, _)| !prefix.is_empty() && b.name.starts_with(*prefix))
+                .map_or(u.label.as_str(), |(_, rest)| rest);
+            format!("{}{number}", b.name)
+        },
     )
+}
+
+/// A project's name in the page's language.
+pub fn project(project: &Project, lang: Lang) -> &str {
+    lang.pick(&project.name_zh, &project.name_en)
 }
 
 /// A room's name.
@@ -71,6 +84,28 @@ pub fn categories(lang: Lang) -> Vec<(String, String)> {
         .iter()
         .map(|c| (c.id.to_string(), lang.pick(&c.zh, &c.en).to_owned()))
         .collect()
+}
+
+/// The units of `pairs` (project, unit) as people name them, each project read once: for lists
+/// that cross projects (the inbox, the contact log). A unit of a project that is gone keeps
+/// its id.
+pub async fn units(
+    state: &crate::state::AppState,
+    pairs: Vec<(ProjectId, UnitId)>,
+) -> anyhow::Result<BTreeMap<UnitId, String>> {
+    let mut projects: BTreeMap<ProjectId, Option<Project>> = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for (project, id) in pairs {
+        if !projects.contains_key(&project) {
+            let loaded = crate::admin::load_project(state, &project).await?;
+            projects.insert(project.clone(), loaded);
+        }
+        let name = projects[&project]
+            .as_ref()
+            .map_or_else(|| id.to_string(), |p| unit(p, &id));
+        out.insert(id, name);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -93,9 +93,19 @@ pub struct MergeSectionProps {
     csrf: String,
     /// The person's role may merge (`EventKind::MergedInto.allows`).
     may_merge: bool,
-    merged_into: Option<FindingId>,
-    merged_from: Vec<FindingId>,
+    /// The case this one was merged into, and its description.
+    merged_into: Option<(FindingId, String)>,
+    /// The cases merged into this one, each with its description.
+    merged_from: Vec<(FindingId, String)>,
     duplicates: Vec<DuplicateView>,
+}
+
+/// A case of the unit with its description (its id, when the unit no longer holds it).
+fn described(all: &BTreeMap<FindingId, Finding>, id: &FindingId) -> (FindingId, String) {
+    let text = all
+        .get(id)
+        .map_or_else(|| id.to_string(), |f| f.description.clone());
+    (id.clone(), text)
 }
 
 /// Builds the section for the case `finding` of `unit`, reading the unit's other findings.
@@ -136,8 +146,12 @@ pub(super) async fn merge_section(
         finding: finding.id.clone(),
         csrf: staff.csrf.clone(),
         may_merge: merge_probe(&finding.id).allows(role),
-        merged_into: case.merged_into.clone(),
-        merged_from: case.merged_from.clone(),
+        merged_into: case.merged_into.as_ref().map(|f| described(&all, f)),
+        merged_from: case
+            .merged_from
+            .iter()
+            .map(|f| described(&all, f))
+            .collect(),
         duplicates,
     })
 }
@@ -156,15 +170,15 @@ pub fn MergeSection(p: MergeSectionProps) -> Element {
     let lang = p.lang;
     let base = format!("/cases/{}/{}", p.unit, p.finding);
     rsx! {
-        if let Some(into) = &p.merged_into {
+        if let Some((into, text)) = &p.merged_into {
             p { id: "merged-into", {Msg::MergedInto.text(lang)} " "
-                a { href: "/cases/{p.unit}/{into}", "{into}" }
+                a { href: "/cases/{p.unit}/{into}", "{text}" }
             }
         }
         if !p.merged_from.is_empty() {
             p { id: "merged-from", {Msg::MergedFrom.text(lang)} " "
-                for other in p.merged_from.iter() {
-                    a { href: "/cases/{p.unit}/{other}", "{other}" }
+                for (other, text) in p.merged_from.iter() {
+                    a { href: "/cases/{p.unit}/{other}", "{text}" }
                     " "
                 }
             }

@@ -47,6 +47,7 @@ pub mod money;
 pub mod notice_print;
 pub mod owner_contact;
 pub mod paper_file;
+pub mod people;
 pub mod photos;
 pub mod planning;
 pub mod posted;

@@ -73,9 +73,10 @@ pub async fn contact(
     let c = record.contact;
     let case = format!("/cases/{unit}/{finding}");
     let description = loaded.finding.description.clone();
+    let unit_name = super::labels::unit(&loaded.project, &unit);
     let body = rsx! {
         h1 { {Msg::OwnerContact.text(lang)} }
-        p { a { href: "{case}", "{unit} · {description}" } }
+        p { a { href: "{case}", "{unit_name} · {description}" } }
         table { class: "facts", id: "owner-contact",
             tr { th { {Msg::OwnerName.text(lang)} } td { id: "owner-name", "{c.name}" } }
             tr { th { {Msg::OwnerPhone.text(lang)} } td { a { id: "owner-phone", href: "tel:{c.phone}", "{c.phone}" } } }
@@ -152,6 +153,29 @@ pub async fn access_log(
         Err(e) => return internal(e),
     };
     let more = rows.len() == LOG_PAGE as usize;
+    // Who looked, and at which unit, by name: each person and project read once a page.
+    let users = rows.iter().map(|v| v.user.clone()).collect();
+    let names = match super::fines::display_names(&state, users).await {
+        Ok(n) => n,
+        Err(e) => return internal(e),
+    };
+    let units = match super::labels::units(
+        &state,
+        rows.iter()
+            .map(|v| (v.project.clone(), v.unit.clone()))
+            .collect(),
+    )
+    .await
+    {
+        Ok(u) => u,
+        Err(e) => return internal(e),
+    };
+    let viewer = |v: &crate::store::ContactView| {
+        names
+            .get(&v.user)
+            .cloned()
+            .unwrap_or_else(|| v.user.to_string())
+    };
     let body = rsx! {
         h1 { {Msg::ContactLog.text(lang)} }
         p { {Msg::ContactLogHelp.text(lang)} }
@@ -170,9 +194,9 @@ pub async fn access_log(
                     for v in rows.iter() {
                         tr { class: "contact-view",
                             td { {beijing(v.at)} }
-                            td { class: "viewer", "{v.user}" }
-                            td { "{v.unit}" }
-                            td { a { href: "/cases/{v.unit}/{v.finding}", "{v.finding}" } }
+                            td { class: "viewer", title: "{v.user}", {viewer(v)} }
+                            td { {units.get(&v.unit).cloned().unwrap_or_default()} }
+                            td { a { href: "/cases/{v.unit}/{v.finding}", {lang.pick("查看案件", "Open the case")} } }
                             td { {purpose(v.purpose, lang)} }
                         }
                     }

@@ -171,7 +171,7 @@ fn AssignmentFields(lang: Lang, view: PlanningView, a: Option<Assignment>) -> El
         label { {Msg::Inspector.text(lang)}
             select { name: "inspector", required: true,
                 for (id, name) in view.inspectors.iter() {
-                    option { value: "{id}", selected: a.as_ref().is_some_and(|a| &a.inspector == id), "{name} ({id})" }
+                    option { value: "{id}", selected: a.as_ref().is_some_and(|a| &a.inspector == id), "{name}" }
                 }
             }
         }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 
-use super::{AskedReport, contractor_name};
+use super::{AskedReport, contractor_name, figure_label};
 use crate::state::AppState;
 use crate::store::{CaseFilter, Page};
 use crate::web::cases::{PAGE_SIZE, encode, time_text};
@@ -66,7 +66,7 @@ pub async fn list(State(state): State<AppState>, asked_report: AskedReport) -> R
     let body = rsx! {
         h1 { {Msg::CasesBehindFigure.text(lang)} }
         p {
-            code { "{q.figure}" }
+            strong { id: "figure-name", {figure_label::label(&q.figure, &project, lang)} }
             " · {asked.params.month} · "
             {Msg::Value.text(lang)} ": {shown} · "
             {Msg::Cases.text(lang)} ": "
@@ -89,7 +89,7 @@ pub async fn list(State(state): State<AppState>, asked_report: AskedReport) -> R
                 tbody {
                     for c in rows.iter() {
                         tr { class: "case-row",
-                            td { a { href: "/archives/units/{c.unit}", "{c.unit}" } }
+                            td { a { href: "/archives/units/{c.unit}", {labels::unit(&project, &c.unit)} } }
                             td { {labels::item(lang, &c.case.item)} }
                             td { {labels::category(lang, &c.case.category)} }
                             td { {lang.pick(c.case.severity.label_zh(), c.case.severity.label_en())} }

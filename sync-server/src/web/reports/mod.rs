@@ -11,6 +11,7 @@
 //! list. Who may write the suggestion notes: the manager and the coordinator.
 
 pub mod drill;
+pub mod figure_label;
 pub mod monthly;
 pub mod satisfaction;
 pub mod scorecards;

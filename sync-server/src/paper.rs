@@ -1,7 +1,7 @@
 //! Paper: the office's printed documents as A4 PDF files.
 //!
 //! A document is a list of [`Block`]s (a title, rows of facts, headings, paragraphs, numbered
-//! lines, an image such as a signature); [`render`] lays them out top to bottom, breaking pages
+//! lines, an image such as a signature or a QR code, a grid of photos); [`render`] lays them out top to bottom, breaking pages
 //! where needed, and draws them with krilla, which embeds the subset of the font's glyphs the
 //! text uses, so the file shows the same on any machine and its text can be searched and
 //! copied.
@@ -59,6 +59,8 @@ pub enum Block {
     Numbered(Vec<String>),
     /// A short run of characters that must stay on one line, such as a hash, in small type.
     Code(String),
+    /// Photos in a grid, three to a row, each with its caption under it.
+    Photos(Vec<Photo>),
     /// A PNG image, drawn `width` points wide at its own aspect ratio.
     Image {
         /// The PNG's bytes.
@@ -66,6 +68,16 @@ pub enum Block {
         /// Width on the page, in points.
         width: f32,
     },
+}
+
+/// A photo of [`Block::Photos`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Photo {
+    /// The JPEG to draw (the server's thumbnail), or `None` when the server does not hold it
+    /// yet: the caption stands alone.
+    pub jpeg: Option<Vec<u8>>,
+    /// What is written under it (when it was taken).
+    pub caption: String,
 }
 
 #[cfg(feature = "pdf")]

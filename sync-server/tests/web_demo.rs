@@ -7,7 +7,7 @@
 use crate::common;
 
 use common::TestServer;
-use common::web::Browser;
+use common::web::{Browser, pdf_image_count, pdf_pages, read_pdf};
 use plumbline_shared::clock::Clock;
 use plumbline_sync_server::demo::{self, Start};
 use plumbline_sync_server::history::Month;
@@ -167,6 +167,8 @@ async fn the_demo_has_work_in_every_queue_and_figures_on_every_report() {
     let path = format!("/reports/scorecards?project=licheng&month={month}");
     let scorecards = b.get(&path).await.body;
     scan_for_ids(&mut b, &dashboard.body, &scorecards, &mut problems).await;
+    printed_notice_with_photos_and_code(&server, &mut b).await;
+    printed_complaint_record(&mut b).await;
     eprintln!("and read through in {:?}", started.elapsed());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -300,4 +302,109 @@ async fn scan_for_ids(
             }
         }
     }
+}
+
+/// A notice of the history with photos, printed: the print view shows the photos' thumbnails
+/// with their capture times and the case's QR code; the PDF holds the same thumbnails and a QR
+/// code that reads back as the case's address.
+async fn printed_notice_with_photos_and_code(server: &TestServer, b: &mut Browser) {
+    b.get("/lang/zh-CN").await;
+    let list = b.get("/cases?project=licheng&status=accepted").await.body;
+    let mut found = None;
+    for case in links(&list, "/cases/licheng-", 50) {
+        let page = b.get(&case).await.body;
+        if page.contains("id=\"notice-no\"") && page.contains("/thumb\"") {
+            found = Some(case);
+            break;
+        }
+    }
+    let case = found.expect("an accepted case of the history with a notice and photos");
+    let print = b.get(&format!("{case}/notice")).await;
+    assert_eq!(print.status, StatusCode::OK);
+    let grid = between(&print.body, "id=\"notice-photos\"", "</div>").expect("the photo grid");
+    let thumbs = grid.matches("/thumb\"").count();
+    assert!(thumbs >= 1, "{grid}");
+    assert!(grid.contains("<figcaption"), "{grid}");
+    let qr = between(&print.body, "id=\"notice-qr\"", "</div>").unwrap();
+    assert!(qr.contains("<svg"), "{qr}");
+    assert!(print.body.contains("扫码查看案件"));
+
+    let pdf = b.download(&format!("{case}/notice/pdf")).await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    let pdf = pdf.bytes().await.unwrap();
+    let (text, _) = read_pdf(&pdf, "notice-with-photos");
+    assert!(text.contains("扫码查看案件"), "{text}");
+    assert!(
+        pdf_image_count(&pdf) > thumbs,
+        "every thumbnail and the code are images of the PDF"
+    );
+    let want = format!("http://{}{case}", server.addr);
+    let read: Vec<String> = pdf_pages(&pdf, 150)
+        .into_iter()
+        .flat_map(|page| {
+            let mut prepared = rqrr::PreparedImage::prepare(page);
+            prepared
+                .detect_grids()
+                .into_iter()
+                .filter_map(|g| g.decode().ok().map(|(_, text)| text))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(read, [want], "the PDF's code opens the case");
+}
+
+/// An owner's complaint of the history that was called back, printed as the 客户意见/投诉记录
+/// 处理单: the owner (masked), what they said, its classification, who received it and when,
+/// each step taken, the callback — in the print view and in the PDF's text.
+async fn printed_complaint_record(b: &mut Browser) {
+    b.get("/lang/zh-CN").await;
+    let list = b.get("/cases?project=licheng&status=closed").await.body;
+    let mut found = None;
+    for case in links(&list, "/cases/licheng-", 50) {
+        let page = b.get(&case).await.body;
+        if page.contains("id=\"complaint-form-link\"") && page.contains("回访") {
+            found = Some(case);
+            break;
+        }
+    }
+    let case = found.expect("a closed complaint of the history with a callback");
+    let print = b.get(&format!("{case}/complaint")).await;
+    assert_eq!(print.status, StatusCode::OK, "{}", print.body);
+    let cell = |id: &str| {
+        let text = between(&print.body, &format!("id=\"{id}\">"), "</td>")
+            .unwrap_or_else(|| panic!("no `{id}` in {}", print.body));
+        unescape(text)
+    };
+    assert!(cell("owner").contains('*'), "the owner's name is masked");
+    assert!(cell("contact").contains('*'), "the contact is masked");
+    assert!(cell("origin").starts_with("业主"), "{}", cell("origin"));
+    assert_eq!(cell("received-by"), "陈静（前台接待员）");
+    assert!(cell("unit").contains('栋'), "{}", cell("unit"));
+    let steps = between(&print.body, "id=\"handling\"", "</ol>").unwrap();
+    assert!(steps.matches("<li").count() >= 2, "{steps}");
+    let callback = cell("callback");
+    assert!(callback.contains("满意"), "{callback}");
+    let content = cell("content");
+
+    let pdf = b.download(&format!("{case}/complaint/pdf")).await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let (text, _) = read_pdf(&pdf.bytes().await.unwrap(), "complaint-record");
+    let flat: String = text.split_whitespace().collect();
+    for fact in [
+        "客户意见/投诉记录处理单",
+        "处理记录",
+        "回访结果",
+        "陈静（前台接待员）",
+        &cell("unit"),
+        &cell("received-at"),
+    ] {
+        let fact: String = fact.split_whitespace().collect();
+        assert!(flat.contains(&fact), "the PDF says {fact:?}:\n{text}");
+    }
+    let start: String = content.chars().take(8).collect();
+    assert!(
+        flat.contains(&start),
+        "the PDF holds what the owner said: {start}\n{text}"
+    );
 }

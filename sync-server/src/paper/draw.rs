@@ -168,6 +168,51 @@ pub fn render(blocks: &[Block]) -> Result<Vec<u8>, PaperError> {
             Block::Code(code) => {
                 l.text(MARGIN, text_width, CODE, code);
             }
+            Block::Photos(photos) => {
+                const PER_ROW: usize = 3;
+                const GAP: f32 = 10.0;
+                let cell = (text_width - GAP * (PER_ROW as f32 - 1.0)) / PER_ROW as f32;
+                for row in photos.chunks(PER_ROW) {
+                    let mut drawn = Vec::new();
+                    let mut tallest: f32 = 0.0;
+                    for (i, photo) in row.iter().enumerate() {
+                        let picture = match &photo.jpeg {
+                            Some(jpeg) => {
+                                let image = Image::from_jpeg(jpeg.clone().into(), true)
+                                    .map_err(PaperError::Image)?;
+                                let (w, h) = image.size();
+                                let height = cell * h as f32 / (w.max(1) as f32);
+                                tallest = tallest.max(height);
+                                Some((image, height))
+                            }
+                            None => None,
+                        };
+                        drawn.push((i, picture, &photo.caption));
+                    }
+                    l.room(tallest + LINE + GAP);
+                    let top = l.y + 4.0;
+                    for (i, picture, caption) in drawn {
+                        let x = MARGIN + i as f32 * (cell + GAP);
+                        if let Some((image, height)) = picture {
+                            let size = Size::from_wh(cell, height)
+                                .ok_or_else(|| PaperError::Image("a photo without area".into()))?;
+                            l.mark(Mark::Picture {
+                                x,
+                                y: top,
+                                size,
+                                image,
+                            });
+                        }
+                        l.mark(Mark::Text {
+                            x,
+                            y: top + tallest + LINE - 4.0,
+                            size: CODE,
+                            text: caption.clone(),
+                        });
+                    }
+                    l.y = top + tallest + LINE + GAP;
+                }
+            }
             Block::Image { png, width } => {
                 let image = Image::from_png(png.clone().into(), true).map_err(PaperError::Image)?;
                 let (w, h) = image.size();

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::doc::finding::Finding;
-use plumbline_shared::event::{CallbackChannel, Event, EventKind, Satisfaction};
+use plumbline_shared::event::{CallbackChannel, Event, EventKind, Origin, Satisfaction};
 use plumbline_shared::ids::{BlobHash, ContractorId, UnitId, UserId};
 use plumbline_shared::project::Contractor;
 use plumbline_shared::role::Role;
@@ -112,6 +112,9 @@ fn CaseDetail(p: DetailProps) -> Element {
             if let Some(o) = &f.owner {
                 // The masked form the document holds; the full contact is a recorded look away.
                 tr { th { {Msg::Owner.text(lang)} } td { id: "owner", "{o.masked().name} · {o.masked().phone} " a { id: "owner-contact-link", href: "{base}/contact", {Msg::ShowOwnerContact.text(lang)} } } }
+                if matches!(f.origin, Origin::OwnerCall | Origin::OwnerVisit) {
+                    tr { th { "" } td { a { id: "complaint-form-link", href: "{base}/complaint", {Msg::PrintComplaint.text(lang)} } } }
+                }
             }
             if let Some(n) = &st.notice {
                 tr { th { {Msg::NoticeNo.text(lang)} } td { id: "notice-no", "{n.notice_no} " a { href: "{base}/notice", {Msg::PrintNotice.text(lang)} } } }

@@ -76,6 +76,7 @@ async fn page_bytes(page: Response, csrf: &str) -> Result<Vec<u8>, Response> {
 pub async fn download(
     State(state): State<AppState>,
     staff: Staff,
+    headers: axum::http::HeaderMap,
     Path((unit_path, finding_path)): Path<(String, String)>,
 ) -> Response {
     let (unit, _, loaded) = match load_for_page(&state, &staff, &unit_path, &finding_path).await {
@@ -127,8 +128,13 @@ pub async fn download(
     if loaded.state.notice.is_some() {
         pages.push((
             "notice.html".to_owned(),
-            notice_print::print_notice(State(state.clone()), staff.clone(), Path(ids.clone()))
-                .await,
+            notice_print::print_notice(
+                State(state.clone()),
+                staff.clone(),
+                headers.clone(),
+                Path(ids.clone()),
+            )
+            .await,
         ));
     }
     let fine_ids: Vec<FineId> = loaded.state.fines.iter().map(|x| x.id.clone()).collect();

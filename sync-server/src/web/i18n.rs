@@ -186,6 +186,7 @@ catalogue! {
     IssueNotice => "下发整改通知单", "Issue a rectification notice";
     RepairDays => "整改天数", "Days to repair";
     PrintNotice => "打印整改通知单", "Print the notice";
+    PrintComplaint => "打印客户意见/投诉记录处理单", "Print the complaint record";
     Callback => "回访", "Callback";
     RecordCallback => "记录回访", "Record a callback";
     RecordStep => "记录处理步骤", "Record a step";
@@ -234,6 +235,7 @@ catalogue! {
     AcceptanceFailedWord => "复查不合格", "Failed";
     NoPhotos => "无", "None";
     PhotosTaken => "张，拍摄于", "taken at";
+    ScanToOpen => "扫码查看案件（需登录）", "Scan to open the case (sign-in needed)";
     Requirement => "整改要求", "Requirement";
     RequirementText => "接到本通知后4小时内响应（到场或提交整改方案），在整改期限前完成整改，完成后在本单回复栏填写整改结果并报复查。", "Respond within 4 hours of this notice (on site or with a repair plan), finish the repair by the deadline, then fill in the reply below and ask for re-inspection.";
     IssuedBy => "签发人 / 日期", "Issued by / date";

@@ -32,6 +32,7 @@ pub mod case_load;
 pub mod case_pack;
 pub mod cases;
 pub mod claims;
+pub mod complaint_form;
 pub mod dashboard;
 pub mod device_work;
 pub mod event_text;
@@ -51,6 +52,7 @@ pub mod people;
 pub mod photos;
 pub mod planning;
 pub mod posted;
+pub mod qr;
 pub mod readiness;
 pub mod reassign;
 pub mod reports;
@@ -101,6 +103,8 @@ pub fn routes() -> Vec<WebRoute> {
             .get(notice_print::print_notice)
             .post(case_actions::issue_notice),
         at("/cases/{unit}/{finding}/notice/pdf").get(notice_print::notice_pdf),
+        at("/cases/{unit}/{finding}/complaint").get(complaint_form::print),
+        at("/cases/{unit}/{finding}/complaint/pdf").get(complaint_form::pdf),
         at("/cases/{unit}/{finding}/pack").get(case_pack::download),
         at("/units/{unit}/walks/{walk}").get(walk_sheet::print),
         at("/units/{unit}/walks/{walk}/pdf").get(walk_sheet::pdf),

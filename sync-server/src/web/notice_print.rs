@@ -5,7 +5,8 @@
 //! defect with its photos' capture times, the requirement, the 4-hour response deadline and
 //! the repair deadline, who issued it and when, who signed for it and when, the contractor's
 //! reply (result and completion date) and the acceptance's verdict. Lines not yet filled on the
-//! case are left blank to be written in by hand.
+//! case are left blank to be written in by hand. The inspector's photos follow as thumbnails
+//! with their capture times, and a QR code holds the case's address for a signed-in person.
 //!
 //! Office staff of the project print any notice; a contractor's foreman prints only the notices
 //! addressed to their own company, and another company's is answered as if it did not exist.
@@ -13,21 +14,26 @@
 use std::collections::BTreeSet;
 
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
+use plumbline_shared::doc::evidence::EvidenceKind;
 use plumbline_shared::event::{Event, EventKind};
-use plumbline_shared::ids::UserId;
+use plumbline_shared::ids::{BlobHash, UserId};
 use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
 
+use super::admin::enrollment::server_address;
 use super::case_load::{load_for_page, not_found};
 use super::fines::display_names;
 use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{internal, render};
+use super::qr::{qr_png, qr_svg};
 use super::session::Staff;
 use super::when::beijing;
-use crate::paper::Block;
+use crate::blobs::thumbnail_path;
+use crate::paper::{Block, Photo};
 use crate::state::AppState;
 
 /// A blank to be filled in by hand on paper.
@@ -39,6 +45,10 @@ struct NoticeSheet {
     /// (label, value) rows in the form's order; blanks where nothing is recorded yet.
     facts: Vec<(String, String)>,
     notice_no: String,
+    /// The case's address, for the QR code.
+    address: String,
+    /// The photos, oldest first: hash, capture time, whether the server holds it.
+    photos: Vec<(BlobHash, Timestamp, bool)>,
 }
 
 /// Who appended `event` and when, as "name · time".
@@ -54,6 +64,7 @@ impl NoticeSheet {
     async fn load(
         state: &AppState,
         staff: &Staff,
+        headers: &HeaderMap,
         (unit, finding): (String, String),
     ) -> Result<Self, Response> {
         let (unit, _, loaded) = load_for_page(state, staff, &unit, &finding).await?;
@@ -198,24 +209,71 @@ impl NoticeSheet {
                 verdict.unwrap_or_else(blank),
             ),
         ];
+        let mut shots: Vec<(BlobHash, Timestamp)> = f
+            .evidence
+            .iter()
+            .filter(|(_, e)| e.kind == EvidenceKind::Photo)
+            .map(|(hash, e)| (hash.clone(), e.captured_at))
+            .collect();
+        shots.sort_by_key(|(hash, at)| (*at, hash.clone()));
+        let mut photos = Vec::with_capacity(shots.len());
+        for (hash, at) in shots {
+            let held = state.store.blob_exists(&hash).await.map_err(internal)?;
+            photos.push((hash, at, held));
+        }
+        let path = format!("/cases/{unit}/{}", f.id);
         Ok(Self {
             lang,
             facts,
             notice_no: notice.notice_no,
+            address: format!("{}{path}", server_address(&state.config, headers)),
+            photos,
         })
     }
 
-    fn blocks(&self) -> Vec<Block> {
+    /// The PDF's blocks, with the photos' thumbnails read from the object store.
+    async fn blocks(&self, state: &AppState) -> Result<Vec<Block>, Response> {
         let lang = self.lang;
-        vec![
+        let mut photos = Vec::with_capacity(self.photos.len());
+        for (hash, at, held) in &self.photos {
+            let jpeg = if *held {
+                match state.blobs.get(&thumbnail_path(hash)).await {
+                    Ok(got) => Some(got.bytes().await.map_err(internal)?.to_vec()),
+                    // Stored before thumbnails were made, or a format they are not made for.
+                    Err(object_store::Error::NotFound { .. }) => None,
+                    Err(e) => return Err(internal(e)),
+                }
+            } else {
+                None
+            };
+            let caption = if *held {
+                beijing(*at)
+            } else {
+                format!("{} · {}", beijing(*at), Msg::NotArrived.text(lang))
+            };
+            photos.push(Photo { jpeg, caption });
+        }
+        let qr = qr_png(&self.address, 3).map_err(internal)?;
+        let mut blocks = vec![
             Block::Title(Msg::NoticeTitle.text(lang).to_owned()),
             Block::Rows(vec![(
                 Msg::NoticeNo.text(lang).to_owned(),
                 self.notice_no.clone(),
             )]),
             Block::Rows(self.facts.clone()),
+        ];
+        if !photos.is_empty() {
+            blocks.push(Block::Photos(photos));
+        }
+        blocks.extend([
             Block::Paragraph(Msg::ReplyLine.text(lang).to_owned()),
-        ]
+            Block::Image {
+                png: qr,
+                width: 96.0,
+            },
+            Block::Paragraph(Msg::ScanToOpen.text(lang).to_owned()),
+        ]);
+        Ok(blocks)
     }
 }
 
@@ -223,22 +281,46 @@ impl NoticeSheet {
 pub async fn print_notice(
     State(state): State<AppState>,
     staff: Staff,
+    headers: HeaderMap,
     Path(ids): Path<(String, String)>,
 ) -> Response {
     let pdf = format!("/cases/{}/{}/notice/pdf", ids.0, ids.1);
-    let sheet = match NoticeSheet::load(&state, &staff, ids).await {
+    let sheet = match NoticeSheet::load(&state, &staff, &headers, ids).await {
         Ok(s) => s,
         Err(page) => return page,
     };
     let lang = sheet.lang;
+    let svg = match qr_svg(&sheet.address) {
+        Ok(svg) => svg,
+        Err(e) => return internal(e),
+    };
     let body = rsx! {
         article { class: "notice",
+            div { id: "notice-qr", style: "float:right;width:110px;text-align:center;font-size:.75rem",
+                div { style: "width:110px;height:110px", dangerous_inner_html: "{svg}" }
+                {Msg::ScanToOpen.text(lang)}
+            }
             h1 { style: "text-align:center", {Msg::NoticeTitle.text(lang)} }
             p { class: "noprint", a { id: "notice-pdf", href: "{pdf}", {Msg::DownloadPdf.text(lang)} } }
             p { {Msg::NoticeNo.text(lang)} "：" span { id: "notice-no", "{sheet.notice_no}" } }
             table {
                 for (label, value) in sheet.facts.iter() {
                     tr { th { "{label}" } td { "{value}" } }
+                }
+            }
+            if !sheet.photos.is_empty() {
+                div { id: "notice-photos", style: "display:grid;grid-template-columns:repeat(3,1fr);gap:.5rem;margin-top:.8rem",
+                    for (hash, at, held) in sheet.photos.iter() {
+                        figure { style: "margin:0",
+                            if *held {
+                                img { src: "/photos/{hash}/thumb", alt: "", style: "width:100%" }
+                            }
+                            figcaption { style: "font-size:.8rem",
+                                {beijing(*at)}
+                                if !*held { " · " {Msg::NotArrived.text(lang)} }
+                            }
+                        }
+                    }
                 }
             }
             p { style: "margin-top:3rem", {Msg::ReplyLine.text(lang)} }
@@ -257,12 +339,17 @@ pub async fn print_notice(
 pub async fn notice_pdf(
     State(state): State<AppState>,
     staff: Staff,
+    headers: HeaderMap,
     Path(ids): Path<(String, String)>,
 ) -> Response {
-    let sheet = match NoticeSheet::load(&state, &staff, ids).await {
+    let sheet = match NoticeSheet::load(&state, &staff, &headers, ids).await {
         Ok(s) => s,
         Err(page) => return page,
     };
+    let blocks = match sheet.blocks(&state).await {
+        Ok(b) => b,
+        Err(page) => return page,
+    };
     let file = format!("notice-{}.pdf", sheet.notice_no);
-    super::paper_file::answer(&staff, sheet.blocks(), &file).await
+    super::paper_file::answer(&staff, blocks, &file).await
 }

@@ -330,6 +330,49 @@ pub async fn sign_walk(server: &TestServer, phone: &mut Device, doc: &DocId) -> 
 /// The text of a PDF file as a reader would copy it out (poppler's `pdftotext`), and the
 /// first page rendered at 50 dpi (`pdftoppm`), kept as `<name>.png` beside the other tests'
 /// screenshots for a person to look at.
+/// Every page of a PDF rendered at `dpi` (pdftoppm), for reading codes or details off it.
+pub fn pdf_pages(pdf: &[u8], dpi: u32) -> Vec<image::GrayImage> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("document.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-png", "-gray", "-r", &dpi.to_string()])
+        .arg(&file)
+        .arg(dir.path().join("page"))
+        .status()
+        .expect("pdftoppm (Debian package `poppler-utils`)");
+    assert!(status.success());
+    let mut pages: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    pages.sort();
+    pages
+        .iter()
+        .map(|p| image::open(p).unwrap().to_luma8())
+        .collect()
+}
+
+/// The images a PDF embeds, as `pdfimages -list` counts them.
+pub fn pdf_image_count(pdf: &[u8]) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("document.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdfimages")
+        .arg("-list")
+        .arg(&file)
+        .output()
+        .expect("pdfimages (Debian package `poppler-utils`)");
+    assert!(out.status.success());
+    // Two header lines, then one line per image.
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .skip(2)
+        .count()
+}
+
 pub fn read_pdf(pdf: &[u8], name: &str) -> (String, image::GrayImage) {
     assert!(pdf.starts_with(b"%PDF-"), "not a PDF file");
     let dir = tempfile::tempdir().unwrap();

@@ -29,8 +29,6 @@ use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::ids::UserId;
 use plumbline_shared::time::HOUR_MS;
-use qrcode::render::svg;
-use qrcode::{EcLevel, QrCode};
 use serde::Deserialize;
 
 use super::Admin;
@@ -40,6 +38,7 @@ use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
 use crate::web::posted::posted_with_csrf_field;
+use crate::web::qr::qr_svg;
 use crate::web::when::beijing;
 
 /// The URI scheme and path of an enrollment QR code.
@@ -75,21 +74,6 @@ pub fn server_address(config: &Config, headers: &HeaderMap) -> String {
         })
         .map_or_else(|| config.listen.to_string(), str::to_owned);
     format!("{scheme}://{host}")
-}
-
-/// The QR code of `text` as an inline `<svg>` element (no XML declaration).
-pub fn qr_svg(text: &str) -> anyhow::Result<String> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|e| anyhow::anyhow!("making a QR code of {} bytes: {e}", text.len()))?;
-    let image = code
-        .render::<svg::Color>()
-        .min_dimensions(240, 240)
-        .quiet_zone(true)
-        .build();
-    Ok(match image.find("<svg") {
-        Some(at) => image[at..].to_owned(),
-        None => image,
-    })
 }
 
 #[derive(Props, Clone, PartialEq)]
@@ -195,7 +179,7 @@ mod tests {
     }
 
     #[test]
-    fn the_qr_code_is_an_inline_svg() {
+    fn the_qr_code_of_the_enrollment_link_is_an_inline_svg() {
         let svg = qr_svg(&enroll_uri("http://127.0.0.1:8080", "K7M2P-9QXDA")).unwrap();
         assert!(svg.starts_with("<svg"), "{svg}");
         assert!(svg.ends_with("</svg>"));

@@ -300,7 +300,7 @@ async fn every_page_of_the_office_works_in_a_real_browser() {
     let c = driver.browser().await;
     admin_pages(&c, &mut shots, &fx).await;
     c.close().await.unwrap();
-    assert_eq!(shots.taken, 37, "a page was added or left out of the tour");
+    assert_eq!(shots.taken, 39, "a page was added or left out of the tour");
 }
 
 /// The manager's pages: the case workflow, intake, readiness and planning, the archives.
@@ -566,6 +566,15 @@ async fn manager_pages(
     arrive(c, "table#owner-contact").await;
     assert_eq!(text(c, "#owner-phone").await, "13812345678");
     shots.take(c, "owner-contact").await;
+    // The complaint's 客户意见/投诉记录处理单, from the case page.
+    c.back().await.unwrap();
+    click(c, "a#complaint-form-link").await;
+    arrive(c, "article.complaint-form").await;
+    assert_eq!(
+        text(c, "td#content").await,
+        "厨房下水管接口漏水，橱柜底板泡水"
+    );
+    shots.take(c, "complaint-print").await;
 
     // Handover readiness, from the top bar: the building's open S1 defect is counted.
     click(c, "a#nav-readiness").await;
@@ -671,6 +680,11 @@ async fn manager_pages(
             "/reports/suggestions",
             "table#suggestions",
             "report-suggestions",
+        ),
+        (
+            "/reports/suggestions/print",
+            "article.suggestion-sheet",
+            "report-suggestions-print",
         ),
         ("/reports/scorecards", "main", "report-scorecards"),
         (

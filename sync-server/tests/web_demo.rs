@@ -169,6 +169,7 @@ async fn the_demo_has_work_in_every_queue_and_figures_on_every_report() {
     scan_for_ids(&mut b, &dashboard.body, &scorecards, &mut problems).await;
     printed_notice_with_photos_and_code(&server, &mut b).await;
     printed_complaint_record(&mut b).await;
+    printed_suggestion_table(&mut b, &month).await;
     eprintln!("and read through in {:?}", started.elapsed());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -406,5 +407,52 @@ async fn printed_complaint_record(b: &mut Browser) {
     assert!(
         flat.contains(&start),
         "the PDF holds what the owner said: {start}\n{text}"
+    );
+}
+
+/// The month's 产品建议表 printed: the print view is the page's table without a form, and the
+/// PDF holds every group's figures, the candidates' notes (blank to write on when there are
+/// none) and sample photos.
+async fn printed_suggestion_table(b: &mut Browser, month: &str) {
+    b.get("/lang/zh-CN").await;
+    let query = format!("project=licheng&month={month}");
+    let page = b.get(&format!("/reports/suggestions?{query}")).await.body;
+    assert!(
+        page.contains("/reports/suggestions/print?"),
+        "the page links its print view"
+    );
+    let print = b.get(&format!("/reports/suggestions/print?{query}")).await;
+    assert_eq!(print.status, StatusCode::OK);
+    let table = between(&print.body, "id=\"suggestions\"", "</table>").unwrap();
+    assert!(!table.contains("<form"), "no form on paper");
+    let groups = table.matches("<tr class=\"candidate\"").count();
+    assert!(groups >= 1, "the history has candidates: {table}");
+    assert!(
+        table.contains("/thumb") || table.contains("<img"),
+        "sample photos"
+    );
+
+    let pdf = b
+        .download(&format!("/reports/suggestions.pdf?{query}"))
+        .await;
+    assert_eq!(pdf.status(), StatusCode::OK);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf = pdf.bytes().await.unwrap();
+    let (text, _) = read_pdf(&pdf, "suggestions");
+    let flat: String = text.split_whitespace().collect();
+    for fact in [
+        "产品建议表",
+        "郦城",
+        month,
+        "建议候选",
+        "根本原因",
+        "设计改进建议",
+        "涉及户数",
+    ] {
+        assert!(flat.contains(fact), "the PDF says {fact:?}:\n{text}");
+    }
+    assert!(
+        pdf_image_count(&pdf) >= 1,
+        "the sample photos are in the PDF"
     );
 }

@@ -186,6 +186,7 @@ catalogue! {
     IssueNotice => "下发整改通知单", "Issue a rectification notice";
     RepairDays => "整改天数", "Days to repair";
     PrintNotice => "打印整改通知单", "Print the notice";
+    PrintView => "打印视图", "Print view";
     PrintComplaint => "打印客户意见/投诉记录处理单", "Print the complaint record";
     Callback => "回访", "Callback";
     RecordCallback => "记录回访", "Record a callback";

@@ -33,6 +33,7 @@ header form{display:inline;margin:0}header button{background:none;border:1px sol
 main{padding:1rem;max-width:1200px;margin:auto}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #dde3ea;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f6f9}.overdue{color:#b00020;font-weight:600}.error{color:#b00020}
+.qr svg{width:100%;height:auto;display:block}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:1rem}
 form.filters label{display:flex;flex-direction:column;font-size:.85rem}
 .pager{display:flex;gap:1rem;align-items:center;margin-top:1rem}

@@ -85,6 +85,8 @@ pub fn routes() -> Vec<WebRoute> {
         at("/reports").get(|| async { Redirect::to("/reports/monthly") }),
         at("/reports/monthly").get(reports::monthly::show),
         at("/reports/suggestions").get(reports::suggestions::show),
+        at("/reports/suggestions/print").get(reports::suggestion_sheet::print),
+        at("/reports/suggestions.pdf").get(reports::suggestion_sheet::pdf),
         at("/reports/suggestions.xlsx").get(reports::suggestions::xlsx),
         at("/reports/suggestions/notes").post(reports::suggestions::save_note),
         at("/reports/scorecards").get(reports::scorecards::show),

@@ -296,8 +296,8 @@ pub async fn print_notice(
     };
     let body = rsx! {
         article { class: "notice",
-            div { id: "notice-qr", style: "float:right;width:110px;text-align:center;font-size:.75rem",
-                div { style: "width:110px;height:110px", dangerous_inner_html: "{svg}" }
+            div { id: "notice-qr", class: "qr", style: "float:right;width:110px;text-align:center;font-size:.75rem",
+                div { dangerous_inner_html: "{svg}" }
                 {Msg::ScanToOpen.text(lang)}
             }
             h1 { style: "text-align:center", {Msg::NoticeTitle.text(lang)} }

@@ -15,6 +15,7 @@ pub mod figure_label;
 pub mod monthly;
 pub mod satisfaction;
 pub mod scorecards;
+pub mod suggestion_sheet;
 pub mod suggestions;
 
 use std::collections::BTreeSet;

@@ -146,7 +146,7 @@ pub async fn show(asked_report: AskedReport) -> Response {
         div { class: "chart", dangerous_inner_html: "{trend}" }
         div { class: "chart", dangerous_inner_html: "{hours}" }
         h2 { {Msg::SuggestionCandidates.text(lang)} }
-        {super::suggestions::table(lang, &staff, &asked, &report, &project, true)}
+        {super::suggestions::table(lang, &staff, &asked, &report, &project, true, false)}
         h2 { {Tab::Scorecards.title(lang)} }
         {super::scorecards::table(lang, &asked, &report, &project)}
         h2 { {Tab::Satisfaction.title(lang)} }

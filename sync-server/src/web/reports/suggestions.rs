@@ -34,7 +34,12 @@ pub fn may_annotate(role: Role) -> bool {
 }
 
 /// A stack's or a floor's name: `1栋 01列` / `1栋 12层`.
-fn cluster_name(project: &Project, lang: Lang, c: &crate::reports::Cluster, stack: bool) -> String {
+pub(super) fn cluster_name(
+    project: &Project,
+    lang: Lang,
+    c: &crate::reports::Cluster,
+    stack: bool,
+) -> String {
     let building = project
         .building(&c.building)
         .map_or_else(|| c.building.to_string(), |b| b.name.clone());
@@ -46,8 +51,9 @@ fn cluster_name(project: &Project, lang: Lang, c: &crate::reports::Cluster, stac
     }
 }
 
-/// The table: every group, candidates marked, with their notes (and a form to write them for
-/// those who may). Also part of the monthly report (`only_candidates`).
+/// The table: every group, candidates marked, with their notes (and, when `editable`, a form
+/// to write them for those who may). Also part of the monthly report (`only_candidates`) and
+/// of the printed table (not editable).
 pub fn table(
     lang: Lang,
     staff: &Staff,
@@ -55,6 +61,7 @@ pub fn table(
     report: &Report,
     project: &Project,
     only_candidates: bool,
+    editable: bool,
 ) -> Element {
     let f = &report.figures;
     let rows: Vec<&Suggestion> = report
@@ -65,7 +72,8 @@ pub fn table(
     if rows.is_empty() {
         return rsx! { p { {Msg::ReportNothing.text(lang)} } };
     }
-    let may_write = !only_candidates && staff.role_in(&asked.project).is_some_and(may_annotate);
+    let may_write =
+        editable && !only_candidates && staff.role_in(&asked.project).is_some_and(may_annotate);
     let month = report.month;
     rsx! {
         table { id: if only_candidates { "suggestion-candidates" } else { "suggestions" },
@@ -133,7 +141,7 @@ pub fn table(
 }
 
 /// The room of a check item (for its label).
-fn room_of(item: &str) -> String {
+pub(super) fn room_of(item: &str) -> String {
     item.parse()
         .ok()
         .and_then(|id| labels::template().item(&id))
@@ -201,6 +209,7 @@ pub async fn show(asked_report: AskedReport) -> Response {
         .map(|f| (f.value.exact(), f.value.shown(lang == Lang::En)))
         .unwrap_or_default();
     let xlsx = format!("/reports/suggestions.xlsx?{}", asked.query());
+    let print = format!("/reports/suggestions/print?{}", asked.query());
     let body = rsx! {
         {heading(lang, &staff, &asked, &project, Tab::Suggestions)}
         form { class: "filters noprint", method: "get", action: "/reports/suggestions",
@@ -214,12 +223,13 @@ pub async fn show(asked_report: AskedReport) -> Response {
             }
             button { r#type: "submit", {Msg::Show.text(lang)} }
             a { href: "{xlsx}", id: "suggestions-xlsx", {Msg::ExportXlsx.text(lang)} }
+            a { href: "{print}", id: "suggestions-print", {Msg::PrintView.text(lang)} }
         }
         p { {Msg::UnitsInspected.text(lang)} ": "
             // Units with an inspection round or any finding: no one list holds exactly them.
             span { id: "fig-suggest.inspected", class: "fig", "data-value": "{inspected.0}", "{inspected.1}" }
         }
-        {table(lang, &staff, &asked, &report, &project, false)}
+        {table(lang, &staff, &asked, &report, &project, false, true)}
     };
     render(
         lang,

@@ -6,9 +6,11 @@
 //! late, disputes and reassignments, failed and passed acceptances, fines with their approvals
 //! (some voided), emergency repairs with their cost, owner complaints and callbacks at every
 //! satisfaction level, merged duplicates — and, on the morning the demo starts, a case in every
-//! queue of the dashboard ([`crate::history::OPEN_WORK`]). 1栋 was handed over ten weeks
-//! before the demo starts (its owners call the front desk); 2栋 is handed over six weeks after,
-//! so its pre-handover inspection is under way.
+//! queue of the dashboard ([`crate::history::OPEN_WORK`]). 1栋 is dated as handed over ten
+//! weeks before the demo starts and 2栋 six weeks after it, so the readiness page shows one
+//! building handed over and one in its inspection window. The history itself does not follow
+//! the handover dates unit by unit: owners' calls come from both buildings, and inspection
+//! rounds run through the months before.
 //!
 //! The same seed and the same day give the same history; the times are relative to the
 //! server's clock when the demo is created.
@@ -63,7 +65,8 @@ const HISTORY_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
 
 /// The seed of the demo's history.
 pub const SEED: u64 = 0x0D3A_0C17;
-/// Findings in the demo's history (with the scripted edge cases and today's open work).
+/// Findings drawn for the demo's history, the scripted edge cases among them; the threshold
+/// groups of the product suggestions and today's open work come on top (about 390 in all).
 pub const FINDINGS: usize = 360;
 /// Days before the demo starts that 1栋 was handed over.
 const HANDED_OVER_DAYS_AGO: u64 = 70;
@@ -99,44 +102,20 @@ pub async fn create(state: &AppState, start: Start, out: &mut impl Write) -> any
         return Ok(());
     }
     let mut accounts: Vec<_> = ACCOUNTS.to_vec();
-    match start {
-        Start::Empty => create_project(state, &project).await?,
-        Start::WithHistory => {
-            let handed_over = today
-                .checked_sub_days(Days::new(HANDED_OVER_DAYS_AGO))
-                .context("the demo's handover date")?;
-            if let Some(first) = project.buildings.first_mut() {
-                for unit in &mut first.units {
-                    unit.handover = handed_over;
-                }
+    if start == Start::WithHistory {
+        let handed_over = today
+            .checked_sub_days(Days::new(HANDED_OVER_DAYS_AGO))
+            .context("the demo's handover date")?;
+        if let Some(first) = project.buildings.first_mut() {
+            for unit in &mut first.units {
+                unit.handover = handed_over;
             }
-            let mut params = Params::new(project.id.as_str(), (0, 0, 0), FINDINGS, SEED, now);
-            params.base = Some(project.clone());
-            params.open_work_today = true;
-            let mut g = history::generate(&params);
-            let cast = cast(&g.contractors)?;
-            let photos = Photos::Stored {
-                uploaded_before: now.0 - UPLOADING_HOURS * HOUR_MS,
-            };
-            history::write(state, &mut g, &cast, photos)
-                .await
-                .context("writing the demo's history")?;
-            let photos: usize = g
-                .cases
-                .iter()
-                .flat_map(|c| &c.steps)
-                .filter(|s| matches!(s.kind, history::StepKind::Evidence(_)))
-                .count();
-            let first = g.cases.iter().map(|c| c.recorded).min().unwrap_or(now.0);
-            writeln!(
-                out,
-                "演示历史 Demo history: {} 条问题 findings, {photos} 张照片 photos, {} 起 since then",
-                g.cases.len(),
-                history::Month::containing(first)
-            )?;
-            accounts.extend_from_slice(HISTORY_ACCOUNTS);
         }
+        accounts.extend_from_slice(HISTORY_ACCOUNTS);
     }
+    // The project and its accounts first: a history cut short (a stop during the first start)
+    // still leaves a demo people can sign in to.
+    create_project(state, &project).await?;
     writeln!(
         out,
         "演示项目 Demo project: {} {} — {} 户 units",
@@ -166,6 +145,32 @@ pub async fn create(state: &AppState, start: Start, out: &mut impl Write) -> any
         out,
         "检查员手机注册码 Enrollment code for 王丽's phone: {code}"
     )?;
+    if start == Start::WithHistory {
+        let mut params = Params::new(project.id.as_str(), (0, 0, 0), FINDINGS, SEED, now);
+        params.base = Some(project.clone());
+        params.open_work_today = true;
+        let mut g = history::generate(&params);
+        let cast = cast(&g.contractors)?;
+        let photos = Photos::Stored {
+            uploaded_before: now.0 - UPLOADING_HOURS * HOUR_MS,
+        };
+        history::write(state, &mut g, &cast, photos)
+            .await
+            .context("writing the demo's history")?;
+        let photos: usize = g
+            .cases
+            .iter()
+            .flat_map(|c| &c.steps)
+            .filter(|s| matches!(s.kind, history::StepKind::Evidence(_)))
+            .count();
+        let first = g.cases.iter().map(|c| c.recorded).min().unwrap_or(now.0);
+        writeln!(
+            out,
+            "演示历史 Demo history: {} 条问题 findings, {photos} 张照片 photos, since {}",
+            g.cases.len(),
+            history::Month::containing(first)
+        )?;
+    }
     Ok(())
 }
 

@@ -274,6 +274,19 @@ async fn scan_for_ids(
     }
     pages.extend(cases.into_iter().take(12));
     pages.extend(links(scorecards, "/reports/", 5));
+    // A stack's and a contractor's units of a product suggestion.
+    let month = Month::containing(common::anchor().0).previous().key();
+    let suggestions = b
+        .get(&format!(
+            "/reports/suggestions?project=licheng&month={month}"
+        ))
+        .await
+        .body;
+    let behind = links(&suggestions, "/reports/cases?", 400);
+    for kind in [".stack.", ".contractor."] {
+        let link = behind.iter().find(|l| l.contains(kind));
+        pages.push(link.unwrap_or_else(|| panic!("a {kind} figure")).clone());
+    }
     pages.extend(links(scorecards, "/reports/cases?", 2));
     assert!(pages.iter().any(|p| p.ends_with("/notice")), "{pages:?}");
     assert!(pages.iter().any(|p| p.contains("/fines/")), "{pages:?}");

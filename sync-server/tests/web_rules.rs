@@ -246,6 +246,8 @@ async fn a_foreman_prints_his_own_company_s_notices_only() {
     let own = zhou.get(&format!("{}/notice", links[0])).await;
     assert_eq!(own.status, StatusCode::OK);
     assert!(own.body.contains("ZG-2026-0001"), "{}", own.body);
+    // No code to scan on the foreman's copy: the case page it would open is the office's.
+    assert!(!own.body.contains("id=\"notice-qr\""), "{}", own.body);
     let theirs = zhou.get(&format!("{}/notice", links[1])).await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
     assert!(!theirs.body.contains("ZG-2026-0002"));

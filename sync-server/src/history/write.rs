@@ -20,7 +20,8 @@ use plumbline_shared::template::residential;
 use super::*;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{setup, unit_write};
+use crate::store::OwnerContactRecord;
+use crate::unit_write;
 
 /// Who writes which event: people of every office role and one foreman per contractor.
 #[derive(Debug, Clone)]
@@ -70,8 +71,8 @@ impl Cast {
 /// What a photo step leaves behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Photos {
-    /// A reference by a hash of the case and the photo's number; no image is stored (the
-    /// reports count photos, they never open one).
+    /// A reference by a hash of the case and the photo's number; no image is stored (for the
+    /// report tests, which count photos and never open one).
     Referenced,
     /// A generated picture, different for every photo, referenced by its real hash and
     /// stored like a phone's upload (type checked, thumbnail made) when it was taken before
@@ -260,8 +261,8 @@ struct Picture {
     height: u32,
 }
 
-/// The pictures of one unit's photo steps, by case and photo number: stored first when
-/// `photos` says so, so that the document never references a photo the server lacks.
+/// The pictures of one unit's photo steps, by case and photo number, stored (when `photos`
+/// says so) before the document that references them is written.
 async fn pictures(
     state: &AppState,
     g: &Generated,
@@ -328,7 +329,8 @@ fn write_unit(
     unit: usize,
     cases: &[usize],
     pictures: &BTreeMap<(usize, u32), Picture>,
-) -> anyhow::Result<Vec<FindingId>> {
+) -> anyhow::Result<(Vec<FindingId>, Vec<OwnerContactRecord>)> {
+    let mut contacts = Vec::new();
     let inspector = cast.inspector(&g.units[unit]);
     let template = residential();
     let mut pre_round = None;
@@ -364,7 +366,17 @@ fn write_unit(
                     &super::words::owner_name(c.index),
                     &format!("139{:08}", c.index),
                 )?;
-                doc.record_complaint(&cast.front_desk, at, new, owner)?
+                // As at the front desk: the document gets the masked contact, the server
+                // keeps the full one.
+                let finding = doc.record_complaint(&cast.front_desk, at, new, owner.clone())?;
+                contacts.push(OwnerContactRecord {
+                    finding: finding.clone(),
+                    project: g.project.id.clone(),
+                    unit: g.units[unit].id.clone(),
+                    contact: owner,
+                    recorded_at: at,
+                });
+                finding
             }
             Origin::Inspection | Origin::HandoverWalk => doc.record_finding(inspector, at, new)?,
             Origin::PropertyCompany => doc.record_finding(&cast.front_desk, at, new)?,
@@ -425,12 +437,13 @@ fn write_unit(
             }
         }
     }
-    Ok(ids)
+    Ok((ids, contacts))
 }
 
-/// Stores the project and every unit document through the server's write path (receipts and
-/// projection included), and notes each finding's id in the script. `cast` names who writes
-/// what; `photos` whether photos are stored or only referenced.
+/// Stores every unit document of the script through the server's write path (receipts,
+/// projection and owners' contacts included) into its project, which the caller created, and
+/// notes each finding's id in the script. `cast` names who writes what; `photos` whether
+/// photos are stored or only referenced.
 pub async fn write(
     state: &AppState,
     g: &mut Generated,
@@ -444,7 +457,6 @@ pub async fn write(
         cast.contractors.len(),
         g.contractors.len()
     );
-    setup::create_project(state, &g.project).await?;
     let mut by_unit: Vec<Vec<usize>> = vec![Vec::new(); g.units.len()];
     for c in &g.cases {
         by_unit[c.unit].push(c.index);
@@ -457,11 +469,13 @@ pub async fn write(
         let doc_id = DocId::Unit(g.units[unit].id.clone());
         let pictures = pictures(state, g, cases, photos).await?;
         let generated: &Generated = g;
-        let ids = unit_write::edit_unit(state, &doc_id, None, 0, |doc, _, _| {
-            write_unit(doc, (generated, cast), unit, cases, &pictures).map_err(ApiError::Internal)
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("writing {doc_id}: {e:?}"))?;
+        let ids =
+            unit_write::edit_unit_recording(state, &doc_id, None, 0, Vec::new(), |doc, _, _| {
+                write_unit(doc, (generated, cast), unit, cases, &pictures)
+                    .map_err(ApiError::Internal)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("writing {doc_id}: {e:?}"))?;
         for (&i, id) in cases.iter().zip(ids) {
             g.cases[i].finding = Some(id);
         }

@@ -181,9 +181,12 @@ pub fn render(blocks: &[Block]) -> Result<Vec<u8>, PaperError> {
                                 let image = Image::from_jpeg(jpeg.clone().into(), true)
                                     .map_err(PaperError::Image)?;
                                 let (w, h) = image.size();
-                                let height = cell * h as f32 / (w.max(1) as f32);
+                                let natural = cell * h as f32 / (w.max(1) as f32);
+                                // A portrait photo keeps to a 3:4 cell, narrowed to its ratio.
+                                let height = natural.min(cell * 4.0 / 3.0);
+                                let width = cell * height / natural.max(1.0);
                                 tallest = tallest.max(height);
-                                Some((image, height))
+                                Some((image, width, height))
                             }
                             None => None,
                         };
@@ -193,8 +196,8 @@ pub fn render(blocks: &[Block]) -> Result<Vec<u8>, PaperError> {
                     let top = l.y + 4.0;
                     for (i, picture, caption) in drawn {
                         let x = MARGIN + i as f32 * (cell + GAP);
-                        if let Some((image, height)) = picture {
-                            let size = Size::from_wh(cell, height)
+                        if let Some((image, width, height)) = picture {
+                            let size = Size::from_wh(width, height)
                                 .ok_or_else(|| PaperError::Image("a photo without area".into()))?;
                             l.mark(Mark::Picture {
                                 x,

@@ -61,15 +61,24 @@ impl ComplaintSheet {
             return Err(not_found(staff));
         }
         let lang = staff.lang;
+        // In time order, each event once (a retried action may hold an id twice); the
+        // complaint's own recording first whatever a phone's clock said about the others.
         let mut events: Vec<&Event> = f.events.iter().collect();
-        events.sort_by_key(|e| (e.at, e.id.clone()));
+        events.sort_by_key(|e| {
+            let recorded = matches!(e.kind, EventKind::Recorded { .. });
+            (!recorded, e.at, e.id.clone())
+        });
+        let mut seen = BTreeSet::new();
+        events.retain(|e| seen.insert(e.id.clone()));
         let users: BTreeSet<UserId> = events.iter().map(|e| e.actor.user.clone()).collect();
         let names = display_names(state, users).await.map_err(internal)?;
         let contractors = &loaded.project.contractors;
-        let taken = events.first();
+        let taken = events
+            .first()
+            .filter(|e| matches!(e.kind, EventKind::Recorded { .. }));
         let steps = events
             .iter()
-            .skip(1)
+            .filter(|e| !matches!(e.kind, EventKind::Recorded { .. }))
             .map(|e| {
                 // A photo's hash says nothing on paper: the step itself is the record.
                 let detail = match e.kind {

@@ -45,8 +45,9 @@ struct NoticeSheet {
     /// (label, value) rows in the form's order; blanks where nothing is recorded yet.
     facts: Vec<(String, String)>,
     notice_no: String,
-    /// The case's address, for the QR code.
-    address: String,
+    /// The case's address, for the QR code; none on a foreman's copy (the case page is the
+    /// office's).
+    address: Option<String>,
     /// The photos, oldest first: hash, capture time, whether the server holds it.
     photos: Vec<(BlobHash, Timestamp, bool)>,
 }
@@ -226,7 +227,8 @@ impl NoticeSheet {
             lang,
             facts,
             notice_no: notice.notice_no,
-            address: format!("{}{path}", server_address(&state.config, headers)),
+            address: (membership.role != Role::Contractor)
+                .then(|| format!("{}{path}", server_address(&state.config, headers))),
             photos,
         })
     }
@@ -253,7 +255,6 @@ impl NoticeSheet {
             };
             photos.push(Photo { jpeg, caption });
         }
-        let qr = qr_png(&self.address, 3).map_err(internal)?;
         let mut blocks = vec![
             Block::Title(Msg::NoticeTitle.text(lang).to_owned()),
             Block::Rows(vec![(
@@ -265,14 +266,16 @@ impl NoticeSheet {
         if !photos.is_empty() {
             blocks.push(Block::Photos(photos));
         }
-        blocks.extend([
-            Block::Paragraph(Msg::ReplyLine.text(lang).to_owned()),
-            Block::Image {
-                png: qr,
-                width: 96.0,
-            },
-            Block::Paragraph(Msg::ScanToOpen.text(lang).to_owned()),
-        ]);
+        blocks.push(Block::Paragraph(Msg::ReplyLine.text(lang).to_owned()));
+        if let Some(address) = &self.address {
+            blocks.extend([
+                Block::Image {
+                    png: qr_png(address, 3).map_err(internal)?,
+                    width: 96.0,
+                },
+                Block::Paragraph(Msg::ScanToOpen.text(lang).to_owned()),
+            ]);
+        }
         Ok(blocks)
     }
 }
@@ -290,15 +293,17 @@ pub async fn print_notice(
         Err(page) => return page,
     };
     let lang = sheet.lang;
-    let svg = match qr_svg(&sheet.address) {
+    let svg = match sheet.address.as_deref().map(qr_svg).transpose() {
         Ok(svg) => svg,
         Err(e) => return internal(e),
     };
     let body = rsx! {
         article { class: "notice",
-            div { id: "notice-qr", class: "qr", style: "float:right;width:110px;text-align:center;font-size:.75rem",
-                div { dangerous_inner_html: "{svg}" }
-                {Msg::ScanToOpen.text(lang)}
+            if let Some(svg) = svg {
+                div { id: "notice-qr", class: "qr", style: "float:right;width:110px;text-align:center;font-size:.75rem",
+                    div { dangerous_inner_html: "{svg}" }
+                    {Msg::ScanToOpen.text(lang)}
+                }
             }
             h1 { style: "text-align:center", {Msg::NoticeTitle.text(lang)} }
             p { class: "noprint", a { id: "notice-pdf", href: "{pdf}", {Msg::DownloadPdf.text(lang)} } }

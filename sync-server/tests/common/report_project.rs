@@ -96,6 +96,7 @@ pub fn generate(p: &Params) -> Generated {
 /// referenced by hash only: the reports count photos, they never open one.
 pub async fn write(state: &AppState, g: &mut Generated) -> anyhow::Result<()> {
     let cast = Cast::synthetic(&g.params.project, &g.contractors);
+    plumbline_sync_server::setup::create_project(state, &g.project).await?;
     history::write(state, g, &cast, Photos::Referenced).await
 }
 

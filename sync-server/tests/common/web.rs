@@ -327,9 +327,6 @@ pub async fn sign_walk(server: &TestServer, phone: &mut Device, doc: &DocId) -> 
     walk
 }
 
-/// The text of a PDF file as a reader would copy it out (poppler's `pdftotext`), and the
-/// first page rendered at 50 dpi (`pdftoppm`), kept as `<name>.png` beside the other tests'
-/// screenshots for a person to look at.
 /// Every page of a PDF rendered at `dpi` (pdftoppm), for reading codes or details off it.
 pub fn pdf_pages(pdf: &[u8], dpi: u32) -> Vec<image::GrayImage> {
     let dir = tempfile::tempdir().unwrap();
@@ -373,6 +370,9 @@ pub fn pdf_image_count(pdf: &[u8]) -> usize {
         .count()
 }
 
+/// The text of a PDF file as a reader would copy it out (poppler's `pdftotext`), and the
+/// first page rendered at 50 dpi (`pdftoppm`), kept as `<name>.png` beside the other tests'
+/// screenshots for a person to look at.
 pub fn read_pdf(pdf: &[u8], name: &str) -> (String, image::GrayImage) {
     assert!(pdf.starts_with(b"%PDF-"), "not a PDF file");
     let dir = tempfile::tempdir().unwrap();

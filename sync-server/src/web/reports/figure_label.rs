@@ -153,13 +153,41 @@ fn named(key: &str, project: &Project, lang: Lang) -> Option<String> {
             if rest == "inspected" {
                 return Some(lang.pick("已查验户数", "Units inspected").to_owned());
             }
-            // `<room>.<item>.<category>.<figure>`: the item id holds one dot.
+            let group_name = |group: &str| -> Option<String> {
+                // `<room>.<item>.<category>`: the item id holds one dot.
+                let (item, category) = group.rsplit_once('.')?;
+                Some(format!(
+                    "{}（{}）",
+                    labels::item(lang, item),
+                    labels::category(lang, category)
+                ))
+            };
+            // A group's stack or floor (`….stack.<building>-<n>`) or contractor.
+            for kind in [".stack.", ".floor.", ".contractor."] {
+                if let Some((group, tail)) = rest.split_once(kind) {
+                    let whose = if kind == ".contractor." {
+                        contractor(project, lang, tail)
+                    } else {
+                        let (building, at) = tail.rsplit_once('-')?;
+                        let building = project
+                            .buildings
+                            .iter()
+                            .find(|b| b.id.as_str() == building)
+                            .map_or(building, |b| b.name.as_str());
+                        match (kind, lang) {
+                            (".stack.", Lang::Zh) => format!("{building} {at:0>2}列"),
+                            (".stack.", Lang::En) => format!("{building} stack {at:0>2}"),
+                            (_, Lang::Zh) => format!("{building} {at}层"),
+                            (_, Lang::En) => format!("{building} floor {at}"),
+                        }
+                    };
+                    return Some(format!("{} · {whose}", group_name(group)?));
+                }
+            }
             let (group, what) = rest.rsplit_once('.')?;
-            let (item, category) = group.rsplit_once('.')?;
             Some(format!(
-                "{}（{}） · {}",
-                labels::item(lang, item),
-                labels::category(lang, category),
+                "{} · {}",
+                group_name(group)?,
                 pick(lang, find(&SUGGEST, what)?)
             ))
         }
@@ -191,6 +219,12 @@ mod tests {
         assert!(zh("suggest.bathroom.ponding_test.waterproofing.units").ends_with(" · 涉及户数"));
         assert!(!zh("suggest.bathroom.ponding_test.waterproofing.units").contains("bathroom"));
         assert_eq!(zh("trend.2026-10.closures"), "2026-10 · 关闭");
+        let stack = zh("suggest.bathroom.ponding_test.waterproofing.stack.licheng-b1-3");
+        assert!(stack.ends_with(" · 1栋 03列"), "{stack}");
+        let floor = zh("suggest.bathroom.ponding_test.waterproofing.floor.licheng-b2-12");
+        assert!(floor.ends_with(" · 2栋 12层"), "{floor}");
+        let by = zh("suggest.bathroom.ponding_test.waterproofing.contractor.tongtai-mep");
+        assert!(by.ends_with(" · 上海同泰机电安装工程有限公司"), "{by}");
         assert_eq!(zh("no.such.figure"), "no.such.figure");
         assert_eq!(
             label("score.hengzhu-civil.first_time", &p, Lang::En),

@@ -1,8 +1,8 @@
 //! The 产品建议表 of a month on paper: `GET /reports/suggestions/print` (the table as on the
 //! page, without its forms: the candidates' root causes and design changes as written) and
 //! `GET /reports/suggestions.pdf` (the same on A4, a section a group, with its sample photos).
-//! It goes to product R&D and planning & design as it is, so it is in Chinese whatever the
-//! page language, like the Excel file.
+//! The PDF goes to product R&D and planning & design as it is, so it is in Chinese whatever
+//! the page language, like the Excel file; the print view follows the page's language.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

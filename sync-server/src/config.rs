@@ -36,6 +36,9 @@ pub struct Config {
     pub compaction: CompactionConfig,
     /// The office web.
     pub web: WebConfig,
+    /// Printed documents.
+    #[serde(default)]
+    pub paper: PaperConfig,
     /// Telling people: reminders, escalations and work-group robots.
     #[serde(default)]
     pub notify: NotifyConfig,
@@ -87,6 +90,15 @@ impl Default for NotifyConfig {
             webhook_timeout_secs: 10,
         }
     }
+}
+
+/// Printed documents (see `crate::paper`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PaperConfig {
+    /// The font file PDFs are drawn with; empty means Noto Sans CJK SC (or another CJK family)
+    /// among the system's fonts.
+    #[serde(default)]
+    pub font_file: String,
 }
 
 /// Office web settings.
@@ -158,6 +170,7 @@ impl std::fmt::Debug for Config {
             .field("connections", &self.connections)
             .field("compaction", &self.compaction)
             .field("web", &self.web)
+            .field("paper", &self.paper)
             .finish()
     }
 }
@@ -208,6 +221,15 @@ impl Config {
     fn validated(mut self) -> anyhow::Result<Self> {
         if self.db.url.is_empty() {
             self.db.url = format!("sqlite:{}", self.data_dir.join("plumbline.db").display());
+        }
+        if !self.paper.font_file.is_empty() {
+            let path = std::path::Path::new(&self.paper.font_file);
+            anyhow::ensure!(
+                path.is_file(),
+                "paper.font_file `{}` is not a file; point it at a .ttf, .otf or .ttc font with \
+                 Chinese glyphs, or leave it empty for the system's Noto Sans CJK SC",
+                path.display()
+            );
         }
         if self.blobs.dir.is_empty() {
             self.blobs.dir = self.data_dir.join("blobs").display().to_string();
@@ -286,6 +308,18 @@ mod tests {
         let mut c = Config::for_data_dir(Path::new("d"), "127.0.0.1:1".parse().unwrap()).unwrap();
         c.web.public_url = "p.example.com".into();
         assert!(c.validated().is_err());
+    }
+
+    #[test]
+    fn a_configured_font_file_must_exist() {
+        let mut c = Config::for_data_dir(Path::new("d"), "127.0.0.1:1".parse().unwrap()).unwrap();
+        assert!(c.paper.font_file.is_empty(), "the system's font by default");
+        c.paper.font_file = "/no/such/font.ttc".into();
+        let e = c.validated().unwrap_err().to_string();
+        assert!(
+            e.contains("paper.font_file `/no/such/font.ttc` is not a file"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! text uses, so the file shows the same on any machine and its text can be searched and
 //! copied.
 //!
-//! Chinese needs a font that has its glyphs. The server looks one up among the system's fonts
+//! Chinese needs a font that has its glyphs. The configuration names one (`paper.font_file`,
+//! a .ttf, .otf or .ttc file); left empty, the server looks one up among the system's fonts
 //! once, at the first PDF ([`font`]): Noto Sans CJK SC from Debian's `fonts-noto-cjk`, or
 //! another CJK family when that one is missing. Without any, a PDF is refused with
-//! [`PaperError::NoFont`], which says what to install; the print views need no font of ours.
+//! [`PaperError::NoFont`], which says what to install, and a configured file that cannot be
+//! read with [`PaperError::FontFile`]; the print views need no font of ours.
 //!
 //! Lines are wrapped by an estimate of each character's width (a CJK character is one em, a
 //! Latin one a little over half); forms here hold short facts and sentences, for which this
@@ -33,6 +35,17 @@ pub enum PaperError {
          Debian's `fonts-noto-cjk` to print PDF files, the print views work without it"
     )]
     NoFont,
+    /// The configured font file cannot be read as a font.
+    #[error(
+        "the font file `{path}` (paper.font_file) cannot be used: {reason}; point it at a .ttf, \
+         .otf or .ttc font with Chinese glyphs, or leave it empty for the system's Noto Sans CJK SC"
+    )]
+    FontFile {
+        /// The configured path.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// An image does not decode as a PNG.
     #[error("an image of the document is not a readable PNG: {0}")]
     Image(String),
@@ -87,6 +100,6 @@ pub use draw::{font, render};
 
 /// Without the `pdf` feature (the fuzz targets' build) nothing is drawn.
 #[cfg(not(feature = "pdf"))]
-pub fn render(_: &[Block]) -> Result<Vec<u8>, PaperError> {
+pub fn render(_: &[Block], _font_file: &str) -> Result<Vec<u8>, PaperError> {
     Err(PaperError::NotBuilt)
 }

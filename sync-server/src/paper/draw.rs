@@ -1,7 +1,8 @@
 //! Drawing laid-out documents with krilla (the `pdf` feature): the font lookup, the layout
 //! into pages and the PDF writer. See [`super`] for what a document is.
 
-use std::sync::LazyLock;
+use std::collections::BTreeMap;
+use std::sync::{LazyLock, Mutex};
 
 use krilla::Document;
 use krilla::geom::{PathBuilder, Point, Size, Transform};
@@ -45,9 +46,30 @@ static FONT: LazyLock<Option<Font>> = LazyLock::new(|| {
     })
 });
 
-/// The font PDFs are drawn with.
-pub fn font() -> Result<Font, PaperError> {
-    FONT.clone().ok_or(PaperError::NoFont)
+/// Fonts read from configured files, by path: read once, shared by every PDF after.
+static FONT_FILES: LazyLock<Mutex<BTreeMap<String, Font>>> = LazyLock::new(Mutex::default);
+
+/// The font PDFs are drawn with: the file `font_file`, or the system's CJK font when it is
+/// empty.
+pub fn font(font_file: &str) -> Result<Font, PaperError> {
+    if font_file.is_empty() {
+        return FONT.clone().ok_or(PaperError::NoFont);
+    }
+    let mut files = FONT_FILES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(font) = files.get(font_file) {
+        return Ok(font.clone());
+    }
+    let refused = |reason: String| PaperError::FontFile {
+        path: font_file.to_owned(),
+        reason,
+    };
+    let data = std::fs::read(font_file).map_err(|e| refused(e.to_string()))?;
+    let font = Font::new(data.into(), 0).ok_or_else(|| refused("not a font file".to_owned()))?;
+    tracing::info!(path = %font_file, "PDF font read from the configured file");
+    files.insert(font_file.to_owned(), font.clone());
+    Ok(font)
 }
 
 /// One thing to draw, placed on a page.
@@ -113,9 +135,9 @@ impl Layout {
     }
 }
 
-/// Draws `blocks` on A4 pages.
-pub fn render(blocks: &[Block]) -> Result<Vec<u8>, PaperError> {
-    let font = font()?;
+/// Draws `blocks` on A4 pages with the font of `font_file` (see [`font`]).
+pub fn render(blocks: &[Block], font_file: &str) -> Result<Vec<u8>, PaperError> {
+    let font = font(font_file)?;
     let text_width = PAGE_WIDTH - 2.0 * MARGIN;
     let mut l = Layout::new();
     for block in blocks {
@@ -320,5 +342,25 @@ mod tests {
         assert!(lines.len() > 1);
         assert!(lines.iter().all(|l| width_of(l, BODY) <= 200.0));
         assert_eq!(lines.concat(), text);
+    }
+
+    #[test]
+    fn a_configured_font_file_draws_and_a_bad_one_is_refused_with_its_path() {
+        let blocks = [Block::Title("工程整改通知单".to_owned())];
+        // Debian's fonts-noto-cjk, which the test command installs.
+        let noto = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+        let pdf = render(&blocks, noto).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let missing = render(&blocks, "/no/such/font.ttc").unwrap_err();
+        assert!(
+            matches!(&missing, PaperError::FontFile { path, .. } if path == "/no/such/font.ttc"),
+            "{missing}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.ttf");
+        std::fs::write(&text, "这不是字体").unwrap();
+        let refused = render(&blocks, &text.display().to_string()).unwrap_err();
+        assert!(refused.to_string().contains("not a font file"), "{refused}");
+        assert!(refused.to_string().contains("paper.font_file"), "{refused}");
     }
 }

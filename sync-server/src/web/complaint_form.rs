@@ -274,5 +274,5 @@ pub async fn pdf(
         Ok(s) => s,
         Err(page) => return page,
     };
-    super::paper_file::answer(&staff, sheet.blocks(), &file).await
+    super::paper_file::answer(&state, &staff, sheet.blocks(), &file).await
 }

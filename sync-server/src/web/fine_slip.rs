@@ -252,5 +252,5 @@ pub async fn pdf(
         Err(page) => return page,
     };
     let file = format!("fine-{}.pdf", sheet.fine_no);
-    super::paper_file::answer(&staff, sheet.blocks(), &file).await
+    super::paper_file::answer(&state, &staff, sheet.blocks(), &file).await
 }

@@ -356,5 +356,5 @@ pub async fn notice_pdf(
         Err(page) => return page,
     };
     let file = format!("notice-{}.pdf", sheet.notice_no);
-    super::paper_file::answer(&staff, blocks, &file).await
+    super::paper_file::answer(&state, &staff, blocks, &file).await
 }

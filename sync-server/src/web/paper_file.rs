@@ -8,14 +8,16 @@ use super::i18n::Msg;
 use super::layout::{internal, message_page};
 use super::session::Staff;
 use crate::paper::{Block, PaperError};
+use crate::state::AppState;
 
-/// `blocks` drawn as a PDF and sent as the download `file`.
-pub async fn answer(staff: &Staff, blocks: Vec<Block>, file: &str) -> Response {
+/// `blocks` drawn as a PDF (with the configured font) and sent as the download `file`.
+pub async fn answer(state: &AppState, staff: &Staff, blocks: Vec<Block>, file: &str) -> Response {
+    let font_file = state.config.paper.font_file.clone();
     // Laying out and subsetting the font is CPU work: off the async workers.
-    let made = tokio::task::spawn_blocking(move || crate::paper::render(&blocks)).await;
+    let made = tokio::task::spawn_blocking(move || crate::paper::render(&blocks, &font_file)).await;
     let bytes = match made {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(e @ (PaperError::NoFont | PaperError::NotBuilt))) => {
+        Ok(Err(e @ (PaperError::NoFont | PaperError::FontFile { .. } | PaperError::NotBuilt))) => {
             tracing::error!("{e}");
             return message_page(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -285,7 +285,7 @@ pub async fn pdf(
     };
     let w = &sheet.status.walk;
     let file = format!("walk-{}-v{}.pdf", w.snapshot.unit, sheet.status.version);
-    super::paper_file::answer(&staff, sheet.blocks(signature), &file).await
+    super::paper_file::answer(&state, &staff, sheet.blocks(signature), &file).await
 }
 
 /// Room and item of a signed finding, in words.

@@ -166,5 +166,5 @@ pub async fn pdf(State(state): State<AppState>, asked_report: AskedReport) -> Re
         }
     }
     let file = format!("suggestions-{}-{}.pdf", project.id, report.month);
-    crate::web::paper_file::answer(&staff, blocks, &file).await
+    crate::web::paper_file::answer(&state, &staff, blocks, &file).await
 }

@@ -272,7 +272,7 @@ async fn scan_for_ids(
             pages.extend(slips.into_iter().filter(|l| !l.ends_with("/pdf")));
         }
     }
-    pages.extend(cases.into_iter().take(12));
+    pages.extend(cases.into_iter().take(6));
     pages.extend(links(scorecards, "/reports/", 5));
     // A stack's and a contractor's units of a product suggestion.
     let month = Month::containing(common::anchor().0).previous().key();

@@ -739,6 +739,20 @@ pub async fn read_whole(
     }
 }
 
+/// The server's thumbnail of a stored photo, whole; `None` when there is none (a photo stored
+/// before thumbnails were made, or of a format they are not made for). For the documents that
+/// print photos small (a notice, the product suggestion table).
+pub async fn read_thumbnail(
+    objects: &dyn ObjectStore,
+    hash: &BlobHash,
+) -> object_store::Result<Option<bytes::Bytes>> {
+    match objects.get(&thumbnail_path(hash)).await {
+        Ok(got) => got.bytes().await.map(Some),
+        Err(object_store::Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Opens a stored blob; `None` when the object store has no such object. The type comes from
 /// the bytes themselves: only sniffed JPEGs and PNGs are ever stored, so this is the type that
 /// was checked on upload, without a second source of truth to disagree with.

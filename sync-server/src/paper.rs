@@ -26,6 +26,9 @@ const FAMILIES: &[&str] = &[
     "Noto Sans CJK JP",
 ];
 
+/// A blank to be filled in by hand on a printed form.
+pub const BLANK: &str = "＿＿＿＿＿＿＿＿＿＿";
+
 /// Why a PDF could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PaperError {

@@ -28,11 +28,8 @@ use super::layout::{internal, render};
 use super::session::Staff;
 use super::when::beijing;
 use super::{labels, people};
-use crate::paper::Block;
+use crate::paper::{BLANK, Block};
 use crate::state::AppState;
-
-/// A blank to be filled in by hand on paper.
-const BLANK: &str = "＿＿＿＿＿＿＿＿＿＿";
 
 /// The form, in words.
 struct ComplaintSheet {

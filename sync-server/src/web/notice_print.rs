@@ -32,12 +32,9 @@ use super::layout::{internal, render};
 use super::qr::{qr_png, qr_svg};
 use super::session::Staff;
 use super::when::beijing;
-use crate::blobs::thumbnail_path;
-use crate::paper::{Block, Photo};
+use crate::blobs::read_thumbnail;
+use crate::paper::{BLANK, Block, Photo};
 use crate::state::AppState;
-
-/// A blank to be filled in by hand on paper.
-const BLANK: &str = "＿＿＿＿＿＿＿＿＿＿";
 
 /// The notice as the form shows it, in words.
 struct NoticeSheet {
@@ -239,12 +236,10 @@ impl NoticeSheet {
         let mut photos = Vec::with_capacity(self.photos.len());
         for (hash, at, held) in &self.photos {
             let jpeg = if *held {
-                match state.blobs.get(&thumbnail_path(hash)).await {
-                    Ok(got) => Some(got.bytes().await.map_err(internal)?.to_vec()),
-                    // Stored before thumbnails were made, or a format they are not made for.
-                    Err(object_store::Error::NotFound { .. }) => None,
-                    Err(e) => return Err(internal(e)),
-                }
+                read_thumbnail(&*state.blobs, hash)
+                    .await
+                    .map_err(internal)?
+                    .map(|b| b.to_vec())
             } else {
                 None
             };

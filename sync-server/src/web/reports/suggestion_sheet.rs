@@ -10,8 +10,8 @@ use dioxus::prelude::*;
 
 use super::suggestions::{cluster_name, room_of, table};
 use super::{AskedReport, Tab, contractor_name};
-use crate::blobs::thumbnail_path;
-use crate::paper::{Block, Photo};
+use crate::blobs::read_thumbnail;
+use crate::paper::{BLANK, Block, Photo};
 use crate::reports::{Report, Suggestion};
 use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};
@@ -106,7 +106,7 @@ async fn section(
         let note = project.suggestion_note(&s.note_key(report.month));
         let written = |text: Option<&str>| {
             text.filter(|t| !t.is_empty())
-                .map_or_else(|| "＿＿＿＿＿＿＿＿＿＿".to_owned(), str::to_owned)
+                .map_or_else(|| BLANK.to_owned(), str::to_owned)
         };
         rows.push((
             Msg::RootCause.text(lang).to_owned(),
@@ -120,11 +120,10 @@ async fn section(
     let mut blocks = vec![Block::Heading(name), Block::Rows(rows)];
     let mut photos = Vec::new();
     for (unit, photo) in &s.photos {
-        let jpeg = match state.blobs.get(&thumbnail_path(&photo.hash)).await {
-            Ok(got) => Some(got.bytes().await.map_err(internal)?.to_vec()),
-            Err(object_store::Error::NotFound { .. }) => None,
-            Err(e) => return Err(internal(e)),
-        };
+        let jpeg = read_thumbnail(&*state.blobs, &photo.hash)
+            .await
+            .map_err(internal)?
+            .map(|b| b.to_vec());
         photos.push(Photo {
             jpeg,
             caption: format!(

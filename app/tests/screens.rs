@@ -564,6 +564,9 @@ fn the_finding_editor_shows_defaults_photos_and_errors() {
         "phones open the camera"
     );
     assert!(!zh.contains("floor-plan"), "no plan, no plan element");
+    // The photo buttons' icons are drawn, not characters a phone's fonts may lack.
+    assert!(zh.matches("<svg").count() >= 2, "{zh}");
+    assert!(!zh.contains('📷') && !zh.contains('🖼'), "{zh}");
     let en = render(root, Lang::En);
     assert!(en.contains("Describe the defect.") && en.contains("Take or choose a photo"));
     assert!(!en.contains("floor-plan") && !en.contains("Floor plan"));

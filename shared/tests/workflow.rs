@@ -13,7 +13,8 @@ use plumbline_shared::ids::{ClaimId, ContractorId, DeviceId, EventId, FindingId,
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::time::{HOUR_MS, MINUTE_MS, SECOND_MS, Timestamp};
 use plumbline_shared::workflow::{
-    AnomalyKind, CaseState, FineStatus, PenaltyCondition, Status, Timeline, WorkflowSettings,
+    AnomalyKind, CaseState, ClockKind, FineStatus, PenaltyCondition, Status, Timeline,
+    WorkflowSettings,
 };
 use rstest::rstest;
 
@@ -382,6 +383,52 @@ fn notice_not_returned_in_time_is_condition_5(
     assert_eq!(s.holds(PenaltyCondition::NoticeNotReturned), holds);
     assert_eq!(s.return_overdue, overdue);
     assert!(!s.emergency_required, "condition 5 calls for a fine only");
+}
+
+/// The clock a case header shows names the deadline its overdue flag judges, and turns overdue
+/// at the same millisecond: one before the deadline, at it, and one after.
+#[rstest]
+#[case::recorded(Case::recorded(), None)]
+#[case::notified(Case::notified(), Some((ClockKind::Response, NOTICE_AT + 4 * HOUR_MS)))]
+#[case::in_repair(
+    Case::notified().with(Role::Contractor, NOTICE_AT + HOUR_MS, on_site()),
+    Some((ClockKind::Repair, DEADLINE))
+)]
+#[case::repair_reported(Case::repaired(), None)]
+#[case::accepted(
+    Case::accepted(NOTICE_AT + 30 * HOUR_MS),
+    Some((ClockKind::Return, NOTICE_AT + 78 * HOUR_MS))
+)]
+#[case::disputed(
+    Case::notified().with(Role::Contractor, NOTICE_AT + HOUR_MS, EventKind::Disputed { reason: "属于机电".into() }),
+    None
+)]
+fn the_running_clock_agrees_with_the_overdue_flags(
+    #[case] case: Case,
+    #[case] expected: Option<(ClockKind, i64)>,
+) {
+    let last = case.events.last().unwrap().at.0;
+    let clock = case.state_at(last).running_clock();
+    assert_eq!(clock.map(|c| (c.kind, c.deadline.0)), expected);
+    let Some((kind, deadline)) = expected else {
+        return;
+    };
+    for now in [deadline - 1, deadline, deadline + 1] {
+        let s = case.state_at(now);
+        let c = s.running_clock().unwrap();
+        let flag = match kind {
+            ClockKind::Response => s.response_overdue,
+            ClockKind::Repair => s.repair_overdue,
+            ClockKind::Return => s.return_overdue,
+        };
+        assert_eq!(
+            c.overdue(Timestamp(now)),
+            flag,
+            "at deadline {:+} ms",
+            now - deadline
+        );
+        assert_eq!(c.remaining_ms(Timestamp(now)), deadline - now);
+    }
 }
 
 #[test]

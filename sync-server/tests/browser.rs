@@ -24,6 +24,7 @@ use common::process::free_addr;
 use common::web::{finding, staff};
 use fantoccini::{Client, ClientBuilder, Locator};
 use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::evidence::EvidenceRef;
 use plumbline_shared::doc::unit::FieldEdit;
 use plumbline_shared::ids::{BlobHash, FindingId, UserId};
 use plumbline_shared::role::Role;
@@ -150,6 +151,16 @@ async fn text(c: &Client, css: &str) -> String {
 }
 
 /// Whether the page holds an element matching `css`.
+/// The text of `css` with every run of white space as one space: what a person reads, however
+/// the layout breaks its lines (the dashboard's tiles put each figure under its label).
+async fn words(c: &Client, css: &str) -> String {
+    text(c, css)
+        .await
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 async fn has(c: &Client, css: &str) -> bool {
     !c.find_all(Locator::Css(css)).await.unwrap().is_empty()
 }
@@ -300,7 +311,10 @@ async fn every_page_of_the_office_works_in_a_real_browser() {
     let c = driver.browser().await;
     admin_pages(&c, &mut shots, &fx).await;
     c.close().await.unwrap();
-    assert_eq!(shots.taken, 39, "a page was added or left out of the tour");
+    let c = driver.browser().await;
+    english_pages(&c, &mut shots, &fx).await;
+    c.close().await.unwrap();
+    assert_eq!(shots.taken, 47, "a page was added or left out of the tour");
 }
 
 /// The manager's pages: the case workflow, intake, readiness and planning, the archives.
@@ -324,13 +338,13 @@ async fn manager_pages(
     click(c, "header a[href='/dashboard']").await;
     arrive(c, "table#queues").await;
     assert!(text(c, "main h1").await.starts_with("工作台"));
-    let queues = text(c, "table#queues").await;
+    let queues = words(c, "table#queues").await;
     assert!(queues.contains("紧急投诉（S1）待派单 1"), "{queues}");
     assert!(
         queues.contains("4小时响应超时 0") && queues.contains("整改逾期 0"),
         "{queues}"
     );
-    let by_status = text(c, "table#by-status").await;
+    let by_status = words(c, "table#by-status").await;
     assert!(
         by_status.contains("待处理 1") && by_status.contains("已验收 1"),
         "{by_status}"
@@ -373,8 +387,8 @@ async fn manager_pages(
     // row is the unit's archive).
     c.goto(&fx.url("/cases?severity=S1")).await.unwrap();
     click(c, "table#cases tbody tr td a[href^='/cases/']").await;
-    arrive(c, "td#status").await;
-    assert_eq!(text(c, "td#status").await, "待处理");
+    arrive(c, "#status").await;
+    assert_eq!(text(c, "#status").await, "待处理");
     assert!(
         text(c, "main h1")
             .await
@@ -404,7 +418,7 @@ async fn manager_pages(
     .await;
     click(c, "form[action$='/notice'] button[type=submit]").await;
     arrive(c, "td#notice-no").await;
-    assert_eq!(text(c, "td#status").await, "已通知");
+    assert_eq!(text(c, "#status").await, "已通知");
     assert!(text(c, "td#notice-no").await.contains("ZG-2026-0001"));
     assert!(text(c, "table#timeline").await.contains("下发整改通知单"));
     shots.take(c, "notice-issued").await;
@@ -459,7 +473,7 @@ async fn manager_pages(
     shots.take_at(c, "table#timeline", "timeline").await;
     click(c, "header a[href='/dashboard']").await;
     arrive(c, "table#queues").await;
-    let queues = text(c, "table#queues").await;
+    let queues = words(c, "table#queues").await;
     assert!(queues.contains("验收后新增照片待复核 1"), "{queues}");
     click(c, "table#queues a[href*='queue=new_evidence']").await;
     wait_for_url(c, "queue=new_evidence").await;
@@ -470,7 +484,7 @@ async fn manager_pages(
 
     // The accepted case: a 不满意 callback reopens it.
     c.goto(&fx.case(&fx.crack)).await.unwrap();
-    assert_eq!(text(c, "td#status").await, "已验收");
+    assert_eq!(text(c, "#status").await, "已验收");
     assert!(has(c, "form[action$='/callback']").await);
     assert!(!has(c, "form[action$='/notice']").await);
     select(
@@ -486,9 +500,9 @@ async fn manager_pages(
     )
     .await;
     click(c, "form[action$='/callback'] button[type=submit]").await;
-    arrive(c, "td#status").await;
+    arrive(c, "#status").await;
     let started = Instant::now();
-    while text(c, "td#status").await != "已重开" {
+    while text(c, "#status").await != "已重开" {
         assert!(
             started.elapsed() < Duration::from_secs(10),
             "the case did not reopen"
@@ -516,22 +530,56 @@ async fn manager_pages(
     shots.take_at(c, "section#claims", "claims").await;
 
     // A finding recorded on the phone appears once the phone syncs.
+    // It has two photos; the case page shows them as a grid of thumbnails with their capture
+    // times, each opening full size.
     let mut u = phone.unit(doc);
     let actor = phone.actor.clone();
-    u.record_finding(
-        &actor,
-        common::now(),
-        finding(Severity::S2, "阳台地漏排水不畅"),
-    )
-    .unwrap();
+    let recorded = u
+        .record_finding(
+            &actor,
+            common::now(),
+            finding(Severity::S2, "阳台地漏排水不畅"),
+        )
+        .unwrap();
+    let mut pictures = Vec::new();
+    for seed in [3, 4] {
+        let picture = plumbline_sync_server::history::photos::picture(seed).unwrap();
+        let evidence = EvidenceRef {
+            width: picture.width,
+            height: picture.height,
+            ..common::photo(
+                &actor,
+                common::now(),
+                BlobHash::of(&picture.bytes),
+                picture.bytes.len() as u64,
+            )
+        };
+        u.attach_evidence(&actor, common::now(), &recorded, evidence)
+            .unwrap();
+        pictures.push(picture.bytes);
+    }
     phone.put_unit(doc, u);
     c.goto(&fx.url("/cases")).await.unwrap();
     assert!(!text(c, "main").await.contains("阳台地漏排水不畅"));
     assert!(phone.sync().await.refused.is_empty());
+    for bytes in &pictures {
+        common::upload(phone, bytes).await;
+    }
     c.refresh().await.unwrap();
     assert!(text(c, "table#cases").await.contains("阳台地漏排水不畅"));
     assert_eq!(rows(c).await, 3);
     shots.take(c, "device-finding-arrived").await;
+    c.goto(&fx.url(&format!("/cases/{}/{recorded}", fx.unit)))
+        .await
+        .unwrap();
+    arrive(c, "#photos figure img").await;
+    let shown = c
+        .find_all(Locator::Css("#photos figure a[target=_blank] img"))
+        .await
+        .unwrap();
+    assert_eq!(shown.len(), 2, "both photos, each opening full size");
+    assert!(text(c, "#photos figcaption").await.contains(" · "));
+    shots.take(c, "case-photos").await;
 
     // The bell in the top bar opens the person's reminders and escalations.
     click(c, "a#nav-inbox").await;
@@ -557,7 +605,7 @@ async fn manager_pages(
     .await;
     click(c, "form#intake button[type=submit]").await;
     arrive(c, "td#owner").await;
-    assert_eq!(text(c, "td#status").await, "待处理");
+    assert_eq!(text(c, "#status").await, "待处理");
     assert!(text(c, "td#owner").await.contains("王** · 138****5678"));
     assert!(text(c, "main h1").await.contains("厨房下水管接口漏水"));
     shots.take(c, "intake-recorded").await;
@@ -701,12 +749,72 @@ async fn manager_pages(
 
 /// The coordinator's pages: the contractor refuses the notice, a fine slip is drafted through
 /// the case page's form and printed.
+/// The main pages again in English, switched from the top bar: the same design, English words,
+/// no Chinese status or date words left over.
+async fn english_pages(c: &Client, shots: &mut Shots, fx: &Fixture) {
+    c.goto(&fx.url("/dashboard")).await.unwrap();
+    sign_in(c, "zhaomin", PASSWORD).await;
+    click(c, "header a[href='/lang/en']").await;
+    c.goto(&fx.url("/dashboard")).await.unwrap();
+    arrive(c, "table#queues").await;
+    assert!(text(c, "main h1").await.starts_with("Dashboard"));
+    shots.take(c, "en-dashboard").await;
+
+    click(c, "header a[href='/cases']").await;
+    arrive(c, "table#cases").await;
+    let list = text(c, "table#cases").await;
+    assert!(
+        list.contains("Notified") && !list.contains("已通知"),
+        "{list}"
+    );
+    // The date fields offer the usual days by name, in the page's language.
+    let days = c
+        .find_all(Locator::Css("datalist#days-from option"))
+        .await
+        .unwrap();
+    assert_eq!(days.len(), 6, "today, yesterday, two Mondays, two firsts");
+    assert_eq!(days[0].html(true).await.unwrap(), "today");
+    let today = days[0].attr("value").await.unwrap().unwrap_or_default();
+    assert!(
+        today.len() == 10 && today.as_bytes()[4] == b'-',
+        "a day as the office writes it: {today}"
+    );
+    shots.take(c, "en-case-list").await;
+
+    c.goto(&fx.case(&fx.leak)).await.unwrap();
+    arrive(c, "#status").await;
+    let head = words(c, ".case-head").await;
+    assert!(
+        head.contains("Critical") || head.contains("Major") || head.contains("Minor"),
+        "{head}"
+    );
+    assert!(!head.contains("严重") && !head.contains("小时"), "{head}");
+    shots.take(c, "en-case-detail").await;
+
+    click(c, "td#notice-no a").await;
+    arrive(c, "article.notice").await;
+    shots.take(c, "en-notice-print").await;
+
+    click(c, "a#nav-reports").await;
+    arrive(c, "table#overview").await;
+    assert!(text(c, "main h1").await.contains("Monthly"));
+    shots.take(c, "en-report-monthly").await;
+
+    click(c, "a#nav-readiness").await;
+    arrive(c, "table#readiness").await;
+    shots.take(c, "en-readiness").await;
+
+    click(c, "a#nav-archives").await;
+    arrive(c, "main h1").await;
+    shots.take(c, "en-archives").await;
+}
+
 async fn coordinator_pages(c: &Client, shots: &mut Shots, fx: &Fixture) {
     c.goto(&fx.case(&fx.leak)).await.unwrap();
     sign_in(c, "sunli", PASSWORD).await;
     c.goto(&fx.case(&fx.leak)).await.unwrap();
-    arrive(c, "td#status").await;
-    assert_eq!(text(c, "td#status").await, "已通知");
+    arrive(c, "#status").await;
+    assert_eq!(text(c, "#status").await, "已通知");
     assert!(
         text(c, "section#fines")
             .await

@@ -29,6 +29,7 @@ pub mod may;
 mod penalty;
 mod promise;
 pub mod reminder;
+mod running_clock;
 mod settings;
 mod status;
 
@@ -39,6 +40,7 @@ use serde::{Deserialize, Serialize};
 pub use anomaly::{Anomaly, AnomalyKind};
 pub use penalty::{Penalty, PenaltyCondition};
 pub use promise::{Kept, kept};
+pub use running_clock::{ClockKind, RunningClock};
 pub use settings::{FINE_MINIMUM_FEN, Setting, SettingsError, WorkflowSettings};
 pub use status::Status;
 

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
+use plumbline_shared::doc::evidence::EvidenceRef;
 use plumbline_shared::doc::finding::Finding;
 use plumbline_shared::event::{CallbackChannel, Event, EventKind, Origin, Satisfaction};
 use plumbline_shared::ids::{BlobHash, ContractorId, UnitId, UserId};
@@ -22,6 +23,7 @@ use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::CaseState;
 use plumbline_shared::workflow::may::{Person, may};
 
+use super::badges::{ClockBadge, SeverityBadge, StatusBadge};
 use super::case_actions::{MAX_TEXT_CHARS, Step, level_code};
 use super::case_load::{load_for_page, not_found};
 use super::claims::{ClaimSection, ClaimSectionProps, claim_views};
@@ -75,6 +77,15 @@ struct DetailProps {
     told: Vec<Told>,
     /// The owner's signed walks that list it.
     walks: Vec<WalkStatus>,
+    /// The instant the page is read at: the clock in the header counts from it.
+    now: Timestamp,
+}
+
+/// A case's photos, oldest capture first: the order they were taken in the unit.
+fn photos_in_capture_order(f: &Finding) -> Vec<&EvidenceRef> {
+    let mut photos: Vec<&EvidenceRef> = f.evidence.values().collect();
+    photos.sort_by_key(|e| (e.captured_at, e.hash.to_string()));
+    photos
 }
 
 /// A row of the timeline: an event of the case, or a reminder about it.
@@ -100,13 +111,23 @@ fn CaseDetail(p: DetailProps) -> Element {
         TimelineRow::Told(t) => (t.at, 1, t.kind.as_str().to_owned()),
     });
     rsx! {
-        h1 { a { href: "/archives/units/{p.unit}", title: Msg::UnitArchive.text(lang), "{p.unit_name}" } " · {f.description}" }
+        div { class: "case-head",
+            h1 { a { href: "/archives/units/{p.unit}", title: Msg::UnitArchive.text(lang), "{p.unit_name}" } " · {f.description}" }
+            div { class: "head-line",
+                StatusBadge { lang, status: st.status, id: "status" }
+                SeverityBadge { lang, severity: f.severity }
+                if let Some(clock) = st.running_clock() {
+                    ClockBadge { lang, clock, now: p.now }
+                }
+                if st.emergency_required {
+                    span { class: "pill late", id: "emergency-due", {Msg::QueueEmergencyRequired.text(lang)} }
+                }
+            }
+        }
         table { class: "facts",
-            tr { th { {Msg::Status.text(lang)} } td { id: "status", {lang.pick(st.status.label_zh(), st.status.label_en())} } }
             tr { th { {Msg::Room.text(lang)} } td { {labels::room(lang, f.room.as_str())} } }
             tr { th { {Msg::Item.text(lang)} } td { {labels::item(lang, f.item.as_str())} } }
             tr { th { {Msg::Category.text(lang)} } td { {labels::category(lang, f.category.as_str())} } }
-            tr { th { {Msg::Severity.text(lang)} } td { {lang.pick(f.severity.label_zh(), f.severity.label_en())} } }
             tr { th { {Msg::Contractor.text(lang)} } td { {st.contractor.as_ref().map(|c| p.contractors.iter().find(|k| &k.id == c).map_or_else(|| c.to_string(), |k| k.name.clone())).unwrap_or_default()} } }
             tr { th { {Msg::Origin.text(lang)} } td { {lang.pick(f.origin.label_zh(), f.origin.label_en())} } }
             if let Some(o) = &f.owner {
@@ -145,24 +166,36 @@ fn CaseDetail(p: DetailProps) -> Element {
             }
         }
         h2 { {Msg::Photos.text(lang)} }
-        ul { class: "photos",
-            for (hash, ev) in f.evidence.iter() {
-                li {
-                    // A photo that arrived shows the server's thumbnail of it; one still on its
-                    // way shows the phone's thumbnail where that arrived first, marked as such.
-                    // The link opens the full-size photo.
+        if f.evidence.is_empty() {
+            p { class: "hint", {Msg::NoPhotos.text(lang)} }
+        }
+        div { class: "photo-grid", id: "photos",
+            for ev in photos_in_capture_order(f) {
+                figure {
+                    // A photo that arrived shows the server's thumbnail of it and opens full
+                    // size; one still on its way shows the phone's thumbnail where that arrived
+                    // first, marked as such.
                     {
+                        let hash = &ev.hash;
                         let thumb = ev.thumbnail.as_ref().map(|t| &t.hash).filter(|t| p.arrived.contains(*t));
                         let full = p.arrived.contains(hash);
                         rsx! {
                             if full {
-                                // The server's thumbnail of the photo it holds, not the phone's.
-                                a { href: "/photos/{hash}", target: "_blank", img { src: "/photos/{hash}/thumb", alt: "{hash}", width: 240 } }
+                                a { href: "/photos/{hash}", target: "_blank", title: Msg::OpenFullSize.text(lang),
+                                    img { src: "/photos/{hash}/thumb", alt: "{hash}", loading: "lazy" }
+                                }
                             } else if let Some(t) = thumb {
-                                img { src: "/photos/{t}", alt: "{hash}", width: 240 }
-                                span { class: "missing", " " {Msg::NotArrived.text(lang)} }
+                                img { src: "/photos/{t}", alt: "{hash}" }
                             } else {
-                                span { class: "missing", "{hash} · " {Msg::NotArrived.text(lang)} }
+                                div { class: "no-photo", {Msg::NotArrived.text(lang)} }
+                            }
+                            figcaption {
+                                {beijing(ev.captured_at)}
+                                " · "
+                                {p.names.get(&ev.author).cloned().unwrap_or_else(|| ev.author.to_string())}
+                                if !full {
+                                    span { class: "missing", " · " {Msg::NotArrived.text(lang)} }
+                                }
                             }
                         }
                     }
@@ -336,6 +369,7 @@ pub async fn show(
     }
     let mut people_named = signers(&loaded.finding);
     people_named.extend(loaded.finding.events.iter().map(|e| e.actor.user.clone()));
+    people_named.extend(loaded.finding.evidence.values().map(|e| e.author.clone()));
     let names = match display_names(&state, people_named).await {
         Ok(n) => n,
         Err(e) => return internal(e),
@@ -417,6 +451,7 @@ pub async fn show(
         reassign,
         told,
         walks,
+        now: state.now(),
     };
     let title = props.finding.description.clone();
     let body = rsx! { CaseDetail { ..props } };

@@ -19,6 +19,8 @@ use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::Status;
 use serde::Deserialize;
 
+use super::badges::{SeverityBadge, StatusBadge};
+use super::date_field::{DateInput, Toward, parse_day};
 use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{message_page, render};
@@ -240,8 +242,14 @@ pub(super) fn filter_for(
         if text.is_empty() {
             return Ok(None);
         }
-        let date =
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad(lang, what))?;
+        let date = parse_day(text).ok_or_else(|| {
+            let shown: String = text.chars().take(24).collect();
+            lang.pick(
+                &format!("{what}“{shown}”不是日期，请写成 2026-12-07 或 2026年12月7日。"),
+                &format!("{what} `{shown}` is not a date; write it as 2026-12-07."),
+            )
+            .to_owned()
+        })?;
         let start = date
             .and_hms_opt(0, 0, 0)
             .expect("midnight exists")
@@ -250,9 +258,9 @@ pub(super) fn filter_for(
             .ok_or_else(|| bad(lang, what))?;
         Ok(Some(Timestamp(start.timestamp_millis())))
     };
-    let created_from = day(q.from.trim(), "from")?;
+    let created_from = day(q.from.trim(), Msg::DateFrom.text(lang))?;
     // "To" a day includes that whole day: before the next midnight.
-    let created_before = day(q.to.trim(), "to")?.map(|t| Timestamp(t.0 + DAY_MS));
+    let created_before = day(q.to.trim(), Msg::DateTo.text(lang))?.map(|t| Timestamp(t.0 + DAY_MS));
     if let (Some(from), Some(before)) = (created_from, created_before)
         && from >= before
     {
@@ -424,8 +432,8 @@ fn CaseList(p: ListProps) -> Element {
                     }
                 }
             }
-            label { {Msg::From.text(lang)} input { r#type: "date", name: "from", value: "{q.from}" } }
-            label { {Msg::To.text(lang)} input { r#type: "date", name: "to", value: "{q.to}" } }
+            label { {Msg::From.text(lang)} DateInput { lang, name: "from", value: q.from.clone(), today: p.now.date_cst(), toward: Toward::Past } }
+            label { {Msg::To.text(lang)} DateInput { lang, name: "to", value: q.to.clone(), today: p.now.date_cst(), toward: Toward::Past } }
             label { {Msg::OnlyOverdue.text(lang)}
                 input { r#type: "checkbox", name: "overdue", value: "1", checked: q.overdue == "1" }
             }
@@ -455,11 +463,11 @@ fn CaseList(p: ListProps) -> Element {
                             td { a { href: "/archives/units/{c.unit}", {named(&p.names, c.unit.as_str())} } }
                             td { {labels::room(lang, &c.case.room)} }
                             td { {labels::category(lang, &c.case.category)} }
-                            td { {lang.pick(c.case.severity.label_zh(), c.case.severity.label_en())} }
+                            td { SeverityBadge { lang, severity: c.case.severity } }
                             td { a { href: "/cases/{c.unit}/{c.case.finding}", "{c.case.description}" } }
                             td {
-                                {lang.pick(c.case.status.label_zh(), c.case.status.label_en())}
-                                if overdue_now(c, p.now) { " · " {Msg::Overdue.text(lang)} }
+                                StatusBadge { lang, status: c.case.status }
+                                if overdue_now(c, p.now) { " " span { class: "pill late", {Msg::Overdue.text(lang)} } }
                             }
                             td { {c.case.contractor.as_ref().map(|x| named(&p.names, x.as_str())).unwrap_or_default()} }
                             td { {time_text(c.case.repair_deadline)} }

@@ -182,6 +182,7 @@ catalogue! {
     Timeline => "处理记录", "Timeline";
     Photos => "照片", "Photos";
     NotArrived => "尚未上传", "Not uploaded yet";
+    OpenFullSize => "查看原图", "Open full size";
     Notice => "整改通知", "Rectification notice";
     IssueNotice => "下发整改通知单", "Issue a rectification notice";
     RepairDays => "整改天数", "Days to repair";

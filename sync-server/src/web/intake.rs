@@ -300,8 +300,8 @@ fn check(form: &IntakeForm, project: &Project, lang: Lang) -> Result<Checked, St
 struct IntakeProps {
     lang: Lang,
     csrf: String,
-    /// Other projects the person may record in (links that switch the form).
-    others: Vec<ProjectId>,
+    /// Other projects the person may record in as (id, name): links that switch the form.
+    others: Vec<(ProjectId, String)>,
     project: Project,
     form: IntakeForm,
     error: Option<String>,
@@ -323,8 +323,8 @@ fn IntakePage(p: IntakeProps) -> Element {
         if !p.others.is_empty() {
             p { class: "noprint",
                 {Msg::Project.text(lang)} "："
-                for other in p.others.iter() {
-                    a { href: "/intake?project={other}", "{other}" }
+                for (id, name) in p.others.iter() {
+                    a { href: "/intake?project={id}", "{name}" }
                     " "
                 }
             }
@@ -412,7 +412,8 @@ fn IntakePage(p: IntakeProps) -> Element {
 }
 
 /// The form page, empty or with what was typed and why it was not accepted.
-fn page(
+async fn page(
+    state: &AppState,
     staff: &Staff,
     status: StatusCode,
     project: Project,
@@ -422,8 +423,11 @@ fn page(
     let lang = staff.lang;
     let others = intake_projects(staff)
         .into_iter()
-        .filter(|p| p != &project.id)
-        .collect();
+        .filter(|p| p != &project.id);
+    let others = match labels::projects(state, lang, others).await {
+        Ok(named) => named,
+        Err(e) => return internal(e),
+    };
     let props = IntakeProps {
         lang,
         csrf: staff.csrf.clone(),
@@ -479,7 +483,15 @@ pub async fn form(
         Err(crate::case_read::ReadError::NoProject(_)) => return not_found(&staff),
         Err(e) => return internal(e),
     };
-    page(&staff, StatusCode::OK, project, IntakeForm::default(), None)
+    page(
+        &state,
+        &staff,
+        StatusCode::OK,
+        project,
+        IntakeForm::default(),
+        None,
+    )
+    .await
 }
 
 posted_with_csrf_field!(IntakeForm);
@@ -510,12 +522,14 @@ pub async fn record(
         Ok(c) => c,
         Err(message) => {
             return page(
+                &state,
                 &staff,
                 StatusCode::BAD_REQUEST,
                 project,
                 form,
                 Some(message),
-            );
+            )
+            .await;
         }
     };
     let device = match web_device(&state, &staff) {
@@ -552,20 +566,24 @@ pub async fn record(
         Ok((finding, vec![contact]))
     };
     let result = edit_unit_recording(&state, &doc_id, Some(&device), 0, Vec::new(), write).await;
-    match result {
+    let refused = match result {
         Ok(finding) => {
             tracing::info!(user = %staff.user, %unit, %finding, "a complaint recorded at the front desk");
-            Redirect::to(&format!("/cases/{unit}/{finding}")).into_response()
+            return Redirect::to(&format!("/cases/{unit}/{finding}")).into_response();
         }
-        Err(ApiError::BadRequest(m)) => {
-            page(&staff, StatusCode::BAD_REQUEST, project, form, Some(m))
-        }
-        Err(ApiError::NotFound(_)) => {
-            let m = UnitProblem::NotFound.text(lang).to_owned();
-            page(&staff, StatusCode::BAD_REQUEST, project, form, Some(m))
-        }
-        Err(e) => internal(e),
-    }
+        Err(ApiError::BadRequest(m)) => m,
+        Err(ApiError::NotFound(_)) => UnitProblem::NotFound.text(lang).to_owned(),
+        Err(e) => return internal(e),
+    };
+    page(
+        &state,
+        &staff,
+        StatusCode::BAD_REQUEST,
+        project,
+        form,
+        Some(refused),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -108,6 +108,23 @@ pub async fn units(
     Ok(out)
 }
 
+/// The projects of `ids` as (id, name) in the page's language, in the order given: for the
+/// project pickers. A project whose document is gone keeps its id.
+pub async fn projects(
+    state: &crate::state::AppState,
+    lang: Lang,
+    ids: impl IntoIterator<Item = ProjectId>,
+) -> anyhow::Result<Vec<(ProjectId, String)>> {
+    let mut out = Vec::new();
+    for id in ids {
+        let name = crate::admin::load_project(state, &id)
+            .await?
+            .map_or_else(|| id.to_string(), |p| project(&p, lang).to_owned());
+        out.push((id, name));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,24 +25,69 @@ pub struct TopBar {
     pub unread: u64,
 }
 
+/// The one stylesheet: calm colours, a sticky top bar and table headers, numbers aligned right,
+/// status and severity as coloured badges, photos in a grid; in print, black on white with the
+/// bar, forms and buttons left out.
 const STYLE: &str = "
-body{font-family:system-ui,'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0;color:#1d2733}
-header{display:flex;gap:1rem;align-items:center;padding:.6rem 1rem;background:#1f4e79;color:#fff}
-header a,header button{color:#fff}header .grow{flex:1}
-header form{display:inline;margin:0}header button{background:none;border:1px solid #fff;border-radius:4px;cursor:pointer}
-main{padding:1rem;max-width:1200px;margin:auto}
-table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #dde3ea;padding:.35rem .5rem;text-align:left;vertical-align:top}
-th{background:#f3f6f9}.overdue{color:#b00020;font-weight:600}.error{color:#b00020}
-.qr svg{width:100%;height:auto;display:block}
-form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:1rem}
-form.filters label{display:flex;flex-direction:column;font-size:.85rem}
+:root{--ink:#1d2733;--muted:#5a6b7b;--line:#e2e7ee;--head:#f1f4f8;--page:#f4f6f9;--brand:#1f4e79;--link:#175cd3;--red:#b42318;--red-bg:#fef3f2;--amber:#b54708;--amber-bg:#fffaeb;--green:#067647;--green-bg:#ecfdf3;--blue:#175cd3;--blue-bg:#eff8ff;--grey-bg:#f2f4f7;--bar:2.75rem}
+*{box-sizing:border-box}
+body{font-family:system-ui,'Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;margin:0;color:var(--ink);background:var(--page);font-size:15px;line-height:1.5}
+header{display:flex;flex-wrap:nowrap;overflow-x:auto;scrollbar-width:none;white-space:nowrap;gap:.2rem .25rem;align-items:center;height:var(--bar);padding:.35rem 1.25rem;background:var(--brand);color:#fff;position:sticky;top:0;z-index:10;box-shadow:0 1px 3px rgba(16,24,40,.2)}
+header strong{margin-right:1rem;letter-spacing:.02em}
+header a{color:#dce8f5;text-decoration:none;padding:.2rem .45rem;font-size:.95rem;border-radius:5px}header a:hover{background:rgba(255,255,255,.14);color:#fff}
+header .grow{flex:1}header form{display:inline;margin:0}
+header button{color:#fff;background:none;border:1px solid rgba(255,255,255,.6);border-radius:5px;padding:.15rem .6rem;cursor:pointer}
+main{padding:1.25rem 1.5rem;max-width:1240px;margin:1rem auto;background:#fff;border:1px solid var(--line);border-radius:10px}
+h1{font-size:1.45rem;margin:.2rem 0 .8rem;line-height:1.3}h1 a{color:inherit}
+h2{font-size:1.1rem;margin:1.75rem 0 .6rem;padding-bottom:.3rem;border-bottom:1px solid var(--line)}
+a{color:var(--link)}
+table{border-collapse:separate;border-spacing:0;width:100%;margin:.25rem 0}
+th,td{border-bottom:1px solid var(--line);padding:.4rem .6rem;text-align:left;vertical-align:top}
+th{background:var(--head);font-weight:600;color:#344054;font-size:.92rem}
+thead th,table:not(.facts) tr:first-child:not(:has(>td))>th{position:sticky;top:var(--bar);z-index:1}
+tbody tr:hover>td{background:#fafbfc}
+td.num,th.num,td:has(>.fig),#overview th,table:has(td>.fig) tr:first-child:not(:has(>td))>th:not(:first-child){text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.fig{font-variant-numeric:tabular-nums}
+#cases td:first-child,#cases td:nth-last-child(-n+2){white-space:nowrap}
+table.facts{width:auto;min-width:50%}table.facts th{width:9rem}
+.overdue,.error{color:var(--red)}.overdue{font-weight:600}
+input,select,textarea,button{font:inherit;font-size:.95rem}
+input,select,textarea{border:1px solid #c9d2dd;border-radius:6px;padding:.3rem .45rem;background:#fff}
+input:focus,select:focus,textarea:focus{outline:2px solid #84adff;border-color:var(--link)}
+button{background:var(--brand);color:#fff;border:0;border-radius:6px;padding:.35rem .9rem;cursor:pointer}button:hover{filter:brightness(1.12)}
+form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin-bottom:1rem;padding:.75rem;background:var(--head);border-radius:8px}
+form.filters label,.note-form label{display:flex;flex-direction:column;font-size:.85rem;color:var(--muted)}
 .pager{display:flex;gap:1rem;align-items:center;margin-top:1rem}
-.chart{max-width:720px;margin:1rem 0}.fig{font-variant-numeric:tabular-nums}
-tr.candidate{background:#fff8e1}.two{display:flex;gap:1rem;flex-wrap:wrap}.two table{width:auto}
-.badge{background:#b00020;color:#fff;border-radius:9px;padding:0 .45rem;font-size:.8rem}tr.unread{font-weight:600}
-.hint{color:#5a6b7b;font-size:.85rem}.note-form{display:flex;gap:.5rem;align-items:end;flex-wrap:wrap}
-.note-form label{display:flex;flex-direction:column;font-size:.85rem}
-@media print{header,.noprint{display:none}main{max-width:none}a{color:inherit;text-decoration:none}}
+.chart{max-width:720px;margin:1rem 0}
+tr.candidate>td{background:var(--amber-bg)}.two{display:flex;gap:1rem;flex-wrap:wrap}.two table{width:auto}
+.badge{background:var(--red);color:#fff;border-radius:9px;padding:0 .45rem;font-size:.8rem}tr.unread{font-weight:600}
+.hint{color:var(--muted);font-size:.85rem}.muted{color:var(--muted)}
+.note-form{display:flex;gap:.5rem;align-items:end;flex-wrap:wrap}
+.qr svg{width:100%;height:auto;display:block}
+.pill{display:inline-block;border-radius:999px;padding:.1rem .65rem;font-size:.85rem;font-weight:600;border:1px solid transparent;white-space:nowrap;background:var(--grey-bg);color:#344054}
+.st-open,.st-reopened{background:var(--amber-bg);color:var(--amber);border-color:#fedf89}
+.st-notified,.st-in_repair,.st-repair_reported{background:var(--blue-bg);color:var(--blue);border-color:#b2ddff}
+.st-accepted,.st-closed{background:var(--green-bg);color:var(--green);border-color:#abefc6}
+.st-disputed,.st-emergency_repair{background:var(--red-bg);color:var(--red);border-color:#fecdca}
+.sev-S1{background:var(--red);color:#fff}.sev-S2{background:var(--amber-bg);color:var(--amber);border-color:#fedf89}
+.clock{background:var(--blue-bg);color:var(--blue);border-color:#b2ddff;font-weight:500}.late{background:var(--red-bg);color:var(--red);border-color:#fecdca;font-weight:600}
+.case-head{margin-bottom:1rem}.head-line{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+.photo-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(180px,1fr));gap:.75rem}
+.photo-grid figure{margin:0;border:1px solid var(--line);border-radius:8px;overflow:hidden;background:var(--head)}
+.photo-grid img{display:block;width:100%;aspect-ratio:4/3;object-fit:cover;background:#dde3ea}
+.photo-grid figcaption{font-size:.8rem;color:var(--muted);padding:.3rem .5rem}
+.no-photo{aspect-ratio:4/3;display:flex;align-items:center;justify-content:center;color:var(--muted)}
+#queues tbody,#by-status tbody{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:.75rem}
+#queues tr,#by-status tr{display:flex;flex-direction:column-reverse;border:1px solid var(--line);border-radius:10px;padding:.6rem .8rem;background:#fff}
+#queues th,#queues td,#by-status th,#by-status td{border:0;padding:0;background:none;position:static;text-align:left}
+#queues td,#by-status td{font-size:1.7rem;font-weight:600;font-variant-numeric:tabular-nums}
+#queues th,#by-status th{font-weight:400;color:var(--muted)}
+#queues tr.due{border-color:#fecdca;background:var(--red-bg)}#queues td a,#by-status td a{text-decoration:none}
+article.notice,article.complaint-form,article.fine-slip,article.suggestion-sheet{max-width:210mm;margin:0 auto;padding:10mm 12mm;border:1px solid #c9d2dd;border-radius:4px;background:#fff}
+article.notice table th,article.notice table td,article.complaint-form table th,article.complaint-form table td,article.fine-slip table th,article.fine-slip table td,article.suggestion-sheet table th,article.suggestion-sheet table td{border:1px solid #667085;position:static}
+article.notice table,article.complaint-form table,article.fine-slip table,article.suggestion-sheet table{border-collapse:collapse}
+@page{size:A4;margin:12mm}
+@media print{article.notice,article.complaint-form,article.fine-slip,article.suggestion-sheet{border:0;padding:0;max-width:none}body{background:#fff;font-size:12pt}header,.noprint,form{display:none}main{max-width:none;margin:0;border:0;padding:0}th{position:static!important;background:#eee}a{color:inherit;text-decoration:none}.pill{border-color:#999}}
 ";
 
 #[component]

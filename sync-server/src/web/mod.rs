@@ -24,6 +24,7 @@
 
 pub mod admin;
 pub mod archives;
+pub mod badges;
 pub mod case_actions;
 pub mod case_detail;
 pub mod case_export;
@@ -34,6 +35,7 @@ pub mod cases;
 pub mod claims;
 pub mod complaint_form;
 pub mod dashboard;
+pub mod date_field;
 pub mod device_work;
 pub mod event_text;
 pub mod fine_slip;

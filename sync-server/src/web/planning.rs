@@ -25,6 +25,7 @@ use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
 use serde::Deserialize;
 
+use super::date_field::{DateInput, Toward, parse_day};
 use super::i18n::{Lang, Msg};
 use super::layout::{internal, message_page};
 use super::posted::{StaffForm, posted_with_csrf_field};
@@ -67,6 +68,8 @@ pub struct PlanningView {
     pub inspectors: Vec<(UserId, String)>,
     /// The project's buildings: (id, name, floors).
     pub buildings: Vec<(BuildingId, String, u32)>,
+    /// Today in Beijing, for the date fields' suggestions.
+    pub today: NaiveDate,
 }
 
 /// What the planning part shows to `staff` for `project`.
@@ -126,6 +129,7 @@ pub(super) async fn planning_view(
             .iter()
             .map(|b| (b.id.clone(), b.name.clone(), b.floors))
             .collect(),
+        today: state.now().date_cst(),
     })
 }
 
@@ -189,8 +193,8 @@ fn AssignmentFields(lang: Lang, view: PlanningView, a: Option<Assignment>) -> El
                 input { name: "last_floor", value: "{last}", size: 3, inputmode: "numeric" }
             }
         }
-        label { {Msg::DateFrom.text(lang)} input { r#type: "date", name: "from", value: "{from}", required: true } }
-        label { {Msg::DateTo.text(lang)} input { r#type: "date", name: "to", value: "{to}", required: true } }
+        label { {Msg::DateFrom.text(lang)} DateInput { lang, name: "from", value: from, today: view.today, toward: Toward::Future, required: true } }
+        label { {Msg::DateTo.text(lang)} DateInput { lang, name: "to", value: to, today: view.today, toward: Toward::Future, required: true } }
     }
 }
 
@@ -406,11 +410,11 @@ async fn checked(
             }
         },
     };
-    let date = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
+    let date = |text: &str| parse_day(text);
     let (Some(from), Some(to)) = (date(&form.from), date(&form.to)) else {
         return Err(lang
             .pick(
-                "请填写开始和结束日期（YYYY-MM-DD）。",
+                "请填写开始和结束日期（如 2026-12-07 或 2026年12月7日）。",
                 "Give the first and the last day (YYYY-MM-DD).",
             )
             .to_owned());

@@ -289,7 +289,8 @@ struct PageProps {
     lang: Lang,
     project: String,
     project_name: String,
-    others: Vec<String>,
+    /// The person's other projects as (id, name), for the switch links.
+    others: Vec<(ProjectId, String)>,
     today: NaiveDate,
     rows: Vec<Row>,
     error: Option<String>,
@@ -312,8 +313,8 @@ fn ReadinessPage(p: PageProps) -> Element {
         h1 { {Msg::Readiness.text(lang)} " · {p.project_name}" }
         if !p.others.is_empty() {
             p { class: "noprint",
-                for other in p.others.iter() {
-                    a { href: "/readiness?project={other}", "{other}" }
+                for (id, name) in p.others.iter() {
+                    a { href: "/readiness?project={id}", "{name}" }
                     " "
                 }
             }
@@ -443,8 +444,12 @@ pub(super) async fn page(
         .memberships
         .iter()
         .filter(|m| m.role != plumbline_shared::role::Role::Contractor && m.project != project)
-        .map(|m| m.project.to_string())
-        .collect();
+        .map(|m| m.project.clone())
+        .collect::<Vec<_>>();
+    let others = match super::labels::projects(state, lang, others).await {
+        Ok(named) => named,
+        Err(e) => return internal(e),
+    };
     let props = PageProps {
         lang,
         project: project.to_string(),

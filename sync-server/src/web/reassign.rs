@@ -20,6 +20,7 @@ use plumbline_shared::workflow::may::{Person, may};
 use serde::Deserialize;
 
 use super::case_kit::{CaseForm, WebError};
+use super::date_field::{DateInput, Toward, parse_day_time};
 use super::i18n::{Lang, Msg};
 use super::posted::posted_with_csrf_field;
 use crate::state::AppState;
@@ -32,28 +33,24 @@ fn beijing() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid")
 }
 
-/// A deadline as the form sends it: `YYYY-MM-DDTHH:MM` (a `datetime-local` field) or a day
-/// alone, which means the end of that day; Beijing time.
+/// A deadline as typed in the form ([`super::date_field`]: `2026-12-01 09:30`,
+/// `2026年12月1日 9时30分`, …) or a day alone, which means the end of that day; Beijing time.
 fn parse_deadline(text: &str) -> Option<Timestamp> {
-    let text = text.trim();
-    let local = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
-        .ok()
-        .or_else(|| {
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(23, 59, 0))
-        })?;
+    let (day, time) = parse_day_time(text)?;
+    let local = match time {
+        Some(t) => day.and_time(t),
+        None => day.and_hms_opt(23, 59, 0)?,
+    };
     let at = local.and_local_timezone(beijing()).single()?;
     Some(Timestamp(at.timestamp_millis()))
 }
 
-/// A time as a `datetime-local` value, Beijing time.
+/// A time as the deadline field shows it, Beijing time.
 fn field_value(t: Timestamp) -> String {
     t.to_datetime()
         .map(|d| {
             d.with_timezone(&beijing())
-                .format("%Y-%m-%dT%H:%M")
+                .format("%Y-%m-%d %H:%M")
                 .to_string()
         })
         .unwrap_or_default()
@@ -113,6 +110,8 @@ pub struct ReassignSectionProps {
     choices: Vec<Contractor>,
     /// The deadline the form proposes.
     proposed: String,
+    /// Today in Beijing, for the deadline's suggestions.
+    today: chrono::NaiveDate,
 }
 
 impl ReassignSectionProps {
@@ -144,6 +143,7 @@ impl ReassignSectionProps {
             csrf,
             choices,
             proposed: field_value(now.plus_ms(3 * DAY_MS)),
+            today: now.date_cst(),
         })
     }
 }
@@ -166,7 +166,8 @@ pub fn ReassignSection(p: ReassignSectionProps) -> Element {
                 }
                 " "
                 label { {Msg::Deadline.text(lang)} " "
-                    input { r#type: "datetime-local", name: "deadline", value: "{p.proposed}", required: true }
+                    DateInput { lang, name: "deadline", value: p.proposed.clone(), today: p.today,
+                        toward: Toward::Future, required: true, at: "18:00" }
                 }
                 " "
                 button { r#type: "submit", {Msg::Reassign.text(lang)} }
@@ -184,11 +185,12 @@ mod tests {
     #[test]
     fn deadlines_are_read_as_beijing_time_and_a_day_means_its_end() {
         let at = parse_deadline("2026-12-01T09:30").unwrap();
-        assert_eq!(field_value(at), "2026-12-01T09:30");
+        assert_eq!(field_value(at), "2026-12-01 09:30");
         assert_eq!(parse_deadline("2026-12-01 09:30"), Some(at));
+        assert_eq!(parse_deadline("2026年12月1日 9时30分"), Some(at));
         assert_eq!(
             field_value(parse_deadline("2026-12-01").unwrap()),
-            "2026-12-01T23:59"
+            "2026-12-01 23:59"
         );
         for bad in ["", "tomorrow", "2026-13-01", "2026-12-01T25:00"] {
             assert_eq!(parse_deadline(bad), None, "{bad}");

@@ -10,6 +10,7 @@ use plumbline_shared::ids::CategoryId;
 use plumbline_shared::severity::Severity;
 
 use crate::ui::i18n::{Lang, Msg};
+use crate::ui::icons::GalleryIcon;
 use crate::ui::screens::photo_picker::PhotoPicker;
 use crate::ui::screens::plan::{FloorPlanPin, PlanView};
 
@@ -125,7 +126,8 @@ pub fn FindingEditorScreen(
                 id: "open-gallery",
                 class: "pick",
                 onclick: move |_| on_open_gallery.call(()),
-                "🖼 {Msg::FromFolder.text(lang)}"
+                GalleryIcon {}
+                " {Msg::FromFolder.text(lang)}"
             }
             if let Some(gallery) = view.gallery {
                 div { class: "list",

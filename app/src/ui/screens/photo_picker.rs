@@ -5,6 +5,7 @@
 use dioxus::prelude::*;
 
 use crate::ui::i18n::{Lang, Msg};
+use crate::ui::icons::CameraIcon;
 use crate::ui::screens::finding_editor::DraftPhoto;
 
 /// Thumbnails and the take-or-pick button.
@@ -33,7 +34,8 @@ pub fn PhotoPicker(
             }
         }
         label { class: "pick", id: "take-photo",
-            "📷 {Msg::TakePhoto.text(lang)}"
+            CameraIcon {}
+            " {Msg::TakePhoto.text(lang)}"
             input {
                 r#type: "file",
                 accept: "image/*",

@@ -7,6 +7,7 @@ use plumbline_shared::doc::round::Outcome;
 use plumbline_shared::ids::{FindingId, ItemId, RoomId};
 
 use crate::ui::i18n::{Lang, Msg};
+use crate::ui::icons::CheckIcon;
 use crate::ui::model::checklist::{ItemRow, RoomSummary};
 
 /// The checklist of a unit.
@@ -93,7 +94,8 @@ fn ItemCard(
                     id: "pass-{item.id}",
                     class: "pass{on(Outcome::Pass)}",
                     onclick: mark(item.id.clone(), Outcome::Pass),
-                    "✓ {Msg::Pass.text(lang)}"
+                    CheckIcon {}
+                    " {Msg::Pass.text(lang)}"
                 }
                 if let Some(finding) = item.finding.clone() {
                     button {

@@ -198,9 +198,25 @@ pub struct AskedReport {
     pub project: Project,
     /// Its report.
     pub report: Report,
+    /// The projects the person may switch to, as (id, name): the heading's project picker.
+    pub switch: Vec<(String, String)>,
+    /// The month of the instant the page is read at: the month picker's latest choice.
+    pub this_month: Month,
 }
 
 impl AskedReport {
+    /// The page's head: title, tabs, and the project and month picker.
+    pub fn heading(&self, tab: Tab) -> Element {
+        heading(
+            self.staff.lang,
+            &self.switch,
+            &self.asked,
+            &self.project,
+            tab,
+            self.this_month,
+        )
+    }
+
     /// Its parts: the person, what they asked, the query, the project, the report.
     pub fn parts(self) -> (Staff, Asked, ReportQuery, Project, Report) {
         (
@@ -220,12 +236,26 @@ impl FromRequestParts<AppState> for AskedReport {
         let staff = Staff::from_request_parts(parts, state).await?;
         let query = Query::<ReportQuery>::from_request_parts(parts, state).await;
         let (asked, query, project, report) = requested(state, &staff, query).await?;
+        let offices = staff
+            .memberships
+            .iter()
+            .filter(|m| m.role != plumbline_shared::role::Role::Contractor)
+            .map(|m| m.project.clone())
+            .collect::<Vec<_>>();
+        let switch = super::labels::projects(state, staff.lang, offices)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect();
         Ok(Self {
             staff,
             asked,
             query,
             project,
             report,
+            switch,
+            this_month: Month::of(state.now()),
         })
     }
 }
@@ -310,6 +340,23 @@ pub fn fig(lang: Lang, asked: &Asked, figures: &Figures, key: &str) -> Element {
     }
 }
 
+/// How many months the month picker offers, newest first: three years.
+const MONTHS_OFFERED: usize = 36;
+
+/// A month as a person names it: `2026年11月`, `Nov 2026`.
+pub fn month_label(lang: Lang, m: Month) -> String {
+    m.start()
+        .to_datetime()
+        .map(|d| {
+            let d = d.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"));
+            match lang {
+                Lang::Zh => d.format("%Y年%-m月").to_string(),
+                Lang::En => d.format("%b %Y").to_string(),
+            }
+        })
+        .unwrap_or_else(|| m.to_string())
+}
+
 /// Which report a page is, for the tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -352,25 +399,18 @@ impl Tab {
 }
 
 /// The head of every report page: the title, the tabs, and the project and month picker.
-pub fn heading(lang: Lang, staff: &Staff, asked: &Asked, project: &Project, tab: Tab) -> Element {
-    let projects: Vec<(String, String)> = staff
-        .memberships
-        .iter()
-        .filter(|m| m.role != plumbline_shared::role::Role::Contractor)
-        .map(|m| {
-            let name = if m.project == project.id {
-                lang.pick(&project.name_zh, &project.name_en).to_owned()
-            } else {
-                m.project.to_string()
-            };
-            (m.project.to_string(), name)
-        })
-        .collect();
-    let month = asked.params.month.to_string();
+fn heading(
+    lang: Lang,
+    projects: &[(String, String)],
+    asked: &Asked,
+    project: &Project,
+    tab: Tab,
+    this_month: Month,
+) -> Element {
     let query = asked.query();
     let project_name = lang.pick(&project.name_zh, &project.name_en).to_owned();
     rsx! {
-        h1 { "{project_name} · {tab.title(lang)} · {month}" }
+        h1 { "{project_name} · {tab.title(lang)} · " {month_label(lang, asked.params.month)} }
         nav { class: "noprint tabs",
             for t in Tab::ALL {
                 if t == tab {
@@ -384,13 +424,17 @@ pub fn heading(lang: Lang, staff: &Staff, asked: &Asked, project: &Project, tab:
         form { class: "filters noprint", method: "get", action: "{tab.path()}",
             label { {Msg::Project.text(lang)}
                 select { name: "project",
-                    for (id, name) in projects {
+                    for (id, name) in projects.iter() {
                         option { value: "{id}", selected: id == project.id.as_str(), "{name}" }
                     }
                 }
             }
             label { {Msg::ReportMonth.text(lang)}
-                input { r#type: "month", name: "month", value: "{month}", required: true }
+                select { name: "month", id: "month-picker",
+                    for m in this_month.max(asked.params.month).trailing(MONTHS_OFFERED).into_iter().rev() {
+                        option { value: "{m}", selected: m == asked.params.month, {month_label(lang, m)} }
+                    }
+                }
             }
             button { r#type: "submit", {Msg::Show.text(lang)} }
             span { class: "hint", {Msg::PrintHint.text(lang)} }

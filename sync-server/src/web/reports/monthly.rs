@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::project::Project;
 
-use super::{Asked, AskedReport, Tab, contractor_name, fig, heading};
+use super::{Asked, AskedReport, Tab, contractor_name, fig};
 use crate::reports::chart::{self, Bar, Series};
 use crate::reports::{Report, Value};
 use crate::web::cases::time_text;
@@ -96,6 +96,7 @@ fn charts(lang: Lang, asked: &Asked, report: &Report, project: &Project) -> [Str
 
 /// `GET /reports/monthly`.
 pub async fn show(asked_report: AskedReport) -> Response {
+    let head = asked_report.heading(Tab::Monthly);
     let (staff, asked, _, project, report) = asked_report.parts();
     let lang = staff.lang;
     let f = &report.figures;
@@ -104,7 +105,7 @@ pub async fn show(asked_report: AskedReport) -> Response {
     let as_of = time_text(Some(m.backlog.as_of));
     let bands = [Msg::Age0to7, Msg::Age8to30, Msg::Age31to90, Msg::AgeOver90];
     let body = rsx! {
-        {heading(lang, &staff, &asked, &project, Tab::Monthly)}
+        {head}
         h2 { {Msg::MonthOverview.text(lang)} }
         table { id: "overview",
             thead { tr {

@@ -8,7 +8,7 @@ use plumbline_shared::event::Satisfaction as Level;
 use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
 
-use super::{Asked, AskedReport, Tab, contractor_name, fig, heading, report_of};
+use super::{Asked, AskedReport, Tab, contractor_name, fig, report_of};
 use crate::reports::{Figures, Report};
 use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};
@@ -55,38 +55,50 @@ struct OtherProject {
     keys: [String; 4],
 }
 
-/// `GET /reports/satisfaction`.
-pub async fn show(State(state): State<AppState>, asked_report: AskedReport) -> Response {
-    let (staff, asked, _, project, report) = asked_report.parts();
-    let lang = staff.lang;
-    // Every other office project of the person, for the month: one small report each.
+/// Every other office project of the person, for the month asked: one small report each.
+async fn other_projects(
+    state: &AppState,
+    asked_report: &AskedReport,
+) -> anyhow::Result<Vec<OtherProject>> {
+    let (staff, asked, project) = (
+        &asked_report.staff,
+        &asked_report.asked,
+        &asked_report.project,
+    );
     let mut others = Vec::new();
     for m in staff
         .memberships
         .iter()
         .filter(|m| m.role != Role::Contractor && m.project != project.id)
     {
-        let other = match crate::admin::load_project(&state, &m.project).await {
-            Ok(Some(p)) => p,
-            Ok(None) => continue,
-            Err(e) => return internal(e),
+        let Some(other) = crate::admin::load_project(state, &m.project).await? else {
+            continue;
         };
-        let (other, r) = match report_of(&state, other, &asked.params).await {
-            Ok(r) => r,
-            Err(e) => return internal(e),
-        };
+        let (other, r) = report_of(state, other, &asked.params).await?;
         others.push(OtherProject {
             asked: Asked {
                 project: other.id.clone(),
                 params: asked.params,
             },
-            name: lang.pick(&other.name_zh, &other.name_en).to_owned(),
+            name: staff.lang.pick(&other.name_zh, &other.name_en).to_owned(),
             keys: r.satisfaction.project.clone(),
             figures: r.figures,
         });
     }
+    Ok(others)
+}
+
+/// `GET /reports/satisfaction`.
+pub async fn show(State(state): State<AppState>, asked_report: AskedReport) -> Response {
+    let others = match other_projects(&state, &asked_report).await {
+        Ok(o) => o,
+        Err(e) => return internal(e),
+    };
+    let head = asked_report.heading(Tab::Satisfaction);
+    let (staff, asked, _, project, report) = asked_report.parts();
+    let lang = staff.lang;
     let body = rsx! {
-        {heading(lang, &staff, &asked, &project, Tab::Satisfaction)}
+        {head}
         {page(lang, &asked, &report, &project, &others)}
     };
     render(

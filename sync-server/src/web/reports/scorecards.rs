@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::project::Project;
 
-use super::{Asked, AskedReport, Tab, contractor_name, fig, heading};
+use super::{Asked, AskedReport, Tab, contractor_name, fig};
 use crate::reports::Report;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::render;
@@ -74,10 +74,11 @@ pub fn table(lang: Lang, asked: &Asked, report: &Report, project: &Project) -> E
 
 /// `GET /reports/scorecards`.
 pub async fn show(asked_report: AskedReport) -> Response {
+    let head = asked_report.heading(Tab::Scorecards);
     let (staff, asked, _, project, report) = asked_report.parts();
     let lang = staff.lang;
     let body = rsx! {
-        {heading(lang, &staff, &asked, &project, Tab::Scorecards)}
+        {head}
         {table(lang, &asked, &report, &project)}
     };
     render(

@@ -16,9 +16,7 @@ use plumbline_shared::role::Role;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Deserialize;
 
-use super::{
-    Asked, AskedReport, ReportQuery, Tab, asked, contractor_name, fig, heading, requested,
-};
+use super::{Asked, AskedReport, ReportQuery, Tab, asked, contractor_name, fig, requested};
 use crate::project_write::{ProjectEditError, edit_project};
 use crate::reports::{Report, Suggestion, Value};
 use crate::state::AppState;
@@ -198,6 +196,7 @@ fn note_row(
 
 /// `GET /reports/suggestions`.
 pub async fn show(asked_report: AskedReport) -> Response {
+    let head = asked_report.heading(Tab::Suggestions);
     let (staff, asked, _, project, report) = asked_report.parts();
     let lang = staff.lang;
     let (min_units, min_share) = asked.params.threshold.form_values();
@@ -211,7 +210,7 @@ pub async fn show(asked_report: AskedReport) -> Response {
     let xlsx = format!("/reports/suggestions.xlsx?{}", asked.query());
     let print = format!("/reports/suggestions/print?{}", asked.query());
     let body = rsx! {
-        {heading(lang, &staff, &asked, &project, Tab::Suggestions)}
+        {head}
         form { class: "filters noprint", method: "get", action: "/reports/suggestions",
             input { r#type: "hidden", name: "project", value: "{asked.project}" }
             input { r#type: "hidden", name: "month", value: "{month}" }

@@ -69,6 +69,7 @@ pub mod project;
 pub mod projection;
 pub mod role;
 pub mod severity;
+pub mod short_name;
 pub mod template;
 pub mod time;
 pub mod workflow;

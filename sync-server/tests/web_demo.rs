@@ -267,7 +267,21 @@ async fn scan_for_ids(
         if page.contains("id=\"notice-no\"") && !pages.iter().any(|p| p.ends_with("/notice")) {
             pages.push(format!("{case}/notice"));
         }
+        // The history's notices carry the office's own numbers, from the server's series.
+        if let Some(at) = page.find("id=\"notice-no\">") {
+            let no: String = page[at + 15..].chars().take(12).collect();
+            let digits = |s: &str| s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit());
+            let parts: Vec<&str> = no.split('-').collect();
+            assert!(
+                parts.len() == 3 && parts[0] == "ZG" && digits(parts[1]) && digits(parts[2]),
+                "{no}"
+            );
+        }
         let slips = links(&page, &format!("{case}/fines/"), 1);
+        for slip in &slips {
+            let no = slip.split('/').nth(5).unwrap_or_default();
+            assert!(no.starts_with("FK-20") && no.len() == 12, "{slip}");
+        }
         if !pages.iter().any(|p| p.contains("/fines/")) {
             pages.extend(slips.into_iter().filter(|l| !l.ends_with("/pdf")));
         }

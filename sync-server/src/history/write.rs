@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::Datelike;
+
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef};
 use plumbline_shared::doc::finding::OwnerContact;
@@ -20,7 +22,7 @@ use plumbline_shared::template::residential;
 use super::*;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::OwnerContactRecord;
+use crate::store::{NumberClaim, OwnerContactRecord, Series};
 use crate::unit_write;
 
 /// Who writes which event: people of every office role and one foreman per contractor.
@@ -440,6 +442,73 @@ fn write_unit(
     Ok((ids, contacts))
 }
 
+/// Gives the script's notices and fine slips the numbers the office would have issued them
+/// under: the server's own series (`ZG-2026-0001`, `FK-2026-0001` …) in the order they went
+/// out. The claims that take those numbers from the gapless counters are returned, for the
+/// first unit's write to take them all in its transaction, so that a notice or slip issued
+/// after the history continues its series and nothing is taken when the write fails.
+async fn number_documents(state: &AppState, g: &mut Generated) -> anyhow::Result<Vec<NumberClaim>> {
+    let mut issued: Vec<(i64, Series, usize, String)> = Vec::new();
+    for (c, case) in g.cases.iter().enumerate() {
+        for step in &case.steps {
+            match &step.kind {
+                StepKind::Notice { no, .. } | StepKind::Reassign { no, .. } => {
+                    issued.push((step.at, Series::Notice, c, no.clone()));
+                }
+                StepKind::FineDraft { fine, .. } => {
+                    issued.push((step.at, Series::Fine, c, fine.clone()));
+                }
+                _ => {}
+            }
+        }
+    }
+    issued.sort_by(|x, y| (x.0, x.2, &x.3).cmp(&(y.0, y.2, &y.3)));
+    let mut next: BTreeMap<(Series, i32), u32> = BTreeMap::new();
+    let mut claims = Vec::with_capacity(issued.len());
+    for (at, series, c, old) in issued {
+        let year = Timestamp(at).date_cst().year();
+        let number = match next.get(&(series, year)) {
+            Some(n) => *n,
+            None => state.store.next_number(series, year).await?,
+        };
+        next.insert((series, year), number + 1);
+        claims.push(NumberClaim {
+            series,
+            year,
+            number,
+        });
+        renumber(&mut g.cases[c], &old, &series.format(year, number));
+    }
+    // The claims of one series and year are taken in order.
+    claims.sort_by_key(|c| (c.series, c.year, c.number));
+    Ok(claims)
+}
+
+/// Gives the notice or slip `old` of a case its number `new`, wherever the script names it.
+fn renumber(case: &mut ScriptCase, old: &str, new: &str) {
+    for step in &mut case.steps {
+        match &mut step.kind {
+            StepKind::Notice { no, .. } | StepKind::Reassign { no, .. } if no == old => {
+                *no = new.to_owned();
+            }
+            StepKind::FineDraft { fine, .. }
+            | StepKind::FineApprove { fine, .. }
+            | StepKind::FineVoid { fine }
+                if fine == old =>
+            {
+                *fine = new.to_owned();
+            }
+            _ => {}
+        }
+    }
+    for n in case.facts.notices.iter_mut().filter(|n| n.no == old) {
+        n.no = new.to_owned();
+    }
+    for f in case.facts.fines.iter_mut().filter(|f| f.id == old) {
+        f.id = new.to_owned();
+    }
+}
+
 /// Stores every unit document of the script through the server's write path (receipts,
 /// projection and owners' contacts included) into its project, which the caller created, and
 /// notes each finding's id in the script. `cast` names who writes what; `photos` whether
@@ -457,6 +526,7 @@ pub async fn write(
         cast.contractors.len(),
         g.contractors.len()
     );
+    let mut claims = number_documents(state, g).await?;
     let mut by_unit: Vec<Vec<usize>> = vec![Vec::new(); g.units.len()];
     for c in &g.cases {
         by_unit[c.unit].push(c.index);
@@ -469,13 +539,19 @@ pub async fn write(
         let doc_id = DocId::Unit(g.units[unit].id.clone());
         let pictures = pictures(state, g, cases, photos).await?;
         let generated: &Generated = g;
-        let ids =
-            unit_write::edit_unit_recording(state, &doc_id, None, 0, Vec::new(), |doc, _, _| {
+        let ids = unit_write::edit_unit_recording(
+            state,
+            &doc_id,
+            None,
+            0,
+            std::mem::take(&mut claims),
+            |doc, _, _| {
                 write_unit(doc, (generated, cast), unit, cases, &pictures)
                     .map_err(ApiError::Internal)
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("writing {doc_id}: {e:?}"))?;
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("writing {doc_id}: {e:?}"))?;
         for (&i, id) in cases.iter().zip(ids) {
             g.cases[i].finding = Some(id);
         }

@@ -183,7 +183,7 @@ pub struct ContactView {
 }
 
 /// A yearly numbered series of documents the office issues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Series {
     /// Rectification notices, `ZG-YYYY-NNNN`.
     Notice,

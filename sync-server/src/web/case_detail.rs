@@ -242,7 +242,14 @@ fn CaseDetail(p: DetailProps) -> Element {
                                 // The device is a hover away: a clerk reads who, an auditor may ask which phone.
                                 td { title: "{Msg::Device.text(lang)}: {e.actor.device}", {people::acting(&p.names, &e.actor, lang)} }
                                 td { {lang.pick(e.kind.label_zh(), e.kind.label_en())} }
-                                td { class: "detail", {event_detail(&e.kind, lang, &p.contractors)} }
+                                td { class: "detail",
+                                    // A merge names the other case by its description, linked.
+                                    if let EventKind::MergedInto { other } | EventKind::MergedFrom { other } = &e.kind {
+                                        a { href: "/cases/{p.unit}/{other}", {p.merge.described().get(other).cloned().unwrap_or_else(|| event_detail(&e.kind, lang, &p.contractors))} }
+                                    } else {
+                                        {event_detail(&e.kind, lang, &p.contractors)}
+                                    }
+                                }
                             }
                         },
                         TimelineRow::Told(t) => rsx! { ToldRow { lang, told: t.clone() } },
@@ -427,7 +434,7 @@ pub async fn show(
         Ok(w) => w,
         Err(e) => return internal(e),
     };
-    let told = match told(&state, &finding).await {
+    let told = match told(&state, &finding, staff.lang).await {
         Ok(t) => t,
         Err(e) => return internal(e),
     };

@@ -14,6 +14,7 @@ use plumbline_shared::event::Origin;
 use plumbline_shared::ids::{ContractorId, ProjectId, UnitId};
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
+use plumbline_shared::short_name::short_name;
 use plumbline_shared::time::DAY_MS;
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::Status;
@@ -469,7 +470,11 @@ fn CaseList(p: ListProps) -> Element {
                                 StatusBadge { lang, status: c.case.status }
                                 if overdue_now(c, p.now) { " " span { class: "pill late", {Msg::Overdue.text(lang)} } }
                             }
-                            td { {c.case.contractor.as_ref().map(|x| named(&p.names, x.as_str())).unwrap_or_default()} }
+                            {
+                                // The short name where the column is narrow, the full one a hover away.
+                                let full = c.case.contractor.as_ref().map(|x| named(&p.names, x.as_str())).unwrap_or_default();
+                                rsx! { td { title: "{full}", {short_name(&full)} } }
+                            }
                             td { {time_text(c.case.repair_deadline)} }
                             td { {time_text(Some(c.case.created_at))} }
                         }

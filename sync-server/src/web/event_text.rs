@@ -188,7 +188,9 @@ pub fn event_detail(kind: &EventKind, lang: Lang, contractors: &[Contractor]) ->
         EventKind::ClaimPaid { paid_fen, .. } => {
             format!("{}{}", t("支付 ", "paid "), money(*paid_fen))
         }
-        EventKind::MergedInto { other } | EventKind::MergedFrom { other } => other.to_string(),
+        // The other case is a link on the case page, which knows its description.
+        EventKind::MergedInto { .. } => t("并入重复案件", "merged into a duplicate").to_owned(),
+        EventKind::MergedFrom { .. } => t("合并了重复案件", "a duplicate merged in").to_owned(),
     }
 }
 

@@ -100,6 +100,18 @@ pub struct MergeSectionProps {
     duplicates: Vec<DuplicateView>,
 }
 
+impl MergeSectionProps {
+    /// The cases this one was merged with, by id, with their descriptions: for the timeline's
+    /// merge events.
+    pub fn described(&self) -> BTreeMap<FindingId, String> {
+        self.merged_into
+            .iter()
+            .chain(&self.merged_from)
+            .cloned()
+            .collect()
+    }
+}
+
 /// A case of the unit with its description (its id, when the unit no longer holds it).
 fn described(all: &BTreeMap<FindingId, Finding>, id: &FindingId) -> (FindingId, String) {
     let text = all

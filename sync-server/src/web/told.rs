@@ -26,8 +26,9 @@ pub struct Told {
     pub to: Vec<String>,
 }
 
-/// The case's reminders and escalations, oldest first, recipients by name and role.
-pub async fn told(state: &AppState, finding: &FindingId) -> StoreResult<Vec<Told>> {
+/// The case's reminders and escalations, oldest first, recipients by name and role in the
+/// page's language.
+pub async fn told(state: &AppState, finding: &FindingId, lang: Lang) -> StoreResult<Vec<Told>> {
     let rows = state.store.case_notifications(finding).await?;
     let mut out: Vec<Told> = Vec::new();
     // A person is told many times over a case's life: read each once.
@@ -42,10 +43,11 @@ pub async fn told(state: &AppState, finding: &FindingId) -> StoreResult<Vec<Told
                 let role = memberships
                     .iter()
                     .find(|m| m.project == n.project)
-                    .map(|m| m.role.label_zh());
-                match role {
-                    Some(role) => format!("{name}（{role}）"),
-                    None => name.clone(),
+                    .map(|m| m.role);
+                match (role, lang) {
+                    (Some(role), Lang::Zh) => format!("{name}（{}）", role.label_zh()),
+                    (Some(role), Lang::En) => format!("{name} ({})", role.label_en()),
+                    (None, _) => name.clone(),
                 }
             }
             None => n.user.to_string(),

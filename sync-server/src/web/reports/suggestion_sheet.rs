@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 
-use super::suggestions::{cluster_name, room_of, table};
-use super::{AskedReport, Tab, contractor_name};
+use super::suggestions::{cluster_lines, contractor_lines, room_of, table};
+use super::{AskedReport, Tab};
 use crate::blobs::read_thumbnail;
 use crate::paper::{BLANK, Block, Photo};
 use crate::reports::{Report, Suggestion};
@@ -73,24 +73,8 @@ async fn section(
     if s.candidate.0 {
         name.push_str(" · 建议候选");
     }
-    let clusters: Vec<String> = s
-        .stacks
-        .iter()
-        .map(|c| (c, true))
-        .chain(s.floors.iter().map(|c| (c, false)))
-        .map(|(c, stack)| {
-            format!(
-                "{} {}",
-                cluster_name(project, lang, c, stack),
-                shown(&c.key)
-            )
-        })
-        .collect();
-    let contractors: Vec<String> = s
-        .contractors
-        .iter()
-        .map(|(c, key)| format!("{} {}", contractor_name(project, lang, Some(c)), shown(key)))
-        .collect();
+    let clusters = cluster_lines(project, lang, s, shown);
+    let contractors = contractor_lines(project, lang, s, shown);
     let mut rows = vec![
         (Msg::Cases.text(lang).to_owned(), shown(&s.cases)),
         (Msg::UnitsAffected.text(lang).to_owned(), shown(&s.units)),

@@ -49,6 +49,47 @@ pub(super) fn cluster_name(
     }
 }
 
+/// A group's stacks and floors as "1栋 01列: 3", each with its figure as `value` gives it:
+/// the same words in the spreadsheet and on paper.
+pub(super) fn cluster_lines(
+    project: &Project,
+    lang: Lang,
+    s: &crate::reports::Suggestion,
+    value: impl Fn(&str) -> String,
+) -> Vec<String> {
+    s.stacks
+        .iter()
+        .map(|c| (c, true))
+        .chain(s.floors.iter().map(|c| (c, false)))
+        .map(|(c, stack)| {
+            format!(
+                "{}: {}",
+                cluster_name(project, lang, c, stack),
+                value(&c.key)
+            )
+        })
+        .collect()
+}
+
+/// A group's contractors as "同泰机电: 2", each with its figure as `value` gives it.
+pub(super) fn contractor_lines(
+    project: &Project,
+    lang: Lang,
+    s: &crate::reports::Suggestion,
+    value: impl Fn(&str) -> String,
+) -> Vec<String> {
+    s.contractors
+        .iter()
+        .map(|(c, key)| {
+            format!(
+                "{}: {}",
+                contractor_name(project, lang, Some(c)),
+                value(key)
+            )
+        })
+        .collect()
+}
+
 /// The table: every group, candidates marked, with their notes (and, when `editable`, a form
 /// to write them for those who may). Also part of the monthly report (`only_candidates`) and
 /// of the printed table (not editable).
@@ -294,31 +335,9 @@ fn workbook(report: &Report, project: &Project) -> Result<Vec<u8>, XlsxError> {
                 sheet.write_string(row, 4, "—")?;
             }
         }
-        let clusters: Vec<String> = s
-            .stacks
-            .iter()
-            .map(|c| (c, true))
-            .chain(s.floors.iter().map(|c| (c, false)))
-            .map(|(c, stack)| {
-                format!(
-                    "{}: {}",
-                    cluster_name(project, lang, c, stack),
-                    count(&c.key)
-                )
-            })
-            .collect();
+        let clusters = cluster_lines(project, lang, s, |k| count(k).to_string());
         sheet.write_string(row, 5, clusters.join("；"))?;
-        let contractors: Vec<String> = s
-            .contractors
-            .iter()
-            .map(|(c, key)| {
-                format!(
-                    "{}: {}",
-                    contractor_name(project, lang, Some(c)),
-                    count(key)
-                )
-            })
-            .collect();
+        let contractors = contractor_lines(project, lang, s, |k| count(k).to_string());
         sheet.write_string(row, 6, contractors.join("；"))?;
         match f.get(&s.mttr).map(|x| x.value) {
             Some(v @ Value::Mean { n, .. }) if n > 0 => {

@@ -35,7 +35,7 @@ fn contractor(name: &str) -> ContractorId {
 }
 
 /// A timeline under construction: events plus server receipts.
-#[derive(Default, Clone)]
+#[derive(Debug, Default, Clone)]
 struct Case {
     events: Vec<Event>,
     receipts: BTreeMap<EventId, Receipt>,
@@ -1043,4 +1043,247 @@ fn only_an_s1_case_proposes_emergency_repair_at_once_and_each_reminder_keeps_its
             .plus_ms(18 * HOUR_MS);
     let due = reminder::after_working_days(friday_evening, 1);
     assert_eq!(due, friday_evening.plus_ms(3 * 24 * HOUR_MS));
+}
+
+/// Properties of [`CaseState::derive`] on arbitrary timelines: any mix of the event kinds, at
+/// any times, by any role, in any arrival order, with duplicates.
+mod derive_properties {
+    use super::*;
+    use plumbline_shared::event::{CallbackChannel, EditedField, EvidenceRequestReason};
+    use plumbline_shared::ids::BlobHash;
+    use proptest::prelude::*;
+    use proptest::sample::select;
+
+    const WINDOW_MS: i64 = 10 * 24 * HOUR_MS;
+
+    fn kind() -> impl Strategy<Value = EventKind> {
+        let contractor = select(vec!["civil", "mep"]).prop_map(contractor);
+        let fine = select(vec!["f1", "f2"]).prop_map(|f| FineId::new(f).unwrap());
+        let claim = Just(ClaimId::new("c1").unwrap());
+        let deadline = (0..WINDOW_MS).prop_map(|ms| Timestamp(T0 + ms));
+        let text = select(vec!["", "x", "修复完成"]).prop_map(str::to_owned);
+        let fen = select(vec![0_i64, 100_000, 500_000, 1_000_000]);
+        prop_oneof![
+            select(Origin::ALL.to_vec()).prop_map(|origin| EventKind::Recorded { origin }),
+            (0_u8..4).prop_map(|n| EventKind::EvidenceAdded {
+                hash: BlobHash::of(&[n])
+            }),
+            Just(EventKind::EvidenceRequested {
+                reason: EvidenceRequestReason::Unclear,
+                note: String::new()
+            }),
+            text.clone()
+                .prop_map(|note| EventKind::EvidenceReviewed { note }),
+            Just(EventKind::FieldEdited {
+                field: EditedField::Description,
+                from: "a".into(),
+                to: "b".into()
+            }),
+            (
+                select(vec!["ZG-1", "ZG-2"]),
+                contractor.clone(),
+                deadline.clone()
+            )
+                .prop_map(|(no, contractor, repair_deadline)| {
+                    EventKind::NoticeIssued {
+                        notice_no: no.into(),
+                        contractor,
+                        repair_deadline,
+                    }
+                }),
+            text.clone()
+                .prop_map(|reason| EventKind::NoticeRefused { reason }),
+            select(vec![ResponseMode::OnSite, ResponseMode::Plan]).prop_map(|mode| {
+                EventKind::ContractorResponded {
+                    mode,
+                    note: String::new(),
+                }
+            }),
+            text.clone()
+                .prop_map(|reason| EventKind::Disputed { reason }),
+            (contractor.clone(), deadline).prop_map(|(contractor, repair_deadline)| {
+                EventKind::Reassigned {
+                    notice_no: "ZG-3".into(),
+                    contractor,
+                    repair_deadline,
+                }
+            }),
+            text.clone().prop_map(|note| EventKind::RepairReported {
+                note,
+                evidence: vec![]
+            }),
+            text.clone()
+                .prop_map(|note| EventKind::AcceptancePassed { note }),
+            text.clone()
+                .prop_map(|reason| EventKind::AcceptanceFailed { reason }),
+            text.clone()
+                .prop_map(|reply| EventKind::NoticeReturned { reply }),
+            Just(EventKind::EmergencyRepairStarted {
+                team: "维修队".into(),
+                reason: "超时".into()
+            }),
+            fen.clone()
+                .prop_map(|cost_fen| EventKind::EmergencyRepairFinished { cost_fen }),
+            (
+                fine.clone(),
+                contractor,
+                select(PenaltyCondition::ALL.to_vec()),
+                fen.clone()
+            )
+                .prop_map(|(fine, contractor, condition, amount_fen)| {
+                    EventKind::FineDrafted {
+                        fine,
+                        contractor,
+                        condition,
+                        amount_fen,
+                    }
+                }),
+            (
+                fine.clone(),
+                select(vec![FineApprovalStep::Leader, FineApprovalStep::Manager])
+            )
+                .prop_map(|(fine, step)| EventKind::FineApproved { fine, step }),
+            fine.prop_map(|fine| EventKind::FineVoided {
+                fine,
+                reason: "x".into()
+            }),
+            select(Satisfaction::ALL.to_vec()).prop_map(|level| EventKind::Callback {
+                channel: CallbackChannel::Phone,
+                level,
+                note: "原因".into()
+            }),
+            (claim.clone(), fen.clone()).prop_map(|(claim, claimed_fen)| {
+                EventKind::ClaimRecorded {
+                    claim,
+                    damage: "吊顶".into(),
+                    claimed_fen,
+                }
+            }),
+            (claim.clone(), fen.clone())
+                .prop_map(|(claim, agreed_fen)| EventKind::ClaimAgreed { claim, agreed_fen }),
+            (claim, fen).prop_map(|(claim, paid_fen)| EventKind::ClaimPaid { claim, paid_fen }),
+            Just(EventKind::MergedFrom {
+                other: FindingId::new("f-other").unwrap()
+            }),
+            text.clone()
+                .prop_map(|reason| EventKind::Reopened { reason }),
+            text.clone().prop_map(|reason| EventKind::Closed { reason }),
+            (text, any::<bool>()).prop_map(|(reason, not_a_defect)| EventKind::Cancelled {
+                reason,
+                not_a_defect
+            }),
+        ]
+    }
+
+    /// A timeline that starts with its recording, then up to 24 events at any time in a
+    /// ten-day window, by any role, some received with a skewed clock.
+    fn timeline() -> impl Strategy<Value = Case> {
+        let event = (
+            select(Role::ALL.to_vec()),
+            0..WINDOW_MS,
+            kind(),
+            prop::option::of(-HOUR_MS..HOUR_MS),
+        );
+        prop::collection::vec(event, 0..24).prop_map(|events| {
+            let mut case = Case::recorded();
+            for (role, at, kind, skew) in events {
+                case = case.with(role, T0 + at, kind);
+                if let Some(skew) = skew {
+                    case = case.received(T0 + at + skew.abs(), skew);
+                }
+            }
+            case
+        })
+    }
+
+    fn state(events: &[Event], case: &Case, now: i64) -> CaseState {
+        let timeline = Timeline {
+            events,
+            receipts: &case.receipts,
+        };
+        CaseState::derive(&timeline, Timestamp(now), &WorkflowSettings::default())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        /// The same events in any arrival order, each delivered once or twice, give the same
+        /// state; and no timeline makes the derivation panic.
+        #[test]
+        fn arrival_order_and_duplicates_change_nothing(
+            (case, shuffled) in timeline().prop_flat_map(|case| {
+                let events = case.events.clone();
+                (Just(case), Just(events).prop_shuffle())
+            }),
+            now in 0..WINDOW_MS + 5 * 24 * HOUR_MS,
+            doubled in any::<prop::sample::Index>(),
+        ) {
+            let now = T0 + now;
+            let expected = case.state_at(now);
+            prop_assert_eq!(&state(&shuffled, &case, now), &expected);
+            let mut twice = shuffled.clone();
+            twice.insert(doubled.index(twice.len() + 1), shuffled[doubled.index(shuffled.len())].clone());
+            prop_assert_eq!(&state(&twice, &case, now), &expected);
+        }
+
+        /// A later event never makes history disappear: callbacks, fine slips, emergency
+        /// repairs and notices recorded before it are all still there after it, in the same
+        /// order, whatever it is (a closed case's callbacks included). A slip may be approved
+        /// or voided and a repair finished: they change, they do not go.
+        #[test]
+        fn a_later_event_keeps_the_history_before_it(
+            case in timeline(),
+            later in kind(),
+            role in select(Role::ALL.to_vec()),
+        ) {
+            let end = T0 + WINDOW_MS + HOUR_MS;
+            let now = end + HOUR_MS;
+            let before = case.state_at(now);
+            let after = case.clone().with(role, end, later).state_at(now);
+            prop_assert!(after.callbacks.starts_with(&before.callbacks));
+            // An emergency repair may finish (its cost filled in), never vanish.
+            let started = |s: &CaseState| s.emergency_repairs.iter().map(|e| e.started_at).collect::<Vec<_>>();
+            prop_assert!(started(&after).starts_with(&started(&before)));
+            for fine in &before.fines {
+                prop_assert!(after.fines.iter().any(|f| f.id == fine.id), "{:?} lost", fine.id);
+            }
+            let notices = |s: &CaseState| s.past_notices.len() + usize::from(s.notice.is_some());
+            prop_assert!(notices(&after) >= notices(&before));
+            prop_assert!(after.reopen_count >= before.reopen_count);
+        }
+    }
+
+    /// The generator reaches the states the properties are about: notified, accepted, closed
+    /// with a callback, fined, reopened. Without this a generator that only made anomalies
+    /// would pass every property.
+    #[test]
+    fn the_timelines_reach_every_part_of_the_workflow() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let mut seen = std::collections::BTreeSet::new();
+        let (mut called_back, mut fined) = (0, 0);
+        for _ in 0..4096 {
+            let case = timeline().new_tree(&mut runner).unwrap().current();
+            let s = case.state_at(T0 + WINDOW_MS);
+            seen.insert(s.status);
+            called_back += usize::from(!s.callbacks.is_empty());
+            fined += usize::from(!s.fines.is_empty());
+        }
+        assert!(
+            called_back > 0 && fined > 0,
+            "{called_back} called back, {fined} fined"
+        );
+        // Cancelling and merging end a case from outside its repair work; the timelines here
+        // are that work.
+        for status in Status::ALL
+            .into_iter()
+            .filter(|s| !matches!(s, Status::Cancelled | Status::Merged))
+        {
+            assert!(
+                seen.contains(&status),
+                "no timeline reached {status}: {seen:?}"
+            );
+        }
+    }
 }

@@ -273,4 +273,43 @@ mod tests {
         assert_eq!(yuan(123_456_789), "1,234,567.89");
         assert_eq!(yuan(-150), "-1.50");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        const MAX_FEN: i64 = MAX_YUAN * 100;
+
+        proptest! {
+            /// What the pages show reads back as the same amount, with or without the
+            /// currency signs people copy along.
+            #[test]
+            fn shown_amounts_read_back(fen in 0..=MAX_FEN) {
+                let shown = yuan(fen);
+                prop_assert_eq!(parse_yuan(&shown), Ok(fen));
+                prop_assert_eq!(parse_yuan(&format!("¥{shown}元")), Ok(fen));
+                prop_assert_eq!(parse_yuan(&shown.replace(',', "")), Ok(fen));
+            }
+
+            /// Whatever is typed, the answer is an amount within bounds or a reason.
+            #[test]
+            fn any_text_is_an_amount_in_bounds_or_a_reason(text in "\\PC{0,24}|[¥￥]?[0-9,. ]{0,14}元?") {
+                if let Ok(fen) = parse_yuan(&text) {
+                    prop_assert!((0..=MAX_FEN).contains(&fen), "{text:?} → {fen}");
+                }
+            }
+
+            /// Every amount has its capital form, only capital numerals and units, ending as
+            /// the rules say (整 for whole yuan or jiao, 分 otherwise), and two amounts never
+            /// share one.
+            #[test]
+            fn every_amount_has_one_capital_form(a in 0..=MAX_FEN, b in 0..=MAX_FEN) {
+                let (ca, cb) = (capital(a).unwrap(), capital(b).unwrap());
+                prop_assert!(ca.chars().all(|c| "零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整".contains(c)), "{ca}");
+                prop_assert!(ca.ends_with('整') || ca.ends_with('分'), "{ca}");
+                prop_assert_eq!(ca == cb, a == b);
+            }
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! `thumbs/<hash>.jpg` (for lists); downloaded photos of others in `cache/`, evicted when the
 //! cache is full; and floor-plan images in `plans/<hash>` (PNG or JPEG), which are never
 //! evicted nor swept as strays: the finding editor needs them with no signal, and
-//! [`crate::plans`] decides which to keep.
+//! [`crate::floor_plan_images`] decides which to keep.
 //!
 //! A file is written to a temporary name, synced, renamed into place, and its folder synced,
 //! before the database row that references it is committed: after a crash a row never points

@@ -8,7 +8,7 @@
 //!   reports it saved, turns camera files into evidence ([`capture`]: bounded decode, EXIF
 //!   orientation and time, 2,048 px JPEG, thumbnail, BLAKE3), and syncs with the sync server
 //!   ([`sync_run`], [`uploads`], over [`client`]) in the background: records first, then
-//!   photos in resumable chunks, then the floor-plan images the editor shows ([`plans`]). It takes
+//!   photos in resumable chunks, then the floor-plan images the editor shows ([`floor_plan_images`]). It takes
 //!   commands and emits [`events`], so it runs the same with or without a window; the
 //!   end-to-end tests drive it directly.
 //! - the **Dioxus UI** ([`ui`]): one screen per file, each a component of plain props that
@@ -24,10 +24,10 @@ pub mod contractor;
 pub mod engine;
 pub mod events;
 pub mod files;
+pub mod floor_plan_images;
 pub mod inspection;
 pub mod local_store;
 pub mod notifications;
-pub mod plans;
 pub mod set_aside;
 pub mod signature;
 pub mod sync_run;

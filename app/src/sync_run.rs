@@ -2,7 +2,7 @@
 //!
 //! Records before photos, always: documents are exchanged first so the office sees a finding
 //! while its photos are still on the way; then photos upload in chunks ([`crate::uploads`]);
-//! then the floor-plan images the device lacks are fetched ([`crate::plans`]).
+//! then the floor-plan images the device lacks are fetched ([`crate::floor_plan_images`]).
 //!
 //! The document part: first the documents edited here are pushed (automerge sync messages
 //! that already carry the new changes, usually one round trip); then the server's two steps

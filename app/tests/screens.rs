@@ -28,8 +28,8 @@ use plumbline_app::ui::screens::finding_editor::{
     DraftPhoto, EditorView, FindingEditorScreen, GalleryEntry,
 };
 use plumbline_app::ui::screens::findings::FindingsScreen;
+use plumbline_app::ui::screens::floor_plan::PlanView;
 use plumbline_app::ui::screens::grid::GridScreen;
-use plumbline_app::ui::screens::plan::PlanView;
 use plumbline_app::ui::screens::projects::ProjectsScreen;
 use plumbline_app::ui::screens::settings::{AccountView, SettingsScreen, StorageView};
 use plumbline_app::ui::screens::shell::{Shell, Tab};
@@ -44,7 +44,7 @@ use plumbline_shared::doc::unit::{FieldEdit, NewFinding, UnitDoc, UnitRecord};
 use plumbline_shared::doc::walk::{SignedWalk, WalkSnapshot, statuses};
 use plumbline_shared::event::{EventKind, EvidenceRequestReason, Origin};
 use plumbline_shared::ids::{AssignmentId, BlobHash, DeviceId, UnitId, UserId};
-use plumbline_shared::plan::{Assignment, FloorRange};
+use plumbline_shared::inspection_plan::{Assignment, FloorRange};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::severity::Severity;

@@ -17,7 +17,7 @@
 //! use plumbline_shared::demo::demo_project;
 //! use plumbline_shared::floor_plan::FloorPlan;
 //! use plumbline_shared::ids::{BlobHash, FloorPlanId};
-//! use plumbline_shared::plan::FloorRange;
+//! use plumbline_shared::inspection_plan::FloorRange;
 //!
 //! let mut project = demo_project(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()).unwrap();
 //! let building = project.buildings[0].clone();
@@ -43,7 +43,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{BlobHash, BuildingId, FloorPlanId, UnitId};
-use crate::plan::FloorRange;
+use crate::inspection_plan::{FloorRange, FloorRangeError};
 use crate::project::Project;
 
 /// The most characters a plan's name may hold (it is a label on a list, not a description).
@@ -99,24 +99,9 @@ impl FloorPlan {
 /// languages; these messages are for logs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FloorPlanError {
-    /// The building is not in the project.
-    #[error("building `{0}` is not in this project; pick one of the project's buildings")]
-    NoSuchBuilding(BuildingId),
-    /// A floor outside the building, or the range upside down.
-    #[error(
-        "floors {first}–{last} are not within building `{building}` (floors 1–{floors}); \
-         give the lowest floor first"
-    )]
-    BadFloors {
-        /// The building.
-        building: BuildingId,
-        /// Its floors.
-        floors: u32,
-        /// Asked lowest floor.
-        first: u32,
-        /// Asked highest floor.
-        last: u32,
-    },
+    /// The building or its floors.
+    #[error(transparent)]
+    Floors(#[from] FloorRangeError),
     /// The name is empty or longer than [`PLAN_NAME_MAX_CHARS`].
     #[error("a plan's name must have 1 to {PLAN_NAME_MAX_CHARS} characters")]
     BadName,
@@ -170,18 +155,7 @@ impl Project {
     /// building and in order, its name is 1 to [`PLAN_NAME_MAX_CHARS`] characters (after
     /// trimming) and its image has a plausible size.
     pub fn check_floor_plan(&self, plan: &FloorPlan) -> Result<(), FloorPlanError> {
-        let building = self
-            .building(&plan.building)
-            .ok_or_else(|| FloorPlanError::NoSuchBuilding(plan.building.clone()))?;
-        let r = plan.floors;
-        if r.first == 0 || r.first > r.last || r.last > building.floors {
-            return Err(FloorPlanError::BadFloors {
-                building: building.id.clone(),
-                floors: building.floors,
-                first: r.first,
-                last: r.last,
-            });
-        }
+        self.check_floors(&plan.building, Some(plan.floors))?;
         let name = plan.name.trim().chars().count();
         if name == 0 || name > PLAN_NAME_MAX_CHARS {
             return Err(FloorPlanError::BadName);
@@ -310,7 +284,13 @@ mod tests {
         let b = p.buildings[0].id.clone();
         let before = p.clone();
         let err = p.put_floor_plan(plan("x", &b, first, last)).unwrap_err();
-        assert!(matches!(err, FloorPlanError::BadFloors { .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                FloorPlanError::Floors(FloorRangeError::BadFloors { .. })
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("lowest floor first"));
         assert_eq!(p, before);
     }
@@ -346,7 +326,9 @@ mod tests {
         let nowhere = BuildingId::new("nowhere").unwrap();
         assert_eq!(
             p.put_floor_plan(plan("x", &nowhere, 1, 2)),
-            Err(FloorPlanError::NoSuchBuilding(nowhere))
+            Err(FloorPlanError::Floors(FloorRangeError::NoSuchBuilding(
+                nowhere
+            )))
         );
         assert_eq!(p, before);
 

@@ -199,7 +199,7 @@ string_id!(
     "contractor"
 );
 string_id!(
-    /// An inspection assignment (验收任务) in a project document ([`crate::plan`]).
+    /// An inspection assignment (验收任务) in a project document ([`crate::inspection_plan`]).
     AssignmentId,
     "assignment"
 );

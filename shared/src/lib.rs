@@ -7,8 +7,8 @@
 //! - [`ids`]: typed ids ([`ids::UnitId`], [`ids::FindingId`], [`ids::BlobHash`], …).
 //! - [`project`]: project (楼盘) → building (楼栋) → unit (户), contractors (施工单位).
 //! - [`template`]: checklist templates (rooms × check items), validated on load.
-//! - [`plan`]: handover readiness and inspection planning — who walks which floors when
-//!   ([`plan::Assignment`], kept in the project document), and when a unit counts as inspected.
+//! - [`inspection_plan`]: handover readiness and inspection planning — who walks which floors when
+//!   ([`inspection_plan::Assignment`], kept in the project document), and when a unit counts as inspected.
 //! - [`floor_plan`]: floor-plan images of a building's floors, kept in the project document,
 //!   on which an inspector pins where a defect is.
 //! - [`demo`]: the demo project, 郦城 (Licheng).
@@ -63,8 +63,8 @@ pub mod enroll_link;
 pub mod event;
 pub mod floor_plan;
 pub mod ids;
+pub mod inspection_plan;
 pub mod lang;
-pub mod plan;
 pub mod project;
 pub mod projection;
 pub mod role;

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{BuildingId, ContractorId, ProjectId, UnitId};
-use crate::plan::Assignment;
+use crate::inspection_plan::Assignment;
 
 /// A residential development (楼盘).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]

@@ -50,7 +50,7 @@ pub struct UnitProjection {
     pub walks: Vec<WalkRow>,
     /// How far the unit's pre-handover inspection has got (the readiness page).
     #[serde(default)]
-    pub inspection: crate::plan::InspectionProgress,
+    pub inspection: crate::inspection_plan::InspectionProgress,
     /// The reminders and escalations the unit's cases call for at the projection's instant
     /// ([`crate::workflow::reminder::due`]); the server records each once, by its key.
     #[serde(default)]
@@ -320,7 +320,7 @@ pub fn project_record(
                 changed: w.changes_since(&record.findings).len() as u32,
             })
             .collect(),
-        inspection: crate::plan::InspectionProgress::of(record),
+        inspection: crate::inspection_plan::InspectionProgress::of(record),
         reminders: Vec::new(),
     };
     for f in record.findings.values() {

@@ -10,7 +10,7 @@
 use std::fmt;
 
 use autosurgeon::{Hydrate, Reconcile};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// An instant: milliseconds since 1970-01-01T00:00:00Z.
@@ -29,6 +29,16 @@ pub const HOUR_MS: i64 = 60 * MINUTE_MS;
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 24 * HOUR_MS;
 
+/// China Standard Time's distance from UTC in milliseconds: eight hours, all year round (China
+/// has no daylight saving). The developer's projects, staff and owners all live on it, so every
+/// date and time a person reads or types is in it, whatever the server's or phone's zone.
+pub const CHINA_OFFSET_MS: i64 = 8 * HOUR_MS;
+
+/// China Standard Time as a chrono offset, for formatting and for reading typed local times.
+pub fn china() -> FixedOffset {
+    FixedOffset::east_opt((CHINA_OFFSET_MS / SECOND_MS) as i32).expect("UTC+8 is a valid offset")
+}
+
 impl Timestamp {
     /// Milliseconds since the epoch.
     pub fn millis(self) -> i64 {
@@ -45,6 +55,19 @@ impl Timestamp {
         DateTime::<Utc>::from_timestamp_millis(self.0)
     }
 
+    /// The instant in China Standard Time, when it is within chrono's range.
+    pub fn to_china(self) -> Option<DateTime<FixedOffset>> {
+        self.to_datetime().map(|d| d.with_timezone(&china()))
+    }
+
+    /// The instant as people read it on pages and on the phone: Beijing time to the minute,
+    /// `2026-12-01 09:30`; empty when it is outside chrono's range.
+    pub fn china_minute(self) -> String {
+        self.to_china()
+            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    }
+
     /// The instant at midnight UTC+8 (China Standard Time) that starts `date`.
     ///
     /// Deadlines in days ("repair within 7 days") are counted in the developer's time zone,
@@ -53,13 +76,13 @@ impl Timestamp {
         let midnight = date
             .and_hms_opt(0, 0, 0)
             .expect("midnight exists on every date");
-        Self(midnight.and_utc().timestamp_millis() - 8 * HOUR_MS)
+        Self(midnight.and_utc().timestamp_millis() - CHINA_OFFSET_MS)
     }
 
     /// The calendar date this instant falls on in China Standard Time (UTC+8), the date the
     /// developer's staff and owners speak of ("today" in Beijing).
     pub fn date_cst(self) -> NaiveDate {
-        let shifted = self.0.saturating_add(8 * HOUR_MS);
+        let shifted = self.0.saturating_add(CHINA_OFFSET_MS);
         DateTime::<Utc>::from_timestamp_millis(shifted).map_or(NaiveDate::MIN, |dt| dt.date_naive())
     }
 }
@@ -105,6 +128,15 @@ mod tests {
             Timestamp::start_of_day_cst(d).to_string(),
             "2026-01-01T16:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn people_read_beijing_time_to_the_minute() {
+        // 2026-11-30T16:05:59Z is 00:05 on 1 December in Beijing.
+        let t = Timestamp(1_796_054_759_000);
+        assert_eq!(t.china_minute(), "2026-12-01 00:05");
+        assert_eq!(t.to_china().unwrap().date_naive(), t.date_cst());
+        assert_eq!(Timestamp(i64::MAX).china_minute(), "");
     }
 
     #[test]

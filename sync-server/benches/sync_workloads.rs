@@ -75,7 +75,7 @@ use plumbline_shared::template::{CheckItem, Room, residential};
 use plumbline_shared::time::{HOUR_MS, Timestamp};
 use plumbline_shared::workflow::WorkflowSettings;
 use plumbline_sync_server::config::Config;
-use plumbline_sync_server::docs::new_changes;
+use plumbline_sync_server::doc_cache::new_changes;
 use plumbline_sync_server::store::{DocWrite, Membership, NewUser};
 use plumbline_sync_server::{admin, build_state, setup};
 use serde::Serialize;

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use plumbline_shared::doc::DocId;
 
-use crate::docs::assemble;
+use crate::doc_cache::assemble;
 use crate::state::AppState;
 
 /// Compacts every document with at least `min_changes` changes since its last snapshot.

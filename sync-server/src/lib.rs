@@ -3,14 +3,14 @@
 //! Where every device's records meet and become the central case records.
 //!
 //! - [`store`]: durable storage behind the [`store::Store`] trait (SQLite embedded).
-//! - [`docs`]: loaded documents and per-device sync states; [`compaction`] folds their
+//! - [`doc_cache`]: loaded documents and per-device sync states; [`compaction`] folds their
 //!   changes into snapshots from time to time.
 //! - [`blobs`]: evidence photos, uploaded by hash in resumable chunks and verified on arrival.
 //! - [`handlers`]: the HTTP API — enrollment, the two-step sync, case records.
 //! - [`validate`]: what a device may change, checked on a scratch copy before storing.
 //! - [`setup`]: creating a project's documents.
 //! - [`project_write`]: changing a project document for a person (inspection assignments).
-//! - [`plans`]: floor-plan images — their header, and who may download them.
+//! - [`floor_plan_images`]: floor-plan images — their header, and who may download them.
 //! - [`routes`]: the route table and middleware.
 //! - [`web`]: the office web, rendered on the server.
 //!
@@ -29,9 +29,10 @@ pub mod connections;
 pub mod contact_masking;
 pub mod demo;
 pub mod dispute_pack;
-pub mod docs;
+pub mod doc_cache;
 pub mod durable;
 pub mod error;
+pub mod floor_plan_images;
 pub mod forwarded;
 pub mod handlers;
 pub mod history;
@@ -39,7 +40,6 @@ pub mod image_check;
 pub mod import;
 pub mod openapi;
 pub mod paper;
-pub mod plans;
 pub mod positions;
 pub mod presence;
 pub mod project_create;
@@ -70,7 +70,7 @@ use plumbline_shared::ids::DeviceId;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::docs::DocCache;
+use crate::doc_cache::DocCache;
 use crate::state::{AppState, server_actor};
 
 /// The server's persistent instance id (`<data_dir>/server-id`), created on first start. It is

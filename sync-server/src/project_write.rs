@@ -14,7 +14,7 @@ use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::ids::ProjectId;
 use plumbline_shared::project::Project;
 
-use crate::docs::{DocCache, LoadedDoc, new_changes};
+use crate::doc_cache::{DocCache, LoadedDoc, new_changes};
 use crate::state::AppState;
 use crate::store::DocWrite;
 

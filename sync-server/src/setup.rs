@@ -6,7 +6,7 @@ use plumbline_shared::doc::unit::UnitDoc;
 use plumbline_shared::project::Project;
 use plumbline_shared::projection::project_unit;
 
-use crate::docs::new_changes;
+use crate::doc_cache::new_changes;
 use crate::state::AppState;
 use crate::store::DocWrite;
 

@@ -10,7 +10,7 @@ use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::WorkflowSettings;
 
 use crate::config::Config;
-use crate::docs::DocCache;
+use crate::doc_cache::DocCache;
 use crate::store::Store;
 
 /// Shared server state. Cheap to clone.

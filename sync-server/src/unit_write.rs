@@ -15,7 +15,7 @@ use plumbline_shared::ids::{DeviceId, ProjectId};
 use plumbline_shared::projection::{UnitProjection, project_record, project_unit};
 use plumbline_shared::time::Timestamp;
 
-use crate::docs::{DocCache, LoadedDoc, new_changes};
+use crate::doc_cache::{DocCache, LoadedDoc, new_changes};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{DocWrite, NumberClaim, OwnerContactRecord, StoreError};

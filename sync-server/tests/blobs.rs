@@ -16,7 +16,7 @@ use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
 use plumbline_sync_server::admin;
 use plumbline_sync_server::blobs::{MAX_CHUNK_BYTES, object_path};
-use plumbline_sync_server::docs::new_changes;
+use plumbline_sync_server::doc_cache::new_changes;
 use plumbline_sync_server::store::{DocWrite, Membership, NewUser};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

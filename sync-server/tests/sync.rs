@@ -132,7 +132,7 @@ fn server_has(server: &TestServer, doc: &DocId, head: &automerge::ChangeHash) ->
     let stored = futures::executor::block_on(server.state.store.load_doc(doc))
         .unwrap()
         .unwrap();
-    let mut am = plumbline_sync_server::docs::assemble(doc, &stored).unwrap();
+    let mut am = plumbline_sync_server::doc_cache::assemble(doc, &stored).unwrap();
     !heads.is_empty() && am.get_change_by_hash(head).is_some()
 }
 
@@ -501,7 +501,7 @@ async fn compaction_folds_changes_into_a_snapshot_and_sync_goes_on() {
     assert!(stored.snapshot.is_some());
     assert!(stored.changes.is_empty());
     assert_eq!(server.state.store.doc_heads(&doc).await.unwrap(), heads);
-    let mut rebuilt = plumbline_sync_server::docs::assemble(&doc, &stored).unwrap();
+    let mut rebuilt = plumbline_sync_server::doc_cache::assemble(&doc, &stored).unwrap();
     let mut want = rebuilt.get_heads();
     want.sort();
     let mut have = heads.clone().unwrap();

@@ -724,7 +724,7 @@ async fn the_list_filters_by_origin_and_by_the_day_recorded() {
     let doc = DocId::Unit(server.project.units().next().unwrap().1.id.clone());
     let stored = server.state.store.load_doc(&doc).await.unwrap().unwrap();
     let unit = plumbline_shared::doc::unit::UnitDoc::from_trusted(
-        plumbline_sync_server::docs::assemble(&doc, &stored).unwrap(),
+        plumbline_sync_server::doc_cache::assemble(&doc, &stored).unwrap(),
     );
     let cancelled = unit
         .findings()

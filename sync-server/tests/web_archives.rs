@@ -469,10 +469,9 @@ async fn reassign(b: &mut Browser, link: &str, contractor: &str, deadline: &str)
 }
 
 fn beijing_field(ms: i64) -> String {
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
-    chrono::DateTime::from_timestamp_millis(ms)
+    Timestamp(ms)
+        .to_china()
         .unwrap()
-        .with_timezone(&beijing)
         .format("%Y-%m-%dT%H:%M")
         .to_string()
 }

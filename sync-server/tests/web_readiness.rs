@@ -15,7 +15,7 @@ use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::doc::round::{Outcome, RoundKind};
 use plumbline_shared::event::EventKind;
 use plumbline_shared::ids::{ContractorId, UnitId, UserId};
-use plumbline_shared::plan::Assignment;
+use plumbline_shared::inspection_plan::Assignment;
 use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;

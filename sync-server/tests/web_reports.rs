@@ -26,7 +26,7 @@ use plumbline_shared::template::residential;
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::{FineStatus, WorkflowSettings};
 use plumbline_sync_server::admin;
-use plumbline_sync_server::docs::assemble;
+use plumbline_sync_server::doc_cache::assemble;
 use plumbline_sync_server::store::{CaseFilter, Membership};
 use report_project::{
     Expectations, Expected, Generated, Params, THRESHOLD_GROUPS, Threshold, generate, level_key,

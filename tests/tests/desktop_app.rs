@@ -473,7 +473,7 @@ async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_des
         .await?
         .context("the unit")?;
     let doc = plumbline_shared::doc::unit::UnitDoc::from_trusted(
-        plumbline_sync_server::docs::assemble(&doc_id, &stored)?,
+        plumbline_sync_server::doc_cache::assemble(&doc_id, &stored)?,
     );
     let walks = doc.walks()?;
     assert_eq!(walks.len(), 1, "one signed walk on the server");

@@ -699,7 +699,7 @@ async fn an_owner_s_walk_signed_offline_reaches_the_server_with_its_signature_im
         .unwrap()
         .unwrap();
     let doc = plumbline_shared::doc::unit::UnitDoc::from_trusted(
-        plumbline_sync_server::docs::assemble(&DocId::Unit(u.clone()), &stored).unwrap(),
+        plumbline_sync_server::doc_cache::assemble(&DocId::Unit(u.clone()), &stored).unwrap(),
     );
     assert_eq!(&doc.walks().unwrap()[&walk], signed);
     // The image is the strokes drawn, a PNG (the server sniffed and accepted it as one).

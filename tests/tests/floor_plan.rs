@@ -13,11 +13,11 @@ use plumbline_shared::doc::unit::{NewFinding, UnitDoc};
 use plumbline_shared::event::Origin;
 use plumbline_shared::floor_plan::FloorPlan;
 use plumbline_shared::ids::{BlobHash, FloorPlanId};
-use plumbline_shared::plan::FloorRange;
+use plumbline_shared::inspection_plan::FloorRange;
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
 use plumbline_shared::time::Timestamp;
-use plumbline_sync_server::plans::{NewPlan, add_plan};
+use plumbline_sync_server::floor_plan_images::{NewPlan, add_plan};
 use plumbline_sync_server::project_write::edit_project;
 use plumbline_tests::{TestServer, fake_jpeg};
 

@@ -8,7 +8,7 @@
 //!   the photo may arrive before the document that references it.
 //! - **Download**: only devices whose user is a member of a project whose documents reference the
 //!   hash: as evidence in a unit document, or as a floor plan in the project document
-//!   ([`crate::plans`]). Anyone else gets 404, not 403, so that a blob's existence does not leak.
+//!   ([`crate::floor_plan_images`]). Anyone else gets 404, not 403, so that a blob's existence does not leak.
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -243,7 +243,7 @@ pub async fn get(
         .iter()
         .map(|m| m.project.clone())
         .collect();
-    if !crate::plans::visible_to(&state, &hash, &mine)
+    if !crate::floor_plan_images::visible_to(&state, &hash, &mine)
         .await
         .map_err(ApiError::Internal)?
     {

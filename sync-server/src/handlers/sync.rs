@@ -18,7 +18,7 @@ use serde_bytes::ByteBuf;
 
 use crate::auth::DeviceAuth;
 use crate::codec::{Reply, Wire};
-use crate::docs::{DocCache, LoadedDoc, new_changes};
+use crate::doc_cache::{DocCache, LoadedDoc, new_changes};
 use crate::error::ApiError;
 use crate::positions::Position;
 use crate::state::AppState;

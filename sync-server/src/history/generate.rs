@@ -2,7 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use chrono::DateTime;
 use plumbline_shared::doc::round::RoundKind;
 use plumbline_shared::event::Origin;
 use plumbline_shared::ids::{BuildingId, ContractorId, ItemId, ProjectId, UnitId};
@@ -55,9 +54,7 @@ pub(crate) fn build_project(p: &Params) -> (Project, Vec<UnitInfo>) {
         );
         return (base.clone(), units_of(base));
     }
-    let today = DateTime::from_timestamp_millis(p.now.0 + 8 * HOUR_MS)
-        .expect("now is within chrono's range")
-        .date_naive();
+    let today = p.now.date_cst();
     let handover = today + chrono::Days::new(45);
     let mut units = Vec::new();
     let mut buildings: Vec<Building> = Vec::new();

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, NaiveDate};
-use plumbline_shared::time::{HOUR_MS, Timestamp};
+use chrono::{Datelike, NaiveDate};
+use plumbline_shared::time::Timestamp;
 
 // ---------------------------------------------------------------------------------------------
 // Randomness and months
@@ -66,9 +66,7 @@ pub struct Month {
 impl Month {
     /// The month `t` falls in, in Beijing time.
     pub fn containing(t: i64) -> Self {
-        let date = DateTime::from_timestamp_millis(t + 8 * HOUR_MS)
-            .expect("a time within chrono's range")
-            .date_naive();
+        let date = Timestamp(t).date_cst();
         Self {
             year: date.year(),
             month: date.month(),

@@ -44,11 +44,7 @@ impl Month {
 
     /// The month an instant falls in, in Beijing.
     pub fn of(at: Timestamp) -> Month {
-        let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid");
-        let date = at
-            .to_datetime()
-            .map(|d| d.with_timezone(&offset).date_naive())
-            .unwrap_or_default();
+        let date = at.date_cst();
         Month {
             year: date.year().clamp(*Self::YEARS.start(), *Self::YEARS.end()),
             month: date.month(),

@@ -654,7 +654,12 @@ pub trait Store: Send + Sync + 'static {
     async fn unit_inspections(
         &self,
         project: &ProjectId,
-    ) -> StoreResult<Vec<(UnitId, plumbline_shared::plan::InspectionProgress)>>;
+    ) -> StoreResult<
+        Vec<(
+            UnitId,
+            plumbline_shared::inspection_plan::InspectionProgress,
+        )>,
+    >;
     /// Units with a case row whose verdicts hold only until `now` or earlier (`verdicts_until
     /// <= now`), at most `limit`, the most overdue first: they must be derived again before
     /// anyone reads their rows.

@@ -25,7 +25,7 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::{
     BlobHash, ContractorId, DeviceId, FindingId, ProjectId, UnitId, UserId,
 };
-use plumbline_shared::plan::InspectionProgress;
+use plumbline_shared::inspection_plan::InspectionProgress;
 use plumbline_shared::projection::{
     CallbackRow, CaseRow, EmergencyRow, EvidenceRow, FineRow, NoticeRow, UnitProjection,
 };

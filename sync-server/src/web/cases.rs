@@ -254,7 +254,7 @@ pub(super) fn filter_for(
         let start = date
             .and_hms_opt(0, 0, 0)
             .expect("midnight exists")
-            .and_local_timezone(beijing())
+            .and_local_timezone(plumbline_shared::time::china())
             .single()
             .ok_or_else(|| bad(lang, what))?;
         Ok(Some(Timestamp(start.timestamp_millis())))
@@ -299,19 +299,8 @@ pub(super) fn filter_for(
     ))
 }
 
-/// China's time zone (UTC+8, no daylight saving): dates on these pages are Beijing dates.
-fn beijing() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid")
-}
-
 pub(super) fn time_text(t: Option<Timestamp>) -> String {
-    t.and_then(|t| t.to_datetime())
-        .map(|d| {
-            d.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid"))
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+    t.map(Timestamp::china_minute).unwrap_or_default()
 }
 
 /// Whether a case is overdue now (the stored flags are as of its last change).

@@ -42,7 +42,7 @@ async fn serve(state: &AppState, staff: &Staff, hash: &str, thumb: bool) -> Resp
         .iter()
         .map(|m| m.project.clone())
         .collect();
-    match crate::plans::visible_to(state, &hash, &mine).await {
+    match crate::floor_plan_images::visible_to(state, &hash, &mine).await {
         Ok(true) => {}
         Ok(false) => return not_found(staff),
         Err(e) => return internal(e),

@@ -2,7 +2,7 @@
 //! building, or a range of its floors, for a range of dates; list, change and remove those
 //! assignments.
 //!
-//! Assignments live in the project document ([`plumbline_shared::plan::Assignment`]), written
+//! Assignments live in the project document ([`plumbline_shared::inspection_plan::Assignment`]), written
 //! through [`crate::project_write::edit_project`], so every device of the project receives them
 //! with its next sync and the app shows each inspector theirs
 //! ([`Project::assignments_for`](plumbline_shared::project::Project::assignments_for)).
@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use dioxus::prelude::*;
 use plumbline_shared::ids::{AssignmentId, BuildingId, ProjectId, UserId};
-use plumbline_shared::plan::{Assignment, FloorRange, PlanError};
+use plumbline_shared::inspection_plan::{Assignment, FloorRange, FloorRangeError, PlanError};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
@@ -310,18 +310,18 @@ pub struct RemoveForm {
 /// A [`PlanError`] in the person's language.
 fn plan_error_text(lang: Lang, e: &PlanError) -> String {
     match e {
-        PlanError::NoSuchBuilding(b) => lang
+        PlanError::Floors(FloorRangeError::NoSuchBuilding(b)) => lang
             .pick(
                 &format!("本项目没有楼栋“{b}”。"),
                 &format!("This project has no building `{b}`."),
             )
             .to_owned(),
-        PlanError::BadFloors {
+        PlanError::Floors(FloorRangeError::BadFloors {
             floors,
             first,
             last,
             ..
-        } => lang
+        }) => lang
             .pick(
                 &format!(
                     "楼层 {first}–{last} 不在该楼栋的 1–{floors} 层之内，或起始楼层高于结束楼层。"

@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use dioxus::prelude::*;
 use plumbline_shared::ids::{BuildingId, ProjectId, UnitId};
-use plumbline_shared::plan::{
+use plumbline_shared::inspection_plan::{
     InspectionProgress, InspectionState, WARNING_DAYS, days_to_handover, needs_attention,
 };
 use plumbline_shared::project::{Project, Unit};
@@ -69,10 +69,7 @@ pub struct UnitsQuery {
 
 /// Today's date in Beijing (UTC+8), the calendar handover dates are written in.
 pub fn beijing_today(at: Timestamp) -> NaiveDate {
-    let offset = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid");
-    at.to_datetime()
-        .map(|d| d.with_timezone(&offset).date_naive())
-        .unwrap_or_default()
+    at.date_cst()
 }
 
 /// Narrows a case filter to one building's units, for the case list's `building=` parameter

@@ -14,7 +14,7 @@ use dioxus::prelude::*;
 use plumbline_shared::event::EventKind;
 use plumbline_shared::ids::ContractorId;
 use plumbline_shared::project::Contractor;
-use plumbline_shared::time::{DAY_MS, Timestamp};
+use plumbline_shared::time::{DAY_MS, Timestamp, china};
 use plumbline_shared::workflow::CaseState;
 use plumbline_shared::workflow::may::{Person, may};
 use serde::Deserialize;
@@ -29,10 +29,6 @@ use crate::store::Series;
 /// The furthest a repair deadline may be set, from now.
 const MAX_AHEAD_MS: i64 = 365 * DAY_MS;
 
-fn beijing() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid")
-}
-
 /// A deadline as typed in the form ([`super::date_field`]: `2026-12-01 09:30`,
 /// `2026年12月1日 9时30分`, …) or a day alone, which means the end of that day; Beijing time.
 fn parse_deadline(text: &str) -> Option<Timestamp> {
@@ -41,19 +37,13 @@ fn parse_deadline(text: &str) -> Option<Timestamp> {
         Some(t) => day.and_time(t),
         None => day.and_hms_opt(23, 59, 0)?,
     };
-    let at = local.and_local_timezone(beijing()).single()?;
+    let at = local.and_local_timezone(china()).single()?;
     Some(Timestamp(at.timestamp_millis()))
 }
 
 /// A time as the deadline field shows it, Beijing time.
 fn field_value(t: Timestamp) -> String {
-    t.to_datetime()
-        .map(|d| {
-            d.with_timezone(&beijing())
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+    t.china_minute()
 }
 
 /// The reassignment form's fields.

@@ -7,13 +7,7 @@ use super::i18n::Lang;
 
 /// Beijing time, to the minute.
 pub fn beijing(t: Timestamp) -> String {
-    t.to_datetime()
-        .map(|d| {
-            d.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is valid"))
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+    t.china_minute()
 }
 
 /// A span of time in the two largest units that matter, rounded down to the minute: "2 天 3

@@ -426,7 +426,7 @@ pub async fn office_edit<T>(
 /// The unit document as the server stores it.
 pub async fn server_unit(server: &TestServer, doc: &DocId) -> UnitDoc {
     let stored = server.state.store.load_doc(doc).await.unwrap().unwrap();
-    UnitDoc::from_trusted(plumbline_sync_server::docs::assemble(doc, &stored).unwrap())
+    UnitDoc::from_trusted(plumbline_sync_server::doc_cache::assemble(doc, &stored).unwrap())
 }
 
 /// `person` at the office: the same person and role, writing from the office pages' device

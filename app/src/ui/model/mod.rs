@@ -15,14 +15,7 @@ use plumbline_shared::time::Timestamp;
 
 /// A timestamp as the phone's person reads it: Beijing time, to the minute.
 pub fn local_time(at: Timestamp) -> String {
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("a valid offset");
-    chrono::DateTime::from_timestamp_millis(at.0)
-        .map(|t| {
-            t.with_timezone(&beijing)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+    at.china_minute()
 }
 
 /// A `data:` URI for a JPEG, so a thumbnail shows the same in the window and in a rendered

@@ -8,8 +8,8 @@ use dioxus::prelude::*;
 use crate::ui::i18n::{Lang, Msg};
 use crate::ui::model::findings::FindingRow;
 use crate::ui::screens::finding_editor::DraftPhoto;
+use crate::ui::screens::floor_plan::{FloorPlanPin, PlanView};
 use crate::ui::screens::photo_picker::PhotoPicker;
-use crate::ui::screens::plan::{FloorPlanPin, PlanView};
 
 /// A photo of the finding: its thumbnail when it is on the phone.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,8 @@ use plumbline_shared::severity::Severity;
 
 use crate::ui::i18n::{Lang, Msg};
 use crate::ui::icons::GalleryIcon;
+use crate::ui::screens::floor_plan::{FloorPlanPin, PlanView};
 use crate::ui::screens::photo_picker::PhotoPicker;
-use crate::ui::screens::plan::{FloorPlanPin, PlanView};
 
 /// A photo in the draft, processed and shown by its thumbnail.
 #[derive(Debug, Clone, PartialEq, Eq)]

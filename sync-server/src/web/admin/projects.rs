@@ -11,7 +11,7 @@
 //! Each project also lists its floor plans (平面图) with a thumbnail and a remove button, and
 //! takes a new one: a PNG or JPEG of at most [`MAX_PLAN_BYTES`] for a building and a range of
 //! its floors. The file's type is judged by its first bytes and its size read from its header
-//! ([`crate::plans::image_info`]); the plan is checked against the project (building, floors,
+//! ([`crate::floor_plan_images::image_info`]); the plan is checked against the project (building, floors,
 //! name) before anything is stored; then the image is stored as a blob by its hash, like
 //! evidence, and the plan written into the project document, which devices receive at their
 //! next sync. Any refusal is a 400 page with a sentence, and nothing is written.
@@ -26,7 +26,7 @@ use bytes::Bytes;
 use dioxus::prelude::*;
 use plumbline_shared::floor_plan::{FloorPlanError, MAX_PLAN_BYTES};
 use plumbline_shared::ids::{BuildingId, FloorPlanId, ProjectId};
-use plumbline_shared::plan::FloorRange;
+use plumbline_shared::inspection_plan::{FloorRange, FloorRangeError};
 use plumbline_shared::project::Project;
 use serde::Deserialize;
 
@@ -35,8 +35,8 @@ use super::project_new::NewProjectSection;
 use super::users::administered;
 use super::workflow::WorkflowSection;
 use crate::admin::{import_units, preview_import};
+use crate::floor_plan_images::{AddPlanError, NewPlan, PlanImageError, add_plan};
 use crate::import::{COLUMNS, ImportError, ImportErrors, ImportSummary, decode};
-use crate::plans::{AddPlanError, NewPlan, PlanImageError, add_plan};
 use crate::project_write::{ProjectEditError, edit_project};
 use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};
@@ -562,8 +562,10 @@ async fn read_plan_upload(mut multipart: Multipart) -> Result<PlanUpload, Upload
 /// The sentence for a plan the project refuses.
 fn plan_error_text(e: &FloorPlanError, lang: Lang) -> String {
     match e {
-        FloorPlanError::NoSuchBuilding(_) => Msg::PlanNoBuilding.text(lang).to_owned(),
-        FloorPlanError::BadFloors { floors, .. } => Msg::PlanBadFloors
+        FloorPlanError::Floors(FloorRangeError::NoSuchBuilding(_)) => {
+            Msg::PlanNoBuilding.text(lang).to_owned()
+        }
+        FloorPlanError::Floors(FloorRangeError::BadFloors { floors, .. }) => Msg::PlanBadFloors
             .text(lang)
             .replace("{floors}", &floors.to_string()),
         FloorPlanError::BadName => Msg::PlanBadName.text(lang).to_owned(),

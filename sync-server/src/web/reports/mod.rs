@@ -346,13 +346,10 @@ const MONTHS_OFFERED: usize = 36;
 /// A month as a person names it: `2026年11月`, `Nov 2026`.
 pub fn month_label(lang: Lang, m: Month) -> String {
     m.start()
-        .to_datetime()
-        .map(|d| {
-            let d = d.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"));
-            match lang {
-                Lang::Zh => d.format("%Y年%-m月").to_string(),
-                Lang::En => d.format("%b %Y").to_string(),
-            }
+        .to_china()
+        .map(|d| match lang {
+            Lang::Zh => d.format("%Y年%-m月").to_string(),
+            Lang::En => d.format("%b %Y").to_string(),
         })
         .unwrap_or_else(|| m.to_string())
 }

@@ -18,7 +18,7 @@
 //! use chrono::NaiveDate;
 //! use plumbline_shared::demo::demo_project;
 //! use plumbline_shared::ids::{AssignmentId, UserId};
-//! use plumbline_shared::plan::{Assignment, FloorRange};
+//! use plumbline_shared::inspection_plan::{Assignment, FloorRange};
 //!
 //! let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
 //! let mut project = demo_project(day(1)).unwrap();
@@ -209,10 +209,11 @@ impl Assignment {
     }
 }
 
-/// Why an assignment does not fit its project. The office web words each case in both
-/// languages; these messages are for logs and the command line.
+/// Why a building and a range of its floors do not fit a project: the part of the check that
+/// inspection assignments and floor plans share, since both name a building and some of its
+/// floors.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PlanError {
+pub enum FloorRangeError {
     /// The building is not in the project.
     #[error("building `{0}` is not in this project; pick one of the project's buildings")]
     NoSuchBuilding(BuildingId),
@@ -231,6 +232,15 @@ pub enum PlanError {
         /// Asked highest floor.
         last: u32,
     },
+}
+
+/// Why an assignment does not fit its project. The office web words each case in both
+/// languages; these messages are for logs and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// The building or its floors.
+    #[error(transparent)]
+    Floors(#[from] FloorRangeError),
     /// The last day comes before the first.
     #[error("the assignment ends ({to}) before it starts ({from}); give the first day first")]
     DatesReversed {
@@ -245,6 +255,29 @@ pub enum PlanError {
 }
 
 impl Project {
+    /// The building `id`, when it is in the project and `floors` (all of them when `None`) lie
+    /// within it, lowest first.
+    pub fn check_floors(
+        &self,
+        id: &BuildingId,
+        floors: Option<FloorRange>,
+    ) -> Result<&Building, FloorRangeError> {
+        let building = self
+            .building(id)
+            .ok_or_else(|| FloorRangeError::NoSuchBuilding(id.clone()))?;
+        if let Some(r) = floors
+            && (r.first == 0 || r.first > r.last || r.last > building.floors)
+        {
+            return Err(FloorRangeError::BadFloors {
+                building: building.id.clone(),
+                floors: building.floors,
+                first: r.first,
+                last: r.last,
+            });
+        }
+        Ok(building)
+    }
+
     /// The assignments of `user`, by first day (then building order and floor): what the app
     /// shows an inspector as their own work.
     pub fn assignments_for(&self, user: &UserId) -> Vec<&Assignment> {
@@ -286,19 +319,7 @@ impl Project {
     /// within the building and in order, its dates in order. (That the inspector holds the
     /// inspector role is for the server to check: roles are not in the project document.)
     pub fn check_assignment(&self, a: &Assignment) -> Result<(), PlanError> {
-        let building = self
-            .building(&a.building)
-            .ok_or_else(|| PlanError::NoSuchBuilding(a.building.clone()))?;
-        if let Some(r) = a.floors
-            && (r.first == 0 || r.first > r.last || r.last > building.floors)
-        {
-            return Err(PlanError::BadFloors {
-                building: building.id.clone(),
-                floors: building.floors,
-                first: r.first,
-                last: r.last,
-            });
-        }
+        self.check_floors(&a.building, a.floors)?;
         if a.to < a.from {
             return Err(PlanError::DatesReversed {
                 from: a.from,

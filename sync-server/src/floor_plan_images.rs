@@ -10,7 +10,7 @@
 //! (`Store::blob_projects`). A plan image is referenced by the project document instead, so
 //! [`plan_projects`] answers for plans: which of the asker's projects have the hash as a
 //! plan. It reads only the `floor_plans` list of each project document (cached in memory by
-//! [`crate::docs::DocCache`]), not the whole project, and only the asker's projects.
+//! [`crate::doc_cache::DocCache`]), not the whole project, and only the asker's projects.
 //!
 //! The image's size is read from its header ([`image_info`]): the PNG `IHDR` chunk or the JPEG
 //! start-of-frame marker. The bytes are never decoded on the server, so a decompression bomb
@@ -21,7 +21,7 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::project::floor_plans_of;
 use plumbline_shared::floor_plan::{FloorPlan, FloorPlanError};
 use plumbline_shared::ids::{BlobHash, BuildingId, FloorPlanId, ProjectId};
-use plumbline_shared::plan::FloorRange;
+use plumbline_shared::inspection_plan::FloorRange;
 
 use crate::admin::load_project;
 use crate::blobs::ImageType;

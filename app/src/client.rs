@@ -6,16 +6,14 @@
 
 use std::time::Duration;
 
-use crate::contractor::AssignedCase;
 use plumbline_shared::api::{
-    ApiErrorBody, ContractorAction, ContractorActionReply, ManifestRequest, ManifestResponse,
-    NotificationItem, OffsetConflict, SyncRequest, SyncResponse, UploadStatus, from_postcard,
-    to_postcard,
+    ApiErrorBody, ContractorAction, ContractorActionReply, EnrollRequest, EnrollResponse,
+    ManifestRequest, ManifestResponse, NotificationItem, OffsetConflict, SyncRequest, SyncResponse,
+    UploadStatus, from_postcard, to_postcard,
 };
-use plumbline_shared::ids::{BlobHash, ContractorId, ProjectId};
-use plumbline_shared::role::Role;
+use plumbline_shared::ids::{BlobHash, ProjectId};
+use plumbline_shared::projection::CaseRecord;
 use reqwest::StatusCode;
-use serde::{Deserialize, Serialize};
 
 const POSTCARD: &str = "application/x-postcard";
 
@@ -55,33 +53,6 @@ impl ClientError {
             ClientError::Offline(_) | ClientError::ServerFailed { .. }
         )
     }
-}
-
-/// A role the enrolled person holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Membership {
-    /// The project.
-    pub project: ProjectId,
-    /// The role there.
-    pub role: Role,
-    /// The company, for contractors.
-    #[serde(default)]
-    pub contractor: Option<ContractorId>,
-}
-
-/// What enrolling returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Enrolled {
-    /// The device's id, also its automerge actor.
-    pub device_id: String,
-    /// The bearer token (kept only in the local database).
-    pub token: String,
-    /// The person's login.
-    pub user: String,
-    /// Their name.
-    pub display_name: String,
-    /// Their roles.
-    pub memberships: Vec<Membership>,
 }
 
 /// What a chunk upload led to.
@@ -138,22 +109,8 @@ impl ServerClient {
     }
 
     /// Trades a one-time code for a token.
-    pub async fn enroll(
-        &self,
-        code: &str,
-        device_name: &str,
-        previous_device: Option<&str>,
-    ) -> Result<Enrolled, ClientError> {
-        json_reply(
-            self.http
-                .post(self.url("/enroll"))
-                .json(&serde_json::json!({
-                    "code": code,
-                    "device_name": device_name,
-                    "previous_device": previous_device,
-                })),
-        )
-        .await
+    pub async fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, ClientError> {
+        json_reply(self.http.post(self.url("/enroll")).json(req)).await
     }
 
     /// Step 1 of a sync.
@@ -184,7 +141,7 @@ impl ServerClient {
     }
 
     /// The cases of `project` this device's person may see (a contractor: its company's).
-    pub async fn cases(&self, project: &ProjectId) -> Result<Vec<AssignedCase>, ClientError> {
+    pub async fn cases(&self, project: &ProjectId) -> Result<Vec<CaseRecord>, ClientError> {
         json_reply(
             self.authed(self.http.get(self.url("/cases")))
                 .query(&[("project", project.as_str()), ("limit", "500")]),

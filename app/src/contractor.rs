@@ -12,8 +12,8 @@
 use plumbline_shared::api::{API_VERSION, ContractorAction};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::event::{EventKind, ResponseMode};
-use plumbline_shared::ids::{BlobHash, EventId, ProjectId, UnitId};
-use plumbline_shared::projection::CaseRow;
+use plumbline_shared::ids::{BlobHash, EventId, ProjectId};
+use plumbline_shared::projection::CaseRecord;
 use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -22,23 +22,11 @@ use crate::client::{ClientError, ServerClient};
 use crate::engine::{Engine, EngineError, NewPhoto, photo_records};
 use crate::local_store::{ActionWrite, QueuedAction, StoreError};
 
-/// A case assigned to the company, as the server lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AssignedCase {
-    /// The project.
-    pub project: ProjectId,
-    /// The unit.
-    pub unit: UnitId,
-    /// The case.
-    #[serde(flatten)]
-    pub case: CaseRow,
-}
-
 /// The company's cases as last fetched.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tasks {
     /// The cases, newest first.
-    pub cases: Vec<AssignedCase>,
+    pub cases: Vec<CaseRecord>,
     /// When they were fetched (`None`: never).
     pub fetched_at: Option<Timestamp>,
 }
@@ -73,7 +61,7 @@ pub enum ForemanStep {
 #[derive(Debug, Serialize, Deserialize)]
 struct CachedTasks {
     fetched_at: Timestamp,
-    cases: Vec<AssignedCase>,
+    cases: Vec<CaseRecord>,
 }
 
 fn cache_key(project: &ProjectId) -> String {
@@ -122,7 +110,7 @@ impl Engine {
     /// next sync (which this starts). Returns the event id the server will store it under.
     pub fn foreman_act(
         &self,
-        case: &AssignedCase,
+        case: &CaseRecord,
         step: ForemanStep,
         photos: Vec<NewPhoto>,
     ) -> Result<EventId, EngineError> {

@@ -25,7 +25,7 @@ use plumbline_shared::time::Timestamp;
 use tokio::sync::broadcast;
 
 use crate::capture::{StoragePolicy, StorageStatus};
-use crate::client::{ClientError, Enrolled, Membership, ServerClient};
+use crate::client::{ClientError, ServerClient};
 use crate::events::{
     EngineEvent, EvidenceOf, Outbox, PendingAction, PendingPhoto, PendingRecord, SyncStatus,
 };
@@ -33,6 +33,8 @@ use crate::files::PhotoFiles;
 use crate::local_store::{
     ActionWrite, EvidenceRow, LocalStore, StoreError, ThumbnailUpload, UploadState,
 };
+use plumbline_shared::api::{EnrollRequest, EnrollResponse};
+use plumbline_shared::role::Membership;
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -337,14 +339,18 @@ impl Engine {
             .identity()
             .filter(|i| i.server == server_address)
             .map(|i| i.device.to_string());
-        let Enrolled {
+        let EnrollResponse {
             device_id,
             token,
             user,
             display_name,
             memberships,
         } = client
-            .enroll(code, device_name, previous.as_deref())
+            .enroll(&EnrollRequest {
+                code: code.to_owned(),
+                device_name: device_name.to_owned(),
+                previous_device: previous,
+            })
             .await?;
         let bad = |what: &str, e: String| {
             EngineError::Server(ClientError::BadReply(format!("{what}: {e}")))

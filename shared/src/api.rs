@@ -523,6 +523,35 @@ mod codec_properties {
     }
 }
 
+/// `POST /api/v1/enroll`, device → server: a one-time code traded for the device's token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    /// The one-time code, as typed or scanned (case, spaces and dashes do not matter).
+    pub code: String,
+    /// A name for the device, e.g. "王丽的手机".
+    pub device_name: String,
+    /// The id this device had before, when it enrolled here once and lost its token (not
+    /// revoked): it stays that device, so the work it did offline is still its own. Ignored
+    /// unless the device is the code's person's and not revoked.
+    #[serde(default)]
+    pub previous_device: Option<String>,
+}
+
+/// What an enrolled device receives. The token is shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    /// The device's id (also its automerge actor id).
+    pub device_id: String,
+    /// The bearer token for every later request.
+    pub token: String,
+    /// The person.
+    pub user: String,
+    /// Their display name.
+    pub display_name: String,
+    /// Their roles.
+    pub memberships: Vec<crate::role::Membership>,
+}
+
 /// Most photos one contractor action may attach.
 pub const MAX_ACTION_EVIDENCE: usize = 20;
 

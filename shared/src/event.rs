@@ -481,106 +481,83 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The kind's row of the event catalogue: its stable machine name (`notice_issued`, for
+    /// logs and tables), and what happened in Chinese and in English (for timelines). One table,
+    /// so that a new kind gets all three at once.
+    fn catalogue(&self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            EventKind::Recorded { .. } => ("recorded", "登记问题", "Recorded"),
+            EventKind::EvidenceAdded { .. } => ("evidence_added", "补充照片", "Evidence added"),
+            EventKind::EvidenceRequested { .. } => {
+                ("evidence_requested", "要求补充证据", "Evidence requested")
+            }
+            EventKind::EvidenceReviewed { .. } => (
+                "evidence_reviewed",
+                "复核验收后新增照片",
+                "New photos reviewed",
+            ),
+            EventKind::FieldEdited { .. } => ("field_edited", "修改问题信息", "Finding edited"),
+            EventKind::NoticeIssued { .. } => ("notice_issued", "下发整改通知单", "Notice issued"),
+            EventKind::NoticeRefused { .. } => {
+                ("notice_refused", "施工单位拒绝整改", "Notice refused")
+            }
+            EventKind::ContractorResponded { .. } => (
+                "contractor_responded",
+                "施工单位响应",
+                "Contractor responded",
+            ),
+            EventKind::Disputed { .. } => ("disputed", "施工单位提出异议", "Disputed"),
+            EventKind::Reassigned { .. } => ("reassigned", "改派施工单位", "Reassigned"),
+            EventKind::RepairReported { .. } => {
+                ("repair_reported", "报告整改完成", "Repair reported")
+            }
+            EventKind::AcceptancePassed { .. } => {
+                ("acceptance_passed", "验收合格", "Acceptance passed")
+            }
+            EventKind::AcceptanceFailed { .. } => {
+                ("acceptance_failed", "验收不合格", "Acceptance failed")
+            }
+            EventKind::NoticeReturned { .. } => {
+                ("notice_returned", "通知单回执", "Notice returned")
+            }
+            EventKind::EmergencyRepairStarted { .. } => (
+                "emergency_repair_started",
+                "启动应急维修",
+                "Emergency repair started",
+            ),
+            EventKind::EmergencyRepairFinished { .. } => (
+                "emergency_repair_finished",
+                "应急维修完成",
+                "Emergency repair finished",
+            ),
+            EventKind::FineDrafted { .. } => ("fine_drafted", "开具罚款单", "Fine drafted"),
+            EventKind::FineApproved { .. } => ("fine_approved", "罚款审批", "Fine approved"),
+            EventKind::FineVoided { .. } => ("fine_voided", "罚款作废", "Fine voided"),
+            EventKind::Callback { .. } => ("callback", "回访", "Callback"),
+            EventKind::ClaimRecorded { .. } => ("claim_recorded", "登记索赔", "Claim recorded"),
+            EventKind::ClaimAgreed { .. } => ("claim_agreed", "索赔金额确认", "Claim agreed"),
+            EventKind::ClaimPaid { .. } => ("claim_paid", "索赔已支付", "Claim paid"),
+            EventKind::MergedInto { .. } => ("merged_into", "合并到其他案件", "Merged into"),
+            EventKind::MergedFrom { .. } => ("merged_from", "合并了其他案件", "Merged from"),
+            EventKind::Reopened { .. } => ("reopened", "重新打开", "Reopened"),
+            EventKind::Closed { .. } => ("closed", "结案", "Closed"),
+            EventKind::Cancelled { .. } => ("cancelled", "取消", "Cancelled"),
+        }
+    }
+
     /// The stable machine name of the kind (`notice_issued`, …), for logs and tables.
     pub fn name(&self) -> &'static str {
-        match self {
-            EventKind::Recorded { .. } => "recorded",
-            EventKind::EvidenceAdded { .. } => "evidence_added",
-            EventKind::EvidenceRequested { .. } => "evidence_requested",
-            EventKind::EvidenceReviewed { .. } => "evidence_reviewed",
-            EventKind::FieldEdited { .. } => "field_edited",
-            EventKind::NoticeIssued { .. } => "notice_issued",
-            EventKind::NoticeRefused { .. } => "notice_refused",
-            EventKind::ContractorResponded { .. } => "contractor_responded",
-            EventKind::Disputed { .. } => "disputed",
-            EventKind::Reassigned { .. } => "reassigned",
-            EventKind::RepairReported { .. } => "repair_reported",
-            EventKind::AcceptancePassed { .. } => "acceptance_passed",
-            EventKind::AcceptanceFailed { .. } => "acceptance_failed",
-            EventKind::NoticeReturned { .. } => "notice_returned",
-            EventKind::EmergencyRepairStarted { .. } => "emergency_repair_started",
-            EventKind::EmergencyRepairFinished { .. } => "emergency_repair_finished",
-            EventKind::FineDrafted { .. } => "fine_drafted",
-            EventKind::FineApproved { .. } => "fine_approved",
-            EventKind::FineVoided { .. } => "fine_voided",
-            EventKind::Callback { .. } => "callback",
-            EventKind::ClaimRecorded { .. } => "claim_recorded",
-            EventKind::ClaimAgreed { .. } => "claim_agreed",
-            EventKind::ClaimPaid { .. } => "claim_paid",
-            EventKind::MergedInto { .. } => "merged_into",
-            EventKind::MergedFrom { .. } => "merged_from",
-            EventKind::Reopened { .. } => "reopened",
-            EventKind::Closed { .. } => "closed",
-            EventKind::Cancelled { .. } => "cancelled",
-        }
+        self.catalogue().0
     }
 
     /// What happened, in Chinese, for timelines.
     pub fn label_zh(&self) -> &'static str {
-        match self {
-            EventKind::Recorded { .. } => "登记问题",
-            EventKind::EvidenceAdded { .. } => "补充照片",
-            EventKind::EvidenceRequested { .. } => "要求补充证据",
-            EventKind::EvidenceReviewed { .. } => "复核验收后新增照片",
-            EventKind::FieldEdited { .. } => "修改问题信息",
-            EventKind::NoticeIssued { .. } => "下发整改通知单",
-            EventKind::NoticeRefused { .. } => "施工单位拒绝整改",
-            EventKind::ContractorResponded { .. } => "施工单位响应",
-            EventKind::Disputed { .. } => "施工单位提出异议",
-            EventKind::Reassigned { .. } => "改派施工单位",
-            EventKind::RepairReported { .. } => "报告整改完成",
-            EventKind::AcceptancePassed { .. } => "验收合格",
-            EventKind::AcceptanceFailed { .. } => "验收不合格",
-            EventKind::NoticeReturned { .. } => "通知单回执",
-            EventKind::EmergencyRepairStarted { .. } => "启动应急维修",
-            EventKind::EmergencyRepairFinished { .. } => "应急维修完成",
-            EventKind::FineDrafted { .. } => "开具罚款单",
-            EventKind::FineApproved { .. } => "罚款审批",
-            EventKind::FineVoided { .. } => "罚款作废",
-            EventKind::Callback { .. } => "回访",
-            EventKind::ClaimRecorded { .. } => "登记索赔",
-            EventKind::ClaimAgreed { .. } => "索赔金额确认",
-            EventKind::ClaimPaid { .. } => "索赔已支付",
-            EventKind::MergedInto { .. } => "合并到其他案件",
-            EventKind::MergedFrom { .. } => "合并了其他案件",
-            EventKind::Reopened { .. } => "重新打开",
-            EventKind::Closed { .. } => "结案",
-            EventKind::Cancelled { .. } => "取消",
-        }
+        self.catalogue().1
     }
 
     /// What happened, in English, for timelines.
     pub fn label_en(&self) -> &'static str {
-        match self {
-            EventKind::Recorded { .. } => "Recorded",
-            EventKind::EvidenceAdded { .. } => "Evidence added",
-            EventKind::EvidenceRequested { .. } => "Evidence requested",
-            EventKind::EvidenceReviewed { .. } => "New photos reviewed",
-            EventKind::FieldEdited { .. } => "Finding edited",
-            EventKind::NoticeIssued { .. } => "Notice issued",
-            EventKind::NoticeRefused { .. } => "Notice refused",
-            EventKind::ContractorResponded { .. } => "Contractor responded",
-            EventKind::Disputed { .. } => "Disputed",
-            EventKind::Reassigned { .. } => "Reassigned",
-            EventKind::RepairReported { .. } => "Repair reported",
-            EventKind::AcceptancePassed { .. } => "Acceptance passed",
-            EventKind::AcceptanceFailed { .. } => "Acceptance failed",
-            EventKind::NoticeReturned { .. } => "Notice returned",
-            EventKind::EmergencyRepairStarted { .. } => "Emergency repair started",
-            EventKind::EmergencyRepairFinished { .. } => "Emergency repair finished",
-            EventKind::FineDrafted { .. } => "Fine drafted",
-            EventKind::FineApproved { .. } => "Fine approved",
-            EventKind::FineVoided { .. } => "Fine voided",
-            EventKind::Callback { .. } => "Callback",
-            EventKind::ClaimRecorded { .. } => "Claim recorded",
-            EventKind::ClaimAgreed { .. } => "Claim agreed",
-            EventKind::ClaimPaid { .. } => "Claim paid",
-            EventKind::MergedInto { .. } => "Merged into",
-            EventKind::MergedFrom { .. } => "Merged from",
-            EventKind::Reopened { .. } => "Reopened",
-            EventKind::Closed { .. } => "Closed",
-            EventKind::Cancelled { .. } => "Cancelled",
-        }
+        self.catalogue().2
     }
 
     /// The roles that may append this event. The server refuses a change that appends an

@@ -57,6 +57,19 @@ pub struct UnitProjection {
     pub reminders: Vec<Reminder>,
 }
 
+/// A case row with where it is: what the server's case lists answer (the office's pages, a
+/// contractor's task list on the phone) and what its reports read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRecord {
+    /// The project.
+    pub project: ProjectId,
+    /// The unit.
+    pub unit: UnitId,
+    /// The case.
+    #[serde(flatten)]
+    pub case: CaseRow,
+}
+
 /// A case (one finding) as the office lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseRow {

@@ -5,7 +5,7 @@ use std::fmt;
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{DeviceId, UserId};
+use crate::ids::{ContractorId, DeviceId, ProjectId, UserId};
 
 /// A person's role at the complaint center. Roles are granted per project.
 #[derive(
@@ -108,6 +108,19 @@ impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// A role a person holds in one project: what the server keeps per account and what a device
+/// learns of its person when it enrolls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// The project.
+    pub project: ProjectId,
+    /// The role in it.
+    pub role: Role,
+    /// The contractor company, for the contractor role.
+    #[serde(default)]
+    pub contractor: Option<ContractorId>,
 }
 
 /// Who performs an operation: the person, in which role, on which device.

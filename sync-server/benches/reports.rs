@@ -28,7 +28,7 @@ use criterion::Criterion;
 use plumbline_shared::clock::Clock;
 use plumbline_shared::ids::UserId;
 use plumbline_shared::role::Role;
-use plumbline_sync_server::admin;
+use plumbline_sync_server::account_admin;
 use plumbline_sync_server::reports::{self, Month, ReportInput, ReportParams, Threshold};
 use plumbline_sync_server::store::Membership;
 use report_project::{Params, generate, write};
@@ -75,7 +75,7 @@ fn main() {
             role: Role::Manager,
             contractor: None,
         };
-        admin::add_user(&server.state, &user, "bench-manager", Some(PASSWORD), m)
+        account_admin::add_user(&server.state, &user, "bench-manager", Some(PASSWORD), m)
             .await
             .unwrap();
         let mut b = Browser::new(&server);

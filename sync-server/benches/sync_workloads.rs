@@ -77,7 +77,7 @@ use plumbline_shared::workflow::WorkflowSettings;
 use plumbline_sync_server::config::Config;
 use plumbline_sync_server::doc_cache::new_changes;
 use plumbline_sync_server::store::{DocWrite, Membership, NewUser};
-use plumbline_sync_server::{admin, build_state, setup};
+use plumbline_sync_server::{account_admin, build_state, setup};
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -646,7 +646,7 @@ impl Fixture {
                     },
                 )
                 .await?;
-            codes.push(admin::enrollment_code(&state, &user).await?);
+            codes.push(account_admin::enrollment_code(&state, &user).await?);
         }
         drop(state);
         // The store's writer thread closes the database when its queue is dropped; give it a

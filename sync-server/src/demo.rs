@@ -25,7 +25,7 @@ use plumbline_shared::ids::{ContractorId, UserId};
 use plumbline_shared::role::Role;
 use plumbline_shared::time::HOUR_MS;
 
-use crate::admin::{add_user, enrollment_code};
+use crate::account_admin::{add_user, enrollment_code};
 use crate::history::{self, Cast, Params, Photos, actor};
 use crate::setup::create_project;
 use crate::state::AppState;

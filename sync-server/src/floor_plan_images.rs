@@ -23,8 +23,8 @@ use plumbline_shared::floor_plan::{FloorPlan, FloorPlanError};
 use plumbline_shared::ids::{BlobHash, BuildingId, FloorPlanId, ProjectId};
 use plumbline_shared::inspection_plan::FloorRange;
 
-use crate::admin::load_project;
 use crate::blobs::ImageType;
+use crate::project_read::load_project;
 use crate::project_write::{ProjectEditError, edit_project};
 use crate::state::AppState;
 

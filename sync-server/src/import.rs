@@ -46,7 +46,7 @@
 //! on. If there is any problem, nothing is imported. Problems with the file as a whole (empty,
 //! larger than [`MAX_FILE_BYTES`], more than [`MAX_ROWS`] units) are reported too.
 //!
-//! [`parse_units_csv`] is pure; `admin::import_units` loads the project, calls it and writes
+//! [`parse_units_csv`] is pure; `unit_import::import_units` loads the project, calls it and writes
 //! the documents.
 
 use std::collections::{HashMap, HashSet};

@@ -17,8 +17,8 @@
 //! [`launch`] runs the server on a listener until a shutdown signal, letting in-flight
 //! requests finish.
 
+pub mod account_admin;
 pub mod accounts;
-pub mod admin;
 pub mod auth;
 pub mod blobs;
 pub mod case_read;
@@ -43,14 +43,17 @@ pub mod paper;
 pub mod positions;
 pub mod presence;
 pub mod project_create;
+pub mod project_read;
 pub mod project_settings;
 pub mod project_write;
+pub mod reindex;
 pub mod reports;
 pub mod routes;
 pub mod setup;
 pub mod state;
 pub mod store;
 pub mod throttle;
+pub mod unit_import;
 pub mod unit_write;
 pub mod upload_quota;
 pub mod validate;

@@ -14,7 +14,9 @@ use plumbline_sync_server::config::{Config, DEFAULT_CONFIG, Overrides};
 use plumbline_sync_server::import::{self, ImportErrors};
 use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::store::Membership;
-use plumbline_sync_server::{admin, build_state, demo, launch, project_create};
+use plumbline_sync_server::{
+    account_admin, build_state, demo, launch, project_create, reindex, unit_import,
+};
 use tokio::net::TcpListener;
 
 #[derive(Debug, Parser)]
@@ -189,7 +191,7 @@ async fn import_units(
 ) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let result = match import::decode(&bytes) {
-        Ok(text) => admin::import_units(state, project, text).await,
+        Ok(text) => unit_import::import_units(state, project, text).await,
         Err(errors) => {
             tracing::warn!(
                 file = %file.display(),
@@ -331,7 +333,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Reindex { data_dir } => {
             let state = build_state(load(data_dir, None)?, Clock::system()).await?;
-            let n = admin::reindex(&state).await?;
+            let n = reindex::reindex(&state).await?;
             writeln!(out, "rebuilt the case records of {n} units")?;
         }
         Command::Admin { data_dir, action } => {
@@ -346,7 +348,7 @@ async fn main() -> anyhow::Result<()> {
                     password,
                 } => {
                     let given = password.is_some();
-                    let password = admin::add_user(
+                    let password = account_admin::add_user(
                         &state,
                         &user,
                         &name,
@@ -370,11 +372,11 @@ async fn main() -> anyhow::Result<()> {
                     role,
                     contractor,
                 } => {
-                    admin::grant(&state, &user, &project, role, contractor).await?;
+                    account_admin::grant(&state, &user, &project, role, contractor).await?;
                     writeln!(out, "{user} is now {} in {project}", role.as_str())?;
                 }
                 AdminAction::Code { user } => {
-                    let code = admin::enrollment_code(&state, &user).await?;
+                    let code = account_admin::enrollment_code(&state, &user).await?;
                     writeln!(out, "enrollment code for {user}: {code}")?;
                 }
                 AdminAction::Devices => {
@@ -394,7 +396,7 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
                 AdminAction::Revoke { device } => {
-                    admin::revoke(&state, &device).await?;
+                    account_admin::revoke(&state, &device).await?;
                     writeln!(out, "revoked {device}")?;
                 }
                 AdminAction::ImportUnits { project, file } => {

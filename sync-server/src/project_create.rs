@@ -14,8 +14,9 @@ use plumbline_shared::project::Project;
 use plumbline_shared::role::Role;
 use plumbline_shared::workflow::WorkflowSettings;
 
-use crate::admin::{grant, load_project};
+use crate::account_admin::grant;
 use crate::import::{self, ImportErrors};
+use crate::project_read::load_project;
 use crate::state::AppState;
 
 /// Held while a project is created (see [`create_project`]).

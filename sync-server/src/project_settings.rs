@@ -62,7 +62,7 @@ impl ProjectSettings {
             let DocId::Project(id) = doc else {
                 continue;
             };
-            if let Some(project) = crate::admin::load_project(state, &id).await? {
+            if let Some(project) = crate::project_read::load_project(state, &id).await? {
                 // Rows were projected under what the document holds: nothing to mark.
                 state.settings.learn(&project);
             }

@@ -14,7 +14,7 @@ use plumbline_shared::ids::{
 use plumbline_shared::projection::project_unit;
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
-use plumbline_sync_server::admin;
+use plumbline_sync_server::account_admin;
 use plumbline_sync_server::blobs::{MAX_CHUNK_BYTES, object_path};
 use plumbline_sync_server::doc_cache::new_changes;
 use plumbline_sync_server::store::{DocWrite, Membership, NewUser};
@@ -67,7 +67,7 @@ impl Server {
                     role,
                     contractor,
                 };
-                admin::add_user(&self.state, &user, login, Some("password-123"), m)
+                account_admin::add_user(&self.state, &user, login, Some("password-123"), m)
                     .await
                     .unwrap();
             }
@@ -82,7 +82,9 @@ impl Server {
                 .await
                 .unwrap(),
         }
-        let code = admin::enrollment_code(&self.state, &user).await.unwrap();
+        let code = account_admin::enrollment_code(&self.state, &user)
+            .await
+            .unwrap();
         let res = self
             .http
             .post(self.url("/enroll"))

@@ -30,7 +30,7 @@ use plumbline_shared::ids::{BlobHash, FindingId, UserId};
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
 use plumbline_shared::time::Timestamp;
-use plumbline_sync_server::admin;
+use plumbline_sync_server::account_admin;
 use plumbline_sync_server::store::Membership;
 use serde_json::json;
 
@@ -254,7 +254,7 @@ const PASSWORD: &str = "good-password-1";
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_of_the_office_works_in_a_real_browser() {
     let server = TestServer::start().await;
-    admin::add_user(
+    account_admin::add_user(
         &server.state,
         &UserId::new("zhaomin").unwrap(),
         "赵敏",

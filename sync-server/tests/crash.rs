@@ -37,7 +37,7 @@ use plumbline_shared::severity::Severity;
 use plumbline_shared::time::Timestamp;
 use plumbline_sync_server::config::Config;
 use plumbline_sync_server::store::{Membership, NewUser};
-use plumbline_sync_server::{admin, build_state, setup};
+use plumbline_sync_server::{account_admin, build_state, setup};
 use tokio::task::JoinHandle;
 
 /// Devices syncing at once.
@@ -92,7 +92,7 @@ async fn prepare(dir: &Path) -> (Vec<UnitId>, Vec<String>) {
             )
             .await
             .unwrap();
-        codes.push(admin::enrollment_code(&state, &user).await.unwrap());
+        codes.push(account_admin::enrollment_code(&state, &user).await.unwrap());
     }
     let units = project.units().map(|(_, u)| u.id.clone()).collect();
     (units, codes)

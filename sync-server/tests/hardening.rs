@@ -283,7 +283,7 @@ async fn every_answer_carries_the_security_headers() {
 
 #[tokio::test]
 async fn an_account_in_a_project_or_company_that_does_not_exist_is_refused() {
-    use plumbline_sync_server::admin;
+    use plumbline_sync_server::account_admin;
     use plumbline_sync_server::store::Membership;
     let server = TestServer::start().await;
     let user = plumbline_shared::ids::UserId::new("newcomer").unwrap();
@@ -311,12 +311,12 @@ async fn an_account_in_a_project_or_company_that_does_not_exist_is_refused() {
             "only a contractor account names a company",
         ),
     ] {
-        let err = admin::add_user(&server.state, &user, "新同事", Some(PASSWORD), m)
+        let err = account_admin::add_user(&server.state, &user, "新同事", Some(PASSWORD), m)
             .await
             .unwrap_err();
         assert!(err.to_string().contains(says), "{says}: {err}");
     }
-    let err = admin::add_user(
+    let err = account_admin::add_user(
         &server.state,
         &user,
         "王\u{202E}丽",
@@ -327,7 +327,7 @@ async fn an_account_in_a_project_or_company_that_does_not_exist_is_refused() {
     .unwrap_err();
     assert!(err.to_string().contains("control character"), "{err}");
     assert!(server.state.store.user(&user).await.unwrap().is_none());
-    let err = admin::grant(
+    let err = account_admin::grant(
         &server.state,
         &user,
         &"nowhere".parse().unwrap(),

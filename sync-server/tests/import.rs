@@ -1,5 +1,5 @@
 //! Importing buildings and units from CSV: the pure parser against the demo project, and
-//! `admin::import_units` against a real SQLite data folder.
+//! `unit_import::import_units` against a real SQLite data folder.
 #![allow(clippy::unwrap_used)]
 
 use chrono::NaiveDate;
@@ -15,7 +15,7 @@ use plumbline_sync_server::import::{
     self, ImportErrors, ImportSummary, MAX_FILE_BYTES, MAX_ROWS, parse_units_csv,
 };
 use plumbline_sync_server::state::AppState;
-use plumbline_sync_server::{admin, build_state, setup};
+use plumbline_sync_server::{build_state, setup, unit_import};
 use rstest::rstest;
 
 const HEADER: &str = "building_id,building_name,floors,unit_id,unit_label,floor,position,handover";
@@ -321,7 +321,7 @@ async fn has_doc(state: &AppState, id: &str) -> bool {
 async fn a_good_file_is_stored_as_documents() {
     let (_dir, state, project) = server().await;
     let text = format!("\u{feff}{GOOD}");
-    let summary = admin::import_units(&state, &project.id, &text)
+    let summary = unit_import::import_units(&state, &project.id, &text)
         .await
         .unwrap();
     assert_eq!(summary.units_added, 5);
@@ -351,7 +351,7 @@ async fn a_good_file_is_stored_as_documents() {
         .doc_heads(&DocId::Project(project.id.clone()))
         .await
         .unwrap();
-    let err = admin::import_units(&state, &project.id, GOOD)
+    let err = unit_import::import_units(&state, &project.id, GOOD)
         .await
         .unwrap_err();
     let errors = err.downcast_ref::<ImportErrors>().unwrap();
@@ -381,7 +381,7 @@ async fn a_file_with_bad_rows_stores_nothing() {
         "licheng-b3,3栋,2,licheng-b3-0202,3-202,2,2,2027-01-08",
         "licheng-b2,2栋,18,licheng-b2-101,2-1O1,1,9,2027-01-08",
     ]);
-    let err = admin::import_units(&state, &project.id, &text)
+    let err = unit_import::import_units(&state, &project.id, &text)
         .await
         .unwrap_err();
     let errors = err.downcast_ref::<ImportErrors>().unwrap();
@@ -416,7 +416,7 @@ async fn a_unit_of_another_project_is_refused() {
     setup::create_project(&state, &other).await.unwrap();
 
     let text = csv(&["licheng-b3,3栋,2,shared-101,3-101,1,1,2027-01-08"]);
-    let err = admin::import_units(&state, &project.id, &text)
+    let err = unit_import::import_units(&state, &project.id, &text)
         .await
         .unwrap_err();
     let errors = err.downcast_ref::<ImportErrors>().unwrap();
@@ -433,7 +433,7 @@ async fn a_unit_of_another_project_is_refused() {
 #[tokio::test]
 async fn an_unknown_project_is_a_clear_error() {
     let (_dir, state, _) = server().await;
-    let err = admin::import_units(&state, &ProjectId::new("nowhere").unwrap(), GOOD)
+    let err = unit_import::import_units(&state, &ProjectId::new("nowhere").unwrap(), GOOD)
         .await
         .unwrap_err();
     assert!(err.downcast_ref::<ImportErrors>().is_none());

@@ -7,7 +7,7 @@
 use plumbline_shared::clock::Clock;
 use plumbline_shared::ids::{ProjectId, UserId};
 use plumbline_shared::role::Role;
-use plumbline_sync_server::admin;
+use plumbline_sync_server::account_admin;
 use plumbline_sync_server::store::Membership;
 use plumbline_sync_server::web::routes;
 use reqwest::{Method, StatusCode};
@@ -111,7 +111,7 @@ async fn nobody_outside_learns_or_changes_anything_and_nobody_inside_meets_an_er
     staff(&server, "zhougang", Role::Contractor).await;
     let elsewhere = ProjectId::new("another-project").unwrap();
     crate::common::other_project(&server.state, &elsewhere).await;
-    admin::add_user(
+    account_admin::add_user(
         &server.state,
         &UserId::new("wai").unwrap(),
         "wai",

@@ -338,7 +338,7 @@ async fn a_revoked_device_is_refused_on_its_next_request() {
     let server = TestServer::start().await;
     let mut phone = server.device("wangli", Role::Inspector).await;
     phone.sync().await;
-    plumbline_sync_server::admin::revoke(&server.state, &phone.actor.device)
+    plumbline_sync_server::account_admin::revoke(&server.state, &phone.actor.device)
         .await
         .unwrap();
     let req = phone.manifest_request(false);
@@ -599,7 +599,7 @@ async fn an_expired_or_used_enrollment_code_enrolls_nothing() {
         "{body}"
     );
     // A good code works once.
-    let code = plumbline_sync_server::admin::enrollment_code(&server.state, &user)
+    let code = plumbline_sync_server::account_admin::enrollment_code(&server.state, &user)
         .await
         .unwrap();
     assert_eq!(enroll(code.clone()).await.unwrap().status(), 200);

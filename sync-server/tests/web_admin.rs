@@ -560,7 +560,7 @@ async fn upload(b: &mut Browser, token: &str, action: &str, file: &[u8]) -> Page
 const HEADER: &str = "building_id,building_name,floors,unit_id,unit_label,floor,position,handover";
 
 async fn unit_count(server: &TestServer) -> usize {
-    plumbline_sync_server::admin::load_project(&server.state, &server.project.id)
+    plumbline_sync_server::project_read::load_project(&server.state, &server.project.id)
         .await
         .unwrap()
         .unwrap()
@@ -693,7 +693,7 @@ async fn secure_server() -> (String, tokio::sync::oneshot::Sender<()>, tempfile:
     )
     .unwrap();
     setup::create_project(&state, &project).await.unwrap();
-    plumbline_sync_server::admin::add_user(
+    plumbline_sync_server::account_admin::add_user(
         &state,
         &UserId::new(ADMIN).unwrap(),
         ADMIN,
@@ -797,7 +797,7 @@ async fn an_administrator_creates_a_project_and_a_bad_one_creates_nothing() {
     let created = new_project(&mut b, &good).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     let id = plumbline_shared::ids::ProjectId::new("licheng-2").unwrap();
-    let project = plumbline_sync_server::admin::load_project(&server.state, &id)
+    let project = plumbline_sync_server::project_read::load_project(&server.state, &id)
         .await
         .unwrap()
         .unwrap();

@@ -114,7 +114,7 @@ async fn upload(b: &mut Browser, fields: &[(&str, &str)], file: Option<(&str, &[
 }
 
 async fn plans(server: &TestServer) -> Vec<FloorPlan> {
-    plumbline_sync_server::admin::load_project(&server.state, &server.project.id)
+    plumbline_sync_server::project_read::load_project(&server.state, &server.project.id)
         .await
         .unwrap()
         .unwrap()
@@ -235,10 +235,11 @@ async fn an_admin_uploads_a_floor_plan_that_devices_of_the_project_download() {
     assert_eq!(plan.name, "标准层 2–5F");
     assert!(stored(&server, &image).await);
     let on_third = building.units.iter().find(|u| u.floor == 3).unwrap();
-    let project = plumbline_sync_server::admin::load_project(&server.state, &server.project.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let project =
+        plumbline_sync_server::project_read::load_project(&server.state, &server.project.id)
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(project.plan_for(&on_third.id), Some(plan));
 
     // The admin page lists it with a thumbnail the office may see.

@@ -21,7 +21,7 @@ use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
 use plumbline_shared::template::residential;
 use plumbline_shared::time::{DAY_MS, Timestamp};
-use plumbline_sync_server::{admin, setup};
+use plumbline_sync_server::{project_read, setup};
 use reqwest::StatusCode;
 
 const PASSWORD: &str = "good-password-1";
@@ -52,7 +52,7 @@ async fn hand_over_in(server: &TestServer, b: usize, days: u64) {
 }
 
 async fn stored(server: &TestServer) -> Project {
-    admin::load_project(&server.state, &server.project.id)
+    project_read::load_project(&server.state, &server.project.id)
         .await
         .unwrap()
         .unwrap()

@@ -25,7 +25,7 @@ use plumbline_shared::role::Role;
 use plumbline_shared::template::residential;
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::{FineStatus, WorkflowSettings};
-use plumbline_sync_server::admin;
+use plumbline_sync_server::account_admin;
 use plumbline_sync_server::doc_cache::assemble;
 use plumbline_sync_server::store::{CaseFilter, Membership};
 use report_project::{
@@ -666,11 +666,11 @@ async fn manager(server: &TestServer, login: &str, projects: &[&ProjectId]) -> B
         role: Role::Manager,
         contractor: None,
     };
-    admin::add_user(&server.state, &user, login, Some(PASSWORD), membership)
+    account_admin::add_user(&server.state, &user, login, Some(PASSWORD), membership)
         .await
         .unwrap();
     for p in &projects[1..] {
-        admin::grant(&server.state, &user, p, Role::Manager, None)
+        account_admin::grant(&server.state, &user, p, Role::Manager, None)
             .await
             .unwrap();
     }

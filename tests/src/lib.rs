@@ -21,7 +21,7 @@ use plumbline_shared::time::{HOUR_MS, Timestamp};
 use plumbline_sync_server::config::Config;
 use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::store::Membership;
-use plumbline_sync_server::{admin, build_state, launch, setup};
+use plumbline_sync_server::{account_admin, build_state, launch, setup};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -108,9 +108,10 @@ impl TestServer {
                 role,
                 contractor,
             };
-            admin::add_user(&self.state, &user, login, Some("password-123"), membership).await?;
+            account_admin::add_user(&self.state, &user, login, Some("password-123"), membership)
+                .await?;
         }
-        admin::enrollment_code(&self.state, &user).await
+        account_admin::enrollment_code(&self.state, &user).await
     }
 
     /// The case records the server holds for one unit (at most 500), newest first.

@@ -251,7 +251,7 @@ async fn a_revoked_device_is_told_and_keeps_its_work() {
     let u = unit(&server, 12);
     let finding = record(&phone, &u);
     let device = phone.identity().unwrap().device;
-    plumbline_sync_server::admin::revoke(&server.state, &device)
+    plumbline_sync_server::account_admin::revoke(&server.state, &device)
         .await
         .unwrap();
 

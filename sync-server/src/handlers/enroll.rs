@@ -2,44 +2,15 @@
 
 use axum::Json;
 use axum::extract::State;
+use plumbline_shared::api::{EnrollRequest, EnrollResponse};
 use plumbline_shared::ids::DeviceId;
-use serde::{Deserialize, Serialize};
 
 use crate::accounts::{code_hash, new_token};
 use crate::codec::JsonBody;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{Membership, StoreError};
+use crate::store::StoreError;
 use crate::throttle::Peer;
-
-/// What a device sends to enroll.
-#[derive(Debug, Deserialize)]
-pub struct EnrollRequest {
-    /// The one-time code, as typed or scanned (case, spaces and dashes do not matter).
-    pub code: String,
-    /// A name for the device, e.g. "王丽的手机".
-    pub device_name: String,
-    /// The id this device had before, when it enrolled here once and lost its token (not
-    /// revoked): it stays that device, so the work it did offline is still its own. Ignored
-    /// unless the device is the code's person's and not revoked.
-    #[serde(default)]
-    pub previous_device: Option<String>,
-}
-
-/// What an enrolled device receives. The token is shown this once.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct EnrollResponse {
-    /// The device's id (also its automerge actor id).
-    pub device_id: String,
-    /// The bearer token for every later request.
-    pub token: String,
-    /// The person.
-    pub user: String,
-    /// Their display name.
-    pub display_name: String,
-    /// Their roles.
-    pub memberships: Vec<Membership>,
-}
 
 /// Enrolls a device.
 #[tracing::instrument(skip_all, err(level = "warn"))]

@@ -24,8 +24,7 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::{
     BlobHash, ContractorId, DeviceId, FindingId, ProjectId, UnitId, UserId,
 };
-use plumbline_shared::projection::{CaseRow, UnitProjection};
-use plumbline_shared::role::Role;
+use plumbline_shared::projection::UnitProjection;
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::reminder::ReminderKind;
 use serde::Serialize;
@@ -213,16 +212,7 @@ pub struct NumberClaim {
     pub number: u32,
 }
 
-/// A project role held by a user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Membership {
-    /// The project.
-    pub project: ProjectId,
-    /// The role in it.
-    pub role: Role,
-    /// The contractor company, for the contractor role.
-    pub contractor: Option<ContractorId>,
-}
+pub use plumbline_shared::role::Membership;
 
 /// Who is behind an authenticated device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -480,17 +470,7 @@ pub struct Page {
     pub limit: u32,
 }
 
-/// A case row with where it is.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CaseRecord {
-    /// The project.
-    pub project: ProjectId,
-    /// The unit.
-    pub unit: UnitId,
-    /// The case.
-    #[serde(flatten)]
-    pub case: CaseRow,
-}
+pub use plumbline_shared::projection::CaseRecord;
 
 /// The rows one project's reports are computed from (see `docs/reports.md`): every case, and
 /// every notice, fine slip, callback, emergency repair and photo of those cases. Loaded whole

@@ -97,7 +97,7 @@ pub async fn units(
     let mut out = BTreeMap::new();
     for (project, id) in pairs {
         if !projects.contains_key(&project) {
-            let loaded = crate::admin::load_project(state, &project).await?;
+            let loaded = crate::project_read::load_project(state, &project).await?;
             projects.insert(project.clone(), loaded);
         }
         let name = projects[&project]
@@ -117,7 +117,7 @@ pub async fn projects(
 ) -> anyhow::Result<Vec<(ProjectId, String)>> {
     let mut out = Vec::new();
     for id in ids {
-        let name = crate::admin::load_project(state, &id)
+        let name = crate::project_read::load_project(state, &id)
             .await?
             .map_or_else(|| id.to_string(), |p| project(&p, lang).to_owned());
         out.push((id, name));

@@ -108,7 +108,7 @@ pub(super) async fn load(
     staff: &Staff,
     project: &ProjectId,
 ) -> Result<Project, Response> {
-    match crate::admin::load_project(state, project).await {
+    match crate::project_read::load_project(state, project).await {
         Ok(Some(p)) => Ok(p),
         Ok(None) => Err(super::case_load::not_found(staff)),
         Err(e) => Err(internal(e)),

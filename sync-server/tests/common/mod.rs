@@ -25,7 +25,7 @@ use plumbline_shared::time::{HOUR_MS, Timestamp};
 use plumbline_sync_server::config::Config;
 use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::store::Membership;
-use plumbline_sync_server::{admin, build_state, launch, setup};
+use plumbline_sync_server::{account_admin, build_state, launch, project_read, setup};
 use serde_json::json;
 use tokio::sync::oneshot;
 
@@ -144,11 +144,13 @@ impl TestServer {
             .unwrap()
             .is_none()
         {
-            admin::add_user(&self.state, &user, login, Some("password-123"), membership)
+            account_admin::add_user(&self.state, &user, login, Some("password-123"), membership)
                 .await
                 .unwrap();
         }
-        let code = admin::enrollment_code(&self.state, &user).await.unwrap();
+        let code = account_admin::enrollment_code(&self.state, &user)
+            .await
+            .unwrap();
         Device::enroll(
             &self.url(""),
             &code,
@@ -558,7 +560,11 @@ pub fn jpeg_seeded(len: usize, seed: u64) -> Vec<u8> {
 /// Makes sure project `id` exists: a second project (the demo's contractors, no buildings),
 /// for the tests of what must not cross from one project to another.
 pub async fn other_project(state: &plumbline_sync_server::state::AppState, id: &ProjectId) {
-    if admin::load_project(state, id).await.unwrap().is_some() {
+    if project_read::load_project(state, id)
+        .await
+        .unwrap()
+        .is_some()
+    {
         return;
     }
     let mut project = demo_project(anchor().date_cst()).unwrap();

@@ -15,7 +15,7 @@ use plumbline_shared::ids::{BlobHash, UserId};
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::severity::Severity;
 use plumbline_shared::time::Timestamp;
-use plumbline_sync_server::admin;
+use plumbline_sync_server::account_admin;
 use plumbline_sync_server::store::Membership;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
@@ -162,7 +162,7 @@ pub async fn staff(server: &TestServer, login: &str, role: Role) {
         role,
         contractor: (role == Role::Contractor).then(|| "hengzhu-civil".parse().unwrap()),
     };
-    admin::add_user(
+    account_admin::add_user(
         &server.state,
         &UserId::new(login).unwrap(),
         login,

@@ -172,7 +172,7 @@ pub async fn revoke(
         };
         return admin.refuse(StatusCode::CONFLICT, &m);
     }
-    match crate::admin::revoke(&state, &device).await {
+    match crate::account_admin::revoke(&state, &device).await {
         Ok(()) => {
             tracing::info!(by = %admin.staff.user, %device, user = %found.user, "device revoked from the office web");
             Redirect::to(&format!("/admin/devices#device-{device}")).into_response()

@@ -2,7 +2,7 @@
 //! shown once, as text and as a QR code.
 //!
 //! The code is made by the same function as `plumbline-sync-server admin code`
-//! ([`crate::admin::enrollment_code`]): single-use, valid for `limits.enrollment_code_hours`,
+//! ([`crate::account_admin::enrollment_code`]): single-use, valid for `limits.enrollment_code_hours`,
 //! stored only as a hash. It is answered on the page of the POST itself (never a link that a
 //! browser history or a proxy could keep) with `Cache-Control: no-store`.
 //!
@@ -32,7 +32,7 @@ use plumbline_shared::time::HOUR_MS;
 use serde::Deserialize;
 
 use super::Admin;
-use crate::admin::enrollment_code;
+use crate::account_admin::enrollment_code;
 use crate::config::Config;
 use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};

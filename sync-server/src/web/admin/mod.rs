@@ -9,7 +9,7 @@
 //! only. Roles are per project, so an administrator of one project has no say over another's.
 //!
 //! The actions reuse the library functions behind `plumbline-sync-server admin`
-//! ([`crate::admin`]) and the store, so the web and the command line follow the same rules;
+//! ([`crate::account_admin`], [`crate::unit_import`]) and the store, so the web and the command line follow the same rules;
 //! the pages add the checks a form needs (the CSRF token, bounded and validated fields, a
 //! sentence in the person's language) and change nothing when any check fails.
 //!

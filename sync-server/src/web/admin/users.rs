@@ -19,7 +19,8 @@ use plumbline_shared::role::Role;
 use serde::Deserialize;
 
 use super::{Admin, role_label};
-use crate::admin::{add_user, grant, load_project};
+use crate::account_admin::{add_user, grant};
+use crate::project_read::load_project;
 use crate::state::AppState;
 use crate::store::{Membership, StoreError, UserInfo};
 use crate::web::i18n::{Lang, Msg};

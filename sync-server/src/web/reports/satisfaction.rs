@@ -71,7 +71,7 @@ async fn other_projects(
         .iter()
         .filter(|m| m.role != Role::Contractor && m.project != project.id)
     {
-        let Some(other) = crate::admin::load_project(state, &m.project).await? else {
+        let Some(other) = crate::project_read::load_project(state, &m.project).await? else {
             continue;
         };
         let (other, r) = report_of(state, other, &asked.params).await?;

@@ -1,0 +1,26 @@
+//! Reading a project as its document holds it now, for the pages, the command line and the
+//! checks that need the project's buildings, units and contractors.
+
+use anyhow::Context;
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::project::ProjectDoc;
+use plumbline_shared::ids::ProjectId;
+use plumbline_shared::project::Project;
+
+use crate::state::AppState;
+
+/// The project as its document holds it now, when it exists.
+pub async fn load_project(
+    state: &AppState,
+    project: &ProjectId,
+) -> anyhow::Result<Option<Project>> {
+    let doc_id = DocId::Project(project.clone());
+    let mut guard = state.docs.lock(&doc_id).await;
+    let Some(loaded) = state.docs.get(&mut guard, &doc_id).await? else {
+        return Ok(None);
+    };
+    ProjectDoc::load(&loaded.doc.save())
+        .and_then(|doc| doc.project())
+        .map(Some)
+        .with_context(|| format!("reading the document of project `{project}`"))
+}

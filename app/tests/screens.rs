@@ -303,12 +303,17 @@ fn enroll_asks_for_the_server_and_code_and_shows_a_failure() {
                 on_server: |_| {},
                 on_code: |_| {},
                 on_submit: |_| {},
+                on_scan: |_| {},
                 on_lang: |_| {},
             }
         }
     }
     let zh = render(root, Lang::Zh);
     assert!(zh.contains("登记本机") && zh.contains("服务器地址") && zh.contains("登记码"));
+    assert!(
+        zh.contains("id=\"scan-code\"") && zh.contains("拍摄或选择登记二维码"),
+        "the QR code can be photographed or picked"
+    );
     assert!(zh.contains("value=\"http://10.0.0.5:8080\""));
     assert!(zh.contains("role=\"alert\"") && zh.contains("this code was already used"));
     assert!(zh.contains("disabled"), "no code yet: the button waits");
@@ -319,6 +324,7 @@ fn enroll_asks_for_the_server_and_code_and_shows_a_failure() {
     );
     let en = render(root, Lang::En);
     assert!(en.contains("Enroll this phone") && en.contains("Enrollment code"));
+    assert!(en.contains("Photograph or pick the enrollment QR code"));
     assert!(en.contains(">中文<"));
 }
 

@@ -13,9 +13,9 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{BlobHash, ClaimId, ContractorId, EventId, FindingId, FineId};
+use crate::penalty::PenaltyCondition;
 use crate::role::{Actor, Role};
 use crate::time::Timestamp;
-use crate::workflow::PenaltyCondition;
 
 /// One entry of a finding's timeline. Sealed in the document (one JSON string per event):
 /// events are immutable, so they need no field-level merging.

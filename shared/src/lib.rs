@@ -15,7 +15,8 @@
 //! - [`doc`]: the automerge documents — one per unit (rounds, checklist results, findings with
 //!   their evidence and event timelines) and one per project — and the typed operations that
 //!   change them.
-//! - [`event`]: what can happen to a finding (notice issued, repair reported, fine drafted, …).
+//! - [`event`]: what can happen to a finding (notice issued, repair reported, fine drafted, …),
+//!   and beside it [`penalty`]: the five penalty conditions a fine slip names.
 //! - [`workflow`]: one deterministic function from a finding's events and the time to its
 //!   [`workflow::CaseState`]: status, deadlines, overdue flags, penalty conditions 1–5,
 //!   emergency repair, callbacks, anomalies.
@@ -65,6 +66,7 @@ pub mod floor_plan;
 pub mod ids;
 pub mod inspection_plan;
 pub mod lang;
+pub mod penalty;
 pub mod project;
 pub mod projection;
 pub mod role;

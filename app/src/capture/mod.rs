@@ -46,6 +46,7 @@
 
 mod decode;
 mod metadata;
+pub mod qr;
 pub mod storage;
 
 use std::fmt;

@@ -26,12 +26,13 @@ use plumbline_shared::template::{ChecklistTemplate, residential};
 use plumbline_shared::workflow::Status;
 
 use crate::account::{SignOutError, UnsyncedWork};
-use crate::capture::StorageStatus;
+use crate::capture::qr::scan_enrollment;
+use crate::capture::{CaptureSettings, StorageStatus};
 use crate::contractor::ForemanStep;
 use crate::engine::Engine;
 use crate::events::{EngineEvent, SyncProgress};
 use crate::signature::Stroke;
-use crate::ui::errors::describe;
+use crate::ui::errors::{describe, describe_scan};
 use crate::ui::i18n::{Lang, Msg};
 use crate::ui::model::enroll::enroll_target;
 use crate::ui::model::grid::{BuildingGrid, ProjectOverview, assignment_lines, building_grid};
@@ -543,6 +544,20 @@ fn EnrollFlow(lang: Lang, on_lang: EventHandler<Lang>, on_enrolled: EventHandler
     let mut code = use_signal(String::new);
     let mut busy = use_signal(|| false);
     let mut error = use_signal(|| None::<String>);
+    // Enrolls with a server and a code, typed or read from the QR code.
+    let mut enroll = move |address: String, one_time: String| {
+        busy.set(true);
+        error.set(None);
+        let engine = use_context::<AppContext>().engine;
+        spawn(async move {
+            let name = device_name();
+            match engine.enroll(&address, &one_time, &name).await {
+                Ok(_) => on_enrolled.call(()),
+                Err(e) => error.set(Some(describe(&e, lang))),
+            }
+            busy.set(false);
+        });
+    };
     rsx! {
         EnrollScreen {
             lang,
@@ -566,16 +581,35 @@ fn EnrollFlow(lang: Lang, on_lang: EventHandler<Lang>, on_enrolled: EventHandler
                 let Some((address, one_time)) = enroll_target(&server.read(), &code.read()) else {
                     return;
                 };
+                enroll(address, one_time);
+            },
+            on_scan: move |evt: FormEvent| {
+                let Some(file) = evt.files().into_iter().next() else {
+                    return;
+                };
+                if busy() {
+                    return;
+                }
                 busy.set(true);
                 error.set(None);
-                let engine = use_context::<AppContext>().engine;
                 spawn(async move {
-                    let name = device_name();
-                    match engine.enroll(&address, &one_time, &name).await {
-                        Ok(_) => on_enrolled.call(()),
-                        Err(e) => error.set(Some(describe(&e, lang))),
-                    }
+                    let scanned = match file.read_bytes().await {
+                        Ok(bytes) => tokio::task::spawn_blocking(move || {
+                            scan_enrollment(&bytes, &CaptureSettings::default())
+                        })
+                        .await
+                        .map_err(|e| format!("{}: {e}", Msg::ErrPhoto.text(lang)))
+                        .and_then(|r| r.map_err(|e| describe_scan(&e, lang))),
+                        Err(e) => Err(format!("{}: {e}", Msg::ErrPhoto.text(lang))),
+                    };
                     busy.set(false);
+                    match scanned {
+                        Ok((address, one_time)) => {
+                            tracing::info!(server = %address, "enrollment code read from a picture");
+                            enroll(address, one_time);
+                        }
+                        Err(message) => error.set(Some(message)),
+                    }
                 });
             },
         }

@@ -2,6 +2,7 @@
 //! their work is safe. The engine's own (English) detail is kept after a colon where it names
 //! something the person can act on (the server's sentence, the photo's problem).
 
+use crate::capture::qr::ScanError;
 use crate::client::ClientError;
 use plumbline_shared::doc::finding::ContactError;
 
@@ -39,6 +40,15 @@ fn walk_refusal(error: &WalkRefusal, lang: Lang) -> &'static str {
         WalkRefusal::Signature(SignatureError::Empty) => Msg::ErrNoSignature.text(lang),
         WalkRefusal::Signature(SignatureError::TooLong) => Msg::ErrSignatureTooLong.text(lang),
         WalkRefusal::ListChanged => Msg::ErrWalkListChanged.text(lang),
+    }
+}
+
+/// Why a picture gave no enrollment code, for a person.
+pub fn describe_scan(error: &ScanError, lang: Lang) -> String {
+    match error {
+        ScanError::Picture(e) => format!("{}: {e}", Msg::ErrPhoto.text(lang)),
+        ScanError::NoCode => Msg::ErrScanNoCode.text(lang).to_owned(),
+        ScanError::NotEnrollment(_) => Msg::ErrScanNotEnrollment.text(lang).to_owned(),
     }
 }
 

@@ -24,6 +24,10 @@ catalogue! {
     EnrollButton => "登记", "Enroll";
     EnrollLinkHint => "也可以粘贴登记二维码中的链接（plumbline://enroll…），服务器地址会自动填入。", "You can also paste the link from the enrollment QR code (plumbline://enroll…); it carries the server address.";
     Enrolling => "正在登记…", "Enrolling…";
+    ScanEnrollCode => "拍摄或选择登记二维码", "Photograph or pick the enrollment QR code";
+    Scanning => "正在识别二维码…", "Reading the QR code…";
+    ErrScanNoCode => "图片中没有识别到二维码。请对准办公室显示的登记二维码，拍得完整清晰后再试。", "No QR code could be read in the picture. Photograph the enrollment code the office shows, whole and sharp, and try again.";
+    ErrScanNotEnrollment => "这个二维码不是 Plumbline 的登记码，请扫描办公室“设备登记”页面上的二维码。", "This QR code is not a Plumbline enrollment code; scan the one on the office's device enrollment page.";
     Language => "语言", "Language";
 
     Projects => "项目", "Projects";

@@ -26,7 +26,6 @@ mod anomaly;
 pub(crate) mod clock;
 mod derive;
 pub mod may;
-mod penalty;
 mod promise;
 pub mod reminder;
 mod running_clock;
@@ -37,8 +36,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::penalty::{Penalty, PenaltyCondition};
 pub use anomaly::{Anomaly, AnomalyKind};
-pub use penalty::{Penalty, PenaltyCondition};
 pub use promise::{Kept, kept};
 pub use running_clock::{ClockKind, RunningClock};
 pub use settings::{FINE_MINIMUM_FEN, Setting, SettingsError, WorkflowSettings};

@@ -1,5 +1,6 @@
 //! Enroll: the first screen on a new phone. The server address and the one-time code from the
-//! office; the language can be switched before anything else.
+//! office, typed, pasted as a link, or read from the office's QR code with the camera (or from
+//! a picture of it); the language can be switched before anything else.
 //!
 //! Text fields here and in the other forms take their starting text (`initial_value`) and then
 //! report what is typed; they are not re-written from the state on every keystroke, which on a
@@ -8,6 +9,7 @@
 use dioxus::prelude::*;
 
 use crate::ui::i18n::{Lang, Msg};
+use crate::ui::icons::CameraIcon;
 
 /// The enroll form.
 #[component]
@@ -22,6 +24,8 @@ pub fn EnrollScreen(
     on_server: EventHandler<String>,
     on_code: EventHandler<String>,
     on_submit: EventHandler<()>,
+    /// A picture of the enrollment QR code was taken or picked.
+    on_scan: EventHandler<FormEvent>,
     on_lang: EventHandler<Lang>,
 ) -> Element {
     let other = match lang {
@@ -42,6 +46,17 @@ pub fn EnrollScreen(
                         on_submit.call(());
                     },
                     h2 { "{Msg::EnrollTitle.text(lang)}" }
+                    label { class: "pick", id: "scan-code",
+                        CameraIcon {}
+                        " {Msg::ScanEnrollCode.text(lang)}"
+                        input {
+                            r#type: "file",
+                            accept: "image/*",
+                            capture: "environment",
+                            disabled: busy,
+                            onchange: move |evt| on_scan.call(evt),
+                        }
+                    }
                     p { class: "muted", "{Msg::EnrollHint.text(lang)}" }
                     label { r#for: "server", "{Msg::ServerAddress.text(lang)}" }
                     input {

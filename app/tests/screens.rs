@@ -24,11 +24,10 @@ use plumbline_app::ui::model::walk as walk_model;
 use plumbline_app::ui::model::{checklist, sync};
 use plumbline_app::ui::screens::enroll::EnrollScreen;
 use plumbline_app::ui::screens::finding::{FindingScreen, PhotoThumb, ReinspectView};
-use plumbline_app::ui::screens::finding_editor::{
-    DraftPhoto, EditorView, FindingEditorScreen, GalleryEntry,
-};
+use plumbline_app::ui::screens::finding_editor::{DraftPhoto, EditorView, FindingEditorScreen};
 use plumbline_app::ui::screens::findings::FindingsScreen;
 use plumbline_app::ui::screens::floor_plan::PlanView;
+use plumbline_app::ui::screens::folder_pick::GalleryEntry;
 use plumbline_app::ui::screens::grid::GridScreen;
 use plumbline_app::ui::screens::projects::ProjectsScreen;
 use plumbline_app::ui::screens::settings::{AccountView, SettingsScreen, StorageView};
@@ -303,7 +302,10 @@ fn enroll_asks_for_the_server_and_code_and_shows_a_failure() {
                 on_server: |_| {},
                 on_code: |_| {},
                 on_submit: |_| {},
+                gallery: None,
                 on_scan: |_| {},
+                on_open_gallery: |_| {},
+                on_gallery_pick: |_| {},
                 on_lang: |_| {},
             }
         }
@@ -314,6 +316,7 @@ fn enroll_asks_for_the_server_and_code_and_shows_a_failure() {
         zh.contains("id=\"scan-code\"") && zh.contains("拍摄或选择登记二维码"),
         "the QR code can be photographed or picked"
     );
+    assert!(zh.contains("id=\"scan-from-folder\"") && zh.contains("从相册选择"));
     assert!(zh.contains("value=\"http://10.0.0.5:8080\""));
     assert!(zh.contains("role=\"alert\"") && zh.contains("this code was already used"));
     assert!(zh.contains("disabled"), "no code yet: the button waits");
@@ -326,6 +329,40 @@ fn enroll_asks_for_the_server_and_code_and_shows_a_failure() {
     assert!(en.contains("Enroll this phone") && en.contains("Enrollment code"));
     assert!(en.contains("Photograph or pick the enrollment QR code"));
     assert!(en.contains(">中文<"));
+}
+
+#[test]
+fn enroll_lists_the_camera_roll_to_pick_the_qr_codes_picture_and_waits_while_busy() {
+    fn root(lang: Lang) -> Element {
+        rsx! {
+            EnrollScreen {
+                lang,
+                server: String::new(),
+                code: String::new(),
+                busy: true,
+                ready: false,
+                error: None,
+                gallery: Some(vec![GalleryEntry {
+                    path: "/roll/enrollment-qr.png".to_owned(),
+                    name: "enrollment-qr.png".to_owned(),
+                }]),
+                on_server: |_| {},
+                on_code: |_| {},
+                on_submit: |_| {},
+                on_scan: |_| {},
+                on_open_gallery: |_| {},
+                on_gallery_pick: |_| {},
+                on_lang: |_| {},
+            }
+        }
+    }
+    let zh = render(root, Lang::Zh);
+    assert!(zh.contains("id=\"enroll-gallery-0\"") && zh.contains("enrollment-qr.png"));
+    let scan = &zh[zh.find("id=\"scan-from-folder\"").unwrap()..];
+    assert!(
+        scan[..scan.find('>').unwrap()].contains("disabled"),
+        "no second scan while one is read or enrolling"
+    );
 }
 
 #[test]

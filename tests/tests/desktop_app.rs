@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use plumbline_shared::role::Role;
 use plumbline_shared::workflow::Status;
 use plumbline_tests::TestServer;
@@ -342,6 +342,25 @@ fn write_photo(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The office's enrollment QR code for `link`, as a screenshot of the admin page would show it:
+/// 6 px modules with a quiet zone, on a white page larger than the code.
+fn write_enrollment_code(path: &Path, link: &str) -> Result<()> {
+    let code = qrcode::QrCode::new(link.as_bytes())?;
+    let (width, module, margin) = (code.width() as u32, 6, 60);
+    let colors = code.to_colors();
+    let side = width * module + 2 * margin;
+    let img = image::GrayImage::from_fn(side + 200, side + 300, |x, y| {
+        let inside = |v: u32| (margin..margin + width * module).contains(&v);
+        let dark = inside(x)
+            && inside(y)
+            && colors[(((y - margin) / module) * width + (x - margin) / module) as usize]
+                == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    img.save(path)?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_desktop_app()
 -> Result<()> {
@@ -354,6 +373,12 @@ async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_des
     let photos = dir.path().join("camera-roll");
     std::fs::create_dir_all(&photos)?;
     write_photo(&photos.join("IMG_0001.png"))?;
+    // The office's QR code, photographed from the admin page (a screenshot in the folder).
+    let qr_picture = photos.join("enrollment-qr.png");
+    write_enrollment_code(
+        &qr_picture,
+        &plumbline_shared::enroll_link::format(&server.base_url(), &code),
+    )?;
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("desktop-screenshots");
     std::fs::create_dir_all(&shots)?;
 
@@ -386,14 +411,25 @@ async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_des
         step: 0,
     };
 
-    // Enroll, in Chinese (the default).
+    // Enroll, in Chinese (the default), by the QR code: nothing typed. The folder lists the
+    // QR picture and the photo; the test picks the QR picture by its place in the list.
     app.wait_text("登记本机")?;
-    app.click("server")?;
-    app.type_text(&server.base_url())?;
-    app.click("code")?;
-    app.type_text(&code)?;
     app.screenshot("enroll")?;
-    app.click("enroll")?;
+    app.click("scan-from-folder")?;
+    app.wait_for("enroll-gallery-1")?;
+    let page = app.read_probe().map(|p| p.1).unwrap_or_default();
+    let (qr, photo) = (page.find("enrollment-qr.png"), page.find("IMG_0001.png"));
+    ensure!(
+        qr.is_some() && photo.is_some(),
+        "the folder lists both pictures:\n{page}"
+    );
+    app.click(if qr < photo {
+        "enroll-gallery-0"
+    } else {
+        "enroll-gallery-1"
+    })?;
+    // The inspector deletes the screenshot once enrolled; the camera roll holds the photo.
+    std::fs::remove_file(&qr_picture)?;
 
     // The first sync brings the project; open the building and the unit.
     let building_id = format!("building-{}", building.id);

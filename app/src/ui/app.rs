@@ -42,9 +42,10 @@ use crate::ui::model::{checklist, findings, image_data_uri, jpeg_data_uri, sync}
 use crate::ui::photos::{DraftPhotos, gallery, read_bounded};
 use crate::ui::screens::enroll::EnrollScreen;
 use crate::ui::screens::finding::{FindingScreen, PhotoThumb, ReinspectView};
-use crate::ui::screens::finding_editor::{EditorView, FindingEditorScreen, GalleryEntry};
+use crate::ui::screens::finding_editor::{EditorView, FindingEditorScreen};
 use crate::ui::screens::findings::FindingsScreen;
 use crate::ui::screens::floor_plan::PlanView;
+use crate::ui::screens::folder_pick::GalleryEntry;
 use crate::ui::screens::grid::GridScreen;
 use crate::ui::screens::notices::NoticesCard;
 use crate::ui::screens::projects::ProjectsScreen;
@@ -558,6 +559,32 @@ fn EnrollFlow(lang: Lang, on_lang: EventHandler<Lang>, on_enrolled: EventHandler
             busy.set(false);
         });
     };
+    // Reads the enrollment code in a picture on a blocking thread, then enrolls with it.
+    let mut scan = move |bytes: Vec<u8>| {
+        if busy() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn(async move {
+            let scanned = tokio::task::spawn_blocking(move || {
+                scan_enrollment(&bytes, &CaptureSettings::default())
+            })
+            .await
+            .map_err(|e| format!("{}: {e}", Msg::ErrPhoto.text(lang)))
+            .and_then(|r| r.map_err(|e| describe_scan(&e, lang)));
+            busy.set(false);
+            match scanned {
+                Ok((address, one_time)) => {
+                    tracing::info!(server = %address, "enrollment code read from a picture");
+                    enroll(address, one_time);
+                }
+                Err(message) => error.set(Some(message)),
+            }
+        });
+    };
+    let folder = ctx.photo_folder.clone();
+    let mut pictures = use_signal(|| None::<Vec<GalleryEntry>>);
     rsx! {
         EnrollScreen {
             lang,
@@ -583,34 +610,27 @@ fn EnrollFlow(lang: Lang, on_lang: EventHandler<Lang>, on_enrolled: EventHandler
                 };
                 enroll(address, one_time);
             },
+            gallery: pictures(),
             on_scan: move |evt: FormEvent| {
                 let Some(file) = evt.files().into_iter().next() else {
                     return;
                 };
-                if busy() {
-                    return;
-                }
-                busy.set(true);
-                error.set(None);
                 spawn(async move {
-                    let scanned = match file.read_bytes().await {
-                        Ok(bytes) => tokio::task::spawn_blocking(move || {
-                            scan_enrollment(&bytes, &CaptureSettings::default())
-                        })
-                        .await
-                        .map_err(|e| format!("{}: {e}", Msg::ErrPhoto.text(lang)))
-                        .and_then(|r| r.map_err(|e| describe_scan(&e, lang))),
-                        Err(e) => Err(format!("{}: {e}", Msg::ErrPhoto.text(lang))),
-                    };
-                    busy.set(false);
-                    match scanned {
-                        Ok((address, one_time)) => {
-                            tracing::info!(server = %address, "enrollment code read from a picture");
-                            enroll(address, one_time);
-                        }
-                        Err(message) => error.set(Some(message)),
+                    match file.read_bytes().await {
+                        Ok(bytes) => scan(bytes.to_vec()),
+                        Err(e) => error.set(Some(format!("{}: {e}", Msg::ErrPhoto.text(lang)))),
                     }
                 });
+            },
+            on_open_gallery: move |_| {
+                pictures.set(Some(folder.as_deref().map(gallery).unwrap_or_default()));
+            },
+            on_gallery_pick: move |path: String| {
+                pictures.set(None);
+                match read_bounded(std::path::Path::new(&path)) {
+                    Ok(bytes) => scan(bytes),
+                    Err(e) => error.set(Some(format!("{}: {e}", Msg::ErrPhoto.text(lang)))),
+                }
             },
         }
     }

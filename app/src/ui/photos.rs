@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use crate::capture::CaptureSettings;
 use crate::engine::NewPhoto;
 use crate::ui::model::jpeg_data_uri;
-use crate::ui::screens::finding_editor::{DraftPhoto, GalleryEntry};
+use crate::ui::screens::finding_editor::DraftPhoto;
+use crate::ui::screens::folder_pick::GalleryEntry;
 
 /// The most camera-roll files listed at once, newest first.
 const GALLERY_LIMIT: usize = 60;

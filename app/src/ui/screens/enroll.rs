@@ -9,7 +9,8 @@
 use dioxus::prelude::*;
 
 use crate::ui::i18n::{Lang, Msg};
-use crate::ui::icons::CameraIcon;
+use crate::ui::icons::{CameraIcon, GalleryIcon};
+use crate::ui::screens::folder_pick::{FolderPick, GalleryEntry};
 
 /// The enroll form.
 #[component]
@@ -24,8 +25,14 @@ pub fn EnrollScreen(
     on_server: EventHandler<String>,
     on_code: EventHandler<String>,
     on_submit: EventHandler<()>,
+    /// The camera-roll folder's pictures, while the person picks the QR code's picture there.
+    gallery: Option<Vec<GalleryEntry>>,
     /// A picture of the enrollment QR code was taken or picked.
     on_scan: EventHandler<FormEvent>,
+    /// The folder's pictures are asked for.
+    on_open_gallery: EventHandler<()>,
+    /// A picture in the folder was picked (its path).
+    on_gallery_pick: EventHandler<String>,
     on_lang: EventHandler<Lang>,
 ) -> Element {
     let other = match lang {
@@ -56,6 +63,18 @@ pub fn EnrollScreen(
                             disabled: busy,
                             onchange: move |evt| on_scan.call(evt),
                         }
+                    }
+                    button {
+                        id: "scan-from-folder",
+                        class: "pick",
+                        r#type: "button",
+                        disabled: busy,
+                        onclick: move |_| on_open_gallery.call(()),
+                        GalleryIcon {}
+                        " {Msg::FromFolder.text(lang)}"
+                    }
+                    if let Some(entries) = gallery {
+                        FolderPick { lang, entries, id_prefix: "enroll-gallery", on_pick: on_gallery_pick }
                     }
                     p { class: "muted", "{Msg::EnrollHint.text(lang)}" }
                     label { r#for: "server", "{Msg::ServerAddress.text(lang)}" }

@@ -12,6 +12,7 @@ use plumbline_shared::severity::Severity;
 use crate::ui::i18n::{Lang, Msg};
 use crate::ui::icons::GalleryIcon;
 use crate::ui::screens::floor_plan::{FloorPlanPin, PlanView};
+use crate::ui::screens::folder_pick::{FolderPick, GalleryEntry};
 use crate::ui::screens::photo_picker::PhotoPicker;
 
 /// A photo in the draft, processed and shown by its thumbnail.
@@ -21,15 +22,6 @@ pub struct DraftPhoto {
     pub key: u32,
     /// The thumbnail as a `data:` URI.
     pub thumb: String,
-}
-
-/// A photo in the camera-roll folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GalleryEntry {
-    /// Its file.
-    pub path: String,
-    /// Its name.
-    pub name: String,
 }
 
 /// What the editor shows.
@@ -130,22 +122,7 @@ pub fn FindingEditorScreen(
                 " {Msg::FromFolder.text(lang)}"
             }
             if let Some(gallery) = view.gallery {
-                div { class: "list",
-                    if gallery.is_empty() {
-                        p { class: "muted", "{Msg::NoPhotosInFolder.text(lang)}" }
-                    }
-                    for (n, entry) in gallery.into_iter().enumerate() {
-                        button {
-                            id: "gallery-{n}",
-                            class: "entry",
-                            onclick: {
-                                let path = entry.path.clone();
-                                move |_| on_gallery_pick.call(path.clone())
-                            },
-                            "{entry.name}"
-                        }
-                    }
-                }
+                FolderPick { lang, entries: gallery, id_prefix: "gallery", on_pick: on_gallery_pick }
             }
             if let Some(plan) = view.plan {
                 FloorPlanPin { lang, plan, on_pin, on_clear: on_clear_pin }

@@ -6,6 +6,7 @@ pub mod finding;
 pub mod finding_editor;
 pub mod findings;
 pub mod floor_plan;
+pub mod folder_pick;
 pub mod grid;
 pub mod notices;
 pub mod photo_picker;

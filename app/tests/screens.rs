@@ -897,7 +897,7 @@ fn sync_shows_what_is_unsynced_progress_and_failures_in_words() {
         rsx! { SyncScreen { lang, view, on_sync: |_| {}, on_export: |_| {}, exported: None } }
     }
     let zh = render(root, Lang::Zh);
-    assert!(zh.contains("上次同步") && zh.contains(&plumbline_app::ui::model::local_time(NOW)));
+    assert!(zh.contains("上次同步") && zh.contains(&NOW.china_minute()));
     assert!(
         zh.contains("id=\"unsynced-records\">2<") && zh.contains("id=\"unsynced-photos\">1<"),
         "a document and a foreman's action; one photo: {zh}"

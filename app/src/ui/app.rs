@@ -56,6 +56,7 @@ use crate::ui::screens::tasks::{Answer, TaskForm, TaskRow, TasksScreen};
 use crate::ui::screens::unit::UnitScreen;
 use crate::ui::screens::walk::WalkScreen;
 use plumbline_shared::doc::walk::WalkSnapshot;
+use plumbline_shared::time::Timestamp;
 
 /// What the shell hands the app: the engine, where the camera roll is, and when the process
 /// started (for the cold-start figure).
@@ -1254,8 +1255,8 @@ fn TasksView(
                     .pick(case.status.label_zh(), case.status.label_en())
                     .to_owned(),
                 notice: case.notice_no.clone(),
-                respond_by: respond_by.map(crate::ui::model::local_time),
-                repair_by: case.repair_deadline.map(crate::ui::model::local_time),
+                respond_by: respond_by.map(Timestamp::china_minute),
+                repair_by: case.repair_deadline.map(Timestamp::china_minute),
                 overdue,
             }
         })
@@ -1271,7 +1272,7 @@ fn TasksView(
         TasksScreen {
             lang,
             rows,
-            fetched: tasks.read().fetched_at.map(crate::ui::model::local_time),
+            fetched: tasks.read().fetched_at.map(Timestamp::china_minute),
             queued,
             open: open(),
             form,

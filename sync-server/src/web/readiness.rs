@@ -67,11 +67,6 @@ pub struct UnitsQuery {
     pub state: String,
 }
 
-/// Today's date in Beijing (UTC+8), the calendar handover dates are written in.
-pub fn beijing_today(at: Timestamp) -> NaiveDate {
-    at.date_cst()
-}
-
 /// Narrows a case filter to one building's units, for the case list's `building=` parameter
 /// (the readiness page's links). Empty `building`: the filter unchanged. `Err` is the page to
 /// answer with: a building the project does not have is a filter that does not parse.
@@ -395,7 +390,7 @@ pub(super) async fn page(
         project: &project,
         base,
         states: &states,
-        today: beijing_today(at),
+        today: at.date_cst(),
         at,
     };
     let mut rows = Vec::new();

@@ -12,7 +12,6 @@ use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::{Status, WorkflowSettings};
 
 use crate::ui::i18n::{Lang, Msg};
-use crate::ui::model::local_time;
 
 /// One conflicting field: its name and every value people gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +134,10 @@ pub fn finding_row(
         overdue: state.response_overdue || state.repair_overdue || state.return_overdue,
         response_overdue: state.response_overdue,
         contractor,
-        deadline: state.notice.as_ref().map(|n| local_time(n.repair_deadline)),
+        deadline: state
+            .notice
+            .as_ref()
+            .map(|n| n.repair_deadline.china_minute()),
         conflicts: conflicts
             .iter()
             .map(|c| ConflictRow {
@@ -163,11 +165,11 @@ pub fn finding_row(
             })
             .collect(),
         photos: photos.iter().map(|e| e.hash.clone()).collect(),
-        recorded: local_time(finding.created_at),
+        recorded: finding.created_at.china_minute(),
         timeline: events
             .iter()
             .map(|e| TimelineRow {
-                at: local_time(e.at),
+                at: e.at.china_minute(),
                 what: lang.pick(e.kind.label_zh(), e.kind.label_en()).to_owned(),
                 who: lang
                     .pick(e.actor.role.label_zh(), e.actor.role.label_en())

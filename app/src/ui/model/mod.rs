@@ -11,13 +11,6 @@ pub mod notices;
 pub mod sync;
 pub mod walk;
 
-use plumbline_shared::time::Timestamp;
-
-/// A timestamp as the phone's person reads it: Beijing time, to the minute.
-pub fn local_time(at: Timestamp) -> String {
-    at.china_minute()
-}
-
 /// A `data:` URI for a JPEG, so a thumbnail shows the same in the window and in a rendered
 /// test without a file server (a thumbnail is about 20 KB).
 pub fn jpeg_data_uri(bytes: &[u8]) -> String {

@@ -3,7 +3,6 @@
 use plumbline_shared::api::NotificationItem;
 use plumbline_shared::ids::UnitId;
 
-use super::local_time;
 use crate::ui::i18n::Lang;
 
 /// Notifications the home screen lists (the newest); the office inbox has them all.
@@ -38,7 +37,7 @@ pub fn notice_lines(items: &[NotificationItem], lang: Lang) -> Vec<NoticeLine> {
             NoticeLine {
                 unit: n.unit.clone(),
                 what,
-                when: local_time(n.due_at),
+                when: n.due_at.china_minute(),
                 escalation: n.kind.is_escalation(),
                 unread: n.read_at.is_none(),
             }

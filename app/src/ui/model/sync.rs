@@ -1,11 +1,12 @@
 //! The sync screen's content: when the phone last reached the server, what is still only on
 //! the phone, how far a running sync is, and every failure in words.
 
+use plumbline_shared::time::Timestamp;
+
 use crate::events::{Outbox, SyncProgress, SyncStatus};
 use crate::local_store::UploadState;
 use crate::set_aside::{SetAsideWork, WorkKind};
 use crate::ui::i18n::{Lang, Msg};
-use crate::ui::model::local_time;
 
 /// One photo still on its way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +106,7 @@ pub fn sync_view(
     SyncView {
         last_sync: status
             .last_success
-            .map_or_else(|| Msg::Never.text(lang).to_owned(), local_time),
+            .map_or_else(|| Msg::Never.text(lang).to_owned(), Timestamp::china_minute),
         records: outbox.records.len() + outbox.actions.len(),
         photos: outbox
             .photos
@@ -132,7 +133,7 @@ pub fn sync_view(
             .map(|batch| SetAsideLine {
                 id: batch.id,
                 doc: batch.doc.to_string(),
-                when: local_time(batch.at),
+                when: batch.at.china_minute(),
                 reason: batch.reason.clone(),
                 work: batch.work.iter().map(|w| work_line(w, lang)).collect(),
             })

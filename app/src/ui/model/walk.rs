@@ -6,7 +6,6 @@ use plumbline_shared::doc::finding::Finding;
 use plumbline_shared::template::ChecklistTemplate;
 
 use crate::ui::i18n::Lang;
-use crate::ui::model::local_time;
 use crate::ui::screens::walk::{SignedLine, WalkLine};
 use plumbline_shared::doc::walk::WalkStatus;
 
@@ -46,7 +45,7 @@ pub fn signed_lines(walks: &[WalkStatus]) -> Vec<SignedLine> {
         .rev()
         .map(|w| SignedLine {
             version: w.version,
-            signed_at: local_time(w.walk.snapshot.signed_at),
+            signed_at: w.walk.snapshot.signed_at.china_minute(),
             owner: format!(
                 "{} · {}",
                 w.walk.snapshot.owner.name, w.walk.snapshot.owner.phone

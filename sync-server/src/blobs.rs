@@ -12,7 +12,7 @@
 //!   Its length *is* the resume offset: nothing else records progress, so there is nothing to
 //!   fall out of step.
 //! - A blob is **stored** once its bytes are in the object store (`<hash[0..2]>/<hash>`, see
-//!   [`object_path`]) *and* recorded by [`Store::record_blob`]. Only stored blobs count as
+//!   [`object_path`]) *and* recorded by [`BlobRowStore::record_blob`](crate::store::BlobRowStore::record_blob). Only stored blobs count as
 //!   arrived in the evidence status ("evidence 87/310") and only they can be downloaded.
 //!
 //! # The protocol (`handlers::blobs`)

@@ -125,8 +125,8 @@ pub struct CompactionConfig {
 /// Database settings. `Debug` redacts the URL's password.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct DbConfig {
-    /// `sqlite:<path>`; empty means `sqlite:<data_dir>/plumbline.db`. May hold a password (a
-    /// future `postgres://` URL), so [`Config`]'s `Debug` redacts it.
+    /// `sqlite:<path>` or `postgres://…`; empty means `sqlite:<data_dir>/plumbline.db`. May
+    /// hold a password, so [`Config`]'s `Debug` redacts it.
     pub url: String,
 }
 
@@ -184,6 +184,16 @@ pub struct Overrides {
     /// `--listen`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<SocketAddr>,
+    /// `--database`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db: Option<DbOverride>,
+}
+
+/// `--database`: the `[db]` table's URL.
+#[derive(Debug, Clone, Serialize)]
+pub struct DbOverride {
+    /// The database URL.
+    pub url: String,
 }
 
 impl Config {
@@ -287,11 +297,24 @@ mod tests {
         let overrides = Overrides {
             data_dir: Some("/srv/p".into()),
             listen: Some("127.0.0.1:9999".parse().unwrap()),
+            db: None,
         };
         let c = Config::load(None, &overrides).unwrap();
         assert_eq!(c.listen.port(), 9999);
         assert_eq!(c.db.url, "sqlite:/srv/p/plumbline.db");
         assert!(c.limits.max_body_bytes >= 1024 * 1024);
+        let database = Overrides {
+            db: Some(DbOverride {
+                url: "postgres://app@db:5432/plumbline".into(),
+            }),
+            ..overrides
+        };
+        let c = Config::load(None, &database).unwrap();
+        assert_eq!(c.db.url, "postgres://app@db:5432/plumbline");
+        assert!(
+            c.limits.max_body_bytes >= 1024 * 1024,
+            "the rest of [db] and the file stay"
+        );
     }
 
     #[test]

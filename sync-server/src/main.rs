@@ -10,7 +10,7 @@ use plumbline_shared::clock::Clock;
 use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UserId};
 use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
-use plumbline_sync_server::config::{Config, DEFAULT_CONFIG, Overrides};
+use plumbline_sync_server::config::{Config, DEFAULT_CONFIG, DbOverride, Overrides};
 use plumbline_sync_server::import::{self, ImportErrors};
 use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::store::Membership;
@@ -29,6 +29,11 @@ struct Cli {
     /// Configuration file (default: ./plumbline-server.toml when it exists).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// The database: `sqlite:<path>` (default: `plumbline.db` in the data folder) or
+    /// `postgres://user:password@host:port/name`. Several servers on one PostgreSQL database
+    /// are replicas of one service.
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -288,7 +293,15 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let load = |data_dir: Option<PathBuf>, listen: Option<SocketAddr>| {
-        Config::load(cli.config.as_deref(), &Overrides { data_dir, listen })
+        let db = cli.database.clone().map(|url| DbOverride { url });
+        Config::load(
+            cli.config.as_deref(),
+            &Overrides {
+                data_dir,
+                listen,
+                db,
+            },
+        )
     };
     let mut out = std::io::stdout().lock();
     match cli.command {

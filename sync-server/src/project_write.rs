@@ -3,7 +3,7 @@
 //!
 //! The write is the one the unit import makes ([`crate::setup::create_project`]): hydrate the
 //! [`Project`], change it, reconcile it back into the [`ProjectDoc`] as the server's actor, and
-//! store the new changes and heads with [`crate::store::Store::write_docs`]. The new heads are
+//! store the new changes and heads with [`crate::store::DocStore::write_docs`]. The new heads are
 //! what make a device's next manifest differ, so the device asks for the document and
 //! automerge's sync sends it the changes. Unlike the import, the document stays locked from
 //! the read to the durable write: two coordinators saving assignments at the same moment are

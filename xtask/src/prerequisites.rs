@@ -75,6 +75,11 @@ const SYSTEM_PACKAGES: &[SystemPackage] = &[
         name: "imagemagick",
         why: "`import`: the desktop app's end-to-end test keeps a screenshot of each step",
     },
+    SystemPackage {
+        name: "postgresql",
+        why: "the server's store tests start a throwaway PostgreSQL cluster (`initdb`, `pg_ctl` \
+              from /usr/lib/postgresql/<version>/bin) and run every store check against it",
+    },
 ];
 
 /// A rustup component that a step of `cargo xtask test` runs.

@@ -1,17 +1,20 @@
 //! Durable storage: documents as append-only changes, accounts, and the case-record tables.
 //!
 //! [`Store`] is the seam between the server and its database. The embedded default is
-//! [`sqlite::SqliteStore`]; a PostgreSQL backend will implement the same trait, so the trait
-//! speaks only Plumbline's types (ids, [`UnitProjection`], [`Identity`]) and never rows or SQL.
+//! [`sqlite::SqliteStore`]; [`postgres::PostgresStore`] implements the same traits for servers
+//! that share a PostgreSQL database, so the traits speak only Plumbline's types (ids,
+//! [`UnitProjection`], [`Identity`]) and never rows or SQL.
 //!
 //! Guarantees every implementation must give:
 //! - **Durable acknowledgement.** When a write method returns `Ok`, the data is on disk: a crash
 //!   right after loses nothing. The sync handler replies only after that.
-//! - **Idempotent changes.** [`Store::write_docs`] keyed by change hash: storing a change twice is
+//! - **Idempotent changes.** [`DocStore::write_docs`] keyed by change hash: storing a change twice is
 //!   a no-op, so a device may resend a batch after a cut connection.
 //! - **Atomic batches.** One `write_docs` call lands whole or not at all: changes, new heads and
 //!   projection rows of every document in it.
 
+pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -208,7 +211,7 @@ pub struct NumberClaim {
     pub series: Series,
     /// The year it counts in.
     pub year: i32,
-    /// The number, as [`Store::next_number`] gave it.
+    /// The number, as [`CounterStore::next_number`] gave it.
     pub number: u32,
 }
 
@@ -256,7 +259,7 @@ pub struct UserInfo {
     pub memberships: Vec<Membership>,
 }
 
-/// What counting a sign-in attempt found (see [`Store::begin_login_attempt`]).
+/// What counting a sign-in attempt found (see [`AccountStore::begin_login_attempt`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginAttempt {
     /// The name is locked: no password is checked.
@@ -374,7 +377,7 @@ pub struct CaseFilter {
     pub owner_phone: Option<String>,
     /// Only complaints of the owner with this name (trimmed, matched whole).
     pub owner_name: Option<String>,
-    /// The order of [`Store::cases`] (counting ignores it).
+    /// The order of [`CaseStore::cases`] (counting ignores it).
     pub order: CaseOrder,
     /// Only cases of these units (a building's, on the readiness page); `None`: any unit.
     pub units: Option<Vec<UnitId>>,
@@ -505,10 +508,28 @@ pub struct EvidenceStatus {
 /// Durable storage for documents, accounts and case records. See the module docs for the
 /// guarantees every implementation gives.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    DocStore
+    + AccountStore
+    + DeviceStore
+    + SessionStore
+    + CounterStore
+    + CaseStore
+    + BlobRowStore
+    + NotificationStore
+    + WebhookStore
+    + ContactStore
+    + Send
+    + Sync
+    + 'static
+{
     /// Checks the database answers (readiness).
     async fn ping(&self) -> StoreResult<()>;
+}
 
+/// Documents: their changes, heads and compaction, and the projection written with them.
+#[async_trait]
+pub trait DocStore: Send + Sync + 'static {
     /// Loads a document's snapshot and changes.
     async fn load_doc(&self, doc: &DocId) -> StoreResult<Option<StoredDoc>>;
     /// The heads digest of every document of these projects.
@@ -523,17 +544,46 @@ pub trait Store: Send + Sync + 'static {
     async fn docs_to_compact(&self, min_changes: usize) -> StoreResult<Vec<DocId>>;
     /// Replaces a document's changes up to `up_to_seq` ([`StoredDoc::last_seq`]) by `snapshot`,
     /// a save of exactly the loaded document, in one transaction. Changes stored after the load
-    /// have higher positions and are kept.
+    /// have higher positions and are kept. A compaction up to a position no later than the
+    /// snapshot's does nothing: it was made from an older load than the last compaction (two
+    /// replicas, or a slow one), and its snapshot lacks changes that were deleted since.
     async fn compact_doc(&self, doc: &DocId, snapshot: Vec<u8>, up_to_seq: i64) -> StoreResult<()>;
     /// Replaces the whole case-record projection (for `reindex`).
     async fn replace_all_projections(&self, projections: Vec<UnitProjection>) -> StoreResult<()>;
+}
 
+/// People: users, their roles, passwords and sign-in attempts.
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
     /// Creates a user.
     async fn create_user(&self, user: NewUser) -> StoreResult<()>;
     /// Grants (or changes) a user's role in a project.
     async fn set_membership(&self, user: &UserId, membership: Membership) -> StoreResult<()>;
     /// The argon2id hash of a user's password, if the user exists and has one.
     async fn password_hash(&self, user: &UserId) -> StoreResult<Option<String>>;
+    /// Every user with their roles, by login name.
+    async fn users(&self) -> StoreResult<Vec<UserInfo>>;
+    /// A person's display name and roles, when the user exists.
+    async fn user(&self, user: &UserId) -> StoreResult<Option<(String, Vec<Membership>)>>;
+    /// Counts a sign-in attempt for a login name before its password is checked, atomically,
+    /// so that attempts sent at once are counted one by one: `Locked` while the name is locked,
+    /// else the attempts in a row so far, this one included. The name locks for `lock_ms` once
+    /// they reach `lock_after`; a right password then clears them
+    /// ([`AccountStore::clear_login_failures`]).
+    async fn begin_login_attempt(
+        &self,
+        login: &str,
+        now: Timestamp,
+        lock_after: u32,
+        lock_ms: i64,
+    ) -> StoreResult<LoginAttempt>;
+    /// Forgets the failed sign-ins of a login name (it just signed in).
+    async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
+}
+
+/// Phones: enrollment, bearer tokens, presence and revocation.
+#[async_trait]
+pub trait DeviceStore: Send + Sync + 'static {
     /// Stores a one-time enrollment code (its hash) for a user.
     async fn create_enrollment_code(
         &self,
@@ -569,7 +619,11 @@ pub trait Store: Send + Sync + 'static {
     async fn device_work(&self, device: &DeviceId, limit: u32) -> StoreResult<Vec<DeviceWork>>;
     /// Revokes a device; its next request is refused.
     async fn revoke_device(&self, device: &DeviceId, now: Timestamp) -> StoreResult<()>;
+}
 
+/// The office web's sign-in sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
     /// Starts an office web session; only the hash of its cookie is stored.
     async fn create_web_session(&self, session: NewWebSession) -> StoreResult<()>;
     /// The signed-in person behind a session cookie's hash, unless it expired.
@@ -580,30 +634,20 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<WebSession>>;
     /// Ends a session (signing out).
     async fn delete_web_session(&self, session_hash: [u8; 32]) -> StoreResult<()>;
-    /// Every user with their roles, by login name.
-    async fn users(&self) -> StoreResult<Vec<UserInfo>>;
-    /// A person's display name and roles, when the user exists.
-    async fn user(&self, user: &UserId) -> StoreResult<Option<(String, Vec<Membership>)>>;
-    /// Counts a sign-in attempt for a login name before its password is checked, atomically,
-    /// so that attempts sent at once are counted one by one: `Locked` while the name is locked,
-    /// else the attempts in a row so far, this one included. The name locks for `lock_ms` once
-    /// they reach `lock_after`; a right password then clears them
-    /// ([`Store::clear_login_failures`]).
-    async fn begin_login_attempt(
-        &self,
-        login: &str,
-        now: Timestamp,
-        lock_after: u32,
-        lock_ms: i64,
-    ) -> StoreResult<LoginAttempt>;
-    /// Forgets the failed sign-ins of a login name (it just signed in).
-    async fn clear_login_failures(&self, login: &str) -> StoreResult<()>;
+}
 
+/// The gapless document numbers (notices, fine slips).
+#[async_trait]
+pub trait CounterStore: Send + Sync + 'static {
     /// The number the next document of `series` in `year` would take (1, 2, …), without
     /// taking it: a [`DocWrite`] claims it ([`NumberClaim`]) in the transaction that stores the
     /// event using it, so a refused or failed action leaves no gap in the series.
     async fn next_number(&self, series: Series, year: i32) -> StoreResult<u32>;
+}
 
+/// The case records projected from the documents, and what is read from them.
+#[async_trait]
+pub trait CaseStore: Send + Sync + 'static {
     /// Case records in `filter.order`.
     async fn cases(&self, filter: &CaseFilter, page: Page) -> StoreResult<Vec<CaseRecord>>;
     /// How many case records match.
@@ -614,18 +658,6 @@ pub trait Store: Send + Sync + 'static {
         projects: &[ProjectId],
         unit: Option<&UnitId>,
     ) -> StoreResult<EvidenceStatus>;
-    /// Records that a blob has arrived (idempotent).
-    async fn record_blob(
-        &self,
-        hash: &BlobHash,
-        bytes: u64,
-        content_type: &str,
-        now: Timestamp,
-    ) -> StoreResult<()>;
-    /// Whether a blob has arrived.
-    async fn blob_exists(&self, hash: &BlobHash) -> StoreResult<bool>;
-    /// The projects whose documents reference a blob (for authorising downloads).
-    async fn blob_projects(&self, hash: &BlobHash) -> StoreResult<Vec<ProjectId>>;
     /// Everything the reports of `project` are computed from.
     async fn report_rows(&self, project: &ProjectId) -> StoreResult<ReportRows>;
     /// How far each unit's pre-handover inspection has got, for every unit of `project` that
@@ -653,6 +685,28 @@ pub trait Store: Send + Sync + 'static {
     /// Marks every case row of `project` due for deriving again (its rules changed): the next
     /// read or the scheduler derives them (`crate::verdicts`). Returns how many rows.
     async fn mark_project_due(&self, project: &ProjectId) -> StoreResult<u64>;
+}
+
+/// Which evidence blobs have arrived (the bytes live in the blob store).
+#[async_trait]
+pub trait BlobRowStore: Send + Sync + 'static {
+    /// Records that a blob has arrived (idempotent).
+    async fn record_blob(
+        &self,
+        hash: &BlobHash,
+        bytes: u64,
+        content_type: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Whether a blob has arrived.
+    async fn blob_exists(&self, hash: &BlobHash) -> StoreResult<bool>;
+    /// The projects whose documents reference a blob (for authorising downloads).
+    async fn blob_projects(&self, hash: &BlobHash) -> StoreResult<Vec<ProjectId>>;
+}
+
+/// Reminders and escalations as each person received them.
+#[async_trait]
+pub trait NotificationStore: Send + Sync + 'static {
     /// A person's reminders and escalations, newest first: only `kind`'s when given, only
     /// unread ones when `unread_only`.
     async fn notifications(
@@ -674,6 +728,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<u64>;
     /// Every notification about one case, to every recipient, oldest first (its timeline).
     async fn case_notifications(&self, finding: &FindingId) -> StoreResult<Vec<Notification>>;
+}
+
+/// The projects' work-group robots and their message queue.
+#[async_trait]
+pub trait WebhookStore: Send + Sync + 'static {
     /// Sets (or, with `None`, removes) a project's work-group robot. Queued messages go to the
     /// robot set when they are sent; while none is set they wait.
     async fn set_webhook(&self, project: &ProjectId, hook: Option<Webhook>) -> StoreResult<()>;
@@ -701,7 +760,11 @@ pub trait Store: Send + Sync + 'static {
         project: &ProjectId,
         limit: usize,
     ) -> StoreResult<Vec<WebhookMessage>>;
+}
 
+/// Owners' full contacts and who looked at them.
+#[async_trait]
+pub trait ContactStore: Send + Sync + 'static {
     /// The full contact of a complaint's owner, when one was taken.
     async fn owner_contact(&self, finding: &FindingId) -> StoreResult<Option<OwnerContactRecord>>;
     /// Up to `limit` contacts taken before contacts moved to the server, whose documents still
@@ -817,19 +880,36 @@ pub struct Notification {
     pub read_at: Option<Timestamp>,
 }
 
-/// Opens the store named by `url` (`sqlite:<path>`); `clock` dates its bookkeeping columns.
+/// Opens the store named by `url` (`sqlite:<path>`, or `postgres://…` / `postgresql://…`);
+/// `clock` dates its bookkeeping columns.
 pub async fn connect(url: &str, clock: Clock) -> anyhow::Result<Arc<dyn Store>> {
     match url.split_once(':') {
         Some(("sqlite", path)) => Ok(Arc::new(
             sqlite::SqliteStore::open(path.as_ref(), clock).await?,
         )),
-        Some(("postgres" | "postgresql", _)) => {
-            anyhow::bail!("the PostgreSQL backend is not built yet; use a sqlite: URL")
-        }
+        Some(("postgres" | "postgresql", _)) => Ok(Arc::new(
+            postgres::PostgresStore::connect(url, clock).await?,
+        )),
         _ => anyhow::bail!(
-            "database URL `{}` is not understood; use sqlite:<path>",
+            "database URL `{}` is not understood; use sqlite:<path> or postgres://…",
             redact(url)
         ),
+    }
+}
+
+/// Refuses a database migrated by a newer server: one of the `applied` migrations is not in
+/// `known` (this binary's list). Its schema may have changed under the queries of this version,
+/// and applying this version's migrations to it could go wrong; the way out is the newer server.
+fn refuse_unknown_migrations(applied: &[String], known: &[(&str, &str)]) -> anyhow::Result<()> {
+    match applied
+        .iter()
+        .find(|a| !known.iter().any(|(name, _)| name == a))
+    {
+        Some(name) => anyhow::bail!(
+            "the database has migration {name} that this server does not know: it was migrated \
+             by a newer Plumbline; upgrade the server"
+        ),
+        None => Ok(()),
     }
 }
 
@@ -858,5 +938,17 @@ mod tests {
             "postgres://app:***@db:5432/x"
         );
         assert_eq!(redact("sqlite:data/p.db"), "sqlite:data/p.db");
+    }
+
+    #[test]
+    fn a_migration_from_a_newer_server_is_refused() {
+        let known = [("1_first", ""), ("2_second", "")];
+        assert!(refuse_unknown_migrations(&[], &known).is_ok());
+        assert!(refuse_unknown_migrations(&["1_first".into()], &known).is_ok());
+        let err = refuse_unknown_migrations(&["1_first".into(), "3_third".into()], &known)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("migration 3_third"), "{err}");
+        assert!(err.contains("upgrade the server"), "{err}");
     }
 }

@@ -36,12 +36,14 @@ use plumbline_shared::workflow::reminder::{Audience, ReminderKind};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
+use super::sql::{CASE_COLUMNS, NOTIFICATION_COLUMNS, case_order};
 use super::{
-    CaseFilter, CaseOrder, CaseRecord, ContactPurpose, ContactView, DeviceInfo, DeviceWork,
-    DocSummary, DocWrite, EvidenceStatus, Identity, LoginAttempt, Membership, NewUser,
-    NewWebSession, Notification, NumberClaim, OwnerContactRecord, Page, Presence, Queue,
-    ReportRows, Series, SortKey, Store, StoreError, StoreResult, StoredDoc, UserInfo, WebSession,
-    Webhook, WebhookKind, WebhookMessage,
+    AccountStore, BlobRowStore, CaseFilter, CaseRecord, CaseStore, ContactPurpose, ContactStore,
+    ContactView, CounterStore, DeviceInfo, DeviceStore, DeviceWork, DocStore, DocSummary, DocWrite,
+    EvidenceStatus, Identity, LoginAttempt, Membership, NewUser, NewWebSession, Notification,
+    NotificationStore, NumberClaim, OwnerContactRecord, Page, Presence, Queue, ReportRows, Series,
+    SessionStore, Store, StoreError, StoreResult, StoredDoc, UserInfo, WebSession, Webhook,
+    WebhookKind, WebhookMessage, WebhookStore,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -147,6 +149,11 @@ fn open_connection(path: &Path) -> anyhow::Result<Connection> {
 
 fn migrate(conn: &mut Connection, clock: &Clock) -> anyhow::Result<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")?;
+    let applied = conn
+        .prepare("SELECT name FROM schema_migrations ORDER BY name")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    super::refuse_unknown_migrations(&applied, MIGRATIONS)?;
     for (name, sql) in MIGRATIONS {
         let done: bool = conn
             .query_row(
@@ -594,14 +601,6 @@ const RESPONSE_OVERDUE: &str =
 const REPAIR_OVERDUE: &str =
     "(clock_running = 1 AND status IN ('notified', 'in_repair') AND repair_deadline < ?)";
 
-/// The columns [`case_record`] reads, in its order.
-const CASE_COLUMNS: &str = "project_id, unit_id, finding_id, origin, room, item, category,
-    severity, description, status, contractor_id, notice_no, response_deadline, repair_deadline,
-    return_deadline, response_overdue, repair_overdue, return_overdue, emergency_required,
-    penalties, anomalies, conflicts, evidence_refs, open_evidence_requests, reopen_count,
-    created_by, created_at, closed_at, counts, merged_into, clock_running, callback_due,
-    verdicts_until, evidence_after_acceptance";
-
 /// A case row selected with [`CASE_COLUMNS`].
 fn case_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRecord> {
     let penalties: String = r.get(19)?;
@@ -818,31 +817,6 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
     (clause.join(" AND "), values)
 }
 
-/// The `ORDER BY` of a case listing: fixed SQL text only. Every order ends with the finding id,
-/// so rows with equal keys come in one order on every page and in every export.
-fn case_order(order: CaseOrder) -> String {
-    let dir = if order.descending { "DESC" } else { "ASC" };
-    let key = match order.key {
-        SortKey::Created => format!("created_at {dir}"),
-        // `S1` (emergency) … `S4` sort as text in their order of severity.
-        SortKey::Severity => format!("severity {dir}"),
-        // The workflow's order (open → notified → … → closed, then the side states), not the
-        // alphabet's. The names are the enum's own fixed texts.
-        SortKey::Status => {
-            let arms: String = plumbline_shared::workflow::Status::ALL
-                .iter()
-                .enumerate()
-                .map(|(i, s)| format!(" WHEN '{}' THEN {i}", s.as_str()))
-                .collect();
-            format!("CASE status{arms} ELSE 99 END {dir}")
-        }
-        // Cases without a deadline (no notice yet) come last either way: they are not due.
-        SortKey::Deadline => format!("(repair_deadline IS NULL), repair_deadline {dir}"),
-        SortKey::Unit => format!("unit_id {dir}"),
-    };
-    format!("{key}, finding_id")
-}
-
 fn identity_for_device(conn: &Connection, device: &str) -> rusqlite::Result<Identity> {
     let (user, display_name): (String, String) = conn.query_row(
         "SELECT u.user_id, u.display_name FROM devices d JOIN users u ON u.user_id = d.user_id
@@ -968,10 +942,16 @@ impl Store for SqliteStore {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))
             .await
     }
+}
 
+#[async_trait]
+impl DocStore for SqliteStore {
     async fn load_doc(&self, doc: &DocId) -> StoreResult<Option<StoredDoc>> {
         let id = doc.to_string();
         self.read(move |c| {
+            // One read transaction: a compaction committing between the two statements would
+            // otherwise pair the old snapshot with the changes left after it, missing some.
+            let c = &c.unchecked_transaction()?;
             let row: Option<(String, Option<Vec<u8>>, i64)> = c
                 .query_row(
                     "SELECT project_id, snapshot, snapshot_changes FROM docs WHERE doc_id = ?1",
@@ -1128,10 +1108,16 @@ impl Store for SqliteStore {
     async fn compact_doc(&self, doc: &DocId, snapshot: Vec<u8>, up_to_seq: i64) -> StoreResult<()> {
         let id = doc.to_string();
         self.write(move |c| {
-            c.execute(
-                "UPDATE docs SET snapshot = ?2, snapshot_changes = ?3 WHERE doc_id = ?1",
+            // A compaction from an older load than the last one (another replica's, or one that
+            // waited) would put back a snapshot missing changes the last one deleted: skip it.
+            let newer = c.execute(
+                "UPDATE docs SET snapshot = ?2, snapshot_changes = ?3
+                 WHERE doc_id = ?1 AND snapshot_changes < ?3",
                 params![id, snapshot, up_to_seq],
             )?;
+            if newer == 0 {
+                return Ok(());
+            }
             c.execute(
                 "DELETE FROM changes WHERE doc_id = ?1 AND seq <= ?2",
                 params![id, up_to_seq],
@@ -1164,7 +1150,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl AccountStore for SqliteStore {
     async fn create_user(&self, user: NewUser) -> StoreResult<()> {
         let now = self.clock.now().0;
         self.write(move |c| {
@@ -1212,6 +1201,98 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn users(&self) -> StoreResult<Vec<UserInfo>> {
+        self.read(|c| {
+            let mut stmt = c.prepare("SELECT user_id, display_name FROM users ORDER BY user_id")?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut users = Vec::with_capacity(rows.len());
+            for (user, display_name) in rows {
+                let memberships = memberships_of(c, &user)?;
+                users.push(UserInfo {
+                    user: parse("user id", user)?,
+                    display_name,
+                    memberships,
+                });
+            }
+            Ok(users)
+        })
+        .await
+    }
+
+    async fn user(&self, user: &UserId) -> StoreResult<Option<(String, Vec<Membership>)>> {
+        let user = user.clone();
+        self.read(move |c| {
+            let name: Option<String> = c
+                .query_row(
+                    "SELECT display_name FROM users WHERE user_id = ?1",
+                    [user.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match name {
+                Some(name) => Ok(Some((name, memberships_of(c, user.as_str())?))),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn begin_login_attempt(
+        &self,
+        login: &str,
+        now: Timestamp,
+        lock_after: u32,
+        lock_ms: i64,
+    ) -> StoreResult<LoginAttempt> {
+        let login = login.to_owned();
+        // One write transaction: concurrent attempts are counted one after the other.
+        self.write(move |c| {
+            let locked_until: Option<i64> = c
+                .query_row(
+                    "SELECT locked_until FROM login_failures WHERE login = ?1",
+                    [&login],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
+            if locked_until.is_some_and(|t| t > now.0) {
+                return Ok(LoginAttempt::Locked);
+            }
+            c.execute(
+                "INSERT INTO login_failures (login, failures, last_failure) VALUES (?1, 1, ?2)
+                 ON CONFLICT (login) DO UPDATE SET failures = failures + 1, last_failure = ?2",
+                params![login, now.0],
+            )?;
+            let failures: u32 = c.query_row(
+                "SELECT failures FROM login_failures WHERE login = ?1",
+                [&login],
+                |r| r.get(0),
+            )?;
+            if failures >= lock_after {
+                c.execute(
+                    "UPDATE login_failures SET locked_until = ?2 WHERE login = ?1",
+                    params![login, now.0 + lock_ms],
+                )?;
+            }
+            Ok(LoginAttempt::Counted(failures))
+        })
+        .await
+    }
+
+    async fn clear_login_failures(&self, login: &str) -> StoreResult<()> {
+        let login = login.to_owned();
+        self.write(move |c| {
+            c.execute("DELETE FROM login_failures WHERE login = ?1", [&login])?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl DeviceStore for SqliteStore {
     async fn create_enrollment_code(
         &self,
         code_hash: [u8; 32],
@@ -1385,7 +1466,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl SessionStore for SqliteStore {
     async fn create_web_session(&self, s: NewWebSession) -> StoreResult<()> {
         self.write(move |c| {
             // Expired sessions go whenever a new one starts.
@@ -1449,96 +1533,27 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
-    async fn users(&self) -> StoreResult<Vec<UserInfo>> {
-        self.read(|c| {
-            let mut stmt = c.prepare("SELECT user_id, display_name FROM users ORDER BY user_id")?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut users = Vec::with_capacity(rows.len());
-            for (user, display_name) in rows {
-                let memberships = memberships_of(c, &user)?;
-                users.push(UserInfo {
-                    user: parse("user id", user)?,
-                    display_name,
-                    memberships,
-                });
-            }
-            Ok(users)
-        })
-        .await
-    }
-
-    async fn user(&self, user: &UserId) -> StoreResult<Option<(String, Vec<Membership>)>> {
-        let user = user.clone();
+#[async_trait]
+impl CounterStore for SqliteStore {
+    async fn next_number(&self, series: Series, year: i32) -> StoreResult<u32> {
         self.read(move |c| {
-            let name: Option<String> = c
+            let last: Option<u32> = c
                 .query_row(
-                    "SELECT display_name FROM users WHERE user_id = ?1",
-                    [user.as_str()],
+                    &format!("SELECT last FROM {} WHERE year = ?1", counter_table(series)),
+                    [year],
                     |r| r.get(0),
                 )
                 .optional()?;
-            match name {
-                Some(name) => Ok(Some((name, memberships_of(c, user.as_str())?))),
-                None => Ok(None),
-            }
+            Ok(last.unwrap_or(0) + 1)
         })
         .await
     }
+}
 
-    async fn begin_login_attempt(
-        &self,
-        login: &str,
-        now: Timestamp,
-        lock_after: u32,
-        lock_ms: i64,
-    ) -> StoreResult<LoginAttempt> {
-        let login = login.to_owned();
-        // One write transaction: concurrent attempts are counted one after the other.
-        self.write(move |c| {
-            let locked_until: Option<i64> = c
-                .query_row(
-                    "SELECT locked_until FROM login_failures WHERE login = ?1",
-                    [&login],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .flatten();
-            if locked_until.is_some_and(|t| t > now.0) {
-                return Ok(LoginAttempt::Locked);
-            }
-            c.execute(
-                "INSERT INTO login_failures (login, failures, last_failure) VALUES (?1, 1, ?2)
-                 ON CONFLICT (login) DO UPDATE SET failures = failures + 1, last_failure = ?2",
-                params![login, now.0],
-            )?;
-            let failures: u32 = c.query_row(
-                "SELECT failures FROM login_failures WHERE login = ?1",
-                [&login],
-                |r| r.get(0),
-            )?;
-            if failures >= lock_after {
-                c.execute(
-                    "UPDATE login_failures SET locked_until = ?2 WHERE login = ?1",
-                    params![login, now.0 + lock_ms],
-                )?;
-            }
-            Ok(LoginAttempt::Counted(failures))
-        })
-        .await
-    }
-
-    async fn clear_login_failures(&self, login: &str) -> StoreResult<()> {
-        let login = login.to_owned();
-        self.write(move |c| {
-            c.execute("DELETE FROM login_failures WHERE login = ?1", [&login])?;
-            Ok(())
-        })
-        .await
-    }
-
+#[async_trait]
+impl CaseStore for SqliteStore {
     async fn cases(&self, filter: &CaseFilter, page: Page) -> StoreResult<Vec<CaseRecord>> {
         let filter = filter.clone();
         self.read(move |c| {
@@ -1555,20 +1570,6 @@ impl Store for SqliteStore {
                 case_record,
             )?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
-        .await
-    }
-
-    async fn next_number(&self, series: Series, year: i32) -> StoreResult<u32> {
-        self.read(move |c| {
-            let last: Option<u32> = c
-                .query_row(
-                    &format!("SELECT last FROM {} WHERE year = ?1", counter_table(series)),
-                    [year],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            Ok(last.unwrap_or(0) + 1)
         })
         .await
     }
@@ -1614,55 +1615,6 @@ impl Store for SqliteStore {
                 }
             }
             Ok(status)
-        })
-        .await
-    }
-
-    async fn record_blob(
-        &self,
-        hash: &BlobHash,
-        bytes: u64,
-        content_type: &str,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        let hash = hash.clone();
-        let content_type = content_type.to_owned();
-        self.write(move |c| {
-            c.execute(
-                "INSERT OR IGNORE INTO blobs (hash, bytes, content_type, stored_at) VALUES (?1, ?2, ?3, ?4)",
-                params![hash.as_str(), bytes as i64, content_type, now.0],
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn blob_exists(&self, hash: &BlobHash) -> StoreResult<bool> {
-        let hash = hash.clone();
-        self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT 1 FROM blobs WHERE hash = ?1",
-                [hash.as_str()],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
-        })
-        .await
-    }
-
-    async fn blob_projects(&self, hash: &BlobHash) -> StoreResult<Vec<ProjectId>> {
-        let hash = hash.clone();
-        self.read(move |c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT project_id FROM evidence_refs WHERE hash = ?1
-                 UNION SELECT project_id FROM evidence_refs WHERE thumb_hash = ?1
-                 UNION SELECT project_id FROM signed_walks WHERE signature_hash = ?1",
-            )?;
-            let rows = stmt.query_map([hash.as_str()], |r| {
-                parse::<ProjectId>("project id", r.get(0)?)
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }
@@ -1875,7 +1827,62 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl BlobRowStore for SqliteStore {
+    async fn record_blob(
+        &self,
+        hash: &BlobHash,
+        bytes: u64,
+        content_type: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let hash = hash.clone();
+        let content_type = content_type.to_owned();
+        self.write(move |c| {
+            c.execute(
+                "INSERT OR IGNORE INTO blobs (hash, bytes, content_type, stored_at) VALUES (?1, ?2, ?3, ?4)",
+                params![hash.as_str(), bytes as i64, content_type, now.0],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn blob_exists(&self, hash: &BlobHash) -> StoreResult<bool> {
+        let hash = hash.clone();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT 1 FROM blobs WHERE hash = ?1",
+                [hash.as_str()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+        })
+        .await
+    }
+
+    async fn blob_projects(&self, hash: &BlobHash) -> StoreResult<Vec<ProjectId>> {
+        let hash = hash.clone();
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT project_id FROM evidence_refs WHERE hash = ?1
+                 UNION SELECT project_id FROM evidence_refs WHERE thumb_hash = ?1
+                 UNION SELECT project_id FROM signed_walks WHERE signature_hash = ?1",
+            )?;
+            let rows = stmt.query_map([hash.as_str()], |r| {
+                parse::<ProjectId>("project id", r.get(0)?)
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl NotificationStore for SqliteStore {
     async fn notifications(
         &self,
         user: &UserId,
@@ -1961,7 +1968,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl WebhookStore for SqliteStore {
     async fn set_webhook(&self, project: &ProjectId, hook: Option<Webhook>) -> StoreResult<()> {
         let project = project.clone();
         let now = self.clock.now().0;
@@ -2077,7 +2087,10 @@ impl Store for SqliteStore {
         })
         .await
     }
+}
 
+#[async_trait]
+impl ContactStore for SqliteStore {
     async fn owner_contact(&self, finding: &FindingId) -> StoreResult<Option<OwnerContactRecord>> {
         let finding = finding.clone();
         self.read(move |c| {
@@ -2246,10 +2259,6 @@ fn reminder_kind(index: usize, kind: &str) -> rusqlite::Result<ReminderKind> {
         )
     })
 }
-
-/// The columns [`notification`] reads, in its order.
-const NOTIFICATION_COLUMNS: &str = "id, user_id, project_id, unit_id, finding_id, kind,
-    notice_no, due_at, created_at, read_at";
 
 /// A notification row selected with [`NOTIFICATION_COLUMNS`].
 fn notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> {

@@ -2,6 +2,7 @@
 //! device that enrolls and syncs over real HTTP; [`web`] drives the office pages.
 #![allow(dead_code, clippy::unwrap_used)] // each test file uses part of the fixture
 
+pub mod postgres;
 pub mod process;
 pub mod web;
 
@@ -81,6 +82,14 @@ impl TestServer {
     /// caller may create, dated by the anchor).
     pub async fn start_empty(clock: Clock) -> Self {
         Self::start_holding(clock, |_| {}, false).await
+    }
+
+    /// Starts a server holding the demo project whose store is the database at `url` (a
+    /// PostgreSQL database from [`postgres::fresh_database`], or one another server uses: several
+    /// servers on one database are replicas).
+    pub async fn start_on_database(clock: Clock, url: &str) -> Self {
+        let url = url.to_owned();
+        Self::start_holding(clock, move |config| config.db.url = url, true).await
     }
 
     async fn start_holding(
@@ -488,6 +497,23 @@ pub fn repair_accepted(
     for (i, kind) in kinds.into_iter().enumerate() {
         let at = Timestamp(start.0 + (i as i64 + 1) * 60_000);
         unit.append_event(actor, at, finding, kind).unwrap();
+    }
+}
+
+/// An inspection finding: the bathroom's ponding test leaks, with `severity` and
+/// `description`.
+pub fn ponding_leak(
+    severity: plumbline_shared::severity::Severity,
+    description: &str,
+) -> plumbline_shared::doc::unit::NewFinding {
+    plumbline_shared::doc::unit::NewFinding {
+        origin: plumbline_shared::event::Origin::Inspection,
+        round: None,
+        room: "bathroom".parse().unwrap(),
+        item: "bathroom.ponding_test".parse().unwrap(),
+        category: "waterproofing".parse().unwrap(),
+        severity,
+        description: description.into(),
     }
 }
 

@@ -1,0 +1,135 @@
+//! The whole server on PostgreSQL: devices syncing over real HTTP to servers whose store is a
+//! database of the throwaway test cluster ([`common::postgres`]), including two servers on one
+//! database (replicas) and a restart.
+#![allow(clippy::unwrap_used)] // tests panic on failure, by design
+
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::unit::FieldEdit;
+use plumbline_shared::role::Role;
+use plumbline_shared::severity::Severity;
+use plumbline_sync_server::store::{CaseFilter, Page};
+
+use crate::common::{self, TestServer};
+
+async fn case_descriptions(server: &TestServer) -> Vec<String> {
+    let filter = CaseFilter {
+        projects: vec![server.project.id.clone()],
+        ..CaseFilter::default()
+    };
+    let page = Page {
+        offset: 0,
+        limit: 100,
+    };
+    let mut out: Vec<String> = server
+        .state
+        .store
+        .cases(&filter, page)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.case.description)
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phones_records_reach_the_office_and_outlive_a_restart() {
+    let url = common::postgres::fresh_database().await;
+    let server = TestServer::start_on_database(common::clock(), &url).await;
+    let unit = server.project.units().next().unwrap().1.id.clone();
+    let doc = DocId::Unit(unit);
+    let mut phone = server.device("inspector-pg", Role::Inspector).await;
+    phone.sync().await;
+    let mut edited = phone.unit(&doc);
+    let finding = edited
+        .record_finding(
+            &phone.actor,
+            common::now(),
+            common::ponding_leak(Severity::S2, "卫生间闭水试验渗漏"),
+        )
+        .unwrap();
+    phone.put_unit(&doc, edited);
+    let report = phone.sync().await;
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    assert_eq!(case_descriptions(&server).await, ["卫生间闭水试验渗漏"]);
+
+    // Another phone of the project receives it.
+    let mut other = server.device("inspector-pg-2", Role::Inspector).await;
+    other.sync().await;
+    assert!(other.unit(&doc).findings().unwrap().contains_key(&finding));
+
+    // The server stops and starts again on the same database: nothing is lost, and the phone
+    // carries on where it was.
+    drop(server);
+    let again = TestServer::start_on_database(common::clock(), &url).await;
+    assert_eq!(case_descriptions(&again).await, ["卫生间闭水试验渗漏"]);
+    phone.base = again.url("");
+    let mut edited = phone.unit(&doc);
+    edited
+        .edit_field(
+            &phone.actor,
+            common::now(),
+            &finding,
+            FieldEdit::Description("卫生间闭水试验渗漏，楼下顶棚有水迹".into()),
+        )
+        .unwrap();
+    phone.put_unit(&doc, edited);
+    let report = phone.sync().await;
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    assert_eq!(
+        case_descriptions(&again).await,
+        ["卫生间闭水试验渗漏，楼下顶棚有水迹"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_database_serve_each_others_changes() {
+    let url = common::postgres::fresh_database().await;
+    let first = TestServer::start_on_database(common::clock(), &url).await;
+    let second = TestServer::start_on_database(common::clock(), &url).await;
+    let unit = first.project.units().nth(3).unwrap().1.id.clone();
+    let doc = DocId::Unit(unit);
+    let mut a = first.device("inspector-a", Role::Inspector).await;
+    let mut b = second.device("inspector-b", Role::Inspector).await;
+    a.sync().await;
+    b.sync().await;
+
+    for round in 0..3 {
+        // A records through the first server; B, syncing with the second, receives it.
+        let mut edited = a.unit(&doc);
+        let finding = edited
+            .record_finding(
+                &a.actor,
+                common::now(),
+                common::ponding_leak(Severity::S2, &format!("A 的第{round}条")),
+            )
+            .unwrap();
+        a.put_unit(&doc, edited);
+        assert!(a.sync().await.refused.is_empty());
+        b.sync().await;
+        assert!(
+            b.unit(&doc).findings().unwrap().contains_key(&finding),
+            "round {round}: the second server did not serve the first one's change"
+        );
+        // And the other way round.
+        let mut edited = b.unit(&doc);
+        let finding = edited
+            .record_finding(
+                &b.actor,
+                common::now(),
+                common::ponding_leak(Severity::S2, &format!("B 的第{round}条")),
+            )
+            .unwrap();
+        b.put_unit(&doc, edited);
+        assert!(b.sync().await.refused.is_empty());
+        a.sync().await;
+        assert!(a.unit(&doc).findings().unwrap().contains_key(&finding));
+    }
+    // Both servers list all six cases, read from the one database.
+    assert_eq!(case_descriptions(&first).await.len(), 6);
+    assert_eq!(
+        case_descriptions(&first).await,
+        case_descriptions(&second).await
+    );
+}

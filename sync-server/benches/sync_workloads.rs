@@ -610,6 +610,8 @@ impl Fixture {
                         device: None,
                         changes: new_changes(&mut doc, &[]),
                         heads: doc.get_heads(),
+                        // Over the empty documents the project's creation stored.
+                        base: None,
                         projection: Some(u.projection.clone()),
                         claims: Vec::new(),
                         contacts: Vec::new(),

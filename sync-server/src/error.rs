@@ -40,6 +40,10 @@ pub enum ApiError {
         /// When to try again (sent as `Retry-After`).
         retry_after: std::time::Duration,
     },
+    /// 503: a passing state of the service (another server replica wrote the same document at
+    /// the same moment); nothing was stored, and the same request will do next time.
+    #[error("{0}")]
+    Busy(String),
     /// 500: our fault; the cause is logged.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -56,6 +60,7 @@ impl ApiError {
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
             ApiError::TooMany { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
+            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -67,6 +72,10 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             StoreError::Conflict(what) => ApiError::Conflict(what),
             e @ StoreError::NumberTaken { .. } => ApiError::Conflict(e.to_string()),
+            StoreError::Stale { doc } => ApiError::Busy(format!(
+                "another server stored changes to {doc} at the same moment; nothing of this \
+                 request was stored: send it again"
+            )),
             StoreError::Other(e) => ApiError::Internal(e),
         }
     }
@@ -93,8 +102,13 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
-        if let ApiError::TooMany { retry_after, .. } = &self
-            && let Ok(v) = retry_after.as_secs().max(1).to_string().parse()
+        let retry_after = match &self {
+            ApiError::TooMany { retry_after, .. } => Some(retry_after.as_secs().max(1)),
+            ApiError::Busy(_) => Some(1),
+            _ => None,
+        };
+        if let Some(secs) = retry_after
+            && let Ok(v) = secs.to_string().parse()
         {
             response
                 .headers_mut()

@@ -71,6 +71,7 @@ pub async fn edit_project<T, E>(
             device: None,
             changes: new_changes(am, &before_heads),
             heads: am.get_heads(),
+            base: Some(before_heads),
             projection: None,
             claims: Vec::new(),
             contacts: Vec::new(),

@@ -151,6 +151,7 @@ impl Server {
             device: None,
             changes: new_changes(am, &before),
             heads: am.get_heads(),
+            base: Some(before),
             projection: Some(projection),
             claims: Vec::new(),
             contacts: Vec::new(),

@@ -133,3 +133,74 @@ async fn two_servers_on_one_database_serve_each_others_changes() {
         case_descriptions(&second).await
     );
 }
+
+/// Syncs until the server stored everything, counting the exchanges answered 503 (another
+/// replica wrote the unit at the same moment, so nothing of the exchange was stored).
+async fn sync_until_stored(device: &mut common::Device) -> usize {
+    let mut busy = 0;
+    loop {
+        match device.try_sync().await {
+            Ok(report) => {
+                assert!(report.refused.is_empty(), "{:?}", report.refused);
+                return busy;
+            }
+            Err(message) => {
+                assert!(message.contains("at the same moment"), "{message}");
+                busy += 1;
+                assert!(busy < 100, "busy {busy} times in a row");
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_servers_taking_one_units_changes_at_once_store_them_all() {
+    let url = common::postgres::fresh_database().await;
+    let first = TestServer::start_on_database(common::clock(), &url).await;
+    let second = TestServer::start_on_database(common::clock(), &url).await;
+    let unit = first.project.units().nth(5).unwrap().1.id.clone();
+    let doc = DocId::Unit(unit);
+    let mut a = first.device("inspector-c", Role::Inspector).await;
+    let mut b = second.device("inspector-d", Role::Inspector).await;
+    a.sync().await;
+    b.sync().await;
+
+    const ROUNDS: usize = 12;
+    let mut busy = 0;
+    for round in 0..ROUNDS {
+        for (device, who) in [(&mut a, "甲"), (&mut b, "乙")] {
+            let mut edited = device.unit(&doc);
+            edited
+                .record_finding(
+                    &device.actor,
+                    common::now(),
+                    common::ponding_leak(Severity::S3, &format!("{who}的第{round}条")),
+                )
+                .unwrap();
+            device.put_unit(&doc, edited);
+        }
+        let (busy_a, busy_b) = tokio::join!(sync_until_stored(&mut a), sync_until_stored(&mut b));
+        busy += busy_a + busy_b;
+    }
+    // Once quiet, both phones and the database hold the same heads: no write replaced heads it
+    // had not seen.
+    for _ in 0..3 {
+        sync_until_stored(&mut a).await;
+        sync_until_stored(&mut b).await;
+    }
+    let mut heads_a = a.docs.get_mut(&doc).unwrap().get_heads();
+    let mut heads_b = b.docs.get_mut(&doc).unwrap().get_heads();
+    let mut stored = first.state.store.doc_heads(&doc).await.unwrap().unwrap();
+    heads_a.sort();
+    heads_b.sort();
+    stored.sort();
+    assert_eq!(heads_a, heads_b);
+    assert_eq!(
+        stored, heads_a,
+        "the stored heads miss a replica's change ({busy} busy answers)"
+    );
+    assert_eq!(a.unit(&doc).findings().unwrap().len(), 2 * ROUNDS);
+    assert_eq!(case_descriptions(&first).await.len(), 2 * ROUNDS);
+    assert_eq!(case_descriptions(&second).await.len(), 2 * ROUNDS);
+}

@@ -108,6 +108,7 @@ macro_rules! conformance {
 conformance!(
     changes_are_stored_once_however_often_they_are_sent,
     a_batch_lands_whole_or_not_at_all,
+    a_write_made_on_heads_another_writer_replaced_is_refused,
     acknowledged_writes_are_there_after_a_reopen,
     compaction_keeps_the_changes_stored_after_the_load,
     notice_numbers_stay_gapless_under_concurrent_writers,
@@ -145,10 +146,11 @@ fn inspector() -> Actor {
     }
 }
 
-/// A unit document being edited, and the heads the store has of it.
+/// A unit document being edited by `actor`, and the heads the store has of it.
 struct Unit {
     doc: UnitDoc,
     stored: Vec<ChangeHash>,
+    actor: Actor,
 }
 
 impl Unit {
@@ -156,6 +158,7 @@ impl Unit {
         Self {
             doc: UnitDoc::new(&project(), &unit_id(n)),
             stored: Vec::new(),
+            actor: inspector(),
         }
     }
 
@@ -166,7 +169,7 @@ impl Unit {
     fn record(&mut self, severity: Severity, description: &str) -> FindingId {
         self.doc
             .record_finding(
-                &inspector(),
+                &self.actor,
                 at(0),
                 common::ponding_leak(severity, description),
             )
@@ -178,13 +181,14 @@ impl Unit {
         let changes = new_changes(self.doc.automerge_mut(), &self.stored);
         let heads = self.doc.automerge_mut().get_heads();
         let projection = project_unit(&self.doc, at(1), &WorkflowSettings::default()).unwrap();
-        self.stored = heads.clone();
+        let base = std::mem::replace(&mut self.stored, heads.clone());
         DocWrite {
             doc: self.id(),
             project: project(),
-            device: Some(inspector().device),
+            device: Some(self.actor.device.clone()),
             changes,
             heads,
+            base: Some(base),
             projection: Some(projection),
             claims: Vec::new(),
             contacts: Vec::new(),
@@ -211,8 +215,13 @@ async fn changes_are_stored_once_however_often_they_are_sent(b: Backend) {
     let sent = first.changes.len();
     assert!(sent > 0);
     b.store.write_docs(vec![first.clone()]).await.unwrap();
-    // A device resends the batch after a cut connection: nothing new is stored.
-    b.store.write_docs(vec![first.clone()]).await.unwrap();
+    // A device resends the batch after a cut connection; the server makes it on what it has
+    // stored by then: nothing new is stored.
+    let again = DocWrite {
+        base: Some(first.heads.clone()),
+        ..first.clone()
+    };
+    b.store.write_docs(vec![again]).await.unwrap();
     let loaded = b.store.load_doc(&unit.id()).await.unwrap().unwrap();
     assert_eq!(loaded.project, project());
     assert_eq!(loaded.changes.len(), sent);
@@ -278,6 +287,57 @@ async fn a_batch_lands_whole_or_not_at_all(b: Backend) {
     assert!(b.store.load_doc(&bad.id()).await.unwrap().is_none());
     assert_eq!(b.store.case_count(&all_cases()).await.unwrap(), 0);
     assert_eq!(b.store.next_number(Series::Notice, 2026).await.unwrap(), 1);
+}
+
+async fn a_write_made_on_heads_another_writer_replaced_is_refused(b: Backend) {
+    // Two replicas hold the same stored unit and each records a finding on it.
+    let mut first = Unit::new(8);
+    first.record(Severity::S2, "原有");
+    b.store.write_docs(vec![first.write()]).await.unwrap();
+    let mut second = Unit {
+        doc: UnitDoc::from_trusted(first.doc.automerge().clone()),
+        stored: first.stored.clone(),
+        actor: Actor {
+            device: DeviceId::new("phone-2").unwrap(),
+            ..inspector()
+        },
+    };
+    first.record(Severity::S2, "甲服务器");
+    second.record(Severity::S2, "乙服务器");
+    let won = first.write();
+    b.store.write_docs(vec![won.clone()]).await.unwrap();
+    let lost = second.write();
+    let err = b.store.write_docs(vec![lost.clone()]).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Stale { doc } if *doc == second.id()),
+        "{err:?}"
+    );
+    // Nothing of the refused write is stored: heads and rows are the first writer's.
+    assert_eq!(
+        b.store.doc_heads(&first.id()).await.unwrap().unwrap(),
+        sorted(won.heads.clone())
+    );
+    assert_eq!(b.store.case_count(&all_cases()).await.unwrap(), 2);
+    // The loser loads what is stored, merges, and writes on the stored heads.
+    let stored = b.store.load_doc(&second.id()).await.unwrap().unwrap();
+    for bytes in &stored.changes {
+        second
+            .doc
+            .automerge_mut()
+            .apply_changes([automerge::Change::from_bytes(bytes.clone()).unwrap()])
+            .unwrap();
+    }
+    second.stored = won.heads.clone();
+    b.store.write_docs(vec![second.write()]).await.unwrap();
+    assert_eq!(b.store.case_count(&all_cases()).await.unwrap(), 3);
+    // A document that did not exist may be created once: a second creator is refused too.
+    let mut created = Unit::new(9);
+    created.record(Severity::S3, "新");
+    let mut rival = Unit::new(9);
+    rival.record(Severity::S3, "另一个新");
+    b.store.write_docs(vec![created.write()]).await.unwrap();
+    let err = b.store.write_docs(vec![rival.write()]).await.unwrap_err();
+    assert!(matches!(err, StoreError::Stale { .. }), "{err:?}");
 }
 
 async fn acknowledged_writes_are_there_after_a_reopen(b: Backend) {

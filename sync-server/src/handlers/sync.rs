@@ -323,6 +323,7 @@ pub async fn exchange(
             device: Some(identity.device.clone()),
             changes: new_changes(&mut doc, &before_heads),
             heads: doc.get_heads(),
+            base: Some(before_heads),
             projection,
             claims: Vec::new(),
             contacts: Vec::new(),

@@ -51,6 +51,13 @@ pub enum StoreError {
         /// The number claimed.
         number: u32,
     },
+    /// A [`DocWrite::base`] no longer matches what is stored (another replica wrote the
+    /// document first); nothing was stored.
+    #[error("{doc} was changed by another server at the same moment")]
+    Stale {
+        /// The document.
+        doc: DocId,
+    },
     /// Anything else (I/O, a corrupt row); logged, never shown to a device.
     #[error(transparent)]
     Other(#[from] anyhow::Error),
@@ -113,6 +120,13 @@ pub struct DocWrite {
     pub changes: Vec<NewChange>,
     /// The document's heads after these changes.
     pub heads: Vec<ChangeHash>,
+    /// The stored heads these changes were made on (empty: the document did not exist yet), or
+    /// `None` to write whatever is stored. When given and the stored heads differ by the time
+    /// of the write, the whole write fails with [`StoreError::Stale`] and stores nothing:
+    /// another server replica stored changes to the document in between, and `heads` and
+    /// `projection` would replace what it stored without having seen it. Whoever wrote the
+    /// changes loads the document again and retries (a device: its next exchange).
+    pub base: Option<Vec<ChangeHash>>,
     /// The unit's case records after these changes (unit documents only).
     pub projection: Option<UnitProjection>,
     /// Numbers of a series the new changes use (a notice's, a fine slip's): taken in the same

@@ -1044,6 +1044,16 @@ impl DocStore for SqliteStore {
             )?;
             for w in &writes {
                 let id = w.doc.to_string();
+                if let Some(base) = &w.base {
+                    let stored: Option<Vec<u8>> = c
+                        .query_row("SELECT heads FROM docs WHERE doc_id = ?1", [&id], |r| {
+                            r.get(0)
+                        })
+                        .optional()?;
+                    if stored.unwrap_or_default() != hashes_to_blob(base) {
+                        return Err(StoreError::Stale { doc: w.doc.clone() });
+                    }
+                }
                 for ch in &w.changes {
                     insert.execute(params![
                         id,

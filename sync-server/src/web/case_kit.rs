@@ -42,8 +42,9 @@ use crate::state::AppState;
 use crate::store::{NumberClaim, Series, StoreError};
 use crate::unit_write::{WriteError, edit_unit_claiming};
 
-/// How many times an action reads the next number again after another write took it.
-const NUMBER_ATTEMPTS: usize = 8;
+/// How many times an action reads again after another write came first (took its number, or
+/// wrote the case's unit on another server replica).
+const ATTEMPTS: usize = 8;
 
 /// The page to answer an action with when it is refused or fails; nothing was written.
 /// Boxed: a response is large, and a refusal is the rare path.
@@ -170,8 +171,9 @@ enum AppendError {
     Anomaly(Anomaly),
     /// The case does not exist.
     NotFound,
-    /// Another write took the number first.
-    NumberTaken,
+    /// Another write came first: it took the number, or (on another server replica) wrote the
+    /// document. Nothing was stored; read again and retry.
+    CameFirst,
     /// Anything else.
     Api(ApiError),
 }
@@ -186,7 +188,9 @@ impl From<WriteError> for AppendError {
     fn from(e: WriteError) -> Self {
         match e {
             WriteError::NotFound(_) => Self::NotFound,
-            WriteError::Store(StoreError::NumberTaken { .. }) => Self::NumberTaken,
+            WriteError::Store(StoreError::NumberTaken { .. } | StoreError::Stale { .. }) => {
+                Self::CameFirst
+            }
             other => Self::Api(other.into()),
         }
     }
@@ -300,7 +304,7 @@ impl<F> CaseForm<F> {
     /// module docs), then back to the case page.
     pub async fn append(&self, state: &AppState, event: NewEvent) -> Result<Response, WebError> {
         let device = web_device(state, &self.staff).map_err(WebError::internal)?;
-        for _ in 0..NUMBER_ATTEMPTS {
+        for _ in 0..ATTEMPTS {
             let at = state.now();
             let (kind, claims) = match &event {
                 NewEvent::Plain(kind) => (kind.clone(), Vec::new()),
@@ -322,7 +326,7 @@ impl<F> CaseForm<F> {
             };
             match self.append_once(state, &device, kind, at, claims).await {
                 Ok(()) => return Ok(Redirect::to(&self.case_path()).into_response()),
-                Err(AppendError::NumberTaken) => continue,
+                Err(AppendError::CameFirst) => continue,
                 Err(AppendError::Refused(r)) => return Err(self.refused(&r)),
                 Err(AppendError::Anomaly(a)) => {
                     let lang = self.lang();
@@ -343,7 +347,7 @@ impl<F> CaseForm<F> {
             }
         }
         Err(WebError::internal(anyhow::anyhow!(
-            "the next number was taken {NUMBER_ATTEMPTS} times in a row"
+            "another write came first {ATTEMPTS} times in a row"
         )))
     }
 

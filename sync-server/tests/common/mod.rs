@@ -297,6 +297,16 @@ impl Device {
 
     /// Runs a whole sync: manifest (summary first), then exchanges until both sides are done.
     pub async fn sync(&mut self) -> SyncReport {
+        match self.try_sync().await {
+            Ok(report) => report,
+            Err(busy) => panic!("the server was busy: {busy}"),
+        }
+    }
+
+    /// [`Device::sync`], ending early with the server's message when an exchange is answered
+    /// 503 (another replica wrote a document at the same moment: nothing was stored, and the
+    /// next sync sends the same again). Any other failure panics.
+    pub async fn try_sync(&mut self) -> Result<SyncReport, String> {
         let mut report = SyncReport::default();
         let req = self.manifest_request(false);
         let mut resp = self.manifest(&req).await;
@@ -305,7 +315,7 @@ impl Device {
             resp = self.manifest(&req).await;
         }
         let Some(mut todo) = self.begin_session(resp) else {
-            return report;
+            return Ok(report);
         };
         for _round in 0..12 {
             if todo.is_empty() {
@@ -324,6 +334,9 @@ impl Device {
                     messages,
                 });
                 let res = self.post("/sync/exchange", body).await;
+                if res.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+                    return Err(res.text().await.unwrap());
+                }
                 assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
                 let bytes = res.bytes().await.unwrap();
                 self.bytes_received += bytes.len();
@@ -348,7 +361,7 @@ impl Device {
             next.retain(|d| !report.refused.iter().any(|(r, _)| r == d));
             todo = next;
         }
-        report
+        Ok(report)
     }
 
     /// Whether this device's copy of `doc` has exactly `heads`.

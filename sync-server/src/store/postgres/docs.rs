@@ -29,7 +29,7 @@ use super::{
     Param, PostgresStore, RowExt, bytes_to_hashes, execute, execute_all, hashes_to_bytes, query,
     query_opt, read_only,
 };
-use crate::store::{DocStore, DocSummary, DocWrite, StoreResult, StoredDoc};
+use crate::store::{DocStore, DocSummary, DocWrite, StoreError, StoreResult, StoredDoc};
 
 #[async_trait]
 impl DocStore for PostgresStore {
@@ -237,32 +237,52 @@ async fn lock_docs(
     writes: &[DocWrite],
     now: i64,
 ) -> StoreResult<()> {
-    let mut docs: BTreeMap<String, (&ProjectId, &[ChangeHash])> = BTreeMap::new();
+    /// Per document: its first write (project, base) and its last write's heads.
+    struct Locked<'w> {
+        first: &'w DocWrite,
+        heads: &'w [ChangeHash],
+    }
+    let mut docs: BTreeMap<String, Locked<'_>> = BTreeMap::new();
     for w in writes {
         docs.entry(w.doc.to_string())
-            .and_modify(|(_, heads)| *heads = &w.heads)
-            .or_insert((&w.project, &w.heads));
+            .and_modify(|locked| locked.heads = &w.heads)
+            .or_insert(Locked {
+                first: w,
+                heads: &w.heads,
+            });
     }
+    // With a base, the update happens only on the heads it was made on; the conflicting row is
+    // locked either way (PostgreSQL's `ON CONFLICT DO UPDATE … WHERE`), and its heads are those
+    // of the last committed writer. No row touched: another writer came first.
     let upsert = tx
         .prepare_cached(
             "INSERT INTO docs (doc_id, project_id, heads, heads_digest, updated_at)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (doc_id) DO UPDATE SET heads = excluded.heads,
-                heads_digest = excluded.heads_digest, updated_at = excluded.updated_at",
+                heads_digest = excluded.heads_digest, updated_at = excluded.updated_at
+             WHERE $6::bytea IS NULL OR docs.heads = $6::bytea",
         )
         .await?;
-    for (id, (project, heads)) in &docs {
-        tx.execute(
-            &upsert,
-            &[
-                id,
-                &project.as_str(),
-                &hashes_to_bytes(heads),
-                &String::from(HeadsDigest::of_heads(heads)),
-                &now,
-            ],
-        )
-        .await?;
+    for (id, locked) in &docs {
+        let base = locked.first.base.as_deref().map(hashes_to_bytes);
+        let touched = tx
+            .execute(
+                &upsert,
+                &[
+                    id,
+                    &locked.first.project.as_str(),
+                    &hashes_to_bytes(locked.heads),
+                    &String::from(HeadsDigest::of_heads(locked.heads)),
+                    &now,
+                    &base,
+                ],
+            )
+            .await?;
+        if touched == 0 {
+            return Err(StoreError::Stale {
+                doc: locked.first.doc.clone(),
+            });
+        }
     }
     Ok(())
 }

@@ -107,11 +107,11 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
     )?;
     let state = AppState {
         docs: Arc::new(DocCache::new(store.clone())),
+        positions: Arc::new(positions::Positions::new(store.clone())),
         store,
         blobs: Arc::new(blobs),
         uploads: Arc::new(uploads),
         presence: Arc::default(),
-        positions: Arc::default(),
         config: Arc::new(config),
         server,
         settings: Arc::default(),

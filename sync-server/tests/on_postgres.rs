@@ -3,6 +3,7 @@
 //! database (replicas) and a restart.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
+use plumbline_shared::api::ManifestResponse;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::FieldEdit;
 use plumbline_shared::role::Role;
@@ -203,4 +204,47 @@ async fn two_servers_taking_one_units_changes_at_once_store_them_all() {
     assert_eq!(a.unit(&doc).findings().unwrap().len(), 2 * ROUNDS);
     assert_eq!(case_descriptions(&first).await.len(), 2 * ROUNDS);
     assert_eq!(case_descriptions(&second).await.len(), 2 * ROUNDS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_moving_to_another_server_continues_where_it_was() {
+    let url = common::postgres::fresh_database().await;
+    let first = TestServer::start_on_database(common::clock(), &url).await;
+    let second = TestServer::start_on_database(common::clock(), &url).await;
+    let doc = DocId::Unit(first.project.units().nth(7).unwrap().1.id.clone());
+    let mut phone = first.device("inspector-e", Role::Inspector).await;
+    phone.sync().await;
+    // A colleague records a finding in the unit meanwhile.
+    let mut colleague = first.device("inspector-f", Role::Inspector).await;
+    colleague.sync().await;
+    let mut edited = colleague.unit(&doc);
+    edited
+        .record_finding(
+            &colleague.actor,
+            common::now(),
+            common::ponding_leak(Severity::S2, "同事记录的"),
+        )
+        .unwrap();
+    colleague.put_unit(&doc, edited);
+    assert!(colleague.sync().await.refused.is_empty());
+
+    // The load balancer sends the phone to the other server: its summary alone is enough there
+    // (the position the first server learnt is in the database), so the phone does not list
+    // its 145 documents again to learn that one changed.
+    phone.base = second.url("");
+    let request = phone.manifest_request(false);
+    let answer = phone.manifest(&request).await;
+    match answer {
+        ManifestResponse::Differs {
+            changed,
+            new_on_server,
+            ..
+        } => {
+            assert_eq!(changed, vec![doc.clone()]);
+            assert!(new_on_server.is_empty(), "{new_on_server:?}");
+        }
+        other => panic!("the second server did not know the phone's position: {other:?}"),
+    }
+    assert!(phone.sync().await.refused.is_empty());
+    assert_eq!(phone.unit(&doc).findings().unwrap().len(), 1);
 }

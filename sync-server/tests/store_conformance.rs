@@ -31,8 +31,8 @@ use plumbline_shared::time::{HOUR_MS, Timestamp};
 use plumbline_shared::workflow::WorkflowSettings;
 use plumbline_sync_server::doc_cache::new_changes;
 use plumbline_sync_server::store::{
-    self, CaseFilter, DocWrite, LoginAttempt, NewUser, NewWebSession, NumberClaim, Page, Series,
-    Store, StoreError,
+    self, CaseFilter, DocWrite, LoginAttempt, NewUser, NewWebSession, NumberClaim, Page, Position,
+    Series, Store, StoreError,
 };
 
 use crate::common;
@@ -119,6 +119,7 @@ conformance!(
     sign_in_attempts_are_counted_one_by_one,
     web_sessions_expire_and_end,
     evidence_rows_follow_the_documents_and_the_uploads,
+    device_positions_are_remembered_moved_and_forgotten,
     a_database_migrated_by_a_newer_server_is_refused,
 );
 
@@ -787,6 +788,67 @@ async fn evidence_rows_follow_the_documents_and_the_uploads(b: Backend) {
     let status = b.store.evidence_status(&[project()], None).await.unwrap();
     assert_eq!((status.referenced, status.arrived), (1, 1));
     assert!(status.missing.is_empty());
+}
+
+async fn device_positions_are_remembered_moved_and_forgotten(b: Backend) {
+    b.store.create_user(person("zhou")).await.unwrap();
+    let zhou = UserId::new("zhou").unwrap();
+    b.store
+        .create_enrollment_code([4; 32], &zhou, at(1))
+        .await
+        .unwrap();
+    let phone = DeviceId::new("phone-zhou").unwrap();
+    b.store
+        .enroll_device([4; 32], &phone, None, "vivo", [5; 32], at(0))
+        .await
+        .unwrap();
+    let digest = |seed: u8| HeadsDigest::of_heads(&[ChangeHash([seed; 32])]);
+    let (a, c) = (DocId::Unit(unit_id(1)), DocId::Unit(unit_id(2)));
+
+    // Unknown until told; moves of an unknown position change nothing.
+    assert_eq!(b.store.device_position(&phone).await.unwrap(), None);
+    b.store
+        .update_device_position(&phone, &[(a.clone(), Some(digest(1)))])
+        .await
+        .unwrap();
+    assert_eq!(b.store.device_position(&phone).await.unwrap(), None);
+
+    // An empty position is a known one.
+    b.store
+        .replace_device_position(&phone, &Position::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        b.store.device_position(&phone).await.unwrap(),
+        Some(Position::new())
+    );
+    let mut position = Position::from([(a.clone(), digest(1)), (c.clone(), digest(2))]);
+    b.store
+        .replace_device_position(&phone, &position)
+        .await
+        .unwrap();
+    b.store
+        .update_device_position(&phone, &[(a.clone(), Some(digest(3)))])
+        .await
+        .unwrap();
+    position.insert(a.clone(), digest(3));
+    assert_eq!(
+        b.store.device_position(&phone).await.unwrap(),
+        Some(position.clone())
+    );
+    // A replacement drops what is not in it.
+    let only_c = Position::from([(c.clone(), digest(4))]);
+    b.store
+        .replace_device_position(&phone, &only_c)
+        .await
+        .unwrap();
+    assert_eq!(b.store.device_position(&phone).await.unwrap(), Some(only_c));
+    // A document whose heads the server cannot tell forgets the whole position.
+    b.store
+        .update_device_position(&phone, &[(a, Some(digest(5))), (c, None)])
+        .await
+        .unwrap();
+    assert_eq!(b.store.device_position(&phone).await.unwrap(), None);
 }
 
 async fn a_database_migrated_by_a_newer_server_is_refused(b: Backend) {

@@ -92,19 +92,23 @@ pub async fn manifest(
     if summary == req.summary {
         // The device holds exactly what the server holds: a whole sync, and its position.
         state.presence.synced(&identity.device, server_time);
-        if positions.matching(&identity.device, &summary).is_none() {
+        if positions
+            .matching(&identity.device, &summary)
+            .await?
+            .is_none()
+        {
             let held = readable.iter().map(|s| (s.doc.clone(), s.heads)).collect();
-            positions.replace(&identity.device, held);
+            positions.replace(&identity.device, held).await?;
         }
         return Ok(Reply(ManifestResponse::InSync { server_time }, format));
     }
     let device: Position = match req.entries {
         Some(entries) => {
             let listed: Position = entries.into_iter().map(|e| (e.doc, e.heads)).collect();
-            positions.replace(&identity.device, listed.clone());
+            positions.replace(&identity.device, listed.clone()).await?;
             listed
         }
-        None => match positions.matching(&identity.device, &req.summary) {
+        None => match positions.matching(&identity.device, &req.summary).await? {
             Some(known) => {
                 metrics::counter!("plumbline_sync_manifests_from_position_total").increment(1);
                 known
@@ -346,6 +350,7 @@ pub async fn exchange(
             .map_err(ApiError::Internal)?;
     }
 
+    let mut moved = Vec::new();
     let mut messages = Vec::new();
     let mut acks = Vec::new();
     for p in pending {
@@ -398,11 +403,10 @@ pub async fn exchange(
             // 30 MiB.) Should the device still answer, its message says what it has.
             sync_state = sync::State::decode(&sync_state.encode()).unwrap_or_default();
         }
-        state.positions.update(
-            &identity.device,
-            &p.doc,
+        moved.push((
+            p.doc.clone(),
             known.then(|| HeadsDigest::of_heads(&server_heads)),
-        );
+        ));
         let heads = server_heads
             .into_iter()
             .map(|h| ByteBuf::from(h.0.to_vec()))
@@ -415,6 +419,7 @@ pub async fn exchange(
             .docs
             .keep_sync_state(&identity.device, &p.doc, sync_state);
     }
+    state.positions.update(&identity.device, moved).await?;
     Ok(Reply(
         SyncResponse {
             server_time: state.now(),

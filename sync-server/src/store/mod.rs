@@ -30,6 +30,8 @@ use plumbline_shared::ids::{
 use plumbline_shared::projection::UnitProjection;
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::reminder::ReminderKind;
+
+pub use crate::positions::Position;
 use serde::Serialize;
 
 /// What a store call can fail with.
@@ -533,6 +535,7 @@ pub trait Store:
     + NotificationStore
     + WebhookStore
     + ContactStore
+    + PositionStore
     + Send
     + Sync
     + 'static
@@ -798,6 +801,29 @@ pub trait ContactStore: Send + Sync + 'static {
         projects: &[ProjectId],
         page: Page,
     ) -> StoreResult<Vec<ContactView>>;
+}
+
+/// What each device holds as far as the server knows (`crate::positions`): in the database,
+/// so that every replica answers a device's summary-only manifest.
+#[async_trait]
+pub trait PositionStore: Send + Sync + 'static {
+    /// The remembered position of `device`: `None` when the server does not know it.
+    async fn device_position(&self, device: &DeviceId) -> StoreResult<Option<Position>>;
+    /// Remembers that `device` holds exactly `position` (which may be empty).
+    async fn replace_device_position(
+        &self,
+        device: &DeviceId,
+        position: &Position,
+    ) -> StoreResult<()>;
+    /// After an exchange: `device` now holds each document at the digest given. A `None`
+    /// digest forgets the whole position (the server cannot tell what the device holds, and a
+    /// position missing one document would still match its summary). Nothing changes for a
+    /// device whose position is not known.
+    async fn update_device_position(
+        &self,
+        device: &DeviceId,
+        moved: &[(DocId, Option<HeadsDigest>)],
+    ) -> StoreResult<()>;
 }
 
 /// Which work-group platform a robot is on: each takes its own JSON.

@@ -41,9 +41,9 @@ use super::{
     AccountStore, BlobRowStore, CaseFilter, CaseRecord, CaseStore, ContactPurpose, ContactStore,
     ContactView, CounterStore, DeviceInfo, DeviceStore, DeviceWork, DocStore, DocSummary, DocWrite,
     EvidenceStatus, Identity, LoginAttempt, Membership, NewUser, NewWebSession, Notification,
-    NotificationStore, NumberClaim, OwnerContactRecord, Page, Presence, Queue, ReportRows, Series,
-    SessionStore, Store, StoreError, StoreResult, StoredDoc, UserInfo, WebSession, Webhook,
-    WebhookKind, WebhookMessage, WebhookStore,
+    NotificationStore, NumberClaim, OwnerContactRecord, Page, Position, PositionStore, Presence,
+    Queue, ReportRows, Series, SessionStore, Store, StoreError, StoreResult, StoredDoc, UserInfo,
+    WebSession, Webhook, WebhookKind, WebhookMessage, WebhookStore,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -108,6 +108,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261207090000_add_signed_walks",
         include_str!("../../migrations/sqlite/20261207090000_add_signed_walks.sql"),
+    ),
+    (
+        "20261207100000_add_device_positions",
+        include_str!("../../migrations/sqlite/20261207100000_add_device_positions.sql"),
     ),
 ];
 
@@ -2285,4 +2289,117 @@ fn notification(r: &rusqlite::Row<'_>) -> rusqlite::Result<Notification> {
         created_at: Timestamp(r.get(8)?),
         read_at: r.get::<_, Option<i64>>(9)?.map(Timestamp),
     })
+}
+
+/// Whether the rows of `device_positions` are a device's whole position.
+fn position_known(c: &Connection, device: &str) -> rusqlite::Result<bool> {
+    let known: Option<bool> = c
+        .query_row(
+            "SELECT position_known FROM devices WHERE device_id = ?1",
+            [device],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(known == Some(true))
+}
+
+#[async_trait]
+impl PositionStore for SqliteStore {
+    async fn device_position(&self, device: &DeviceId) -> StoreResult<Option<Position>> {
+        let device = device.to_string();
+        self.read(move |c| {
+            // One read transaction: the flag and the rows of one moment.
+            let c = &c.unchecked_transaction()?;
+            if !position_known(c, &device)? {
+                return Ok(None);
+            }
+            let mut stmt = c.prepare_cached(
+                "SELECT doc_id, digest FROM device_positions WHERE device_id = ?1",
+            )?;
+            let rows = stmt.query_map([&device], |r| {
+                let doc: DocId = parse("document id", r.get(0)?)?;
+                let digest: String = r.get(1)?;
+                let digest = HeadsDigest::try_from(digest).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        1,
+                        rusqlite::types::Type::Text,
+                        e.into(),
+                    )
+                })?;
+                Ok((doc, digest))
+            })?;
+            Ok(Some(rows.collect::<rusqlite::Result<Position>>()?))
+        })
+        .await
+    }
+
+    async fn replace_device_position(
+        &self,
+        device: &DeviceId,
+        position: &Position,
+    ) -> StoreResult<()> {
+        let device = device.to_string();
+        let rows: Vec<(String, String)> = position
+            .iter()
+            .map(|(doc, digest)| (doc.to_string(), String::from(*digest)))
+            .collect();
+        self.write(move |c| {
+            c.execute(
+                "DELETE FROM device_positions WHERE device_id = ?1",
+                [&device],
+            )?;
+            let mut insert = c.prepare_cached(
+                "INSERT INTO device_positions (device_id, doc_id, digest) VALUES (?1, ?2, ?3)",
+            )?;
+            for (doc, digest) in &rows {
+                insert.execute(params![device, doc, digest])?;
+            }
+            c.execute(
+                "UPDATE devices SET position_known = 1 WHERE device_id = ?1",
+                [&device],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn update_device_position(
+        &self,
+        device: &DeviceId,
+        moved: &[(DocId, Option<HeadsDigest>)],
+    ) -> StoreResult<()> {
+        if moved.is_empty() {
+            return Ok(());
+        }
+        let device = device.to_string();
+        let moved: Option<Vec<(String, String)>> = moved
+            .iter()
+            .map(|(doc, digest)| digest.map(|d| (doc.to_string(), String::from(d))))
+            .collect();
+        self.write(move |c| {
+            if !position_known(c, &device)? {
+                return Ok(());
+            }
+            let Some(moved) = moved else {
+                c.execute(
+                    "DELETE FROM device_positions WHERE device_id = ?1",
+                    [&device],
+                )?;
+                c.execute(
+                    "UPDATE devices SET position_known = 0 WHERE device_id = ?1",
+                    [&device],
+                )?;
+                return Ok(());
+            };
+            let mut upsert = c.prepare_cached(
+                "INSERT INTO device_positions (device_id, doc_id, digest) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (device_id, doc_id) DO UPDATE SET digest = excluded.digest",
+            )?;
+            for (doc, digest) in &moved {
+                upsert.execute(params![device, doc, digest])?;
+            }
+            Ok(())
+        })
+        .await
+    }
 }

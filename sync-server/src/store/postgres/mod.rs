@@ -34,6 +34,7 @@ mod counters;
 mod devices;
 mod docs;
 mod notifications;
+mod positions;
 mod projection;
 mod sessions;
 mod webhooks;
@@ -55,10 +56,16 @@ use tokio_postgres::{IsolationLevel, NoTls, Row, Statement};
 use super::{Store, StoreError, StoreResult};
 
 /// The schema, in order. Never edit a released migration: add one.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "20261207000000_create_tables",
-    include_str!("../../../migrations/postgres/20261207000000_create_tables.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "20261207000000_create_tables",
+        include_str!("../../../migrations/postgres/20261207000000_create_tables.sql"),
+    ),
+    (
+        "20261207100000_add_device_positions",
+        include_str!("../../../migrations/postgres/20261207100000_add_device_positions.sql"),
+    ),
+];
 
 /// The advisory lock key the migration runner holds ("plumblin" in ASCII): replicas starting
 /// together wait for each other, and the first applies the migrations alone.

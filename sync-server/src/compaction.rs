@@ -16,6 +16,7 @@ use std::time::Duration;
 use plumbline_shared::doc::DocId;
 
 use crate::doc_cache::assemble;
+use crate::leases;
 use crate::state::AppState;
 
 /// Compacts every document with at least `min_changes` changes since its last snapshot.
@@ -67,6 +68,10 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
         tick.tick().await; // the first tick is immediate; let the server start first
         loop {
             tick.tick().await;
+            // Of several replicas, one compacts (see `crate::leases`).
+            if !leases::hold(&state, leases::COMPACTION, 2 * Duration::from_secs(every)).await {
+                continue;
+            }
             if let Err(e) = compact_due(&state, min_changes).await {
                 tracing::warn!(error = ?e, "a compaction pass failed; the next one retries");
             }

@@ -38,6 +38,7 @@ pub mod handlers;
 pub mod history;
 pub mod image_check;
 pub mod import;
+pub mod leases;
 pub mod openapi;
 pub mod paper;
 pub mod positions;

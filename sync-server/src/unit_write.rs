@@ -199,7 +199,7 @@ pub async fn reproject(state: &AppState, doc_id: &DocId, now: Timestamp) -> Resu
     let unit = UnitDoc::from_trusted(loaded.doc.clone());
     let projection = project_unit(&unit, now, &state.settings_of(&loaded.project))
         .map_err(|e| WriteError::broken(doc_id, "stored", format!("does not read: {e}")))?;
-    state
+    match state
         .store
         .write_docs(vec![DocWrite {
             doc: doc_id.clone(),
@@ -212,6 +212,12 @@ pub async fn reproject(state: &AppState, doc_id: &DocId, now: Timestamp) -> Resu
             claims: Vec::new(),
             contacts: Vec::new(),
         }])
-        .await?;
-    Ok(())
+        .await
+    {
+        Ok(()) => Ok(()),
+        // Another replica wrote the unit since it was loaded, and projected it then: its rows are
+        // as new as these would be. The next read finds them due again if they are not.
+        Err(StoreError::Stale { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }

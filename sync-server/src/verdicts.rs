@@ -27,6 +27,7 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::time::Timestamp;
 
 use crate::error::ApiError;
+use crate::leases;
 use crate::state::AppState;
 use crate::unit_write;
 
@@ -65,11 +66,16 @@ const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(30);
 /// Runs [`refresh_due`] at every instant a case's verdicts or reminders change, until the
 /// server stops. Sleeps on the runtime's timer toward the server clock's next instant (at most
 /// [`MAX_SLEEP`]); tests with a manual clock call [`refresh_due`] themselves after moving it.
+/// Of several replicas, the one holding the [`leases::VERDICTS`] lease does it; should it stop,
+/// another takes over within two of its longest sleeps. (Reads refresh what they read on every
+/// replica regardless: see [`fresh`].)
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let now = state.now();
-            if let Err(e) = refresh_due(&state, now).await {
+            if leases::hold(&state, leases::VERDICTS, 2 * MAX_SLEEP).await
+                && let Err(e) = refresh_due(&state, now).await
+            {
                 tracing::warn!(error = ?e, "deriving due cases again failed; retrying shortly");
             }
             let wait = match state.store.next_verdict_change().await {

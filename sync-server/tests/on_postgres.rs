@@ -248,3 +248,20 @@ async fn a_phone_moving_to_another_server_continues_where_it_was() {
     assert!(phone.sync().await.refused.is_empty());
     assert_eq!(phone.unit(&doc).findings().unwrap().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_server_of_several_does_the_background_work() {
+    use plumbline_sync_server::leases;
+    let url = common::postgres::fresh_database().await;
+    let first = TestServer::start_on_database(common::clock(), &url).await;
+    let second = TestServer::start_on_database(common::clock(), &url).await;
+    let span = std::time::Duration::from_secs(60);
+    // The verdict scheduler of whichever started first holds its lease; the other's skips.
+    let holds = (
+        leases::hold(&first.state, leases::VERDICTS, span).await,
+        leases::hold(&second.state, leases::VERDICTS, span).await,
+    );
+    assert!(holds.0 != holds.1, "{holds:?}");
+    assert!(leases::hold(&second.state, "a test's work", span).await);
+    assert!(!leases::hold(&first.state, "a test's work", span).await);
+}

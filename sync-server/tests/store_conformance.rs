@@ -120,6 +120,7 @@ conformance!(
     web_sessions_expire_and_end,
     evidence_rows_follow_the_documents_and_the_uploads,
     device_positions_are_remembered_moved_and_forgotten,
+    a_lease_has_one_holder_until_it_expires,
     a_database_migrated_by_a_newer_server_is_refused,
 );
 
@@ -849,6 +850,47 @@ async fn device_positions_are_remembered_moved_and_forgotten(b: Backend) {
         .await
         .unwrap();
     assert_eq!(b.store.device_position(&phone).await.unwrap(), None);
+}
+
+async fn a_lease_has_one_holder_until_it_expires(b: Backend) {
+    let take = |holder: &'static str, from: i64, to: i64| {
+        let store = b.store.clone();
+        async move {
+            store
+                .take_lease("verdicts", holder, at(from), at(to))
+                .await
+                .unwrap()
+        }
+    };
+    assert!(take("server-a", 0, 2).await);
+    assert!(!take("server-b", 1, 3).await, "taken by another");
+    assert!(take("server-a", 1, 4).await, "renewed by its holder");
+    assert!(!take("server-b", 3, 5).await, "renewed until 4");
+    assert!(take("server-b", 4, 6).await, "expired at 4");
+    assert!(!take("server-a", 5, 7).await);
+    // Leases are by name.
+    assert!(
+        b.store
+            .take_lease("compaction", "server-a", at(5), at(7))
+            .await
+            .unwrap()
+    );
+    // Of replicas asking at once, one gets it.
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let store = b.store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .take_lease("race", &format!("server-{n}"), at(0), at(1))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut holders = 0;
+    for task in tasks {
+        holders += usize::from(task.await.unwrap());
+    }
+    assert_eq!(holders, 1);
 }
 
 async fn a_database_migrated_by_a_newer_server_is_refused(b: Backend) {

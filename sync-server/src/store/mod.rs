@@ -536,6 +536,7 @@ pub trait Store:
     + WebhookStore
     + ContactStore
     + PositionStore
+    + LeaseStore
     + Send
     + Sync
     + 'static
@@ -824,6 +825,21 @@ pub trait PositionStore: Send + Sync + 'static {
         device: &DeviceId,
         moved: &[(DocId, Option<HeadsDigest>)],
     ) -> StoreResult<()>;
+}
+
+/// Background work one server replica does for all (`crate::leases`).
+#[async_trait]
+pub trait LeaseStore: Send + Sync + 'static {
+    /// Takes the lease `name` for `holder` until `until` when it is free at `now` (never
+    /// taken, expired, or already `holder`'s, which renews it), atomically: of replicas asking
+    /// at once, one gets it. Whether `holder` holds it now.
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<bool>;
 }
 
 /// Which work-group platform a robot is on: each takes its own JSON.

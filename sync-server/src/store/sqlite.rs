@@ -40,10 +40,11 @@ use super::sql::{CASE_COLUMNS, NOTIFICATION_COLUMNS, case_order};
 use super::{
     AccountStore, BlobRowStore, CaseFilter, CaseRecord, CaseStore, ContactPurpose, ContactStore,
     ContactView, CounterStore, DeviceInfo, DeviceStore, DeviceWork, DocStore, DocSummary, DocWrite,
-    EvidenceStatus, Identity, LoginAttempt, Membership, NewUser, NewWebSession, Notification,
-    NotificationStore, NumberClaim, OwnerContactRecord, Page, Position, PositionStore, Presence,
-    Queue, ReportRows, Series, SessionStore, Store, StoreError, StoreResult, StoredDoc, UserInfo,
-    WebSession, Webhook, WebhookKind, WebhookMessage, WebhookStore,
+    EvidenceStatus, Identity, LeaseStore, LoginAttempt, Membership, NewUser, NewWebSession,
+    Notification, NotificationStore, NumberClaim, OwnerContactRecord, Page, Position,
+    PositionStore, Presence, Queue, ReportRows, Series, SessionStore, Store, StoreError,
+    StoreResult, StoredDoc, UserInfo, WebSession, Webhook, WebhookKind, WebhookMessage,
+    WebhookStore,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -112,6 +113,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261207100000_add_device_positions",
         include_str!("../../migrations/sqlite/20261207100000_add_device_positions.sql"),
+    ),
+    (
+        "20261207110000_add_leases",
+        include_str!("../../migrations/sqlite/20261207110000_add_leases.sql"),
     ),
 ];
 
@@ -2399,6 +2404,29 @@ impl PositionStore for SqliteStore {
                 upsert.execute(params![device, doc, digest])?;
             }
             Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl LeaseStore for SqliteStore {
+    async fn take_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<bool> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.write(move |c| {
+            let taken = c.execute(
+                "INSERT INTO leases (name, holder, until) VALUES (?1, ?2, ?4)
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+                 WHERE leases.until <= ?3 OR leases.holder = excluded.holder",
+                params![name, holder, now.0, until.0],
+            )?;
+            Ok(taken == 1)
         })
         .await
     }

@@ -33,6 +33,7 @@ mod contacts;
 mod counters;
 mod devices;
 mod docs;
+mod leases;
 mod notifications;
 mod positions;
 mod projection;
@@ -64,6 +65,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261207100000_add_device_positions",
         include_str!("../../../migrations/postgres/20261207100000_add_device_positions.sql"),
+    ),
+    (
+        "20261207110000_add_leases",
+        include_str!("../../../migrations/postgres/20261207110000_add_leases.sql"),
     ),
 ];
 

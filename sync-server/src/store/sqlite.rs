@@ -2349,6 +2349,14 @@ impl PositionStore for SqliteStore {
             .map(|(doc, digest)| (doc.to_string(), String::from(*digest)))
             .collect();
         self.write(move |c| {
+            // No such device: nothing to remember (no rows left behind without their flag).
+            let known = c.execute(
+                "UPDATE devices SET position_known = 1 WHERE device_id = ?1",
+                [&device],
+            )?;
+            if known == 0 {
+                return Ok(());
+            }
             c.execute(
                 "DELETE FROM device_positions WHERE device_id = ?1",
                 [&device],
@@ -2359,10 +2367,6 @@ impl PositionStore for SqliteStore {
             for (doc, digest) in &rows {
                 insert.execute(params![device, doc, digest])?;
             }
-            c.execute(
-                "UPDATE devices SET position_known = 1 WHERE device_id = ?1",
-                [&device],
-            )?;
             Ok(())
         })
         .await

@@ -8,9 +8,10 @@
 //! - A **chunk** is at most [`MAX_CHUNK_BYTES`] (1 MiB) of a blob, sent at an **offset**. A photo
 //!   on a bad uplink is sent chunk by chunk; when the connection drops, the device asks how much
 //!   arrived and goes on from there, so it never starts over.
-//! - The **staging file** `<data_dir>/uploads/<hash>.part` holds the chunks received so far.
-//!   Its length *is* the resume offset: nothing else records progress, so there is nothing to
-//!   fall out of step.
+//! - The **staged parts** `uploads/<hash>/<offset>` in the object store hold the chunks received
+//!   so far, one object each ([`crate::staging`]). The end of their unbroken run from offset 0
+//!   *is* the resume offset: nothing else records progress, so there is nothing to fall out of
+//!   step, and every server replica sees the same progress.
 //! - A blob is **stored** once its bytes are in the object store (`<hash[0..2]>/<hash>`, see
 //!   [`object_path`]) *and* recorded by [`BlobRowStore::record_blob`](crate::store::BlobRowStore::record_blob). Only stored blobs count as
 //!   arrived in the evidence status ("evidence 87/310") and only they can be downloaded.
@@ -31,10 +32,10 @@
 //! [`Uploads::receive`] takes one chunk. Its offset must equal the staged length (else
 //! [`UploadError::OffsetMismatch`], which tells the device where to resume) and it may not go past
 //! the declared total `T` (at most [`MAX_BLOB_BYTES`], 16 MiB). When the staged length reaches
-//! `T` the whole file is hashed; a mismatch deletes it and nothing is kept. A match is then
+//! `T` the parts are put together and hashed; a mismatch deletes them and nothing is kept. A match is then
 //! sniffed by its first bytes (JPEG `FF D8 FF`, PNG `89 50 4E 47 0D 0A 1A 0A`), which must agree
 //! with the declared `Content-Type`; the bytes go to the object store, the blob is recorded, and
-//! the staging file is deleted. A chunk at offset 0 is sniffed on arrival too, so a device that
+//! the parts are deleted. A chunk at offset 0 is sniffed on arrival too, so a device that
 //! sends a video is told so after 1 MiB rather than after 16.
 //!
 //! A staged length equal to `T` without a stored blob means the server stopped between the last
@@ -43,27 +44,27 @@
 //! # Why it is built this way
 //!
 //! - **Serialised per hash.** Two devices (or a retry racing its own timed-out original) may send
-//!   the same hash at once. [`Uploads::lock`] gives one async lock per hash, so appends and the
-//!   final verification never interleave. The body of a chunk is read *before* the lock is
-//!   taken, so a slow uplink never holds it.
+//!   the same hash at once. [`Uploads::lock`] gives one async lock per hash within a server, so
+//!   its chunks and the final verification never interleave. The body of a chunk is read
+//!   *before* the lock is taken, so a slow uplink never holds it. Between replicas, parts are
+//!   puts that replace each other whole (see [`crate::staging`]).
 //! - **Verification is the safety net.** Devices of different users may continue each other's
-//!   staging file (the bytes are the same photo or the hash check fails), and a chunk cut off
-//!   mid-write leaves a correct prefix. Whatever goes wrong in staging, a blob is stored only
-//!   when its bytes hash to its name.
+//!   parts (the bytes are the same photo or the hash check fails), and a chunk cut off
+//!   mid-request stages nothing. Whatever goes wrong in staging, a blob is stored only when
+//!   its bytes hash to its name.
 //! - **Order of the final steps.** Bytes first, synced to disk ([`crate::durable`]), record
 //!   second: a crash between them leaves an unrecorded object, which the next upload of the
 //!   hash simply writes again. The reverse order could record a blob whose bytes never arrived,
 //!   and so could a record made before the bytes were synced (a power cut keeps the database's
 //!   row and loses the unsynced file). A recorded blob whose object is missing (a
 //!   wiped folder) accepts a new upload instead of claiming to be complete.
-//! - **Why staging is a local file, not an object-store multipart upload.** S3 multipart parts
-//!   must be at least 5 MiB and a blob is at most 16 MiB, so 1 MiB chunks do not map onto them.
-//!   The cost: with several server replicas, a device must resume on the replica it started on
-//!   (sticky sessions), or it starts that photo again — correct, only slower.
+//! - **Why staged parts, not an object-store multipart upload.** S3 multipart parts must be at
+//!   least 5 MiB and a blob is at most 16 MiB, so 1 MiB chunks do not map onto them; the cost
+//!   of parts is one small object per chunk until the blob is complete.
 //! - Blobs are read whole into memory (at most 16 MiB) to hash, sniff and store them; the
 //!   downloaded bytes are streamed.
 //!
-//! Abandoned staging files are swept after a day ([`Uploads::remove_stale`]), and each device
+//! Abandoned parts are swept after a day ([`Uploads::remove_stale`]), and each device
 //! may hold only so many uploads in progress (`crate::upload_quota`; 429 beyond). Not yet done:
 //! photo dimensions are not checked against `MAX_EVIDENCE_EDGE_PX` here (the document's [`EvidenceRef`] carries them, bounded by
 //! `EvidenceRef::validate`).
@@ -89,11 +90,8 @@
 //! [`EvidenceRef`]: plumbline_shared::doc::evidence::EvidenceRef
 
 use std::collections::HashMap;
-use std::io::{Seek, SeekFrom, Write};
-use std::path::{Path as FsPath, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use anyhow::Context;
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
 use object_store::ObjectStore;
@@ -104,6 +102,7 @@ use plumbline_shared::time::Timestamp;
 use tokio::sync::OwnedMutexGuard;
 
 use crate::durable::Durability;
+use crate::staging::{self, StagingError};
 use crate::store::{Store, StoreError};
 use crate::upload_quota::PartialLedger;
 
@@ -115,19 +114,13 @@ pub const MAX_BLOB_BYTES: u64 = MAX_EVIDENCE_BYTES;
 /// How long a partial upload may wait for its next chunk before it is removed: a day.
 pub const STALE_AFTER_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// A file time in milliseconds since the epoch (times before it count as the epoch).
-fn touched_ms(t: std::time::SystemTime) -> i64 {
-    t.duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 /// Removes abandoned partial uploads every hour until aborted (see [`Uploads::remove_stale`]).
 pub fn spawn_sweeper(state: crate::state::AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            if let Err(e) = state.uploads.remove_stale(state.now()).await {
+            if let Err(e) = state.uploads.remove_stale(&*state.blobs, state.now()).await {
                 tracing::warn!(error = %e, "could not remove abandoned partial uploads");
             }
         }
@@ -315,8 +308,8 @@ pub enum UploadError {
     /// The image is too large or does not decode; discarded.
     #[error("{0}; nothing was kept")]
     BadImage(#[from] crate::image_check::ImageRefusal),
-    /// Reading or writing the staging file failed.
-    #[error("staging file: {0}")]
+    /// Making a part or a blob durable failed.
+    #[error("making an upload durable: {0}")]
     Io(#[from] std::io::Error),
     /// The records store failed.
     #[error(transparent)]
@@ -344,10 +337,19 @@ impl UploadError {
     }
 }
 
-/// Uploads in progress: the staging folder and one lock per hash. See the module docs.
+impl From<StagingError> for UploadError {
+    fn from(e: StagingError) -> Self {
+        match e {
+            StagingError::Objects(e) => UploadError::Objects(e),
+            StagingError::Io(e) => UploadError::Io(e),
+        }
+    }
+}
+
+/// Uploads in progress: one lock per hash, and who started each. The chunks themselves are
+/// staged in the object store ([`crate::staging`]). See the module docs.
 pub struct Uploads {
-    dir: PathBuf,
-    /// How a stored object becomes durable before it is recorded.
+    /// How a put object becomes durable before it is acknowledged or recorded.
     durable: Durability,
     locks: Mutex<HashMap<BlobHash, Arc<tokio::sync::Mutex<()>>>>,
     /// Who started each upload in progress, for the per-device quota.
@@ -357,7 +359,7 @@ pub struct Uploads {
 impl std::fmt::Debug for Uploads {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Uploads")
-            .field("dir", &self.dir)
+            .field("durable", &self.durable)
             .finish_non_exhaustive()
     }
 }
@@ -390,61 +392,39 @@ impl Drop for UploadLock<'_> {
 }
 
 impl Uploads {
-    /// Uploads staged in `dir` (created when missing), whose stored objects become durable as
-    /// `durable` says.
-    pub fn open(dir: PathBuf, durable: Durability) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("creating the upload staging folder {}", dir.display()))?;
-        Ok(Self {
-            dir,
+    /// No uploads yet; staged parts and stored objects become durable as `durable` says.
+    pub fn new(durable: Durability) -> Self {
+        Self {
             durable,
             locks: Mutex::new(HashMap::new()),
             partial: PartialLedger::default(),
-        })
+        }
     }
 
-    /// Removes the staging files no chunk has touched for [`STALE_AFTER_MS`] before `now`: an
-    /// upload abandoned by a phone that was lost, reset or never came back, or partial files
-    /// left on purpose to fill the disk. A device that returns starts that photo again from
-    /// offset 0 (the status says 0 bytes staged). Returns how many were removed.
-    pub async fn remove_stale(&self, now: Timestamp) -> std::io::Result<usize> {
-        let mut stale = Vec::new();
-        let mut entries = tokio::fs::read_dir(&self.dir).await?;
-        while let Some(entry) = entries.next_entry().await? {
-            let name = entry.file_name();
-            let Some(hash) = name
-                .to_str()
-                .and_then(|n| n.strip_suffix(".part"))
-                .and_then(|h| h.parse::<BlobHash>().ok())
-            else {
-                continue;
-            };
-            let touched = entry.metadata().await?.modified()?;
-            if touched_ms(touched) < now.0 - STALE_AFTER_MS {
-                stale.push(hash);
-            }
-        }
+    /// Removes the uploads no chunk has touched for [`STALE_AFTER_MS`] before `now`: an upload
+    /// abandoned by a phone that was lost, reset or never came back, or parts left on purpose
+    /// to fill the store. A device that returns starts that photo again from offset 0 (the
+    /// status says 0 bytes staged). "Touched" is the object store's own time of the newest
+    /// part. Returns how many uploads were removed.
+    pub async fn remove_stale(
+        &self,
+        objects: &dyn ObjectStore,
+        now: Timestamp,
+    ) -> Result<usize, UploadError> {
+        let before = Timestamp(now.0 - STALE_AFTER_MS);
         let mut removed = 0;
-        for hash in stale {
+        for hash in staging::untouched_since(objects, before).await? {
             // Under the hash's lock, and looked at again: a chunk may have just arrived.
             let _lock = self.lock(&hash).await;
-            let path = self.staging_path(&hash);
-            let Ok(meta) = tokio::fs::metadata(&path).await else {
-                continue;
-            };
-            if touched_ms(meta.modified()?) < now.0 - STALE_AFTER_MS {
-                remove_staging(&path).await?;
+            let staged = staging::staged(objects, &hash).await?;
+            if staged.untouched_since(before) {
+                staging::clear(objects, &staged).await?;
                 self.partial.release(&hash);
                 removed += 1;
-                tracing::info!(blob = %hash, bytes = meta.len(), "removed an abandoned partial upload");
+                tracing::info!(blob = %hash, bytes = staged.len(), "removed an abandoned partial upload");
             }
         }
         Ok(removed)
-    }
-
-    /// The staging file of a hash.
-    pub fn staging_path(&self, hash: &BlobHash) -> PathBuf {
-        self.dir.join(format!("{hash}.part"))
     }
 
     /// Waits for, then holds, the lock of one hash's upload.
@@ -488,7 +468,7 @@ impl Uploads {
             }
         }
         Ok(UploadState::Staged(
-            staged_len(&self.staging_path(hash)).await?,
+            staging::staged(objects, hash).await?.len(),
         ))
     }
 
@@ -541,28 +521,44 @@ impl Uploads {
             self.partial.charge(device, hash, total)?;
         }
 
-        let path = self.staging_path(hash);
         if !bytes.is_empty() {
-            append(&path, offset, bytes).await?;
+            staging::put_part(objects, &self.durable, hash, offset, bytes).await?;
         }
         if end < total {
             return Ok(Progress::Partial { staged: end });
         }
 
-        let stored =
-            store_staged(&path, hash, declared, (store, objects, &self.durable), now).await;
-        // Stored, or refused by verification (nothing is kept): the staging file is done with.
-        // After an internal failure (the object store was down) it stays, so the device's retry
-        // (an empty chunk at offset `total`) does not send 16 MiB again.
+        let staged = staging::staged(objects, hash).await?;
+        if staged.len() != total {
+            // Another replica's chunk replaced this one's part at the same moment.
+            return Err(UploadError::OffsetMismatch {
+                offset,
+                staged: staged.len(),
+            });
+        }
+        let stored = store_staged(
+            &staged,
+            hash,
+            declared,
+            (store, objects, &self.durable),
+            now,
+        )
+        .await;
+        // Stored, or refused by verification (nothing is kept): the parts are done with. After
+        // an internal failure (the object store was down) they stay, so the device's retry (an
+        // empty chunk at offset `total`) does not send 16 MiB again.
         let internal = matches!(
             stored,
             Err(UploadError::Io(_) | UploadError::Store(_) | UploadError::Objects(_))
         );
         if !internal {
             self.partial.release(hash);
-            if let Err(e) = remove_staging(&path).await {
-                tracing::warn!(blob = %hash, error = %e, "could not delete a staging file");
+            if let Err(e) = staging::clear(objects, &staged).await {
+                tracing::warn!(blob = %hash, error = %e, "could not delete an upload's parts");
             }
+        } else if let UploadState::Stored(bytes) = self.state_locked(&lock, store, objects).await? {
+            // Another replica finished the same blob and removed the parts under our feet.
+            return Ok(Progress::AlreadyStored { bytes });
         }
         drop(lock);
         stored
@@ -594,29 +590,26 @@ impl Uploads {
     }
 }
 
-/// Verifies a complete staging file and stores it.
+/// Verifies a complete run of parts and stores it.
 async fn store_staged(
-    path: &FsPath,
+    staged: &staging::Staged,
     hash: &BlobHash,
     declared: ImageType,
     to: Destination<'_>,
     now: Timestamp,
 ) -> Result<Progress, UploadError> {
-    let owned = path.to_owned();
-    let (content, actual) = tokio::task::spawn_blocking(move || {
-        let content = std::fs::read(&owned)?;
-        let actual = BlobHash::of(&content);
-        Ok::<_, std::io::Error>((content, actual))
-    })
-    .await
-    .map_err(std::io::Error::other)??;
+    let content = staging::assemble(to.1, staged).await?;
+    let hashed = content.clone();
+    let actual = tokio::task::spawn_blocking(move || BlobHash::of(&hashed))
+        .await
+        .map_err(std::io::Error::other)?;
     if &actual != hash {
         return Err(UploadError::HashMismatch {
             expected: hash.clone(),
             actual,
         });
     }
-    store_verified(hash, declared, Bytes::from(content), to, now).await
+    store_verified(hash, declared, content, to, now).await
 }
 
 /// Where a blob goes: the records, the object store, and how its objects become durable.
@@ -665,45 +658,6 @@ fn check_type(declared: ImageType, bytes: &[u8]) -> Result<(), UploadError> {
         Some(found) if found != declared => Err(UploadError::TypeMismatch { declared, found }),
         Some(_) => Ok(()),
     }
-}
-
-/// The length of a staging file; 0 when there is none.
-async fn staged_len(path: &FsPath) -> std::io::Result<u64> {
-    match tokio::fs::metadata(path).await {
-        Ok(meta) => Ok(meta.len()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-        Err(e) => Err(e),
-    }
-}
-
-async fn remove_staging(path: &FsPath) -> std::io::Result<()> {
-    match tokio::fs::remove_file(path).await {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
-}
-
-/// Writes `bytes` at `offset` (the file's current length) and syncs them, so an acknowledged
-/// offset survives a crash. On failure the file is cut back to `offset`.
-async fn append(path: &FsPath, offset: u64, bytes: Bytes) -> std::io::Result<()> {
-    let path = path.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(false)
-            .open(&path)?;
-        let written = file
-            .seek(SeekFrom::Start(offset))
-            .and_then(|_| file.write_all(&bytes))
-            .and_then(|()| file.sync_data());
-        if written.is_err() {
-            let _ = file.set_len(offset);
-        }
-        written
-    })
-    .await
-    .map_err(std::io::Error::other)?
 }
 
 /// A stored blob, ready to stream.
@@ -812,8 +766,7 @@ mod tests {
         let url = format!("sqlite:{}", dir.path().join("t.db").display());
         let clock = plumbline_shared::clock::Clock::manual(Timestamp(1_764_205_200_000));
         let store = crate::store::connect(&url, clock).await.unwrap();
-        let uploads =
-            Uploads::open(dir.path().join("uploads"), Durability::AcknowledgedByStore).unwrap();
+        let uploads = Uploads::new(Durability::AcknowledgedByStore);
         (dir, store, InMemory::new(), uploads)
     }
 
@@ -848,6 +801,7 @@ mod tests {
         let (old, recent) = (jpeg(2000), jpeg(2001));
         let at = Timestamp(1);
         for bytes in [&old, &recent] {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             let chunk = Chunk {
                 offset: 0,
                 total: bytes.len() as u64,
@@ -861,20 +815,20 @@ mod tests {
                 .unwrap();
         }
         let (old_hash, recent_hash) = (BlobHash::of(&old), BlobHash::of(&recent));
-        let touched = std::fs::metadata(uploads.staging_path(&recent_hash))
-            .unwrap()
-            .modified()
-            .unwrap();
-        // The old one was last touched two days before the recent one.
-        let two_days = std::time::Duration::from_millis(2 * STALE_AFTER_MS as u64);
-        std::fs::File::options()
-            .write(true)
-            .open(uploads.staging_path(&old_hash))
-            .unwrap()
-            .set_modified(touched - two_days)
-            .unwrap();
-        let now = Timestamp(touched_ms(touched) + 60_000);
-        assert_eq!(uploads.remove_stale(now).await.unwrap(), 1);
+        // The store stamps its objects with its own time: "now" is a day after the recent part
+        // was written, which is after the old one was.
+        let touched = |hash: &BlobHash| {
+            let path = staging::part_path(hash, 0);
+            let objects = &objects;
+            async move {
+                let meta = objects.head(&path).await.unwrap();
+                meta.last_modified.timestamp_millis()
+            }
+        };
+        let (old_at, recent_at) = (touched(&old_hash).await, touched(&recent_hash).await);
+        assert!(old_at < recent_at, "the parts were written 10 ms apart");
+        let now = Timestamp(recent_at + STALE_AFTER_MS);
+        assert_eq!(uploads.remove_stale(&objects, now).await.unwrap(), 1);
         assert_eq!(
             uploads.state(&*store, &objects, &old_hash).await.unwrap(),
             UploadState::Staged(0)
@@ -919,7 +873,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(p, Progress::Stored { bytes: total });
-        assert!(!uploads.staging_path(&hash).exists());
+        assert!(
+            staging::staged(&objects, &hash).await.unwrap().is_empty(),
+            "the parts are removed once stored"
+        );
         assert!(store.blob_exists(&hash).await.unwrap());
         let p = uploads
             .receive(&*store, &objects, (&device(), &hash), chunk(0, 10), at)
@@ -945,11 +902,7 @@ mod tests {
         let blobs = dir.path().join("blobs");
         std::fs::create_dir_all(&blobs).unwrap();
         let objects = object_store::local::LocalFileSystem::new_with_prefix(&blobs).unwrap();
-        let synced = Uploads::open(
-            dir.path().join("uploads"),
-            Durability::LocalFiles(blobs.clone()),
-        )
-        .unwrap();
+        let synced = Uploads::new(Durability::LocalFiles(blobs.clone()));
         let bytes = jpeg(300);
         let (hash, progress) = synced
             .store_whole(&*store, &objects, bytes, Timestamp(1))
@@ -958,11 +911,7 @@ mod tests {
         assert_eq!(progress, Progress::Stored { bytes: 300 });
         assert!(store.blob_exists(&hash).await.unwrap());
 
-        let elsewhere = Uploads::open(
-            dir.path().join("uploads-2"),
-            Durability::LocalFiles(dir.path().join("not-the-blobs")),
-        )
-        .unwrap();
+        let elsewhere = Uploads::new(Durability::LocalFiles(dir.path().join("not-the-blobs")));
         let other = jpeg(301);
         let e = elsewhere
             .store_whole(&*store, &objects, other.clone(), Timestamp(1))
@@ -973,11 +922,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_finished_staging_file_completes_with_an_empty_chunk() {
+    async fn a_finished_run_of_parts_completes_with_an_empty_chunk() {
         let (_dir, store, objects, uploads) = fixture().await;
         let bytes = jpeg(400);
         let hash = BlobHash::of(&bytes);
-        std::fs::write(uploads.staging_path(&hash), &bytes).unwrap();
+        staging::put_part(&objects, &uploads.durable, &hash, 0, bytes.clone())
+            .await
+            .unwrap();
         let chunk = Chunk {
             offset: 400,
             total: 400,
@@ -1051,6 +1002,6 @@ mod tests {
             ),
             "{e}"
         );
-        assert!(!uploads.staging_path(&hash).exists());
+        assert!(staging::staged(&objects, &hash).await.unwrap().is_empty());
     }
 }

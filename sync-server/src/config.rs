@@ -130,11 +130,45 @@ pub struct DbConfig {
     pub url: String,
 }
 
-/// Blob storage settings.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Blob storage settings: a local folder, or an S3-compatible bucket when `url` is set (see
+/// `crate::blob_store`). `Debug` redacts the secret key.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct BlobConfig {
     /// A folder for blobs; empty means `<data_dir>/blobs`.
     pub dir: String,
+    /// `s3://<bucket>[/<prefix>]`; empty means the folder.
+    #[serde(default)]
+    pub url: String,
+    /// The S3 endpoint (`http://…` or `https://…`); empty means AWS.
+    #[serde(default)]
+    pub endpoint: String,
+    /// The region requests are signed for.
+    #[serde(default)]
+    pub region: String,
+    /// The access key id.
+    #[serde(default)]
+    pub access_key_id: String,
+    /// The secret access key.
+    #[serde(default)]
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for BlobConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = if self.secret_access_key.is_empty() {
+            ""
+        } else {
+            "***"
+        };
+        f.debug_struct("BlobConfig")
+            .field("dir", &self.dir)
+            .field("url", &self.url)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &secret)
+            .finish()
+    }
 }
 
 /// Request bounds.
@@ -244,6 +278,7 @@ impl Config {
         if self.blobs.dir.is_empty() {
             self.blobs.dir = self.data_dir.join("blobs").display().to_string();
         }
+        crate::blob_store::check(&self.blobs)?;
         anyhow::ensure!(
             self.limits.max_body_bytes >= 64 * 1024,
             "limits.max_body_bytes must be at least 65536"

@@ -20,6 +20,7 @@
 pub mod account_admin;
 pub mod accounts;
 pub mod auth;
+pub mod blob_store;
 pub mod blobs;
 pub mod case_read;
 pub mod codec;
@@ -51,6 +52,7 @@ pub mod reindex;
 pub mod reports;
 pub mod routes;
 pub mod setup;
+pub mod staging;
 pub mod state;
 pub mod store;
 pub mod throttle;
@@ -68,7 +70,6 @@ use std::sync::Arc;
 
 use crate::project_settings::ProjectSettings;
 use anyhow::Context;
-use object_store::local::LocalFileSystem;
 use plumbline_shared::clock::Clock;
 use plumbline_shared::ids::DeviceId;
 use tokio::net::TcpListener;
@@ -91,26 +92,37 @@ fn instance_id(data_dir: &Path) -> anyhow::Result<DeviceId> {
     Ok(id)
 }
 
+/// Removes `<data_dir>/uploads`, where servers before staged parts kept partial uploads as
+/// local files: the devices start those photos again from offset 0, as after the daily sweep.
+fn forget_local_staging(data_dir: &Path) {
+    let old = data_dir.join("uploads");
+    if old.is_dir() {
+        match std::fs::remove_dir_all(&old) {
+            Ok(()) => {
+                tracing::info!(folder = %old.display(), "removed the old local upload staging folder; partial uploads restart")
+            }
+            Err(e) => {
+                tracing::warn!(folder = %old.display(), error = %e, "could not remove the old local upload staging folder")
+            }
+        }
+    }
+}
+
 /// Opens storage and builds the shared state; `clock` is the one source of "now" for all of it
 /// (`Clock::system()` in production, a test's own clock in tests).
 pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppState> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data folder {}", config.data_dir.display()))?;
     let store = store::connect(&config.db.url, clock.clone()).await?;
-    std::fs::create_dir_all(&config.blobs.dir)
-        .with_context(|| format!("creating {}", config.blobs.dir))?;
-    let blobs = LocalFileSystem::new_with_prefix(&config.blobs.dir)
-        .with_context(|| format!("opening the blob folder {}", config.blobs.dir))?;
+    let (blobs, durable) = blob_store::open(&config.blobs).await?;
+    forget_local_staging(&config.data_dir);
     let server = server_actor(instance_id(&config.data_dir)?);
-    let uploads = crate::blobs::Uploads::open(
-        config.data_dir.join("uploads"),
-        crate::durable::Durability::LocalFiles(config.blobs.dir.clone().into()),
-    )?;
+    let uploads = crate::blobs::Uploads::new(durable);
     let state = AppState {
         docs: Arc::new(DocCache::new(store.clone())),
         positions: Arc::new(positions::Positions::new(store.clone())),
         store,
-        blobs: Arc::new(blobs),
+        blobs,
         uploads: Arc::new(uploads),
         presence: Arc::default(),
         config: Arc::new(config),

@@ -14,10 +14,10 @@ use plumbline_shared::ids::{
 use plumbline_shared::projection::project_unit;
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
-use plumbline_sync_server::account_admin;
 use plumbline_sync_server::blobs::{MAX_CHUNK_BYTES, object_path};
 use plumbline_sync_server::doc_cache::new_changes;
 use plumbline_sync_server::store::{DocWrite, Membership, NewUser};
+use plumbline_sync_server::{account_admin, blob_store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -46,10 +46,27 @@ struct Reply {
     body: Value,
 }
 
+/// Which blob store a test's server keeps photos in: the tests of the upload protocol run on
+/// both (see the bottom of this file), the rest on the folder.
+#[derive(Debug, Clone, Copy)]
+enum Blobs {
+    /// The embedded default, a local folder.
+    Folder,
+    /// A bucket of a real S3-compatible server on loopback ([`common::s3::garage`]).
+    S3,
+}
+
 impl Server {
-    async fn start() -> Self {
+    async fn start(on: Blobs) -> Self {
+        let inner = match on {
+            Blobs::Folder => common::TestServer::start().await,
+            Blobs::S3 => {
+                let blobs = common::s3::garage().fresh_blobs();
+                common::TestServer::start_on_stores(common::clock(), None, blobs).await
+            }
+        };
         Self {
-            inner: common::TestServer::start().await,
+            inner,
             http: reqwest::Client::new(),
         }
     }
@@ -232,8 +249,11 @@ impl Server {
         res.json().await.unwrap()
     }
 
-    fn staging(&self, hash: &BlobHash) -> std::path::PathBuf {
-        self.state.uploads.staging_path(hash)
+    /// What is staged of `hash` in the object store.
+    async fn staged(&self, hash: &BlobHash) -> plumbline_sync_server::staging::Staged {
+        plumbline_sync_server::staging::staged(&*self.state.blobs, hash)
+            .await
+            .unwrap()
     }
 
     /// Asserts nothing of `hash` is kept: not recorded, not in the object store, nothing staged.
@@ -243,10 +263,7 @@ impl Server {
             self.state.blobs.head(&object_path(hash)).await,
             Err(object_store::Error::NotFound { .. })
         ));
-        assert!(
-            !self.staging(hash).exists(),
-            "a staging file was left behind"
-        );
+        assert!(self.staged(hash).await.is_empty(), "parts were left behind");
         let status = self.status(token, hash).await;
         assert_eq!(status["complete"], false, "{status}");
         assert_eq!(status["offset"], 0, "{status}");
@@ -258,9 +275,8 @@ fn jpeg(len: usize, seed: u64) -> Vec<u8> {
     common::jpeg_seeded(len, seed)
 }
 
-#[tokio::test]
-async fn a_photo_uploads_in_chunks_resumes_after_a_cut_and_downloads_identically() {
-    let s = Server::start().await;
+async fn a_photo_uploads_in_chunks_resumes_after_a_cut_and_downloads_identically(on: Blobs) {
+    let s = Server::start(on).await;
     let inspector = s
         .device("wangli", Some((Role::Inspector, s.project.id.clone())))
         .await;
@@ -302,10 +318,7 @@ async fn a_photo_uploads_in_chunks_resumes_after_a_cut_and_downloads_identically
         status,
         json!({"hash": hash.as_str(), "complete": false, "offset": MIB})
     );
-    assert_eq!(
-        std::fs::metadata(s.staging(&hash)).unwrap().len(),
-        MIB as u64
-    );
+    assert_eq!(s.staged(&hash).await.len(), MIB as u64);
     assert!(!s.state.store.blob_exists(&hash).await.unwrap());
 
     // It goes on from the offset the server gave.
@@ -330,8 +343,8 @@ async fn a_photo_uploads_in_chunks_resumes_after_a_cut_and_downloads_identically
         json!({"hash": hash.as_str(), "complete": true, "offset": total, "bytes": total})
     );
     assert!(
-        !s.staging(&hash).exists(),
-        "the staging file is removed once stored"
+        s.staged(&hash).await.is_empty(),
+        "the parts are removed once stored"
     );
     assert!(s.state.store.blob_exists(&hash).await.unwrap());
 
@@ -355,6 +368,12 @@ async fn a_photo_uploads_in_chunks_resumes_after_a_cut_and_downloads_identically
     assert_eq!(res.headers()["content-type"], "image/jpeg");
     assert_eq!(res.headers()["content-length"], total.to_string().as_str());
     assert_eq!(res.bytes().await.unwrap().as_ref(), photo.as_slice());
+    if let Blobs::S3 = on {
+        // The bytes are in the bucket: a client of its own reads them from the S3 server.
+        let (bucket, _) = blob_store::open(&s.state.config.blobs).await.unwrap();
+        let held = bucket.get(&object_path(&hash)).await.unwrap();
+        assert_eq!(held.bytes().await.unwrap().as_ref(), photo.as_slice());
+    }
 
     // HEAD answers the headers alone.
     let res = s
@@ -368,9 +387,8 @@ async fn a_photo_uploads_in_chunks_resumes_after_a_cut_and_downloads_identically
     assert_eq!(res.headers()["content-length"], total.to_string().as_str());
 }
 
-#[tokio::test]
-async fn uploading_a_stored_blob_again_changes_nothing() {
-    let s = Server::start().await;
+async fn uploading_a_stored_blob_again_changes_nothing(on: Blobs) {
+    let s = Server::start(on).await;
     let inspector = s
         .device("wangli", Some((Role::Inspector, s.project.id.clone())))
         .await;
@@ -397,7 +415,7 @@ async fn uploading_a_stored_blob_again_changes_nothing() {
         again.last_modified, stored.last_modified,
         "the object was not written again"
     );
-    assert!(!s.staging(&hash).exists());
+    assert!(s.staged(&hash).await.is_empty());
 
     // A contractor's device uploads its repair photo too.
     let contractor = s
@@ -411,9 +429,8 @@ async fn uploading_a_stored_blob_again_changes_nothing() {
     assert_eq!(r.status, 201, "{r:?}");
 }
 
-#[tokio::test]
-async fn bytes_that_do_not_match_their_hash_are_refused_and_nothing_is_kept() {
-    let s = Server::start().await;
+async fn bytes_that_do_not_match_their_hash_are_refused_and_nothing_is_kept(on: Blobs) {
+    let s = Server::start(on).await;
     let inspector = s
         .device("wangli", Some((Role::Inspector, s.project.id.clone())))
         .await;
@@ -441,9 +458,8 @@ async fn bytes_that_do_not_match_their_hash_are_refused_and_nothing_is_kept() {
     );
 }
 
-#[tokio::test]
-async fn a_chunk_at_the_wrong_offset_gets_409_with_where_to_resume() {
-    let s = Server::start().await;
+async fn a_chunk_at_the_wrong_offset_gets_409_with_where_to_resume(on: Blobs) {
+    let s = Server::start(on).await;
     let inspector = s
         .device("wangli", Some((Role::Inspector, s.project.id.clone())))
         .await;
@@ -478,7 +494,7 @@ async fn a_chunk_at_the_wrong_offset_gets_409_with_where_to_resume() {
             "{r:?}"
         );
     }
-    assert_eq!(std::fs::metadata(s.staging(&hash)).unwrap().len(), 1000);
+    assert_eq!(s.staged(&hash).await.len(), 1000);
     assert_eq!(s.status(&inspector, &hash).await["offset"], 1000);
     assert!(!s.state.store.blob_exists(&hash).await.unwrap());
 
@@ -495,7 +511,7 @@ async fn a_chunk_at_the_wrong_offset_gets_409_with_where_to_resume() {
 
 #[tokio::test]
 async fn sizes_are_bounded() {
-    let s = Server::start().await;
+    let s = Server::start(Blobs::Folder).await;
     let inspector = s
         .device("wangli", Some((Role::Inspector, s.project.id.clone())))
         .await;
@@ -547,9 +563,8 @@ async fn sizes_are_bounded() {
     s.assert_nothing_kept(&inspector, &other).await;
 }
 
-#[tokio::test]
-async fn only_jpeg_and_png_are_kept() {
-    let s = Server::start().await;
+async fn only_jpeg_and_png_are_kept(on: Blobs) {
+    let s = Server::start(on).await;
     let inspector = s
         .device("wangli", Some((Role::Inspector, s.project.id.clone())))
         .await;
@@ -625,7 +640,7 @@ async fn only_jpeg_and_png_are_kept() {
 
 #[tokio::test]
 async fn malformed_requests_get_clear_errors() {
-    let s = Server::start().await;
+    let s = Server::start(Blobs::Folder).await;
     let inspector = s
         .device("wangli", Some((Role::Inspector, s.project.id.clone())))
         .await;
@@ -687,7 +702,7 @@ async fn malformed_requests_get_clear_errors() {
 
 #[tokio::test]
 async fn who_may_upload_and_download() {
-    let s = Server::start().await;
+    let s = Server::start(Blobs::Folder).await;
     let inspector = s
         .device("wangli", Some((Role::Inspector, s.project.id.clone())))
         .await;
@@ -828,9 +843,8 @@ async fn who_may_upload_and_download() {
     assert_eq!(res.status(), 404);
 }
 
-#[tokio::test]
-async fn concurrent_uploads_of_one_photo_store_it_once() {
-    let s = Server::start().await;
+async fn concurrent_uploads_of_one_photo_store_it_once(on: Blobs) {
+    let s = Server::start(on).await;
     let inspector = s
         .device("wangli", Some((Role::Inspector, s.project.id.clone())))
         .await;
@@ -845,16 +859,15 @@ async fn concurrent_uploads_of_one_photo_store_it_once() {
         replies.iter().all(|r| r.body["complete"] == true),
         "{replies:?}"
     );
-    assert!(!s.staging(&hash).exists());
+    assert!(s.staged(&hash).await.is_empty());
 }
 
 /// Partial uploads are charged to the device that started them: a contractor's device that
 /// starts upload after upload and never finishes one is stopped (429 with its reason and
 /// `Retry-After`), other devices are not, and finishing one frees its place.
-#[tokio::test]
-async fn a_device_may_hold_only_so_many_uploads_in_progress() {
+async fn a_device_may_hold_only_so_many_uploads_in_progress(on: Blobs) {
     use plumbline_sync_server::upload_quota::{MAX_PARTIAL_BYTES, MAX_PARTIAL_UPLOADS};
-    let s = Server::start().await;
+    let s = Server::start(on).await;
     let member = Some((Role::Contractor, s.project.id.clone()));
     let foreman = s.device("zhougang", member.clone()).await;
     let photos: Vec<Vec<u8>> = (0..=MAX_PARTIAL_UPLOADS as u64)
@@ -877,7 +890,7 @@ async fn a_device_may_hold_only_so_many_uploads_in_progress() {
         "{r:?}"
     );
     assert!(
-        !s.staging(hash).exists(),
+        s.staged(hash).await.is_empty(),
         "nothing staged for the refused one"
     );
 
@@ -952,7 +965,7 @@ fn camera_photo() -> Vec<u8> {
 #[tokio::test]
 async fn the_case_page_shows_the_server_s_thumbnail_of_the_photo_it_holds() {
     use crate::common::web::{Browser, staff};
-    let s = Server::start().await;
+    let s = Server::start(Blobs::Folder).await;
     let inspector = s
         .device("wangli", Some((Role::Inspector, s.project.id.clone())))
         .await;
@@ -1005,4 +1018,37 @@ async fn the_case_page_shows_the_server_s_thumbnail_of_the_photo_it_holds() {
     let mut outsider = Browser::new(&s);
     let res = outsider.download(&format!("/photos/{hash}/thumb")).await;
     assert_ne!(res.status(), 200);
+}
+
+/// Runs each named test (an `async fn(Blobs)`) once on the folder and once on S3, as
+/// `blobs::on_folder::<name>` and `blobs::on_s3::<name>`.
+macro_rules! on_each_blob_store {
+    ($($name:ident,)*) => {
+        mod on_folder {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Blobs::Folder).await;
+                }
+            )*
+        }
+        mod on_s3 {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Blobs::S3).await;
+                }
+            )*
+        }
+    };
+}
+
+on_each_blob_store! {
+    a_photo_uploads_in_chunks_resumes_after_a_cut_and_downloads_identically,
+    uploading_a_stored_blob_again_changes_nothing,
+    bytes_that_do_not_match_their_hash_are_refused_and_nothing_is_kept,
+    a_chunk_at_the_wrong_offset_gets_409_with_where_to_resume,
+    only_jpeg_and_png_are_kept,
+    concurrent_uploads_of_one_photo_store_it_once,
+    a_device_may_hold_only_so_many_uploads_in_progress,
 }

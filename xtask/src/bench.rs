@@ -23,7 +23,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
@@ -48,7 +48,7 @@ fn system_time_now() -> SystemTime {
 /// medians.
 pub fn run(bench_args: &[String]) -> Result<()> {
     let started = system_time_now();
-    let target = target_dir()?;
+    let target = cmd::target_dir()?;
     let sync_results = target.join("sync-workloads.json");
     // A file from an earlier run must not pass for this run's results.
     match fs::remove_file(&sync_results) {
@@ -257,20 +257,6 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-/// Where cargo puts build output, as `cargo metadata` reports it (so `CARGO_TARGET_DIR` and
-/// `build.target-dir` are honoured).
-fn target_dir() -> Result<PathBuf> {
-    #[derive(Deserialize)]
-    struct Metadata {
-        target_directory: PathBuf,
-    }
-    let text = cmd::output(cmd::cargo().args(["metadata", "--format-version", "1", "--no-deps"]))?
-        .context("`cargo metadata` failed")?;
-    let metadata: Metadata =
-        serde_json::from_str(&text).context("could not parse `cargo metadata` output")?;
-    Ok(metadata.target_directory)
-}
-
 /// A time in nanoseconds, in the unit that reads best.
 fn duration(nanos: f64) -> String {
     match nanos {
@@ -288,7 +274,12 @@ mod tests {
     use super::*;
 
     /// Writes one benchmark's results the way criterion 0.8 lays them out.
-    fn write_result(criterion: &Path, group: &str, function: &str, median_ns: f64) -> PathBuf {
+    fn write_result(
+        criterion: &Path,
+        group: &str,
+        function: &str,
+        median_ns: f64,
+    ) -> std::path::PathBuf {
         let new = criterion.join(group).join(function).join("new");
         fs::create_dir_all(&new).expect("create the result folder");
         let estimate = |point: f64| {

@@ -93,3 +93,17 @@ fn display(command: &Command) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// Where cargo puts build output, as `cargo metadata` reports it (so `CARGO_TARGET_DIR` and
+/// `build.target-dir` are honoured).
+pub fn target_dir() -> Result<PathBuf> {
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        target_directory: PathBuf,
+    }
+    let text = output(cargo().args(["metadata", "--format-version", "1", "--no-deps"]))?
+        .context("`cargo metadata` failed")?;
+    let metadata: Metadata =
+        serde_json::from_str(&text).context("could not parse `cargo metadata` output")?;
+    Ok(metadata.target_directory)
+}

@@ -17,6 +17,7 @@ mod demo;
 mod fuzz;
 mod prerequisites;
 mod test;
+mod test_tools;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ enum Command {
         #[arg(last = true)]
         test_args: Vec<String>,
     },
+    /// Build the programs the tests run that Debian does not package (the S3-compatible
+    /// store) into `<target dir>/test-tools`; `test` does this itself.
+    TestTools,
     /// Print what the demo project holds, then start the demo sync server.
     Demo {
         /// Only print the summary; do not start the server.
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
 
     let result = match Cli::parse().command {
         Command::Test { test_args } => test::run(&test_args),
+        Command::TestTools => prerequisites::ensure().and_then(|()| test_tools::ensure()),
         Command::Demo {
             print_only,
             server_args,

@@ -76,6 +76,11 @@ const SYSTEM_PACKAGES: &[SystemPackage] = &[
         why: "`import`: the desktop app's end-to-end test keeps a screenshot of each step",
     },
     SystemPackage {
+        name: "libsodium-dev",
+        why: "the test tool Garage (an S3-compatible store, built by `cargo xtask test`) links \
+              Debian's libsodium instead of building and testing its own",
+    },
+    SystemPackage {
         name: "postgresql",
         why: "the server's store tests start a throwaway PostgreSQL cluster (`initdb`, `pg_ctl` \
               from /usr/lib/postgresql/<version>/bin) and run every store check against it",

@@ -8,15 +8,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::{cmd, fuzz, prerequisites};
+use crate::{cmd, fuzz, prerequisites, test_tools};
 
 /// Seconds each fuzz target runs in the test command.
 const FUZZ_SECONDS: u64 = 10;
 
 /// Runs every step; `test_args` go to the test binaries (a name filter, `--nocapture`, …).
 pub fn run(test_args: &[String]) -> Result<()> {
-    let steps: [(&str, &dyn Fn() -> Result<()>); 8] = [
+    let steps: [(&str, &dyn Fn() -> Result<()>); 9] = [
         ("system prerequisites", &prerequisites::ensure),
+        ("test tools: built from crates.io once", &test_tools::ensure),
         ("formatting: cargo fmt --check", &|| {
             cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))
                 .context("formatting differs: run `cargo fmt --all` and commit the result")

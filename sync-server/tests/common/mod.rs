@@ -4,6 +4,8 @@
 
 pub mod postgres;
 pub mod process;
+pub mod s3;
+pub mod watchdog;
 pub mod web;
 
 use std::collections::BTreeMap;
@@ -23,7 +25,7 @@ use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UserId};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::time::{HOUR_MS, Timestamp};
-use plumbline_sync_server::config::Config;
+use plumbline_sync_server::config::{BlobConfig, Config};
 use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::store::Membership;
 use plumbline_sync_server::{account_admin, build_state, launch, project_read, setup};
@@ -90,6 +92,24 @@ impl TestServer {
     pub async fn start_on_database(clock: Clock, url: &str) -> Self {
         let url = url.to_owned();
         Self::start_holding(clock, move |config| config.db.url = url, true).await
+    }
+
+    /// Starts a server holding the demo project whose blobs live in `blobs` (an S3 bucket
+    /// from [`s3::S3Service::fresh_blobs`]) and whose records live in the database at `db`
+    /// (`None`: its own SQLite file).
+    pub async fn start_on_stores(clock: Clock, db: Option<&str>, blobs: BlobConfig) -> Self {
+        let db = db.map(str::to_owned);
+        Self::start_holding(
+            clock,
+            move |config| {
+                if let Some(url) = db {
+                    config.db.url = url;
+                }
+                config.blobs = blobs;
+            },
+            true,
+        )
+        .await
     }
 
     async fn start_holding(

@@ -21,7 +21,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -95,12 +95,6 @@ fn running_as_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
-/// A port nobody listens on right now.
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 /// Runs a PostgreSQL program, as the `postgres` user when this process is root.
 fn pg_command(bin: &Path, program: &str) -> Command {
     let path = bin.join(program);
@@ -146,7 +140,7 @@ fn start_cluster() -> String {
         "initdb failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let port = free_port();
+    let port = super::watchdog::free_port();
     let options = format!(
         "-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c \
          synchronous_commit=off -c full_page_writes=off -c max_connections=300",
@@ -171,25 +165,10 @@ fn start_cluster() -> String {
          {stop} >/dev/null 2>&1; rm -rf {dir}",
         dir = dir.display()
     );
-    let mut watchdog = Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(watchdog.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    if line.trim() != "started" {
+    if !super::watchdog::start(&script) {
         let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
         panic!("the test PostgreSQL cluster did not start:\n{log}");
     }
-    // Reaped by a thread of its own when it ends (after this process has, in practice).
-    std::thread::spawn(move || watchdog.wait());
     wait_for_port(port);
     format!("postgres://{SUPERUSER}@127.0.0.1:{port}")
 }

@@ -1,0 +1,101 @@
+//! Programs the tests run that Debian does not package, built from crates.io into
+//! `<target dir>/test-tools` (where the tests look for them, see
+//! `sync-server/tests/common/s3.rs`).
+//!
+//! They live in the target folder so that a kept target folder keeps them too: a warm run
+//! finds each at its pinned version and builds nothing; `cargo clean` removes them with the
+//! rest. They are built unoptimised (`--debug`): the tests ask little of them, and a debug build
+//! takes a fraction of a release build's time on a cold run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+
+use crate::cmd;
+
+/// A program built from a crates.io package.
+#[derive(Debug)]
+struct TestTool {
+    /// The package on crates.io.
+    package: &'static str,
+    /// The pinned version (and the version `<binary> --version` prints).
+    version: &'static str,
+    /// The binary it installs.
+    binary: &'static str,
+    /// Features, with the package's defaults off.
+    features: &'static str,
+    /// Environment for the build.
+    env: &'static [(&'static str, &'static str)],
+    /// Why the tests need it.
+    why: &'static str,
+}
+
+/// Every test tool: the one list to extend.
+const TEST_TOOLS: &[TestTool] = &[TestTool {
+    package: "garage",
+    version: "2.5.0",
+    binary: "garage",
+    // SQLite for its metadata (bundled, like ours) instead of LMDB; no metrics or K2V.
+    features: "sqlite,bundled-libs",
+    // libsodium from Debian (`libsodium-dev`, a system prerequisite) instead of building the
+    // bundled copy and running its whole test suite.
+    env: &[("SODIUM_USE_PKG_CONFIG", "1")],
+    why: "a real S3-compatible object store: the upload tests and the replica tests keep \
+          photos in it",
+}];
+
+/// The folder the tools are installed into: `<target dir>/test-tools` (binaries in `bin/`).
+pub fn root() -> Result<PathBuf> {
+    Ok(cmd::target_dir()?.join("test-tools"))
+}
+
+/// Installs every tool missing (or at another version) from `<target dir>/test-tools`.
+pub fn ensure() -> Result<()> {
+    let root = root()?;
+    for tool in TEST_TOOLS {
+        let binary = root.join("bin").join(tool.binary);
+        if installed_version_matches(&binary, tool.version) {
+            tracing::info!("test tool present: {} {}", tool.binary, tool.version);
+            continue;
+        }
+        tracing::info!(
+            "building test tool {} {} ({})",
+            tool.package,
+            tool.version,
+            tool.why
+        );
+        let mut install = cmd::cargo();
+        install
+            .args(["install", tool.package, "--version", tool.version])
+            .args(["--locked", "--debug", "--force", "--no-default-features"])
+            .args(["--features", tool.features])
+            .arg("--root")
+            .arg(&root)
+            // Its own build folder: the workspace's target folder is for the workspace.
+            .env("CARGO_TARGET_DIR", root.join("build"));
+        for (key, value) in tool.env {
+            install.env(key, value);
+        }
+        cmd::run(&mut install).with_context(|| {
+            format!(
+                "building the test tool {} {}; it needs the system prerequisites, which \
+                 `cargo xtask test` installs first",
+                tool.package, tool.version
+            )
+        })?;
+        // The build folder is only needed to build it again.
+        let _ = std::fs::remove_dir_all(root.join("build"));
+    }
+    Ok(())
+}
+
+/// Whether `binary` runs and names `version` in its `--version` output.
+fn installed_version_matches(binary: &Path, version: &str) -> bool {
+    Command::new(binary)
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| {
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains(version)
+        })
+}

@@ -23,6 +23,7 @@ pub mod auth;
 pub mod blob_store;
 pub mod blobs;
 pub mod case_read;
+pub mod change_feed;
 pub mod codec;
 pub mod compaction;
 pub mod config;
@@ -162,6 +163,7 @@ pub async fn launch(
         Some(presence::spawn_flusher(state.clone())),
         Some(verdicts::spawn(state.clone())),
         Some(blobs::spawn_sweeper(state.clone())),
+        Some(change_feed::spawn(state.clone())),
         Some(contact_masking::spawn(state.clone())),
         webhook::spawn(state.clone()),
     ];

@@ -56,7 +56,20 @@ impl ProjectSettings {
         Ok(())
     }
 
-    /// Reads the settings of every stored project (at start-up).
+    /// Reads again the settings of `project`, which another server replica wrote
+    /// (`crate::change_feed`). That replica marked the project's cases due when the settings
+    /// changed; this one only stops deriving with the old ones.
+    pub async fn refresh(state: &AppState, project: &ProjectId) -> anyhow::Result<()> {
+        if let Some(project) = crate::project_read::load_project(state, project).await?
+            && state.settings.learn(&project)
+        {
+            tracing::info!(project = %project.id, "workflow settings changed on another replica");
+        }
+        Ok(())
+    }
+
+    /// Reads the settings of every stored project (at start-up, and after the feed of other
+    /// replicas' writes was interrupted).
     pub async fn load_all(state: &AppState) -> anyhow::Result<()> {
         for doc in state.store.all_docs().await? {
             let DocId::Project(id) = doc else {

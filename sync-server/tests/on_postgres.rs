@@ -3,11 +3,16 @@
 //! database (replicas) and a restart.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+
 use plumbline_shared::api::ManifestResponse;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::FieldEdit;
 use plumbline_shared::role::Role;
 use plumbline_shared::severity::Severity;
+use plumbline_shared::workflow::WorkflowSettings;
+use plumbline_sync_server::project_write::edit_project;
 use plumbline_sync_server::store::{CaseFilter, Page};
 
 use crate::common::{self, TestServer};
@@ -278,4 +283,40 @@ async fn one_server_of_several_does_the_background_work() {
     // The second server's scheduler finds the lease taken, and so does any pass of its own.
     assert!(!leases::hold(&second.state, leases::VERDICTS, span).await);
     assert!(leases::hold(&first.state, leases::VERDICTS, span).await);
+}
+
+/// Workflow settings saved on one server apply on another of the same database at once: each
+/// server keeps every project's settings in memory, and hears another's write of a project
+/// document through the database (LISTEN/NOTIFY, `change_feed`) instead of keeping what it
+/// read at start until a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_saved_on_one_server_apply_on_the_other_without_a_restart() {
+    let url = common::postgres::fresh_database().await;
+    let first = TestServer::start_on_database(common::clock(), &url).await;
+    let second = TestServer::start_on_database(common::clock(), &url).await;
+    let project = first.project.id.clone();
+    let before = second.state.settings.of(&project);
+    for hours in [5, 6] {
+        let wanted = WorkflowSettings {
+            response_window_ms: hours * 60 * 60 * 1000,
+            ..before
+        };
+        assert_ne!(second.state.settings.of(&project), wanted);
+        edit_project(&first.state, &project, |p| {
+            p.workflow = wanted;
+            Ok::<_, Infallible>(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(first.state.settings.of(&project), wanted);
+        let start = Instant::now();
+        while second.state.settings.of(&project) != wanted {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the second server still derives with a {} h response window",
+                second.state.settings.of(&project).response_window_ms / 3_600_000
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }

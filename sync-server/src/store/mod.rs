@@ -537,6 +537,7 @@ pub trait Store:
     + ContactStore
     + PositionStore
     + LeaseStore
+    + ChangeFeed
     + Send
     + Sync
     + 'static
@@ -825,6 +826,21 @@ pub trait PositionStore: Send + Sync + 'static {
         device: &DeviceId,
         moved: &[(DocId, Option<HeadsDigest>)],
     ) -> StoreResult<()>;
+}
+
+/// Every document id written, by this server or another on the same database, as each write
+/// commits (see [`ChangeFeed::follow`]).
+pub type DocFeed = futures::stream::BoxStream<'static, StoreResult<DocId>>;
+
+/// What other server replicas wrote (`crate::change_feed`).
+#[async_trait]
+pub trait ChangeFeed: Send + Sync + 'static {
+    /// From now on, the id of every document any server writes to this database, once its
+    /// write committed (this server's own writes included). The feed ends when its connection
+    /// does; follow again then, knowing notices may have been missed meanwhile. `None` when
+    /// the store has a single writer and so nothing to hear (SQLite: one process holds the
+    /// file).
+    async fn follow(&self) -> StoreResult<Option<DocFeed>>;
 }
 
 /// Background work one server replica does for all (`crate::leases`).

@@ -38,11 +38,11 @@ use tokio::sync::oneshot;
 
 use super::sql::{CASE_COLUMNS, NOTIFICATION_COLUMNS, case_order};
 use super::{
-    AccountStore, BlobRowStore, CaseFilter, CaseRecord, CaseStore, ContactPurpose, ContactStore,
-    ContactView, CounterStore, DeviceInfo, DeviceStore, DeviceWork, DocStore, DocSummary, DocWrite,
-    EvidenceStatus, Identity, LeaseStore, LoginAttempt, Membership, NewUser, NewWebSession,
-    Notification, NotificationStore, NumberClaim, OwnerContactRecord, Page, Position,
-    PositionStore, Presence, Queue, ReportRows, Series, SessionStore, Store, StoreError,
+    AccountStore, BlobRowStore, CaseFilter, CaseRecord, CaseStore, ChangeFeed, ContactPurpose,
+    ContactStore, ContactView, CounterStore, DeviceInfo, DeviceStore, DeviceWork, DocFeed,
+    DocStore, DocSummary, DocWrite, EvidenceStatus, Identity, LeaseStore, LoginAttempt, Membership,
+    NewUser, NewWebSession, Notification, NotificationStore, NumberClaim, OwnerContactRecord, Page,
+    Position, PositionStore, Presence, Queue, ReportRows, Series, SessionStore, Store, StoreError,
     StoreResult, StoredDoc, UserInfo, WebSession, Webhook, WebhookKind, WebhookMessage,
     WebhookStore,
 };
@@ -2410,6 +2410,14 @@ impl PositionStore for SqliteStore {
             Ok(())
         })
         .await
+    }
+}
+
+/// One process holds the file and learns its own writes as it makes them: nothing to hear.
+#[async_trait]
+impl ChangeFeed for SqliteStore {
+    async fn follow(&self) -> StoreResult<Option<DocFeed>> {
+        Ok(None)
     }
 }
 

@@ -161,6 +161,15 @@ impl DocStore for PostgresStore {
                 .await?;
             }
         }
+        // Heard by every replica following the feed, once this transaction commits.
+        let announce = tx.prepare_cached("SELECT pg_notify($1, $2)").await?;
+        let ids: Vec<String> = writes.iter().map(|w| w.doc.to_string()).collect();
+        let channel = super::feed::CHANNEL;
+        let rows = ids
+            .iter()
+            .map(|id| -> Vec<Param<'_>> { vec![&channel, id] })
+            .collect();
+        execute_all(&tx, &announce, rows).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -33,6 +33,7 @@ mod contacts;
 mod counters;
 mod devices;
 mod docs;
+mod feed;
 mod leases;
 mod notifications;
 mod positions;
@@ -95,6 +96,9 @@ const PIPELINE_DEPTH: usize = 256;
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Pool,
+    /// How to connect, for the connection that follows other replicas' writes (`feed.rs`),
+    /// which stays outside the pool.
+    config: tokio_postgres::Config,
     /// When rows were stored, created or applied (bookkeeping, never a verdict).
     clock: Clock,
 }
@@ -126,7 +130,7 @@ impl PostgresStore {
         // workspace's Cargo.toml). `Fast` recycling: a connection the server closed is noticed
         // by `is_closed`, without a round trip before every call.
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -159,7 +163,11 @@ impl PostgresStore {
             );
         }
         drop(client);
-        Ok(Self { pool, clock })
+        Ok(Self {
+            pool,
+            config,
+            clock,
+        })
     }
 
     /// A pooled connection.

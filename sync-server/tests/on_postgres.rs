@@ -39,6 +39,25 @@ async fn case_descriptions(server: &TestServer) -> Vec<String> {
     out
 }
 
+/// `device` records a ponding leak described `description` in `doc` and syncs it; its id.
+async fn record_leak(
+    device: &mut common::Device,
+    doc: &DocId,
+    description: &str,
+) -> plumbline_shared::ids::FindingId {
+    let mut edited = device.unit(doc);
+    let finding = edited
+        .record_finding(
+            &device.actor,
+            common::now(),
+            common::ponding_leak(Severity::S2, description),
+        )
+        .unwrap();
+    device.put_unit(doc, edited);
+    assert!(device.sync().await.refused.is_empty());
+    finding
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phones_records_reach_the_office_and_outlive_a_restart() {
     let url = common::postgres::fresh_database().await;
@@ -222,16 +241,7 @@ async fn a_phone_moving_to_another_server_continues_where_it_was() {
     // A colleague records a finding in the unit meanwhile.
     let mut colleague = first.device("inspector-f", Role::Inspector).await;
     colleague.sync().await;
-    let mut edited = colleague.unit(&doc);
-    edited
-        .record_finding(
-            &colleague.actor,
-            common::now(),
-            common::ponding_leak(Severity::S2, "同事记录的"),
-        )
-        .unwrap();
-    colleague.put_unit(&doc, edited);
-    assert!(colleague.sync().await.refused.is_empty());
+    record_leak(&mut colleague, &doc, "同事记录的").await;
 
     // The load balancer sends the phone to the other server: its summary alone is enough there
     // (the position the first server learnt is in the database), so the phone does not list
@@ -319,4 +329,71 @@ async fn settings_saved_on_one_server_apply_on_the_other_without_a_restart() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// Runs a script of `deploy/` as an operator would, with the test cluster's PostgreSQL
+/// programs first on `PATH`; its status, standard output and standard error.
+fn deploy_script(name: &str, args: &[&str]) -> (bool, String, String) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../deploy")
+        .join(name);
+    let path = format!(
+        "{}:{}",
+        common::postgres::server_binaries().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new("sh")
+        .arg(&script)
+        .args(args)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The backup and restore scripts of `deploy/` (`docs/deploy.md`): a dump of a database a
+/// server wrote restores into an empty database, a server started on it serves the same
+/// records to a phone, and restoring into a database that is not empty is refused and changes
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_restores_into_an_empty_database_and_a_server_serves_it() {
+    let url = common::postgres::fresh_database().await;
+    let server = TestServer::start_on_database(common::clock(), &url).await;
+    let doc = DocId::Unit(server.project.units().next().unwrap().1.id.clone());
+    let mut phone = server.device("inspector-backup", Role::Inspector).await;
+    phone.sync().await;
+    record_leak(&mut phone, &doc, "卫生间闭水试验渗漏").await;
+    let heads = server.state.store.doc_heads(&doc).await.unwrap();
+    drop(server);
+
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("plumbline.dump");
+    let dump = dump.to_str().unwrap();
+    let (ok, out, err) = deploy_script("backup-postgres.sh", &[&url, dump]);
+    assert!(ok, "backup failed: {out}{err}");
+    assert!(out.contains("backed up the Plumbline database"), "{out}");
+
+    let restored = common::postgres::fresh_database().await;
+    let (ok, out, err) = deploy_script("restore-postgres.sh", &[dump, &restored]);
+    assert!(ok, "restore failed: {out}{err}");
+    assert!(out.contains("1 case records"), "{out}");
+    let (ok, _, err) = deploy_script("restore-postgres.sh", &[dump, &restored]);
+    assert!(
+        !ok,
+        "a second restore into the same database must be refused"
+    );
+    assert!(err.contains("refusing to restore"), "{err}");
+
+    let back = TestServer::start_on_database(common::clock(), &restored).await;
+    assert_eq!(case_descriptions(&back).await, ["卫生间闭水试验渗漏"]);
+    assert_eq!(back.state.store.doc_heads(&doc).await.unwrap(), heads);
+    let mut other = back
+        .device("inspector-after-restore", Role::Inspector)
+        .await;
+    other.sync().await;
+    assert_eq!(other.unit(&doc).findings().unwrap().len(), 1);
 }

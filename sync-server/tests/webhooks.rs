@@ -3,61 +3,20 @@
 //! the administrator; a bad address is refused with a sentence and changes nothing.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-use std::sync::{Arc, Mutex};
-
-use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode as AxumStatus;
-use axum::routing::post;
 use plumbline_shared::clock::Clock;
 use plumbline_shared::role::Role;
 use plumbline_shared::time::HOUR_MS;
 use plumbline_sync_server::webhook::{self, Pass};
 use reqwest::StatusCode;
 
+use crate::common::robot::Robot;
 use crate::common::web::{Browser, cases, csrf_of, first_case_link, issue_notice, staff};
 use crate::common::{TestServer, anchor};
-
-/// A robot on loopback: keeps every body it was sent; answers 500 to the first `fail` of them.
-#[derive(Clone, Default)]
-struct Robot {
-    got: Arc<Mutex<Vec<serde_json::Value>>>,
-    fail: Arc<Mutex<usize>>,
-}
-
-async fn receive(
-    State(robot): State<Robot>,
-    Json(body): Json<serde_json::Value>,
-) -> (AxumStatus, Json<serde_json::Value>) {
-    robot.got.lock().unwrap().push(body);
-    let mut fail = robot.fail.lock().unwrap();
-    if *fail > 0 {
-        *fail -= 1;
-        return (
-            AxumStatus::INTERNAL_SERVER_ERROR,
-            Json(serde_json::json!({"errcode": -1, "errmsg": "busy"})),
-        );
-    }
-    (
-        AxumStatus::OK,
-        Json(serde_json::json!({"errcode": 0, "errmsg": "ok"})),
-    )
-}
-
-async fn start_robot(robot: Robot) -> String {
-    let app = axum::Router::new()
-        .route("/cgi-bin/webhook/send", post(receive))
-        .with_state(robot);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}/cgi-bin/webhook/send?key=test-key")
-}
 
 #[tokio::test]
 async fn reminders_reach_the_work_group_once_and_failures_are_retried_and_shown() {
     let robot = Robot::default();
-    let url = start_robot(robot.clone()).await;
+    let url = robot.start().await;
     let clock = Clock::manual(anchor());
     // The background sender is off: the test sends at the instants it chooses.
     let server =

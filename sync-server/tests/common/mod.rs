@@ -4,6 +4,7 @@
 
 pub mod postgres;
 pub mod process;
+pub mod robot;
 pub mod s3;
 pub mod watchdog;
 pub mod web;

@@ -65,8 +65,8 @@ fn server_url() -> String {
     .clone()
 }
 
-/// The newest installed PostgreSQL's server binaries.
-fn server_binaries() -> PathBuf {
+/// The newest installed PostgreSQL's server binaries (and its client programs).
+pub fn server_binaries() -> PathBuf {
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()

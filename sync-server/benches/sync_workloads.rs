@@ -18,7 +18,10 @@
 //! - **c** `sync/c_50_devices_20_units_each`: 50 devices, each with 20 edited units (a new
 //!   finding with two photos and its defect result), sync at once: total time, and the
 //!   server's peak memory. Each run on a fresh server, after the 50 devices' first syncs
-//!   ([`fifty_devices`]).
+//!   ([`fifty_devices`]). The same on PostgreSQL, `sync/c_on_postgres_1_replica` and
+//!   `sync/c_on_postgres_3_replicas` (device *i* syncs with replica *i* mod 3; memory and CPU
+//!   are the replicas' sum), on a throwaway cluster with `fsync` and `synchronous_commit` on,
+//!   the durability SQLite's `synchronous = FULL` gives.
 //! - **d** `sync/d_1000_unchanged_docs`: a device holding 1,000 unit documents syncs with
 //!   nothing changed.
 //! - `sync/reconnect_240_docs_one_changed`: a device holding the tower syncs after another
@@ -116,9 +119,33 @@ const SERVER_ID: &str = "server-bench";
 const FIRST_SYNC: &str = "sync/a_first_sync_240_units";
 const FIELD_EDIT: &str = "sync/b_one_field_edit";
 const FIFTY: &str = "sync/c_50_devices_20_units_each";
+const FIFTY_PG: &str = "sync/c_on_postgres_1_replica";
+const FIFTY_PG3: &str = "sync/c_on_postgres_3_replicas";
 const UNCHANGED: &str = "sync/d_1000_unchanged_docs";
 const RECONNECT: &str = "sync/reconnect_240_docs_one_changed";
-const WORKLOADS: &[&str] = &[FIRST_SYNC, FIELD_EDIT, FIFTY, UNCHANGED, RECONNECT];
+const WORKLOADS: &[&str] = &[
+    FIRST_SYNC, FIELD_EDIT, FIFTY, FIFTY_PG, FIFTY_PG3, UNCHANGED, RECONNECT,
+];
+
+/// Where workload c keeps its records.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    /// The data folder's SQLite file, one server.
+    Sqlite,
+    /// A PostgreSQL database, this many server replicas on it.
+    Postgres { replicas: usize },
+}
+
+impl Backend {
+    /// The workload's name for this backend.
+    fn workload(self) -> &'static str {
+        match self {
+            Backend::Sqlite => FIFTY,
+            Backend::Postgres { replicas: 1 } => FIFTY_PG,
+            Backend::Postgres { .. } => FIFTY_PG3,
+        }
+    }
+}
 
 fn main() -> Result<()> {
     let mut args = Args::parse(std::env::args().skip(1));
@@ -160,12 +187,24 @@ fn main() -> Result<()> {
     let mut results = Results::default();
     fixture.describe(&mut results);
     runtime.block_on(async {
-        let single: Vec<&str> = selected.iter().copied().filter(|w| *w != FIFTY).collect();
+        let backends = [
+            Backend::Sqlite,
+            Backend::Postgres { replicas: 1 },
+            Backend::Postgres { replicas: 3 },
+        ];
+        let single: Vec<&str> = selected
+            .iter()
+            .copied()
+            .filter(|w| !backends.iter().any(|b| b.workload() == *w))
+            .collect();
         if !single.is_empty() {
             single_device_workloads(&fixture, &single, &mut results).await?;
         }
-        if selected.contains(&FIFTY) {
-            fifty_devices(&fixture, &mut results).await?;
+        // Side by side in one run, on the same fixture.
+        for backend in backends {
+            if selected.contains(&backend.workload()) {
+                fifty_devices(&fixture, &mut results, backend).await?;
+            }
         }
         anyhow::Ok(())
     })?;
@@ -593,9 +632,17 @@ impl Fixture {
     /// accounts `logins` (inspectors; `estate` ones only in the estate) with one enrollment
     /// code each. The server state is dropped before returning, so a server process can open
     /// the folder.
-    async fn prepare(&self, dir: &Path, logins: &[(String, bool)]) -> Result<Vec<String>> {
+    async fn prepare(
+        &self,
+        dir: &Path,
+        logins: &[(String, bool)],
+        database: Option<&str>,
+    ) -> Result<Vec<String>> {
         std::fs::write(dir.join("server-id"), SERVER_ID)?;
-        let config = Config::for_data_dir(dir, (Ipv4Addr::LOCALHOST, 0).into())?;
+        let mut config = Config::for_data_dir(dir, (Ipv4Addr::LOCALHOST, 0).into())?;
+        if let Some(url) = database {
+            config.db.url = url.to_owned();
+        }
         let state = build_state(config, common::clock()).await?;
         setup::create_project(&state, &self.tower).await?;
         setup::create_project(&state, &self.estate).await?;
@@ -676,9 +723,14 @@ impl ServerProcess {
     /// (metrics off, so no fixed port is needed); the working folder is the data folder and
     /// `PLUMBLINE_*` variables are removed, so no configuration of the caller leaks in.
     async fn start(dir: &Path) -> Result<Self> {
+        Self::start_with(dir, "").await
+    }
+
+    /// [`Self::start`] with more configuration (TOML) after the benchmark's own.
+    async fn start_with(dir: &Path, more: &str) -> Result<Self> {
         let addr = free_port()?;
         let config = dir.join("bench-server.toml");
-        std::fs::write(&config, "metrics_listen = \"\"\n")?;
+        std::fs::write(&config, format!("metrics_listen = \"\"\n{more}"))?;
         let log = dir.join("server.log");
         let mut command = Command::new(env!("CARGO_BIN_EXE_plumbline-sync-server"));
         command
@@ -767,6 +819,11 @@ impl ServerProcess {
     fn cpu_time(&self) -> Result<Duration> {
         cpu_time(&format!("/proc/{}/stat", self.child.id()))
     }
+}
+
+/// `measure` of every server, added up: with replicas, the service's memory or CPU time.
+fn sum(servers: &[ServerProcess], measure: impl Fn(&ServerProcess) -> Result<u64>) -> Result<u64> {
+    servers.iter().map(measure).sum()
 }
 
 /// User plus system CPU time from a `/proc/<pid>/stat` file (Linux only).
@@ -980,7 +1037,7 @@ async fn single_device_workloads(
         ("other-inspector".to_owned(), false),
         ("estate-inspector".to_owned(), true),
     ]);
-    let codes = fixture.prepare(dir.path(), &logins).await?;
+    let codes = fixture.prepare(dir.path(), &logins, None).await?;
     let code = |login: &str| -> &str {
         let i = logins
             .iter()
@@ -1258,71 +1315,94 @@ struct FiftyRuns {
 /// are handed out; timed too, as the setup), then edit 20 units each offline and sync at once.
 /// (Running again on one server would measure ever larger documents, since every run adds a
 /// finding to each edited unit.)
-async fn fifty_devices(fixture: &Fixture, results: &mut Results) -> Result<()> {
+async fn fifty_devices(fixture: &Fixture, results: &mut Results, backend: Backend) -> Result<()> {
+    let name = backend.workload();
     let mut runs = FiftyRuns::default();
     for rep in 0..REPS_FIFTY {
-        eprintln!("sync_workloads: {FIFTY}: run {}/{REPS_FIFTY}", rep + 1);
-        fifty_devices_once(fixture, &mut runs).await?;
+        eprintln!("sync_workloads: {name}: run {}/{REPS_FIFTY}", rep + 1);
+        fifty_devices_once(fixture, &mut runs, backend).await?;
     }
-    let setup = format!("{FIFTY}/setup_{DEVICES}_first_syncs_at_once");
+    let setup = format!("{name}/setup_{DEVICES}_first_syncs_at_once");
     results.add(format!("{setup}/time"), Unit::Ns, runs.setup_time);
     results.add(
         format!("{setup}/server_peak_memory"),
         Unit::Bytes,
         runs.setup_peak,
     );
-    results.add(format!("{FIFTY}/time"), Unit::Ns, runs.time);
+    results.add(format!("{name}/time"), Unit::Ns, runs.time);
     results.add(
-        format!("{FIFTY}/edited_units_per_second"),
+        format!("{name}/edited_units_per_second"),
         Unit::PerS,
         runs.rate,
     );
+    results.add(format!("{name}/server_peak_memory"), Unit::Bytes, runs.peak);
     results.add(
-        format!("{FIFTY}/server_peak_memory"),
-        Unit::Bytes,
-        runs.peak,
-    );
-    results.add(
-        format!("{FIFTY}/server_memory_at_start"),
+        format!("{name}/server_memory_at_start"),
         Unit::Bytes,
         runs.at_start,
     );
+    results.add(format!("{name}/server_cpu_time"), Unit::Ns, runs.server_cpu);
     results.add(
-        format!("{FIFTY}/server_cpu_time"),
-        Unit::Ns,
-        runs.server_cpu,
-    );
-    results.add(
-        format!("{FIFTY}/clients_cpu_time"),
+        format!("{name}/clients_cpu_time"),
         Unit::Ns,
         runs.client_cpu,
     );
     results.add(
-        format!("{FIFTY}/documents_exchanged"),
+        format!("{name}/documents_exchanged"),
         Unit::Count,
         runs.exchanged,
     );
-    results.add(format!("{FIFTY}/syncs_retried"), Unit::Count, runs.retried);
+    results.add(format!("{name}/syncs_retried"), Unit::Count, runs.retried);
     Ok(())
 }
 
-async fn fifty_devices_once(fixture: &Fixture, runs: &mut FiftyRuns) -> Result<()> {
+async fn fifty_devices_once(
+    fixture: &Fixture,
+    runs: &mut FiftyRuns,
+    backend: Backend,
+) -> Result<()> {
+    let name = backend.workload();
     let dir = tempfile::tempdir()?;
     let logins: Vec<(String, bool)> = (0..DEVICES)
         .map(|i| (format!("inspector-{i:02}"), false))
         .collect();
-    let codes = fixture.prepare(dir.path(), &logins).await?;
-    let server = ServerProcess::start(dir.path()).await?;
-    let api = format!("http://{}/api/v1", server.addr);
+    let (database, replicas) = match backend {
+        Backend::Sqlite => (None, 1),
+        Backend::Postgres { replicas } => {
+            (Some(common::postgres::durable_database().await), replicas)
+        }
+    };
+    let codes = fixture
+        .prepare(dir.path(), &logins, database.as_deref())
+        .await?;
+    let mut servers = Vec::with_capacity(replicas);
+    for k in 0..replicas {
+        // The first server is the one the documents were prepared with; each other replica
+        // has a folder (and so a server id) of its own.
+        let home = if k == 0 {
+            dir.path().to_owned()
+        } else {
+            let home = dir.path().join(format!("replica-{k}"));
+            std::fs::create_dir_all(&home)?;
+            home
+        };
+        let more = match &database {
+            Some(url) => format!("[db]\nurl = \"{url}\"\n"),
+            None => String::new(),
+        };
+        servers.push(ServerProcess::start_with(&home, &more).await?);
+    }
     let mut devices = Vec::with_capacity(DEVICES);
-    for ((login, _), code) in logins.iter().zip(&codes) {
+    for (i, ((login, _), code)) in logins.iter().zip(&codes).enumerate() {
+        let api = format!("http://{}/api/v1", servers[i % replicas].addr);
         devices.push(enroll(&api, code, login).await?);
     }
 
     let first = sync_all(devices).await?;
     devices = first.devices;
     runs.setup_time.push(nanos(first.took));
-    runs.setup_peak.push(server.memory("VmHWM")? as f64);
+    runs.setup_peak
+        .push(sum(&servers, |s| s.memory("VmHWM"))? as f64);
     runs.retried.push(first.retried as f64);
 
     // Device i edits the 20 consecutive units from 20·i (wrapping around the tower): 1,000
@@ -1335,15 +1415,19 @@ async fn fifty_devices_once(fixture: &Fixture, runs: &mut FiftyRuns) -> Result<(
     }
     // The peak of the run alone. What the server holds from the first syncs (its document
     // cache, every device's sync states) is its resident size at the start, reported too.
-    server.reset_peak()?;
-    let at_start = server.memory("VmRSS")?;
-    let (server_before, client_before) = (server.cpu_time()?, cpu_time("/proc/self/stat")?);
+    for server in &servers {
+        server.reset_peak()?;
+    }
+    let at_start = sum(&servers, |s| s.memory("VmRSS"))?;
+    let server_before = sum(&servers, |s| s.cpu_time().map(|d| d.as_millis() as u64))?;
+    let client_before = cpu_time("/proc/self/stat")?;
     let run = sync_all(devices).await?;
-    let server_used = server.cpu_time()? - server_before;
+    let server_after = sum(&servers, |s| s.cpu_time().map(|d| d.as_millis() as u64))?;
+    let server_used = Duration::from_millis(server_after - server_before);
     let client_used = cpu_time("/proc/self/stat")? - client_before;
-    let peak = server.memory("VmHWM")?;
+    let peak = sum(&servers, |s| s.memory("VmHWM"))?;
     eprintln!(
-        "sync_workloads: {FIFTY}: {:.1} s (first syncs {:.1} s), server CPU {:.1} s, clients \
+        "sync_workloads: {name}: {:.1} s (first syncs {:.1} s), server CPU {:.1} s, clients \
          CPU {:.1} s, server memory {:.0} MiB at start, {:.0} MiB peak, {} retried",
         run.took.as_secs_f64(),
         first.took.as_secs_f64(),

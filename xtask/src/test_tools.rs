@@ -4,8 +4,9 @@
 //!
 //! They live in the target folder so that a kept target folder keeps them too: a warm run
 //! finds each at its pinned version and builds nothing; `cargo clean` removes them with the
-//! rest. They are built unoptimised (`--debug`): the tests ask little of them, and a debug build
-//! takes a fraction of a release build's time on a cold run.
+//! rest. They are built unoptimised and without debug info (`--debug`, `debug = false`): the
+//! tests ask little of them, and such a build takes a fraction of a release build's time on a
+//! cold run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -73,7 +74,9 @@ pub fn ensure() -> Result<()> {
             .arg("--root")
             .arg(&root)
             // Its own build folder: the workspace's target folder is for the workspace.
-            .env("CARGO_TARGET_DIR", root.join("build"));
+            .env("CARGO_TARGET_DIR", root.join("build"))
+            // No debug info: nobody debugs the tool, and it halves what the linker writes.
+            .env("CARGO_PROFILE_DEV_DEBUG", "false");
         for (key, value) in tool.env {
             install.env(key, value);
         }

@@ -34,8 +34,20 @@ const SUPERUSER: &str = "plumbline";
 
 /// The URL of a new, empty database on the test cluster (started on first use).
 pub async fn fresh_database() -> String {
+    create_database(&server_url()).await
+}
+
+/// The URL of a new, empty database on a second throwaway cluster that keeps PostgreSQL's
+/// durability (`fsync`, `synchronous_commit` and full page writes on, as in production), for
+/// the benchmarks: their figures set it beside SQLite with `synchronous = FULL`.
+pub async fn durable_database() -> String {
+    static URL: OnceLock<String> = OnceLock::new();
+    let server = URL.get_or_init(|| start_cluster(true)).clone();
+    create_database(&server).await
+}
+
+async fn create_database(server: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(1);
-    let server = server_url();
     let name = format!(
         "plumbline_test_{}_{}",
         std::process::id(),
@@ -60,7 +72,7 @@ fn server_url() -> String {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| match std::env::var(SERVER_ENV) {
         Ok(url) if !url.is_empty() => url.trim_end_matches('/').to_owned(),
-        _ => start_cluster(),
+        _ => start_cluster(false),
     })
     .clone()
 }
@@ -107,7 +119,8 @@ fn pg_command(bin: &Path, program: &str) -> Command {
     }
 }
 
-fn start_cluster() -> String {
+/// Starts a cluster; unless `durable`, without syncing anything to disk (it is thrown away).
+fn start_cluster(durable: bool) -> String {
     let bin = server_binaries();
     let dir = tempfile::Builder::new()
         .prefix("plumbline-pg-")
@@ -141,9 +154,13 @@ fn start_cluster() -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     let port = super::watchdog::free_port();
+    let fast = if durable {
+        ""
+    } else {
+        " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    };
     let options = format!(
-        "-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c \
-         synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        "-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c max_connections=300{fast}",
         dir = dir.display()
     );
     let pg_ctl = pg_command(&bin, "pg_ctl");

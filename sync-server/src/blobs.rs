@@ -114,13 +114,22 @@ pub const MAX_BLOB_BYTES: u64 = MAX_EVIDENCE_BYTES;
 /// How long a partial upload may wait for its next chunk before it is removed: a day.
 pub const STALE_AFTER_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// Removes abandoned partial uploads every hour until aborted (see [`Uploads::remove_stale`]).
+/// Removes abandoned partial uploads every hour until aborted (see [`Uploads::remove_stale`]),
+/// on the one replica that holds the sweep's lease.
 pub fn spawn_sweeper(state: crate::state::AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let every = std::time::Duration::from_secs(3600);
+        let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if let Err(e) = state.uploads.remove_stale(&*state.blobs, state.now()).await {
+            if !crate::leases::hold(&state, crate::leases::UPLOAD_SWEEP, 2 * every).await {
+                continue;
+            }
+            let swept = state
+                .uploads
+                .remove_stale(&*state.store, &*state.blobs, state.now())
+                .await;
+            if let Err(e) = swept {
                 tracing::warn!(error = %e, "could not remove abandoned partial uploads");
             }
         }
@@ -401,27 +410,36 @@ impl Uploads {
         }
     }
 
-    /// Removes the uploads no chunk has touched for [`STALE_AFTER_MS`] before `now`: an upload
-    /// abandoned by a phone that was lost, reset or never came back, or parts left on purpose
-    /// to fill the store. A device that returns starts that photo again from offset 0 (the
-    /// status says 0 bytes staged). "Touched" is the object store's own time of the newest
-    /// part. Returns how many uploads were removed.
+    /// Removes the parts nobody needs any more, and returns of how many uploads:
+    ///
+    /// - those of an upload no chunk has touched for [`STALE_AFTER_MS`] before `now`: abandoned
+    ///   by a phone that was lost, reset or never came back, or left on purpose to fill the
+    ///   store. A device that returns starts that photo again from offset 0 (the status says 0
+    ///   bytes staged). "Touched" is the object store's own time of the newest part.
+    /// - those of a photo already stored: a part whose put was still on its way to the store
+    ///   when the replica that sent it died, and which the store finished after another replica
+    ///   had completed the photo and removed its parts.
     pub async fn remove_stale(
         &self,
+        store: &dyn Store,
         objects: &dyn ObjectStore,
         now: Timestamp,
     ) -> Result<usize, UploadError> {
         let before = Timestamp(now.0 - STALE_AFTER_MS);
         let mut removed = 0;
-        for hash in staging::untouched_since(objects, before).await? {
+        for hash in staging::staged_hashes(objects).await? {
             // Under the hash's lock, and looked at again: a chunk may have just arrived.
-            let _lock = self.lock(&hash).await;
+            let lock = self.lock(&hash).await;
             let staged = staging::staged(objects, &hash).await?;
-            if staged.untouched_since(before) {
+            let stored = matches!(
+                self.state_locked(&lock, store, objects).await?,
+                UploadState::Stored(_)
+            );
+            if stored || staged.untouched_since(before) {
                 staging::clear(objects, &staged).await?;
                 self.partial.release(&hash);
                 removed += 1;
-                tracing::info!(blob = %hash, bytes = staged.len(), "removed an abandoned partial upload");
+                tracing::info!(blob = %hash, bytes = staged.len(), stored, "removed the parts of an upload nobody needs");
             }
         }
         Ok(removed)
@@ -828,7 +846,10 @@ mod tests {
         let (old_at, recent_at) = (touched(&old_hash).await, touched(&recent_hash).await);
         assert!(old_at < recent_at, "the parts were written 10 ms apart");
         let now = Timestamp(recent_at + STALE_AFTER_MS);
-        assert_eq!(uploads.remove_stale(&objects, now).await.unwrap(), 1);
+        assert_eq!(
+            uploads.remove_stale(&*store, &objects, now).await.unwrap(),
+            1
+        );
         assert_eq!(
             uploads.state(&*store, &objects, &old_hash).await.unwrap(),
             UploadState::Staged(0)
@@ -840,6 +861,32 @@ mod tests {
                 .unwrap(),
             UploadState::Staged(1000)
         );
+    }
+
+    #[tokio::test]
+    async fn a_part_that_reached_the_store_after_its_photo_was_stored_is_swept_at_once() {
+        let (_dir, store, objects, uploads) = fixture().await;
+        let bytes = jpeg(600);
+        let hash = BlobHash::of(&bytes);
+        let whole = Chunk {
+            offset: 0,
+            total: 600,
+            declared: ImageType::Jpeg,
+            bytes: bytes.clone(),
+        };
+        let p = uploads
+            .receive(&*store, &objects, (&device(), &hash), whole, Timestamp(1))
+            .await
+            .unwrap();
+        assert_eq!(p, Progress::Stored { bytes: 600 });
+        // The put of a replica that died, finished by the store after the photo was complete.
+        staging::put_part(&objects, &uploads.durable, &hash, 300, bytes.slice(300..))
+            .await
+            .unwrap();
+        assert!(!staging::staged(&objects, &hash).await.unwrap().is_empty());
+        let swept = uploads.remove_stale(&*store, &objects, Timestamp(2)).await;
+        assert_eq!(swept.unwrap(), 1);
+        assert!(staging::staged(&objects, &hash).await.unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -61,9 +61,14 @@ pub async fn mask_legacy_contacts(state: &AppState) -> anyhow::Result<usize> {
     }
 }
 
-/// Runs [`mask_legacy_contacts`] once, in the background, at start.
+/// Runs [`mask_legacy_contacts`] once, in the background, at start: on one replica of those
+/// starting together (the lease's holder; what it leaves undone is done at the next start).
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let span = std::time::Duration::from_secs(600);
+        if !crate::leases::hold(&state, crate::leases::CONTACT_MASKING, span).await {
+            return;
+        }
         match mask_legacy_contacts(&state).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(documents = n, "owners' contacts masked in their documents"),

@@ -18,6 +18,10 @@ use crate::state::AppState;
 pub const VERDICTS: &str = "verdicts";
 /// The compaction pass (`crate::compaction::spawn`).
 pub const COMPACTION: &str = "compaction";
+/// Masking the owners' contacts left in documents, once at start (`crate::contact_masking`).
+pub const CONTACT_MASKING: &str = "contact-masking";
+/// Sweeping abandoned uploads, hourly (`crate::blobs::spawn_sweeper`).
+pub const UPLOAD_SWEEP: &str = "upload-sweep";
 
 /// Whether this replica holds (took or renewed) the lease `name` for the next `span`. A store
 /// that fails to answer means no: the pass is skipped, and the next one asks again.

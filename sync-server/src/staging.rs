@@ -151,36 +151,20 @@ pub async fn clear(objects: &dyn ObjectStore, staged: &Staged) -> object_store::
     Ok(())
 }
 
-/// The hashes whose newest part was written before `before`: uploads nobody has touched since.
-pub async fn untouched_since(
-    objects: &dyn ObjectStore,
-    before: Timestamp,
-) -> object_store::Result<Vec<BlobHash>> {
+/// Every hash with parts staged, once each.
+pub async fn staged_hashes(objects: &dyn ObjectStore) -> object_store::Result<Vec<BlobHash>> {
     let metas: Vec<_> = objects
         .list(Some(&Path::from(STAGING_PREFIX)))
         .try_collect()
         .await?;
-    let mut newest: std::collections::HashMap<BlobHash, i64> = std::collections::HashMap::new();
-    for meta in metas {
-        let Some(hash) = meta
-            .location
-            .parts()
-            .nth(1)
-            .and_then(|p| p.as_ref().parse::<BlobHash>().ok())
-        else {
-            continue;
-        };
-        let at = meta.last_modified.timestamp_millis();
-        newest
-            .entry(hash)
-            .and_modify(|t| *t = (*t).max(at))
-            .or_insert(at);
-    }
-    Ok(newest
-        .into_iter()
-        .filter(|(_, at)| *at < before.0)
-        .map(|(hash, _)| hash)
-        .collect())
+    let hashes: std::collections::BTreeSet<BlobHash> = metas
+        .iter()
+        .filter_map(|meta| {
+            let part = meta.location.parts().nth(1)?;
+            part.as_ref().parse::<BlobHash>().ok()
+        })
+        .collect();
+    Ok(hashes.into_iter().collect())
 }
 
 /// Why staging a chunk failed.

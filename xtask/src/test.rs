@@ -11,37 +11,26 @@ use anyhow::{Context, Result};
 use crate::{cmd, fuzz, prerequisites, test_tools};
 
 /// Seconds each fuzz target runs in the test command.
-const FUZZ_SECONDS: u64 = 10;
+const FUZZ_SECONDS: u64 = 6;
 
 /// Runs every step; `test_args` go to the test binaries (a name filter, `--nocapture`, …).
 pub fn run(test_args: &[String]) -> Result<()> {
-    let steps: [(&str, &dyn Fn() -> Result<()>); 9] = [
+    let steps: [(&str, &dyn Fn() -> Result<()>); 8] = [
         ("system prerequisites", &prerequisites::ensure),
         ("test tools: built from crates.io once", &test_tools::ensure),
         ("formatting: cargo fmt --check", &|| {
             cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))
                 .context("formatting differs: run `cargo fmt --all` and commit the result")
         }),
+        // One pass over the whole workspace with the desktop shell's feature on, so that the
+        // window's code is linted too without checking the app and Dioxus a second time (the
+        // workspace's build and tests below still never link WebKit).
         ("lints: cargo clippy, warnings denied", &|| {
             cmd::run(
                 cmd::cargo()
                     .args(["clippy", "--workspace", "--all-targets", "--locked"])
+                    .args(["--features", "plumbline-app/desktop"])
                     .args(["--", "-D", "warnings"]),
-            )
-        }),
-        // The desktop shell is a feature of its own so that the workspace's build (above and
-        // below) never links WebKit; its code is linted here with the feature on.
-        ("lints: the desktop app (--features desktop)", &|| {
-            cmd::run(
-                cmd::cargo()
-                    .args([
-                        "clippy",
-                        "--package",
-                        "plumbline-app",
-                        "--features",
-                        "desktop",
-                    ])
-                    .args(["--all-targets", "--locked", "--", "-D", "warnings"]),
             )
         }),
         // The end-to-end test in `tests/` starts this binary in a window under Xvfb.

@@ -15,9 +15,14 @@ const FUZZ_SECONDS: u64 = 6;
 
 /// Runs every step; `test_args` go to the test binaries (a name filter, `--nocapture`, …).
 pub fn run(test_args: &[String]) -> Result<()> {
-    let steps: [(&str, &dyn Fn() -> Result<()>); 8] = [
+    let tools = std::sync::Mutex::new(None::<test_tools::Building>);
+    let steps: [(&str, &dyn Fn() -> Result<()>); 9] = [
         ("system prerequisites", &prerequisites::ensure),
-        ("test tools: built from crates.io once", &test_tools::ensure),
+        // Garage and the like build beside the lints and the desktop build (see `test_tools`).
+        ("test tools: build started in the background", &|| {
+            *tools.lock().map_err(|_| anyhow::anyhow!("poisoned"))? = Some(test_tools::start()?);
+            Ok(())
+        }),
         ("formatting: cargo fmt --check", &|| {
             cmd::run(cmd::cargo().args(["fmt", "--all", "--", "--check"]))
                 .context("formatting differs: run `cargo fmt --all` and commit the result")
@@ -46,6 +51,13 @@ pub fn run(test_args: &[String]) -> Result<()> {
                     ])
                     .args(["--bin", "plumbline-app", "--locked"]),
             )
+        }),
+        ("test tools: built from crates.io once", &|| {
+            let building = tools
+                .lock()
+                .map_err(|_| anyhow::anyhow!("poisoned"))?
+                .take();
+            building.map_or(Ok(()), test_tools::Building::finish)
         }),
         // `--include-ignored`: an #[ignore]d test still runs, so nothing is skipped silently.
         // `--all-targets` runs the benchmarks once each as tests too, which keeps them working.

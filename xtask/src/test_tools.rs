@@ -8,8 +8,10 @@
 //! tests ask little of them, and such a build takes a fraction of a release build's time on a
 //! cold run.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::thread::JoinHandle;
 
 use anyhow::{Context, Result};
 
@@ -51,8 +53,64 @@ pub fn root() -> Result<PathBuf> {
     Ok(cmd::target_dir()?.join("test-tools"))
 }
 
-/// Installs every tool missing (or at another version) from `<target dir>/test-tools`.
+/// Installs every tool missing (or at another version) from `<target dir>/test-tools`, its
+/// build's output on this terminal.
 pub fn ensure() -> Result<()> {
+    install_missing(None)
+}
+
+/// The tools' build running on a thread of its own (see [`start`]). Dropping it waits for the
+/// build, so that no `cargo install` outlives the test command.
+#[derive(Debug)]
+pub struct Building {
+    thread: Option<JoinHandle<Result<()>>>,
+    log: PathBuf,
+}
+
+/// Starts building the missing tools beside the steps that follow, their output in
+/// `<target dir>/test-tools/build.log`. On two cores the lints and the desktop build leave a
+/// core idle whenever one crate or one link runs alone; the tools' build fills those gaps
+/// instead of running on its own before them.
+pub fn start() -> Result<Building> {
+    let root = root()?;
+    std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
+    let log = root.join("build.log");
+    let file = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+    let thread = std::thread::spawn(move || install_missing(Some(&file)));
+    Ok(Building {
+        thread: Some(thread),
+        log,
+    })
+}
+
+impl Building {
+    /// Waits for the build; a failure carries the end of its log.
+    pub fn finish(mut self) -> Result<()> {
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        let result = thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the test tools' build thread panicked"))?;
+        result.with_context(|| {
+            let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(30).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            format!("{} ends:\n{}", self.log.display(), tail.join("\n"))
+        })
+    }
+}
+
+impl Drop for Building {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Installs what is missing; with `log`, the build's output goes there.
+fn install_missing(log: Option<&File>) -> Result<()> {
     let root = root()?;
     for tool in TEST_TOOLS {
         let binary = root.join("bin").join(tool.binary);
@@ -79,6 +137,11 @@ pub fn ensure() -> Result<()> {
             .env("CARGO_PROFILE_DEV_DEBUG", "false");
         for (key, value) in tool.env {
             install.env(key, value);
+        }
+        if let Some(log) = log {
+            install
+                .stdout(Stdio::from(log.try_clone()?))
+                .stderr(Stdio::from(log.try_clone()?));
         }
         cmd::run(&mut install).with_context(|| {
             format!(

@@ -24,7 +24,6 @@ use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::time::Timestamp;
 use tokio::sync::broadcast;
 
-use crate::capture::{StoragePolicy, StorageStatus};
 use crate::client::{ClientError, ServerClient};
 use crate::events::{
     EngineEvent, EvidenceOf, Outbox, PendingAction, PendingPhoto, PendingRecord, SyncStatus,
@@ -33,6 +32,7 @@ use crate::files::PhotoFiles;
 use crate::local_store::{
     ActionWrite, EvidenceRow, LocalStore, StoreError, ThumbnailUpload, UploadState,
 };
+use plumbline_media::capture::{StoragePolicy, StorageStatus};
 use plumbline_shared::api::{EnrollRequest, EnrollResponse};
 use plumbline_shared::role::Membership;
 
@@ -63,7 +63,7 @@ pub enum EngineError {
     /// The photo could not be processed (not an image, HEIC, too large…); the message says
     /// what to do.
     #[error(transparent)]
-    Capture(#[from] crate::capture::CaptureError),
+    Capture(#[from] plumbline_media::capture::CaptureError),
     /// An owner's walk could not be signed as given (the contact, the signature).
     #[error(transparent)]
     Walk(#[from] crate::walk::WalkRefusal),
@@ -93,7 +93,7 @@ pub struct DeviceIdentity {
     pub memberships: Vec<Membership>,
 }
 
-/// A processed photo, ready to attach (see `crate::capture`).
+/// A processed photo, ready to attach (see `plumbline_media::capture`).
 #[derive(Debug, Clone)]
 pub struct NewPhoto {
     /// The display image, JPEG: what is uploaded and hashed.
@@ -548,8 +548,8 @@ impl Engine {
     /// Free space where the engine keeps its data, judged by the default policy: whether a
     /// photo may be taken, and whether to warn (the UI shows it before the camera opens).
     pub fn storage(&self) -> Result<StorageStatus, EngineError> {
-        let free = crate::capture::free_bytes(&self.shared.dir)?;
-        Ok(crate::capture::storage_check(
+        let free = plumbline_media::capture::free_bytes(&self.shared.dir)?;
+        Ok(plumbline_media::capture::storage_check(
             free,
             &StoragePolicy::default(),
         ))

@@ -10,8 +10,8 @@ use plumbline_shared::ids::{FindingId, ItemId, RoundId, UnitId};
 use plumbline_shared::role::Actor;
 use plumbline_shared::time::Timestamp;
 
-use crate::capture::{CaptureSettings, StorageStatus};
 use crate::engine::{Engine, EngineError, NewPhoto};
+use plumbline_media::capture::{CaptureSettings, StorageStatus};
 
 /// The GPS accuracy assumed for an EXIF position that does not state its own, in metres
 /// (a phone's GPS in the open; indoors it is worse, which is why the pin on the plan exists).
@@ -46,7 +46,7 @@ impl Engine {
         }
         let at = self.now();
         let captured = tokio::task::spawn_blocking(move || {
-            crate::capture::process(&source, &CaptureSettings::default(), at)
+            plumbline_media::capture::process(&source, &CaptureSettings::default(), at)
         })
         .await
         .map_err(|e| std::io::Error::other(format!("the photo processing stopped: {e}")))??;

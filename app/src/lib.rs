@@ -18,7 +18,6 @@
 //!   library and its tests never link WebKit.
 
 pub mod account;
-pub mod capture;
 pub mod client;
 pub mod contractor;
 pub mod engine;

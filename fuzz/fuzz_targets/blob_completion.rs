@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use plumbline_sync_server::blobs::ImageType;
-use plumbline_sync_server::image_check;
+use plumbline_media::ImageType;
+use plumbline_media::image_check;
 
 fuzz_target!(|data: &[u8]| {
     // The first line as the Content-Type a device declared, the rest as the blob's bytes.

@@ -1,9 +1,9 @@
 //! The phone's capture pipeline on a camera or gallery file: sniff, decode within bounds, EXIF,
-//! orientation, resize and encode (`app/src/capture`).
+//! orientation, resize and encode (`media/src/capture`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use plumbline_app::capture::{CaptureSettings, process};
+use plumbline_media::capture::{CaptureSettings, process};
 use plumbline_shared::time::Timestamp;
 
 fuzz_target!(|data: &[u8]| {

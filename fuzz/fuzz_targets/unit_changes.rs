@@ -14,10 +14,10 @@ use plumbline_shared::event::Origin;
 use plumbline_shared::ids::{DeviceId, UserId};
 use plumbline_shared::project::Project;
 use plumbline_shared::role::{Actor, Role};
+use plumbline_shared::role::{Identity, Membership};
 use plumbline_shared::severity::Severity;
 use plumbline_shared::time::Timestamp;
-use plumbline_sync_server::store::{Identity, Membership};
-use plumbline_sync_server::validate;
+use plumbline_shared::validate;
 
 /// 2026-11-27 09:00 in Beijing.
 const NOW: Timestamp = Timestamp(1_795_741_200_000);

@@ -22,6 +22,9 @@
 //!   emergency repair, callbacks, anomalies.
 //! - [`projection`]: a unit document as rows of case records, for the server's tables.
 //! - [`api`]: the versioned sync wire types that the app and the server share.
+//! - [`validate`]: what a device's changes to a unit or project document may do, checked by the
+//!   server before it stores them (the same rules the app applies when it makes them).
+//! - [`units_csv`]: the buildings-and-units CSV an administrator imports, read and checked.
 //!
 //! ```
 //! use plumbline_shared::doc::unit::{NewFinding, UnitDoc};
@@ -74,4 +77,6 @@ pub mod severity;
 pub mod short_name;
 pub mod template;
 pub mod time;
+pub mod units_csv;
+pub mod validate;
 pub mod workflow;

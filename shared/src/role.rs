@@ -123,6 +123,27 @@ pub struct Membership {
     pub contractor: Option<ContractorId>,
 }
 
+/// Who is behind an authenticated device: what the server knows of a device once it has
+/// checked its token, and what [`crate::validate`] checks a device's changes against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    /// The device.
+    pub device: DeviceId,
+    /// The person.
+    pub user: UserId,
+    /// Their display name.
+    pub display_name: String,
+    /// Their roles, per project.
+    pub memberships: Vec<Membership>,
+}
+
+impl Identity {
+    /// The user's membership in `project`, if any.
+    pub fn membership(&self, project: &ProjectId) -> Option<&Membership> {
+        self.memberships.iter().find(|m| &m.project == project)
+    }
+}
+
 /// Who performs an operation: the person, in which role, on which device.
 ///
 /// Every event records its actor. The device id is also the automerge actor id of the change,

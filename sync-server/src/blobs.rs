@@ -74,7 +74,8 @@
 //! ```no_run
 //! # async fn demo(state: plumbline_sync_server::state::AppState, jpeg: bytes::Bytes) -> anyhow::Result<()> {
 //! use plumbline_shared::ids::{BlobHash, DeviceId};
-//! use plumbline_sync_server::blobs::{Chunk, ImageType, Progress};
+//! use plumbline_media::ImageType;
+//! use plumbline_sync_server::blobs::{Chunk, Progress};
 //!
 //! let hash = BlobHash::of(&jpeg);
 //! let device = DeviceId::new("wangli-phone")?;
@@ -96,6 +97,8 @@ use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
 use object_store::ObjectStore;
 use object_store::path::Path;
+use plumbline_media::ImageType;
+use plumbline_media::SNIFF_BYTES;
 use plumbline_shared::doc::evidence::MAX_EVIDENCE_BYTES;
 use plumbline_shared::ids::{BlobHash, DeviceId};
 use plumbline_shared::time::Timestamp;
@@ -136,59 +139,6 @@ pub fn spawn_sweeper(state: crate::state::AppState) -> tokio::task::JoinHandle<(
     })
 }
 
-/// The only kinds of evidence the server keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageType {
-    /// A photo.
-    Jpeg,
-    /// A signature.
-    Png,
-}
-
-const JPEG_MAGIC: &[u8] = &[0xFF, 0xD8, 0xFF];
-const PNG_MAGIC: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
-/// Bytes [`ImageType::sniff`] needs to tell every type apart.
-const SNIFF_BYTES: usize = 8;
-
-impl ImageType {
-    /// The MIME type.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            ImageType::Jpeg => "image/jpeg",
-            ImageType::Png => "image/png",
-        }
-    }
-
-    /// Parses a `Content-Type` header value (parameters and case ignored).
-    pub fn from_content_type(value: &str) -> Option<Self> {
-        let essence = value.split(';').next().unwrap_or_default().trim();
-        if essence.eq_ignore_ascii_case("image/jpeg") {
-            Some(ImageType::Jpeg)
-        } else if essence.eq_ignore_ascii_case("image/png") {
-            Some(ImageType::Png)
-        } else {
-            None
-        }
-    }
-
-    /// The type the first bytes of a file show, if it is one we keep.
-    pub fn sniff(bytes: &[u8]) -> Option<Self> {
-        if bytes.starts_with(JPEG_MAGIC) {
-            Some(ImageType::Jpeg)
-        } else if bytes.starts_with(PNG_MAGIC) {
-            Some(ImageType::Png)
-        } else {
-            None
-        }
-    }
-}
-
-impl std::fmt::Display for ImageType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.content_type())
-    }
-}
-
 /// Where a blob lives in the object store: `<first two hex digits>/<hash>`, so that no folder
 /// of a local store grows past a few thousand entries.
 pub fn object_path(hash: &BlobHash) -> Path {
@@ -197,7 +147,7 @@ pub fn object_path(hash: &BlobHash) -> Path {
 }
 
 /// Where the server's thumbnail of a blob lives: `thumbs/<first two hex digits>/<hash>`. It is
-/// made from the blob's bytes when they are stored (see `crate::image_check`); where it is
+/// made from the blob's bytes when they are stored (see `plumbline_media::image_check`); where it is
 /// missing, the office is shown the photo itself.
 pub fn thumbnail_path(hash: &BlobHash) -> Path {
     let hex = hash.as_str();
@@ -316,7 +266,7 @@ pub enum UploadError {
     Quota(#[from] crate::upload_quota::QuotaExceeded),
     /// The image is too large or does not decode; discarded.
     #[error("{0}; nothing was kept")]
-    BadImage(#[from] crate::image_check::ImageRefusal),
+    BadImage(#[from] plumbline_media::image_check::ImageRefusal),
     /// Making a part or a blob durable failed.
     #[error("making an upload durable: {0}")]
     Io(#[from] std::io::Error),
@@ -644,11 +594,12 @@ async fn store_verified(
     now: Timestamp,
 ) -> Result<Progress, UploadError> {
     check_type(declared, &content)?;
-    // Its header and data, before anyone is given it to show (see `crate::image_check`).
+    // Its header and data, before anyone is given it to show (see `plumbline_media::image_check`).
     let bytes = content.clone();
-    let checked = tokio::task::spawn_blocking(move || crate::image_check::check(declared, &bytes))
-        .await
-        .map_err(std::io::Error::other)??;
+    let checked =
+        tokio::task::spawn_blocking(move || plumbline_media::image_check::check(declared, &bytes))
+            .await
+            .map_err(std::io::Error::other)??;
     // The server's own thumbnail, before the blob is recorded: a recorded photo always has it
     // (or, for a pixel format it is not made for, the photo itself stands in).
     if let Some(thumbnail) = checked.thumbnail {
@@ -786,22 +737,6 @@ mod tests {
         let store = crate::store::connect(&url, clock).await.unwrap();
         let uploads = Uploads::new(Durability::AcknowledgedByStore);
         (dir, store, InMemory::new(), uploads)
-    }
-
-    #[test]
-    fn sniffs_and_parses_types() {
-        assert_eq!(
-            ImageType::sniff(&[0xFF, 0xD8, 0xFF, 0xDB]),
-            Some(ImageType::Jpeg)
-        );
-        assert_eq!(ImageType::sniff(PNG_MAGIC), Some(ImageType::Png));
-        assert_eq!(ImageType::sniff(b"GIF89a"), None);
-        assert_eq!(ImageType::sniff(&[0x89, b'P', b'N', b'G']), None);
-        assert_eq!(
-            ImageType::from_content_type("Image/JPEG; charset=binary"),
-            Some(ImageType::Jpeg)
-        );
-        assert_eq!(ImageType::from_content_type("image/gif"), None);
     }
 
     #[test]
@@ -1026,7 +961,7 @@ mod tests {
     #[tokio::test]
     async fn a_png_declared_as_jpeg_is_refused_at_its_first_chunk() {
         let (_dir, store, objects, uploads) = fixture().await;
-        let mut v = PNG_MAGIC.to_vec();
+        let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
         v.extend_from_slice(&[0; 100]);
         let hash = BlobHash::of(&v);
         let chunk = Chunk {

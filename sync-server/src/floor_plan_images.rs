@@ -23,10 +23,10 @@ use plumbline_shared::floor_plan::{FloorPlan, FloorPlanError};
 use plumbline_shared::ids::{BlobHash, BuildingId, FloorPlanId, ProjectId};
 use plumbline_shared::inspection_plan::FloorRange;
 
-use crate::blobs::ImageType;
 use crate::project_read::load_project;
 use crate::project_write::{ProjectEditError, edit_project};
 use crate::state::AppState;
+use plumbline_media::ImageType;
 
 /// A plan to add: where it belongs, and the image file as uploaded.
 #[derive(Debug, Clone)]

@@ -10,8 +10,8 @@ use plumbline_shared::clock::Clock;
 use plumbline_shared::ids::{ContractorId, DeviceId, ProjectId, UserId};
 use plumbline_shared::role::Role;
 use plumbline_shared::time::Timestamp;
+use plumbline_shared::units_csv::{self, ImportErrors};
 use plumbline_sync_server::config::{Config, DEFAULT_CONFIG, DbOverride, Overrides};
-use plumbline_sync_server::import::{self, ImportErrors};
 use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::store::Membership;
 use plumbline_sync_server::{
@@ -195,7 +195,7 @@ async fn import_units(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let result = match import::decode(&bytes) {
+    let result = match units_csv::decode(&bytes) {
         Ok(text) => unit_import::import_units(state, project, text).await,
         Err(errors) => {
             tracing::warn!(
@@ -426,7 +426,7 @@ async fn main() -> anyhow::Result<()> {
                         Some(file) => {
                             let bytes = std::fs::read(file)
                                 .with_context(|| format!("reading {}", file.display()))?;
-                            let text = import::decode(&bytes).map_err(|errors| {
+                            let text = units_csv::decode(&bytes).map_err(|errors| {
                                 anyhow::anyhow!("{}: {errors}; nothing was created", file.display())
                             })?;
                             Some(text.to_owned())

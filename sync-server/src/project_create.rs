@@ -15,9 +15,9 @@ use plumbline_shared::role::Role;
 use plumbline_shared::workflow::WorkflowSettings;
 
 use crate::account_admin::grant;
-use crate::import::{self, ImportErrors};
 use crate::project_read::load_project;
 use crate::state::AppState;
+use plumbline_shared::units_csv::{self, ImportErrors};
 
 /// Held while a project is created (see [`create_project`]).
 static CREATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -116,8 +116,8 @@ pub async fn create_project(
     };
     if let Some(csv) = &new.units_csv {
         let taken = taken_units(state).await?;
-        project =
-            import::parse_units_csv_against(&project, csv, &taken).map_err(CreateError::Units)?;
+        project = units_csv::parse_units_csv_against(&project, csv, &taken)
+            .map_err(CreateError::Units)?;
     }
     crate::setup::create_project(state, &project).await?;
     if let Some(user) = creator {

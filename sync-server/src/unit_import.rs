@@ -1,4 +1,4 @@
-//! Importing buildings and units into a project on the server: [`crate::import`] reads and
+//! Importing buildings and units into a project on the server: [`plumbline_shared::units_csv`] reads and
 //! checks the CSV text; this module checks it against what the server holds and writes it.
 
 use std::collections::HashSet;
@@ -8,16 +8,16 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::{ProjectId, UnitId};
 use plumbline_shared::project::Project;
 
-use crate::import::{ImportSummary, parse_units_csv_against};
 use crate::project_read::load_project;
 use crate::setup::create_project;
 use crate::state::AppState;
+use plumbline_shared::units_csv::{ImportSummary, parse_units_csv_against};
 
-/// Imports buildings and units into an existing project from CSV text (see [`crate::import`]
+/// Imports buildings and units into an existing project from CSV text (see [`plumbline_shared::units_csv`]
 /// for the format and the rules).
 ///
 /// Every row is checked first, against the project and against the unit documents already on
-/// the server; when any row is bad the error is an [`ImportErrors`](crate::import::ImportErrors)
+/// the server; when any row is bad the error is an [`ImportErrors`](plumbline_shared::units_csv::ImportErrors)
 /// listing every problem by line, and nothing is written. Otherwise the project document and
 /// the new units' documents are written in one transaction.
 ///

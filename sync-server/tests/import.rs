@@ -10,10 +10,10 @@ use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::ids::{ProjectId, UnitId};
 use plumbline_shared::project::Project;
 use plumbline_shared::time::Timestamp;
-use plumbline_sync_server::config::Config;
-use plumbline_sync_server::import::{
+use plumbline_shared::units_csv::{
     self, ImportErrors, ImportSummary, MAX_FILE_BYTES, MAX_ROWS, parse_units_csv,
 };
+use plumbline_sync_server::config::Config;
 use plumbline_sync_server::state::AppState;
 use plumbline_sync_server::{build_state, setup, unit_import};
 use rstest::rstest;
@@ -92,7 +92,7 @@ fn a_byte_order_mark_is_ignored(#[case] prefix: &str) {
     let text = format!("{prefix}{GOOD}");
     let after = parse_units_csv(&demo(), &text).unwrap();
     assert_eq!(after.units().count(), 149);
-    let decoded = import::decode(text.as_bytes()).unwrap();
+    let decoded = units_csv::decode(text.as_bytes()).unwrap();
     assert!(decoded.starts_with("building_id"), "{decoded:?}");
 }
 
@@ -270,7 +270,7 @@ fn a_file_over_5_mib_is_refused_before_parsing() {
         errors.0[0].message.contains("at most 5242880 (5 MiB)"),
         "{errors}"
     );
-    assert!(import::decode(text.as_bytes()).is_err());
+    assert!(units_csv::decode(text.as_bytes()).is_err());
 }
 
 #[test]
@@ -279,7 +279,7 @@ fn a_gbk_file_is_refused_with_its_line() {
     let mut bytes = format!("{HEADER}\nlicheng-b3,").into_bytes();
     bytes.extend_from_slice(&[0x33, 0xB6, 0xB0]);
     bytes.extend_from_slice(b",2,licheng-b3-a,3-101,1,1,2027-01-08\n");
-    let errors = import::decode(&bytes).unwrap_err();
+    let errors = units_csv::decode(&bytes).unwrap_err();
     assert_eq!(errors.lines(), [2]);
     assert!(errors.0[0].message.contains("not UTF-8"), "{errors}");
 }

@@ -14,7 +14,7 @@
 //!   to the JSON file named by [`SYNC_RESULTS_ENV`], which this reads and prints after
 //!   criterion's table, so one command ends with every figure the notes quote.
 //!
-//! - the **capture pipeline** (`app/benches/capture.rs`, `harness = false`): a real camera photo
+//! - the **capture pipeline** (`media/benches/capture.rs`, `harness = false`): a real camera photo
 //!   against `vipsthumbnail`, as a ratio measured in one run; it prints its own table (and
 //!   installs the Debian packages it needs when they are missing).
 //!
@@ -32,7 +32,11 @@ use serde::Deserialize;
 use crate::cmd;
 
 /// The crates with benchmarks.
-const BENCHED_PACKAGES: &[&str] = &["plumbline-shared", "plumbline-sync-server", "plumbline-app"];
+const BENCHED_PACKAGES: &[&str] = &[
+    "plumbline-shared",
+    "plumbline-sync-server",
+    "plumbline-media",
+];
 
 /// The environment variable that tells the sync workloads where to write their results.
 const SYNC_RESULTS_ENV: &str = "SYNC_WORKLOADS_JSON";

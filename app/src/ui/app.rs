@@ -26,8 +26,6 @@ use plumbline_shared::template::{ChecklistTemplate, residential};
 use plumbline_shared::workflow::Status;
 
 use crate::account::{SignOutError, UnsyncedWork};
-use crate::capture::qr::scan_enrollment;
-use crate::capture::{CaptureSettings, StorageStatus};
 use crate::contractor::ForemanStep;
 use crate::engine::Engine;
 use crate::events::{EngineEvent, SyncProgress};
@@ -55,6 +53,8 @@ use crate::ui::screens::sync::SyncScreen;
 use crate::ui::screens::tasks::{Answer, TaskForm, TaskRow, TasksScreen};
 use crate::ui::screens::unit::UnitScreen;
 use crate::ui::screens::walk::WalkScreen;
+use plumbline_media::capture::qr::scan_enrollment;
+use plumbline_media::capture::{CaptureSettings, StorageStatus};
 use plumbline_shared::doc::walk::WalkSnapshot;
 use plumbline_shared::time::Timestamp;
 
@@ -1127,7 +1127,7 @@ fn SettingsView(
     });
     let storage = engine.storage().ok().map(|status| {
         let used = engine.disk_usage().unwrap_or(0);
-        let free = crate::capture::free_bytes(engine.data_dir()).unwrap_or(0);
+        let free = plumbline_media::capture::free_bytes(engine.data_dir()).unwrap_or(0);
         let (photos_left, warning) = match status {
             StorageStatus::Ok { photos_left } => (photos_left, None),
             StorageStatus::Low { photos_left, .. } => (photos_left, Some(Msg::StorageLow)),

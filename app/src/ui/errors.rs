@@ -2,8 +2,8 @@
 //! their work is safe. The engine's own (English) detail is kept after a colon where it names
 //! something the person can act on (the server's sentence, the photo's problem).
 
-use crate::capture::qr::ScanError;
 use crate::client::ClientError;
+use plumbline_media::capture::qr::ScanError;
 use plumbline_shared::doc::finding::ContactError;
 
 use crate::engine::EngineError;

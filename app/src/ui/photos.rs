@@ -5,11 +5,11 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::capture::CaptureSettings;
 use crate::engine::NewPhoto;
 use crate::ui::model::jpeg_data_uri;
 use crate::ui::screens::finding_editor::DraftPhoto;
 use crate::ui::screens::folder_pick::GalleryEntry;
+use plumbline_media::capture::CaptureSettings;
 
 /// The most camera-roll files listed at once, newest first.
 const GALLERY_LIMIT: usize = 60;

@@ -22,10 +22,11 @@ use plumbline_shared::ids::BlobHash;
 use serde::Deserialize;
 
 use crate::auth::DeviceAuth;
-use crate::blobs::{self, Chunk, ImageType, MAX_CHUNK_BYTES, Progress, UploadError, UploadState};
+use crate::blobs::{self, Chunk, MAX_CHUNK_BYTES, Progress, UploadError, UploadState};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::Identity;
+use plumbline_media::ImageType;
 
 /// Query of an upload chunk.
 #[derive(Debug, Deserialize)]

@@ -23,7 +23,8 @@ use crate::error::ApiError;
 use crate::positions::Position;
 use crate::state::AppState;
 use crate::store::{DocSummary, DocWrite, Identity};
-use crate::{unit_write, validate};
+use crate::unit_write;
+use plumbline_shared::validate;
 
 fn check_version(version: u32) -> Result<(), ApiError> {
     if version != API_VERSION {

@@ -231,27 +231,7 @@ pub struct NumberClaim {
     pub number: u32,
 }
 
-pub use plumbline_shared::role::Membership;
-
-/// Who is behind an authenticated device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Identity {
-    /// The device.
-    pub device: DeviceId,
-    /// The person.
-    pub user: UserId,
-    /// Their display name.
-    pub display_name: String,
-    /// Their roles, per project.
-    pub memberships: Vec<Membership>,
-}
-
-impl Identity {
-    /// The user's membership in `project`, if any.
-    pub fn membership(&self, project: &ProjectId) -> Option<&Membership> {
-        self.memberships.iter().find(|m| &m.project == project)
-    }
-}
+pub use plumbline_shared::role::{Identity, Membership};
 
 /// A user to create.
 #[derive(Debug, Clone)]

@@ -94,8 +94,8 @@ pub async fn download(
     for hash in f.evidence.keys() {
         match crate::blobs::read_whole(&*state.blobs, hash).await {
             Ok(Some(bytes)) => {
-                let ext = match crate::blobs::ImageType::sniff(&bytes) {
-                    Some(crate::blobs::ImageType::Png) => "png",
+                let ext = match plumbline_media::ImageType::sniff(&bytes) {
+                    Some(plumbline_media::ImageType::Png) => "png",
                     _ => "jpg",
                 };
                 if let Err(e) = pack.add(format!("photos/{hash}.{ext}"), bytes.to_vec()) {
@@ -168,8 +168,8 @@ pub async fn download(
             (format!("{dir}/walk.json"), walk_json),
         ];
         files.extend(signature.map(|image| {
-            let ext = match crate::blobs::ImageType::sniff(&image) {
-                Some(crate::blobs::ImageType::Png) => "png",
+            let ext = match plumbline_media::ImageType::sniff(&image) {
+                Some(plumbline_media::ImageType::Png) => "png",
                 _ => "jpg",
             };
             (format!("{dir}/signature.{ext}"), image.to_vec())

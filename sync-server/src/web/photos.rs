@@ -23,7 +23,7 @@ pub async fn photo(
 }
 
 /// `GET /photos/{hash}/thumb`: the server's thumbnail of that photo (see
-/// `crate::image_check`), for the same people; the photo itself where it has none (stored
+/// `plumbline_media::image_check`), for the same people; the photo itself where it has none (stored
 /// before thumbnails were made, or of a pixel format they are not made for).
 pub async fn thumbnail(
     State(state): State<AppState>,
@@ -63,8 +63,8 @@ async fn serve(state: &AppState, staff: &Staff, hash: &str, thumb: bool) -> Resp
                     // Photos and thumbnails are JPEG; signatures and plans may be PNG.
                     (
                         header::CONTENT_TYPE,
-                        crate::blobs::ImageType::sniff(&bytes)
-                            .map_or("image/jpeg", crate::blobs::ImageType::content_type),
+                        plumbline_media::ImageType::sniff(&bytes)
+                            .map_or("image/jpeg", plumbline_media::ImageType::content_type),
                     ),
                     (
                         header::CACHE_CONTROL,

@@ -279,7 +279,9 @@ pub async fn pdf(
     let signature = match crate::blobs::read_whole(&*state.blobs, &hash).await {
         // Only a PNG is drawn; anything else under that hash is shown as not arrived.
         Ok(png) => png
-            .filter(|b| crate::blobs::ImageType::sniff(b) == Some(crate::blobs::ImageType::Png))
+            .filter(|b| {
+                plumbline_media::ImageType::sniff(b) == Some(plumbline_media::ImageType::Png)
+            })
             .map(|b| b.to_vec()),
         Err(e) => return internal(e),
     };

@@ -2,7 +2,7 @@
 //! a CSV file.
 //!
 //! The upload goes through the same checks as `plumbline-sync-server admin import-units`
-//! ([`crate::import`] for the format, [`crate::unit_import::import_units`] for the write): every bad
+//! ([`plumbline_shared::units_csv`] for the format, [`crate::unit_import::import_units`] for the write): every bad
 //! row is listed with its line number and then nothing is imported. "Preview" runs every check
 //! and says what the import would add without writing anything; "Import" checks again and
 //! writes. The web takes files of at most [`MAX_UPLOAD_BYTES`] (the command line takes larger
@@ -35,13 +35,13 @@ use super::project_new::NewProjectSection;
 use super::users::administered;
 use super::workflow::WorkflowSection;
 use crate::floor_plan_images::{AddPlanError, NewPlan, PlanImageError, add_plan};
-use crate::import::{COLUMNS, ImportError, ImportErrors, ImportSummary, decode};
 use crate::project_write::{ProjectEditError, edit_project};
 use crate::state::AppState;
 use crate::unit_import::{import_units, preview_import};
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::internal;
 use crate::web::posted::posted_with_csrf_field;
+use plumbline_shared::units_csv::{COLUMNS, ImportError, ImportErrors, ImportSummary, decode};
 
 /// The largest CSV file the web takes (1 MiB).
 pub const MAX_UPLOAD_BYTES: usize = 1024 * 1024;

@@ -1,4 +1,4 @@
-//! The evidence capture pipeline ([`plumbline_app::capture::process_file`]: display image at
+//! The evidence capture pipeline ([`plumbline_media::capture::process_file`]: display image at
 //! 2,048 px and thumbnail at 320 px, JPEG quality 80) against libvips' `vipsthumbnail` doing
 //! the same work on the same file, as a ratio measured in one run.
 //!
@@ -36,7 +36,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use plumbline_app::capture::{self, CaptureSettings};
+use plumbline_media::capture::{self, CaptureSettings};
 use plumbline_shared::time::Timestamp;
 
 /// The photograph, where Debian's mate-backgrounds package puts it.

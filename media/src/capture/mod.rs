@@ -33,7 +33,7 @@
 //! decoding is 80% of the work); `docs/benchmarks.md` has the figures.
 //!
 //! ```no_run
-//! use plumbline_app::capture::{self, CaptureSettings};
+//! use plumbline_media::capture::{self, CaptureSettings};
 //! use plumbline_shared::time::Timestamp;
 //!
 //! let settings = CaptureSettings::default();

@@ -15,7 +15,7 @@
 
 use std::io::Cursor;
 
-use crate::blobs::ImageType;
+use crate::ImageType;
 
 /// Most pixels on one side: a floor plan scanned at 600 dpi on A0 paper is about 20,000.
 pub const MAX_SIDE: u32 = 20_000;

@@ -52,10 +52,10 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
+use crate::demo::{MAX_FLOORS, MAX_UNITS_PER_FLOOR};
+use crate::ids::{BuildingId, UnitId};
+use crate::project::{Building, Project, Unit};
 use chrono::NaiveDate;
-use plumbline_shared::demo::{MAX_FLOORS, MAX_UNITS_PER_FLOOR};
-use plumbline_shared::ids::{BuildingId, UnitId};
-use plumbline_shared::project::{Building, Project, Unit};
 
 /// The largest file accepted, in bytes (5 MiB).
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;

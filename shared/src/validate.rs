@@ -30,20 +30,20 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use crate::doc::finding::Finding;
+use crate::doc::project::ProjectDoc;
+use crate::doc::unit::{UnitDoc, UnitRecord};
+use crate::doc::walk::{MAX_WALKS_PER_UNIT, SignedWalk, has_held};
+use crate::doc::{MAX_DESCRIPTION_CHARS, actor_for, bounds};
+use crate::event::{EditedField, Event, EventKind};
+use crate::ids::{EventId, ProjectId, WalkId};
+use crate::project::Project;
+use crate::role::{Actor, Role};
+use crate::template::{ChecklistTemplate, residential};
+use crate::time::Timestamp;
 use automerge::Change;
-use plumbline_shared::doc::finding::Finding;
-use plumbline_shared::doc::project::ProjectDoc;
-use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
-use plumbline_shared::doc::walk::{MAX_WALKS_PER_UNIT, SignedWalk, has_held};
-use plumbline_shared::doc::{MAX_DESCRIPTION_CHARS, actor_for, bounds};
-use plumbline_shared::event::{EditedField, Event, EventKind};
-use plumbline_shared::ids::{EventId, ProjectId, WalkId};
-use plumbline_shared::project::Project;
-use plumbline_shared::role::{Actor, Role};
-use plumbline_shared::template::{ChecklistTemplate, residential};
-use plumbline_shared::time::Timestamp;
 
-use crate::store::Identity;
+use crate::role::Identity;
 
 /// Why a batch was refused, in words for the person whose device sent it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -194,7 +194,7 @@ fn compare(
 /// this device's person, signed within plausible time, and lists findings of this unit as they
 /// were recorded (room and item) with photos those findings hold. The walk's own consistency
 /// (its hash, the masked owner, the signature reference) was checked when the document was
-/// validated ([`plumbline_shared::doc::walk::SignedWalk::check`]).
+/// validated ([`crate::doc::walk::SignedWalk::check`]).
 fn walk_changes(
     actor: &Actor,
     before: &BTreeMap<WalkId, SignedWalk>,

@@ -5,7 +5,7 @@ use std::io::Cursor;
 
 use exif::experimental::Writer;
 use exif::{Field, In, Rational, Tag, Value};
-use plumbline_app::capture::{
+use plumbline_media::capture::{
     self, CaptureError, CaptureSettings, CaptureTimeSource, Captured, GpsFix,
 };
 use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef, MAX_EVIDENCE_BYTES};

@@ -268,7 +268,7 @@ pub struct SyncResponse {
 /// An error body, for every non-2xx reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiErrorBody {
-    /// A stable code to branch on (`unauthorized`, `bad_request`, `version`, …).
+    /// A stable code to branch on (`unauthorized`, `bad_request`, `too_many`, `busy`, …; a client of another API version is answered `bad_request`).
     pub code: String,
     /// A sentence for a person, in the requester's language where there is one.
     pub message: String,

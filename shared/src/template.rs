@@ -559,6 +559,16 @@ fn validate(t: &ChecklistTemplate) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// The checklist a project's units are inspected with, the one its findings are checked
+/// against and the one `GET /api/v1/projects/{project}/template` serves. Every project uses the
+/// built-in residential template today (the project names it in [`crate::project::Project::template`]);
+/// when a project can choose its own, this becomes a lookup by that id.
+pub fn of_project() -> &'static ChecklistTemplate {
+    static RESIDENTIAL: std::sync::LazyLock<ChecklistTemplate> =
+        std::sync::LazyLock::new(residential);
+    &RESIDENTIAL
+}
+
 /// The built-in residential pre-handover template (`assets/checklists/residential.json`):
 /// 7 rooms, 87 check items, 17 categories.
 pub fn residential() -> ChecklistTemplate {

@@ -28,7 +28,6 @@
 //! the event for them after checking the finding is assigned to their company.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 use crate::doc::finding::Finding;
 use crate::doc::project::ProjectDoc;
@@ -39,7 +38,7 @@ use crate::event::{EditedField, Event, EventKind};
 use crate::ids::{EventId, ProjectId, WalkId};
 use crate::project::Project;
 use crate::role::{Actor, Role};
-use crate::template::{ChecklistTemplate, residential};
+use crate::template;
 use crate::time::Timestamp;
 use automerge::Change;
 
@@ -124,9 +123,15 @@ pub fn unit_changes(
     }
     let own = actor_for(&identity.device);
     if let Some(c) = changes.iter().find(|c| c.actor_id() != &own) {
+        // Actor ids are the device id's bytes (see `actor_for`): name the device when they
+        // spell one, else show the bytes.
+        let signer = std::str::from_utf8(c.actor_id().to_bytes())
+            .map(|d| format!("device `{d}`"))
+            .unwrap_or_else(|_| format!("actor {}", c.actor_id()));
         return refuse(format!(
-            "a change is signed by another device ({}); a device may only send its own changes",
-            c.actor_id()
+            "a change is signed by {signer}, not by this device (`{}`); a device may only send \
+             its own changes, with its device id as the automerge actor id",
+            identity.device
         ));
     }
     after
@@ -297,11 +302,6 @@ fn walk_changes(
     Ok(())
 }
 
-/// The checklist findings are validated against. Every project uses the residential
-/// template today (`Project::template`); when a project can choose its own, this becomes a
-/// lookup by the project's template id.
-static CHECKLIST: LazyLock<ChecklistTemplate> = LazyLock::new(residential);
-
 fn finding_changes(
     actor: &Actor,
     old: Option<&Finding>,
@@ -327,7 +327,7 @@ fn finding_changes(
                     new.created_by.user
                 ));
             }
-            CHECKLIST
+            template::of_project()
                 .check_place(&new.room, &new.item, &new.category)
                 .map_err(|e| Refusal(format!("finding `{id}`: {e}")))?;
             // Contacts are taken on the office pages and kept on the server; the document's
@@ -358,7 +358,9 @@ fn finding_changes(
                     "finding `{id}`: the owner's contact is written once, with the finding"
                 ));
             }
-            if old.category != new.category && CHECKLIST.category(&new.category).is_none() {
+            if old.category != new.category
+                && template::of_project().category(&new.category).is_none()
+            {
                 return refuse(format!(
                     "finding `{id}`: category `{}` is not on the checklist",
                     new.category

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::http::{HeaderName, HeaderValue, Request, header};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Router, middleware};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -15,45 +15,49 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::handlers::{blobs, cases, contractor, enroll, health, notifications, sync};
+use crate::handlers::{blobs, cases, contractor, enroll, health, notifications, projects, sync};
 use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The routes under `/api/v1`, as a table: the router is built from it, and the test of
+/// `openapi.json` (`sync-server/tests/openapi.rs`) checks every path in it is described, and
+/// described with exactly the methods it answers.
+pub fn api_routes(state: &AppState) -> Vec<(&'static str, MethodRouter<AppState>)> {
+    // Answers that list case rows make their time-dependent verdicts true for now first.
+    let fresh = || middleware::from_fn_with_state(state.clone(), crate::verdicts::fresh);
+    vec![
+        ("/enroll", post(enroll::enroll)),
+        ("/sync/manifest", post(sync::manifest)),
+        ("/sync/exchange", post(sync::exchange)),
+        ("/contractor/actions", post(contractor::act)),
+        ("/cases", get(cases::list).route_layer(fresh())),
+        (
+            "/notifications",
+            get(notifications::list).route_layer(fresh()),
+        ),
+        ("/evidence/status", get(cases::evidence)),
+        ("/projects/{project}/template", get(projects::template)),
+        // A chunk's body is the chunk alone, so the limit is exactly the chunk bound; it
+        // overrides the global limit below for these routes only.
+        (
+            "/blobs/{hash}",
+            get(blobs::get)
+                .put(blobs::put)
+                .layer(DefaultBodyLimit::max(crate::blobs::MAX_CHUNK_BYTES)),
+        ),
+        ("/blobs/{hash}/status", get(blobs::status)),
+        ("/openapi.json", get(crate::openapi::serve)),
+    ]
+}
 
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
     let limits = state.config.limits.clone();
     let secure = state.config.web.secure_cookies;
-    let api = Router::new()
-        .route("/enroll", post(enroll::enroll))
-        .route("/sync/manifest", post(sync::manifest))
-        .route("/sync/exchange", post(sync::exchange))
-        .route("/contractor/actions", post(contractor::act))
-        .route(
-            "/cases",
-            get(cases::list).route_layer(middleware::from_fn_with_state(
-                state.clone(),
-                crate::verdicts::fresh,
-            )),
-        )
-        .route(
-            "/notifications",
-            get(notifications::list).route_layer(middleware::from_fn_with_state(
-                state.clone(),
-                crate::verdicts::fresh,
-            )),
-        )
-        .route("/evidence/status", get(cases::evidence))
-        // A chunk's body is the chunk alone, so the limit is exactly the chunk bound; it
-        // overrides the global limit below for these routes only.
-        .route(
-            "/blobs/{hash}",
-            get(blobs::get)
-                .put(blobs::put)
-                .layer(DefaultBodyLimit::max(crate::blobs::MAX_CHUNK_BYTES)),
-        )
-        .route("/blobs/{hash}/status", get(blobs::status))
-        .route("/openapi.json", get(crate::openapi::serve));
+    let api = api_routes(&state)
+        .into_iter()
+        .fold(Router::new(), |api, (path, route)| api.route(path, route));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -285,7 +285,7 @@ async fn a_revoked_device_is_told_and_keeps_its_work() {
     let outbox = phone.outbox().unwrap();
     assert!(outbox.records.is_empty(), "{outbox:?}");
     let aside = &outbox.set_aside[0];
-    assert!(aside.reason.contains("another device"), "{outbox:?}");
+    assert!(aside.reason.contains("not by this device"), "{outbox:?}");
     assert_eq!(aside.work[0].finding.as_ref(), Some(&finding));
     assert!(!phone.unit(&u).unwrap().findings.contains_key(&finding));
     assert_eq!(server.cases_of(&u).await.unwrap().len(), 0);

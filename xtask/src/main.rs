@@ -43,7 +43,8 @@ enum Command {
         test_args: Vec<String>,
     },
     /// Build the programs the tests run that Debian does not package (the S3-compatible
-    /// store) into `<target dir>/test-tools`; `test` does this itself.
+    /// store) into `<target dir>/test-tools`, and install the JavaScript client's packages
+    /// (`npm ci` in `tests/js-client`); `test` does this itself.
     TestTools,
     /// Print what the demo project holds, then start the demo sync server.
     Demo {

@@ -18,6 +18,9 @@ struct SystemPackage {
     name: &'static str,
     /// Why it is needed, so that nobody has to guess whether a row can go.
     why: &'static str,
+    /// A command that, when it runs, stands for the package (`npm` comes with NodeSource's
+    /// `nodejs` build, which conflicts with Debian's `npm` package).
+    or_command: Option<&'static str>,
 }
 
 /// Every Debian package the build and the tests need: the one list to extend when a crate or a
@@ -29,61 +32,86 @@ const SYSTEM_PACKAGES: &[SystemPackage] = &[
         name: "build-essential",
         why: "a C compiler and linker: rustc links through `cc`, and the `cc` crate compiles \
               blake3's SIMD code",
+        or_command: None,
     },
     SystemPackage {
         name: "procps",
         why: "`kill`: the server binary's test stops it with SIGTERM, as a service manager would",
+        or_command: None,
     },
     SystemPackage {
         name: "chromium",
         why: "the office web's browser tests drive a real headless Chromium",
+        or_command: None,
     },
     SystemPackage {
         name: "chromium-driver",
         why: "chromedriver: the WebDriver server the browser tests talk to",
+        or_command: None,
     },
     SystemPackage {
         name: "fonts-noto-cjk",
         why: "Chinese glyphs in the browser tests' screenshots and in the app's window",
+        or_command: None,
     },
     SystemPackage {
         name: "poppler-utils",
         why: "`pdftotext` and `pdftoppm`: the tests read the printed PDF documents' text and \
               render their pages",
+        or_command: None,
     },
     SystemPackage {
         name: "pkg-config",
         why: "the WebKit and GTK `-sys` crates of the desktop app look their libraries up with it",
+        or_command: None,
     },
     SystemPackage {
         name: "libwebkit2gtk-4.1-dev",
         why: "the desktop app's window is a WebKitGTK web view (wry); pulls GTK 3 and libsoup 3",
+        or_command: None,
     },
     SystemPackage {
         name: "libxdo-dev",
         why: "the desktop shell (tao/muda) links libxdo for keyboard shortcuts",
+        or_command: None,
     },
     SystemPackage {
         name: "xvfb",
         why: "the desktop app's end-to-end test runs its window on a virtual X display",
+        or_command: None,
     },
     SystemPackage {
         name: "xdotool",
         why: "the desktop app's end-to-end test clicks and types with real X input events",
+        or_command: None,
     },
     SystemPackage {
         name: "imagemagick",
         why: "`import`: the desktop app's end-to-end test keeps a screenshot of each step",
+        or_command: None,
     },
     SystemPackage {
         name: "libsodium-dev",
         why: "the test tool Garage (an S3-compatible store, built by `cargo xtask test`) links \
               Debian's libsodium instead of building and testing its own",
+        or_command: None,
     },
     SystemPackage {
         name: "postgresql",
         why: "the server's store tests start a throwaway PostgreSQL cluster (`initdb`, `pg_ctl` \
               from /usr/lib/postgresql/<version>/bin) and run every store check against it",
+        or_command: None,
+    },
+    SystemPackage {
+        name: "nodejs",
+        why: "the second sync client (`tests/js-client`), written in JavaScript from \
+              docs/protocol.md alone, runs on Node",
+        or_command: None,
+    },
+    SystemPackage {
+        name: "npm",
+        why: "installs the second client's one package, automerge's JavaScript build",
+        or_command: Some("npm"),
     },
 ];
 
@@ -118,8 +146,15 @@ pub fn ensure() -> Result<()> {
 fn ensure_system_packages() -> Result<()> {
     let mut missing = Vec::new();
     for package in SYSTEM_PACKAGES {
+        let by_command = package.or_command.is_some_and(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|out| out.status.success())
+        });
         match is_installed(package.name) {
             Ok(true) => tracing::debug!("{} is installed", package.name),
+            Ok(false) if by_command => tracing::debug!("{} runs", package.name),
             Ok(false) => {
                 tracing::info!(
                     "missing system package {}: needed for {}",

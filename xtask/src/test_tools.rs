@@ -1,6 +1,7 @@
 //! Programs the tests run that Debian does not package, built from crates.io into
 //! `<target dir>/test-tools` (where the tests look for them, see
-//! `sync-server/tests/common/s3.rs`).
+//! `sync-server/tests/common/s3.rs`), and the npm packages of the JavaScript client in
+//! `tests/js-client` (into its own `node_modules`, from its lock file).
 //!
 //! They live in the target folder so that a kept target folder keeps them too: a warm run
 //! finds each at its pinned version and builds nothing; `cargo clean` removes them with the
@@ -153,7 +154,34 @@ fn install_missing(log: Option<&File>) -> Result<()> {
         // The build folder is only needed to build it again.
         let _ = std::fs::remove_dir_all(root.join("build"));
     }
-    Ok(())
+    install_js_client(log)
+}
+
+/// The second sync client (`tests/js-client`, JavaScript written from docs/protocol.md alone)
+/// needs automerge's JavaScript package: `npm ci` installs exactly what its lock file pins
+/// into its `node_modules`, once per lock file (a copy of the lock beside them says which).
+fn install_js_client(log: Option<&File>) -> Result<()> {
+    let dir = cmd::workspace_root().join("tests/js-client");
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .with_context(|| format!("reading {}/package-lock.json", dir.display()))?;
+    let installed = dir.join("node_modules").join(".installed-lock.json");
+    if std::fs::read(&installed).is_ok_and(|done| done == lock) {
+        tracing::info!("test tool present: the JavaScript client's packages");
+        return Ok(());
+    }
+    tracing::info!("installing the JavaScript client's packages (npm ci)");
+    let mut npm = Command::new("npm");
+    npm.args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir);
+    if let Some(log) = log {
+        npm.stdout(Stdio::from(log.try_clone()?))
+            .stderr(Stdio::from(log.try_clone()?));
+    }
+    cmd::run(&mut npm).context(
+        "installing the JavaScript client's packages; it needs Node and npm, which \
+         `cargo xtask test` installs as system prerequisites",
+    )?;
+    std::fs::write(&installed, lock).with_context(|| format!("writing {}", installed.display()))
 }
 
 /// Whether `binary` runs and names `version` in its `--version` output.

@@ -46,6 +46,7 @@ pub mod chunk;
 pub mod conflict;
 pub mod evidence;
 pub mod finding;
+mod in_our_words;
 pub mod project;
 pub mod round;
 mod sealed;

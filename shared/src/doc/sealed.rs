@@ -30,8 +30,17 @@ pub(crate) fn unseal<T: DeserializeOwned>(
     text: &str,
 ) -> Result<T, autosurgeon::HydrateError> {
     serde_json::from_str(text).map_err(|e| {
-        let shown: String = text.chars().take(120).collect();
-        autosurgeon::HydrateError::unexpected(format!("a sealed {what} ({e})"), shown)
+        // One line, however the client formatted its JSON.
+        let shown: String = text
+            .chars()
+            .take(120)
+            .collect::<String>()
+            .replace('\n', "\\n");
+        let what = what.rsplit("::").next().unwrap_or(what);
+        autosurgeon::HydrateError::unexpected(
+            format!("a JSON string holding one {what} record ({e})"),
+            format!("`{shown}`"),
+        )
     })
 }
 
@@ -124,9 +133,9 @@ pub(crate) mod map {
         texts
             .into_iter()
             .map(|(k, v)| {
-                let key = k
-                    .parse::<K>()
-                    .map_err(|e| HydrateError::unexpected("a valid key", format!("`{k}`: {e}")))?;
+                let key = k.parse::<K>().map_err(|e| {
+                    HydrateError::unexpected("a valid key", format!("the key `{k}` ({e})"))
+                })?;
                 Ok((key, super::unseal(std::any::type_name::<V>(), &v)?))
             })
             .collect()
@@ -166,13 +175,21 @@ pub(crate) mod optional {
                 ScalarValue::Null => Ok(None),
                 ScalarValue::Str(text) => super::unseal(std::any::type_name::<T>(), text).map(Some),
                 other => Err(HydrateError::unexpected(
-                    "a sealed string or nothing",
+                    "a JSON string or nothing",
                     other.to_string(),
                 )),
             },
             Some((Value::Object(t), _)) => Err(HydrateError::unexpected(
-                "a sealed string or nothing",
-                format!("an object ({t:?})"),
+                "a JSON string or nothing",
+                format!(
+                    "an automerge {}",
+                    match t {
+                        automerge::ObjType::Map => "map",
+                        automerge::ObjType::List => "list",
+                        automerge::ObjType::Text => "Text object",
+                        automerge::ObjType::Table => "table",
+                    }
+                ),
             )),
         }
     }

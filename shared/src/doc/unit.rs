@@ -14,6 +14,7 @@ use autosurgeon::{Hydrate, hydrate_prop, reconcile_prop};
 use crate::doc::conflict::{FieldConflict, field_conflicts};
 use crate::doc::evidence::EvidenceRef;
 use crate::doc::finding::{Finding, OwnerContact};
+use crate::doc::in_our_words::{self, explain};
 use crate::doc::round::{CheckResult, Outcome, Round, RoundKind};
 use crate::doc::walk::{MAX_WALKS_PER_UNIT, SignedWalk, WALK_KEY_PREFIX};
 use crate::doc::{
@@ -180,7 +181,7 @@ impl UnitDoc {
         let findings = self.map_obj(&ROOT, "findings")?;
         for key in self.doc.keys(&findings) {
             let f: Finding = hydrate_prop(&self.doc, &findings, key.as_str())
-                .map_err(|e| schema_error(format!("finding `{key}`: {e}")))?;
+                .map_err(|e| self.record_error(&findings, "finding", &key, &e))?;
             if f.id.as_str() != key {
                 return Err(schema_error(format!(
                     "finding `{key}` carries the id `{}`",
@@ -191,7 +192,7 @@ impl UnitDoc {
         let rounds = self.map_obj(&ROOT, "rounds")?;
         for key in self.doc.keys(&rounds) {
             let _: Round = hydrate_prop(&self.doc, &rounds, key.as_str())
-                .map_err(|e| schema_error(format!("round `{key}`: {e}")))?;
+                .map_err(|e| self.record_error(&rounds, "round", &key, &e))?;
         }
         self.walks()?;
         let editors = self.map_obj(&ROOT, "editors")?;
@@ -201,6 +202,28 @@ impl UnitDoc {
                 .map_err(|e| schema_error(format!("editor `{key}`: {e}")))?;
         }
         Ok(())
+    }
+
+    /// Why the finding or round (`what`) at `key` of `map` does not read: the key of it at
+    /// fault when one is, in the API's words (a device's refused change carries this).
+    fn record_error(
+        &self,
+        map: &ObjId,
+        what: &str,
+        key: &str,
+        e: &autosurgeon::HydrateError,
+    ) -> DocError {
+        let key_at_fault = if what == "round" {
+            in_our_words::round_key::<AutoCommit>
+        } else {
+            in_our_words::finding_key::<AutoCommit>
+        };
+        let at_fault = match self.doc.get(map, key) {
+            Ok(Some((Value::Object(ObjType::Map), obj))) => key_at_fault(&self.doc, &obj),
+            _ => None,
+        };
+        let why = at_fault.unwrap_or_else(|| explain(e));
+        schema_error(format!("{what} `{key}`: {why}"))
     }
 
     /// The whole document as bytes.
@@ -258,7 +281,7 @@ impl UnitDoc {
             return Err(DocError::NoSuchFinding(id.to_string()));
         }
         hydrate_prop(&self.doc, &findings, id.as_str())
-            .map_err(|e| schema_error(format!("finding `{id}`: {e}")))
+            .map_err(|e| self.record_error(&findings, "finding", id.as_str(), &e))
     }
 
     /// One inspection round.
@@ -268,7 +291,7 @@ impl UnitDoc {
             return Err(DocError::NoSuchRound(id.to_string()));
         }
         hydrate_prop(&self.doc, &rounds, id.as_str())
-            .map_err(|e| schema_error(format!("round `{id}`: {e}")))
+            .map_err(|e| self.record_error(&rounds, "round", id.as_str(), &e))
     }
 
     /// The finding's fields that hold concurrent values, with who wrote each.
@@ -291,7 +314,7 @@ impl UnitDoc {
         let mut number = 1;
         for key in self.doc.keys(&rounds).collect::<Vec<_>>() {
             let r: Round = hydrate_prop(&self.doc, &rounds, key.as_str())
-                .map_err(|e| schema_error(format!("round `{key}`: {e}")))?;
+                .map_err(|e| self.record_error(&rounds, "round", &key, &e))?;
             if r.kind == kind {
                 number = number.max(r.number + 1);
             }

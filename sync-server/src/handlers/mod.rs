@@ -6,4 +6,5 @@ pub mod contractor;
 pub mod enroll;
 pub mod health;
 pub mod notifications;
+pub mod projects;
 pub mod sync;

@@ -25,13 +25,10 @@ use plumbline_shared::time::Timestamp;
 use tokio::sync::broadcast;
 
 use crate::client::{ClientError, ServerClient};
-use crate::events::{
-    EngineEvent, EvidenceOf, Outbox, PendingAction, PendingPhoto, PendingRecord, SyncStatus,
-};
+use crate::events::{EngineEvent, Outbox, PendingAction, PendingPhoto, PendingRecord, SyncStatus};
 use crate::files::PhotoFiles;
-use crate::local_store::{
-    ActionWrite, EvidenceRow, LocalStore, StoreError, ThumbnailUpload, UploadState,
-};
+use crate::local_records::{EvidenceOf, UploadState};
+use crate::local_store::{ActionWrite, EvidenceRow, LocalStore, StoreError, ThumbnailUpload};
 use plumbline_media::capture::{StoragePolicy, StorageStatus};
 use plumbline_shared::api::{EnrollRequest, EnrollResponse};
 use plumbline_shared::role::Membership;
@@ -66,7 +63,7 @@ pub enum EngineError {
     Capture(#[from] plumbline_media::capture::CaptureError),
     /// An owner's walk could not be signed as given (the contact, the signature).
     #[error(transparent)]
-    Walk(#[from] crate::walk::WalkRefusal),
+    Walk(#[from] WalkRefusal),
     /// The phone is too full to take another photo safely.
     #[error(
         "the phone has only {} MB free; sync to upload photos, or free some space, before taking more",
@@ -76,6 +73,20 @@ pub enum EngineError {
         /// Free space now.
         free_bytes: u64,
     },
+}
+
+/// Why a walk could not be signed, before anything was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WalkRefusal {
+    /// The owner's name or phone as typed does not hold.
+    #[error(transparent)]
+    Contact(#[from] plumbline_shared::doc::finding::ContactError),
+    /// The pad holds no signature.
+    #[error(transparent)]
+    Signature(#[from] crate::signature::SignatureError),
+    /// The list changed (a sync brought an edit) after it was shown: the owner checks it again.
+    #[error("the list changed after it was shown; let the owner check it again before signing")]
+    ListChanged,
 }
 
 /// Who this device is, once enrolled.

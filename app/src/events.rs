@@ -1,44 +1,12 @@
 //! What the engine tells the UI: events as things happen, and the outbox on request.
 
 use plumbline_shared::doc::DocId;
-use std::fmt;
-use std::str::FromStr;
 
-use plumbline_shared::ids::{BlobHash, EventId, FindingId, IdError, WalkId};
+use plumbline_shared::ids::{BlobHash, EventId};
 use plumbline_shared::time::Timestamp;
 use serde::Serialize;
 
-use crate::local_store::UploadState;
-
-/// What a blob on its way belongs to: a finding's photo, or the owner's signature of a signed
-/// walk ([`plumbline_shared::doc::walk`]). Stored as text: the finding's id, or `walk:<id>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EvidenceOf {
-    /// A photo of this finding.
-    Finding(FindingId),
-    /// The signature of this walk.
-    Walk(WalkId),
-}
-
-impl fmt::Display for EvidenceOf {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EvidenceOf::Finding(id) => write!(f, "{id}"),
-            EvidenceOf::Walk(id) => write!(f, "walk:{id}"),
-        }
-    }
-}
-
-impl FromStr for EvidenceOf {
-    type Err = IdError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.strip_prefix("walk:") {
-            Some(walk) => WalkId::new(walk).map(EvidenceOf::Walk),
-            None => FindingId::new(s).map(EvidenceOf::Finding),
-        }
-    }
-}
+use crate::local_records::{EvidenceOf, SetAside, UploadState};
 
 /// Something the UI may want to show. Sent on a broadcast channel: a slow screen misses old
 /// progress events, never the state (ask [`crate::Engine::outbox`] and
@@ -110,7 +78,7 @@ pub struct Outbox {
     pub actions: Vec<PendingAction>,
     /// Work the server refused, set aside so its unit syncs on (see [`crate::set_aside`]),
     /// newest first. It never reaches the server; it stays here to be read and exported.
-    pub set_aside: Vec<crate::set_aside::SetAside>,
+    pub set_aside: Vec<SetAside>,
 }
 
 /// A contractor's answer on its way (see `crate::contractor`).

@@ -25,6 +25,7 @@ pub mod events;
 pub mod files;
 pub mod floor_plan_images;
 pub mod inspection;
+pub mod local_records;
 pub mod local_store;
 pub mod notifications;
 pub mod set_aside;

@@ -17,8 +17,7 @@ use plumbline_shared::ids::{BlobHash, EventId};
 use plumbline_shared::time::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::events::EvidenceOf;
-use crate::set_aside::{SetAside, SetAsideWork};
+use crate::local_records::{EvidenceOf, SetAside, SetAsideWork, UploadState};
 
 /// Why the local store failed.
 #[derive(Debug, thiserror::Error)]
@@ -107,46 +106,6 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (set_aside, seq)
      );",
 ];
-
-/// Where an evidence upload stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UploadState {
-    /// Waiting for a sync.
-    Queued,
-    /// Part of it is on the server.
-    Uploading,
-    /// The server confirmed the hash: stored.
-    Sent,
-    /// The server refused it; retrying will not help (the reason is kept).
-    Failed,
-}
-
-impl UploadState {
-    fn as_str(self) -> &'static str {
-        match self {
-            UploadState::Queued => "queued",
-            UploadState::Uploading => "uploading",
-            UploadState::Sent => "sent",
-            UploadState::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> StoreResult<Self> {
-        Ok(match s {
-            "queued" => UploadState::Queued,
-            "uploading" => UploadState::Uploading,
-            "sent" => UploadState::Sent,
-            "failed" => UploadState::Failed,
-            other => {
-                return Err(StoreError::Damaged {
-                    what: "upload state",
-                    detail: other.to_owned(),
-                });
-            }
-        })
-    }
-}
 
 /// One photo in the outbox (or already sent).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -721,7 +680,7 @@ impl LocalStore {
                         (Some(hash), Some(state)) => Some(ThumbnailUpload {
                             hash: parse("thumbnail hash", &hash)?,
                             bytes: thumb_bytes.max(0) as u64,
-                            state: UploadState::parse(&state)?,
+                            state: parse_upload_state(&state)?,
                         }),
                         _ => None,
                     };
@@ -730,7 +689,7 @@ impl LocalStore {
                         doc: parse("document id", &doc)?,
                         of: parse("finding id", &finding)?,
                         bytes: bytes.max(0) as u64,
-                        state: UploadState::parse(&state)?,
+                        state: parse_upload_state(&state)?,
                         sent_bytes: sent.max(0) as u64,
                         error,
                         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
@@ -798,6 +757,14 @@ impl LocalStore {
         )?;
         Ok(())
     }
+}
+
+/// An upload state as the database spells it.
+fn parse_upload_state(s: &str) -> StoreResult<UploadState> {
+    UploadState::parse(s).ok_or_else(|| StoreError::Damaged {
+        what: "upload state",
+        detail: s.to_owned(),
+    })
 }
 
 #[cfg(test)]

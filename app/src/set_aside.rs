@@ -15,54 +15,12 @@ use automerge::AutoCommit;
 use base64::Engine as _;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::{UnitDoc, UnitRecord};
-use plumbline_shared::ids::FindingId;
 use plumbline_shared::time::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::engine::{Engine, EngineError, Inner};
+use crate::local_records::{SetAside, SetAsideWork, WorkKind};
 use crate::local_store::StoreError;
-
-/// What a set-aside batch did, one line per finding (or per round) it touched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SetAsideWork {
-    /// What kind of work.
-    pub kind: WorkKind,
-    /// The finding, when the work was on one.
-    pub finding: Option<FindingId>,
-    /// The finding's description as this device had it.
-    pub description: String,
-}
-
-/// The kinds of work a batch may hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkKind {
-    /// A finding recorded here.
-    NewFinding,
-    /// A finding changed here: its fields, photos or timeline.
-    ChangedFinding,
-    /// Inspection rounds (a room's checks, a round's end).
-    Rounds,
-    /// Anything else in the document.
-    Other,
-}
-
-/// One refused batch, as the sync screen lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SetAside {
-    /// Its number on this device (for the export).
-    pub id: i64,
-    /// The document it was for.
-    pub doc: DocId,
-    /// The server's reason.
-    pub reason: String,
-    /// When it was set aside, by the device's clock.
-    pub at: Timestamp,
-    /// What it did.
-    pub work: Vec<SetAsideWork>,
-    /// How many automerge changes it holds.
-    pub changes: usize,
-}
 
 /// The file an export writes: everything needed to look at the work again, or to load the
 /// changes into a copy of the unit's document (`changes` holds each change's bytes, base64,

@@ -21,7 +21,8 @@ use plumbline_shared::ids::BlobHash;
 use crate::client::{BlobType, ChunkOutcome, ClientError, ServerClient};
 use crate::engine::{Engine, EngineError};
 use crate::events::{EngineEvent, SyncProgress};
-use crate::local_store::{ThumbnailUpload, UploadState};
+use crate::local_records::UploadState;
+use crate::local_store::ThumbnailUpload;
 use crate::sync_run::SyncReport;
 
 /// How long a confirmed photo's full-size file stays on the device, unless set otherwise.

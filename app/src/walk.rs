@@ -8,31 +8,17 @@
 
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::evidence::{EvidenceKind, EvidenceRef};
-use plumbline_shared::doc::finding::{ContactError, Finding, OwnerContact};
+use plumbline_shared::doc::finding::{Finding, OwnerContact};
 use plumbline_shared::doc::unit::UnitDoc;
 use plumbline_shared::doc::walk::{SignedWalk, WalkSnapshot, WalkStatus, statuses};
 use plumbline_shared::ids::{BlobHash, UnitId, WalkId};
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::{Status, WorkflowSettings};
 
-use crate::engine::{Engine, EngineError};
-use crate::events::EvidenceOf;
-use crate::local_store::{EvidenceRow, UploadState};
-use crate::signature::{PAD_HEIGHT, PAD_WIDTH, SignatureError, Stroke, render_png};
-
-/// Why a walk could not be signed, before anything was written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum WalkRefusal {
-    /// The owner's name or phone as typed does not hold.
-    #[error(transparent)]
-    Contact(#[from] ContactError),
-    /// The pad holds no signature.
-    #[error(transparent)]
-    Signature(#[from] SignatureError),
-    /// The list changed (a sync brought an edit) after it was shown: the owner checks it again.
-    #[error("the list changed after it was shown; let the owner check it again before signing")]
-    ListChanged,
-}
+use crate::engine::{Engine, EngineError, WalkRefusal};
+use crate::local_records::{EvidenceOf, UploadState};
+use crate::local_store::EvidenceRow;
+use crate::signature::{PAD_HEIGHT, PAD_WIDTH, Stroke, render_png};
 
 /// Whether a finding belongs on the list an owner signs at `now`: everything recorded in the
 /// unit except what was cancelled or merged into another finding (that one is listed instead).

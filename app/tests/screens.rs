@@ -13,8 +13,8 @@ use plumbline_app::account::UnsyncedWork;
 use plumbline_app::events::{
     Outbox, PendingAction, PendingPhoto, PendingRecord, SyncProgress, SyncStatus,
 };
-use plumbline_app::local_store::UploadState;
-use plumbline_app::set_aside::{SetAside, SetAsideWork, WorkKind};
+use plumbline_app::local_records::UploadState;
+use plumbline_app::local_records::{SetAside, SetAsideWork, WorkKind};
 use plumbline_app::ui::i18n::{Lang, Msg};
 use plumbline_app::ui::model::findings::{ConflictRow, finding_rows};
 use plumbline_app::ui::model::grid::{
@@ -848,7 +848,7 @@ fn pending_outbox() -> Outbox {
         }],
         photos: vec![PendingPhoto {
             hash: BlobHash::of(b"photo"),
-            of: plumbline_app::events::EvidenceOf::Finding("f-1".parse().unwrap()),
+            of: plumbline_app::local_records::EvidenceOf::Finding("f-1".parse().unwrap()),
             state: UploadState::Uploading,
             percent: 40,
             error: None,

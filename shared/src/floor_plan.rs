@@ -39,11 +39,9 @@
 //! assert!(project.plan_for(&on_first.id).is_none());
 //! ```
 
-use autosurgeon::{Hydrate, Reconcile};
-use serde::{Deserialize, Serialize};
-
-use crate::ids::{BlobHash, BuildingId, FloorPlanId, UnitId};
-use crate::inspection_plan::{FloorRange, FloorRangeError};
+use crate::ids::{BlobHash, FloorPlanId, UnitId};
+use crate::inspection_plan::FloorRangeError;
+pub use crate::project::FloorPlan;
 use crate::project::Project;
 
 /// The most characters a plan's name may hold (it is a label on a list, not a description).
@@ -57,43 +55,6 @@ pub const MAX_PLAN_EDGE_PX: u32 = 12_000;
 /// The most pixels a plan image may have (25 megapixels, about 100 MB once a phone decodes it
 /// to show it): a long thin scan may have long sides, but not both.
 pub const MAX_PLAN_PIXELS: u64 = 25_000_000;
-
-/// A floor-plan image of some floors of one building.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
-pub struct FloorPlan {
-    /// Stable id: the list in the project document merges by it.
-    #[key]
-    pub id: FloorPlanId,
-    /// The building.
-    pub building: BuildingId,
-    /// The floors it shows, both ends included.
-    pub floors: FloorRange,
-    /// What people call it, e.g. `标准层 3–17F`.
-    pub name: String,
-    /// The image blob (PNG or JPEG).
-    pub image: BlobHash,
-    /// Pixel width of the image.
-    pub width: u32,
-    /// Pixel height of the image.
-    pub height: u32,
-    /// Taken off the project's list: no new pin goes on it, but the pins already made on it
-    /// still show, so it stays in the document (and its image on the phones).
-    #[serde(default)]
-    #[autosurgeon(missing = "not_retired")]
-    pub retired: bool,
-}
-
-/// Plans written before plans could be retired are in use.
-fn not_retired() -> bool {
-    false
-}
-
-impl FloorPlan {
-    /// Whether the plan shows floor `floor` of building `building`.
-    pub fn covers(&self, building: &BuildingId, floor: u32) -> bool {
-        &self.building == building && (self.floors.first..=self.floors.last).contains(&floor)
-    }
-}
 
 /// Why a floor plan does not fit its project. The office web words each case in both
 /// languages; these messages are for logs.
@@ -207,7 +168,9 @@ mod tests {
     use super::*;
     use crate::demo::demo_project;
     use crate::doc::project::ProjectDoc;
+    use crate::ids::BuildingId;
     use crate::ids::DeviceId;
+    use crate::project::FloorRange;
     use crate::time::Timestamp;
 
     fn project() -> Project {

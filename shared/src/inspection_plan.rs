@@ -38,13 +38,13 @@
 //! assert_eq!(project.assigned_units(mine[0]).len(), 3 * 4); // three floors of four units
 //! ```
 
-use autosurgeon::{Hydrate, Reconcile};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::doc::round::RoundKind;
 use crate::doc::unit::UnitRecord;
 use crate::ids::{AssignmentId, BuildingId, UserId};
+pub use crate::project::{Assignment, FloorRange, FloorRangeError};
 use crate::project::{Building, Project, Unit};
 
 /// How many days before handover a building with uninspected units is flagged: the inspection
@@ -161,79 +161,6 @@ impl InspectionProgress {
     }
 }
 
-/// A range of floors of a building, both ends included (1-based, as [`Unit::floor`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
-pub struct FloorRange {
-    /// Lowest floor.
-    pub first: u32,
-    /// Highest floor.
-    pub last: u32,
-}
-
-/// An inspection assignment (验收任务): an inspector walks a building, or some of its floors,
-/// between two dates. Written by a manager or coordinator through the office web.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
-pub struct Assignment {
-    /// Stable id: the list in the project document merges by it, so two offices editing
-    /// different assignments never overwrite each other.
-    #[key]
-    pub id: AssignmentId,
-    /// The inspector (a user with the inspector role in the project).
-    pub inspector: UserId,
-    /// The building.
-    pub building: BuildingId,
-    /// Only these floors; `None` for the whole building.
-    pub floors: Option<FloorRange>,
-    /// First day (Beijing date).
-    #[autosurgeon(with = "crate::project::date_text")]
-    pub from: NaiveDate,
-    /// Last day, included.
-    #[autosurgeon(with = "crate::project::date_text")]
-    pub to: NaiveDate,
-    /// Who made (or last changed) it.
-    pub assigned_by: UserId,
-}
-
-impl Assignment {
-    /// Whether the assignment includes floor `floor` of building `building`.
-    pub fn covers(&self, building: &BuildingId, floor: u32) -> bool {
-        &self.building == building
-            && self
-                .floors
-                .is_none_or(|r| (r.first..=r.last).contains(&floor))
-    }
-
-    /// Whether `day` falls within the assignment's dates.
-    pub fn is_on(&self, day: NaiveDate) -> bool {
-        self.from <= day && day <= self.to
-    }
-}
-
-/// Why a building and a range of its floors do not fit a project: the part of the check that
-/// inspection assignments and floor plans share, since both name a building and some of its
-/// floors.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FloorRangeError {
-    /// The building is not in the project.
-    #[error("building `{0}` is not in this project; pick one of the project's buildings")]
-    NoSuchBuilding(BuildingId),
-    /// A floor outside the building, or the range upside down.
-    #[error(
-        "floors {first}–{last} are not within building `{building}` (floors 1–{floors}); \
-         give the lowest floor first"
-    )]
-    BadFloors {
-        /// The building.
-        building: BuildingId,
-        /// Its floors.
-        floors: u32,
-        /// Asked lowest floor.
-        first: u32,
-        /// Asked highest floor.
-        last: u32,
-    },
-}
-
 /// Why an assignment does not fit its project. The office web words each case in both
 /// languages; these messages are for logs and the command line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -255,29 +182,6 @@ pub enum PlanError {
 }
 
 impl Project {
-    /// The building `id`, when it is in the project and `floors` (all of them when `None`) lie
-    /// within it, lowest first.
-    pub fn check_floors(
-        &self,
-        id: &BuildingId,
-        floors: Option<FloorRange>,
-    ) -> Result<&Building, FloorRangeError> {
-        let building = self
-            .building(id)
-            .ok_or_else(|| FloorRangeError::NoSuchBuilding(id.clone()))?;
-        if let Some(r) = floors
-            && (r.first == 0 || r.first > r.last || r.last > building.floors)
-        {
-            return Err(FloorRangeError::BadFloors {
-                building: building.id.clone(),
-                floors: building.floors,
-                first: r.first,
-                last: r.last,
-            });
-        }
-        Ok(building)
-    }
-
     /// The assignments of `user`, by first day (then building order and floor): what the app
     /// shows an inspector as their own work.
     pub fn assignments_for(&self, user: &UserId) -> Vec<&Assignment> {

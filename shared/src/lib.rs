@@ -24,6 +24,8 @@
 //! - [`api`]: the versioned sync wire types that the app and the server share.
 //! - [`validate`]: what a device's changes to a unit or project document may do, checked by the
 //!   server before it stores them (the same rules the app applies when it makes them).
+//! - [`money`]: amounts in fen, typed and printed in yuan, and in Chinese capital numerals on
+//!   printed slips.
 //! - [`units_csv`]: the buildings-and-units CSV an administrator imports, read and checked.
 //!
 //! ```
@@ -69,6 +71,7 @@ pub mod floor_plan;
 pub mod ids;
 pub mod inspection_plan;
 pub mod lang;
+pub mod money;
 pub mod penalty;
 pub mod project;
 pub mod projection;

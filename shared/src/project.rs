@@ -8,8 +8,9 @@ use autosurgeon::{Hydrate, Reconcile};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BuildingId, ContractorId, ProjectId, UnitId};
-use crate::inspection_plan::Assignment;
+use crate::ids::{
+    AssignmentId, BlobHash, BuildingId, ContractorId, FloorPlanId, ProjectId, UnitId, UserId,
+};
 
 /// A residential development (楼盘).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
@@ -43,7 +44,7 @@ pub struct Project {
     /// of the project learns of them with its next sync; older documents read as having none.
     #[serde(default)]
     #[autosurgeon(missing = "Vec::new")]
-    pub floor_plans: Vec<crate::floor_plan::FloorPlan>,
+    pub floor_plans: Vec<FloorPlan>,
     /// The project's clock rules (response window, reminder lead, callback window, …), set by
     /// an administrator. Kept here so the server and every phone of the project derive the
     /// same deadlines; a document written before they existed reads as holding the defaults.
@@ -227,6 +228,141 @@ impl Project {
     /// Finds a contractor by id.
     pub fn contractor(&self, id: &ContractorId) -> Option<&Contractor> {
         self.contractors.iter().find(|c| &c.id == id)
+    }
+}
+
+/// A range of floors of a building, both ends included (1-based, as [`Unit::floor`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct FloorRange {
+    /// Lowest floor.
+    pub first: u32,
+    /// Highest floor.
+    pub last: u32,
+}
+
+/// An inspection assignment (验收任务): an inspector walks a building, or some of its floors,
+/// between two dates. Written by a manager or coordinator through the office web.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Assignment {
+    /// Stable id: the list in the project document merges by it, so two offices editing
+    /// different assignments never overwrite each other.
+    #[key]
+    pub id: AssignmentId,
+    /// The inspector (a user with the inspector role in the project).
+    pub inspector: UserId,
+    /// The building.
+    pub building: BuildingId,
+    /// Only these floors; `None` for the whole building.
+    pub floors: Option<FloorRange>,
+    /// First day (Beijing date).
+    #[autosurgeon(with = "date_text")]
+    pub from: NaiveDate,
+    /// Last day, included.
+    #[autosurgeon(with = "date_text")]
+    pub to: NaiveDate,
+    /// Who made (or last changed) it.
+    pub assigned_by: UserId,
+}
+
+impl Assignment {
+    /// Whether the assignment includes floor `floor` of building `building`.
+    pub fn covers(&self, building: &BuildingId, floor: u32) -> bool {
+        &self.building == building
+            && self
+                .floors
+                .is_none_or(|r| (r.first..=r.last).contains(&floor))
+    }
+
+    /// Whether `day` falls within the assignment's dates.
+    pub fn is_on(&self, day: NaiveDate) -> bool {
+        self.from <= day && day <= self.to
+    }
+}
+
+/// A floor-plan image of some floors of one building.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct FloorPlan {
+    /// Stable id: the list in the project document merges by it.
+    #[key]
+    pub id: FloorPlanId,
+    /// The building.
+    pub building: BuildingId,
+    /// The floors it shows, both ends included.
+    pub floors: FloorRange,
+    /// What people call it, e.g. `标准层 3–17F`.
+    pub name: String,
+    /// The image blob (PNG or JPEG).
+    pub image: BlobHash,
+    /// Pixel width of the image.
+    pub width: u32,
+    /// Pixel height of the image.
+    pub height: u32,
+    /// Taken off the project's list: no new pin goes on it, but the pins already made on it
+    /// still show, so it stays in the document (and its image on the phones).
+    #[serde(default)]
+    #[autosurgeon(missing = "not_retired")]
+    pub retired: bool,
+}
+
+/// Plans written before plans could be retired are in use.
+fn not_retired() -> bool {
+    false
+}
+
+impl FloorPlan {
+    /// Whether the plan shows floor `floor` of building `building`.
+    pub fn covers(&self, building: &BuildingId, floor: u32) -> bool {
+        &self.building == building && (self.floors.first..=self.floors.last).contains(&floor)
+    }
+}
+
+/// Why a building and a range of its floors do not fit a project: the part of the check that
+/// inspection assignments and floor plans share, since both name a building and some of its
+/// floors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FloorRangeError {
+    /// The building is not in the project.
+    #[error("building `{0}` is not in this project; pick one of the project's buildings")]
+    NoSuchBuilding(BuildingId),
+    /// A floor outside the building, or the range upside down.
+    #[error(
+        "floors {first}–{last} are not within building `{building}` (floors 1–{floors}); \
+         give the lowest floor first"
+    )]
+    BadFloors {
+        /// The building.
+        building: BuildingId,
+        /// Its floors.
+        floors: u32,
+        /// Asked lowest floor.
+        first: u32,
+        /// Asked highest floor.
+        last: u32,
+    },
+}
+
+impl Project {
+    /// The building `id`, when it is in the project and `floors` (all of them when `None`) lie
+    /// within it, lowest first.
+    pub fn check_floors(
+        &self,
+        id: &BuildingId,
+        floors: Option<FloorRange>,
+    ) -> Result<&Building, FloorRangeError> {
+        let building = self
+            .building(id)
+            .ok_or_else(|| FloorRangeError::NoSuchBuilding(id.clone()))?;
+        if let Some(r) = floors
+            && (r.first == 0 || r.first > r.last || r.last > building.floors)
+        {
+            return Err(FloorRangeError::BadFloors {
+                building: building.id.clone(),
+                floors: building.floors,
+                first: r.first,
+                last: r.last,
+            });
+        }
+        Ok(building)
     }
 }
 

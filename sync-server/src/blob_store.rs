@@ -20,7 +20,8 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
 
-use crate::config::BlobConfig;
+use serde::{Deserialize, Serialize};
+
 use crate::durable::Durability;
 
 /// An S3 location parsed from `s3://<bucket>[/<prefix>]`.
@@ -51,6 +52,47 @@ fn parse_s3_url(url: &str) -> anyhow::Result<S3Location> {
         bucket: bucket.to_owned(),
         prefix: (!prefix.is_empty()).then(|| prefix.to_owned()),
     })
+}
+
+/// Blob storage settings, the `[blobs]` section of the configuration: a local folder, or an
+/// S3-compatible bucket when `url` is set. `Debug` redacts the secret key.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct BlobConfig {
+    /// A folder for blobs; empty means `<data_dir>/blobs`.
+    pub dir: String,
+    /// `s3://<bucket>[/<prefix>]`; empty means the folder.
+    #[serde(default)]
+    pub url: String,
+    /// The S3 endpoint (`http://…` or `https://…`); empty means AWS.
+    #[serde(default)]
+    pub endpoint: String,
+    /// The region requests are signed for.
+    #[serde(default)]
+    pub region: String,
+    /// The access key id.
+    #[serde(default)]
+    pub access_key_id: String,
+    /// The secret access key.
+    #[serde(default)]
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for BlobConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secret = if self.secret_access_key.is_empty() {
+            ""
+        } else {
+            "***"
+        };
+        f.debug_struct("BlobConfig")
+            .field("dir", &self.dir)
+            .field("url", &self.url)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &secret)
+            .finish()
+    }
 }
 
 /// Checks `[blobs]` at startup, so that a mistake is reported with its key, not at the first

@@ -117,28 +117,6 @@ pub const MAX_BLOB_BYTES: u64 = MAX_EVIDENCE_BYTES;
 /// How long a partial upload may wait for its next chunk before it is removed: a day.
 pub const STALE_AFTER_MS: i64 = 24 * 60 * 60 * 1000;
 
-/// Removes abandoned partial uploads every hour until aborted (see [`Uploads::remove_stale`]),
-/// on the one replica that holds the sweep's lease.
-pub fn spawn_sweeper(state: crate::state::AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let every = std::time::Duration::from_secs(3600);
-        let mut tick = tokio::time::interval(every);
-        loop {
-            tick.tick().await;
-            if !crate::leases::hold(&state, crate::leases::UPLOAD_SWEEP, 2 * every).await {
-                continue;
-            }
-            let swept = state
-                .uploads
-                .remove_stale(&*state.store, &*state.blobs, state.now())
-                .await;
-            if let Err(e) = swept {
-                tracing::warn!(error = %e, "could not remove abandoned partial uploads");
-            }
-        }
-    })
-}
-
 /// Where a blob lives in the object store: `<first two hex digits>/<hash>`, so that no folder
 /// of a local store grows past a few thousand entries.
 pub fn object_path(hash: &BlobHash) -> Path {

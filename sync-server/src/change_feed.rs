@@ -20,7 +20,6 @@ use std::time::Duration;
 use futures::StreamExt;
 use plumbline_shared::doc::DocId;
 
-use crate::project_settings::ProjectSettings;
 use crate::state::AppState;
 
 /// Longest pause before following the feed again after it broke.
@@ -43,13 +42,13 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
                 }
             };
             // Whatever was written while not listening.
-            if let Err(e) = ProjectSettings::load_all(&state).await {
+            if let Err(e) = crate::settings_apply::load_all(&state).await {
                 tracing::warn!(error = %e, "could not read the projects' workflow settings again");
             }
             while let Some(written) = feed.next().await {
                 match written {
                     Ok(DocId::Project(project)) => {
-                        if let Err(e) = ProjectSettings::refresh(&state, &project).await {
+                        if let Err(e) = crate::settings_apply::refresh(&state, &project).await {
                             tracing::warn!(%project, error = %e, "could not read a project's new workflow settings");
                         }
                     }

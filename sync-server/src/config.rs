@@ -11,6 +11,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+pub use crate::blob_store::BlobConfig;
+
 /// The default configuration file, with comments; `print-default-config` prints it.
 pub const DEFAULT_CONFIG: &str = include_str!("../plumbline-server.toml");
 
@@ -128,47 +130,6 @@ pub struct DbConfig {
     /// `sqlite:<path>` or `postgres://…`; empty means `sqlite:<data_dir>/plumbline.db`. May
     /// hold a password, so [`Config`]'s `Debug` redacts it.
     pub url: String,
-}
-
-/// Blob storage settings: a local folder, or an S3-compatible bucket when `url` is set (see
-/// `crate::blob_store`). `Debug` redacts the secret key.
-#[derive(Clone, Serialize, Deserialize)]
-pub struct BlobConfig {
-    /// A folder for blobs; empty means `<data_dir>/blobs`.
-    pub dir: String,
-    /// `s3://<bucket>[/<prefix>]`; empty means the folder.
-    #[serde(default)]
-    pub url: String,
-    /// The S3 endpoint (`http://…` or `https://…`); empty means AWS.
-    #[serde(default)]
-    pub endpoint: String,
-    /// The region requests are signed for.
-    #[serde(default)]
-    pub region: String,
-    /// The access key id.
-    #[serde(default)]
-    pub access_key_id: String,
-    /// The secret access key.
-    #[serde(default)]
-    pub secret_access_key: String,
-}
-
-impl std::fmt::Debug for BlobConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let secret = if self.secret_access_key.is_empty() {
-            ""
-        } else {
-            "***"
-        };
-        f.debug_struct("BlobConfig")
-            .field("dir", &self.dir)
-            .field("url", &self.url)
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &secret)
-            .finish()
-    }
 }
 
 /// Request bounds.

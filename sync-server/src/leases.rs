@@ -20,7 +20,7 @@ pub const VERDICTS: &str = "verdicts";
 pub const COMPACTION: &str = "compaction";
 /// Masking the owners' contacts left in documents, once at start (`crate::contact_masking`).
 pub const CONTACT_MASKING: &str = "contact-masking";
-/// Sweeping abandoned uploads, hourly (`crate::blobs::spawn_sweeper`).
+/// Sweeping abandoned uploads, hourly (`crate::periodic::spawn_upload_sweeper`).
 pub const UPLOAD_SWEEP: &str = "upload-sweep";
 
 /// Whether this replica holds (took or renewed) the lease `name` for the next `span`. A store

@@ -41,6 +41,7 @@ pub mod history;
 pub mod leases;
 pub mod openapi;
 pub mod paper;
+pub mod periodic;
 pub mod positions;
 pub mod presence;
 pub mod project_create;
@@ -50,6 +51,7 @@ pub mod project_write;
 pub mod reindex;
 pub mod reports;
 pub mod routes;
+pub mod settings_apply;
 pub mod setup;
 pub mod staging;
 pub mod state;
@@ -66,7 +68,6 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::project_settings::ProjectSettings;
 use anyhow::Context;
 use plumbline_shared::clock::Clock;
 use plumbline_shared::ids::DeviceId;
@@ -129,7 +130,7 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         throttle: Arc::new(throttle::Throttle::new(clock.clone())),
         clock,
     };
-    ProjectSettings::load_all(&state)
+    crate::settings_apply::load_all(&state)
         .await
         .context("reading the projects' workflow settings")?;
     Ok(state)
@@ -157,9 +158,9 @@ pub async fn launch(
     tracing::info!(%addr, "plumbline sync server listening");
     let background = [
         compaction::spawn(state.clone()),
-        Some(presence::spawn_flusher(state.clone())),
+        Some(periodic::spawn_presence_flusher(state.clone())),
         Some(verdicts::spawn(state.clone())),
-        Some(blobs::spawn_sweeper(state.clone())),
+        Some(periodic::spawn_upload_sweeper(state.clone())),
         Some(change_feed::spawn(state.clone())),
         Some(contact_masking::spawn(state.clone())),
         webhook::spawn(state.clone()),

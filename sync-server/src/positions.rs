@@ -20,21 +20,18 @@
 //! position that went stale (the device synced with another replica since) only fails to match
 //! the summary, and the database is asked.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use plumbline_shared::api::HeadsDigest;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::DeviceId;
 
-use crate::store::{Store, StoreResult};
+use crate::store::{Position, Store, StoreResult};
 
 /// Most devices remembered in memory; past it, all are forgotten there (the database still
 /// has them).
 const MAX_CACHED_DEVICES: usize = 50_000;
-
-/// One device's documents and the digest of its heads for each.
-pub type Position = BTreeMap<DocId, HeadsDigest>;
 
 /// The remembered positions of all devices. See the module docs.
 pub struct Positions {

@@ -65,16 +65,3 @@ impl Presence {
         Ok(n)
     }
 }
-
-/// Flushes [`AppState::presence`](crate::state::AppState) every [`FLUSH_EVERY`] until aborted.
-pub fn spawn_flusher(state: crate::state::AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(FLUSH_EVERY);
-        loop {
-            tick.tick().await;
-            if let Err(e) = state.presence.flush(&*state.store).await {
-                tracing::warn!(error = ?e, "could not record when devices were last seen");
-            }
-        }
-    })
-}

@@ -85,7 +85,7 @@ pub async fn edit_project<T, E>(
             doc: am.clone(),
         },
     );
-    crate::project_settings::ProjectSettings::written(state, &value).await?;
+    crate::settings_apply::written(state, &value).await?;
     tracing::info!(project = %project, "project document changed");
     Ok(out)
 }

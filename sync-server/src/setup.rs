@@ -67,7 +67,7 @@ pub async fn create_project(state: &AppState, project: &Project) -> anyhow::Resu
     }
     let count = writes.len();
     state.store.write_docs(writes).await?;
-    crate::project_settings::ProjectSettings::written(state, project).await?;
+    crate::settings_apply::written(state, project).await?;
     tracing::info!(project = %project.id, documents = count, "project documents written");
     Ok(())
 }

@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
+use plumbline_shared::doc::evidence::MAX_EVIDENCE_BYTES;
 use plumbline_shared::ids::{BlobHash, DeviceId};
 
 /// Uploads in progress one device may hold.
@@ -23,7 +24,7 @@ pub const MAX_PARTIAL_UPLOADS: usize = 8;
 
 /// Bytes (declared totals) of uploads in progress one device may hold: four photos of the
 /// largest size a blob may have.
-pub const MAX_PARTIAL_BYTES: u64 = 4 * crate::blobs::MAX_BLOB_BYTES;
+pub const MAX_PARTIAL_BYTES: u64 = 4 * MAX_EVIDENCE_BYTES;
 
 /// A device is over its quota of uploads in progress.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,7 +111,7 @@ mod tests {
         ledger.charge(&phone, &hash(100), small).unwrap();
 
         let fresh = DeviceId::new("fresh").unwrap();
-        let largest = crate::blobs::MAX_BLOB_BYTES;
+        let largest = MAX_EVIDENCE_BYTES;
         for n in 0..4 {
             ledger.charge(&fresh, &hash(200 + n), largest).unwrap();
         }

@@ -3,7 +3,7 @@
 //! server that goes down and a revoked device each end the way a user would expect.
 #![allow(clippy::unwrap_used)] // tests panic on failure, by design
 
-use plumbline_app::local_store::UploadState;
+use plumbline_app::local_records::UploadState;
 use plumbline_app::{Engine, EngineError, EngineEvent, NewPhoto};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::conflict::FindingField;
@@ -683,7 +683,7 @@ async fn an_owner_s_walk_signed_offline_reaches_the_server_with_its_signature_im
     assert_eq!(outbox.photos.len(), 1, "the signature waits to upload");
     assert_eq!(
         outbox.photos[0].of,
-        plumbline_app::events::EvidenceOf::Walk(walk.clone())
+        plumbline_app::local_records::EvidenceOf::Walk(walk.clone())
     );
 
     let report = phone.sync().await.unwrap();

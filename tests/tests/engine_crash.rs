@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use plumbline_app::Engine;
-use plumbline_app::local_store::UploadState;
+use plumbline_app::local_records::UploadState;
 use plumbline_shared::ids::{BlobHash, FindingId};
 use plumbline_shared::role::Role;
 use plumbline_tests::TestServer;

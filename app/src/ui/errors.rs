@@ -7,9 +7,9 @@ use plumbline_media::capture::qr::ScanError;
 use plumbline_shared::doc::finding::ContactError;
 
 use crate::engine::EngineError;
+use crate::engine::WalkRefusal;
 use crate::signature::SignatureError;
 use crate::ui::i18n::{Lang, Msg};
-use crate::walk::WalkRefusal;
 
 /// The message for a failed command.
 pub fn describe(error: &EngineError, lang: Lang) -> String {

@@ -8,9 +8,8 @@ use automerge::{AutoCommit, ROOT, ReadDoc, Value, transaction::Transactable};
 use autosurgeon::{hydrate_prop, reconcile_prop};
 
 use crate::doc::{DocError, actor_for, commit, deterministic_doc};
-use crate::floor_plan::FloorPlan;
 use crate::ids::{DeviceId, ProjectId};
-use crate::project::Project;
+use crate::project::{FloorPlan, Project};
 use crate::time::Timestamp;
 
 /// The `schema` value of a project document.

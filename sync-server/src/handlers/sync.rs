@@ -20,8 +20,8 @@ use crate::auth::DeviceAuth;
 use crate::codec::{Reply, Wire};
 use crate::doc_cache::{DocCache, LoadedDoc, new_changes};
 use crate::error::ApiError;
-use crate::positions::Position;
 use crate::state::AppState;
+use crate::store::Position;
 use crate::store::{DocSummary, DocWrite, Identity};
 use crate::unit_write;
 use plumbline_shared::validate;
@@ -346,7 +346,7 @@ pub async fn exchange(
     state.store.write_docs(writes).await?;
     metrics::counter!("plumbline_sync_docs_stored_total").increment(stored as u64);
     for project in &learned {
-        crate::project_settings::ProjectSettings::written(&state, project)
+        crate::settings_apply::written(&state, project)
             .await
             .map_err(ApiError::Internal)?;
     }

@@ -53,7 +53,7 @@ impl Value {
     pub fn shown(self, english: bool) -> String {
         match self {
             Value::Count(n) => n.to_string(),
-            Value::Money(fen) => format!("¥{}", crate::web::money::yuan(fen)),
+            Value::Money(fen) => format!("¥{}", plumbline_shared::money::yuan(fen)),
             Value::Share { whole: 0, .. } | Value::Mean { n: 0, .. } => "—".to_owned(),
             Value::Share { part, whole } => {
                 format!("{:.1}%", part as f64 * 100.0 / whole as f64)

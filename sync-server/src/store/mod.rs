@@ -31,7 +31,9 @@ use plumbline_shared::projection::UnitProjection;
 use plumbline_shared::time::Timestamp;
 use plumbline_shared::workflow::reminder::ReminderKind;
 
-pub use crate::positions::Position;
+/// One device's documents and the digest of its heads for each: what it holds as far as the
+/// server knows (see `crate::positions`, which keeps them).
+pub type Position = std::collections::BTreeMap<DocId, plumbline_shared::api::HeadsDigest>;
 use serde::Serialize;
 
 /// What a store call can fail with.

@@ -33,11 +33,11 @@ use super::case_load::{load_project, not_found};
 use super::event_text::event_detail;
 use super::i18n::{Lang, Msg};
 use super::layout::{internal, message_page, render};
-use super::money::yuan;
 use super::session::Staff;
 use super::when::beijing;
 use crate::state::AppState;
 use crate::store::{CaseFilter, CaseRecord, Page};
+use plumbline_shared::money::yuan;
 
 /// Longest search text, in characters (as the case list's).
 const MAX_SEARCH_CHARS: usize = 100;

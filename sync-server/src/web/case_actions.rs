@@ -20,10 +20,10 @@ use serde::Deserialize;
 
 use super::case_kit::{CaseForm, NewEvent, WebError};
 use super::i18n::Lang;
-use super::money::parse_yuan;
 use super::posted::posted_with_csrf_field;
 use crate::state::AppState;
 use crate::store::Series;
+use plumbline_shared::money::parse_yuan;
 
 /// Longest text of a step, in characters.
 pub const MAX_TEXT_CHARS: usize = 500;

@@ -31,9 +31,9 @@ use super::case_actions::MAX_TEXT_CHARS;
 use super::case_kit::{CaseForm, NewEvent, WebError};
 use super::fines::Signature;
 use super::i18n::{Lang, Msg};
-use super::money::{parse_yuan, yuan};
 use super::posted::posted_with_csrf_field;
 use crate::state::AppState;
+use plumbline_shared::money::{parse_yuan, yuan};
 
 /// A claim as the case page shows it, with who recorded it and when.
 #[derive(Debug, Clone, PartialEq)]

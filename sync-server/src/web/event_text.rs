@@ -7,8 +7,8 @@ use plumbline_shared::severity::Severity;
 
 use super::i18n::Lang;
 use super::labels;
-use super::money::yuan;
 use super::when::beijing;
+use plumbline_shared::money::yuan;
 
 /// The contractor's name where the project has it, its id otherwise.
 fn company(contractors: &[Contractor], id: &plumbline_shared::ids::ContractorId) -> String {

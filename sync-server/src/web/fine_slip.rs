@@ -22,10 +22,10 @@ use super::fines::{condition_text, display_names, fine_views, signers, step_labe
 use super::i18n::{Lang, Msg};
 use super::labels;
 use super::layout::{internal, message_page, render};
-use super::money::{capital, yuan};
 use super::session::Staff;
 use crate::paper::Block;
 use crate::state::AppState;
+use plumbline_shared::money::{capital, yuan};
 
 /// The departments that receive a copy of every slip (DESIGN.md §2).
 const COPIES_ZH: &str = "成本控制部、经济处、财务部、合约部";

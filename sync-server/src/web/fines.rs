@@ -40,11 +40,11 @@ use serde::Deserialize;
 use super::case_actions::MAX_TEXT_CHARS;
 use super::case_kit::{CaseForm, NewEvent, WebError};
 use super::i18n::{Lang, Msg};
-use super::money::{parse_yuan, yuan};
 use super::posted::posted_with_csrf_field;
 use super::when::beijing;
 use crate::state::AppState;
 use crate::store::Series;
+use plumbline_shared::money::{parse_yuan, yuan};
 
 /// Who did something to a slip, and when (by the event's time).
 #[derive(Debug, Clone, PartialEq)]

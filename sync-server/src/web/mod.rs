@@ -9,8 +9,8 @@
 //! - [`cases`]: the case list, its filters, paging and CSV export.
 //! - [`case_detail`]: one case, its timeline and photos, and the workflow's actions.
 //! - [`fines`]: fine slips on a case (draft, approvals, void, the printable slip);
-//!   [`claims`]: owner claims (record, agree, pay); [`money`]: amounts in yuan and in Chinese
-//!   capital numerals.
+//!   [`claims`]: owner claims (record, agree, pay); amounts in yuan and in Chinese
+//!   capital numerals come from `plumbline_shared::money`.
 //! - [`layout`]: the page shell.
 //! - [`readiness`]: handover readiness per project and building, and [`planning`]: who
 //!   inspects which floors when.
@@ -46,7 +46,6 @@ pub mod intake;
 pub mod labels;
 pub mod layout;
 pub mod merge;
-pub mod money;
 pub mod notice_print;
 pub mod owner_contact;
 pub mod paper_file;

@@ -4,8 +4,8 @@
 use plumbline_shared::time::Timestamp;
 
 use crate::events::{Outbox, SyncProgress, SyncStatus};
-use crate::local_store::UploadState;
-use crate::set_aside::{SetAsideWork, WorkKind};
+use crate::local_records::UploadState;
+use crate::local_records::{SetAsideWork, WorkKind};
 use crate::ui::i18n::{Lang, Msg};
 
 /// One photo still on its way.

@@ -1,4 +1,4 @@
-//! Money on the office pages: amounts typed in yuan, shown in yuan, and written out in Chinese
+//! Money as people handle it: amounts typed in yuan, shown in yuan, and written out in Chinese
 //! capital numerals (金额大写) on printed slips.
 //!
 //! Events keep money in fen (分, 1/100 CNY) as `i64` so sums are exact; people type and read

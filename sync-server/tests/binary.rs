@@ -94,9 +94,19 @@ async fn demo_prints_accounts_once_serves_metrics_and_stops_gracefully() {
     conn.write_all(head.as_bytes()).await.unwrap();
     conn.write_all(&photo[..100]).await.unwrap();
     conn.flush().await.unwrap();
+    // Time for the server to read the request's head (nothing observable says it has).
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.terminate();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The rest is sent once the server says it is shutting down, not after a guessed delay.
+    let asked = std::time::Instant::now();
+    while !server.log().contains("shutting down") {
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "no shutdown logged 10 s after SIGTERM:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     conn.write_all(&photo[100..]).await.unwrap();
     let mut answer = String::new();
     conn.read_to_string(&mut answer).await.unwrap();

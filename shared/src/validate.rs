@@ -20,8 +20,13 @@
 //!    roles; the rest of a finding (the owner's contact included) is written once, and a
 //!    device writes no owner's contact at all (the office takes it; the server masks it).
 //!
-//! 9. An owner's signed walk is written once, by the person who walked, and lists only this
-//!    unit's findings and their photos.
+//! 9. Counts and photo references keep the app's bounds: a batch adds at most what the app
+//!    allows (2,000 findings a unit, 60 photos and 500 events a finding), the stored total stays
+//!    within twice that (devices offline together may pass the app's limit), and every new photo
+//!    reference is filed under its own hash with plausible size, pixels, place and pin.
+//!
+//! 10. An owner's signed walk is written once, by the person who walked, and lists only this
+//!     unit's findings and their photos.
 //!
 //! Contractor devices do not write unit documents at all: a unit document holds other
 //! companies' findings, so contractors act through their own endpoint, where the server writes
@@ -33,7 +38,10 @@ use crate::doc::finding::Finding;
 use crate::doc::project::ProjectDoc;
 use crate::doc::unit::{UnitDoc, UnitRecord};
 use crate::doc::walk::{MAX_WALKS_PER_UNIT, SignedWalk, has_held};
-use crate::doc::{MAX_DESCRIPTION_CHARS, actor_for, bounds};
+use crate::doc::{
+    MAX_DESCRIPTION_CHARS, MAX_EVENTS_PER_FINDING, MAX_EVIDENCE_PER_FINDING, MAX_FINDINGS_PER_UNIT,
+    actor_for, bounds,
+};
 use crate::event::{EditedField, Event, EventKind};
 use crate::ids::{EventId, ProjectId, WalkId};
 use crate::project::Project;
@@ -191,6 +199,37 @@ fn compare(
         if !before.findings.contains_key(id) {
             finding_changes(actor, None, new, received)?;
         }
+    }
+    over_count(
+        "this unit",
+        "findings",
+        before.findings.len(),
+        after.findings.len(),
+        MAX_FINDINGS_PER_UNIT,
+    )
+}
+
+/// The counts the app stops at when it writes (`limit`), so that a client that does not stop
+/// cannot grow a document without end, one accepted batch at a time. A device adds at most
+/// `limit` in one batch (it stops there on its own copy); devices offline at the same time may
+/// together pass the limit, each within it on its own copy, so the stored total may reach twice
+/// the limit before a batch that grows it is refused.
+fn over_count(
+    whose: &str,
+    what: &str,
+    before: usize,
+    after: usize,
+    limit: usize,
+) -> Result<(), Refusal> {
+    if after <= before {
+        return Ok(());
+    }
+    if after - before > limit || after > 2 * limit {
+        return refuse(format!(
+            "{whose} would hold {after} {what}; the app stops at {limit}, and more than {} \
+             are never kept",
+            2 * limit
+        ));
     }
     Ok(())
 }
@@ -392,13 +431,41 @@ fn finding_changes(
             "finding `{id}`: receipts are written by the server only"
         ));
     }
+    let whose = format!("finding `{id}`");
+    over_count(
+        &whose,
+        "photos",
+        old.map_or(0, |o| o.evidence.len()),
+        new.evidence.len(),
+        MAX_EVIDENCE_PER_FINDING,
+    )?;
+    over_count(
+        &whose,
+        "events",
+        old.map_or(0, |o| o.events.len()),
+        new.events.len(),
+        MAX_EVENTS_PER_FINDING,
+    )?;
     for (hash, evidence) in &new.evidence {
         let known = old.is_some_and(|o| o.evidence.contains_key(hash));
-        if !known && (evidence.device != actor.device || evidence.author != actor.user) {
+        if known {
+            continue;
+        }
+        if evidence.device != actor.device || evidence.author != actor.user {
             return refuse(format!(
                 "finding `{id}`: evidence {hash} claims another author or device"
             ));
         }
+        if evidence.hash != *hash {
+            return refuse(format!(
+                "finding `{id}`: evidence is filed under {hash} but names {}",
+                evidence.hash
+            ));
+        }
+        // Size, pixels, place and pin: the same check the app makes before attaching it.
+        evidence
+            .validate()
+            .map_err(|why| Refusal(format!("finding `{id}`: {why}")))?;
     }
     let old_events: BTreeMap<&EventId, &Event> = old
         .map(|o| o.events.iter().map(|e| (&e.id, e)).collect())
@@ -467,4 +534,25 @@ fn changed_fields(old: &Finding, new: &Finding) -> Vec<EditedField> {
     .into_iter()
     .filter_map(|(field, changed)| changed.then_some(field))
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::over_count;
+
+    #[test]
+    fn a_count_may_pass_the_apps_limit_by_merging_but_not_by_one_batch_or_past_twice() {
+        // Two phones offline together each added two photos to a finding at 58.
+        assert!(over_count("f", "photos", 60, 62, 60).is_ok());
+        // One batch adding more than the app ever would.
+        let why = over_count("f", "photos", 0, 61, 60).unwrap_err().0;
+        assert!(
+            why.contains("would hold 61 photos; the app stops at 60"),
+            "{why}"
+        );
+        // Past twice the limit, however it got there.
+        assert!(over_count("f", "photos", 119, 121, 60).is_err());
+        // Nothing added is never refused, even where an older document is past the limit.
+        assert!(over_count("f", "photos", 130, 130, 60).is_ok());
+    }
 }

@@ -14,7 +14,7 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::conflict::FindingField;
 use plumbline_shared::doc::unit::{FieldEdit, NewFinding, UnitDoc};
 use plumbline_shared::event::{Event, EventKind, FineApprovalStep, Origin};
-use plumbline_shared::ids::{EventId, FindingId, FineId, UnitId};
+use plumbline_shared::ids::{BlobHash, EventId, FindingId, FineId, UnitId};
 use plumbline_shared::role::{Actor, Role};
 use plumbline_shared::severity::Severity;
 use plumbline_shared::time::Timestamp;
@@ -987,6 +987,49 @@ async fn content_out_of_bounds_is_refused_through_sync_with_its_reason() {
                     amount_fen: 500_000,
                 };
                 u.append_event(actor, now(), &finding, fine).unwrap();
+            }),
+        ),
+        (
+            "would hold 121 photos; the app stops at 60",
+            Box::new(|u: &mut UnitDoc, actor: &Actor| {
+                forge(u, actor, &finding, |am, f| {
+                    let Some((Value::Object(ObjType::Map), evidence)) =
+                        am.get(f, "evidence").unwrap()
+                    else {
+                        panic!("no evidence map")
+                    };
+                    for i in 0..121u32 {
+                        let hash = BlobHash::of(&i.to_le_bytes());
+                        let photo = crate::common::photo(actor, now(), hash.clone(), 300_000);
+                        am.put(
+                            &evidence,
+                            hash.as_str(),
+                            serde_json::to_string(&photo).unwrap(),
+                        )
+                        .unwrap();
+                    }
+                })
+            }),
+        ),
+        (
+            "each side must be between 1 and 8192 px",
+            Box::new(|u: &mut UnitDoc, actor: &Actor| {
+                forge(u, actor, &finding, |am, f| {
+                    let Some((Value::Object(ObjType::Map), evidence)) =
+                        am.get(f, "evidence").unwrap()
+                    else {
+                        panic!("no evidence map")
+                    };
+                    let hash = BlobHash::of(b"a photo that claims 100000 px");
+                    let mut photo = crate::common::photo(actor, now(), hash.clone(), 300_000);
+                    photo.width = 100_000;
+                    am.put(
+                        &evidence,
+                        hash.as_str(),
+                        serde_json::to_string(&photo).unwrap(),
+                    )
+                    .unwrap();
+                })
             }),
         ),
     ];

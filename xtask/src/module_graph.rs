@@ -5,8 +5,9 @@
 //! tested or moved without the other; the crates are kept free of them, and the test below
 //! fails when one comes back, naming the modules and the uses that close it. A "use" is any
 //! `crate::<module>` path in code, whether in a `use` line, a `use crate::{a, b}` group or a
-//! path written inline; comments and the `#[cfg(test)] mod tests` block at the end of a file
-//! are left out (a test may reach anywhere, and a doc link is not a dependency).
+//! path written inline; comment lines and `#[cfg(test)] mod` blocks are left out (a test may
+//! reach anywhere, and a doc link is not a dependency). Not followed: `super::` paths that climb
+//! out of a top-level module, and items the crate root re-exports (`crate::ImageType`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -75,36 +76,80 @@ pub fn circles(graph: &Graph) -> Vec<BTreeSet<String>> {
     circles
 }
 
-/// The top-level modules `text` names as `crate::<module>`, outside comments and its test
-/// module.
+/// The top-level modules `text` names as `crate::<module>`, outside comments and test modules.
 fn used_modules(text: &str) -> BTreeSet<String> {
-    let code = text
-        .split("#[cfg(test)]\nmod tests")
-        .next()
-        .unwrap_or_default();
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let code = without_test_modules(&code);
     let mut used = BTreeSet::new();
-    for line in code.lines() {
-        let line = line.trim_start();
-        if line.starts_with("//") {
-            continue;
-        }
-        let mut rest = line;
-        while let Some(at) = rest.find("crate::") {
-            rest = &rest[at + "crate::".len()..];
-            if let Some(group) = rest.strip_prefix('{') {
-                // `use crate::{a, b::c}`: the first segment of each item (on this line).
-                let group = group.split('}').next().unwrap_or_default();
-                for item in group.split(',') {
-                    used.extend(first_segment(item.trim()));
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        match rest.strip_prefix('{') {
+            // `use crate::{a, b::{c, d}, e}`, across lines as rustfmt writes it: the first
+            // segment of each item at the group's own level.
+            Some(group) => {
+                let mut depth = 0;
+                let mut item_start = true;
+                for (i, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => item_start = true,
+                        c if c.is_whitespace() => {}
+                        _ if item_start => {
+                            item_start = false;
+                            used.extend(first_segment(&group[i..]));
+                        }
+                        _ => {}
+                    }
                 }
-            } else {
-                used.extend(first_segment(rest));
             }
+            None => used.extend(first_segment(rest)),
         }
     }
     used
 }
 
+/// `code` without its `#[cfg(test)] mod … { … }` blocks, wherever they are in the file.
+fn without_test_modules(code: &str) -> String {
+    let mut out = String::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("#[cfg(test)]") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "#[cfg(test)]".len()..];
+        let is_module = after.trim_start().starts_with("mod ");
+        match after.find(['{', ';']) {
+            Some(open) if is_module && after[open..].starts_with('{') => {
+                let mut depth = 0;
+                let mut end = after.len();
+                for (i, c) in after[open..].char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = open + i + 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                rest = &after[end..];
+            }
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The path segment `path` starts with: a module's name, or nothing for `self` and the like.
 fn first_segment(path: &str) -> Option<String> {
     let name: String = path
         .chars()
@@ -167,12 +212,13 @@ mod tests {
         std::fs::create_dir_all(dir.join("engine")).unwrap();
         std::fs::write(
             dir.join("lib.rs"),
-            "pub mod engine;\npub mod walk;\npub mod ui;\n",
+            "pub mod engine;\npub mod ids;\npub mod walk;\npub mod ui;\n",
         )
         .unwrap();
+        std::fs::write(dir.join("ids.rs"), "pub struct Id;\n").unwrap();
         std::fs::write(
             dir.join("engine/mod.rs"),
-            "use crate::{walk::Refusal, ui};\n",
+            "use crate::{\n    walk::{Refusal, Reason},\n    ui,\n};\n",
         )
         .unwrap();
         std::fs::write(
@@ -182,7 +228,7 @@ mod tests {
         .unwrap();
         std::fs::write(
             dir.join("ui.rs"),
-            "/// [`crate::engine`]\npub struct Ui;\n#[cfg(test)]\nmod tests {\n    use crate::walk;\n}\n",
+            "/// [`crate::engine`]\npub struct Ui;\n#[cfg(test)]\nmod tests {\n    use crate::walk;\n    fn f() {}\n}\npub fn after() -> crate::ids::Id { todo!() }\n",
         )
         .unwrap();
         let graph = of_crate(&dir).unwrap();
@@ -192,7 +238,8 @@ mod tests {
             ["ui", "walk"],
             "{graph:?}"
         );
-        assert!(graph["ui"].is_empty(), "{graph:?}");
+        // The code after a test module is read; the test module is not.
+        assert_eq!(graph["ui"].keys().collect::<Vec<_>>(), ["ids"], "{graph:?}");
         let circles = circles(&graph);
         assert_eq!(circles.len(), 1, "{circles:?}");
         assert_eq!(

@@ -110,7 +110,7 @@ const SYSTEM_PACKAGES: &[SystemPackage] = &[
     },
     SystemPackage {
         name: "npm",
-        why: "installs the second client's one package, automerge's JavaScript build",
+        why: "installs the second client's packages (automerge's JavaScript build, a BLAKE3)",
         or_command: Some("npm"),
     },
 ];

@@ -147,8 +147,9 @@ impl EvidenceRef {
             let finite = l.lat.is_finite() && l.lon.is_finite() && l.accuracy_m.is_finite();
             if !finite || l.lat.abs() > 90.0 || l.lon.abs() > 180.0 || l.accuracy_m < 0.0 {
                 return Err(format!(
-                    "evidence {}: location {l:?} is not a place on Earth",
-                    self.hash
+                    "evidence {}: the location (latitude {}, longitude {}, accuracy {} m) is not \
+                     a place on Earth",
+                    self.hash, l.lat, l.lon, l.accuracy_m
                 ));
             }
         }

@@ -904,6 +904,15 @@ fn forge(
     am.commit();
 }
 
+/// The map of a finding's evidence in a raw unit document.
+fn evidence_map(am: &AutoCommit, finding: &ObjId) -> ObjId {
+    use automerge::{ObjType, ReadDoc, Value};
+    let Some((Value::Object(ObjType::Map), evidence)) = am.get(finding, "evidence").unwrap() else {
+        panic!("no evidence map")
+    };
+    evidence
+}
+
 /// Every field that comes through sync meets the bounds the same field meets when the phone
 /// or the office writes it, checked by the same code in `shared`.
 #[tokio::test]
@@ -993,11 +1002,7 @@ async fn content_out_of_bounds_is_refused_through_sync_with_its_reason() {
             "would hold 121 photos; the app stops at 60",
             Box::new(|u: &mut UnitDoc, actor: &Actor| {
                 forge(u, actor, &finding, |am, f| {
-                    let Some((Value::Object(ObjType::Map), evidence)) =
-                        am.get(f, "evidence").unwrap()
-                    else {
-                        panic!("no evidence map")
-                    };
+                    let evidence = evidence_map(am, f);
                     for i in 0..121u32 {
                         let hash = BlobHash::of(&i.to_le_bytes());
                         let photo = crate::common::photo(actor, now(), hash.clone(), 300_000);
@@ -1015,11 +1020,7 @@ async fn content_out_of_bounds_is_refused_through_sync_with_its_reason() {
             "each side must be between 1 and 8192 px",
             Box::new(|u: &mut UnitDoc, actor: &Actor| {
                 forge(u, actor, &finding, |am, f| {
-                    let Some((Value::Object(ObjType::Map), evidence)) =
-                        am.get(f, "evidence").unwrap()
-                    else {
-                        panic!("no evidence map")
-                    };
+                    let evidence = evidence_map(am, f);
                     let hash = BlobHash::of(b"a photo that claims 100000 px");
                     let mut photo = crate::common::photo(actor, now(), hash.clone(), 300_000);
                     photo.width = 100_000;

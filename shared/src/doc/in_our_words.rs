@@ -92,6 +92,33 @@ fn expected_words(expected: &str) -> String {
     expected.replace('\n', "\\n")
 }
 
+/// The records of a unit document whose failure to read is explained key by key.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Record {
+    /// A finding.
+    Finding,
+    /// An inspection round.
+    Round,
+}
+
+impl Record {
+    /// How a refusal names it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Record::Finding => "finding",
+            Record::Round => "round",
+        }
+    }
+
+    /// The first key of the record at `obj` that does not hydrate, as `` `key`: why ``.
+    pub(crate) fn key_at_fault<D: ReadDoc>(self, doc: &D, obj: &ObjId) -> Option<String> {
+        match self {
+            Record::Finding => finding_key(doc, obj),
+            Record::Round => round_key(doc, obj),
+        }
+    }
+}
+
 /// Hydrates one key of a record alone.
 fn key<D: ReadDoc, T: Hydrate>(doc: &D, obj: &ObjId, name: &str) -> Result<(), HydrateError> {
     hydrate_prop::<_, T, _, _>(doc, obj, name).map(drop)
@@ -111,7 +138,7 @@ fn first_failing<D: ReadDoc>(doc: &D, obj: &ObjId, checks: &[(&str, Check<D>)]) 
 
 /// The first key of the finding at `obj` that does not hydrate, as `` `key`: why ``; `None`
 /// when each key does on its own (then the finding as a whole is at fault, e.g. its id).
-pub(crate) fn finding_key<D: ReadDoc>(doc: &D, obj: &ObjId) -> Option<String> {
+fn finding_key<D: ReadDoc>(doc: &D, obj: &ObjId) -> Option<String> {
     let checks: [(&str, Check<D>); 14] = [
         ("id", |d, o| key::<_, FindingId>(d, o, "id")),
         ("origin", |d, o| key::<_, Origin>(d, o, "origin")),
@@ -142,7 +169,7 @@ pub(crate) fn finding_key<D: ReadDoc>(doc: &D, obj: &ObjId) -> Option<String> {
 
 /// The first key of the inspection round at `obj` that does not hydrate, as for
 /// [`finding_key`].
-pub(crate) fn round_key<D: ReadDoc>(doc: &D, obj: &ObjId) -> Option<String> {
+fn round_key<D: ReadDoc>(doc: &D, obj: &ObjId) -> Option<String> {
     let checks: [(&str, Check<D>); 6] = [
         ("id", |d, o| key::<_, RoundId>(d, o, "id")),
         ("kind", |d, o| key::<_, RoundKind>(d, o, "kind")),

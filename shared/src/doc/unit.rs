@@ -14,7 +14,7 @@ use autosurgeon::{Hydrate, hydrate_prop, reconcile_prop};
 use crate::doc::conflict::{FieldConflict, field_conflicts};
 use crate::doc::evidence::EvidenceRef;
 use crate::doc::finding::{Finding, OwnerContact};
-use crate::doc::in_our_words::{self, explain};
+use crate::doc::in_our_words::{Record, explain};
 use crate::doc::round::{CheckResult, Outcome, Round, RoundKind};
 use crate::doc::walk::{MAX_WALKS_PER_UNIT, SignedWalk, WALK_KEY_PREFIX};
 use crate::doc::{
@@ -181,7 +181,7 @@ impl UnitDoc {
         let findings = self.map_obj(&ROOT, "findings")?;
         for key in self.doc.keys(&findings) {
             let f: Finding = hydrate_prop(&self.doc, &findings, key.as_str())
-                .map_err(|e| self.record_error(&findings, "finding", &key, &e))?;
+                .map_err(|e| self.record_error(&findings, Record::Finding, &key, &e))?;
             if f.id.as_str() != key {
                 return Err(schema_error(format!(
                     "finding `{key}` carries the id `{}`",
@@ -192,7 +192,7 @@ impl UnitDoc {
         let rounds = self.map_obj(&ROOT, "rounds")?;
         for key in self.doc.keys(&rounds) {
             let _: Round = hydrate_prop(&self.doc, &rounds, key.as_str())
-                .map_err(|e| self.record_error(&rounds, "round", &key, &e))?;
+                .map_err(|e| self.record_error(&rounds, Record::Round, &key, &e))?;
         }
         self.walks()?;
         let editors = self.map_obj(&ROOT, "editors")?;
@@ -209,21 +209,16 @@ impl UnitDoc {
     fn record_error(
         &self,
         map: &ObjId,
-        what: &str,
+        what: Record,
         key: &str,
         e: &autosurgeon::HydrateError,
     ) -> DocError {
-        let key_at_fault = if what == "round" {
-            in_our_words::round_key::<AutoCommit>
-        } else {
-            in_our_words::finding_key::<AutoCommit>
-        };
         let at_fault = match self.doc.get(map, key) {
-            Ok(Some((Value::Object(ObjType::Map), obj))) => key_at_fault(&self.doc, &obj),
+            Ok(Some((Value::Object(ObjType::Map), obj))) => what.key_at_fault(&self.doc, &obj),
             _ => None,
         };
         let why = at_fault.unwrap_or_else(|| explain(e));
-        schema_error(format!("{what} `{key}`: {why}"))
+        schema_error(format!("{} `{key}`: {why}", what.name()))
     }
 
     /// The whole document as bytes.
@@ -281,7 +276,7 @@ impl UnitDoc {
             return Err(DocError::NoSuchFinding(id.to_string()));
         }
         hydrate_prop(&self.doc, &findings, id.as_str())
-            .map_err(|e| self.record_error(&findings, "finding", id.as_str(), &e))
+            .map_err(|e| self.record_error(&findings, Record::Finding, id.as_str(), &e))
     }
 
     /// One inspection round.
@@ -291,7 +286,7 @@ impl UnitDoc {
             return Err(DocError::NoSuchRound(id.to_string()));
         }
         hydrate_prop(&self.doc, &rounds, id.as_str())
-            .map_err(|e| self.record_error(&rounds, "round", id.as_str(), &e))
+            .map_err(|e| self.record_error(&rounds, Record::Round, id.as_str(), &e))
     }
 
     /// The finding's fields that hold concurrent values, with who wrote each.
@@ -314,7 +309,7 @@ impl UnitDoc {
         let mut number = 1;
         for key in self.doc.keys(&rounds).collect::<Vec<_>>() {
             let r: Round = hydrate_prop(&self.doc, &rounds, key.as_str())
-                .map_err(|e| self.record_error(&rounds, "round", &key, &e))?;
+                .map_err(|e| self.record_error(&rounds, Record::Round, &key, &e))?;
             if r.kind == kind {
                 number = number.max(r.number + 1);
             }

@@ -75,6 +75,7 @@ pub mod money;
 pub mod penalty;
 pub mod project;
 pub mod projection;
+pub mod protocol;
 pub mod role;
 pub mod severity;
 pub mod short_name;

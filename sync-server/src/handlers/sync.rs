@@ -1,18 +1,21 @@
 //! `/api/v1/sync/manifest` and `/api/v1/sync/exchange`: the two steps of a sync (see
-//! `plumbline_shared::api`).
+//! `plumbline_shared::api`), driving the protocol's server half
+//! ([`plumbline_shared::protocol`]): this file checks who may read what, validates and seals
+//! what the protocol accepted, stores it, and only then answers.
 
 use std::collections::{BTreeSet, HashMap};
 
-use automerge::ChangeHash;
-use automerge::sync::{self, SyncDoc};
+use automerge::sync;
 use axum::extract::State;
 use plumbline_shared::api::{
     API_VERSION, DocAck, DocMessage, DocRefusal, HeadsDigest, MAX_MANIFEST_DOCS, MAX_MESSAGE_BYTES,
-    ManifestRequest, ManifestResponse, SyncRequest, SyncResponse, same_heads,
+    ManifestRequest, ManifestResponse, SyncRequest, SyncResponse,
 };
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::chunk::check_chunks;
 use plumbline_shared::doc::unit::UnitDoc;
+use plumbline_shared::protocol::manifest::{self, Reading};
+use plumbline_shared::protocol::server::{Held, Received, Unstored};
 use plumbline_shared::role::Role;
 use serde_bytes::ByteBuf;
 
@@ -90,26 +93,25 @@ pub async fn manifest(
     let summary = HeadsDigest::of_manifest(readable.iter().map(|s| (&s.doc, &s.heads)));
     metrics::counter!("plumbline_sync_manifests_total").increment(1);
     let positions = &state.positions;
-    if summary == req.summary {
-        // The device holds exactly what the server holds: a whole sync, and its position.
-        state.presence.synced(&identity.device, server_time);
-        if positions
-            .matching(&identity.device, &summary)
-            .await?
-            .is_none()
-        {
-            let held = readable.iter().map(|s| (s.doc.clone(), s.heads)).collect();
-            positions.replace(&identity.device, held).await?;
+    let device: Position = match manifest::read(req, &summary) {
+        Reading::InSync => {
+            // The device holds exactly what the server holds: a whole sync, and its position.
+            state.presence.synced(&identity.device, server_time);
+            if positions
+                .matching(&identity.device, &summary)
+                .await?
+                .is_none()
+            {
+                let held = readable.iter().map(|s| (s.doc.clone(), s.heads)).collect();
+                positions.replace(&identity.device, held).await?;
+            }
+            return Ok(Reply(ManifestResponse::InSync { server_time }, format));
         }
-        return Ok(Reply(ManifestResponse::InSync { server_time }, format));
-    }
-    let device: Position = match req.entries {
-        Some(entries) => {
-            let listed: Position = entries.into_iter().map(|e| (e.doc, e.heads)).collect();
+        Reading::Listed(listed) => {
             positions.replace(&identity.device, listed.clone()).await?;
             listed
         }
-        None => match positions.matching(&identity.device, &req.summary).await? {
+        Reading::LookUp(summary) => match positions.matching(&identity.device, &summary).await? {
             Some(known) => {
                 metrics::counter!("plumbline_sync_manifests_from_position_total").increment(1);
                 known
@@ -117,23 +119,16 @@ pub async fn manifest(
             None => return Ok(Reply(ManifestResponse::SendEntries { server_time }, format)),
         },
     };
-    let mut changed = Vec::new();
-    let mut new_on_server = Vec::new();
-    for s in &readable {
-        match device.get(&s.doc) {
-            Some(d) if *d == s.heads => {}
-            Some(_) => changed.push(s.doc.clone()),
-            None => new_on_server.push(s.doc.clone()),
-        }
-    }
+    let differences = manifest::differences(readable.iter().map(|s| (&s.doc, &s.heads)), &device);
     state
         .docs
-        .begin_session(&identity.device, changed.iter().chain(&new_on_server));
+        .sessions()
+        .begin(&identity.device, differences.docs());
     Ok(Reply(
         ManifestResponse::Differs {
             server_time,
-            changed,
-            new_on_server,
+            changed: differences.changed,
+            new_on_server: differences.new_on_server,
         },
         format,
     ))
@@ -142,10 +137,15 @@ pub async fn manifest(
 /// A document's part of an exchange, between applying and replying.
 struct Pending {
     doc: DocId,
-    accepted: Option<LoadedDoc>,
-    sync_state: sync::State,
-    /// Changes the device's waiting changes depend on and did not send: the reply asks.
-    missing: Vec<ChangeHash>,
+    outcome: Outcome,
+}
+
+/// What came of a document's message before the write.
+enum Outcome {
+    /// Nothing to store.
+    Nothing(Held),
+    /// New changes in the write; answered once it is durable.
+    Accepted(Box<LoadedDoc>, Unstored),
 }
 
 /// Step 2: automerge sync messages for many documents, validated, stored durably, answered.
@@ -231,67 +231,47 @@ pub async fn exchange(
             });
             continue;
         }
-        let before_heads = loaded.doc.get_heads();
-        let mut fork = loaded.doc.fork();
-        let mut sync_state = state.docs.take_sync_state(&identity.device, &doc_id);
-        let mut fork_state = sync_state.clone();
-        // Changes that arrived earlier, before one they depend on (see `DocCache::keep_waiting`).
-        let mut waiting = state.docs.take_waiting(&identity.device, &doc_id);
-        let arriving: Vec<Vec<u8>> = msg.changes.iter().map(<[u8]>::to_vec).collect();
-        let applied = waiting
-            .iter()
-            .try_for_each(|chunk| fork.load_incremental(chunk).map(drop))
-            .and_then(|()| fork.sync().receive_sync_message(&mut fork_state, msg));
-        waiting.extend(arriving);
-        if let Err(e) = applied {
-            refused.push(DocRefusal {
-                doc: doc_id,
-                reason: format!("the sync message does not apply: {e}"),
-            });
-            continue;
-        }
-        let missing: Vec<ChangeHash> = fork
-            .get_missing_deps(&[])
-            .into_iter()
-            .filter(|h| !before_heads.contains(h))
-            .collect();
-        if !missing.is_empty() {
+        let received =
             state
                 .docs
-                .keep_waiting(&identity.device, &doc_id, std::mem::take(&mut waiting));
-        }
-        let incoming = fork.get_changes(&before_heads);
-        // With changes still waiting, nothing is stored yet: the batch is validated and stored
-        // whole once what it depends on has arrived (the reply asks for it).
-        if incoming.is_empty() || !missing.is_empty() {
-            // Whatever applied to the scratch copy is not stored: the heads both sides share
-            // are still those from before this message.
-            let shared = std::mem::take(&mut sync_state.shared_heads);
-            sync_state = fork_state;
-            if !missing.is_empty() {
-                sync_state.shared_heads = shared;
+                .sessions()
+                .receive(&identity.device, &doc_id, &mut loaded.doc, msg);
+        let candidate = match received {
+            Err(e) => {
+                refused.push(DocRefusal {
+                    doc: doc_id,
+                    reason: format!("the sync message does not apply: {e}"),
+                });
+                continue;
             }
-            pending.push(Pending {
-                doc: doc_id,
-                accepted: None,
-                sync_state,
-                missing,
-            });
-            continue;
-        }
+            Ok(Received::Nothing(held)) => {
+                pending.push(Pending {
+                    doc: doc_id,
+                    outcome: Outcome::Nothing(held),
+                });
+                continue;
+            }
+            Ok(Received::Changes(candidate)) => *candidate,
+        };
         let project = loaded.project.clone();
         let outcome = match &doc_id {
-            DocId::Project(_) => {
-                validate::project_changes(&identity, &project, &fork).map(|changed| {
+            DocId::Project(_) => validate::project_changes(&identity, &project, &candidate.after)
+                .map(|changed| {
                     learned.push(changed);
                     None
-                })
-            }
+                }),
             DocId::Unit(_) => {
                 let before = UnitDoc::from_trusted(loaded.doc.clone());
-                let after = UnitDoc::from_trusted(fork.clone());
-                validate::unit_changes(&identity, &project, &before, &after, &incoming, server_now)
-                    .map(|records| Some((after, records)))
+                let after = UnitDoc::from_trusted(candidate.after.clone());
+                validate::unit_changes(
+                    &identity,
+                    &project,
+                    &before,
+                    &after,
+                    &candidate.incoming,
+                    server_now,
+                )
+                .map(|records| Some((after, records)))
             }
         };
         let units = match outcome {
@@ -307,7 +287,7 @@ pub async fn exchange(
             Ok(units) => units,
         };
         let (doc, projection) = match units {
-            None => (fork, None),
+            None => (candidate.after, None),
             Some((after, (old, new))) => {
                 let (doc, projection) = unit_write::seal(
                     &state,
@@ -326,18 +306,16 @@ pub async fn exchange(
             doc: doc_id.clone(),
             project: project.clone(),
             device: Some(identity.device.clone()),
-            changes: new_changes(&mut doc, &before_heads),
+            changes: new_changes(&mut doc, &candidate.before),
             heads: doc.get_heads(),
-            base: Some(before_heads),
+            base: Some(candidate.before.clone()),
             projection,
             claims: Vec::new(),
             contacts: Vec::new(),
         });
         pending.push(Pending {
             doc: doc_id,
-            accepted: Some(LoadedDoc { project, doc }),
-            sync_state: fork_state,
-            missing,
+            outcome: Outcome::Accepted(Box::new(LoadedDoc { project, doc }), candidate.unstored),
         });
     }
 
@@ -359,66 +337,42 @@ pub async fn exchange(
             continue;
         };
         let guard = &mut guards[i];
-        if let Some(loaded) = p.accepted {
-            DocCache::put(guard, loaded);
-        }
-        let mut sync_state = p.sync_state;
+        let held = match p.outcome {
+            Outcome::Nothing(held) => held,
+            Outcome::Accepted(loaded, unstored) => {
+                DocCache::put(guard, *loaded);
+                unstored.stored()
+            }
+        };
         let Some(loaded) = state.docs.get(guard, &p.doc).await? else {
             continue;
         };
-        let server_heads = loaded.doc.get_heads();
-        let device_heads = sync_state.their_heads.clone().unwrap_or_default();
-        // A device that already holds exactly the server's heads (the usual end of a push)
-        // needs no sync message: the acknowledgement below tells it the same, in fewer bytes.
-        let mut reply = if same_heads(&device_heads, &server_heads) {
-            None
-        } else {
-            loaded.doc.sync().generate_sync_message(&mut sync_state)
-        };
-        if let Some(m) = reply.as_mut() {
-            // The encoding requires sorted hashes.
-            m.need.extend(p.missing.iter().copied());
-            m.need.sort();
-            m.need.dedup();
-        }
-        match reply {
-            Some(reply) => messages.push(DocMessage {
+        let answer = state
+            .docs
+            .sessions()
+            .answer(&identity.device, &p.doc, &mut loaded.doc, held);
+        if let Some(message) = answer.message {
+            messages.push(DocMessage {
                 doc: p.doc.clone(),
-                message: reply.encode(),
-            }),
-            // Nothing more to say: keep only the heads both sides share. The full state (the
-            // device's `have` summaries and what was sent) is the bulk of the server's memory
-            // per device and document; a later message from the device rebuilds what it needs.
-            None => {
-                sync_state = sync::State::decode(&sync_state.encode()).unwrap_or_default();
-            }
+                message,
+            });
         }
-        // After this reply the device holds the server's heads, provided the server holds
-        // every head the device announced (see `crate::positions`: a wrong guess only costs
-        // the device one manifest with entries).
-        let known = loaded.doc.get_missing_deps(&device_heads).is_empty();
-        if known {
-            // The reply completes the device's copy, and clients stop once both sides hold the
-            // same heads, so this session is over: keep only the shared heads, as above. (A
-            // full state remembers every change sent; 50 devices × 241 documents of them were
-            // 30 MiB.) Should the device still answer, its message says what it has.
-            sync_state = sync::State::decode(&sync_state.encode()).unwrap_or_default();
-        }
+        // A wrong guess only costs the device one manifest with entries (see
+        // `crate::positions`).
         moved.push((
             p.doc.clone(),
-            known.then(|| HeadsDigest::of_heads(&server_heads)),
+            answer
+                .device_holds_heads
+                .then(|| HeadsDigest::of_heads(&answer.heads)),
         ));
-        let heads = server_heads
-            .into_iter()
-            .map(|h| ByteBuf::from(h.0.to_vec()))
-            .collect();
         acks.push(DocAck {
             doc: p.doc.clone(),
-            heads,
+            heads: answer
+                .heads
+                .into_iter()
+                .map(|h| ByteBuf::from(h.0.to_vec()))
+                .collect(),
         });
-        state
-            .docs
-            .keep_sync_state(&identity.device, &p.doc, sync_state);
     }
     state.positions.update(&identity.device, moved).await?;
     Ok(Reply(

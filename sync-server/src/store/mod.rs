@@ -33,7 +33,7 @@ use plumbline_shared::workflow::reminder::ReminderKind;
 
 /// One device's documents and the digest of its heads for each: what it holds as far as the
 /// server knows (see `crate::positions`, which keeps them).
-pub type Position = std::collections::BTreeMap<DocId, plumbline_shared::api::HeadsDigest>;
+pub use plumbline_shared::protocol::manifest::Position;
 use serde::Serialize;
 
 /// What a store call can fail with.

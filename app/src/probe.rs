@@ -10,7 +10,7 @@ use std::time::Duration;
 use dioxus::document;
 
 /// The script that measures the page: `{ elements: { id: [x, y, width, height, disabled,
-/// hit] }, text, height }`, in CSS pixels relative to the window's content; `hit` says whether
+/// hit] }, text, height }` (the probe adds the reading's number), in CSS pixels relative to the window's content; `hit` says whether
 /// a click on the element's middle would reach it (it is on screen and nothing covers it, such
 /// as the fixed tab bar).
 const MEASURE: &str = r#"
@@ -29,18 +29,25 @@ return { elements, text: document.body.innerText, height: window.innerHeight };
 /// How often the page is measured.
 const EVERY: Duration = Duration::from_millis(150);
 
-/// Measures the page forever, replacing `path` atomically each time.
+/// Measures the page forever, replacing `path` atomically each time. Each reading is
+/// numbered (`reading`), so that the test can wait for one taken after its last click
+/// instead of guessing how long the page takes.
 pub async fn run(path: PathBuf) {
     let tmp = path.with_extension("tmp");
+    let mut reading: u64 = 0;
     loop {
         tokio::time::sleep(EVERY).await;
-        let value = match document::eval(MEASURE).await {
+        let mut value = match document::eval(MEASURE).await {
             Ok(value) => value,
             Err(e) => {
                 tracing::debug!("layout probe: {e}");
                 continue;
             }
         };
+        reading += 1;
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert("reading".into(), reading.into());
+        }
         let written =
             std::fs::write(&tmp, value.to_string()).and_then(|()| std::fs::rename(&tmp, &path));
         if let Err(e) = written {

@@ -237,10 +237,32 @@ pub fn to_postcard<T: Serialize>(value: &T) -> Vec<u8> {
     postcard::to_stdvec(value).expect("wire types always serialise")
 }
 
-/// Decodes a postcard body.
+/// Decodes a postcard body; an error says in words what is wrong with it.
 pub fn from_postcard<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    postcard::from_bytes(bytes)
-        .map_err(|e| format!("the body is not a valid message of this API version: {e}"))
+    postcard::from_bytes(bytes).map_err(|e| {
+        format!(
+            "the body is not a valid message of this API version: {}",
+            postcard_in_words(&e)
+        )
+    })
+}
+
+/// What a postcard decoding error means for the person who sent the body (postcard's own
+/// texts speak of varints, discriminants and serde).
+fn postcard_in_words(e: &postcard::Error) -> &'static str {
+    use postcard::Error as E;
+    match e {
+        E::DeserializeUnexpectedEnd => "it ends before the message does (cut short?)",
+        E::DeserializeBadVarint => "a number in it is malformed or too large",
+        E::DeserializeBadBool => "a yes/no value in it is neither",
+        E::DeserializeBadChar | E::DeserializeBadUtf8 => "a text in it is not valid UTF-8",
+        E::DeserializeBadOption => "an optional value in it is malformed",
+        E::DeserializeBadEnum => "it names a kind of value this API does not have",
+        E::SerdeDeCustom => {
+            "a value in it is not acceptable here (an identifier, a hash or a kind out of range)"
+        }
+        _ => "it is not encoded the way this API's messages are",
+    }
 }
 
 /// A document whose changes the server refused, whole.

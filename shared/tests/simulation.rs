@@ -46,7 +46,7 @@ use plumbline_shared::protocol::device::{
     BadReply, Commit, DeviceSide, DeviceSync, LastSync, MAX_ROUNDS, Request, manifest_request,
 };
 use plumbline_shared::protocol::manifest::{self, Position, Reading};
-use plumbline_shared::protocol::server::{Received, Sessions};
+use plumbline_shared::protocol::server::{self, Received, Sessions};
 use plumbline_shared::time::Timestamp;
 
 /// Seeds run by default: enough to find the Bloom-filter bug the server once had (changes
@@ -165,8 +165,7 @@ impl Server {
         let mut held = Vec::new();
         let mut writes = Vec::new();
         for m in messages {
-            let msg = automerge::sync::Message::decode(&m.message)
-                .map_err(|e| format!("undecodable message from {device:?}: {e}"))?;
+            let msg = server::decode_message(&m.doc, &m.message)?;
             let doc = self.docs.get_mut(&m.doc).expect("every document exists");
             match self.sessions.receive(device, &m.doc, doc, msg) {
                 Err(e) => return Err(format!("a device's message does not apply: {e}")),

@@ -94,8 +94,20 @@ async fn demo_prints_accounts_once_serves_metrics_and_stops_gracefully() {
     conn.write_all(head.as_bytes()).await.unwrap();
     conn.write_all(&photo[..100]).await.unwrap();
     conn.flush().await.unwrap();
-    // Time for the server to read the request's head (nothing observable says it has).
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // SIGTERM once the server has read the request's head and started on it (its log says).
+    let sent = std::time::Instant::now();
+    while !server
+        .log()
+        .lines()
+        .any(|l| l.contains("started processing request") && l.contains("/api/v1/blobs/"))
+    {
+        assert!(
+            sent.elapsed() < Duration::from_secs(10),
+            "the server did not start on the upload within 10 s:\n{}",
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     server.terminate();
     // The rest is sent once the server says it is shutting down, not after a guessed delay.
     let asked = std::time::Instant::now();

@@ -369,11 +369,10 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     let res = phone.post("/sync/exchange", vec![0xff; 40]).await;
     assert_eq!(res.status(), 400);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("not a valid message"),
+    assert_eq!(
+        body["message"],
+        "the body is not a valid message of this API version: a number in it is malformed or \
+         too large",
         "{body}"
     );
 
@@ -389,16 +388,30 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
 
     // A message that is not automerge.
     let (_, doc) = unit_doc(&server, 1);
-    let body = to_postcard(&SyncRequest {
-        api_version: API_VERSION,
-        device_time: now(),
-        messages: vec![DocMessage {
-            doc: doc.clone(),
-            message: b"hello".to_vec(),
-        }],
-    });
+    let body = one_message(&doc, b"hello".to_vec());
     let res = phone.post("/sync/exchange", body).await;
     assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        format!(
+            "the sync message for {doc} is not an automerge sync message: it starts with byte \
+             0x68, where 0x42 or 0x43 is expected"
+        ),
+        "{body}"
+    );
+    // One that starts like automerge's and is cut short.
+    let whole = first_message();
+    let body = one_message(&doc, whole[..whole.len() / 2].to_vec());
+    let res = phone.post("/sync/exchange", body).await;
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().ends_with(
+            "is damaged or cut short: it starts like an automerge sync message but does not decode"
+        ),
+        "{body}"
+    );
 
     // The same document twice.
     let msg = DocMessage {
@@ -432,19 +445,8 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
 
     // An unknown document is refused, not created.
     let ghost = DocId::Unit(UnitId::new("no-such-unit").unwrap());
-    let mut am = automerge::AutoCommit::new();
-    let message =
-        automerge::sync::SyncDoc::generate_sync_message(&am.sync(), &mut Default::default())
-            .unwrap()
-            .encode();
-    let body = to_postcard(&SyncRequest {
-        api_version: API_VERSION,
-        device_time: now(),
-        messages: vec![DocMessage {
-            doc: ghost.clone(),
-            message,
-        }],
-    });
+    let message = first_message();
+    let body = one_message(&ghost, message);
     let res = phone.post("/sync/exchange", body).await;
     let reply: SyncResponse = from_postcard(&res.bytes().await.unwrap()).unwrap();
     assert_eq!(reply.refused[0].doc, ghost);
@@ -1091,4 +1093,24 @@ async fn a_phone_s_offline_edit_and_the_office_s_steps_on_one_unit_meet_on_both_
         on_server.finding(&second).is_ok(),
         "the server has the phone's finding"
     );
+}
+
+/// An exchange request body carrying `message` for `doc` alone.
+fn one_message(doc: &DocId, message: Vec<u8>) -> Vec<u8> {
+    to_postcard(&SyncRequest {
+        api_version: API_VERSION,
+        device_time: now(),
+        messages: vec![DocMessage {
+            doc: doc.clone(),
+            message,
+        }],
+    })
+}
+
+/// The first sync message of an empty document: a real automerge message.
+fn first_message() -> Vec<u8> {
+    let mut am = AutoCommit::new();
+    automerge::sync::SyncDoc::generate_sync_message(&am.sync(), &mut Default::default())
+        .unwrap()
+        .encode()
 }

@@ -154,6 +154,30 @@ impl App {
         }
     }
 
+    /// The number of the probe's latest reading (0 before the first).
+    fn reading(&self) -> u64 {
+        std::fs::read_to_string(&self.probe)
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+            .and_then(|v| v.get("reading")?.as_u64())
+            .unwrap_or(0)
+    }
+
+    /// Waits for a reading of the page taken wholly after this call (the one under way may
+    /// have started before the last input event): what the next step reads is the page after
+    /// that event, not before it.
+    fn settle(&self) -> Result<()> {
+        let after = self.reading() + 1;
+        let started = Instant::now();
+        while self.reading() <= after {
+            if started.elapsed() > STEP_TIMEOUT {
+                bail!("the layout probe stopped writing readings");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+
     /// The probe's latest reading: elements by id, the page's text, the viewport height.
     fn read_probe(&self) -> Option<(std::collections::HashMap<String, Rect>, String, f64)> {
         let text = std::fs::read_to_string(&self.probe).ok()?;
@@ -216,8 +240,7 @@ impl App {
                     }
                     settled = Some(r);
                     if r.hit {
-                        // Longer than the probe's period, so the next reading is a new one.
-                        std::thread::sleep(Duration::from_millis(200));
+                        self.settle()?;
                         continue;
                     }
                     // Off screen or covered (by the title bar or the tabs): roll the wheel over
@@ -242,7 +265,7 @@ impl App {
                         "20",
                         button,
                     ])?;
-                    std::thread::sleep(Duration::from_millis(150));
+                    self.settle()?;
                     continue;
                 }
                 if started.elapsed() > STEP_TIMEOUT {
@@ -261,8 +284,7 @@ impl App {
         let (_, wx, wy) = self.window()?;
         let (x, y) = (wx + r.x + r.w / 2.0, wy + r.y + r.h / 2.0);
         self.xdotool(&["mousemove", "--sync", &fmt(x), &fmt(y), "click", "1"])?;
-        std::thread::sleep(Duration::from_millis(200));
-        Ok(())
+        self.settle()
     }
 
     /// Draws a signature-like zigzag across element `id` with the pointer held down.
@@ -280,18 +302,17 @@ impl App {
         for i in 1..=16 {
             let (x, y) = at(i);
             self.xdotool(&["mousemove", "--sync", &x, &y])?;
+            // A hand's pace: the pad draws a stroke between pointer events.
             std::thread::sleep(Duration::from_millis(30));
         }
         self.xdotool(&["mouseup", "1"])?;
-        std::thread::sleep(Duration::from_millis(200));
-        Ok(())
+        self.settle()
     }
 
     /// Types `text` with the keyboard into whatever has the focus.
     fn type_text(&self, text: &str) -> Result<()> {
         self.xdotool(&["type", "--delay", "15", text])?;
-        std::thread::sleep(Duration::from_millis(200));
-        Ok(())
+        self.settle()
     }
 
     /// Keeps a screenshot of the whole display.

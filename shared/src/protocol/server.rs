@@ -107,6 +107,22 @@ pub struct Answer {
     pub device_holds_heads: bool,
 }
 
+/// Decodes a device's sync message for `doc`; an error says in words what is wrong with it
+/// (automerge's own texts name its parser's internals).
+pub fn decode_message(doc: &DocId, bytes: &[u8]) -> Result<sync::Message, String> {
+    sync::Message::decode(bytes).map_err(|_| match bytes.first() {
+        None => format!("the sync message for {doc} is empty"),
+        Some(0x42 | 0x43) => format!(
+            "the sync message for {doc} is damaged or cut short: it starts like an \
+                 automerge sync message but does not decode"
+        ),
+        Some(b) => format!(
+            "the sync message for {doc} is not an automerge sync message: it starts with \
+                 byte 0x{b:02x}, where 0x42 or 0x43 is expected"
+        ),
+    })
+}
+
 /// Keeps only the heads both sides share: the rest of a state belongs to one connection.
 fn between_connections(state: &sync::State) -> sync::State {
     sync::State::decode(&state.encode()).unwrap_or_default()

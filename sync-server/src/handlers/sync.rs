@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use automerge::sync;
 use axum::extract::State;
 use plumbline_shared::api::{
     API_VERSION, DocAck, DocMessage, DocRefusal, HeadsDigest, MAX_MANIFEST_DOCS, MAX_MESSAGE_BYTES,
@@ -15,7 +14,7 @@ use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::chunk::check_chunks;
 use plumbline_shared::doc::unit::UnitDoc;
 use plumbline_shared::protocol::manifest::{self, Reading};
-use plumbline_shared::protocol::server::{Held, Received, Unstored};
+use plumbline_shared::protocol::server::{self, Held, Received, Unstored};
 use plumbline_shared::role::Role;
 use serde_bytes::ByteBuf;
 
@@ -177,11 +176,7 @@ pub async fn exchange(
                 message.len()
             )));
         }
-        let msg = sync::Message::decode(&message).map_err(|e| {
-            ApiError::BadRequest(format!(
-                "the sync message for {doc} is not an automerge sync message: {e}"
-            ))
-        })?;
+        let msg = server::decode_message(&doc, &message).map_err(ApiError::BadRequest)?;
         decoded.push((doc, msg));
     }
     decoded.sort_by(|a, b| a.0.cmp(&b.0));

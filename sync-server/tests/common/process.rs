@@ -51,7 +51,9 @@ impl ServerProcess {
             .arg("--clock-from")
             .arg(super::now().to_string())
             .current_dir(dir)
-            .env("RUST_LOG", "info")
+            // The access log, and the line saying a request's head was read (tests that act
+            // while a request is in flight wait for it).
+            .env("RUST_LOG", "info,tower_http::trace::on_request=debug")
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&stdout).unwrap())
             .stderr(std::fs::File::create(&log).unwrap())

@@ -10,8 +10,9 @@
 //!    the server's, nothing changed; when it matches the position the server remembers for
 //!    the device (what it learnt from the device's last manifest and exchanges), the server
 //!    answers from that; otherwise it asks for the entries ([`ManifestResponse::SendEntries`]).
-//!    A device that edited documents pushes them first (step 2 without step 1), so that its
-//!    summary then matches.
+//!    A device that edited documents pushes them first (step 2 without step 1); when the
+//!    push's reply carries the server's summary ([`SyncResponse::summary`]) and it is the
+//!    device's own, the manifest is skipped: a push is one round trip.
 //! 2. **Exchange** ([`SyncRequest`] → [`SyncResponse`]): for the documents that differ,
 //!    automerge's own sync messages, many documents per request, bounded by
 //!    [`MAX_DOCS_PER_REQUEST`]. The reply carries the server's messages back and, per
@@ -285,6 +286,15 @@ pub struct SyncResponse {
     pub acks: Vec<DocAck>,
     /// Documents whose incoming changes were refused.
     pub refused: Vec<DocRefusal>,
+    /// The summary of everything the device may read on the server
+    /// ([`HeadsDigest::of_manifest`]), sent when every document of the request ends with the
+    /// device holding the server's heads and none was refused: a device whose own summary then
+    /// equals it holds exactly what the server holds, and skips the manifest. A push is then
+    /// one round trip. Last in the struct, so that an app that predates it still reads the
+    /// rest (postcard leaves trailing bytes unread); always present, `null` in JSON when not
+    /// sent (postcard has no way to leave a field out).
+    #[serde(default)]
+    pub summary: Option<HeadsDigest>,
 }
 
 /// An error body, for every non-2xx reply.
@@ -443,13 +453,17 @@ mod codec_properties {
             vec(doc_message(), 0..4),
             vec(ack, 0..4),
             vec(refusal, 0..3),
+            proptest::option::of(any::<[u8; 16]>().prop_map(HeadsDigest)),
         )
-            .prop_map(|(server_time, messages, acks, refused)| SyncResponse {
-                server_time,
-                messages,
-                acks,
-                refused,
-            })
+            .prop_map(
+                |(server_time, messages, acks, refused, summary)| SyncResponse {
+                    server_time,
+                    messages,
+                    acks,
+                    refused,
+                    summary,
+                },
+            )
     }
 
     /// The postcard encoding of `value` decodes to `value`.

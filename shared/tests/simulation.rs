@@ -200,7 +200,9 @@ impl Server {
             messages: Vec::new(),
             acks: Vec::new(),
             refused: Vec::new(),
+            summary: None,
         };
+        let mut holds = Vec::new();
         for (doc_id, h) in held {
             let doc = self.docs.get_mut(&doc_id).expect("exists");
             let answer = self.sessions.answer(device, &doc_id, doc, h);
@@ -210,6 +212,7 @@ impl Server {
                     message,
                 });
             }
+            holds.push(answer.device_holds_heads);
             match (answer.device_holds_heads, self.positions.get_mut(device)) {
                 (true, Some(p)) => {
                     p.insert(doc_id.clone(), HeadsDigest::of_heads(&answer.heads));
@@ -227,6 +230,12 @@ impl Server {
                     .map(|h| serde_bytes::ByteBuf::from(h.0.to_vec()))
                     .collect(),
             });
+        }
+        if server::summary_due(holds, 0) {
+            let readable = self.summary();
+            reply.summary = Some(HeadsDigest::of_manifest(
+                readable.iter().map(|(d, h)| (d, h)),
+            ));
         }
         Ok(Some(reply))
     }
@@ -809,6 +818,15 @@ fn run(seed: u64) -> Result<Stats, String> {
                 "a quiet reconnect of device {d} took {round_trips} round trips"
             ));
         }
+    }
+    // An edit on a device that holds what the server holds is pushed in one round trip.
+    let (rng, device) = (&mut world.rng, &mut world.devices[0]);
+    device.edit(rng, world.step + 1);
+    let round_trips = world.full_sync(0, 0)?;
+    if round_trips != 1 {
+        return Err(format!(
+            "an edit in sync took {round_trips} round trips to push"
+        ));
     }
     Ok(Stats {
         edits: world.devices.iter().map(|d| d.edited.len()).sum(),

@@ -2,9 +2,10 @@
 //!
 //! Records go first and in few round trips: the documents edited here are pushed before
 //! anything else, in sessions that start from the heads the server acknowledged (so the first
-//! message already carries the new changes); then a summary-only manifest (one small round
-//! trip when nothing else changed: the server remembers what this device holds), the list of
-//! documents only when the server asks, and sync messages for the documents that differ, at
+//! message already carries the new changes). When the push's last reply carries the server's
+//! summary and it is the device's own, the sync is over in that one round trip. Otherwise a
+//! summary-only manifest follows (one small round trip when nothing else changed: the server
+//! remembers what this device holds), the list of documents only when the server asks, and sync messages for the documents that differ, at
 //! most [`MAX_DOCS_PER_REQUEST`] per request, until both sides hold the same heads.
 //!
 //! The driver loops: [`DeviceSync::next_request`] says what to send (or that the sync is
@@ -107,6 +108,8 @@ pub struct Tally {
     pub docs_total: usize,
     /// Of them, documents exchanged at least once.
     pub docs_done: usize,
+    /// The push ended in sync with the server (its summary matched): no manifest was sent.
+    pub pushed_in_sync: bool,
 }
 
 impl Tally {
@@ -145,6 +148,8 @@ pub struct DeviceSync {
     /// Documents of the request in flight.
     in_flight: Vec<DocId>,
     exchanged: BTreeSet<DocId>,
+    /// The server's summary from the last reply, when it sent one.
+    server_summary: Option<HeadsDigest>,
     tally: Tally,
 }
 
@@ -165,6 +170,7 @@ impl DeviceSync {
             rounds: 0,
             in_flight: Vec::new(),
             exchanged: BTreeSet::new(),
+            server_summary: None,
             tally: Tally::default(),
         }
     }
@@ -204,10 +210,13 @@ impl DeviceSync {
                             messages,
                         })));
                     }
-                    self.stage = if then_manifest {
+                    self.stage = if then_manifest && !self.in_sync_after_push(side, now)? {
                         Stage::Manifest {
                             with_entries: false,
                         }
+                    } else if then_manifest {
+                        self.tally.pushed_in_sync = true;
+                        Stage::Done
                     } else {
                         Stage::Done
                     };
@@ -223,6 +232,20 @@ impl DeviceSync {
                 Stage::Done => return Ok(None),
             }
         }
+    }
+
+    /// Whether the push left the device holding exactly what the server holds: the last
+    /// reply carried the server's summary and it is the device's own. Then the manifest would
+    /// only say "in sync", and is not sent.
+    fn in_sync_after_push<S: DeviceSide>(
+        &mut self,
+        side: &mut S,
+        now: Timestamp,
+    ) -> Result<bool, S::Error> {
+        let Some(server) = self.server_summary else {
+            return Ok(false);
+        };
+        Ok(manifest_request(side.all_heads()?, false, now).summary == server)
     }
 
     /// Takes the server's answer to the manifest just sent.
@@ -276,6 +299,7 @@ impl DeviceSync {
         reply: SyncResponse,
     ) -> Result<(), S::Error> {
         let sent = std::mem::take(&mut self.in_flight);
+        self.server_summary = reply.summary;
         let finished = self.apply(side, reply)?;
         for doc in &sent {
             if self.exchanged.insert(doc.clone()) {

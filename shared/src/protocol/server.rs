@@ -107,6 +107,14 @@ pub struct Answer {
     pub device_holds_heads: bool,
 }
 
+/// Whether an exchange's reply carries the server's summary
+/// ([`crate::api::SyncResponse::summary`]): every document of the request was answered (none
+/// refused) and each answer leaves the device holding the server's heads
+/// ([`Answer::device_holds_heads`]).
+pub fn summary_due(device_holds_heads: impl IntoIterator<Item = bool>, refused: usize) -> bool {
+    refused == 0 && device_holds_heads.into_iter().all(|holds| holds)
+}
+
 /// Decodes a device's sync message for `doc`; an error says in words what is wrong with it
 /// (automerge's own texts name its parser's internals).
 pub fn decode_message(doc: &DocId, bytes: &[u8]) -> Result<sync::Message, String> {

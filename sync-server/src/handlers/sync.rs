@@ -369,13 +369,32 @@ pub async fn exchange(
                 .collect(),
         });
     }
+    drop(guards);
+    let summary_due = server::summary_due(moved.iter().map(|(_, d)| d.is_some()), refused.len());
     state.positions.update(&identity.device, moved).await?;
+    let summary = if summary_due {
+        let readable = readable_docs(&state, &identity).await?;
+        let summary = HeadsDigest::of_manifest(readable.iter().map(|s| (&s.doc, &s.heads)));
+        // The device now holds what the server holds: a whole sync, as a manifest in sync.
+        if state
+            .positions
+            .matching(&identity.device, &summary)
+            .await?
+            .is_some()
+        {
+            state.presence.synced(&identity.device, server_now);
+        }
+        Some(summary)
+    } else {
+        None
+    };
     Ok(Reply(
         SyncResponse {
             server_time: state.now(),
             messages,
             acks,
             refused,
+            summary,
         },
         format,
     ))

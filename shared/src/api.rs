@@ -287,9 +287,10 @@ pub struct SyncResponse {
     /// Documents whose incoming changes were refused.
     pub refused: Vec<DocRefusal>,
     /// The summary of everything the device may read on the server
-    /// ([`HeadsDigest::of_manifest`]), sent when every document of the request ends with the
-    /// device holding the server's heads and none was refused: a device whose own summary then
-    /// equals it holds exactly what the server holds, and skips the manifest. A push is then
+    /// ([`HeadsDigest::of_manifest`]), sent when the exchange stored new changes, none of its
+    /// documents was refused and every one ends with the device holding the server's heads: a
+    /// device whose own summary then equals it holds exactly what the server holds, and skips
+    /// the manifest. A push is then
     /// one round trip. Last in the struct, so that an app that predates it still reads the
     /// rest (postcard leaves trailing bytes unread); always present, `null` in JSON when not
     /// sent (postcard has no way to leave a field out).

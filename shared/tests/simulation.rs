@@ -167,7 +167,7 @@ impl Server {
         for m in messages {
             let msg = server::decode_message(&m.doc, &m.message)?;
             let doc = self.docs.get_mut(&m.doc).expect("every document exists");
-            match self.sessions.receive(device, &m.doc, doc, msg) {
+            match self.sessions.take(device, &m.doc).receive(doc, msg) {
                 Err(e) => return Err(format!("a device's message does not apply: {e}")),
                 Ok(Received::Nothing(h)) => held.push((m.doc, h)),
                 Ok(Received::Changes(candidate)) => {
@@ -182,6 +182,7 @@ impl Server {
                 }
             }
         }
+        let stored = writes.len();
         for (doc, after, new, unstored) in writes {
             for hash in new {
                 if !self.stored.insert(hash) {
@@ -205,7 +206,8 @@ impl Server {
         let mut holds = Vec::new();
         for (doc_id, h) in held {
             let doc = self.docs.get_mut(&doc_id).expect("exists");
-            let answer = self.sessions.answer(device, &doc_id, doc, h);
+            let (answer, kept) = h.answer(doc);
+            self.sessions.keep(device, &doc_id, kept);
             if let Some(message) = answer.message {
                 reply.messages.push(DocMessage {
                     doc: doc_id.clone(),
@@ -231,7 +233,7 @@ impl Server {
                     .collect(),
             });
         }
-        if server::summary_due(holds, 0) {
+        if server::summary_due(holds, 0, stored) {
             let readable = self.summary();
             reply.summary = Some(HeadsDigest::of_manifest(
                 readable.iter().map(|(d, h)| (d, h)),

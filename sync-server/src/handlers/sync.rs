@@ -226,11 +226,9 @@ pub async fn exchange(
             });
             continue;
         }
-        let received =
-            state
-                .docs
-                .sessions()
-                .receive(&identity.device, &doc_id, &mut loaded.doc, msg);
+        // The session leaves the shared lock for the automerge work.
+        let session = state.docs.sessions().take(&identity.device, &doc_id);
+        let received = session.receive(&mut loaded.doc, msg);
         let candidate = match received {
             Err(e) => {
                 refused.push(DocRefusal {
@@ -342,10 +340,8 @@ pub async fn exchange(
         let Some(loaded) = state.docs.get(guard, &p.doc).await? else {
             continue;
         };
-        let answer = state
-            .docs
-            .sessions()
-            .answer(&identity.device, &p.doc, &mut loaded.doc, held);
+        let (answer, kept) = held.answer(&mut loaded.doc);
+        state.docs.sessions().keep(&identity.device, &p.doc, kept);
         if let Some(message) = answer.message {
             messages.push(DocMessage {
                 doc: p.doc.clone(),
@@ -370,21 +366,19 @@ pub async fn exchange(
         });
     }
     drop(guards);
-    let summary_due = server::summary_due(moved.iter().map(|(_, d)| d.is_some()), refused.len());
+    let summary_due = server::summary_due(
+        moved.iter().map(|(_, d)| d.is_some()),
+        refused.len(),
+        stored,
+    );
     state.positions.update(&identity.device, moved).await?;
+    // Only the reply's summary: whether the device is in sync is its own word, given in a
+    // manifest (presence counts a whole sync only from there).
     let summary = if summary_due {
         let readable = readable_docs(&state, &identity).await?;
-        let summary = HeadsDigest::of_manifest(readable.iter().map(|s| (&s.doc, &s.heads)));
-        // The device now holds what the server holds: a whole sync, as a manifest in sync.
-        if state
-            .positions
-            .matching(&identity.device, &summary)
-            .await?
-            .is_some()
-        {
-            state.presence.synced(&identity.device, server_now);
-        }
-        Some(summary)
+        Some(HeadsDigest::of_manifest(
+            readable.iter().map(|s| (&s.doc, &s.heads)),
+        ))
     } else {
         None
     };

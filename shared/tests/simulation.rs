@@ -50,7 +50,7 @@ use plumbline_shared::protocol::server::{self, Received, Sessions};
 use plumbline_shared::time::Timestamp;
 
 /// Seeds run by default: enough to find the Bloom-filter bug the server once had (changes
-/// waiting for a dependency dropped) with near certainty — about one seed in nine finds it,
+/// waiting for a dependency dropped) with near certainty — about one seed in seven finds it,
 /// see docs/testing.md.
 const DEFAULT_SEEDS: u64 = 64;
 /// Devices running the app's sync; then as many plain automerge peers.

@@ -802,6 +802,8 @@ async fn a_change_that_arrives_before_its_dependency_waits_and_is_asked_for() {
     );
     let asked = automerge::sync::Message::decode(&reply.messages[0].message).unwrap();
     assert!(asked.need.contains(&first.hash()), "{:?}", asked.need);
+    // Nothing stored, so the reply carries no summary: the phone is not in sync.
+    assert_eq!(reply.summary, None);
 
     // The first one arrives: the whole batch is validated and stored.
     let reply = send_changes(&mut phone, &doc, std::slice::from_ref(first), &start).await;
@@ -810,6 +812,13 @@ async fn a_change_that_arrives_before_its_dependency_waits_and_is_asked_for() {
     for head in &mine {
         assert!(server_has(&server, &doc, head));
     }
+    // Stored, and once the phone applies the reply (the server's receipts) it holds what the
+    // server holds: the reply's summary is the phone's own, so no manifest is needed.
+    let summary = reply
+        .summary
+        .expect("a push that stored something carries the summary");
+    phone.receive(reply.messages);
+    assert_eq!(phone.manifest_request(false).summary, summary);
     assert_eq!(cases_of(&server, &unit_doc(&server, 5).0).await.len(), 1);
 }
 

@@ -5,8 +5,9 @@
 //! message already carries the new changes). When the push's last reply carries the server's
 //! summary and it is the device's own, the sync is over in that one round trip. Otherwise a
 //! summary-only manifest follows (one small round trip when nothing else changed: the server
-//! remembers what this device holds), the list of documents only when the server asks, and sync messages for the documents that differ, at
-//! most [`MAX_DOCS_PER_REQUEST`] per request, until both sides hold the same heads.
+//! remembers what this device holds), the list of documents only when the server asks, and
+//! sync messages for the documents that differ, at most [`MAX_DOCS_PER_REQUEST`] per request,
+//! until both sides hold the same heads.
 //!
 //! The driver loops: [`DeviceSync::next_request`] says what to send (or that the sync is
 //! over); the driver sends it and hands the answer to [`DeviceSync::on_manifest`] or

@@ -1,11 +1,12 @@
 //! The server's half of an exchange, one document at a time.
 //!
 //! For each document of a device's request the driver takes the device's [`Session`] out of
-//! [`Sessions`] and calls [`Session::receive`] with the server's durable copy. What comes back is either nothing to store ([`Received::Nothing`])
-//! or the new changes applied to a scratch copy ([`Received::Changes`]): the driver validates
-//! them and stores them, and only once the write is durable turns the candidate's
-//! [`Unstored`] answer into a [`Held`] one ([`Unstored::stored`]). [`Held::answer`] then says what to reply, and what is left of the session goes back
-//! ([`Sessions::keep`]).
+//! [`Sessions`] and calls [`Session::receive`] with the server's durable copy. What comes back
+//! is either nothing to store ([`Received::Nothing`]) or the new changes applied to a scratch
+//! copy ([`Received::Changes`]): the driver validates them and stores them, and only once the
+//! write is durable turns the candidate's [`Unstored`] answer into a [`Held`] one
+//! ([`Unstored::stored`]). [`Held::answer`] then says what to reply, and what is left of the
+//! session goes back ([`Sessions::keep`]).
 //! A candidate that is refused is simply dropped: its session goes with it, and the device's
 //! next message starts a new one from what it has.
 //!

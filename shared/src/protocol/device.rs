@@ -109,8 +109,6 @@ pub struct Tally {
     pub docs_total: usize,
     /// Of them, documents exchanged at least once.
     pub docs_done: usize,
-    /// The push ended in sync with the server (its summary matched): no manifest was sent.
-    pub pushed_in_sync: bool,
 }
 
 impl Tally {
@@ -119,7 +117,7 @@ impl Tally {
         self.refused.iter().any(|(r, _)| r == doc) && !self.set_aside.contains(doc)
     }
 
-    fn refused(&self, doc: &DocId) -> bool {
+    fn was_refused(&self, doc: &DocId) -> bool {
         self.refused.iter().any(|(r, _)| r == doc)
     }
 }
@@ -215,9 +213,6 @@ impl DeviceSync {
                         Stage::Manifest {
                             with_entries: false,
                         }
-                    } else if then_manifest {
-                        self.tally.pushed_in_sync = true;
-                        Stage::Done
                     } else {
                         Stage::Done
                     };
@@ -310,7 +305,7 @@ impl DeviceSync {
         let tally = &self.tally;
         self.next_round.extend(
             sent.into_iter()
-                .filter(|d| !finished.contains(d) && !tally.refused(d)),
+                .filter(|d| !finished.contains(d) && !tally.was_refused(d)),
         );
         Ok(())
     }

@@ -526,34 +526,59 @@ impl Engine {
         edit: impl FnOnce(&mut UnitDoc, &Actor, Timestamp, &mut PendingPhotos) -> Result<T, EngineError>,
     ) -> Result<T, EngineError> {
         let hashes: Vec<BlobHash> = photos.iter().map(|p| BlobHash::of(&p.jpeg)).collect();
-        for (photo, hash) in photos.iter().zip(&hashes) {
-            self.shared
-                .files
-                .write(hash, &photo.jpeg, &photo.thumbnail)?;
-        }
-        let doc = DocId::Unit(unit.clone());
-        let result = self.edit_unit_with(unit, |u, actor, at| {
-            let mut pending = PendingPhotos {
-                doc,
-                photos,
-                rows: Vec::new(),
-            };
-            let value = edit(u, actor, at, &mut pending)?;
-            Ok((value, pending.rows))
+        let written = photos.iter().zip(&hashes).try_for_each(|(photo, hash)| {
+            self.shared.files.write(hash, &photo.jpeg, &photo.thumbnail)
         });
-        if result.is_err() {
-            let owned: Vec<BlobHash> = self
-                .inner()
-                .store
-                .evidence()?
-                .into_iter()
-                .map(|r| r.hash)
-                .collect();
-            for hash in hashes.iter().filter(|h| !owned.contains(h)) {
-                self.shared.files.remove(hash)?;
+        let result = match written {
+            Err(e) => Err(e.into()),
+            Ok(()) => {
+                let doc = DocId::Unit(unit.clone());
+                self.edit_unit_with(unit, |u, actor, at| {
+                    let mut pending = PendingPhotos {
+                        doc,
+                        photos,
+                        rows: Vec::new(),
+                    };
+                    let value = edit(u, actor, at, &mut pending)?;
+                    Ok((value, pending.rows))
+                })
             }
+        };
+        let Err(error) = result else {
+            return result;
+        };
+        // Nothing was saved: the files of this edit that no record owns go again (an earlier
+        // record may own the same photo).
+        let owned: Vec<BlobHash> = self
+            .inner()
+            .store
+            .evidence()?
+            .into_iter()
+            .map(|r| r.hash)
+            .collect();
+        for hash in hashes.iter().filter(|h| !owned.contains(h)) {
+            self.shared.files.remove(hash)?;
         }
-        result
+        Err(self.said_as_storage_full(error))
+    }
+
+    /// `error` as [`EngineError::StorageFull`] when the disk ran out of room under it (a file
+    /// or the database could not grow): the person is told the phone is full and what to do,
+    /// not an operating system's error number.
+    fn said_as_storage_full(&self, error: EngineError) -> EngineError {
+        let full = match &error {
+            EngineError::Files(e) => e.kind() == std::io::ErrorKind::StorageFull,
+            EngineError::Store(StoreError::Sqlite(e)) => {
+                e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
+            }
+            _ => false,
+        };
+        if !full {
+            return error;
+        }
+        tracing::warn!(%error, "a save failed: the disk is full");
+        let free_bytes = plumbline_media::capture::free_bytes(&self.shared.dir).unwrap_or(0);
+        EngineError::StorageFull { free_bytes }
     }
 
     /// Free space where the engine keeps its data, judged by the default policy: whether a

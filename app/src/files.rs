@@ -191,12 +191,20 @@ fn remove_if_present(path: &Path) -> io::Result<()> {
     }
 }
 
+/// Writes `bytes` to a temporary file beside `path`, syncs it, then renames it into place: a
+/// crash or a full disk leaves either the whole file or none. A write that fails removes its
+/// temporary file, which would otherwise hold the room a full disk needs back.
 fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = path.with_extension("tmp");
-    {
-        let mut file = File::create(&tmp)?;
+    let written = File::create(&tmp).and_then(|mut file| {
         file.write_all(bytes)?;
-        file.sync_all()?;
+        file.sync_all()
+    });
+    if let Err(e) = written {
+        // The write's error is the one to report; a temporary file that cannot be removed
+        // is overwritten by the next write of the same photo.
+        let _ = remove_if_present(&tmp);
+        return Err(e);
     }
     fs::rename(&tmp, path)?;
     if let Some(dir) = path.parent() {

@@ -7,6 +7,7 @@
 //!
 //! The scenarios live in `tests/`, named after what they show.
 
+pub mod field_day;
 pub mod proxy;
 
 use std::net::SocketAddr;

@@ -1,24 +1,123 @@
-//! A TCP proxy on loopback that cuts connections: the bad network of a construction site,
-//! reproducible in a test.
+//! A TCP proxy on loopback that plays the bad network of a construction site, reproducibly in
+//! a test: a slow uplink, and connections cut at chosen points.
 //!
-//! Every connection is forwarded to the target; once `cut_after` bytes have gone from client
-//! to server in total (across connections), the proxy closes the connection mid-stream, and
-//! refuses to forward more until [`CuttingProxy::heal`]. It counts the bytes it forwarded each
-//! way, so a test can tell how much a retry re-sent.
+//! Every connection is forwarded to the target. The proxy counts what it forwarded each way,
+//! so a test can tell how much a retry re-sent, and it reads the head of each HTTP request
+//! going up, so it can tell photo uploads (`PUT /blobs/…`) from the rest.
+//!
+//! A [`Link`] says how the network behaves:
+//! - `uplink_bytes_per_sec`: client → server bytes are paced to this rate (a phone's uplink on
+//!   4G is the bottleneck of a photo upload; the downlink is left fast);
+//! - `cuts`: positions in the client → server byte stream (counted from the start, across
+//!   connections) where the network drops: the connection carrying that byte is closed
+//!   mid-stream, every other open connection with it, and for `outage` no new connection gets
+//!   through (`None`: until [`CuttingProxy::heal`]).
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::time::Instant;
 
-#[derive(Debug, Default)]
-struct Counters {
+/// How the proxied network behaves. See the module docs.
+#[derive(Debug, Clone, Default)]
+pub struct Link {
+    /// Client → server bytes per second (`None`: as fast as loopback).
+    pub uplink_bytes_per_sec: Option<u64>,
+    /// Upstream byte positions where the network drops, in increasing order.
+    pub cuts: Vec<u64>,
+    /// How long the network stays down after a cut (`None`: until healed).
+    pub outage: Option<Duration>,
+}
+
+/// The network's settings and where it is between cuts.
+#[derive(Debug)]
+struct Network {
+    /// See [`Link::uplink_bytes_per_sec`].
+    uplink_bytes_per_sec: Option<u64>,
+    /// See [`Link::outage`].
+    outage: Option<Duration>,
+    /// Cuts still to come.
+    cuts: VecDeque<u64>,
+    /// Down since a cut: until this instant, or until healed (`Some(None)`).
+    down: Option<Option<Instant>>,
+    /// When the uplink is free to send the next byte (pacing).
+    uplink_free_at: Instant,
+}
+
+impl Network {
+    fn new(link: Link) -> Self {
+        Self {
+            uplink_bytes_per_sec: link.uplink_bytes_per_sec,
+            outage: link.outage,
+            cuts: link.cuts.into(),
+            down: None,
+            uplink_free_at: Instant::now(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
     up: AtomicU64,
     down: AtomicU64,
-    cut_after: AtomicU64,
-    broken: AtomicBool,
+    upload_bytes: AtomicU64,
+    upload_requests: AtomicU64,
+    cuts_done: AtomicU64,
+    network: Mutex<Network>,
+    /// Bumped at every cut: each connection closes when it changes.
+    cut_epoch: watch::Sender<u64>,
+}
+
+impl Shared {
+    fn network(&self) -> std::sync::MutexGuard<'_, Network> {
+        self.network.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the network is down now (an outage that ended is over).
+    fn is_down(&self) -> bool {
+        let mut net = self.network();
+        match net.down {
+            Some(Some(until)) if Instant::now() >= until => {
+                net.down = None;
+                false
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// Takes `n` more bytes going up that started at byte `before`: how many of them get
+    /// through before a cut (all `n` when no cut falls among them).
+    fn pass_up(&self, before: u64, n: u64) -> u64 {
+        let mut net = self.network();
+        match net.cuts.front().copied() {
+            Some(cut) if cut < before + n => {
+                net.cuts.pop_front();
+                net.down = Some(net.outage.map(|d| Instant::now() + d));
+                drop(net);
+                self.cuts_done.fetch_add(1, Ordering::SeqCst);
+                self.cut_epoch.send_modify(|e| *e += 1);
+                cut.saturating_sub(before)
+            }
+            _ => n,
+        }
+    }
+
+    /// When `n` bytes may go up, at the link's pace.
+    fn uplink_slot(&self, n: u64) -> Option<Instant> {
+        let mut net = self.network();
+        let rate = net.uplink_bytes_per_sec?;
+        let start = net.uplink_free_at.max(Instant::now());
+        let takes = Duration::from_secs_f64(n as f64 / rate.max(1) as f64);
+        net.uplink_free_at = start + takes;
+        Some(net.uplink_free_at)
+    }
 }
 
 /// See the module docs.
@@ -26,33 +125,59 @@ struct Counters {
 pub struct CuttingProxy {
     /// Where clients connect.
     pub addr: SocketAddr,
-    counters: Arc<Counters>,
+    shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl CuttingProxy {
-    /// Starts a proxy to `target` that cuts after `cut_after` bytes upstream (`u64::MAX`: never).
+    /// Starts a proxy to `target` that cuts once after `cut_after` bytes upstream (`u64::MAX`:
+    /// never) and stays down until healed.
     pub async fn start(target: SocketAddr, cut_after: u64) -> std::io::Result<Self> {
+        let cuts = if cut_after == u64::MAX {
+            Vec::new()
+        } else {
+            vec![cut_after]
+        };
+        Self::start_link(
+            target,
+            Link {
+                cuts,
+                ..Link::default()
+            },
+        )
+        .await
+    }
+
+    /// Starts a proxy to `target` over a network that behaves as `link` says.
+    pub async fn start_link(target: SocketAddr, link: Link) -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let counters = Arc::new(Counters::default());
-        counters.cut_after.store(cut_after, Ordering::SeqCst);
-        let shared = counters.clone();
+        let shared = Arc::new(Shared {
+            up: AtomicU64::new(0),
+            down: AtomicU64::new(0),
+            upload_bytes: AtomicU64::new(0),
+            upload_requests: AtomicU64::new(0),
+            cuts_done: AtomicU64::new(0),
+            network: Mutex::new(Network::new(link)),
+            cut_epoch: watch::channel(0).0,
+        });
+        let accepting = shared.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let counters = shared.clone();
+                if accepting.is_down() {
+                    // No network: the phone's connection attempt fails.
+                    drop(client);
+                    continue;
+                }
+                let shared = accepting.clone();
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(target).await {
-                        forward(client, server, counters).await;
+                        forward(client, server, shared).await;
                     }
                 });
             }
         });
-        Ok(Self {
-            addr,
-            counters,
-            task,
-        })
+        Ok(Self { addr, shared, task })
     }
 
     /// The URL clients use.
@@ -60,27 +185,62 @@ impl CuttingProxy {
         format!("http://{}", self.addr)
     }
 
-    /// Bytes forwarded client → server so far.
+    /// Bytes forwarded client → server so far (counting what a cut swallowed).
     pub fn bytes_up(&self) -> u64 {
-        self.counters.up.load(Ordering::SeqCst)
+        self.shared.up.load(Ordering::SeqCst)
     }
 
     /// Bytes forwarded server → client so far.
     pub fn bytes_down(&self) -> u64 {
-        self.counters.down.load(Ordering::SeqCst)
+        self.shared.down.load(Ordering::SeqCst)
     }
 
-    /// Whether the proxy has cut.
+    /// Of [`Self::bytes_up`], the bytes of photo uploads (`PUT /blobs/…` requests, head and
+    /// body, those cut short included).
+    pub fn upload_bytes_up(&self) -> u64 {
+        self.shared.upload_bytes.load(Ordering::SeqCst)
+    }
+
+    /// Photo upload requests (`PUT /blobs/…`) that started, those cut short included.
+    pub fn upload_requests(&self) -> u64 {
+        self.shared.upload_requests.load(Ordering::SeqCst)
+    }
+
+    /// How many cuts happened.
+    pub fn cuts_done(&self) -> u64 {
+        self.shared.cuts_done.load(Ordering::SeqCst)
+    }
+
+    /// Whether the network is down now.
     pub fn has_cut(&self) -> bool {
-        self.counters.broken.load(Ordering::SeqCst)
+        self.shared.is_down()
     }
 
     /// Lets traffic through again, with no further cut, and resets the counters.
     pub fn heal(&self) {
-        self.counters.cut_after.store(u64::MAX, Ordering::SeqCst);
-        self.counters.up.store(0, Ordering::SeqCst);
-        self.counters.down.store(0, Ordering::SeqCst);
-        self.counters.broken.store(false, Ordering::SeqCst);
+        self.reconnect(Link::default());
+    }
+
+    /// The phone loses its signal: open connections drop and no new one gets through until
+    /// [`Self::reconnect`] (or [`Self::heal`]).
+    pub fn lose_signal(&self) {
+        self.shared.network().down = Some(None);
+        self.shared.cut_epoch.send_modify(|e| *e += 1);
+    }
+
+    /// The network comes back, behaving as `link` says from now on; the counters start again
+    /// from zero (and `link`'s cut positions count from here).
+    pub fn reconnect(&self, link: Link) {
+        *self.shared.network() = Network::new(link);
+        for counter in [
+            &self.shared.up,
+            &self.shared.down,
+            &self.shared.upload_bytes,
+            &self.shared.upload_requests,
+            &self.shared.cuts_done,
+        ] {
+            counter.store(0, Ordering::SeqCst);
+        }
     }
 }
 
@@ -90,52 +250,137 @@ impl Drop for CuttingProxy {
     }
 }
 
-async fn forward(client: TcpStream, server: TcpStream, counters: Arc<Counters>) {
+/// Follows the HTTP/1.1 requests of one connection going up, to count photo uploads: each
+/// request is a head up to an empty line, then `Content-Length` bytes of body (the app's
+/// client never sends chunked bodies).
+#[derive(Debug, Default)]
+struct RequestReader {
+    head: Vec<u8>,
+    body_left: u64,
+    is_upload: bool,
+}
+
+/// Longest request head the reader keeps; a longer one is not an HTTP request it follows.
+const MAX_HEAD: usize = 16 * 1024;
+
+impl RequestReader {
+    /// Reads `bytes` going up; returns how many of them belong to photo uploads, and whether
+    /// a photo upload started among them.
+    fn read(&mut self, mut bytes: &[u8]) -> (u64, u64) {
+        let (mut upload_bytes, mut uploads) = (0, 0);
+        while !bytes.is_empty() {
+            if self.body_left > 0 {
+                let n = (bytes.len() as u64).min(self.body_left);
+                self.body_left -= n;
+                if self.is_upload {
+                    upload_bytes += n;
+                }
+                bytes = &bytes[n as usize..];
+                continue;
+            }
+            // In a head: up to the empty line that ends it.
+            let before = self.head.len();
+            self.head.extend_from_slice(bytes);
+            let Some(end) = self.head.windows(4).position(|w| w == b"\r\n\r\n") else {
+                self.head.truncate(MAX_HEAD);
+                return (upload_bytes, uploads);
+            };
+            let head_len = end + 4;
+            let used = head_len - before;
+            let head = String::from_utf8_lossy(&self.head[..head_len]).to_ascii_lowercase();
+            let request_line = head.lines().next().unwrap_or_default();
+            self.is_upload = request_line.starts_with("put ") && request_line.contains("/blobs/");
+            self.body_left = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if self.is_upload {
+                uploads += 1;
+                upload_bytes += head_len as u64;
+            }
+            self.head.clear();
+            bytes = &bytes[used..];
+        }
+        (upload_bytes, uploads)
+    }
+}
+
+async fn forward(client: TcpStream, server: TcpStream, shared: Arc<Shared>) {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
-    let up_counters = counters.clone();
+    let mut cut = shared.cut_epoch.subscribe();
+    let up_shared = shared.clone();
     let up = async move {
         let mut buf = vec![0u8; 16 * 1024];
+        let mut requests = RequestReader::default();
         loop {
-            if up_counters.broken.load(Ordering::SeqCst) {
-                return;
-            }
             let n = match client_read.read(&mut buf).await {
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
-            let before = up_counters.up.fetch_add(n as u64, Ordering::SeqCst);
-            let limit = up_counters.cut_after.load(Ordering::SeqCst);
-            let allowed = limit.saturating_sub(before).min(n as u64) as usize;
+            if let Some(at) = up_shared.uplink_slot(n as u64) {
+                tokio::time::sleep_until(at).await;
+            }
+            let before = up_shared.up.fetch_add(n as u64, Ordering::SeqCst);
+            let (upload_bytes, uploads) = requests.read(&buf[..n]);
+            up_shared
+                .upload_bytes
+                .fetch_add(upload_bytes, Ordering::SeqCst);
+            up_shared
+                .upload_requests
+                .fetch_add(uploads, Ordering::SeqCst);
+            let allowed = up_shared.pass_up(before, n as u64) as usize;
             if allowed > 0 && server_write.write_all(&buf[..allowed]).await.is_err() {
                 return;
             }
             if allowed < n {
-                up_counters.broken.store(true, Ordering::SeqCst);
                 return;
             }
         }
     };
-    let down_counters = counters;
     let down = async move {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
-            if down_counters.broken.load(Ordering::SeqCst) {
-                return;
-            }
             let n = match server_read.read(&mut buf).await {
                 Ok(0) | Err(_) => return,
                 Ok(n) => n,
             };
-            down_counters.down.fetch_add(n as u64, Ordering::SeqCst);
+            shared.down.fetch_add(n as u64, Ordering::SeqCst);
             if client_write.write_all(&buf[..n]).await.is_err() {
                 return;
             }
         }
     };
-    // When either direction ends (a cut included), both sockets close.
+    // When either direction ends, or the network drops, both sockets close.
     tokio::select! {
         () = up => {}
         () = down => {}
+        _ = cut.changed() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RequestReader;
+
+    #[test]
+    fn the_request_reader_counts_photo_uploads_across_reads() {
+        let mut r = RequestReader::default();
+        let upload =
+            b"PUT /api/v1/blobs/abc?offset=0&total=5 HTTP/1.1\r\ncontent-length: 5\r\n\r\nhello";
+        let sync = b"POST /api/v1/sync HTTP/1.1\r\nX-Note: /blobs/\r\nContent-Length: 3\r\n\r\nabc";
+        let mut stream = Vec::new();
+        stream.extend_from_slice(sync);
+        stream.extend_from_slice(upload);
+        stream.extend_from_slice(sync);
+        // Fed in pieces that split heads and bodies.
+        let (mut bytes, mut uploads) = (0, 0);
+        for piece in stream.chunks(7) {
+            let (b, u) = r.read(piece);
+            bytes += b;
+            uploads += u;
+        }
+        assert_eq!((bytes, uploads), (upload.len() as u64, 1));
     }
 }

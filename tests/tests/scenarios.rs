@@ -5,5 +5,6 @@
 mod desktop_app;
 mod device_engine;
 mod engine_crash;
+mod field_day;
 mod floor_plan;
 mod foreman;

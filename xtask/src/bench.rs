@@ -18,6 +18,10 @@
 //!   against `vipsthumbnail`, as a ratio measured in one run; it prints its own table (and
 //!   installs the Debian packages it needs when they are missing).
 //!
+//! - **a day in the field** (`tests/benches/day.rs`, `harness = false`): one inspector's whole
+//!   day through the engine and the server, offline capture then a slow, dropping uplink; it
+//!   prints its own figures.
+//!
 //! Arguments after `--` go to every benchmark binary: a name filter selects criterion
 //! benchmarks and sync workloads alike (`cargo xtask bench -- sync/` runs only the workloads).
 
@@ -36,6 +40,7 @@ const BENCHED_PACKAGES: &[&str] = &[
     "plumbline-shared",
     "plumbline-sync-server",
     "plumbline-media",
+    "plumbline-tests",
 ];
 
 /// The environment variable that tells the sync workloads where to write their results.

@@ -10,17 +10,34 @@ use std::time::Duration;
 use dioxus::document;
 
 /// The script that measures the page: `{ elements: { id: [x, y, width, height, disabled,
-/// hit] }, text, height }` (the probe adds the reading's number), in CSS pixels relative to the window's content; `hit` says whether
-/// a click on the element's middle would reach it (it is on screen and nothing covers it, such
-/// as the fixed tab bar).
+/// hit, clear] }, text, height }` (the probe adds the reading's number), in CSS pixels
+/// relative to the window's content.
+///
+/// `hit` says whether a click on the element's middle would reach it (it is on screen and
+/// nothing covers it, such as the fixed tab bar); `clear` says whether a click anywhere in it
+/// would: it is wholly inside the window and the middle of each of its edges, one pixel in,
+/// reaches it too. What covers part of a page here are the sticky title bar and the fixed
+/// tabs, which run the window's width, so an element whose top and bottom edges are reached
+/// is reached all the way between them; the middle alone said nothing of a tap near the
+/// bottom of a tall element, such as the floor plan, that the tabs still covered.
 const MEASURE: &str = r#"
+const reaches = (el, x, y) => {
+  const target = document.elementFromPoint(x, y);
+  return target !== null && (target === el || el.contains(target));
+};
+const view = document.documentElement;
 const elements = {};
 for (const el of document.querySelectorAll('[id]')) {
   const r = el.getBoundingClientRect();
   if (r.width > 0 && r.height > 0) {
-    const target = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
-    const hit = target !== null && (target === el || el.contains(target));
-    elements[el.id] = [r.x, r.y, r.width, r.height, el.disabled === true, hit];
+    const [cx, cy] = [r.x + r.width / 2, r.y + r.height / 2];
+    const hit = reaches(el, cx, cy);
+    const inside = r.left >= 0 && r.top >= 0
+      && r.right <= view.clientWidth && r.bottom <= view.clientHeight;
+    const clear = hit && inside && r.width > 2 && r.height > 2
+      && reaches(el, cx, r.top + 1) && reaches(el, cx, r.bottom - 1)
+      && reaches(el, r.left + 1, cy) && reaches(el, r.right - 1, cy);
+    elements[el.id] = [r.x, r.y, r.width, r.height, el.disabled === true, hit, clear];
   }
 }
 return { elements, text: document.body.innerText, height: window.innerHeight };

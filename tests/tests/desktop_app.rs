@@ -1,12 +1,16 @@
 //! The real desktop app, end to end: a real sync server on loopback, the real `plumbline-app`
 //! binary in a WebKit window of a small phone's size (360 × 640) on a virtual X display (Xvfb),
 //! driven with real X input events (xdotool: pointer clicks, key strokes, the wheel). An
-//! inspector enrolls, opens a unit, records a defect with a photo from the camera roll, syncs,
-//! and the server's case records hold the finding and its photo. A screenshot of each step is kept in
-//! `target/tmp/desktop-screenshots/`.
+//! inspector enrolls, opens a unit, records a defect with a photo from the camera roll and pins
+//! it with a tap on the unit's floor plan (which the office put up before), syncs, and the
+//! server's case records hold the finding and its photo, and the photo's evidence in the unit's
+//! document holds the pin where the plan was tapped, to a pixel of the plan as the phone showed
+//! it. A screenshot of each step is kept in `target/tmp/desktop-screenshots/`.
 //!
 //! Where to click comes from the app's layout probe (`PLUMBLINE_UI_PROBE`, see the app's
-//! `probe.rs`): the window writes where each element with an `id` is and what the page says.
+//! `probe.rs`): the window writes where each element with an `id` is, whether a click on its
+//! middle or anywhere in it would reach it, and what the page says. The plan is tapped off its
+//! middle, so the test scrolls until none of it is under the title bar or the tabs first.
 //! The binary is built by `cargo xtask test` before the tests run (`cargo build -p
 //! plumbline-app --features desktop`): the workspace's own test build leaves the WebView out.
 
@@ -17,8 +21,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
+use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::unit::UnitDoc;
+use plumbline_shared::ids::UnitId;
+use plumbline_shared::inspection_plan::FloorRange;
 use plumbline_shared::role::Role;
 use plumbline_shared::workflow::Status;
+use plumbline_sync_server::floor_plan_images::{NewPlan, add_plan};
 use plumbline_tests::TestServer;
 
 /// How long one step may take: a debug WebKit on a busy two-core machine is slow to start.
@@ -85,6 +94,18 @@ struct Rect {
     disabled: bool,
     /// A click on its middle reaches it (on screen, not covered).
     hit: bool,
+    /// A click anywhere in it reaches it (wholly on screen, no edge covered).
+    clear: bool,
+}
+
+/// How much of an element must be reachable before it is clicked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Its middle, where [`App::click`] clicks.
+    Middle,
+    /// All of it, for [`App::click_at`]: the middle being reachable says nothing of a point
+    /// near the bottom of a tall element, which the tabs may still cover.
+    Whole,
 }
 
 /// The running app and the means to drive it.
@@ -197,6 +218,7 @@ impl App {
                         h: r.get(3)?.as_f64()?,
                         disabled: r.get(4)?.as_bool()?,
                         hit: r.get(5)?.as_bool()?,
+                        clear: r.get(6)?.as_bool()?,
                     },
                 ))
             })
@@ -226,53 +248,88 @@ impl App {
     /// Waits until element `id` is enabled and within the window, scrolling with the wheel
     /// when it is below the fold, and returns where it is.
     fn wait_for(&mut self, id: &str) -> Result<Rect> {
+        self.wait_reachable(id, Reach::Middle)
+    }
+
+    /// Waits until element `id` is enabled and `reach` of it can be clicked, rolling the wheel
+    /// over the page towards it while it is off screen or covered (by the title bar or the
+    /// tabs), and returns where it is once two readings agree (it is not still scrolling).
+    fn wait_reachable(&mut self, id: &str, reach: Reach) -> Result<Rect> {
         let (_, wx, wy) = self.window()?;
         let started = Instant::now();
         let mut settled = None;
+        // Every way round the loop meets the timeout: an element that can never be reached
+        // (one taller than the space between the bars, or one that lets taps through) fails
+        // the step instead of scrolling forever.
+        while started.elapsed() <= STEP_TIMEOUT {
+            let Some((elements, _, height)) = self.read_probe() else {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            };
+            let Some(r) = elements.get(id).copied().filter(|r| !r.disabled) else {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            };
+            let reached = match reach {
+                Reach::Middle => r.hit,
+                Reach::Whole => r.clear,
+            };
+            if reached && settled == Some(r) {
+                return Ok(r);
+            }
+            settled = Some(r);
+            if reached {
+                self.settle()?;
+                continue;
+            }
+            let button = if r.y + r.h / 2.0 > height / 2.0 {
+                "5"
+            } else {
+                "4"
+            };
+            // Three notches a turn while the middle is out of reach: a building's grid is
+            // long, one notch at a time took minutes. One once only an edge is: the element is
+            // nearly in place, and a whole turn could carry it past the space between the bars.
+            let notches = if r.hit { "1" } else { "3" };
+            let (x, y) = (wx + 100.0, wy + height / 2.0);
+            self.xdotool(&[
+                "mousemove",
+                "--sync",
+                &fmt(x),
+                &fmt(y),
+                "click",
+                "--repeat",
+                notches,
+                "--delay",
+                "20",
+                button,
+            ])?;
+            self.settle()?;
+        }
+        let page = self.read_probe().map(|p| p.1);
+        match page {
+            Some(page) => bail!(
+                "element #{id} never became clickable ({reach:?}; last at {settled:?}); \
+                 the page shows:\n{page}"
+            ),
+            None => bail!("the layout probe wrote nothing; is the window up?"),
+        }
+    }
+
+    /// Waits until element `id` is shown, whether or not a click would reach it (a marker
+    /// that lets taps through to what is under it never would), and returns the reading's
+    /// elements.
+    fn wait_shown(&self, id: &str) -> Result<std::collections::HashMap<String, Rect>> {
+        let started = Instant::now();
         loop {
-            if let Some((elements, page, height)) = self.read_probe() {
-                if let Some(r) = elements.get(id).copied()
-                    && !r.disabled
-                {
-                    // Clickable, and where it was at the last reading: not still scrolling.
-                    if r.hit && settled == Some(r) {
-                        return Ok(r);
-                    }
-                    settled = Some(r);
-                    if r.hit {
-                        self.settle()?;
-                        continue;
-                    }
-                    // Off screen or covered (by the title bar or the tabs): roll the wheel over
-                    // the page towards it.
-                    let button = if r.y + r.h / 2.0 > height / 2.0 {
-                        "5"
-                    } else {
-                        "4"
-                    };
-                    let (x, y) = (wx + 100.0, wy + height / 2.0);
-                    // Three notches a turn: a building's grid is long, one notch at a time
-                    // took minutes.
-                    self.xdotool(&[
-                        "mousemove",
-                        "--sync",
-                        &fmt(x),
-                        &fmt(y),
-                        "click",
-                        "--repeat",
-                        "3",
-                        "--delay",
-                        "20",
-                        button,
-                    ])?;
-                    self.settle()?;
-                    continue;
-                }
-                if started.elapsed() > STEP_TIMEOUT {
-                    bail!("element #{id} never became clickable; the page shows:\n{page}");
-                }
-            } else if started.elapsed() > STEP_TIMEOUT {
-                bail!("the layout probe wrote nothing; is the window up?");
+            if let Some((elements, _, _)) = self.read_probe()
+                && elements.contains_key(id)
+            {
+                return Ok(elements);
+            }
+            if started.elapsed() > STEP_TIMEOUT {
+                let page = self.read_probe().map(|p| p.1).unwrap_or_default();
+                bail!("element #{id} never showed; the page shows:\n{page}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -285,6 +342,23 @@ impl App {
         let (x, y) = (wx + r.x + r.w / 2.0, wy + r.y + r.h / 2.0);
         self.xdotool(&["mousemove", "--sync", &fmt(x), &fmt(y), "click", "1"])?;
         self.settle()
+    }
+
+    /// Clicks element `id` at `(fx, fy)`, fractions of its width and height from its top-left,
+    /// once all of it can be clicked (so the element must fit between the title bar and the
+    /// tabs). Returns where the element was and the fractions of the point actually clicked:
+    /// the pointer moves by whole pixels.
+    fn click_at(&mut self, id: &str, fx: f64, fy: f64) -> Result<(Rect, (f64, f64))> {
+        ensure!(
+            (0.0..=1.0).contains(&fx) && (0.0..=1.0).contains(&fy),
+            "({fx}, {fy}) is not inside an element"
+        );
+        let r = self.wait_reachable(id, Reach::Whole)?;
+        let (_, wx, wy) = self.window()?;
+        let (x, y) = ((wx + r.x + r.w * fx).round(), (wy + r.y + r.h * fy).round());
+        self.xdotool(&["mousemove", "--sync", &fmt(x), &fmt(y), "click", "1"])?;
+        self.settle()?;
+        Ok((r, ((x - wx - r.x) / r.w, (y - wy - r.y) / r.h)))
     }
 
     /// Draws a signature-like zigzag across element `id` with the pointer held down.
@@ -332,6 +406,20 @@ impl App {
     }
 }
 
+/// The unit's document as the server has stored it.
+async fn stored_unit(server: &TestServer, unit: &UnitId) -> Result<UnitDoc> {
+    let doc_id = DocId::Unit(unit.clone());
+    let stored = server
+        .state
+        .store
+        .load_doc(&doc_id)
+        .await?
+        .context("the unit's document is on the server")?;
+    Ok(UnitDoc::from_trusted(
+        plumbline_sync_server::doc_cache::assemble(&doc_id, &stored)?,
+    ))
+}
+
 fn fmt(v: f64) -> String {
     format!("{}", v.round() as i64)
 }
@@ -363,6 +451,19 @@ fn write_photo(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A floor plan as the office scans it: 800 × 600 px (4:3, so 312 × 234 px in the 360 px wide
+/// window), the outer walls and two rooms' walls in black on white, as a PNG.
+fn floor_plan_png() -> Result<Vec<u8>> {
+    let img = image::GrayImage::from_fn(800, 600, |x, y| {
+        let outer = !(12..788).contains(&x) || !(12..588).contains(&y);
+        let rooms = (x.abs_diff(420) < 5 && y < 380) || (y.abs_diff(380) < 5 && x > 200);
+        image::Luma([if outer || rooms { 0 } else { 255 }])
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png)?;
+    Ok(png.into_inner())
+}
+
 /// The office's enrollment QR code for `link`, as a screenshot of the admin page would show it:
 /// 6 px modules with a quiet zone, on a white page larger than the code.
 fn write_enrollment_code(path: &Path, link: &str) -> Result<()> {
@@ -389,6 +490,22 @@ async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_des
     let code = server.code_for("wangli", Role::Inspector).await?;
     let building = server.project.buildings[0].clone();
     let unit = building.units[0].clone();
+    // The office has put up the plan of the unit's floor: the first sync brings it to the
+    // phone, and the finding editor shows it to pin the defect on.
+    let plan = add_plan(
+        &server.state,
+        &server.project.id,
+        NewPlan {
+            building: building.id.clone(),
+            floors: FloorRange {
+                first: unit.floor,
+                last: unit.floor,
+            },
+            name: format!("{}F", unit.floor),
+            image: floor_plan_png()?.into(),
+        },
+    )
+    .await?;
 
     let dir = tempfile::tempdir()?;
     let photos = dir.path().join("camera-roll");
@@ -456,6 +573,11 @@ async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_des
     let building_id = format!("building-{}", building.id);
     app.wait_for(&building_id)?;
     app.screenshot("projects")?;
+    // The plan images come at the end of that sync, after the project shows, and the editor
+    // reads the plan when it opens: wait until the sync screen says the sync is over.
+    app.click("tab-sync")?;
+    app.wait_for("all-synced")?;
+    app.click("tab-units")?;
     app.click(&building_id)?;
     let unit_id = format!("unit-{}", unit.id);
     app.wait_for(&unit_id)?;
@@ -471,6 +593,21 @@ async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_des
     app.click("open-gallery")?;
     app.click("gallery-0")?;
     app.wait_for("remove-photo-0")?;
+    // Where the drain is: a tap on the plan, a quarter of the way across and three quarters
+    // down (off its middle, near the tabs until the page is scrolled). The pin shows where
+    // the pointer was, to a pixel.
+    let (shown, tapped) = app.click_at("plan-target", 0.25, 0.75)?;
+    let elements = app.wait_shown("plan-pin")?;
+    let (target, pin) = (elements["plan-target"], elements["plan-pin"]);
+    let pin_at = (
+        pin.x + pin.w / 2.0 - target.x,
+        pin.y + pin.h / 2.0 - target.y,
+    );
+    let tapped_at = (tapped.0 * shown.w, tapped.1 * shown.h);
+    ensure!(
+        (pin_at.0 - tapped_at.0).abs() <= 1.0 && (pin_at.1 - tapped_at.1).abs() <= 1.0,
+        "the pin shows at {pin_at:?} px on the plan, the tap was at {tapped_at:?} px"
+    );
     app.screenshot("finding-editor")?;
     app.click("save")?;
     app.wait_text("已保存到本机")?;
@@ -499,6 +636,21 @@ async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_des
         (1, 1),
         "the photo itself arrived: {evidence:?}"
     );
+    // The pin is on the photo's evidence in the server's document: on this plan, where the
+    // pointer tapped, to a pixel of the plan as the phone showed it.
+    let record = stored_unit(&server, &unit.id).await?.read()?;
+    let finding = record.findings.values().next().context("the finding")?;
+    let photo = finding.evidence.values().next().context("the photo")?;
+    let pin = photo.pin.as_ref().context("the photo carries the pin")?;
+    assert_eq!(pin.plan, plan.image, "the pin is on the unit's plan");
+    assert!(
+        (pin.x - tapped.0).abs() <= 1.0 / shown.w && (pin.y - tapped.1).abs() <= 1.0 / shown.h,
+        "the pin ({}, {}) is where the plan was tapped, {tapped:?} (plan shown at {} × {} px)",
+        pin.x,
+        pin.y,
+        shown.w,
+        shown.h
+    );
 
     // The owner's joint inspection: the list, name and phone, a signature drawn with the
     // pointer on the pad, signed, synced.
@@ -522,17 +674,7 @@ async fn an_inspector_enrolls_records_a_defect_with_a_photo_and_syncs_in_the_des
     app.click("sync-now")?;
     app.wait_text("所有记录和照片都已在服务器上")?;
 
-    let doc_id = plumbline_shared::doc::DocId::Unit(unit.id.clone());
-    let stored = server
-        .state
-        .store
-        .load_doc(&doc_id)
-        .await?
-        .context("the unit")?;
-    let doc = plumbline_shared::doc::unit::UnitDoc::from_trusted(
-        plumbline_sync_server::doc_cache::assemble(&doc_id, &stored)?,
-    );
-    let walks = doc.walks()?;
+    let walks = stored_unit(&server, &unit.id).await?.walks()?;
     assert_eq!(walks.len(), 1, "one signed walk on the server");
     let walk = walks.values().next().context("the walk")?;
     assert_eq!(walk.snapshot.findings.len(), 1);

@@ -6,7 +6,9 @@
 //! image and the marker let taps through to it) and the box's size from the element's client
 //! rectangle, read when the tap arrives ([`MountedData::get_client_rect`]), so the pin is
 //! stored as a fraction of the plan (0–1 from the top-left) and lands on the same spot at any
-//! screen size.
+//! screen size. The box has no border (its frame in `style.css` is a shadow): the rectangle
+//! includes a border, the marker is placed inside it, and engines disagree on which of the two
+//! a tap's point is measured from, so with one the three would not measure the same box.
 
 use std::rc::Rc;
 

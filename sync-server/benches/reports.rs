@@ -7,8 +7,15 @@
 //! `docs/benchmarks.md` records):
 //! - `reports/rows`: loading the project's rows from SQLite (`Store::report_rows`);
 //! - `reports/compute`: every report of the month from those rows, in memory;
-//! - `reports/page_<name>`: each report page over loopback HTTP, signed in as a manager —
-//!   rows, computation and rendering together, as a person waits for it;
+//! - `reports/version`: the projection version a page checks its kept rows against;
+//! - `reports/settled_at`: the part of a report computed at every read, from a settled one
+//!   (`reports::Settled::at`: the backlog and the scorecards, at the instant);
+//! - `reports/page_<name>`: each report page over loopback HTTP, signed in as a manager, as a
+//!   person waits for it, with the rows and the settled report kept since the last write
+//!   (`report_cache`);
+//! - `reports/page_monthly_after_write`: the monthly page right after one unit's rows were
+//!   written again (each iteration projects a unit anew, then reads the page): the rows read
+//!   and the month settled again, as the first reader after a sync meets it;
 //! - `reports/figure_cases`: the list behind the month's intake figure (first page);
 //! - `reports/suggestions_xlsx`: the product suggestion table as an Excel file.
 //!
@@ -106,6 +113,20 @@ fn main() {
                 .unwrap()
         })
     });
+    c.bench_function("reports/version", |b| {
+        b.iter(|| {
+            rt.block_on(server.state.store.projection_version(&project.id))
+                .unwrap()
+        })
+    });
+    let input = ReportInput {
+        project: &project,
+        rows: &rows,
+        inspected: &inspected,
+        now,
+    };
+    let settled = reports::settle(&input, &params);
+    c.bench_function("reports/settled_at", |b| b.iter(|| settled.at(&input)));
     c.bench_function("reports/compute", |b| {
         b.iter(|| {
             let input = ReportInput {
@@ -139,6 +160,19 @@ fn main() {
         let mut fetch = get(format!("/reports/{name}?{query}"));
         c.bench_function(&format!("reports/page_{name}"), |b| b.iter(&mut fetch));
     }
+    let fetch = get(format!("/reports/monthly?{query}"));
+    let unit = plumbline_shared::doc::DocId::Unit(g.units[0].id.clone());
+    c.bench_function("reports/page_monthly_after_write", |b| {
+        b.iter(|| {
+            rt.block_on(plumbline_sync_server::unit_write::reproject(
+                &server.state,
+                &unit,
+                now,
+            ))
+            .unwrap();
+            fetch()
+        })
+    });
     let mut fetch = get(format!("/reports/cases?{query}&figure=intake"));
     c.bench_function("reports/figure_cases", |b| b.iter(&mut fetch));
     let mut fetch = get(format!("/reports/suggestions.xlsx?{query}"));

@@ -49,6 +49,7 @@ pub mod project_read;
 pub mod project_settings;
 pub mod project_write;
 pub mod reindex;
+pub mod report_cache;
 pub mod reports;
 pub mod routes;
 pub mod settings_apply;
@@ -128,6 +129,7 @@ pub async fn build_state(config: Config, clock: Clock) -> anyhow::Result<AppStat
         server,
         settings: Arc::default(),
         throttle: Arc::new(throttle::Throttle::new(clock.clone())),
+        reports: Arc::default(),
         clock,
     };
     crate::settings_apply::load_all(&state)

@@ -38,6 +38,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Limits on sign-ins, enrollments and password checks (see `crate::throttle`).
     pub throttle: Arc<crate::throttle::Throttle>,
+    /// The report pages' rows and settled reports (see `crate::report_cache`).
+    pub reports: Arc<crate::report_cache::ReportCache>,
 }
 
 impl std::fmt::Debug for AppState {

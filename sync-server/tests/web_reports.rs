@@ -20,14 +20,16 @@ use futures::StreamExt;
 use plumbline_shared::clock::Clock;
 use plumbline_shared::doc::DocId;
 use plumbline_shared::doc::unit::UnitDoc;
-use plumbline_shared::ids::{ProjectId, UserId};
-use plumbline_shared::role::Role;
+use plumbline_shared::ids::{DeviceId, ProjectId, UserId};
+use plumbline_shared::role::{Actor, Role};
+use plumbline_shared::severity::Severity;
 use plumbline_shared::template::residential;
-use plumbline_shared::time::Timestamp;
+use plumbline_shared::time::{DAY_MS, Timestamp};
 use plumbline_shared::workflow::{FineStatus, WorkflowSettings};
-use plumbline_sync_server::account_admin;
 use plumbline_sync_server::doc_cache::assemble;
+use plumbline_sync_server::reports::{self, ReportParams};
 use plumbline_sync_server::store::{CaseFilter, Membership};
+use plumbline_sync_server::{account_admin, report_cache};
 use report_project::{
     Expectations, Expected, Generated, Params, THRESHOLD_GROUPS, Threshold, generate, level_key,
     write,
@@ -955,4 +957,90 @@ async fn bad_parameters_are_refused_and_outsiders_see_nothing() {
         }
     }
     report(&problems);
+}
+
+/// The report pages keep a project's rows and each month's settled report between requests
+/// (`report_cache`). A page read again, after the clock has moved past deadlines, and after a
+/// write shows exactly what a full recomputation from the store gives at that instant: for the
+/// report month, and for the month that runs now, whose backlog is counted at the instant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_report_follows_the_clock_and_every_write() {
+    let p = Params::new("rpk", (2, 6, 4), 160, 0x5EED_0002, at(ANCHORS[0]));
+    let clock = Clock::manual(p.now);
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut g = generate(&p);
+    write(&server.state, &mut g).await.unwrap();
+    let pid = g.project.id.clone();
+    manager(&server, "zhaomin", &[&pid]).await;
+    let months = [
+        reports::Month::parse(&g.month.key()).unwrap(),
+        reports::Month::of(p.now),
+    ];
+    assert_ne!(months[0], months[1], "the script reports on a past month");
+
+    // Every figure of the monthly report and the scorecards of both months, as the pages show
+    // them (signed in afresh: a session lasts hours, the test moves days), each checked against
+    // a full recomputation at the server's instant.
+    let read = || async {
+        let mut b = Browser::new(&server);
+        b.sign_in("zhaomin", PASSWORD).await;
+        let fetch = Fetcher::of(&b);
+        let mut shown = BTreeMap::new();
+        let mut problems = Vec::new();
+        for month in months {
+            let params = ReportParams {
+                month,
+                threshold: reports::Threshold::default(),
+            };
+            let fresh =
+                report_cache::uncached(&*server.state.store, &g.project, &params, clock.now())
+                    .await
+                    .unwrap();
+            for page in ["monthly", "scorecards"] {
+                let path = format!("/reports/{page}?project={pid}&month={}", month);
+                let (status, body) = fetch.get(&path).await;
+                assert_eq!(status, StatusCode::OK, "{path}: {body}");
+                for (key, fig) in figures(page, &body, &mut problems) {
+                    let value = fig.value.unwrap_or_default();
+                    let want = fresh.figures.get(&key).map(|f| f.value.exact());
+                    assert_eq!(Some(&value), want.as_ref(), "{path}: figure `{key}`");
+                    shown.insert(format!("{}/{key}", month), value);
+                }
+            }
+        }
+        report(&problems);
+        shown
+    };
+
+    let first = read().await;
+    assert_eq!(read().await, first, "read again, nothing changed");
+    assert!(first.keys().any(|k| k.contains("/score.")), "{first:?}");
+
+    // Five days on, nothing written: the running month's open cases are older.
+    clock.advance(5 * DAY_MS);
+    let later = read().await;
+    let moved: Vec<&String> = first.keys().filter(|k| first[*k] != later[*k]).collect();
+    let running = format!("{}/backlog.age.", months[1]);
+    assert!(
+        moved.iter().any(|k| k.starts_with(&running)),
+        "the backlog aged: {moved:?}"
+    );
+
+    // A finding recorded now: the running month's intake counts it at the next read.
+    let unit = DocId::Unit(g.units[0].id.clone());
+    let inspector = Actor {
+        user: UserId::new("inspector-rpk").unwrap(),
+        role: Role::Inspector,
+        device: DeviceId::new("phone-rpk").unwrap(),
+    };
+    let now = clock.now();
+    common::office_edit(&server, &unit, |u| {
+        u.record_finding(&inspector, now, common::ponding_leak(Severity::S2, "渗水"))
+            .unwrap()
+    })
+    .await;
+    let after = read().await;
+    let intake = format!("{}/intake", months[1]);
+    let count = |figures: &BTreeMap<String, String>| -> u64 { figures[&intake].parse().unwrap() };
+    assert_eq!(count(&after), count(&later) + 1);
 }

@@ -12,6 +12,9 @@
 //! - a month is a calendar month in Beijing ([`Month`]);
 //! - deadlines are judged by [`plumbline_shared::workflow::kept`], the rule the workflow uses
 //!   for penalty conditions 2 and 3, with everything known now.
+//!
+//! Only the backlog and the scorecards' deadlines depend on the instant a report is read;
+//! [`settle`] computes the rest once, and [`Settled::at`] finishes it for an instant.
 
 pub mod chart;
 mod figure;
@@ -75,21 +78,59 @@ pub struct Report {
     pub satisfaction: Satisfaction,
 }
 
-/// Computes every report of `input`'s project for `params`.
+/// Computes every report of `input`'s project for `params`, at `input.now`.
 pub fn compute(input: &ReportInput<'_>, params: &ReportParams) -> Report {
+    settle(input, params).at(input)
+}
+
+/// The part of every report of one project and month that no later instant changes: all but
+/// the figures counted at "now" (the backlog while the month runs; the scorecards' deadlines
+/// kept, missed or still pending). The office's pages keep it for as long as the project's
+/// rows do not change ([`crate::report_cache`]) and finish it for the instant of each read
+/// with [`Settled::at`], so that a page costs that part only.
+#[derive(Debug, Clone)]
+pub struct Settled {
+    params: ReportParams,
+    figures: Figures,
+    monthly: monthly::Settled,
+    suggestions: Vec<Suggestion>,
+    satisfaction: Satisfaction,
+}
+
+/// Computes the settled part of every report of `input`'s project for `params` (`input.now`
+/// is not read).
+pub fn settle(input: &ReportInput<'_>, params: &ReportParams) -> Settled {
     let index = Index::new(input);
     let mut figures = Figures::default();
-    let monthly = monthly::compute(&index, params.month, input.now, &mut figures);
+    let monthly = monthly::settle(&index, params.month, &mut figures);
     let suggestions = suggestions::compute(&index, params, &mut figures);
-    let scorecards = scorecard::compute(&index, params.month, input.now, &mut figures);
     let satisfaction = satisfaction::compute(&index, params.month, &mut figures);
-    Report {
-        month: params.month,
+    Settled {
+        params: *params,
         figures,
         monthly,
         suggestions,
-        scorecards,
         satisfaction,
+    }
+}
+
+impl Settled {
+    /// The whole report at `input.now`. `input` must hold the rows and project this was
+    /// settled from (the cache keeps them together).
+    pub fn at(&self, input: &ReportInput<'_>) -> Report {
+        let index = Index::new(input);
+        let month = self.params.month;
+        let mut figures = self.figures.clone();
+        let backlog = monthly::backlog(&index, month, input.now, &mut figures);
+        let scorecards = scorecard::compute(&index, month, input.now, &mut figures);
+        Report {
+            month,
+            figures,
+            monthly: self.monthly.with(backlog),
+            suggestions: self.suggestions.clone(),
+            scorecards,
+            satisfaction: self.satisfaction.clone(),
+        }
     }
 }
 

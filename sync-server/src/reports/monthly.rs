@@ -45,12 +45,34 @@ pub struct Monthly {
     pub by_category: Vec<(String, String)>,
 }
 
-pub(super) fn compute(
-    index: &Index<'_>,
-    month: Month,
-    now: Timestamp,
-    figures: &mut Figures,
-) -> Monthly {
+/// The monthly report's figures that do not depend on the time they are read at: everything
+/// but the backlog ([`backlog`]), which is counted at "now" while the month runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Settled {
+    intake: String,
+    intake_by_origin: Vec<(Origin, String)>,
+    closures: String,
+    trend: Vec<(Month, String, String)>,
+    by_category: Vec<(String, String)>,
+}
+
+impl Settled {
+    /// The monthly report with `backlog`.
+    pub(super) fn with(&self, backlog: Backlog) -> Monthly {
+        Monthly {
+            intake: self.intake.clone(),
+            intake_by_origin: self.intake_by_origin.clone(),
+            closures: self.closures.clone(),
+            backlog,
+            trend: self.trend.clone(),
+            by_category: self.by_category.clone(),
+        }
+    }
+}
+
+/// The month's intake, closures, trend and categories: counted from when cases were recorded
+/// and closed, which no later instant changes.
+pub(super) fn settle(index: &Index<'_>, month: Month, figures: &mut Figures) -> Settled {
     let recorded_in = |m: Month| -> BTreeSet<FindingId> {
         index
             .counted()
@@ -84,28 +106,6 @@ pub(super) fn compute(
         .collect();
     let closures = figures.count("closures", &closed_in(month));
 
-    let as_of = month.end().min(now);
-    let open: Vec<(FindingId, i64)> = index
-        .counted()
-        .filter(|c| c.case.created_at < as_of && c.case.closed_at.is_none_or(|t| t >= as_of))
-        .map(|c| {
-            let age_days = (as_of.0 - c.case.created_at.0) / DAY_MS;
-            (c.case.finding.clone(), age_days)
-        })
-        .collect();
-    let total = figures.count("backlog", &open.iter().map(|(f, _)| f.clone()).collect());
-    let ages = AGE_BANDS
-        .iter()
-        .map(|(key, first, last)| {
-            let band: BTreeSet<FindingId> = open
-                .iter()
-                .filter(|(_, age)| (*first..=*last).contains(age))
-                .map(|(f, _)| f.clone())
-                .collect();
-            figures.count(format!("backlog.age.{key}"), &band)
-        })
-        .collect();
-
     let trend = month
         .trailing(12)
         .into_iter()
@@ -137,12 +137,42 @@ pub(super) fn compute(
         })
         .collect();
 
-    Monthly {
+    Settled {
         intake,
         intake_by_origin,
         closures,
-        backlog: Backlog { as_of, total, ages },
         trend,
         by_category,
     }
+}
+
+/// The open backlog and its ages at the month's end, or at `now` while the month runs.
+pub(super) fn backlog(
+    index: &Index<'_>,
+    month: Month,
+    now: Timestamp,
+    figures: &mut Figures,
+) -> Backlog {
+    let as_of = month.end().min(now);
+    let open: Vec<(FindingId, i64)> = index
+        .counted()
+        .filter(|c| c.case.created_at < as_of && c.case.closed_at.is_none_or(|t| t >= as_of))
+        .map(|c| {
+            let age_days = (as_of.0 - c.case.created_at.0) / DAY_MS;
+            (c.case.finding.clone(), age_days)
+        })
+        .collect();
+    let total = figures.count("backlog", &open.iter().map(|(f, _)| f.clone()).collect());
+    let ages = AGE_BANDS
+        .iter()
+        .map(|(key, first, last)| {
+            let band: BTreeSet<FindingId> = open
+                .iter()
+                .filter(|(_, age)| (*first..=*last).contains(age))
+                .map(|(f, _)| f.clone())
+                .collect();
+            figures.count(format!("backlog.age.{key}"), &band)
+        })
+        .collect();
+    Backlog { as_of, total, ages }
 }

@@ -478,6 +478,9 @@ pub use plumbline_shared::projection::CaseRecord;
 /// because the reports look across months (the backlog, the twelve-month trends).
 #[derive(Debug, Clone, Default)]
 pub struct ReportRows {
+    /// The project's projection version when the rows were read (read before them, so the
+    /// rows are at least as new).
+    pub version: ProjectionVersion,
     /// Every case of the project, counted or not.
     pub cases: Vec<CaseRecord>,
     /// Every notice, current and past.
@@ -490,6 +493,17 @@ pub struct ReportRows {
     pub emergencies: Vec<plumbline_shared::projection::EmergencyRow>,
     /// Every photo reference.
     pub photos: Vec<plumbline_shared::projection::EvidenceRow>,
+}
+
+/// How often a project's projection rows have been written, over all its units (the
+/// `projection_versions` table): every write of a unit's rows adds one to `writes`, in the
+/// same transaction. Two equal versions read at two instants mean equal rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ProjectionVersion {
+    /// Units ever projected.
+    pub units: u64,
+    /// Writes of their rows, all together.
+    pub writes: u64,
 }
 
 /// Per-unit evidence arrival.
@@ -661,6 +675,9 @@ pub trait CaseStore: Send + Sync + 'static {
     ) -> StoreResult<EvidenceStatus>;
     /// Everything the reports of `project` are computed from.
     async fn report_rows(&self, project: &ProjectId) -> StoreResult<ReportRows>;
+    /// The project's projection version: what [`Self::report_rows`] would now read with its
+    /// rows, at the cost of one indexed sum.
+    async fn projection_version(&self, project: &ProjectId) -> StoreResult<ProjectionVersion>;
     /// How far each unit's pre-handover inspection has got, for every unit of `project` that
     /// has been projected (the readiness page; a unit without a row has not been projected
     /// since the table exists and counts as not started).

@@ -42,9 +42,9 @@ use super::{
     ContactStore, ContactView, CounterStore, DeviceInfo, DeviceStore, DeviceWork, DocFeed,
     DocStore, DocSummary, DocWrite, EvidenceStatus, Identity, LeaseStore, LoginAttempt, Membership,
     NewUser, NewWebSession, Notification, NotificationStore, NumberClaim, OwnerContactRecord, Page,
-    Position, PositionStore, Presence, Queue, ReportRows, Series, SessionStore, Store, StoreError,
-    StoreResult, StoredDoc, UserInfo, WebSession, Webhook, WebhookKind, WebhookMessage,
-    WebhookStore,
+    Position, PositionStore, Presence, ProjectionVersion, Queue, ReportRows, Series, SessionStore,
+    Store, StoreError, StoreResult, StoredDoc, UserInfo, WebSession, Webhook, WebhookKind,
+    WebhookMessage, WebhookStore,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -117,6 +117,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261207110000_add_leases",
         include_str!("../../migrations/sqlite/20261207110000_add_leases.sql"),
+    ),
+    (
+        "20261207200000_add_projection_versions",
+        include_str!("../../migrations/sqlite/20261207200000_add_projection_versions.sql"),
     ),
 ];
 
@@ -401,8 +405,30 @@ fn take_number(c: &rusqlite::Connection, claim: &NumberClaim) -> StoreResult<()>
     Ok(())
 }
 
+/// One more write of `unit`'s projection rows (see the `projection_versions` migration).
+const BUMP_PROJECTION_VERSION: &str =
+    "INSERT INTO projection_versions (unit_id, project_id, version) VALUES (?1, ?2, 1)
+     ON CONFLICT (unit_id) DO UPDATE
+        SET version = projection_versions.version + 1, project_id = excluded.project_id";
+
+/// A project's projection version.
+const PROJECTION_VERSION: &str =
+    "SELECT count(*), coalesce(sum(version), 0) FROM projection_versions WHERE project_id = ?1";
+
+fn projection_version(c: &Connection, project: &str) -> rusqlite::Result<ProjectionVersion> {
+    c.prepare_cached(PROJECTION_VERSION)?
+        .query_row([project], |r| {
+            Ok(ProjectionVersion {
+                units: r.get(0)?,
+                writes: r.get(1)?,
+            })
+        })
+}
+
 fn insert_projection(conn: &Connection, p: &UnitProjection, now: i64) -> rusqlite::Result<()> {
     delete_projection(conn, &p.unit)?;
+    conn.prepare_cached(BUMP_PROJECTION_VERSION)?
+        .execute(params![p.unit.as_str(), p.project.as_str()])?;
     insert_inspection(conn, p, now)?;
     insert_reminders(conn, p, now)?;
     let unit = p.unit.as_str();
@@ -1642,6 +1668,7 @@ impl CaseStore for SqliteStore {
         let project = project.clone();
         self.read(move |c| {
             let p = project.as_str();
+            let version = projection_version(c, p)?;
             let cases = c
                 .prepare_cached(&format!(
                     "SELECT {CASE_COLUMNS} FROM cases WHERE project_id = ?1 ORDER BY finding_id"
@@ -1765,6 +1792,7 @@ impl CaseStore for SqliteStore {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(ReportRows {
+                version,
                 cases,
                 notices,
                 fines,
@@ -1774,6 +1802,12 @@ impl CaseStore for SqliteStore {
             })
         })
         .await
+    }
+
+    async fn projection_version(&self, project: &ProjectId) -> StoreResult<ProjectionVersion> {
+        let project = project.clone();
+        self.read(move |c| Ok(projection_version(c, project.as_str())?))
+            .await
     }
 
     async fn unit_inspections(

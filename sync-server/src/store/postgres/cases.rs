@@ -22,9 +22,33 @@ use super::{
 };
 use crate::store::sql::{CASE_COLUMNS, case_order};
 use crate::store::{
-    CaseFilter, CaseRecord, CaseStore, EvidenceStatus, Page, Queue, ReportRows, StoreError,
-    StoreResult,
+    CaseFilter, CaseRecord, CaseStore, EvidenceStatus, Page, ProjectionVersion, Queue, ReportRows,
+    StoreError, StoreResult,
 };
+
+/// A project's projection version (see the `projection_versions` migration).
+async fn projection_version<C: deadpool_postgres::GenericClient>(
+    client: &C,
+    project: &str,
+) -> StoreResult<ProjectionVersion> {
+    let rows = query(
+        client,
+        "SELECT count(*), coalesce(sum(version), 0)::BIGINT FROM projection_versions
+         WHERE project_id = $1",
+        &[&project],
+    )
+    .await?;
+    let row = rows
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("a count returned no row"))?;
+    let number = |i: usize| -> StoreResult<u64> {
+        Ok(u64::try_from(row.value::<i64>(i)?).unwrap_or_default())
+    };
+    Ok(ProjectionVersion {
+        units: number(0)?,
+        writes: number(1)?,
+    })
+}
 
 /// A case row selected with [`CASE_COLUMNS`].
 fn case_record(r: &Row) -> StoreResult<CaseRecord> {
@@ -319,6 +343,7 @@ impl CaseStore for PostgresStore {
         let p = project.as_str();
         let mut client = self.conn().await?;
         let tx = read_only(&mut client).await?;
+        let version = projection_version(&tx, p).await?;
         let cases = query(
             &tx,
             &format!("SELECT {CASE_COLUMNS} FROM cases WHERE project_id = $1 ORDER BY finding_id"),
@@ -447,6 +472,7 @@ impl CaseStore for PostgresStore {
         .collect::<StoreResult<Vec<_>>>()?;
         tx.commit().await?;
         Ok(ReportRows {
+            version,
             cases,
             notices,
             fines,
@@ -457,6 +483,11 @@ impl CaseStore for PostgresStore {
     }
 
     /// By unit id (the SQLite backend leaves the order to its index).
+    async fn projection_version(&self, project: &ProjectId) -> StoreResult<ProjectionVersion> {
+        let client = self.conn().await?;
+        projection_version(&client, project.as_str()).await
+    }
+
     async fn unit_inspections(
         &self,
         project: &ProjectId,

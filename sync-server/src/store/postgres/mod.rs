@@ -71,6 +71,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261207110000_add_leases",
         include_str!("../../../migrations/postgres/20261207110000_add_leases.sql"),
     ),
+    (
+        "20261207200000_add_projection_versions",
+        include_str!("../../../migrations/postgres/20261207200000_add_projection_versions.sql"),
+    ),
 ];
 
 /// The advisory lock key the migration runner holds ("plumblin" in ASCII): replicas starting

@@ -52,6 +52,15 @@ pub(super) async fn insert_projection(
     let unit = p.unit.as_str();
     let project = p.project.as_str();
     delete_projection(tx, unit).await?;
+    // One more write of the unit's rows (see the `projection_versions` migration).
+    execute(
+        tx,
+        "INSERT INTO projection_versions (unit_id, project_id, version) VALUES ($1, $2, 1)
+         ON CONFLICT (unit_id) DO UPDATE
+            SET version = projection_versions.version + 1, project_id = excluded.project_id",
+        &[&unit, &project],
+    )
+    .await?;
     insert_inspection(tx, p, now).await?;
     insert_reminders(tx, p, now).await?;
 

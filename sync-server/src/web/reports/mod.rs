@@ -2,10 +2,11 @@
 //! scorecards and satisfaction, for one project and month, and the list of cases behind any
 //! figure on them.
 //!
-//! The figures come from [`crate::reports::compute`]; this module only asks for the rows,
-//! renders, and links. Every figure is rendered by [`fig`] as a link with its exact value in
-//! `data-value`, to `/reports/cases?…&figure=<key>` ([`drill`]), which recomputes the same
-//! report and lists exactly the cases the figure was counted from.
+//! The figures come from [`crate::reports`], through the cache of rows and settled reports
+//! ([`crate::report_cache`]); this module only asks, renders, and links. Every figure is
+//! rendered by [`fig`] as a link with its exact value in `data-value`, to
+//! `/reports/cases?…&figure=<key>` ([`drill`]), which takes the same report and lists exactly
+//! the cases the figure was counted from.
 //!
 //! Who may read them: every office role of the project (contractors may not), as for the case
 //! list. Who may write the suggestion notes: the manager and the coordinator.
@@ -17,8 +18,6 @@ pub mod satisfaction;
 pub mod scorecards;
 pub mod suggestion_sheet;
 pub mod suggestions;
-
-use std::collections::BTreeSet;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query};
@@ -35,7 +34,7 @@ use super::cases::encode;
 use super::i18n::{Lang, Msg};
 use super::layout::{internal, message_page};
 use super::session::Staff;
-use crate::reports::{Figures, Month, Report, ReportInput, ReportParams, Threshold, compute};
+use crate::reports::{Figures, Month, Report, ReportParams, Threshold};
 use crate::state::AppState;
 
 /// Every report page's query parameters.
@@ -285,32 +284,17 @@ pub async fn report(
     Ok((project, report))
 }
 
-/// The report of a loaded project.
+/// The report of a loaded project, at the server's now: from the rows and settled report kept
+/// since the project's rows last changed ([`crate::report_cache`]).
 pub(super) async fn report_of(
     state: &AppState,
     project: Project,
     params: &ReportParams,
 ) -> anyhow::Result<(Project, Report)> {
-    let rows = state.store.report_rows(&project.id).await?;
-    // Units inspected: those with an inspection round, or any finding at all (a complaint
-    // after handover is a look at the unit too), so a project with findings has a share.
-    let mut inspected: BTreeSet<_> = state
-        .store
-        .unit_inspections(&project.id)
-        .await?
-        .into_iter()
-        .filter(|(_, p)| p.rounds > 0)
-        .map(|(u, _)| u)
-        .collect();
-    inspected.extend(rows.cases.iter().map(|c| c.unit.clone()));
-    let input = ReportInput {
-        project: &project,
-        rows: &rows,
-        inspected: &inspected,
-        now: state.now(),
-    };
-    let report = compute(&input, params);
-    Ok((project, report))
+    Ok(state
+        .reports
+        .report(&*state.store, project, params, state.now())
+        .await?)
 }
 
 /// A contractor's name as the project lists it (its id when no longer listed; "未指定" for

@@ -111,8 +111,9 @@ pub struct DayReport {
     pub folder_bytes: u64,
     /// Whether the engine still allowed a capture at the end of the day (free space).
     pub capture_allowed_at_end: bool,
-    /// CPU time of the process while the day's work was recorded (the engine's; the server
-    /// sat idle with no signal reaching it).
+    /// CPU time the engine spent on the day's work: every capture and every save, on all the
+    /// process's threads (the server sat idle with no signal reaching it; making the photos
+    /// is left out).
     pub capture_cpu: Duration,
     /// Resident memory of the process at the end of the day, and its peak so far, in bytes
     /// (the engine, plus the idle in-process server).
@@ -194,7 +195,7 @@ impl fmt::Display for DayReport {
         )?;
         writeln!(
             f,
-            "capture: median {:.0} ms per photo, process CPU {:.1} s for the day; photos \
+            "capture: median {:.0} ms per photo, engine CPU {:.1} s for the day; photos \
              {:.2}/{:.2}/{:.2} MB (min/median/max), thumbnails {:.1} MB",
             self.capture_median().as_secs_f64() * 1e3,
             self.capture_cpu.as_secs_f64(),
@@ -278,7 +279,6 @@ pub async fn run_day(plan: DayPlan, dir: &Path) -> Result<DayReport> {
     clock.set(at_china(8, 30));
     let folder_bytes_at_start = folder_size(dir)?;
     let mut day = Capture::default();
-    let cpu_before = process_cpu()?;
     let step = 9 * HOUR_MS / plan.findings.max(1) as i64;
     let template = residential();
     let items: Vec<_> = template.items().collect();
@@ -294,13 +294,16 @@ pub async fn run_day(plan: DayPlan, dir: &Path) -> Result<DayReport> {
         let mut photos = Vec::new();
         for _ in 0..shots {
             let source = camera_photo(plan.camera, day.hashes.len() as u64)?;
-            let started = Instant::now();
+            let (started, cpu) = (Instant::now(), threads_cpu()?);
             let photo = engine.prepare_photo(source, None).await?;
             day.capture_times.push(started.elapsed());
+            day.cpu += threads_cpu()?.saturating_sub(cpu);
             day.keep(&photo);
             photos.push(photo);
         }
+        let cpu = threads_cpu()?;
         engine.record_defect(unit, finding, photos)?;
+        day.cpu += threads_cpu()?.saturating_sub(cpu);
         if n == plan.findings / 2 {
             // Midday: the phone tries, with no signal.
             day.midday_sync_error = match engine.sync().await {
@@ -310,7 +313,6 @@ pub async fn run_day(plan: DayPlan, dir: &Path) -> Result<DayReport> {
         }
         clock.advance(step);
     }
-    let capture_cpu = process_cpu()?.saturating_sub(cpu_before);
     let (rss_end_of_day, peak_rss) = (process_memory("VmRSS")?, process_memory("VmHWM")?);
     let folder_bytes = folder_size(dir)?;
     let capture_allowed_at_end = engine.storage()?.allows_capture();
@@ -397,7 +399,7 @@ pub async fn run_day(plan: DayPlan, dir: &Path) -> Result<DayReport> {
         folder_bytes_at_start,
         folder_bytes,
         capture_allowed_at_end,
-        capture_cpu,
+        capture_cpu: day.cpu,
         rss_end_of_day,
         peak_rss,
         midday_sync_error: day.midday_sync_error,
@@ -444,6 +446,7 @@ struct Capture {
     thumbnail_bytes: u64,
     hashes: Vec<BlobHash>,
     midday_sync_error: String,
+    cpu: Duration,
 }
 
 impl Capture {
@@ -620,17 +623,24 @@ pub fn folder_size(dir: &Path) -> Result<u64> {
     Ok(total)
 }
 
-/// User plus system CPU time of this process so far (Linux: `/proc/self/stat`, whose utime
-/// and stime are in ticks of 1/100 s on x86-64 and arm64).
-pub fn process_cpu() -> Result<Duration> {
-    let text = std::fs::read_to_string("/proc/self/stat").context("reading /proc/self/stat")?;
-    let ticks: u64 = text
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().skip(11).take(2))
-        .context("an unexpected /proc/self/stat")?
-        .map(str::parse::<u64>)
-        .sum::<Result<u64, _>>()?;
-    Ok(Duration::from_millis(ticks * 10))
+/// CPU time the process's live threads have run so far, to the nanosecond (Linux: the first
+/// field of each `/proc/self/task/<tid>/schedstat`). Taken before and after one piece of work,
+/// it gives that work's CPU time on every thread it used (the capture runs on a blocking
+/// thread); `/proc/self/stat` counts only in ticks of 10 ms.
+pub fn threads_cpu() -> Result<Duration> {
+    let mut ns = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").context("reading /proc/self/task")? {
+        // A thread that ended since the listing has no file any more: it runs no more either.
+        let Ok(text) = std::fs::read_to_string(task?.path().join("schedstat")) else {
+            continue;
+        };
+        ns += text
+            .split_whitespace()
+            .next()
+            .and_then(|t| t.parse::<u64>().ok())
+            .context("an unexpected schedstat")?;
+    }
+    Ok(Duration::from_nanos(ns))
 }
 
 /// A memory field of `/proc/self/status` (`VmRSS`, `VmHWM`), in bytes.

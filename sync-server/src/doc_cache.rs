@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use automerge::{AutoCommit, ChangeHash};
 use plumbline_shared::doc::DocId;
 use plumbline_shared::ids::ProjectId;
+use plumbline_shared::project::Project;
 use plumbline_shared::protocol::server::Sessions;
 use tokio::sync::OwnedMutexGuard;
 
@@ -37,6 +38,8 @@ pub struct LoadedDoc {
 #[derive(Debug, Default)]
 pub struct Slot {
     loaded: Option<LoadedDoc>,
+    /// A project document's contents as last read, with the heads they were read at.
+    project: Option<(Vec<ChangeHash>, Project)>,
 }
 
 /// Documents in memory and sync states. See the module docs.
@@ -120,6 +123,30 @@ impl DocCache {
     /// Every device's sync sessions (see [`Sessions`]). Held briefly, never across an await.
     pub fn sessions(&self) -> std::sync::MutexGuard<'_, Sessions> {
         self.sessions.lock().expect("sync sessions lock poisoned")
+    }
+}
+
+impl Slot {
+    /// What `read` makes of the loaded project document, kept until the document's heads
+    /// change (`None` when nothing is loaded): every office page reads its project, and reading
+    /// a document of a thousand units takes tens of milliseconds, while comparing heads takes
+    /// none. Kept beside the copy rather than in it, so a copy changed in place is read again.
+    pub fn read_project(
+        &mut self,
+        read: impl FnOnce(&mut AutoCommit) -> anyhow::Result<Project>,
+    ) -> anyhow::Result<Option<Project>> {
+        let Some(loaded) = self.loaded.as_mut() else {
+            return Ok(None);
+        };
+        let heads = loaded.doc.get_heads();
+        if let Some((at, project)) = &self.project
+            && *at == heads
+        {
+            return Ok(Some(project.clone()));
+        }
+        let project = read(&mut loaded.doc)?;
+        self.project = Some((heads, project.clone()));
+        Ok(Some(project))
     }
 }
 

@@ -9,18 +9,20 @@ use plumbline_shared::project::Project;
 
 use crate::state::AppState;
 
-/// The project as its document holds it now, when it exists.
+/// The project as its document holds it now, when it exists (read once per version of the
+/// document: see [`crate::doc_cache::Slot::read_project`]).
 pub async fn load_project(
     state: &AppState,
     project: &ProjectId,
 ) -> anyhow::Result<Option<Project>> {
     let doc_id = DocId::Project(project.clone());
     let mut guard = state.docs.lock(&doc_id).await;
-    let Some(loaded) = state.docs.get(&mut guard, &doc_id).await? else {
+    if state.docs.get(&mut guard, &doc_id).await?.is_none() {
         return Ok(None);
-    };
-    ProjectDoc::load(&loaded.doc.save())
-        .and_then(|doc| doc.project())
-        .map(Some)
-        .with_context(|| format!("reading the document of project `{project}`"))
+    }
+    guard.read_project(|doc| {
+        ProjectDoc::load(&doc.save())
+            .and_then(|doc| doc.project())
+            .with_context(|| format!("reading the document of project `{project}`"))
+    })
 }

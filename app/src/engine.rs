@@ -548,7 +548,16 @@ impl Engine {
             return result;
         };
         // Nothing was saved: the files of this edit that no record owns go again (an earlier
-        // record may own the same photo).
+        // record may own the same photo). Best effort: what failed the edit is what to report,
+        // and a file left behind is swept as a stray at the next start.
+        if let Err(e) = self.remove_unowned(&hashes) {
+            tracing::warn!(error = %e, "the files of a failed edit could not be removed");
+        }
+        Err(self.said_as_storage_full(error))
+    }
+
+    /// Removes the photo files of `hashes` that no evidence record owns.
+    fn remove_unowned(&self, hashes: &[BlobHash]) -> Result<(), EngineError> {
         let owned: Vec<BlobHash> = self
             .inner()
             .store
@@ -559,7 +568,7 @@ impl Engine {
         for hash in hashes.iter().filter(|h| !owned.contains(h)) {
             self.shared.files.remove(hash)?;
         }
-        Err(self.said_as_storage_full(error))
+        Ok(())
     }
 
     /// `error` as [`EngineError::StorageFull`] when the disk ran out of room under it (a file

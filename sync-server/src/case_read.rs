@@ -111,15 +111,15 @@ pub async fn load(
     }))
 }
 
-/// A project as its document holds it now.
+/// A project as its document holds it now (read once per version of the document).
 pub async fn load_project(state: &AppState, id: &ProjectId) -> Result<Project, ReadError> {
     let doc_id = DocId::Project(id.clone());
     let mut guard = state.docs.lock(&doc_id).await;
-    let Some(loaded) = state.docs.get(&mut guard, &doc_id).await? else {
+    if state.docs.get(&mut guard, &doc_id).await?.is_none() {
         return Err(ReadError::NoProject(id.clone()));
-    };
-    let bytes = loaded.doc.save();
-    plumbline_shared::doc::project::ProjectDoc::load(&bytes)
-        .and_then(|d| d.project())
-        .map_err(|e| ReadError::Unreadable(e.into()))
+    }
+    guard
+        .read_project()
+        .map_err(|e| ReadError::Unreadable(e.into()))?
+        .ok_or_else(|| ReadError::NoProject(id.clone()))
 }

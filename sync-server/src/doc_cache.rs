@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use automerge::{AutoCommit, ChangeHash};
-use plumbline_shared::doc::DocId;
+use plumbline_shared::doc::project::ProjectDoc;
+use plumbline_shared::doc::{DocError, DocId};
 use plumbline_shared::ids::ProjectId;
 use plumbline_shared::project::Project;
 use plumbline_shared::protocol::server::Sessions;
@@ -127,14 +128,11 @@ impl DocCache {
 }
 
 impl Slot {
-    /// What `read` makes of the loaded project document, kept until the document's heads
-    /// change (`None` when nothing is loaded): every office page reads its project, and reading
-    /// a document of a thousand units takes tens of milliseconds, while comparing heads takes
+    /// The project the loaded project document holds, kept until the document's heads change
+    /// (`None` when nothing is loaded): every office page reads its project, and reading a
+    /// document of a thousand units takes tens of milliseconds, while comparing heads takes
     /// none. Kept beside the copy rather than in it, so a copy changed in place is read again.
-    pub fn read_project(
-        &mut self,
-        read: impl FnOnce(&mut AutoCommit) -> anyhow::Result<Project>,
-    ) -> anyhow::Result<Option<Project>> {
+    pub fn read_project(&mut self) -> Result<Option<Project>, DocError> {
         let Some(loaded) = self.loaded.as_mut() else {
             return Ok(None);
         };
@@ -144,7 +142,7 @@ impl Slot {
         {
             return Ok(Some(project.clone()));
         }
-        let project = read(&mut loaded.doc)?;
+        let project = ProjectDoc::load(&loaded.doc.save()).and_then(|doc| doc.project())?;
         self.project = Some((heads, project.clone()));
         Ok(Some(project))
     }

@@ -3,7 +3,6 @@
 
 use anyhow::Context;
 use plumbline_shared::doc::DocId;
-use plumbline_shared::doc::project::ProjectDoc;
 use plumbline_shared::ids::ProjectId;
 use plumbline_shared::project::Project;
 
@@ -20,9 +19,7 @@ pub async fn load_project(
     if state.docs.get(&mut guard, &doc_id).await?.is_none() {
         return Ok(None);
     }
-    guard.read_project(|doc| {
-        ProjectDoc::load(&doc.save())
-            .and_then(|doc| doc.project())
-            .with_context(|| format!("reading the document of project `{project}`"))
-    })
+    guard
+        .read_project()
+        .with_context(|| format!("reading the document of project `{project}`"))
 }

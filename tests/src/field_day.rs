@@ -122,6 +122,8 @@ pub struct DayReport {
     pub peak_rss: u64,
     /// What a sync tried at midday, with no signal, said.
     pub midday_sync_error: String,
+    /// Whether the office ever held a photo while some record was still missing.
+    pub photo_before_records: bool,
     /// From the first connection to every record at the office.
     pub records_complete: Duration,
     /// From the first connection to the first photo at the office.
@@ -142,6 +144,8 @@ pub struct DayReport {
     pub upload_bytes_up: u64,
     /// Photo upload requests started.
     pub upload_requests: u64,
+    /// The request lines of photo uploads whose whole body reached the server, in order.
+    pub uploads_through: Vec<String>,
     /// Bytes that came down in the evening.
     pub bytes_down: u64,
     /// Drops that happened.
@@ -328,7 +332,7 @@ pub async fn run_day(plan: DayPlan, dir: &Path) -> Result<DayReport> {
         server.project.id.clone(),
         units.clone(),
         plan.findings,
-        day.hashes.len() as u64,
+        day.hashes.clone(),
     );
     proxy.reconnect(Link {
         uplink_bytes_per_sec: Some(plan.uplink_bytes_per_sec),
@@ -403,6 +407,7 @@ pub async fn run_day(plan: DayPlan, dir: &Path) -> Result<DayReport> {
         rss_end_of_day,
         peak_rss,
         midday_sync_error: day.midday_sync_error,
+        photo_before_records: office.photo_before_records,
         records_complete: office.records_complete,
         first_photo: office.first_photo,
         photos_complete: office.photos_complete,
@@ -413,6 +418,7 @@ pub async fn run_day(plan: DayPlan, dir: &Path) -> Result<DayReport> {
         bytes_up: proxy.bytes_up(),
         upload_bytes_up: proxy.upload_bytes_up(),
         upload_requests: proxy.upload_requests(),
+        uploads_through: proxy.uploads_through(),
         bytes_down: proxy.bytes_down(),
         cuts_done: proxy.cuts_done(),
         attempts,
@@ -468,6 +474,8 @@ struct Watcher {
 /// What [`Watcher`] saw.
 #[derive(Debug, Default)]
 struct OfficeView {
+    /// A photo was at the server while some record was not.
+    photo_before_records: bool,
     records_complete: Duration,
     first_photo: Duration,
     photos_complete: Duration,
@@ -480,7 +488,7 @@ impl Watcher {
         project: ProjectId,
         units: Vec<UnitId>,
         findings: usize,
-        photos: u64,
+        photos: Vec<BlobHash>,
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
@@ -488,8 +496,16 @@ impl Watcher {
         let task = tokio::spawn(async move {
             let mut view = OfficeView::default();
             let (mut records, mut first, mut complete) = (None, None, None);
+            let mut stored = std::collections::BTreeSet::new();
             loop {
                 let finished = stopped.load(Ordering::SeqCst);
+                // Photos first, then records: a photo seen here arrived before the records
+                // counted next, so "a photo before every record" cannot hide in one look.
+                for hash in &photos {
+                    if !stored.contains(hash) && state.store.blob_exists(hash).await? {
+                        stored.insert(hash.clone());
+                    }
+                }
                 let mut cases = 0;
                 let mut arrived = 0;
                 for unit in &units {
@@ -514,13 +530,16 @@ impl Watcher {
                     }
                 }
                 let now = started.elapsed();
+                if !stored.is_empty() && cases < findings {
+                    view.photo_before_records = true;
+                }
                 if cases >= findings {
                     records.get_or_insert(now);
                 }
-                if arrived > 0 {
+                if !stored.is_empty() {
                     first.get_or_insert(now);
                 }
-                if arrived >= photos {
+                if stored.len() == photos.len() && arrived >= photos.len() as u64 {
                     complete.get_or_insert(now);
                 }
                 if finished {

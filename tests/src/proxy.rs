@@ -68,6 +68,8 @@ struct Shared {
     down: AtomicU64,
     upload_bytes: AtomicU64,
     upload_requests: AtomicU64,
+    /// The request lines of photo uploads whose whole body went through, in order.
+    uploads_through: Mutex<Vec<String>>,
     cuts_done: AtomicU64,
     network: Mutex<Network>,
     /// Bumped at every cut: each connection closes when it changes.
@@ -157,6 +159,7 @@ impl CuttingProxy {
             down: AtomicU64::new(0),
             upload_bytes: AtomicU64::new(0),
             upload_requests: AtomicU64::new(0),
+            uploads_through: Mutex::new(Vec::new()),
             cuts_done: AtomicU64::new(0),
             network: Mutex::new(Network::new(link)),
             cut_epoch: watch::channel(0).0,
@@ -164,6 +167,9 @@ impl CuttingProxy {
         let accepting = shared.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
+                // Listening for cuts before looking at the network: a cut from now on closes
+                // this connection too, even one that comes while it connects upstream.
+                let cut = accepting.cut_epoch.subscribe();
                 if accepting.is_down() {
                     // No network: the phone's connection attempt fails.
                     drop(client);
@@ -172,7 +178,7 @@ impl CuttingProxy {
                 let shared = accepting.clone();
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(target).await {
-                        forward(client, server, shared).await;
+                        forward(client, server, shared, cut).await;
                     }
                 });
             }
@@ -206,6 +212,16 @@ impl CuttingProxy {
         self.shared.upload_requests.load(Ordering::SeqCst)
     }
 
+    /// The request lines (`PUT …/blobs/<hash>?offset=…&total=…`) of photo uploads whose whole
+    /// body reached the server, in order: a chunk sent twice shows as a line twice.
+    pub fn uploads_through(&self) -> Vec<String> {
+        self.shared
+            .uploads_through
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// How many cuts happened.
     pub fn cuts_done(&self) -> u64 {
         self.shared.cuts_done.load(Ordering::SeqCst)
@@ -232,6 +248,11 @@ impl CuttingProxy {
     /// from zero (and `link`'s cut positions count from here).
     pub fn reconnect(&self, link: Link) {
         *self.shared.network() = Network::new(link);
+        self.shared
+            .uploads_through
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         for counter in [
             &self.shared.up,
             &self.shared.down,
@@ -257,23 +278,39 @@ impl Drop for CuttingProxy {
 struct RequestReader {
     head: Vec<u8>,
     body_left: u64,
-    is_upload: bool,
+    /// The request line of the photo upload under way.
+    upload: Option<String>,
+}
+
+/// What a piece of the stream held of photo uploads.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Uploads {
+    /// Bytes of upload requests, heads and bodies.
+    bytes: u64,
+    /// Upload requests that started.
+    started: u64,
+    /// The request lines of upload requests whose body ended.
+    through: Vec<String>,
 }
 
 /// Longest request head the reader keeps; a longer one is not an HTTP request it follows.
 const MAX_HEAD: usize = 16 * 1024;
 
 impl RequestReader {
-    /// Reads `bytes` going up; returns how many of them belong to photo uploads, and whether
-    /// a photo upload started among them.
-    fn read(&mut self, mut bytes: &[u8]) -> (u64, u64) {
-        let (mut upload_bytes, mut uploads) = (0, 0);
+    /// Reads `bytes` going up: what of them belongs to photo uploads.
+    fn read(&mut self, mut bytes: &[u8]) -> Uploads {
+        let mut uploads = Uploads::default();
         while !bytes.is_empty() {
             if self.body_left > 0 {
                 let n = (bytes.len() as u64).min(self.body_left);
                 self.body_left -= n;
-                if self.is_upload {
-                    upload_bytes += n;
+                if self.upload.is_some() {
+                    uploads.bytes += n;
+                }
+                if self.body_left == 0
+                    && let Some(line) = self.upload.take()
+                {
+                    uploads.through.push(line);
                 }
                 bytes = &bytes[n as usize..];
                 continue;
@@ -283,33 +320,46 @@ impl RequestReader {
             self.head.extend_from_slice(bytes);
             let Some(end) = self.head.windows(4).position(|w| w == b"\r\n\r\n") else {
                 self.head.truncate(MAX_HEAD);
-                return (upload_bytes, uploads);
+                return uploads;
             };
             let head_len = end + 4;
             let used = head_len - before;
-            let head = String::from_utf8_lossy(&self.head[..head_len]).to_ascii_lowercase();
+            let head = String::from_utf8_lossy(&self.head[..head_len]).into_owned();
             let request_line = head.lines().next().unwrap_or_default();
-            self.is_upload = request_line.starts_with("put ") && request_line.contains("/blobs/");
+            let is_upload = request_line.starts_with("PUT ") && request_line.contains("/blobs/");
+            self.upload = is_upload.then(|| request_line.to_owned());
             self.body_left = head
                 .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length").then_some(value)
+                })
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0);
-            if self.is_upload {
-                uploads += 1;
-                upload_bytes += head_len as u64;
+            if is_upload {
+                uploads.started += 1;
+                uploads.bytes += head_len as u64;
+                if self.body_left == 0
+                    && let Some(line) = self.upload.take()
+                {
+                    uploads.through.push(line);
+                }
             }
             self.head.clear();
             bytes = &bytes[used..];
         }
-        (upload_bytes, uploads)
+        uploads
     }
 }
 
-async fn forward(client: TcpStream, server: TcpStream, shared: Arc<Shared>) {
+async fn forward(
+    client: TcpStream,
+    server: TcpStream,
+    shared: Arc<Shared>,
+    mut cut: watch::Receiver<u64>,
+) {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
-    let mut cut = shared.cut_epoch.subscribe();
     let up_shared = shared.clone();
     let up = async move {
         let mut buf = vec![0u8; 16 * 1024];
@@ -323,14 +373,22 @@ async fn forward(client: TcpStream, server: TcpStream, shared: Arc<Shared>) {
                 tokio::time::sleep_until(at).await;
             }
             let before = up_shared.up.fetch_add(n as u64, Ordering::SeqCst);
-            let (upload_bytes, uploads) = requests.read(&buf[..n]);
+            let allowed = up_shared.pass_up(before, n as u64) as usize;
+            // What went through, up to a cut: the bytes a cut swallowed never reach the
+            // server, but they were sent, so they count as sent.
+            let uploads = requests.read(&buf[..allowed]);
+            let swallowed = requests.read(&buf[allowed..n]);
             up_shared
                 .upload_bytes
-                .fetch_add(upload_bytes, Ordering::SeqCst);
+                .fetch_add(uploads.bytes + swallowed.bytes, Ordering::SeqCst);
             up_shared
                 .upload_requests
-                .fetch_add(uploads, Ordering::SeqCst);
-            let allowed = up_shared.pass_up(before, n as u64) as usize;
+                .fetch_add(uploads.started + swallowed.started, Ordering::SeqCst);
+            up_shared
+                .uploads_through
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend(uploads.through);
             if allowed > 0 && server_write.write_all(&buf[..allowed]).await.is_err() {
                 return;
             }
@@ -375,12 +433,14 @@ mod tests {
         stream.extend_from_slice(upload);
         stream.extend_from_slice(sync);
         // Fed in pieces that split heads and bodies.
-        let (mut bytes, mut uploads) = (0, 0);
+        let (mut bytes, mut started, mut through) = (0, 0, Vec::new());
         for piece in stream.chunks(7) {
-            let (b, u) = r.read(piece);
-            bytes += b;
-            uploads += u;
+            let u = r.read(piece);
+            bytes += u.bytes;
+            started += u.started;
+            through.extend(u.through);
         }
-        assert_eq!((bytes, uploads), (upload.len() as u64, 1));
+        assert_eq!((bytes, started), (upload.len() as u64, 1));
+        assert_eq!(through, ["PUT /api/v1/blobs/abc?offset=0&total=5 HTTP/1.1"]);
     }
 }

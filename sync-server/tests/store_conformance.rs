@@ -32,7 +32,7 @@ use plumbline_shared::workflow::WorkflowSettings;
 use plumbline_sync_server::doc_cache::new_changes;
 use plumbline_sync_server::store::{
     self, CaseFilter, DocWrite, LoginAttempt, NewUser, NewWebSession, NumberClaim, Page, Position,
-    Series, Store, StoreError,
+    ProjectionVersion, Series, Store, StoreError,
 };
 
 use crate::common;
@@ -451,11 +451,21 @@ async fn notice_numbers_stay_gapless_under_concurrent_writers(b: Backend) {
 }
 
 async fn projection_rows_are_replaced_not_added(b: Backend) {
+    let version = || async { b.store.projection_version(&project()).await.unwrap() };
+    assert_eq!(version().await, ProjectionVersion::default());
     let mut unit = Unit::new(4);
     let door = unit.record(Severity::S3, "入户门划痕");
     unit.record(Severity::S2, "地漏反味");
     b.store.write_docs(vec![unit.write()]).await.unwrap();
     assert_eq!(b.store.case_count(&all_cases()).await.unwrap(), 2);
+    // Every write of a unit's rows moves the project's projection version, and the rows read
+    // for the reports carry the version they were read at.
+    let first = version().await;
+    assert_eq!((first.units, first.writes), (1, 1));
+    assert_eq!(
+        b.store.report_rows(&project()).await.unwrap().version,
+        first
+    );
 
     unit.doc
         .edit_field(
@@ -472,6 +482,14 @@ async fn projection_rows_are_replaced_not_added(b: Backend) {
     assert_eq!(edited.case.severity, Severity::S1);
     assert_eq!(edited.unit, unit_id(4));
     assert_eq!(edited.case.description, "入户门划痕");
+    let second = version().await;
+    assert_eq!((second.units, second.writes), (1, 2));
+
+    // Rebuilding every projection moves it too, even for a project none of whose units is
+    // projected again: its rows are gone.
+    b.store.replace_all_projections(Vec::new()).await.unwrap();
+    assert_eq!(b.store.case_count(&all_cases()).await.unwrap(), 0);
+    assert_ne!(version().await, second);
 }
 
 async fn paging_and_filters_add_up(b: Backend) {

@@ -1188,6 +1188,9 @@ impl DocStore for SqliteStore {
             ] {
                 c.execute(&format!("DELETE FROM {table}"), [])?;
             }
+            // Every project's rows changed, also a project none of whose units is projected
+            // again: its kept report rows must go (see the `projection_versions` migration).
+            c.execute("UPDATE projection_versions SET version = version + 1", [])?;
             for p in &projections {
                 insert_projection(c, p, now)?;
             }

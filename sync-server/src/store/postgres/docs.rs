@@ -230,6 +230,10 @@ impl DocStore for PostgresStore {
         for table in PROJECTION_TABLES {
             tx.batch_execute(&format!("DELETE FROM {table}")).await?;
         }
+        // Every project's rows changed, also a project none of whose units is projected
+        // again: its kept report rows must go (see the `projection_versions` migration).
+        tx.batch_execute("UPDATE projection_versions SET version = version + 1")
+            .await?;
         for p in &projections {
             insert_projection(&tx, p, now).await?;
         }

@@ -113,6 +113,30 @@ fn main() {
                 .unwrap()
         })
     });
+    let one_unit = [g.units[0].id.clone()];
+    c.bench_function("reports/rows_of_one_unit", |b| {
+        b.iter(|| {
+            rt.block_on(
+                server
+                    .state
+                    .store
+                    .report_rows_of_units(&project.id, &one_unit),
+            )
+            .unwrap()
+        })
+    });
+    c.bench_function("reports/unit_versions", |b| {
+        b.iter(|| {
+            rt.block_on(server.state.store.projection_unit_versions(&project.id))
+                .unwrap()
+        })
+    });
+    c.bench_function("reports/unit_inspections", |b| {
+        b.iter(|| {
+            rt.block_on(server.state.store.unit_inspections(&project.id))
+                .unwrap()
+        })
+    });
     c.bench_function("reports/version", |b| {
         b.iter(|| {
             rt.block_on(server.state.store.projection_version(&project.id))
@@ -162,6 +186,33 @@ fn main() {
     }
     let fetch = get(format!("/reports/monthly?{query}"));
     let unit = plumbline_shared::doc::DocId::Unit(g.units[0].id.clone());
+    // The write alone, so that the page's share of the next benchmark shows.
+    c.bench_function("reports/reproject", |b| {
+        b.iter(|| {
+            rt.block_on(plumbline_sync_server::unit_write::reproject(
+                &server.state,
+                &unit,
+                now,
+            ))
+            .unwrap()
+        })
+    });
+    // The kept report brought up to date after the write, without the page around it.
+    c.bench_function("reports/kept_after_write", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                plumbline_sync_server::unit_write::reproject(&server.state, &unit, now)
+                    .await
+                    .unwrap();
+                server
+                    .state
+                    .reports
+                    .report(&*server.state.store, project.clone(), &params, now)
+                    .await
+                    .unwrap()
+            })
+        })
+    });
     c.bench_function("reports/page_monthly_after_write", |b| {
         b.iter(|| {
             rt.block_on(plumbline_sync_server::unit_write::reproject(

@@ -8,7 +8,10 @@
 //!
 //! Every request first reads the project's version, one indexed sum that moves with every
 //! write of the project's rows by any replica (the `projection_versions` table, bumped in the
-//! writing transaction). When it moved, the rows are read again and the settled reports go.
+//! writing transaction). When it moved, the settled reports go and the rows are brought up to
+//! date: each unit's own write count says which units were written since, and only their rows
+//! are read again and put in place of theirs (a sync's few units cost a few milliseconds where
+//! the whole project costs hundreds); when more than a quarter moved, everything is read.
 //! The part of a report that depends on the instant it is read (the backlog while the month
 //! runs, deadlines kept, missed or pending) is computed at every request with
 //! [`Settled::at`], so a page from the cache is the report a full recomputation gives at that
@@ -19,7 +22,7 @@
 //! [`PROJECTS`] projects (the least recently used go first) and [`MONTHS`] settled reports per
 //! project (the oldest go first) are kept.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -42,11 +45,40 @@ struct Source {
     /// Units inspected: those with an inspection round, or any finding at all (a complaint
     /// after handover is a look at the unit too), so a project with findings has a share.
     inspected: BTreeSet<UnitId>,
+    /// Each projected unit's write count, read before the rows: the rows are at least as new.
+    units: BTreeMap<UnitId, u64>,
+    /// How the rows were read.
+    read: Read,
+}
+
+/// How a [`Source`]'s rows were read.
+#[derive(Debug, Clone, Copy)]
+enum Read {
+    /// All of them.
+    Whole,
+    /// Those of the units written since the rows before, the others kept.
+    Units,
 }
 
 impl Source {
     async fn load(store: &dyn Store, project: &ProjectId) -> StoreResult<Self> {
+        let units = store
+            .projection_unit_versions(project)
+            .await?
+            .into_iter()
+            .collect();
         let rows = store.report_rows(project).await?;
+        Self::with_rows(store, project, rows, units, Read::Whole).await
+    }
+
+    async fn with_rows(
+        store: &dyn Store,
+        project: &ProjectId,
+        mut rows: ReportRows,
+        units: BTreeMap<UnitId, u64>,
+        read: Read,
+    ) -> StoreResult<Self> {
+        rows.sort_by_finding();
         let mut inspected: BTreeSet<UnitId> = store
             .unit_inspections(project)
             .await?
@@ -55,11 +87,52 @@ impl Source {
             .map(|(u, _)| u)
             .collect();
         inspected.extend(rows.cases.iter().map(|c| c.unit.clone()));
-        Ok(Self { rows, inspected })
+        Ok(Self {
+            rows,
+            inspected,
+            units,
+            read,
+        })
     }
 
+    /// These rows brought up to date: the rows of the units written since they were read are
+    /// read again and put in place of theirs, so one sync costs its units' rows rather than the
+    /// project's. When more than a quarter of the units moved, everything is read again.
+    async fn refresh(&self, store: &dyn Store, project: &ProjectId) -> StoreResult<Self> {
+        let units: BTreeMap<UnitId, u64> = store
+            .projection_unit_versions(project)
+            .await?
+            .into_iter()
+            .collect();
+        let mut moved: Vec<UnitId> = units
+            .iter()
+            .filter(|(unit, writes)| self.units.get(*unit) != Some(*writes))
+            .map(|(unit, _)| unit.clone())
+            .collect();
+        moved.extend(
+            self.units
+                .keys()
+                .filter(|unit| !units.contains_key(*unit))
+                .cloned(),
+        );
+        if moved.len() > units.len() / 4 {
+            let rows = store.report_rows(project).await?;
+            return Self::with_rows(store, project, rows, units, Read::Whole).await;
+        }
+        tracing::debug!(%project, units = moved.len(), "report rows: reading the units written since");
+        let fresh = store.report_rows_of_units(project, &moved).await?;
+        let mut rows = self.rows.without_units(&moved.into_iter().collect());
+        rows.version = fresh.version;
+        rows.append(fresh);
+        Self::with_rows(store, project, rows, units, Read::Units).await
+    }
+
+    /// The version the rows are at: the count and sum of the units' writes read before them.
     fn version(&self) -> ProjectionVersion {
-        self.rows.version
+        ProjectionVersion {
+            units: self.units.len() as u64,
+            writes: self.units.values().sum(),
+        }
     }
 }
 
@@ -98,6 +171,17 @@ struct Entry {
 pub struct ReportCache {
     entries: Mutex<Vec<Entry>>,
     tick: AtomicU64,
+    whole_reads: AtomicU64,
+    unit_reads: AtomicU64,
+}
+
+/// How a [`ReportCache`] has read rows so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reads {
+    /// Every row of a project.
+    pub whole: u64,
+    /// The rows of the units written since the kept ones were read.
+    pub units: u64,
 }
 
 impl ReportCache {
@@ -111,13 +195,21 @@ impl ReportCache {
         now: Timestamp,
     ) -> StoreResult<(Project, Report)> {
         let version = store.projection_version(&project.id).await?;
-        let (source, settled) = self.lookup(&project, version, params);
-        let source = match source {
-            Some(source) => source,
-            None => {
-                let source = Arc::new(Source::load(store, &project.id).await?);
+        let (kept, settled) = self.lookup(&project, params);
+        let (source, settled) = match kept {
+            Some(kept) if kept.version() == version => (kept, settled),
+            kept => {
+                let source = Arc::new(match kept {
+                    Some(older) => older.refresh(store, &project.id).await?,
+                    None => Source::load(store, &project.id).await?,
+                });
+                let counter = match source.read {
+                    Read::Whole => &self.whole_reads,
+                    Read::Units => &self.unit_reads,
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
                 self.keep_source(&project.id, source.clone());
-                source
+                (source, None)
             }
         };
         let input = ReportInput {
@@ -138,6 +230,14 @@ impl ReportCache {
         Ok((project, report))
     }
 
+    /// How rows have been read so far (for tests and tracing).
+    pub fn reads(&self) -> Reads {
+        Reads {
+            whole: self.whole_reads.load(Ordering::Relaxed),
+            units: self.unit_reads.load(Ordering::Relaxed),
+        }
+    }
+
     fn entries(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -146,20 +246,16 @@ impl ReportCache {
         self.tick.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// The kept rows of `project` if they are at `version`, and its settled report for
+    /// The kept rows of `project`, whatever their version, and its settled report for
     /// `params` if it was computed from them and an equal project document.
     fn lookup(
         &self,
         project: &Project,
-        version: ProjectionVersion,
         params: &ReportParams,
     ) -> (Option<Arc<Source>>, Option<Arc<Settled>>) {
         let tick = self.next_tick();
         let mut entries = self.entries();
-        let Some(entry) = entries
-            .iter_mut()
-            .find(|e| e.project == project.id && e.source.version() == version)
-        else {
+        let Some(entry) = entries.iter_mut().find(|e| e.project == project.id) else {
             return (None, None);
         };
         entry.used = tick;

@@ -113,6 +113,7 @@ conformance!(
     compaction_keeps_the_changes_stored_after_the_load,
     notice_numbers_stay_gapless_under_concurrent_writers,
     projection_rows_are_replaced_not_added,
+    report_rows_read_by_unit_are_the_units_share_of_the_whole,
     paging_and_filters_add_up,
     accounts_refuse_duplicates_and_roles_change_in_place,
     an_enrollment_code_enrolls_one_device_even_when_raced,
@@ -490,6 +491,61 @@ async fn projection_rows_are_replaced_not_added(b: Backend) {
     b.store.replace_all_projections(Vec::new()).await.unwrap();
     assert_eq!(b.store.case_count(&all_cases()).await.unwrap(), 0);
     assert_ne!(version().await, second);
+}
+
+async fn report_rows_read_by_unit_are_the_units_share_of_the_whole(b: Backend) {
+    let mut writes = Vec::new();
+    for u in 0..3 {
+        let mut unit = Unit::new(20 + u);
+        for i in 0..=u {
+            unit.record(Severity::S2, &format!("缺陷{u}-{i}"));
+        }
+        writes.push(unit.write());
+    }
+    b.store.write_docs(writes).await.unwrap();
+    let whole = b.store.report_rows(&project()).await.unwrap();
+    assert_eq!(whole.cases.len(), 1 + 2 + 3);
+    let chosen = [unit_id(20), unit_id(22)];
+    let part = b
+        .store
+        .report_rows_of_units(&project(), &chosen)
+        .await
+        .unwrap();
+    let findings = |rows: &plumbline_sync_server::store::ReportRows| -> BTreeSet<String> {
+        rows.cases
+            .iter()
+            .map(|c| c.case.finding.to_string())
+            .collect()
+    };
+    let expected: BTreeSet<String> = whole
+        .cases
+        .iter()
+        .filter(|c| chosen.contains(&c.unit))
+        .map(|c| c.case.finding.to_string())
+        .collect();
+    assert_eq!(expected.len(), 1 + 3);
+    assert_eq!(findings(&part), expected);
+    assert_eq!(part.version, whole.version);
+    assert!(
+        b.store
+            .report_rows_of_units(&project(), &[])
+            .await
+            .unwrap()
+            .cases
+            .is_empty()
+    );
+    // Each unit's write count, summed, is the project's version.
+    let units = b.store.projection_unit_versions(&project()).await.unwrap();
+    assert_eq!(units.len(), 3, "{units:?}");
+    assert_eq!(
+        units.iter().map(|(_, w)| w).sum::<u64>(),
+        whole.version.writes
+    );
+    assert!(
+        units
+            .iter()
+            .all(|(u, w)| *w == 1 && whole.cases.iter().any(|c| &c.unit == u))
+    );
 }
 
 async fn paging_and_filters_add_up(b: Backend) {

@@ -1044,3 +1044,86 @@ async fn a_kept_report_follows_the_clock_and_every_write() {
     let count = |figures: &BTreeMap<String, String>| -> u64 { figures[&intake].parse().unwrap() };
     assert_eq!(count(&after), count(&later) + 1);
 }
+
+/// The kept rows brought up to date unit by unit equal a whole read after every kind of write:
+/// one unit, several units (one of them again), a unit without findings, and a rebuild
+/// of every projection (read whole). Every report, compared whole, for a past and the running
+/// month.
+#[tokio::test]
+async fn kept_rows_updated_by_unit_equal_a_whole_read() {
+    let p = Params::new("rpu", (2, 6, 4), 160, 0x5EED_0003, at(ANCHORS[0]));
+    let clock = Clock::manual(p.now);
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut g = generate(&p);
+    write(&server.state, &mut g).await.unwrap();
+    let store = &*server.state.store;
+    let cache = report_cache::ReportCache::default();
+    let months = [
+        reports::Month::parse(&g.month.key()).unwrap(),
+        reports::Month::of(p.now),
+    ];
+    let compare = |step: &'static str| {
+        let (cache, project, clock) = (&cache, &g.project, &clock);
+        async move {
+            for month in months {
+                let params = ReportParams {
+                    month,
+                    threshold: reports::Threshold::default(),
+                };
+                let now = clock.now();
+                let (_, kept) = cache
+                    .report(store, project.clone(), &params, now)
+                    .await
+                    .unwrap();
+                let whole = report_cache::uncached(store, project, &params, now)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    format!("{kept:#?}"),
+                    format!("{whole:#?}"),
+                    "{step}: the report of {month}"
+                );
+            }
+        }
+    };
+    let inspector = Actor {
+        user: UserId::new("inspector-rpu").unwrap(),
+        role: Role::Inspector,
+        device: DeviceId::new("phone-rpu").unwrap(),
+    };
+    let record = |unit: usize, what: &'static str| {
+        let (server, clock, inspector) = (&server, &clock, &inspector);
+        let unit = DocId::Unit(g.units[unit].id.clone());
+        async move {
+            clock.advance(60_000);
+            let now = clock.now();
+            common::office_edit(server, &unit, |u| {
+                u.record_finding(inspector, now, common::ponding_leak(Severity::S2, what))
+                    .unwrap()
+            })
+            .await;
+        }
+    };
+
+    compare("first read").await;
+    assert_eq!(cache.reads().whole, 1);
+    record(0, "渗水").await;
+    compare("one unit written").await;
+    record(1, "开裂").await;
+    record(5, "空鼓").await;
+    record(0, "起砂").await;
+    compare("three units written, one again").await;
+    if let Some(quiet) = (0..g.units.len()).find(|u| g.cases_of(*u).is_empty()) {
+        record(quiet, "划痕").await;
+        compare("a unit's first finding").await;
+    }
+    let reads = cache.reads();
+    assert_eq!(reads.whole, 1, "{reads:?}");
+    assert!(reads.units >= 2, "{reads:?}");
+
+    plumbline_sync_server::reindex::reindex(&server.state)
+        .await
+        .unwrap();
+    compare("every projection rebuilt").await;
+    assert_eq!(cache.reads().whole, 2, "a rebuild moves every unit");
+}

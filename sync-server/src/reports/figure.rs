@@ -8,6 +8,7 @@
 //! drift from it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use plumbline_shared::ids::FindingId;
 
@@ -98,9 +99,11 @@ pub struct Figure {
     pub cases: BTreeSet<FindingId>,
 }
 
-/// Every figure of a computed report, by key.
+/// Every figure of a computed report, by key. Each figure is shared (`Arc`): a kept month's
+/// figures are copied into every report read from it, and their case lists are most of a
+/// report's memory.
 #[derive(Debug, Clone, Default)]
-pub struct Figures(BTreeMap<String, Figure>);
+pub struct Figures(BTreeMap<String, Arc<Figure>>);
 
 impl Figures {
     /// Keeps a figure under `key` (replacing any earlier one) and returns the key.
@@ -113,10 +116,10 @@ impl Figures {
         let key = key.into();
         self.0.insert(
             key.clone(),
-            Figure {
+            Arc::new(Figure {
                 value,
                 cases: cases.into_iter().collect(),
-            },
+            }),
         );
         key
     }
@@ -129,12 +132,12 @@ impl Figures {
 
     /// The figure under `key`.
     pub fn get(&self, key: &str) -> Option<&Figure> {
-        self.0.get(key)
+        self.0.get(key).map(|f| &**f)
     }
 
     /// Every figure, by key.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Figure)> {
-        self.0.iter()
+        self.0.iter().map(|(k, f)| (k, &**f))
     }
 }
 

@@ -24,7 +24,7 @@ mod satisfaction;
 mod scorecard;
 mod suggestions;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use plumbline_shared::ids::{BuildingId, FindingId, UnitId};
 use plumbline_shared::project::Project;
@@ -145,20 +145,20 @@ struct Place {
 /// The rows arranged for the reports: counted cases by id, units by id.
 struct Index<'a> {
     input: &'a ReportInput<'a>,
-    /// Cases that count, by id.
-    cases: BTreeMap<&'a FindingId, &'a CaseRecord>,
+    /// Cases that count, by id (hashed: the reports look cases up row by row).
+    cases: HashMap<&'a FindingId, &'a CaseRecord>,
+    /// The same cases in id order, for every count that walks them.
+    ordered: Vec<&'a CaseRecord>,
     places: HashMap<&'a UnitId, Place>,
 }
 
 impl<'a> Index<'a> {
     fn new(input: &'a ReportInput<'a>) -> Self {
-        let cases = input
-            .rows
-            .cases
-            .iter()
-            .filter(|c| c.case.counts)
-            .map(|c| (&c.case.finding, c))
-            .collect();
+        let mut ordered: Vec<&CaseRecord> =
+            input.rows.cases.iter().filter(|c| c.case.counts).collect();
+        ordered.sort_by(|a, b| a.case.finding.as_str().cmp(b.case.finding.as_str()));
+        ordered.dedup_by(|a, b| a.case.finding == b.case.finding);
+        let cases = ordered.iter().map(|c| (&c.case.finding, *c)).collect();
         let places = input
             .project
             .buildings
@@ -179,6 +179,7 @@ impl<'a> Index<'a> {
         Index {
             input,
             cases,
+            ordered,
             places,
         }
     }
@@ -195,6 +196,6 @@ impl<'a> Index<'a> {
 
     /// Counted cases, in id order.
     fn counted(&self) -> impl Iterator<Item = &'a CaseRecord> + '_ {
-        self.cases.values().copied()
+        self.ordered.iter().copied()
     }
 }

@@ -66,7 +66,13 @@ impl Month {
 
     /// Whether `t` falls in the month.
     pub fn contains(self, t: Timestamp) -> bool {
-        self.start() <= t && t < self.end()
+        self.range().contains(&t)
+    }
+
+    /// The month's instants, `start()..end()`: computed once where many instants are tested
+    /// (each bound is a calendar computation).
+    pub fn range(self) -> std::ops::Range<Timestamp> {
+        self.start()..self.end()
     }
 
     /// The month after.

@@ -74,16 +74,18 @@ impl Settled {
 /// and closed, which no later instant changes.
 pub(super) fn settle(index: &Index<'_>, month: Month, figures: &mut Figures) -> Settled {
     let recorded_in = |m: Month| -> BTreeSet<FindingId> {
+        let m = m.range();
         index
             .counted()
-            .filter(|c| m.contains(c.case.created_at))
+            .filter(|c| m.contains(&c.case.created_at))
             .map(|c| c.case.finding.clone())
             .collect()
     };
     let closed_in = |m: Month| -> BTreeSet<FindingId> {
+        let m = m.range();
         index
             .counted()
-            .filter(|c| c.case.closed_at.is_some_and(|t| m.contains(t)))
+            .filter(|c| c.case.closed_at.is_some_and(|t| m.contains(&t)))
             .map(|c| c.case.finding.clone())
             .collect()
     };

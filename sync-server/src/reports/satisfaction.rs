@@ -44,10 +44,11 @@ pub(super) fn compute(index: &Index<'_>, month: Month, figures: &mut Figures) ->
         .filter(|c| index.counts(&c.finding))
         .collect();
     let in_month = |m: Month| -> Vec<&CallbackRow> {
+        let m = m.range();
         counted
             .iter()
             .copied()
-            .filter(|c| m.contains(c.at))
+            .filter(|c| m.contains(&c.at))
             .collect()
     };
     let by_month = month

@@ -53,11 +53,12 @@ pub(super) fn compute(
     figures: &mut Figures,
 ) -> Vec<Scorecard> {
     let rows = index.input.rows;
+    let in_month = month.range();
     let mut notices: BTreeMap<&ContractorId, Vec<&NoticeRow>> = BTreeMap::new();
     for n in rows
         .notices
         .iter()
-        .filter(|n| month.contains(n.issued_at) && index.counts(&n.finding))
+        .filter(|n| in_month.contains(&n.issued_at) && index.counts(&n.finding))
     {
         notices.entry(&n.contractor).or_default().push(n);
     }
@@ -65,7 +66,7 @@ pub(super) fn compute(
     for f in rows
         .fines
         .iter()
-        .filter(|f| month.contains(f.drafted_at) && index.counts(&f.finding))
+        .filter(|f| in_month.contains(&f.drafted_at) && index.counts(&f.finding))
     {
         fines.entry(&f.contractor).or_default().push(f);
     }
@@ -73,7 +74,7 @@ pub(super) fn compute(
     for e in rows
         .emergencies
         .iter()
-        .filter(|e| month.contains(e.started_at) && index.counts(&e.finding))
+        .filter(|e| in_month.contains(&e.started_at) && index.counts(&e.finding))
     {
         if let Some(c) = &e.charged_to {
             emergencies.entry(c).or_default().push(e);

@@ -2,12 +2,13 @@
 //! category, with how many units they touch, where they cluster, who repaired them and how
 //! long it took; groups over a threshold are the candidates product R&D and design look at.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use plumbline_shared::ids::{BuildingId, ContractorId, FindingId, UnitId};
 use plumbline_shared::projection::EvidenceRow;
 
 use super::{Figures, Index, ReportParams, Value};
+use crate::store::CaseRecord;
 
 /// How many sample photos a group shows.
 pub const SAMPLE_PHOTOS: usize = 3;
@@ -111,38 +112,47 @@ pub(super) fn compute(
     figures: &mut Figures,
 ) -> Vec<Suggestion> {
     let month = params.month;
-    let mut groups: BTreeMap<(&str, &str), BTreeSet<FindingId>> = BTreeMap::new();
+    // The month's cases by item and category, each group in finding order.
+    let mut groups: BTreeMap<(&str, &str), Vec<&CaseRecord>> = BTreeMap::new();
+    let in_range = month.range();
     for c in index
         .counted()
-        .filter(|c| month.contains(c.case.created_at))
+        .filter(|c| in_range.contains(&c.case.created_at))
     {
         groups
             .entry((c.case.item.as_str(), c.case.category.as_str()))
             .or_default()
-            .insert(c.case.finding.clone());
+            .push(c);
     }
     let inspected = index.input.inspected.len() as u64;
     // Units, not cases: the page links this figure to the unit list, so it holds no cases.
     figures.put("suggest.inspected", Value::Count(inspected), []);
 
-    // Notices by finding, for the time to repair.
-    let mut notices: BTreeMap<&FindingId, Vec<&plumbline_shared::projection::NoticeRow>> =
-        BTreeMap::new();
+    // Notices (for the time to repair) and photos of the month's cases only: the project's
+    // other months hold most of its rows.
+    let in_month: HashSet<&str> = groups
+        .values()
+        .flatten()
+        .map(|c| c.case.finding.as_str())
+        .collect();
+    let mut notices: HashMap<&str, Vec<&plumbline_shared::projection::NoticeRow>> = HashMap::new();
     for n in &index.input.rows.notices {
-        notices.entry(&n.finding).or_default().push(n);
+        if let Some(f) = in_month.get(n.finding.as_str()) {
+            notices.entry(f).or_default().push(n);
+        }
     }
-    let mut photos: BTreeMap<&FindingId, Vec<&EvidenceRow>> = BTreeMap::new();
+    let mut photos: HashMap<&str, Vec<&EvidenceRow>> = HashMap::new();
     for p in &index.input.rows.photos {
-        photos.entry(&p.finding).or_default().push(p);
+        if let Some(f) = in_month.get(p.finding.as_str()) {
+            photos.entry(f).or_default().push(p);
+        }
     }
 
     let mut out = Vec::new();
-    for ((item, category), cases) in groups {
+    for ((item, category), group) in groups {
+        let cases: BTreeSet<FindingId> = group.iter().map(|c| c.case.finding.clone()).collect();
         let prefix = format!("suggest.{item}.{category}");
-        let units: BTreeSet<&UnitId> = cases
-            .iter()
-            .filter_map(|f| index.case(f).map(|c| &c.unit))
-            .collect();
+        let units: BTreeSet<&UnitId> = group.iter().map(|c| &c.unit).collect();
         let cases_key = figures.count(format!("{prefix}.cases"), &cases);
         let n_units = units.len() as u64;
         let units_key = figures.put(
@@ -161,13 +171,15 @@ pub(super) fn compute(
 
         let mut total_ms = 0i64;
         let mut repaired = BTreeSet::new();
-        for f in &cases {
-            let Some(ns) = notices.get(f) else { continue };
+        for c in &group {
+            let Some(ns) = notices.get(c.case.finding.as_str()) else {
+                continue;
+            };
             let first = ns.iter().map(|n| n.issued_at).min();
             let accepted = ns.iter().filter_map(|n| n.accepted_at).max();
             if let (Some(first), Some(accepted)) = (first, accepted) {
                 total_ms += accepted.0 - first.0;
-                repaired.insert(f.clone());
+                repaired.insert(c.case.finding.clone());
             }
         }
         let mttr = figures.put(
@@ -188,14 +200,13 @@ pub(super) fn compute(
 
         let cluster = |figures: &mut Figures, kind: &str, at: &dyn Fn(&super::Place) -> u32| {
             let mut by: BTreeMap<(BuildingId, u32), Spread<'_>> = BTreeMap::new();
-            for f in &cases {
-                let Some(c) = index.case(f) else { continue };
+            for c in &group {
                 let Some(place) = index.places.get(&c.unit) else {
                     continue;
                 };
                 let entry = by.entry((place.building.clone(), at(place))).or_default();
                 entry.0.insert(&c.unit);
-                entry.1.insert(f.clone());
+                entry.1.insert(c.case.finding.clone());
             }
             // Most units first; ties by the figure key, as the page lists them.
             let mut ranked: Vec<_> = by
@@ -221,9 +232,12 @@ pub(super) fn compute(
 
         // Cases without a notice yet have no responsible contractor and are in no row here.
         let mut by_contractor: BTreeMap<&ContractorId, BTreeSet<FindingId>> = BTreeMap::new();
-        for f in &cases {
-            if let Some(c) = index.case(f).and_then(|c| c.case.contractor.as_ref()) {
-                by_contractor.entry(c).or_default().insert(f.clone());
+        for c in &group {
+            if let Some(contractor) = c.case.contractor.as_ref() {
+                by_contractor
+                    .entry(contractor)
+                    .or_default()
+                    .insert(c.case.finding.clone());
             }
         }
         let contractors = by_contractor
@@ -236,15 +250,14 @@ pub(super) fn compute(
             })
             .collect();
 
-        let mut samples: Vec<(plumbline_shared::time::Timestamp, &UnitId, &EvidenceRow)> = cases
+        let mut samples: Vec<(plumbline_shared::time::Timestamp, &UnitId, &EvidenceRow)> = group
             .iter()
-            .filter_map(|f| index.case(f).map(|c| (f, &c.unit)))
-            .flat_map(|(f, unit)| {
+            .flat_map(|c| {
                 photos
-                    .get(f)
+                    .get(c.case.finding.as_str())
                     .into_iter()
                     .flatten()
-                    .map(move |p| (p.captured_at, unit, *p))
+                    .map(move |p| (p.captured_at, &c.unit, *p))
             })
             .collect();
         samples.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.hash.cmp(&b.2.hash)));

@@ -17,6 +17,7 @@ pub mod postgres;
 mod sql;
 pub mod sqlite;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -495,6 +496,66 @@ pub struct ReportRows {
     pub photos: Vec<plumbline_shared::projection::EvidenceRow>,
 }
 
+impl ReportRows {
+    /// Every table's rows in the order of their findings' ids (bytewise, whatever the
+    /// database's collation), each finding's rows in the order they were read: rows spliced
+    /// from two reads ([`Self::append`]) then sit where one read would have put them.
+    pub fn sort_by_finding(&mut self) {
+        self.cases
+            .sort_by(|a, b| a.case.finding.as_str().cmp(b.case.finding.as_str()));
+        self.notices
+            .sort_by(|a, b| a.finding.as_str().cmp(b.finding.as_str()));
+        self.fines
+            .sort_by(|a, b| a.finding.as_str().cmp(b.finding.as_str()));
+        self.callbacks
+            .sort_by(|a, b| a.finding.as_str().cmp(b.finding.as_str()));
+        self.emergencies
+            .sort_by(|a, b| a.finding.as_str().cmp(b.finding.as_str()));
+        self.photos
+            .sort_by(|a, b| a.finding.as_str().cmp(b.finding.as_str()));
+    }
+
+    /// These rows without those of `units`' findings. Every row belongs to a finding whose
+    /// case is among the cases (the projection writes a unit's rows together).
+    pub fn without_units(&self, units: &BTreeSet<UnitId>) -> Self {
+        let gone: BTreeSet<&str> = self
+            .cases
+            .iter()
+            .filter(|c| units.contains(&c.unit))
+            .map(|c| c.case.finding.as_str())
+            .collect();
+        fn keep<T: Clone>(
+            rows: &[T],
+            gone: &BTreeSet<&str>,
+            finding: impl Fn(&T) -> &str,
+        ) -> Vec<T> {
+            rows.iter()
+                .filter(|r| !gone.contains(finding(r)))
+                .cloned()
+                .collect()
+        }
+        Self {
+            version: self.version,
+            cases: keep(&self.cases, &gone, |r| r.case.finding.as_str()),
+            notices: keep(&self.notices, &gone, |r| r.finding.as_str()),
+            fines: keep(&self.fines, &gone, |r| r.finding.as_str()),
+            callbacks: keep(&self.callbacks, &gone, |r| r.finding.as_str()),
+            emergencies: keep(&self.emergencies, &gone, |r| r.finding.as_str()),
+            photos: keep(&self.photos, &gone, |r| r.finding.as_str()),
+        }
+    }
+
+    /// Adds `other`'s rows (call [`Self::sort_by_finding`] after).
+    pub fn append(&mut self, other: Self) {
+        self.cases.extend(other.cases);
+        self.notices.extend(other.notices);
+        self.fines.extend(other.fines);
+        self.callbacks.extend(other.callbacks);
+        self.emergencies.extend(other.emergencies);
+        self.photos.extend(other.photos);
+    }
+}
+
 /// How often a project's projection rows have been written, over all its units (the
 /// `projection_versions` table): every write of a unit's rows adds one to `writes`, in the
 /// same transaction. Two equal versions read at two instants mean equal rows.
@@ -675,6 +736,20 @@ pub trait CaseStore: Send + Sync + 'static {
     ) -> StoreResult<EvidenceStatus>;
     /// Everything the reports of `project` are computed from.
     async fn report_rows(&self, project: &ProjectId) -> StoreResult<ReportRows>;
+    /// The part of [`Self::report_rows`] that belongs to `units` (cases of those units, with
+    /// their notices, fines, callbacks, emergency repairs and photos): what the report cache
+    /// reads again for the units written since it last read.
+    async fn report_rows_of_units(
+        &self,
+        project: &ProjectId,
+        units: &[UnitId],
+    ) -> StoreResult<ReportRows>;
+    /// How many times each projected unit of `project` has had its rows written (the
+    /// `projection_versions` table): a project's [`ProjectionVersion`] is their count and sum.
+    async fn projection_unit_versions(
+        &self,
+        project: &ProjectId,
+    ) -> StoreResult<Vec<(UnitId, u64)>>;
     /// The project's projection version: what [`Self::report_rows`] would now read with its
     /// rows, at the cost of one indexed sum.
     async fn projection_version(&self, project: &ProjectId) -> StoreResult<ProjectionVersion>;

@@ -636,6 +636,180 @@ const RESPONSE_OVERDUE: &str =
 const REPAIR_OVERDUE: &str =
     "(clock_running = 1 AND status IN ('notified', 'in_repair') AND repair_deadline < ?)";
 
+/// The report rows of `project` (see [`ReportRows`]), or of its `units` only when given (a
+/// JSON array of unit ids, matched through `json_each`), all read in one transaction so the
+/// tables agree with each other and with the version read first.
+fn read_report_rows(c: &Connection, p: &str, units: Option<&str>) -> StoreResult<ReportRows> {
+    let tx = c.unchecked_transaction()?;
+    let version = projection_version(&tx, p)?;
+    // Every query takes the project as ?1 and the units, when scoped, as ?2.
+    let scope = |alias: &str| {
+        if units.is_some() {
+            format!("AND {alias}unit_id IN (SELECT value FROM json_each(?2))")
+        } else {
+            String::new()
+        }
+    };
+    // Scoped, the project's test is kept from its index (`+`) so that SQLite looks the rows
+    // up by unit rather than going through every row of the project.
+    let of_project = |column: &str| {
+        if units.is_some() {
+            format!("+{column} = ?1")
+        } else {
+            format!("{column} = ?1")
+        }
+    };
+    let values: Vec<&dyn rusqlite::ToSql> = match &units {
+        Some(units) => vec![&p, units],
+        None => vec![&p],
+    };
+    let values = values.as_slice();
+    let cases = tx
+        .prepare_cached(&format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE {} {} ORDER BY finding_id",
+            of_project("project_id"),
+            scope("")
+        ))?
+        .query_map(values, case_record)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let time = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<Timestamp>> {
+        Ok(r.get::<_, Option<i64>>(i)?.map(Timestamp))
+    };
+    let notices = tx
+        .prepare_cached(&format!(
+            "SELECT n.notice_no, n.finding_id, n.contractor_id, n.issued_at,
+                        n.response_deadline, n.responded_at, n.repair_deadline,
+                        n.repair_reported_at, n.accepted_at, n.returned_at, n.current,
+                        n.first_reported_at, n.stopped_at, n.failed_acceptances
+                     FROM notices n JOIN cases c ON c.finding_id = n.finding_id
+                     WHERE {} {} ORDER BY n.finding_id, n.issued_at, n.notice_no",
+            of_project("c.project_id"),
+            scope("n.")
+        ))?
+        .query_map(values, |r| {
+            Ok(NoticeRow {
+                notice_no: r.get(0)?,
+                finding: parse("finding id", r.get(1)?)?,
+                contractor: parse("contractor id", r.get(2)?)?,
+                issued_at: Timestamp(r.get(3)?),
+                response_deadline: Timestamp(r.get(4)?),
+                responded_at: time(r, 5)?,
+                repair_deadline: Timestamp(r.get(6)?),
+                repair_reported_at: time(r, 7)?,
+                accepted_at: time(r, 8)?,
+                returned_at: time(r, 9)?,
+                current: r.get(10)?,
+                first_reported_at: time(r, 11)?,
+                stopped_at: time(r, 12)?,
+                failed_acceptances: r.get(13)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let fines = tx
+        .prepare_cached(&format!(
+            "SELECT f.fine_id, f.finding_id, f.contractor_id, f.condition, f.amount_fen,
+                        f.status, f.drafted_at
+                     FROM fines f JOIN cases c ON c.finding_id = f.finding_id
+                     WHERE {} {} ORDER BY f.finding_id, f.fine_id",
+            of_project("c.project_id"),
+            scope("f.")
+        ))?
+        .query_map(values, |r| {
+            let number: u8 = r.get(3)?;
+            let condition = PenaltyCondition::ALL
+                .into_iter()
+                .find(|k| k.number() == number)
+                .ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        3,
+                        rusqlite::types::Type::Integer,
+                        format!("penalty condition {number} does not exist").into(),
+                    )
+                })?;
+            Ok(FineRow {
+                fine: parse("fine id", r.get(0)?)?,
+                finding: parse("finding id", r.get(1)?)?,
+                contractor: parse("contractor id", r.get(2)?)?,
+                condition,
+                amount_fen: r.get(4)?,
+                status: from_json_text(r.get(5)?)?,
+                drafted_at: Timestamp(r.get(6)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let callbacks = tx
+        .prepare_cached(&format!(
+            "SELECT b.event_id, b.finding_id, b.at, b.channel, b.level
+                     FROM callbacks b JOIN cases c ON c.finding_id = b.finding_id
+                     WHERE {} {} ORDER BY b.finding_id, b.at, b.event_id",
+            of_project("c.project_id"),
+            scope("b.")
+        ))?
+        .query_map(values, |r| {
+            Ok(CallbackRow {
+                event: parse("event id", r.get(0)?)?,
+                finding: parse("finding id", r.get(1)?)?,
+                at: Timestamp(r.get(2)?),
+                channel: from_json_text(r.get(3)?)?,
+                level: from_json_text(r.get(4)?)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let emergencies = tx
+        .prepare_cached(&format!(
+            "SELECT e.finding_id, e.team, e.charged_to, e.started_at, e.finished_at,
+                        e.cost_fen
+                     FROM emergency_repairs e JOIN cases c ON c.finding_id = e.finding_id
+                     WHERE {} {} ORDER BY e.finding_id, e.seq",
+            of_project("c.project_id"),
+            scope("e.")
+        ))?
+        .query_map(values, |r| {
+            Ok(EmergencyRow {
+                finding: parse("finding id", r.get(0)?)?,
+                team: r.get(1)?,
+                charged_to: r
+                    .get::<_, Option<String>>(2)?
+                    .map(|x| parse("contractor id", x))
+                    .transpose()?,
+                started_at: Timestamp(r.get(3)?),
+                finished_at: time(r, 4)?,
+                cost_fen: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let photos = tx
+        .prepare_cached(&format!(
+            "SELECT hash, finding_id, bytes, captured_at, thumb_hash FROM evidence_refs
+                     WHERE {} {} ORDER BY finding_id, captured_at, hash",
+            of_project("project_id"),
+            scope("")
+        ))?
+        .query_map(values, |r| {
+            Ok(EvidenceRow {
+                hash: parse("blob hash", r.get(0)?)?,
+                finding: parse("finding id", r.get(1)?)?,
+                bytes: r.get::<_, i64>(2)?.max(0) as u64,
+                captured_at: Timestamp(r.get(3)?),
+                thumbnail: r
+                    .get::<_, Option<String>>(4)?
+                    .map(|x| parse("blob hash", x))
+                    .transpose()?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(tx);
+    Ok(ReportRows {
+        version,
+        cases,
+        notices,
+        fines,
+        callbacks,
+        emergencies,
+        photos,
+    })
+}
+
 /// A case row selected with [`CASE_COLUMNS`].
 fn case_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<CaseRecord> {
     let penalties: String = r.get(19)?;
@@ -700,8 +874,16 @@ fn case_where(filter: &CaseFilter) -> (String, Vec<Box<dyn rusqlite::ToSql + Sen
     if filter.projects.is_empty() {
         clause.push("0".to_owned());
     } else {
+        // Listing named cases (a report figure's), the project's test is kept from its index
+        // (`+`): SQLite then finds each case by its id instead of going through every case of
+        // the project.
+        let column = if filter.findings.is_some() {
+            "+project_id"
+        } else {
+            "project_id"
+        };
         clause.push(format!(
-            "project_id IN ({})",
+            "{column} IN ({})",
             vec!["?"; filter.projects.len()].join(", ")
         ));
         for p in &filter.projects {
@@ -1669,140 +1851,38 @@ impl CaseStore for SqliteStore {
 
     async fn report_rows(&self, project: &ProjectId) -> StoreResult<ReportRows> {
         let project = project.clone();
+        self.read(move |c| read_report_rows(c, project.as_str(), None))
+            .await
+    }
+
+    async fn report_rows_of_units(
+        &self,
+        project: &ProjectId,
+        units: &[UnitId],
+    ) -> StoreResult<ReportRows> {
+        let project = project.clone();
+        let units = serde_json::to_string(&units.iter().map(UnitId::as_str).collect::<Vec<_>>())
+            .map_err(anyhow::Error::from)?;
+        self.read(move |c| read_report_rows(c, project.as_str(), Some(&units)))
+            .await
+    }
+
+    async fn projection_unit_versions(
+        &self,
+        project: &ProjectId,
+    ) -> StoreResult<Vec<(UnitId, u64)>> {
+        let project = project.clone();
         self.read(move |c| {
-            let p = project.as_str();
-            let version = projection_version(c, p)?;
-            let cases = c
-                .prepare_cached(&format!(
-                    "SELECT {CASE_COLUMNS} FROM cases WHERE project_id = ?1 ORDER BY finding_id"
-                ))?
-                .query_map([p], case_record)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let time = |r: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<Option<Timestamp>> {
-                Ok(r.get::<_, Option<i64>>(i)?.map(Timestamp))
-            };
-            let notices = c
-                .prepare_cached(
-                    "SELECT n.notice_no, n.finding_id, n.contractor_id, n.issued_at,
-                        n.response_deadline, n.responded_at, n.repair_deadline,
-                        n.repair_reported_at, n.accepted_at, n.returned_at, n.current,
-                        n.first_reported_at, n.stopped_at, n.failed_acceptances
-                     FROM notices n JOIN cases c ON c.finding_id = n.finding_id
-                     WHERE c.project_id = ?1 ORDER BY n.finding_id, n.issued_at, n.notice_no",
-                )?
-                .query_map([p], |r| {
-                    Ok(NoticeRow {
-                        notice_no: r.get(0)?,
-                        finding: parse("finding id", r.get(1)?)?,
-                        contractor: parse("contractor id", r.get(2)?)?,
-                        issued_at: Timestamp(r.get(3)?),
-                        response_deadline: Timestamp(r.get(4)?),
-                        responded_at: time(r, 5)?,
-                        repair_deadline: Timestamp(r.get(6)?),
-                        repair_reported_at: time(r, 7)?,
-                        accepted_at: time(r, 8)?,
-                        returned_at: time(r, 9)?,
-                        current: r.get(10)?,
-                        first_reported_at: time(r, 11)?,
-                        stopped_at: time(r, 12)?,
-                        failed_acceptances: r.get(13)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let fines = c
-                .prepare_cached(
-                    "SELECT f.fine_id, f.finding_id, f.contractor_id, f.condition, f.amount_fen,
-                        f.status, f.drafted_at
-                     FROM fines f JOIN cases c ON c.finding_id = f.finding_id
-                     WHERE c.project_id = ?1 ORDER BY f.finding_id, f.fine_id",
-                )?
-                .query_map([p], |r| {
-                    let number: u8 = r.get(3)?;
-                    let condition = PenaltyCondition::ALL
-                        .into_iter()
-                        .find(|k| k.number() == number)
-                        .ok_or_else(|| {
-                            rusqlite::Error::FromSqlConversionFailure(
-                                3,
-                                rusqlite::types::Type::Integer,
-                                format!("penalty condition {number} does not exist").into(),
-                            )
-                        })?;
-                    Ok(FineRow {
-                        fine: parse("fine id", r.get(0)?)?,
-                        finding: parse("finding id", r.get(1)?)?,
-                        contractor: parse("contractor id", r.get(2)?)?,
-                        condition,
-                        amount_fen: r.get(4)?,
-                        status: from_json_text(r.get(5)?)?,
-                        drafted_at: Timestamp(r.get(6)?),
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let callbacks = c
-                .prepare_cached(
-                    "SELECT b.event_id, b.finding_id, b.at, b.channel, b.level
-                     FROM callbacks b JOIN cases c ON c.finding_id = b.finding_id
-                     WHERE c.project_id = ?1 ORDER BY b.finding_id, b.at, b.event_id",
-                )?
-                .query_map([p], |r| {
-                    Ok(CallbackRow {
-                        event: parse("event id", r.get(0)?)?,
-                        finding: parse("finding id", r.get(1)?)?,
-                        at: Timestamp(r.get(2)?),
-                        channel: from_json_text(r.get(3)?)?,
-                        level: from_json_text(r.get(4)?)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let emergencies = c
-                .prepare_cached(
-                    "SELECT e.finding_id, e.team, e.charged_to, e.started_at, e.finished_at,
-                        e.cost_fen
-                     FROM emergency_repairs e JOIN cases c ON c.finding_id = e.finding_id
-                     WHERE c.project_id = ?1 ORDER BY e.finding_id, e.seq",
-                )?
-                .query_map([p], |r| {
-                    Ok(EmergencyRow {
-                        finding: parse("finding id", r.get(0)?)?,
-                        team: r.get(1)?,
-                        charged_to: r
-                            .get::<_, Option<String>>(2)?
-                            .map(|x| parse("contractor id", x))
-                            .transpose()?,
-                        started_at: Timestamp(r.get(3)?),
-                        finished_at: time(r, 4)?,
-                        cost_fen: r.get(5)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let photos = c
-                .prepare_cached(
-                    "SELECT hash, finding_id, bytes, captured_at, thumb_hash FROM evidence_refs
-                     WHERE project_id = ?1 ORDER BY finding_id, captured_at, hash",
-                )?
-                .query_map([p], |r| {
-                    Ok(EvidenceRow {
-                        hash: parse("blob hash", r.get(0)?)?,
-                        finding: parse("finding id", r.get(1)?)?,
-                        bytes: r.get::<_, i64>(2)?.max(0) as u64,
-                        captured_at: Timestamp(r.get(3)?),
-                        thumbnail: r
-                            .get::<_, Option<String>>(4)?
-                            .map(|x| parse("blob hash", x))
-                            .transpose()?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(ReportRows {
-                version,
-                cases,
-                notices,
-                fines,
-                callbacks,
-                emergencies,
-                photos,
-            })
+            Ok(c.prepare_cached(
+                "SELECT unit_id, version FROM projection_versions WHERE project_id = ?1",
+            )?
+            .query_map([project.as_str()], |r| {
+                Ok((
+                    parse("unit id", r.get(0)?)?,
+                    r.get::<_, i64>(1)?.max(0) as u64,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await
     }

@@ -338,148 +338,37 @@ impl CaseStore for PostgresStore {
         Ok(status)
     }
 
-    /// Every table read on one snapshot, so the figures agree with each other.
     async fn report_rows(&self, project: &ProjectId) -> StoreResult<ReportRows> {
-        let p = project.as_str();
-        let mut client = self.conn().await?;
-        let tx = read_only(&mut client).await?;
-        let version = projection_version(&tx, p).await?;
-        let cases = query(
-            &tx,
-            &format!("SELECT {CASE_COLUMNS} FROM cases WHERE project_id = $1 ORDER BY finding_id"),
-            &[&p],
-        )
-        .await?
-        .iter()
-        .map(case_record)
-        .collect::<StoreResult<Vec<_>>>()?;
-        let notices = query(
-            &tx,
-            "SELECT n.notice_no, n.finding_id, n.contractor_id, n.issued_at,
-                n.response_deadline, n.responded_at, n.repair_deadline, n.repair_reported_at,
-                n.accepted_at, n.returned_at, n.current, n.first_reported_at, n.stopped_at,
-                n.failed_acceptances
-             FROM notices n JOIN cases c ON c.finding_id = n.finding_id
-             WHERE c.project_id = $1 ORDER BY n.finding_id, n.issued_at, n.notice_no",
-            &[&p],
-        )
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(NoticeRow {
-                notice_no: r.value(0)?,
-                finding: r.parsed(1, "finding id")?,
-                contractor: r.parsed(2, "contractor id")?,
-                issued_at: r.time(3)?,
-                response_deadline: r.time(4)?,
-                responded_at: r.time_opt(5)?,
-                repair_deadline: r.time(6)?,
-                repair_reported_at: r.time_opt(7)?,
-                accepted_at: r.time_opt(8)?,
-                returned_at: r.time_opt(9)?,
-                current: r.value(10)?,
-                first_reported_at: r.time_opt(11)?,
-                stopped_at: r.time_opt(12)?,
-                failed_acceptances: r.count(13)?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-        let fines = query(
-            &tx,
-            "SELECT f.fine_id, f.finding_id, f.contractor_id, f.condition, f.amount_fen,
-                f.status, f.drafted_at
-             FROM fines f JOIN cases c ON c.finding_id = f.finding_id
-             WHERE c.project_id = $1 ORDER BY f.finding_id, f.fine_id",
-            &[&p],
+        self.read_report_rows(project, None).await
+    }
+
+    async fn report_rows_of_units(
+        &self,
+        project: &ProjectId,
+        units: &[UnitId],
+    ) -> StoreResult<ReportRows> {
+        self.read_report_rows(project, Some(units)).await
+    }
+
+    async fn projection_unit_versions(
+        &self,
+        project: &ProjectId,
+    ) -> StoreResult<Vec<(UnitId, u64)>> {
+        let client = self.conn().await?;
+        query(
+            &client,
+            "SELECT unit_id, version FROM projection_versions WHERE project_id = $1",
+            &[&project.as_str()],
         )
         .await?
         .iter()
         .map(|r| {
-            let number: i64 = r.value(3)?;
-            let condition = PenaltyCondition::ALL
-                .into_iter()
-                .find(|k| i64::from(k.number()) == number)
-                .ok_or_else(|| {
-                    StoreError::Other(anyhow::anyhow!("penalty condition {number} does not exist"))
-                })?;
-            Ok(FineRow {
-                fine: r.parsed(0, "fine id")?,
-                finding: r.parsed(1, "finding id")?,
-                contractor: r.parsed(2, "contractor id")?,
-                condition,
-                amount_fen: r.value(4)?,
-                status: from_json_text(r.value(5)?)?,
-                drafted_at: r.time(6)?,
-            })
+            Ok((
+                r.parsed(0, "unit id")?,
+                u64::try_from(r.value::<i64>(1)?).unwrap_or_default(),
+            ))
         })
-        .collect::<StoreResult<Vec<_>>>()?;
-        let callbacks = query(
-            &tx,
-            "SELECT b.event_id, b.finding_id, b.at, b.channel, b.level
-             FROM callbacks b JOIN cases c ON c.finding_id = b.finding_id
-             WHERE c.project_id = $1 ORDER BY b.finding_id, b.at, b.event_id",
-            &[&p],
-        )
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(CallbackRow {
-                event: r.parsed(0, "event id")?,
-                finding: r.parsed(1, "finding id")?,
-                at: r.time(2)?,
-                channel: from_json_text(r.value(3)?)?,
-                level: from_json_text(r.value(4)?)?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-        let emergencies = query(
-            &tx,
-            "SELECT e.finding_id, e.team, e.charged_to, e.started_at, e.finished_at, e.cost_fen
-             FROM emergency_repairs e JOIN cases c ON c.finding_id = e.finding_id
-             WHERE c.project_id = $1 ORDER BY e.finding_id, e.seq",
-            &[&p],
-        )
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(EmergencyRow {
-                finding: r.parsed(0, "finding id")?,
-                team: r.value(1)?,
-                charged_to: r.parsed_opt(2, "contractor id")?,
-                started_at: r.time(3)?,
-                finished_at: r.time_opt(4)?,
-                cost_fen: r.value(5)?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-        let photos = query(
-            &tx,
-            "SELECT hash, finding_id, bytes, captured_at, thumb_hash FROM evidence_refs
-             WHERE project_id = $1 ORDER BY finding_id, captured_at, hash",
-            &[&p],
-        )
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(EvidenceRow {
-                hash: r.parsed(0, "blob hash")?,
-                finding: r.parsed(1, "finding id")?,
-                bytes: u64::try_from(r.value::<i64>(2)?).unwrap_or(0),
-                captured_at: r.time(3)?,
-                thumbnail: r.parsed_opt(4, "blob hash")?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-        tx.commit().await?;
-        Ok(ReportRows {
-            version,
-            cases,
-            notices,
-            fines,
-            callbacks,
-            emergencies,
-            photos,
-        })
+        .collect()
     }
 
     /// By unit id (the SQLite backend leaves the order to its index).
@@ -557,5 +446,188 @@ impl CaseStore for PostgresStore {
             &[&project.as_str()],
         )
         .await
+    }
+}
+
+impl PostgresStore {
+    /// The report rows of `project`, or of its `units` only, every table read on one
+    /// snapshot so the figures agree with each other and with the version read first.
+    async fn read_report_rows(
+        &self,
+        project: &ProjectId,
+        units: Option<&[UnitId]>,
+    ) -> StoreResult<ReportRows> {
+        let p = project.as_str();
+        let units: Option<Vec<&str>> = units.map(|u| u.iter().map(UnitId::as_str).collect());
+        let mut client = self.conn().await?;
+        let tx = read_only(&mut client).await?;
+        let version = projection_version(&tx, p).await?;
+        // Every query takes the project as $1 and the units, when scoped, as $2.
+        let scope = |alias: &str| {
+            if units.is_some() {
+                format!("AND {alias}unit_id = ANY($2)")
+            } else {
+                String::new()
+            }
+        };
+        let values: Vec<&(dyn ToSql + Sync)> = match &units {
+            Some(units) => vec![&p, units],
+            None => vec![&p],
+        };
+        let values = values.as_slice();
+        let cases = query(
+            &tx,
+            &format!(
+                "SELECT {CASE_COLUMNS} FROM cases WHERE project_id = $1 {} ORDER BY finding_id",
+                scope("")
+            ),
+            values,
+        )
+        .await?
+        .iter()
+        .map(case_record)
+        .collect::<StoreResult<Vec<_>>>()?;
+        let notices = query(
+            &tx,
+            &format!(
+                "SELECT n.notice_no, n.finding_id, n.contractor_id, n.issued_at,
+                    n.response_deadline, n.responded_at, n.repair_deadline, n.repair_reported_at,
+                    n.accepted_at, n.returned_at, n.current, n.first_reported_at, n.stopped_at,
+                    n.failed_acceptances
+                 FROM notices n JOIN cases c ON c.finding_id = n.finding_id
+                 WHERE c.project_id = $1 {} ORDER BY n.finding_id, n.issued_at, n.notice_no",
+                scope("n.")
+            ),
+            values,
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(NoticeRow {
+                notice_no: r.value(0)?,
+                finding: r.parsed(1, "finding id")?,
+                contractor: r.parsed(2, "contractor id")?,
+                issued_at: r.time(3)?,
+                response_deadline: r.time(4)?,
+                responded_at: r.time_opt(5)?,
+                repair_deadline: r.time(6)?,
+                repair_reported_at: r.time_opt(7)?,
+                accepted_at: r.time_opt(8)?,
+                returned_at: r.time_opt(9)?,
+                current: r.value(10)?,
+                first_reported_at: r.time_opt(11)?,
+                stopped_at: r.time_opt(12)?,
+                failed_acceptances: r.count(13)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        let fines = query(
+            &tx,
+            &format!(
+                "SELECT f.fine_id, f.finding_id, f.contractor_id, f.condition, f.amount_fen,
+                    f.status, f.drafted_at
+                 FROM fines f JOIN cases c ON c.finding_id = f.finding_id
+                 WHERE c.project_id = $1 {} ORDER BY f.finding_id, f.fine_id",
+                scope("f.")
+            ),
+            values,
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let number: i64 = r.value(3)?;
+            let condition = PenaltyCondition::ALL
+                .into_iter()
+                .find(|k| i64::from(k.number()) == number)
+                .ok_or_else(|| {
+                    StoreError::Other(anyhow::anyhow!("penalty condition {number} does not exist"))
+                })?;
+            Ok(FineRow {
+                fine: r.parsed(0, "fine id")?,
+                finding: r.parsed(1, "finding id")?,
+                contractor: r.parsed(2, "contractor id")?,
+                condition,
+                amount_fen: r.value(4)?,
+                status: from_json_text(r.value(5)?)?,
+                drafted_at: r.time(6)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        let callbacks = query(
+            &tx,
+            &format!(
+                "SELECT b.event_id, b.finding_id, b.at, b.channel, b.level
+                 FROM callbacks b JOIN cases c ON c.finding_id = b.finding_id
+                 WHERE c.project_id = $1 {} ORDER BY b.finding_id, b.at, b.event_id",
+                scope("b.")
+            ),
+            values,
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(CallbackRow {
+                event: r.parsed(0, "event id")?,
+                finding: r.parsed(1, "finding id")?,
+                at: r.time(2)?,
+                channel: from_json_text(r.value(3)?)?,
+                level: from_json_text(r.value(4)?)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        let emergencies = query(
+            &tx,
+            &format!(
+                "SELECT e.finding_id, e.team, e.charged_to, e.started_at, e.finished_at, e.cost_fen
+                 FROM emergency_repairs e JOIN cases c ON c.finding_id = e.finding_id
+                 WHERE c.project_id = $1 {} ORDER BY e.finding_id, e.seq",
+                scope("e.")
+            ),
+            values,
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(EmergencyRow {
+                finding: r.parsed(0, "finding id")?,
+                team: r.value(1)?,
+                charged_to: r.parsed_opt(2, "contractor id")?,
+                started_at: r.time(3)?,
+                finished_at: r.time_opt(4)?,
+                cost_fen: r.value(5)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        let photos = query(
+            &tx,
+            &format!(
+                "SELECT hash, finding_id, bytes, captured_at, thumb_hash FROM evidence_refs
+                 WHERE project_id = $1 {} ORDER BY finding_id, captured_at, hash",
+                scope("")
+            ),
+            values,
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(EvidenceRow {
+                hash: r.parsed(0, "blob hash")?,
+                finding: r.parsed(1, "finding id")?,
+                bytes: u64::try_from(r.value::<i64>(2)?).unwrap_or(0),
+                captured_at: r.time(3)?,
+                thumbnail: r.parsed_opt(4, "blob hash")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+        tx.commit().await?;
+        Ok(ReportRows {
+            version,
+            cases,
+            notices,
+            fines,
+            callbacks,
+            emergencies,
+            photos,
+        })
     }
 }

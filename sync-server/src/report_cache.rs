@@ -10,8 +10,9 @@
 //! write of the project's rows by any replica (the `projection_versions` table, bumped in the
 //! writing transaction). When it moved, the settled reports go and the rows are brought up to
 //! date: each unit's own write count says which units were written since, and only their rows
-//! are read again and put in place of theirs (a sync's few units cost a few milliseconds where
-//! the whole project costs hundreds); when more than a quarter moved, everything is read.
+//! are read again and put in place of theirs; when more than a quarter moved, everything is
+//! read. At 1,000 units a sync's few units cost about 25 ms (reading every unit's count,
+//! copying and sorting the kept rows) where reading the project costs about 300.
 //! The part of a report that depends on the instant it is read (the backlog while the month
 //! runs, deadlines kept, missed or pending) is computed at every request with
 //! [`Settled::at`], so a page from the cache is the report a full recomputation gives at that
@@ -98,7 +99,11 @@ impl Source {
     /// These rows brought up to date: the rows of the units written since they were read are
     /// read again and put in place of theirs, so one sync costs its units' rows rather than the
     /// project's. When more than a quarter of the units moved, everything is read again.
-    async fn refresh(&self, store: &dyn Store, project: &ProjectId) -> StoreResult<Self> {
+    async fn refresh(
+        self: &Arc<Self>,
+        store: &dyn Store,
+        project: &ProjectId,
+    ) -> StoreResult<Arc<Self>> {
         let units: BTreeMap<UnitId, u64> = store
             .projection_unit_versions(project)
             .await?
@@ -115,16 +120,24 @@ impl Source {
                 .filter(|unit| !units.contains_key(*unit))
                 .cloned(),
         );
+        if moved.is_empty() {
+            // The version asked about was older than these rows.
+            return Ok(self.clone());
+        }
         if moved.len() > units.len() / 4 {
             let rows = store.report_rows(project).await?;
-            return Self::with_rows(store, project, rows, units, Read::Whole).await;
+            return Ok(Arc::new(
+                Self::with_rows(store, project, rows, units, Read::Whole).await?,
+            ));
         }
         tracing::debug!(%project, units = moved.len(), "report rows: reading the units written since");
         let fresh = store.report_rows_of_units(project, &moved).await?;
         let mut rows = self.rows.without_units(&moved.into_iter().collect());
         rows.version = fresh.version;
         rows.append(fresh);
-        Self::with_rows(store, project, rows, units, Read::Units).await
+        Ok(Arc::new(
+            Self::with_rows(store, project, rows, units, Read::Units).await?,
+        ))
     }
 
     /// The version the rows are at: the count and sum of the units' writes read before them.
@@ -198,16 +211,19 @@ impl ReportCache {
         let (kept, settled) = self.lookup(&project, params);
         let (source, settled) = match kept {
             Some(kept) if kept.version() == version => (kept, settled),
-            kept => {
-                let source = Arc::new(match kept {
-                    Some(older) => older.refresh(store, &project.id).await?,
-                    None => Source::load(store, &project.id).await?,
-                });
-                let counter = match source.read {
-                    Read::Whole => &self.whole_reads,
-                    Read::Units => &self.unit_reads,
-                };
-                counter.fetch_add(1, Ordering::Relaxed);
+            Some(older) => {
+                let source = older.refresh(store, &project.id).await?;
+                if Arc::ptr_eq(&source, &older) {
+                    (source, settled)
+                } else {
+                    self.count_read(source.read);
+                    self.keep_source(&project.id, source.clone());
+                    (source, None)
+                }
+            }
+            None => {
+                let source = Arc::new(Source::load(store, &project.id).await?);
+                self.count_read(source.read);
                 self.keep_source(&project.id, source.clone());
                 (source, None)
             }
@@ -228,6 +244,14 @@ impl ReportCache {
         };
         let report = settled.at(&input);
         Ok((project, report))
+    }
+
+    fn count_read(&self, read: Read) {
+        let counter = match read {
+            Read::Whole => &self.whole_reads,
+            Read::Units => &self.unit_reads,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// How rows have been read so far (for tests and tracing).
@@ -267,15 +291,17 @@ impl ReportCache {
         (Some(entry.source.clone()), settled)
     }
 
-    /// Keeps freshly read rows of `project`, unless rows at least as new are kept already.
+    /// Keeps the rows of `project` just read in place of the kept ones, and the settled
+    /// reports only if they are the same rows: two reads at one version may still differ
+    /// (rows are at least as new as their version, and a write may land between two reads).
+    /// Replacing newer rows with older ones costs the next request a refresh, never a wrong
+    /// page: every request checks the version first.
     fn keep_source(&self, project: &ProjectId, source: Arc<Source>) {
         let tick = self.next_tick();
         let mut entries = self.entries();
         if let Some(entry) = entries.iter_mut().find(|e| &e.project == project) {
-            if entry.source.version().writes <= source.version().writes {
-                if entry.source.version() != source.version() {
-                    entry.settled.clear();
-                }
+            if !Arc::ptr_eq(&entry.source, &source) {
+                entry.settled.clear();
                 entry.source = source;
             }
             entry.used = tick;

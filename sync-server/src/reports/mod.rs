@@ -156,8 +156,8 @@ impl<'a> Index<'a> {
     fn new(input: &'a ReportInput<'a>) -> Self {
         let mut ordered: Vec<&CaseRecord> =
             input.rows.cases.iter().filter(|c| c.case.counts).collect();
+        // A finding has one case row (the `cases` table's key), so the two agree.
         ordered.sort_by(|a, b| a.case.finding.as_str().cmp(b.case.finding.as_str()));
-        ordered.dedup_by(|a, b| a.case.finding == b.case.finding);
         let cases = ordered.iter().map(|c| (&c.case.finding, *c)).collect();
         let places = input
             .project

@@ -371,12 +371,12 @@ impl CaseStore for PostgresStore {
         .collect()
     }
 
-    /// By unit id (the SQLite backend leaves the order to its index).
     async fn projection_version(&self, project: &ProjectId) -> StoreResult<ProjectionVersion> {
         let client = self.conn().await?;
         projection_version(&client, project.as_str()).await
     }
 
+    /// By unit id (the SQLite backend leaves the order to its index).
     async fn unit_inspections(
         &self,
         project: &ProjectId,

@@ -314,7 +314,7 @@ async fn every_page_of_the_office_works_in_a_real_browser() {
     let c = driver.browser().await;
     english_pages(&c, &mut shots, &fx).await;
     c.close().await.unwrap();
-    assert_eq!(shots.taken, 47, "a page was added or left out of the tour");
+    assert_eq!(shots.taken, 48, "a page was added or left out of the tour");
 }
 
 /// The manager's pages: the case workflow, intake, readiness and planning, the archives.
@@ -740,6 +740,7 @@ async fn manager_pages(
             "table#satisfaction-months",
             "report-satisfaction",
         ),
+        ("/reports/settlement", "main", "report-settlement"),
     ] {
         c.goto(&fx.url(path)).await.unwrap();
         arrive(c, table).await;

@@ -65,7 +65,13 @@ fn at(text: &str) -> Timestamp {
 async fn server_at(p: &Params) -> TestServer {
     TestServer::start_with_clock(Clock::manual(p.now)).await
 }
-pub(crate) const PAGES: [&str; 4] = ["monthly", "suggestions", "scorecards", "satisfaction"];
+pub(crate) const PAGES: [&str; 5] = [
+    "monthly",
+    "suggestions",
+    "scorecards",
+    "satisfaction",
+    "settlement",
+];
 /// Rows a case list shows per page.
 const PAGE_ROWS: u64 = 50;
 
@@ -486,6 +492,7 @@ fn owns(page: &str, key: &str) -> bool {
         "suggestions" => key.starts_with("suggest."),
         "scorecards" => key.starts_with("score."),
         "satisfaction" => key.starts_with("sat."),
+        "settlement" => key.starts_with("settle."),
         _ => false,
     }
 }
@@ -695,6 +702,19 @@ fn report(problems: &[String]) {
 // The Excel export
 // ---------------------------------------------------------------------------------------------
 
+/// A contractor's name as the project lists it.
+fn contractor_label(
+    project: &plumbline_shared::project::Project,
+    id: &impl std::fmt::Display,
+) -> String {
+    let id = id.to_string();
+    project
+        .contractors
+        .iter()
+        .find(|c| c.id.as_str() == id)
+        .map_or(id.clone(), |c| c.name.clone())
+}
+
 fn sheet_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
     use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
@@ -874,6 +894,51 @@ async fn report_figures_equal_the_script_and_the_lists_behind_them() {
     assert_eq!(status, StatusCode::OK, "{path}");
     check_export(&sheet_rows(bytes), &expected, &mut problems);
 
+    // The settlement workbook: one row per contractor of the ledger (by id), then the total, each
+    // column the page's figure in yuan (a count for the repairs without a cost).
+    let path = format!("/reports/settlement.xlsx?project={pid}&month={month}");
+    let (status, bytes) = fetch.bytes(&path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    let rows = sheet_rows(bytes);
+    let mut by_id: Vec<_> = g.contractors.iter().collect();
+    by_id.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    let lines: Vec<(String, String)> = by_id
+        .into_iter()
+        .map(|c| (format!("settle.{c}"), contractor_label(&g.project, c)))
+        .filter(|(prefix, _)| expected.figures.contains_key(&format!("{prefix}.total")))
+        .chain(std::iter::once((
+            "settle.all".to_owned(),
+            "合计".to_owned(),
+        )))
+        .collect();
+    assert!(lines.len() > 1, "the month has a ledger: {lines:?}");
+    assert_eq!(rows.len(), 1 + lines.len(), "{rows:?}");
+    for ((prefix, name), row) in lines.iter().zip(&rows[1..]) {
+        assert_eq!(&row[0], name, "{row:?}");
+        let columns = [
+            "fines_approved",
+            "fines_pending",
+            "emergency_cost",
+            "emergency_uncosted",
+            "total",
+        ];
+        for (column, cell) in columns.iter().zip(&row[1..]) {
+            let want: f64 = expected.figures[&format!("{prefix}.{column}")]
+                .parse()
+                .unwrap();
+            let want = if *column == "emergency_uncosted" {
+                want
+            } else {
+                want / 100.0
+            };
+            let got: f64 = cell.parse().unwrap();
+            assert!(
+                (got - want).abs() < 0.005,
+                "{prefix}.{column}: {got} in the sheet, {want} expected"
+            );
+        }
+    }
+
     eprintln!(
         "pages by {pages_done:?}, {n_links} lists by {links_done:?}, all by {:?}",
         started.elapsed()
@@ -918,6 +983,7 @@ async fn bad_parameters_are_refused_and_outsiders_see_nothing() {
     ];
     let mut paths: Vec<String> = PAGES.iter().map(|p| format!("/reports/{p}")).collect();
     paths.push("/reports/suggestions.xlsx".into());
+    paths.push("/reports/settlement.xlsx".into());
     paths.push("/reports/cases".into());
     for path in &paths {
         for (query, value, name, expected) in &bad {

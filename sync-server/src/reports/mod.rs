@@ -22,6 +22,7 @@ mod month;
 mod monthly;
 mod satisfaction;
 mod scorecard;
+mod settlement;
 mod suggestions;
 
 use std::collections::{BTreeSet, HashMap};
@@ -35,6 +36,7 @@ pub use month::{BadMonth, Month};
 pub use monthly::{Backlog, Monthly};
 pub use satisfaction::Satisfaction;
 pub use scorecard::Scorecard;
+pub use settlement::{Ledger, LedgerLine};
 pub use suggestions::{Cluster, Suggestion, Threshold};
 
 use crate::store::{CaseRecord, ReportRows};
@@ -76,6 +78,8 @@ pub struct Report {
     pub scorecards: Vec<Scorecard>,
     /// Callbacks by level.
     pub satisfaction: Satisfaction,
+    /// The settlement ledger.
+    pub ledger: Ledger,
 }
 
 /// Computes every report of `input`'s project for `params`, at `input.now`.
@@ -95,6 +99,7 @@ pub struct Settled {
     monthly: monthly::Settled,
     suggestions: Vec<Suggestion>,
     satisfaction: Satisfaction,
+    ledger: Ledger,
 }
 
 /// Computes the settled part of every report of `input`'s project for `params` (`input.now`
@@ -105,12 +110,14 @@ pub fn settle(input: &ReportInput<'_>, params: &ReportParams) -> Settled {
     let monthly = monthly::settle(&index, params.month, &mut figures);
     let suggestions = suggestions::compute(&index, params, &mut figures);
     let satisfaction = satisfaction::compute(&index, params.month, &mut figures);
+    let ledger = settlement::compute(&index, params.month, &mut figures);
     Settled {
         params: *params,
         figures,
         monthly,
         suggestions,
         satisfaction,
+        ledger,
     }
 }
 
@@ -130,6 +137,7 @@ impl Settled {
             suggestions: self.suggestions.clone(),
             scorecards,
             satisfaction: self.satisfaction.clone(),
+            ledger: self.ledger.clone(),
         }
     }
 }

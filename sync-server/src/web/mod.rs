@@ -92,6 +92,8 @@ pub fn routes() -> Vec<WebRoute> {
         at("/reports/suggestions/notes").post(reports::suggestions::save_note),
         at("/reports/scorecards").get(reports::scorecards::show),
         at("/reports/satisfaction").get(reports::satisfaction::show),
+        at("/reports/settlement").get(reports::settlement::show),
+        at("/reports/settlement.xlsx").get(reports::settlement::xlsx),
         at("/reports/cases").get(reports::drill::list),
         at("/readiness/units").get(readiness::units),
         at("/readiness/assignments").post(planning::save),

@@ -243,6 +243,9 @@ struct Tallies {
     ages: [BTreeSet<usize>; 4],
     groups: BTreeMap<(String, String), GroupTally>,
     scores: BTreeMap<usize, ScoreTally>,
+    /// The settlement ledger by contractor: fines approved, fines in approval, emergency
+    /// costs, emergency repairs without a cost.
+    ledger: BTreeMap<usize, [Tally; 4]>,
     sat_month: BTreeMap<(Month, Satisfaction), Tally>,
     sat_project: BTreeMap<Satisfaction, Tally>,
     sat_contractor: BTreeMap<(usize, Satisfaction), Tally>,
@@ -335,6 +338,28 @@ impl Tallies {
                 s.emergency_cost.add(i, cost);
             }
         }
+        // The ledger: a slip fully approved (leader and manager) or still in approval, voided
+        // ones left out; a repair charged with its cost (known when it finished) or without.
+        for f in &c.facts.fines {
+            if !known(f.drafted, cutoff)
+                || !month.contains(f.drafted)
+                || f.voided.is_some_and(|t| known(t, cutoff))
+            {
+                continue;
+            }
+            let line = self.ledger.entry(f.contractor).or_default();
+            line[usize::from(f.approvals < 2)].add(i, f.amount);
+        }
+        for e in &c.facts.emergencies {
+            if !known(e.started, cutoff) || !month.contains(e.started) {
+                continue;
+            }
+            let line = self.ledger.entry(e.charged_to).or_default();
+            match e.finished.filter(|(t, _)| known(*t, cutoff)) {
+                Some((_, cost)) => line[2].add(i, cost),
+                None => line[3].add(i, 1),
+            }
+        }
 
         let first = month.minus(11);
         for &(t, level) in &c.facts.callbacks {
@@ -389,6 +414,24 @@ pub trait Expectations {
     /// Every figure of the report month, for a person who sees `visible` projects (this one
     /// among them), with candidates chosen by `threshold`.
     fn expected(&self, threshold: Threshold, visible: &[ProjectId]) -> Expected;
+}
+
+/// One line of the settlement ledger: its four columns and their total (approved fines and
+/// costs).
+fn put_ledger(out: &mut Expected, prefix: &str, line: &[Tally; 4]) {
+    for (name, tally) in [
+        "fines_approved",
+        "fines_pending",
+        "emergency_cost",
+        "emergency_uncosted",
+    ]
+    .into_iter()
+    .zip(line)
+    {
+        out.put(format!("{prefix}.{name}"), tally.n, &tally.cases);
+    }
+    let cases: BTreeSet<usize> = line[0].cases.union(&line[2].cases).copied().collect();
+    out.put(format!("{prefix}.total"), line[0].n + line[2].n, &cases);
 }
 
 impl Expectations for Generated {
@@ -506,6 +549,19 @@ impl Expectations for Generated {
                 fraction(s.response_ms.n, s.answered.n),
                 &s.answered.cases,
             );
+        }
+
+        // The settlement ledger, each contractor's line and the total line.
+        let mut all: [Tally; 4] = Default::default();
+        for (k, line) in &t.ledger {
+            put_ledger(&mut out, &format!("settle.{}", self.contractors[*k]), line);
+            for (sum, part) in all.iter_mut().zip(line) {
+                sum.n += part.n;
+                sum.cases.extend(&part.cases);
+            }
+        }
+        if !t.ledger.is_empty() {
+            put_ledger(&mut out, "settle.all", &all);
         }
 
         // Satisfaction.

@@ -58,6 +58,18 @@ const SUGGEST: [(&str, Words); 5] = [
     ("candidate", ("建议候选", "Candidate")),
 ];
 
+/// The settlement ledger's figures (`settle.<contractor>.…`, `settle.all.…` for the total).
+const SETTLE: [(&str, Words); 5] = [
+    ("fines_approved", ("已审批罚款", "Fines approved")),
+    ("fines_pending", ("审批中罚款", "Fines in approval")),
+    ("emergency_cost", ("应急维修费用", "Emergency repair costs")),
+    (
+        "emergency_uncosted",
+        ("待定费用的应急维修", "Emergency repairs without a cost yet"),
+    ),
+    ("total", ("本月结算合计", "To settle this month")),
+];
+
 fn pick(lang: Lang, words: Words) -> &'static str {
     lang.pick(words.0, words.1)
 }
@@ -125,6 +137,19 @@ fn named(key: &str, project: &Project, lang: Lang) -> Option<String> {
                 "{} · {}",
                 contractor(project, lang, who),
                 pick(lang, find(&SCORE, what)?)
+            ))
+        }
+        "settle" => {
+            let (who, what) = rest.rsplit_once('.')?;
+            let whose = if who == "all" {
+                lang.pick("合计", "Total").to_owned()
+            } else {
+                contractor(project, lang, who)
+            };
+            Some(format!(
+                "{} · {whose} · {}",
+                lang.pick("结算台账", "Settlement"),
+                pick(lang, find(&SETTLE, what)?)
             ))
         }
         "sat" => {

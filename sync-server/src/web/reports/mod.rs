@@ -1,6 +1,6 @@
 //! The report pages (`/reports/…`): the monthly report, product suggestions, contractor
-//! scorecards and satisfaction, for one project and month, and the list of cases behind any
-//! figure on them.
+//! scorecards, satisfaction and the settlement ledger, for one project and month, and the list
+//! of cases behind any figure on them.
 //!
 //! The figures come from [`crate::reports`], through the cache of rows and settled reports
 //! ([`crate::report_cache`]); this module only asks, renders, and links. Every figure is
@@ -16,6 +16,7 @@ pub mod figure_label;
 pub mod monthly;
 pub mod satisfaction;
 pub mod scorecards;
+pub mod settlement;
 pub mod suggestion_sheet;
 pub mod suggestions;
 
@@ -271,6 +272,29 @@ pub async fn requested(
     Ok((asked, query, project, report))
 }
 
+/// A report's workbook as a download named `<name>-<project>-<month>.xlsx`, made by `build`
+/// from the report the query asks for (or the page that says why not).
+pub async fn workbook_download(
+    state: &AppState,
+    staff: &Staff,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+    name: &str,
+    build: fn(&Report, &Project) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError>,
+) -> Response {
+    let (_, _, project, report) = match requested(state, staff, query).await {
+        Ok(r) => r,
+        Err(page) => return page,
+    };
+    match build(&report, &project) {
+        Ok(bytes) => crate::web::case_export::attachment(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            format!("{name}-{}-{}.xlsx", project.id, report.month),
+            bytes,
+        ),
+        Err(e) => internal(e),
+    }
+}
+
 /// The project's document and its report for `asked`.
 pub async fn report(
     state: &AppState,
@@ -349,14 +373,17 @@ pub enum Tab {
     Scorecards,
     /// 满意度.
     Satisfaction,
+    /// 结算台账.
+    Settlement,
 }
 
 impl Tab {
-    const ALL: [Tab; 4] = [
+    const ALL: [Tab; 5] = [
         Tab::Monthly,
         Tab::Suggestions,
         Tab::Scorecards,
         Tab::Satisfaction,
+        Tab::Settlement,
     ];
 
     fn path(self) -> &'static str {
@@ -365,6 +392,7 @@ impl Tab {
             Tab::Suggestions => "/reports/suggestions",
             Tab::Scorecards => "/reports/scorecards",
             Tab::Satisfaction => "/reports/satisfaction",
+            Tab::Settlement => "/reports/settlement",
         }
     }
 
@@ -375,6 +403,7 @@ impl Tab {
             Tab::Suggestions => Msg::ReportSuggestions.text(lang),
             Tab::Scorecards => Msg::ReportScorecards.text(lang),
             Tab::Satisfaction => Msg::ReportSatisfaction.text(lang),
+            Tab::Settlement => Msg::ReportSettlement.text(lang),
         }
     }
 }

@@ -16,7 +16,7 @@ use plumbline_shared::role::Role;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Deserialize;
 
-use super::{Asked, AskedReport, ReportQuery, Tab, asked, contractor_name, fig, requested};
+use super::{Asked, AskedReport, ReportQuery, Tab, asked, contractor_name, fig};
 use crate::project_write::{ProjectEditError, edit_project};
 use crate::reports::{Report, Suggestion, Value};
 use crate::state::AppState;
@@ -364,18 +364,7 @@ pub async fn xlsx(
     staff: Staff,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Response {
-    let (_, _, project, report) = match requested(&state, &staff, query).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
-    match workbook(&report, &project) {
-        Ok(bytes) => crate::web::case_export::attachment(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            format!("suggestions-{}-{}.xlsx", project.id, report.month),
-            bytes,
-        ),
-        Err(e) => internal(e),
-    }
+    super::workbook_download(&state, &staff, query, "suggestions", workbook).await
 }
 
 /// The note form.

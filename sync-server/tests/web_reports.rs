@@ -702,19 +702,6 @@ fn report(problems: &[String]) {
 // The Excel export
 // ---------------------------------------------------------------------------------------------
 
-/// A contractor's name as the project lists it.
-fn contractor_label(
-    project: &plumbline_shared::project::Project,
-    id: &impl std::fmt::Display,
-) -> String {
-    let id = id.to_string();
-    project
-        .contractors
-        .iter()
-        .find(|c| c.id.as_str() == id)
-        .map_or(id.clone(), |c| c.name.clone())
-}
-
 fn sheet_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
     use calamine::{Reader, Xlsx};
     let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
@@ -894,26 +881,43 @@ async fn report_figures_equal_the_script_and_the_lists_behind_them() {
     assert_eq!(status, StatusCode::OK, "{path}");
     check_export(&sheet_rows(bytes), &expected, &mut problems);
 
-    // The settlement workbook: one row per contractor of the ledger (by id), then the total, each
-    // column the page's figure in yuan (a count for the repairs without a cost).
+    // The settlement workbook: a title naming the project, the month and when it is as of,
+    // the heads, one row per contractor of the ledger (in the project's order of contractors),
+    // then the total, each column the page's figure in yuan (a count for the repairs without a
+    // cost).
     let path = format!("/reports/settlement.xlsx?project={pid}&month={month}");
     let (status, bytes) = fetch.bytes(&path).await;
     assert_eq!(status, StatusCode::OK, "{path}");
     let rows = sheet_rows(bytes);
-    let mut by_id: Vec<_> = g.contractors.iter().collect();
-    by_id.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-    let lines: Vec<(String, String)> = by_id
-        .into_iter()
-        .map(|c| (format!("settle.{c}"), contractor_label(&g.project, c)))
+    let title = &rows[0][0];
+    assert!(
+        title.contains(&g.project.name_zh) && title.contains(&month) && title.contains("截至"),
+        "{title}"
+    );
+    let lines: Vec<(String, String)> = g
+        .project
+        .contractors
+        .iter()
+        .map(|c| (format!("settle.contractor.{}", c.id), c.name.clone()))
         .filter(|(prefix, _)| expected.figures.contains_key(&format!("{prefix}.total")))
         .chain(std::iter::once((
-            "settle.all".to_owned(),
+            "settle.total".to_owned(),
             "合计".to_owned(),
         )))
         .collect();
     assert!(lines.len() > 1, "the month has a ledger: {lines:?}");
-    assert_eq!(rows.len(), 1 + lines.len(), "{rows:?}");
-    for ((prefix, name), row) in lines.iter().zip(&rows[1..]) {
+    // Every column of the total line has something behind it, so no column passes by being 0.
+    for column in [
+        "fines_approved",
+        "fines_pending",
+        "emergency_cost",
+        "emergency_uncosted",
+    ] {
+        let total = &expected.figures[&format!("settle.total.{column}")];
+        assert_ne!(total, "0", "the script puts something in `{column}`");
+    }
+    assert_eq!(rows.len(), 2 + lines.len(), "{rows:?}");
+    for ((prefix, name), row) in lines.iter().zip(&rows[2..]) {
         assert_eq!(&row[0], name, "{row:?}");
         let columns = [
             "fines_approved",

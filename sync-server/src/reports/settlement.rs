@@ -5,8 +5,12 @@
 //!
 //! Months are the scorecards' (a fine by when it was drafted, an emergency repair by when it
 //! started), so the ledger's fines and costs add up to the scorecards' of the same month. A
-//! slip's approval and a repair's cost are what the rows say now: the ledger is settled with the
-//! rows, no instant is read.
+//! slip's approval and a repair's cost are what the rows say when the ledger is read: a slip
+//! drafted in November and approved in December moves into November's amount to settle, so a
+//! month's ledger is always "as of" its reading (the page and the workbook say when).
+//!
+//! Figure keys: `settle.contractor.<id>.<column>` for a contractor's line, `settle.total.<column>`
+//! for the total line (kept apart, so no contractor id can stand for the total).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,7 +39,7 @@ pub struct LedgerLine {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ledger {
     /// One line per contractor with a fine slip (not voided) or a charged emergency repair in
-    /// the month, by contractor id.
+    /// the month, in the scorecards' order.
     pub lines: Vec<(ContractorId, LedgerLine)>,
     /// The project's total line, when there is any line.
     pub total: Option<LedgerLine>,
@@ -141,17 +145,28 @@ pub(super) fn compute(index: &Index<'_>, month: Month, figures: &mut Figures) ->
     if by.is_empty() {
         return Ledger::default();
     }
+    // The scorecards' order: the project's list of contractors, then by id.
+    let order: BTreeMap<&ContractorId, usize> = index
+        .input
+        .project
+        .contractors
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (&c.id, i))
+        .collect();
+    let mut by: Vec<(&ContractorId, Sums)> = by.into_iter().collect();
+    by.sort_by_key(|(c, _)| (order.get(c).copied().unwrap_or(usize::MAX), c.as_str()));
     let mut all = Sums::default();
     let mut lines = Vec::new();
     for (contractor, sums) in by {
         all.add(&sums);
         lines.push((
             contractor.clone(),
-            sums.put(&format!("settle.{contractor}"), figures),
+            sums.put(&format!("settle.contractor.{contractor}"), figures),
         ));
     }
     Ledger {
         lines,
-        total: Some(all.put("settle.all", figures)),
+        total: Some(all.put("settle.total", figures)),
     }
 }

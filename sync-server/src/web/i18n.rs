@@ -305,12 +305,13 @@ catalogue! {
     ReportScorecards => "施工单位考评", "Contractor scorecards";
     ReportSatisfaction => "满意度", "Satisfaction";
     ReportSettlement => "结算台账", "Settlement ledger";
-    SettleFinesApproved => "已审批罚款", "Fines approved";
-    SettleFinesPending => "审批中罚款", "Fines in approval";
+    SettleFinesApproved => "审批完成的罚款", "Fines fully approved";
+    SettleFinesPending => "审批中的罚款", "Fines awaiting approval";
     SettleEmergencyCost => "应急维修费用", "Emergency repair costs";
-    SettleEmergencyUncosted => "待定费用的应急维修", "Emergency repairs without a cost yet";
-    SettleTotal => "本月结算合计", "To settle this month";
-    SettleHelp => "罚款按开单月份计，应急维修按开始月份计，与施工单位考评一致；已作废的罚款不计。本月结算合计＝已审批罚款＋已定费用的应急维修。审批中的罚款与待定费用的应急维修在审批完成、费用确定后计入结算。", "Fines count in the month they were drafted and emergency repairs in the month they started, as on the scorecards; voided fines are left out. To settle = approved fines + emergency repairs with their cost. Fines in approval and repairs without a cost are settled once approved and costed.";
+    SettleEmergencyUncosted => "费用未定的应急维修（项）", "Emergency repairs without a cost yet";
+    SettleTotal => "应结算合计", "To settle";
+    SettleAsOf => "截至 {time}", "As of {time}";
+    SettleHelp => "罚款按开单月份计，应急维修按开始月份计，与施工单位考评一致；已作废的罚款不计。应结算合计＝审批完成的罚款＋已定费用的应急维修。各项按查看时的审批和费用计：本月开单的罚款日后审批完成、本月开始的应急维修日后确定费用，都会计入本月的台账，所以同一月份不同时间导出的台账可能不同，请以导出时间为准。", "Fines count in the month they were drafted and emergency repairs in the month they started, as on the scorecards; voided fines are left out. To settle = fines fully approved + emergency repairs with their cost. Every amount is as of the time of reading: a fine of this month approved later, or a repair of this month costed later, joins this month's ledger then, so two exports of one month can differ; each carries its time.";
     Total => "合计", "Total";
     ReportMonth => "月份", "Month";
     ReportBadParameter => "参数“{name}”无效。月份请写成 YYYY-MM（如 2026-11）；户数阈值为正整数；比例阈值为 0.1–100 之间、最多一位小数的百分数。", "The parameter `{name}` is not valid. Write the month as YYYY-MM (e.g. 2026-11); the unit threshold is a whole number above 0; the share threshold is a percentage from 0.1 to 100 with at most one decimal.";

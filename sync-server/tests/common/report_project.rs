@@ -554,14 +554,18 @@ impl Expectations for Generated {
         // The settlement ledger, each contractor's line and the total line.
         let mut all: [Tally; 4] = Default::default();
         for (k, line) in &t.ledger {
-            put_ledger(&mut out, &format!("settle.{}", self.contractors[*k]), line);
+            put_ledger(
+                &mut out,
+                &format!("settle.contractor.{}", self.contractors[*k]),
+                line,
+            );
             for (sum, part) in all.iter_mut().zip(line) {
                 sum.n += part.n;
                 sum.cases.extend(&part.cases);
             }
         }
         if !t.ledger.is_empty() {
-            put_ledger(&mut out, "settle.all", &all);
+            put_ledger(&mut out, "settle.total", &all);
         }
 
         // Satisfaction.

@@ -58,16 +58,16 @@ const SUGGEST: [(&str, Words); 5] = [
     ("candidate", ("建议候选", "Candidate")),
 ];
 
-/// The settlement ledger's figures (`settle.<contractor>.…`, `settle.all.…` for the total).
+/// The settlement ledger's figures (`settle.contractor.<id>.…`, `settle.total.…`).
 const SETTLE: [(&str, Words); 5] = [
-    ("fines_approved", ("已审批罚款", "Fines approved")),
-    ("fines_pending", ("审批中罚款", "Fines in approval")),
+    ("fines_approved", ("审批完成的罚款", "Fines fully approved")),
+    ("fines_pending", ("审批中的罚款", "Fines awaiting approval")),
     ("emergency_cost", ("应急维修费用", "Emergency repair costs")),
     (
         "emergency_uncosted",
-        ("待定费用的应急维修", "Emergency repairs without a cost yet"),
+        ("费用未定的应急维修", "Emergency repairs without a cost yet"),
     ),
-    ("total", ("本月结算合计", "To settle this month")),
+    ("total", ("应结算合计", "To settle")),
 ];
 
 fn pick(lang: Lang, words: Words) -> &'static str {
@@ -141,10 +141,10 @@ fn named(key: &str, project: &Project, lang: Lang) -> Option<String> {
         }
         "settle" => {
             let (who, what) = rest.rsplit_once('.')?;
-            let whose = if who == "all" {
-                lang.pick("合计", "Total").to_owned()
-            } else {
-                contractor(project, lang, who)
+            let whose = match who.split_once('.') {
+                None if who == "total" => lang.pick("合计", "Total").to_owned(),
+                Some(("contractor", id)) => contractor(project, lang, id),
+                _ => return None,
             };
             Some(format!(
                 "{} · {whose} · {}",

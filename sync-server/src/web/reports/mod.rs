@@ -279,7 +279,7 @@ pub async fn workbook_download(
     staff: &Staff,
     query: Result<Query<ReportQuery>, QueryRejection>,
     name: &str,
-    build: fn(&Report, &Project) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError>,
+    build: impl FnOnce(&Report, &Project) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError>,
 ) -> Response {
     let (_, _, project, report) = match requested(state, staff, query).await {
         Ok(r) => r,

@@ -9,6 +9,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use dioxus::prelude::*;
 use plumbline_shared::project::Project;
+use plumbline_shared::time::Timestamp;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use super::{Asked, AskedReport, ReportQuery, Tab, contractor_name, fig};
@@ -17,6 +18,7 @@ use crate::state::AppState;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::layout::render;
 use crate::web::session::Staff;
+use crate::web::when::beijing;
 
 /// The ledger's columns after the contractor, each a figure of a [`LedgerLine`].
 fn columns(line: &LedgerLine) -> [&String; 5] {
@@ -29,14 +31,16 @@ fn columns(line: &LedgerLine) -> [&String; 5] {
     ]
 }
 
-/// The ledger table.
-fn table(lang: Lang, asked: &Asked, report: &Report, project: &Project) -> Element {
+/// The ledger table, as of `now`.
+fn table(lang: Lang, asked: &Asked, report: &Report, project: &Project, now: Timestamp) -> Element {
     let f = &report.figures;
     let ledger = &report.ledger;
     let Some(total) = &ledger.total else {
         return rsx! { p { {Msg::ReportNothing.text(lang)} } };
     };
+    let as_of = Msg::SettleAsOf.text(lang).replace("{time}", &beijing(now));
     rsx! {
+        p { id: "settlement-as-of", "{as_of}" }
         table { id: "settlement",
             thead {
                 tr {
@@ -77,13 +81,13 @@ fn table(lang: Lang, asked: &Asked, report: &Report, project: &Project) -> Eleme
 }
 
 /// `GET /reports/settlement`.
-pub async fn show(asked_report: AskedReport) -> Response {
+pub async fn show(State(state): State<AppState>, asked_report: AskedReport) -> Response {
     let head = asked_report.heading(Tab::Settlement);
     let (staff, asked, _, project, report) = asked_report.parts();
     let lang = staff.lang;
     let body = rsx! {
         {head}
-        {table(lang, &asked, &report, &project)}
+        {table(lang, &asked, &report, &project, state.now())}
     };
     render(
         lang,
@@ -97,14 +101,16 @@ pub async fn show(asked_report: AskedReport) -> Response {
 /// The workbook's columns (Chinese: it goes to other departments as it is).
 const COLUMNS: [(&str, f64); 6] = [
     ("施工单位", 28.0),
-    ("已审批罚款（元）", 16.0),
-    ("审批中罚款（元）", 16.0),
+    ("审批完成的罚款（元）", 18.0),
+    ("审批中的罚款（元）", 18.0),
     ("应急维修费用（元）", 18.0),
-    ("待定费用的应急维修（项）", 22.0),
-    ("本月结算合计（元）", 18.0),
+    ("费用未定的应急维修（项）", 22.0),
+    ("应结算合计（元）", 18.0),
 ];
 
-fn workbook(report: &Report, project: &Project) -> Result<Vec<u8>, XlsxError> {
+/// The workbook: a title row (project, month, the instant it is as of), the column heads, one
+/// row per contractor, the total.
+fn workbook(report: &Report, project: &Project, now: Timestamp) -> Result<Vec<u8>, XlsxError> {
     let f = &report.figures;
     let number = |key: &str| match f.get(key).map(|x| x.value) {
         Some(Value::Money(fen)) => fen as f64 / 100.0,
@@ -117,8 +123,19 @@ fn workbook(report: &Report, project: &Project) -> Result<Vec<u8>, XlsxError> {
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
     let bold_money = Format::new().set_bold().set_num_format("#,##0.00");
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{} · 结算台账 · {} · 截至 {}",
+            project.name_zh,
+            report.month,
+            beijing(now)
+        ),
+        &bold,
+    )?;
     for (col, (title, width)) in (0u16..).zip(COLUMNS) {
-        sheet.write_string_with_format(0, col, title, &bold)?;
+        sheet.write_string_with_format(1, col, title, &bold)?;
         sheet.set_column_width(col, width)?;
     }
     let write_line = |sheet: &mut rust_xlsxwriter::Worksheet,
@@ -142,7 +159,7 @@ fn workbook(report: &Report, project: &Project) -> Result<Vec<u8>, XlsxError> {
         }
         Ok(())
     };
-    let mut row = 1u32;
+    let mut row = 2u32;
     for (contractor, line) in &report.ledger.lines {
         write_line(
             sheet,
@@ -156,7 +173,7 @@ fn workbook(report: &Report, project: &Project) -> Result<Vec<u8>, XlsxError> {
     if let Some(total) = &report.ledger.total {
         write_line(sheet, row, "合计", total, true)?;
     }
-    sheet.set_freeze_panes(1, 0)?;
+    sheet.set_freeze_panes(2, 0)?;
     book.save_to_buffer()
 }
 
@@ -166,5 +183,9 @@ pub async fn xlsx(
     staff: Staff,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Response {
-    super::workbook_download(&state, &staff, query, "settlement", workbook).await
+    let now = state.now();
+    super::workbook_download(&state, &staff, query, "settlement", |report, project| {
+        workbook(report, project, now)
+    })
+    .await
 }

@@ -27,7 +27,7 @@ mod suggestions;
 
 use std::collections::{BTreeSet, HashMap};
 
-use plumbline_shared::ids::{BuildingId, FindingId, UnitId};
+use plumbline_shared::ids::{BuildingId, ContractorId, FindingId, UnitId};
 use plumbline_shared::project::Project;
 use plumbline_shared::time::Timestamp;
 
@@ -200,6 +200,25 @@ impl<'a> Index<'a> {
     /// Whether `finding` counts.
     fn counts(&self, finding: &FindingId) -> bool {
         self.cases.contains_key(finding)
+    }
+
+    /// The order contractors are listed in by the reports: the project's own order (the order
+    /// people know them in), then any no longer listed, by id. A sort key for each contractor.
+    fn contractor_order(&self) -> impl Fn(&ContractorId) -> (usize, String) + 'a {
+        let order: HashMap<&'a ContractorId, usize> = self
+            .input
+            .project
+            .contractors
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (&c.id, i))
+            .collect();
+        move |c| {
+            (
+                order.get(c).copied().unwrap_or(usize::MAX),
+                c.as_str().to_owned(),
+            )
+        }
     }
 
     /// Counted cases, in id order.

@@ -83,22 +83,9 @@ pub(super) fn compute(
     let mut contractors: BTreeSet<&ContractorId> = notices.keys().copied().collect();
     contractors.extend(fines.keys().copied());
     contractors.extend(emergencies.keys().copied());
-    // The project's own order (the order people know them in), then any no longer listed.
-    let order: BTreeMap<&ContractorId, usize> = index
-        .input
-        .project
-        .contractors
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (&c.id, i))
-        .collect();
     let mut contractors: Vec<&ContractorId> = contractors.into_iter().collect();
-    contractors.sort_by_key(|c| {
-        (
-            order.get(c).copied().unwrap_or(usize::MAX),
-            c.as_str().to_owned(),
-        )
-    });
+    let order = index.contractor_order();
+    contractors.sort_by_key(|c| order(c));
 
     let findings =
         |it: &mut dyn Iterator<Item = &FindingId>| -> BTreeSet<FindingId> { it.cloned().collect() };

@@ -145,17 +145,10 @@ pub(super) fn compute(index: &Index<'_>, month: Month, figures: &mut Figures) ->
     if by.is_empty() {
         return Ledger::default();
     }
-    // The scorecards' order: the project's list of contractors, then by id.
-    let order: BTreeMap<&ContractorId, usize> = index
-        .input
-        .project
-        .contractors
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (&c.id, i))
-        .collect();
+    // The scorecards' order.
     let mut by: Vec<(&ContractorId, Sums)> = by.into_iter().collect();
-    by.sort_by_key(|(c, _)| (order.get(c).copied().unwrap_or(usize::MAX), c.as_str()));
+    let order = index.contractor_order();
+    by.sort_by_key(|(c, _)| order(c));
     let mut all = Sums::default();
     let mut lines = Vec::new();
     for (contractor, sums) in by {
